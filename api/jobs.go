@@ -35,7 +35,7 @@ type Job struct {
 }
 
 // Terminal reports whether the job will not change any more.
-func (j *Job) Terminal() bool {
+func (j Job) Terminal() bool {
 	switch j.State {
 	case JobDone, JobFailed, JobCancelled:
 		return true

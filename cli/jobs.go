@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/spf13/cobra"
+)
+
+func newJobsCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "jobs",
+		Short: "The render and publish queue",
+	}
+	cmd.AddCommand(newJobsListCmd(f), newJobsShowCmd(f), newJobsWaitCmd(f), newJobsCancelCmd(f), newJobsRetryCmd(f))
+	return cmd
+}
+
+func newJobsListCmd(f *Factory) *cobra.Command {
+	var asJSON bool
+	var kind string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List jobs, newest first",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			jobs, err := c.Jobs(cmd.Context(), kind)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if jobs == nil {
+					jobs = []api.Job{}
+				}
+				return writeJSON(f.IO.Out, jobs)
+			}
+			if len(jobs) == 0 {
+				fmt.Fprintln(f.IO.ErrOut, "no jobs")
+				return nil
+			}
+			rows := make([][]string, 0, len(jobs))
+			for _, j := range jobs {
+				stage := j.Stage
+				if j.Error != nil {
+					stage = j.Error.Code
+				}
+				rows = append(rows, []string{j.ID, j.Kind, j.State, stage, j.Title, ago(j.UpdatedAt)})
+			}
+			return table(f.IO.Out, []string{"ID", "KIND", "STATE", "STAGE", "TITLE", "UPDATED"}, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
+	cmd.Flags().StringVar(&kind, "kind", "", "only jobs of this kind: render | publish")
+	return cmd
+}
+
+func newJobsShowCmd(f *Factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show ID",
+		Short: "Show one job, its state and error",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			j, err := c.Job(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, j)
+			}
+			printJob(f, j)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func printJob(f *Factory, j *api.Job) {
+	rows := [][]string{{"id", j.ID}, {"kind", j.Kind}, {"state", j.State}, {"stage", j.Stage}, {"title", j.Title},
+		{"created", j.CreatedAt.Local().Format("2006-01-02 15:04:05")}, {"updated", j.UpdatedAt.Local().Format("2006-01-02 15:04:05")}}
+	if j.Error != nil {
+		rows = append(rows, []string{"error", j.Error.Code + ": " + j.Error.Message})
+		if j.Error.Hint != "" {
+			rows = append(rows, []string{"next", j.Error.Hint})
+		}
+	}
+	if len(j.Detail) > 0 {
+		var m map[string]any
+		if json.Unmarshal(j.Detail, &m) == nil {
+			for _, k := range []string{"output", "media_id", "permalink", "container_id"} {
+				if v, ok := m[k]; ok && v != "" {
+					rows = append(rows, []string{strings.ReplaceAll(k, "_", " "), fmt.Sprint(v)})
+				}
+			}
+		}
+	}
+	table(f.IO.Out, nil, rows)
+}
+
+// waitJob follows a job to its end, drawing progress on stderr, and returns
+// the final job. A job that failed returns its error (with its exit code).
+func waitJob(ctx context.Context, f *Factory, c *api.Client, id string, progress string) (*api.Job, error) {
+	bar := newProgressBar(f, progress)
+	var final *api.Job
+	err := c.WatchJob(ctx, id, func(ev api.JobEvent) error {
+		bar.Update(ev)
+		if ev.Job != nil {
+			final = ev.Job
+		}
+		return nil
+	})
+	bar.Done()
+	if err != nil {
+		if ctx.Err() != nil {
+			// Ctrl-C: cancel the job so nothing half-done is left behind.
+			cctx, cancel := context.WithTimeout(context.Background(), 10_000_000_000)
+			c.CancelJob(cctx, id)
+			cancel()
+		}
+		return nil, err
+	}
+	if final == nil {
+		if final, err = c.Job(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	if final.Error != nil {
+		return final, final.Error
+	}
+	return final, nil
+}
+
+func newJobsWaitCmd(f *Factory) *cobra.Command {
+	var asJSON bool
+	var progress string
+	cmd := &cobra.Command{
+		Use:   "wait ID",
+		Short: "Wait for a job to end; exit code follows the job's outcome",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			j, err := waitJob(cmd.Context(), f, c, args[0], progress)
+			if asJSON && j != nil {
+				if werr := writeJSON(f.IO.Out, j); werr != nil {
+					return werr
+				}
+				if err != nil {
+					return errSilent{code: exitCode(err, false)}
+				}
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the final job as JSON")
+	cmd.Flags().StringVar(&progress, "progress", "auto", "progress display: auto | json | none")
+	return cmd
+}
+
+func newJobsCancelCmd(f *Factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "cancel ID",
+		Short: "Cancel a queued or running job",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			j, err := c.CancelJob(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, j)
+			}
+			fmt.Fprintf(f.IO.Out, "job %s: %s\n", j.ID, j.State)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the job as JSON")
+	return cmd
+}
+
+func newJobsRetryCmd(f *Factory) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "retry ID",
+		Short: "Retry a failed job (never a published or unconfirmed one)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var j api.Job
+			if err := c.Do(cmd.Context(), "POST", "/v1/jobs/"+args[0]+"/retry", nil, &j); err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, j)
+			}
+			fmt.Fprintf(f.IO.Out, "job %s: %s\n", j.ID, j.State)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the job as JSON")
+	return cmd
+}

@@ -1,0 +1,91 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/progress"
+	"github.com/impress-dev/impress/api"
+)
+
+// progressBar draws job progress on stderr: a bar on a TTY, NDJSON with
+// --progress json, nothing otherwise (product.md: bars only on a TTY).
+type progressBar struct {
+	f        *Factory
+	mode     string // bar | json | none
+	bar      progress.Model
+	lastDraw time.Time
+	drawn    bool
+}
+
+func newProgressBar(f *Factory, mode string) *progressBar {
+	p := &progressBar{f: f}
+	switch mode {
+	case "json":
+		p.mode = "json"
+	case "none":
+		p.mode = "none"
+	default:
+		if f.IO.IsStderrTTY() {
+			p.mode = "bar"
+		} else {
+			p.mode = "none"
+		}
+	}
+	if p.mode == "bar" {
+		opts := []progress.Option{progress.WithWidth(30), progress.WithoutPercentage()}
+		if f.IO.ColorEnabled() {
+			opts = append(opts, progress.WithDefaultGradient())
+		} else {
+			opts = append(opts, progress.WithFillCharacters('#', '-'), progress.WithColorProfile(0))
+		}
+		p.bar = progress.New(opts...)
+	}
+	return p
+}
+
+func (p *progressBar) Update(ev api.JobEvent) {
+	switch p.mode {
+	case "json":
+		b, _ := json.Marshal(ev)
+		fmt.Fprintln(p.f.IO.ErrOut, string(b))
+	case "bar":
+		if time.Since(p.lastDraw) < 80*time.Millisecond && ev.Job == nil {
+			return
+		}
+		p.lastDraw = time.Now()
+		var extra []string
+		if ev.Speed > 0 {
+			extra = append(extra, fmt.Sprintf("%.1fx", ev.Speed))
+		}
+		if ev.Total > 0 {
+			extra = append(extra, fmt.Sprintf("%s/%s", humanBytes(ev.Bytes), humanBytes(ev.Total)))
+		}
+		if ev.ETA > 0 {
+			extra = append(extra, fmt.Sprintf("ETA %s", (time.Duration(ev.ETA)*time.Second).Round(time.Second)))
+		}
+		fmt.Fprintf(p.f.IO.ErrOut, "\r\x1b[K%-10s %s %5.1f%% %s", ev.Stage, p.bar.ViewAs(ev.Percent/100), ev.Percent, strings.Join(extra, "  "))
+		p.drawn = true
+	}
+}
+
+func (p *progressBar) Done() {
+	if p.mode == "bar" && p.drawn {
+		fmt.Fprint(p.f.IO.ErrOut, "\r\x1b[K")
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

@@ -1,0 +1,203 @@
+// Package daemon is impress's local daemon: the only process that opens the
+// store, runs ffmpeg, talks to Meta, and runs the render and publish queues.
+//
+// It serves the local API of package api on a unix socket in a private
+// directory. The socket is hardened three ways, because each alone has
+// failed elsewhere (reliability.md §3): the directory is 0700, every
+// connection's peer credentials must carry our uid, and any request with an
+// Origin or Referer header or a Host other than [api.Host] gets 403 (DNS
+// rebinding and browser CSRF cannot reach a unix socket today, but a future
+// TCP listener or a proxy must not inherit an open door).
+//
+// The star of dependencies is centred here: daemon maps between api wire
+// types, store records, render and meta; those packages never see each
+// other.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/store"
+)
+
+// Config is what [Run] needs. The CLI builds it from flags, environment and
+// the config file.
+type Config struct {
+	Paths config.Paths
+	// Load reads the settings; called at start and on every reload so that
+	// `impress config set` takes effect without a restart.
+	Load func() (*config.Settings, error)
+	// Version is the daemon's version, reported by /v1/ping.
+	Version string
+	// Now is the clock (default time.Now). Tests move it forward.
+	Now func() time.Time
+	// Stderr receives the few lines printed in the foreground.
+	Stderr io.Writer
+	// ShutdownTimeout bounds graceful shutdown (default 10 s).
+	ShutdownTimeout time.Duration
+}
+
+// ErrAlreadyRunning is returned when another daemon holds the store or
+// answers on the socket.
+var ErrAlreadyRunning = errors.New("another impress daemon is already running")
+
+// Run runs the daemon until ctx is cancelled (SIGTERM/SIGINT in the CLI),
+// then shuts down gracefully: stop accepting, cancel and park running jobs
+// (their state is persisted, so the next start resumes them), close the
+// store, remove the socket.
+func Run(ctx context.Context, cfg Config) error {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Stderr == nil {
+		cfg.Stderr = os.Stderr
+	}
+	if cfg.ShutdownTimeout <= 0 {
+		cfg.ShutdownTimeout = 10 * time.Second
+	}
+	// Everything the daemon creates is private to the user.
+	syscall.Umask(0o077)
+
+	settings, err := cfg.Load()
+	if err != nil {
+		return err
+	}
+	for _, dir := range []string{cfg.Paths.DataDir, cfg.Paths.StateDir} {
+		if err := config.EnsurePrivateDir(dir); err != nil {
+			return fmt.Errorf("daemon: %w; set IMPRESS_DATA_DIR/IMPRESS_STATE_DIR (or IMPRESS_HOME) to a directory you own", err)
+		}
+		if err := checkWritable(dir); err != nil {
+			return err
+		}
+	}
+	if err := config.EnsurePrivateDir(filepath.Dir(cfg.Paths.Socket)); err != nil {
+		return fmt.Errorf("daemon: socket directory: %w", err)
+	}
+
+	red := &redact.Redactor{}
+	if s := settings.String("meta.app_secret"); s != "" {
+		red.Add(s)
+	}
+	if s := settings.String("meta.webhook_verify_token"); s != "" {
+		red.Add(s)
+	}
+	logFile, err := openRotating(cfg.Paths.LogFile(), 10<<20, 5)
+	if err != nil {
+		return fmt.Errorf("daemon: %w", err)
+	}
+	defer logFile.Close()
+	log := newLogger(logFile, red, slog.LevelInfo)
+
+	// A daemon already answering on the socket is the clearest sign of a
+	// second instance, and it is cheaper to detect than the store lock.
+	if socketAlive(ctx, cfg.Paths.Socket) {
+		return fmt.Errorf("daemon: %w (socket %s answers); stop it with `impress daemon stop`", ErrAlreadyRunning, cfg.Paths.Socket)
+	}
+
+	s := &Server{
+		cfg:      cfg,
+		settings: settings,
+		log:      log,
+		logFile:  logFile,
+		red:      red,
+		started:  cfg.Now().UTC(),
+		state:    "ok",
+	}
+	db, err := store.Open(cfg.Paths.DBFile(), store.Options{LockTimeout: time.Second, Now: cfg.Now})
+	switch {
+	case err == nil:
+		s.db = db
+		defer db.Close()
+	case errors.Is(err, store.ErrLocked):
+		return fmt.Errorf("daemon: %w (the store %s is locked); stop it with `impress daemon stop`", ErrAlreadyRunning, cfg.Paths.DBFile())
+	case errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrTooNew):
+		// Keep serving so `impress doctor` can explain; every data
+		// endpoint answers store_recovery until the file is dealt with.
+		s.state = "recovery"
+		s.storeErr = err
+		log.Error("store failed its check; serving in recovery state", "err", err)
+	default:
+		return fmt.Errorf("daemon: %w", err)
+	}
+
+	os.Remove(cfg.Paths.Socket) // stale: nobody answered above
+	ln, err := net.Listen("unix", cfg.Paths.Socket)
+	if err != nil {
+		return fmt.Errorf("daemon: listen on %s: %w", cfg.Paths.Socket, err)
+	}
+	if err := os.Chmod(cfg.Paths.Socket, 0o600); err != nil {
+		ln.Close()
+		return fmt.Errorf("daemon: chmod socket: %w", err)
+	}
+	defer os.Remove(cfg.Paths.Socket)
+	ln = &credListener{Listener: ln, uid: os.Getuid(), log: log}
+
+	runCtx, cancelRun := context.WithCancel(ctx)
+	defer cancelRun()
+	s.jobs = newJobRunner(s)
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return runCtx },
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	s.shutdown = cancelRun
+	if s.db != nil {
+		if err := s.startServices(runCtx); err != nil {
+			return err
+		}
+	}
+	log.Info("daemon started", "version", cfg.Version, "pid", os.Getpid(), "socket", cfg.Paths.Socket, "state", s.state)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case <-runCtx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("serve failed", "err", err)
+			return fmt.Errorf("daemon: serve: %w", err)
+		}
+	}
+	log.Info("daemon stopping")
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	// Stop accepting first; streams end when their jobs are parked below.
+	go srv.Shutdown(shutCtx)
+	s.jobs.parkAll(shutCtx)
+	s.stopServices(shutCtx)
+	srv.Close()
+	log.Info("daemon stopped")
+	return nil
+}
+
+func checkWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("daemon: %s is not writable: %w; fix its permissions or point IMPRESS_HOME elsewhere", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
+}
+
+func socketAlive(ctx context.Context, socket string) bool {
+	c := api.NewClient(socket)
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err := c.Ping(ctx)
+	return err == nil
+}
