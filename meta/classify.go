@@ -1,0 +1,190 @@
+package meta
+
+import "net/http"
+
+// anyCode in a rule matches every error code: the subcode alone decides.
+const anyCode = -1 << 31
+
+// rule is one row of the classification table (meta-graph-api.md §3).
+type rule struct {
+	code, subcode int // subcode 0: the rule is for the code alone
+	class         Class
+	hint          string
+}
+
+// rules is the classification table keyed by (code, subcode). Lookup order
+// is in [classify]. Sources: meta-graph-api.md §3.2 (publishing), §3.3
+// (token/permission), §3.4 (rate limits), §5 (messaging window), §13.
+var rules = [...]rule{
+	// Publishing, (code, subcode) pairs.
+	{-2, 2207003, ClassRecreate, "Meta timed out downloading the media; use a faster host and a new container"},
+	{-2, 2207020, ClassRecreate, "The container expired (older than 24 h); create a new one"},
+	{-1, 2207001, ClassRecreate, "Instagram server error; retry with a new container"},
+	{-1, 2207032, ClassRecreate, "Instagram failed to create the media; retry with a new container"},
+	{-1, 2207053, ClassRecreate, "Unknown upload error; retry with a new container"},
+	{1, 2207057, ClassPermanent, "The thumbnail offset is outside the video"},
+	{4, 2207051, ClassPermanent, "Instagram blocked the action as spam or restricted; review the account in the Instagram app"},
+	{9, 2207042, ClassQuota, "The daily publishing limit is reached; publish later"},
+	{24, 2207006, ClassPermanent, "The media was not found; check the token and the account"},
+	{24, 2207008, ClassTransient, "Temporary media builder error; retry in a minute or two"},
+	{25, 2207050, ClassPermanent, "The Instagram account is restricted or inactive; log into the Instagram app and resolve it"},
+	{100, 2207023, ClassPermanent, "Unknown media type; use REELS, STORIES or CAROUSEL"},
+	{100, 2207028, ClassPermanent, "A carousel needs 2 to 10 items"},
+	{100, 2207035, ClassPermanent, "Product tag problem"},
+	{100, 2207036, ClassPermanent, "Product tag problem"},
+	{100, 2207037, ClassPermanent, "Product tag problem"},
+	{100, 2207040, ClassPermanent, "More than 20 @mentions"},
+	{100, 2207089, ClassPermanent, "This media cannot be published on its own; use REELS for videos"},
+	{100, 33, ClassPermanent, "The object does not exist or is not accessible (seen transiently on fresh media during Meta incidents)"},
+	{352, 2207026, ClassPermanent, "Unsupported video format; transcode to H.264/AAC, ≤1920 px wide, 128 kbps audio, fast start"},
+	{9004, 2207052, ClassPermanent, "Meta could not download the media URL; it must be public, direct, and not blocked for facebookexternalhit"},
+	{9007, 2207027, ClassNotReady, "The media is not ready for publishing yet; wait for FINISHED"},
+	{36000, 2207004, ClassPermanent, "The image is larger than 8 MB"},
+	{36001, 2207005, ClassPermanent, "Unsupported image format; use JPEG"},
+	{36003, 2207009, ClassPermanent, "Image aspect ratio outside 4:5 to 1.91:1"},
+	{36004, 2207010, ClassPermanent, "The caption is longer than 2,200 characters"},
+	{10, 2534022, ClassPermanent, "The message is outside the 24-hour messaging window"},
+
+	// Publishing subcodes seen with varying codes [Postiz map].
+	{anyCode, 2207077, ClassRecreate, "Meta failed to download or process the video; retry with a new container"},
+	{anyCode, 2207082, ClassRecreate, "Meta failed to download or process the video; retry with a new container"},
+	{anyCode, 2207085, ClassRecreate, "Meta failed to download or process the video; retry with a new container"},
+	{anyCode, 2207018, ClassPermanent, "Tagging a collaborator failed"},
+	{anyCode, 2207081, ClassPermanent, "Trial reels are not available for this account"},
+
+	// Token subcodes (§3.3): whatever the code, the session is gone.
+	{anyCode, 458, ClassLoginNeeded, "The app was removed from the account; log in again"},
+	{anyCode, 459, ClassLoginNeeded, "The account is checkpointed; log into Instagram/Facebook, then log in again"},
+	{anyCode, 460, ClassLoginNeeded, "The password changed; log in again"},
+	{anyCode, 463, ClassLoginNeeded, "The token expired; log in again"},
+	{anyCode, 464, ClassLoginNeeded, "The user is not confirmed; log in again"},
+	{anyCode, 467, ClassLoginNeeded, "The token is invalid (logged out or revoked); log in again"},
+	{anyCode, 492, ClassLoginNeeded, "The session is invalid; log in again"},
+
+	// Codes alone.
+	{190, 0, ClassLoginNeeded, "The Meta token is invalid or expired; log in again"},
+	{102, 0, ClassLoginNeeded, "The Meta session is invalid; log in again"},
+	{1, 0, ClassTransient, ""},
+	{2, 0, ClassTransient, ""},
+	{-1, 0, ClassTransient, ""},
+	{-2, 0, ClassTransient, ""},
+	{4, 0, ClassRateLimited, "The app hit Meta's rate limit; slow down"},
+	{17, 0, ClassRateLimited, "The account hit Meta's rate limit; slow down"},
+	{32, 0, ClassRateLimited, "The page hit Meta's rate limit; slow down"},
+	{341, 0, ClassRateLimited, "The application limit is reached; slow down"},
+	{613, 0, ClassRateLimited, "A Meta rate limit was hit; slow down"},
+	{9, 0, ClassQuota, "The daily publishing limit is reached; publish later"},
+	{3, 0, ClassPermanent, "The app lacks the capability for this call"},
+	{10, 0, ClassPermanent, "The app or user lacks the permission for this action"},
+	{24, 0, ClassPermanent, ""},
+	{25, 0, ClassPermanent, ""},
+	{100, 0, ClassPermanent, ""},
+	{352, 0, ClassPermanent, "Unsupported video format; transcode"},
+	{368, 0, ClassPermanent, "Temporarily blocked for policy violations"},
+	{9004, 0, ClassPermanent, "Meta could not download the media URL"},
+	{9007, 0, ClassNotReady, "The media is not ready for publishing yet; wait for FINISHED"},
+	{36000, 0, ClassPermanent, "The image is larger than 8 MB"},
+	{36001, 0, ClassPermanent, "Unsupported image format; use JPEG"},
+	{36003, 0, ClassPermanent, "Image aspect ratio outside 4:5 to 1.91:1"},
+	{36004, 0, ClassPermanent, "The caption is longer than 2,200 characters"},
+	// The flat error shape of api.instagram.com/oauth/access_token carries
+	// the HTTP status as code ("Matching code was not found or was already used").
+	{400, 0, ClassPermanent, ""},
+}
+
+// classify sets e.class and e.hint. Order: exact (code, subcode); subcode
+// with any code (then, for Meta's 7-digit publishing subcodes, the subcode
+// with another code); 190/102; is_transient; code alone; code ranges
+// (80001-80014 business-use-case limits, 200-299 permissions); HTTP status;
+// network failure.
+func (e *Error) classify() {
+	e.class, e.hint = classify(e.Code, e.Subcode, e.Transient, e.HTTPStatus, e.cause != nil)
+}
+
+func classify(code, subcode int, transient bool, status int, network bool) (Class, string) {
+	if subcode != 0 {
+		for _, r := range rules {
+			if r.code == code && r.subcode == subcode {
+				return r.class, r.hint
+			}
+		}
+		for _, r := range rules {
+			if r.code == anyCode && r.subcode == subcode {
+				return r.class, r.hint
+			}
+		}
+		if subcode >= 1000000 {
+			for _, r := range rules {
+				if r.subcode == subcode {
+					return r.class, r.hint
+				}
+			}
+		}
+	}
+	if code == 190 || code == 102 {
+		return ruleFor(code)
+	}
+	if transient {
+		return ClassTransient, ""
+	}
+	if code != 0 {
+		if c, h := ruleFor(code); c != ClassOther {
+			return c, h
+		}
+		switch {
+		case code >= 80001 && code <= 80014:
+			return ClassRateLimited, "A business-use-case rate limit was hit; slow down"
+		case code >= 200 && code <= 299:
+			return ClassPermanent, "A permission is missing or was not granted; log in again granting it"
+		}
+	}
+	switch {
+	case status == http.StatusUnauthorized:
+		return ClassLoginNeeded, ""
+	case status == http.StatusTooManyRequests:
+		return ClassRateLimited, ""
+	case status >= 500:
+		return ClassTransient, ""
+	case status == 0 && network:
+		return ClassTransient, ""
+	}
+	return ClassOther, ""
+}
+
+func ruleFor(code int) (Class, string) {
+	for _, r := range rules {
+		if r.code == code && r.subcode == 0 {
+			return r.class, r.hint
+		}
+	}
+	return ClassOther, ""
+}
+
+// Classify returns the class of a Meta (code, subcode) pair alone, as the
+// table in this package has it. Use [ClassOf] for an error value.
+func Classify(code, subcode int) Class {
+	c, _ := classify(code, subcode, false, 0, false)
+	return c
+}
+
+// publishClass adjusts the class of a failed media_publish. Whatever did not
+// clearly refuse the call (rate limit, quota, not-ready, login, permanent
+// rejection, expired container) may have published the media: a lost
+// response, a 5xx, codes 1/2/-1 or is_transient. Only a request proven not
+// to have left this machine stays transient.
+func publishClass(e *Error) {
+	switch e.class {
+	case ClassRateLimited, ClassQuota, ClassNotReady, ClassLoginNeeded, ClassPermanent:
+		return
+	case ClassRecreate:
+		if e.Code != -1 {
+			return
+		}
+	}
+	if e.cause != nil && e.HTTPStatus == 0 && notSent(e.cause) {
+		e.class = ClassTransient
+		return
+	}
+	e.class = ClassUnconfirmed
+	e.hint = ClassUnconfirmed.hint()
+}
