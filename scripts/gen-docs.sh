@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# gen-docs.sh: generate man pages (man/*.1 and man/*.1.gz) and shell
+# completions (completions/impress.{bash,zsh,fish}) from the cobra tree.
+#
+# Used by `make man`, `make completions` (IMPRESS=bin/impress) and by
+# goreleaser's before hooks (IMPRESS unset: `go run ./cmd/impress`).
+#
+# Usage: scripts/gen-docs.sh [man|completions|all]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+what=${1:-all}
+case $what in
+man | completions | all) ;;
+*)
+	echo "usage: $0 [man|completions|all]" >&2
+	exit 2
+	;;
+esac
+
+if [[ -n ${IMPRESS:-} ]]; then
+	impress=("$IMPRESS")
+else
+	impress=(go run ./cmd/impress)
+fi
+
+if [[ $what == man || $what == all ]]; then
+	# Start empty so pages of removed commands do not linger.
+	rm -rf man
+	"${impress[@]}" __man man
+	# Packages install gzipped pages (Debian policy); -n leaves the name and
+	# time out of the gzip header so the result is reproducible.
+	for page in man/*.1; do
+		gzip -9 -n -c "$page" >"$page.gz"
+	done
+	echo "man: $(ls man/*.1 | wc -l | tr -d ' ') pages in man/"
+fi
+
+if [[ $what == completions || $what == all ]]; then
+	mkdir -p completions
+	for sh in bash zsh fish; do
+		"${impress[@]}" completion "$sh" >"completions/impress.$sh"
+	done
+	echo "completions: completions/impress.{bash,zsh,fish}"
+fi
