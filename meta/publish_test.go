@@ -16,9 +16,9 @@ func TestContainerRequestValidation(t *testing.T) {
 		eleven[i] = "c"
 	}
 	bad := []ContainerRequest{
-		{},                                    // image without url
-		{ImageURL: "u", VideoURL: "v"},        // two sources
-		{MediaType: MediaReels},               // no video
+		{},                             // image without url
+		{ImageURL: "u", VideoURL: "v"}, // two sources
+		{MediaType: MediaReels},        // no video
 		{MediaType: MediaReels, ImageURL: "u"},
 		{MediaType: MediaReels, VideoURL: "v", Resumable: true},
 		{MediaType: MediaVideo, VideoURL: "v"}, // standalone VIDEO (100/2207089)

@@ -127,8 +127,10 @@ func TestRequestShapes(t *testing.T) {
 		},
 		{
 			name: "fb code exchange with PKCE verifier", cfg: fb,
-			reply:  `{"access_token":"EAAshort","token_type":"bearer","expires_in":5183}`,
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.ExchangeCodeShortLived(ctx, "fbcode999", "verifier-abc") },
+			reply: `{"access_token":"EAAshort","token_type":"bearer","expires_in":5183}`,
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ExchangeCodeShortLived(ctx, "fbcode999", "verifier-abc")
+			},
 			method: "GET", path: "/v25.0/oauth/access_token", noAuthz: true,
 			query: map[string]string{"client_id": testAppID, "client_secret": testAppSecret, "code": "fbcode999",
 				"redirect_uri": "http://localhost:8788/callback", "code_verifier": "verifier-abc"},
@@ -207,7 +209,7 @@ func TestRequestShapes(t *testing.T) {
 				return c.CreateContainer(ctx, "me", ContainerRequest{ImageURL: "https://x/p.jpg", IsCarouselItem: true})
 			},
 			method: "POST", path: "/v25.0/me/media",
-			form:   map[string]string{"image_url": "https://x/p.jpg", "is_carousel_item": "true", "media_type": ""},
+			form: map[string]string{"image_url": "https://x/p.jpg", "is_carousel_item": "true", "media_type": ""},
 		},
 		{
 			name: "carousel video item", reply: `{"id":"c2"}`,
@@ -215,7 +217,7 @@ func TestRequestShapes(t *testing.T) {
 				return c.CreateContainer(ctx, "me", ContainerRequest{MediaType: MediaVideo, VideoURL: "https://x/v.mp4", IsCarouselItem: true})
 			},
 			method: "POST", path: "/v25.0/me/media",
-			form:   map[string]string{"media_type": "VIDEO", "video_url": "https://x/v.mp4", "is_carousel_item": "true"},
+			form: map[string]string{"media_type": "VIDEO", "video_url": "https://x/v.mp4", "is_carousel_item": "true"},
 		},
 		{
 			name: "carousel parent", reply: `{"id":"parent"}`,
@@ -223,7 +225,7 @@ func TestRequestShapes(t *testing.T) {
 				return c.CreateContainer(ctx, "me", ContainerRequest{MediaType: MediaCarousel, Children: []string{"c1", "c2"}, Caption: "two"})
 			},
 			method: "POST", path: "/v25.0/me/media",
-			form:   map[string]string{"media_type": "CAROUSEL", "children": "c1,c2", "caption": "two"},
+			form: map[string]string{"media_type": "CAROUSEL", "children": "c1,c2", "caption": "two"},
 		},
 		{
 			name: "story video", reply: `{"id":"s1"}`,
@@ -231,7 +233,7 @@ func TestRequestShapes(t *testing.T) {
 				return c.CreateContainer(ctx, "me", ContainerRequest{MediaType: MediaStories, VideoURL: "https://x/v.mp4"})
 			},
 			method: "POST", path: "/v25.0/me/media",
-			form:   map[string]string{"media_type": "STORIES", "video_url": "https://x/v.mp4"},
+			form: map[string]string{"media_type": "STORIES", "video_url": "https://x/v.mp4"},
 		},
 		{
 			name: "story image", reply: `{"id":"s2"}`,
@@ -239,7 +241,7 @@ func TestRequestShapes(t *testing.T) {
 				return c.CreateContainer(ctx, "me", ContainerRequest{MediaType: MediaStories, ImageURL: "https://x/p.jpg"})
 			},
 			method: "POST", path: "/v25.0/me/media",
-			form:   map[string]string{"media_type": "STORIES", "image_url": "https://x/p.jpg"},
+			form: map[string]string{"media_type": "STORIES", "image_url": "https://x/p.jpg"},
 		},
 		{
 			name: "resumable reel", cfg: fb,
@@ -248,7 +250,7 @@ func TestRequestShapes(t *testing.T) {
 				return c.CreateContainer(ctx, "1784", ContainerRequest{MediaType: MediaReels, Resumable: true, Caption: "x"})
 			},
 			method: "POST", path: "/v25.0/1784/media",
-			form:   map[string]string{"media_type": "REELS", "upload_type": "resumable", "video_url": ""},
+			form: map[string]string{"media_type": "REELS", "upload_type": "resumable", "video_url": ""},
 			check: func(t *testing.T, out any) {
 				if c := out.(Container); c.UploadURI != "https://rupload.facebook.com/ig-api-upload/v25.0/CID1" {
 					t.Errorf("container = %+v", c)
@@ -256,9 +258,9 @@ func TestRequestShapes(t *testing.T) {
 			},
 		},
 		{
-			name:  "container status",
-			reply: `{"status_code":"IN_PROGRESS","status":"In Progress: Media is still being processed.","id":"17889"}`,
-			call:  func(ctx context.Context, c *Client) (any, error) { return c.ContainerStatus(ctx, "17889") },
+			name:   "container status",
+			reply:  `{"status_code":"IN_PROGRESS","status":"In Progress: Media is still being processed.","id":"17889"}`,
+			call:   func(ctx context.Context, c *Client) (any, error) { return c.ContainerStatus(ctx, "17889") },
 			method: "GET", path: "/v25.0/17889", header: bearer,
 			query: map[string]string{"fields": "status_code,status"},
 			check: func(t *testing.T, out any) {
@@ -392,9 +394,9 @@ func TestRequestShapes(t *testing.T) {
 			method: "POST", path: "/v25.0/m1", form: map[string]string{"comment_enabled": "false"},
 		},
 		{
-			name:  "mentioned comment",
-			reply: `{"mentioned_comment":{"id":"c9","text":"@me hi","timestamp":"2026-03-01T10:00:00+0000","media":{"id":"m9","permalink":"https://x"}},"id":"1784"}`,
-			call:  func(ctx context.Context, c *Client) (any, error) { return c.MentionedComment(ctx, "1784", "c9") },
+			name:   "mentioned comment",
+			reply:  `{"mentioned_comment":{"id":"c9","text":"@me hi","timestamp":"2026-03-01T10:00:00+0000","media":{"id":"m9","permalink":"https://x"}},"id":"1784"}`,
+			call:   func(ctx context.Context, c *Client) (any, error) { return c.MentionedComment(ctx, "1784", "c9") },
 			method: "GET", path: "/v25.0/1784",
 			query: map[string]string{"fields": "mentioned_comment.comment_id(c9){id,text,timestamp,like_count,media{id,permalink}}"},
 			check: func(t *testing.T, out any) {
@@ -412,7 +414,9 @@ func TestRequestShapes(t *testing.T) {
 		},
 		{
 			name: "reply mention", reply: `{"id":"c10"}`,
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.ReplyMention(ctx, "1784", "m9", "c9", "thanks!") },
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.ReplyMention(ctx, "1784", "m9", "c9", "thanks!")
+			},
 			method: "POST", path: "/v25.0/1784/mentions",
 			form: map[string]string{"media_id": "m9", "comment_id": "c9", "message": "thanks!"},
 		},
@@ -461,7 +465,9 @@ func TestRequestShapes(t *testing.T) {
 		},
 		{
 			name: "send message", reply: `{"recipient_id":"IGSID1","message_id":"aWdfsent"}`,
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.SendMessage(ctx, "me", "IGSID1", "Thanks for reaching out!") },
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.SendMessage(ctx, "me", "IGSID1", "Thanks for reaching out!")
+			},
 			method: "POST", path: "/v25.0/me/messages", header: map[string]string{"Content-Type": "application/json"},
 			json: `{"recipient":{"id":"IGSID1"},"message":{"text":"Thanks for reaching out!"}}`,
 			check: func(t *testing.T, out any) {
@@ -480,7 +486,9 @@ func TestRequestShapes(t *testing.T) {
 		},
 		{
 			name: "private reply", reply: `{"recipient_id":"IGSID1","message_id":"m"}`,
-			call:   func(ctx context.Context, c *Client) (any, error) { return c.PrivateReply(ctx, "me", "17858893269000001", "Sent you the details in DM") },
+			call: func(ctx context.Context, c *Client) (any, error) {
+				return c.PrivateReply(ctx, "me", "17858893269000001", "Sent you the details in DM")
+			},
 			method: "POST", path: "/v25.0/me/messages",
 			json: `{"recipient":{"comment_id":"17858893269000001"},"message":{"text":"Sent you the details in DM"}}`,
 		},
