@@ -35,7 +35,7 @@
 //	project_names/             <name> : <id uint64 BE>                      unique index
 //	media/                     <sha256 hex> : JSON(mediaRecord)             content-addressed media store
 //	renders/                   <cache key> : JSON(renderRecord)             render cache
-//	conns/<name>/              info : JSON(connRecord)                      flavour, account ids, sealed token
+//	conns/<name>/              info : JSON(Conn)                            flavour, account ids, state, sealed token and profile
 //	conns/<name>/comments/     <media id>\x00<comment id> : sealed JSON
 //	conns/<name>/threads/      <thread id> : sealed JSON                    DM thread summaries
 //	conns/<name>/events/       <event seq uint64 BE> : sealed JSON          webhook events
