@@ -1,0 +1,334 @@
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/impress-dev/impress"
+
+// rule says which impress packages the non-test code of the packages under
+// root may import. Paths are relative to the module; an allow entry "x/..."
+// means x and everything under it. A package is governed by the rule with
+// the longest matching root, and may always import packages governed by the
+// same rule (render/foo may import render). Test-only helpers are checked
+// apart: see testOnly.
+type rule struct {
+	root  string
+	allow []string
+	// stdlibOnly forbids third-party imports as well (style.md: api is
+	// "stdlib only", so any client can vendor it cheaply).
+	stdlibOnly bool
+}
+
+// rules is style.md §2 as a table. A package that no rule covers fails the
+// test: a new top-level package needs a deliberate line here.
+var rules = []rule{
+	// Leaves: no other impress package.
+	{root: "api", stdlibOnly: true},
+	{root: "store"},
+	{root: "render"},
+	{root: "meta"},
+	{root: "meta/sandbox"},
+	{root: "internal/version", stdlibOnly: true},
+	{root: "internal/redact"},
+	{root: "internal/config"},
+	// Test helpers: leaves too, and reachable from _test.go files only.
+	{root: "internal/ffmpegtest", stdlibOnly: true},
+	{root: "meta/metatest", stdlibOnly: true},
+	// Any other internal package may use its siblings.
+	{root: "internal", allow: []string{"internal/..."}},
+	// The hub. Not cli or tui (no cycles back to the front end), not
+	// meta/sandbox (the emulator must not leak into the real daemon).
+	{root: "daemon", allow: []string{"api", "store", "render", "meta", "internal/..."}},
+	// The front end talks to the daemon through api; daemon is there for
+	// daemon.Run only, meta/sandbox for `impress sandbox`, the one
+	// sanctioned use of the emulator in the shipped binary.
+	{root: "cli", allow: []string{"api", "tui", "daemon", "meta/sandbox", "internal/..."}},
+	{root: "tui", allow: []string{"api", "internal/..."}},
+	{root: "cmd", allow: []string{"cli", "internal/..."}},
+}
+
+// testOnly packages may be imported only from _test.go files (or by each
+// other): they must never reach the shipped binary.
+var testOnly = []string{"internal/ffmpegtest", "meta/metatest"}
+
+// pkg is the part of `go list -json` output the rules need.
+type pkg struct {
+	ImportPath   string
+	Imports      []string
+	TestImports  []string
+	XTestImports []string
+	Error        *struct{ Err string }
+}
+
+func under(path, root string) bool {
+	return path == root || strings.HasPrefix(path, root+"/")
+}
+
+// rel returns path relative to the module, and whether it is in the module.
+func rel(path string) (string, bool) {
+	if path == module {
+		return ".", true
+	}
+	return strings.CutPrefix(path, module+"/")
+}
+
+func ruleFor(rules []rule, relPath string) (rule, bool) {
+	best, found := rule{}, false
+	for _, r := range rules {
+		if under(relPath, r.root) && (!found || len(r.root) > len(best.root)) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+func allowed(r rule, relPath string) bool {
+	for _, a := range r.allow {
+		if base, ok := strings.CutSuffix(a, "/..."); ok {
+			if under(relPath, base) {
+				return true
+			}
+		} else if relPath == a {
+			return true
+		}
+	}
+	return false
+}
+
+func isTestOnly(testOnly []string, relPath string) bool {
+	return slices.ContainsFunc(testOnly, func(h string) bool { return under(relPath, h) })
+}
+
+// isStdlib: standard-library paths have no dot in their first element.
+func isStdlib(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
+
+// checkGraph returns one message per broken rule, naming the importing
+// package and the offending import. Only non-test imports are checked:
+// tests may use helpers and fakes freely.
+func checkGraph(pkgs []pkg, rules []rule, testOnly []string) []string {
+	var out []string
+	for _, p := range pkgs {
+		from, ok := rel(p.ImportPath)
+		if !ok {
+			continue
+		}
+		r, ok := ruleFor(rules, from)
+		if !ok {
+			out = append(out, from+" has no dependency rule: add one to internal/archtest (style.md §2)")
+			continue
+		}
+		for _, imp := range p.Imports {
+			if imp == "C" {
+				out = append(out, from+` imports "C": releases are built with CGO_ENABLED=0`)
+				continue
+			}
+			to, inModule := rel(imp)
+			if !inModule {
+				if r.stdlibOnly && !isStdlib(imp) {
+					out = append(out, from+" imports "+imp+", but "+from+" may import the standard library only")
+				}
+				continue
+			}
+			if isTestOnly(testOnly, to) {
+				if !isTestOnly(testOnly, from) {
+					out = append(out, from+" imports "+imp+" from non-test code: "+to+" is a test helper, import it from _test.go files only")
+				}
+				continue
+			}
+			if tr, ok := ruleFor(rules, to); ok && tr.root == r.root {
+				continue
+			}
+			if !allowed(r, to) {
+				may := "no other impress package"
+				if len(r.allow) > 0 {
+					may = "only " + strings.Join(r.allow, ", ")
+				}
+				out = append(out, from+" imports "+imp+", but "+from+" may import "+may+" (style.md §2)")
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// listPackages runs `go list` over the whole module as the release builds
+// it for goos (CGO_ENABLED=0), so files behind build tags count too.
+func listPackages(t *testing.T, goos string) []pkg {
+	t.Helper()
+	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatalf("go env GOMOD: %v", err)
+	}
+	root := filepath.Dir(strings.TrimSpace(string(gomod)))
+	cmd := exec.CommandContext(t.Context(), "go", "list", "-e",
+		"-json=ImportPath,Imports,TestImports,XTestImports,Error", "./...")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=arm64", "CGO_ENABLED=0")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list (GOOS=%s): %v\n%s", goos, err, stderr.Bytes())
+	}
+	var pkgs []pkg
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p pkg
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatalf("decode go list output: %v", err)
+		}
+		if p.Error != nil {
+			// A package that does not build fails its own tests; its
+			// imports are still listed, so the rules are checked anyway.
+			t.Logf("go list: %s: %s", p.ImportPath, p.Error.Err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs
+}
+
+func TestImportRules(t *testing.T) {
+	for _, goos := range []string{"linux", "darwin"} {
+		t.Run(goos, func(t *testing.T) {
+			t.Parallel()
+			pkgs := listPackages(t, goos)
+			// Guard against checking an empty or wrong graph (and passing).
+			seen := map[string]bool{}
+			for _, p := range pkgs {
+				seen[p.ImportPath] = true
+			}
+			for _, want := range []string{"api", "cli", "daemon", "store", "cmd/impress"} {
+				if !seen[module+"/"+want] {
+					t.Fatalf("go list did not report %s/%s; is the module path still %s?", module, want, module)
+				}
+			}
+			for _, v := range checkGraph(pkgs, rules, testOnly) {
+				t.Error(v)
+			}
+
+			// The same graph with one forbidden edge added must fail,
+			// naming it: the check above is able to fail on real data.
+			mutated := slices.Clone(pkgs)
+			for i, p := range mutated {
+				if p.ImportPath == module+"/cli" {
+					mutated[i].Imports = append(slices.Clone(p.Imports), module+"/store")
+				}
+			}
+			before := len(checkGraph(pkgs, rules, testOnly))
+			after := checkGraph(mutated, rules, testOnly)
+			if len(after) != before+1 || !slices.ContainsFunc(after, func(v string) bool {
+				return strings.HasPrefix(v, "cli imports "+module+"/store,")
+			}) {
+				t.Errorf("adding cli -> store to the real graph: got %q, want one more violation naming it", after)
+			}
+		})
+	}
+}
+
+func TestCheckGraph(t *testing.T) {
+	m := func(p string) string { return module + "/" + p }
+	// star is a graph that keeps every rule; cases add to it.
+	star := []pkg{
+		{ImportPath: m("api"), Imports: []string{"context", "net/http"}},
+		{ImportPath: m("store"), Imports: []string{"go.etcd.io/bbolt"}},
+		{ImportPath: m("render"), Imports: []string{"github.com/u2takey/ffmpeg-go"}, TestImports: []string{m("internal/ffmpegtest")}},
+		{ImportPath: m("render/filters"), Imports: []string{m("render")}},
+		{ImportPath: m("meta"), Imports: []string{"golang.org/x/oauth2"}, XTestImports: []string{m("meta/sandbox"), m("meta/metatest")}},
+		{ImportPath: m("meta/sandbox"), Imports: []string{"net/http"}},
+		{ImportPath: m("meta/metatest"), Imports: []string{"net/http/httptest"}},
+		{ImportPath: m("internal/ffmpegtest"), Imports: []string{"os/exec", "testing"}},
+		{ImportPath: m("internal/config"), Imports: []string{"github.com/spf13/viper"}},
+		{ImportPath: m("internal/redact")},
+		{ImportPath: m("internal/version"), Imports: []string{"runtime/debug"}},
+		{ImportPath: m("internal/keys"), Imports: []string{m("internal/redact")}},
+		{ImportPath: m("daemon"), Imports: []string{m("api"), m("store"), m("render"), m("meta"), m("internal/config"), m("internal/redact")},
+			TestImports: []string{m("meta/sandbox"), m("internal/ffmpegtest")}},
+		{ImportPath: m("tui"), Imports: []string{m("api"), "github.com/charmbracelet/bubbletea"}},
+		{ImportPath: m("cli"), Imports: []string{m("api"), m("tui"), m("daemon"), m("meta/sandbox"), m("internal/version"), "github.com/spf13/cobra"}},
+		{ImportPath: m("cmd/impress"), Imports: []string{m("cli")}, TestImports: []string{m("meta/metatest"), m("internal/ffmpegtest"), m("api")}},
+	}
+	with := func(extra ...pkg) []pkg {
+		out := slices.Clone(star)
+		for _, e := range extra {
+			i := slices.IndexFunc(out, func(p pkg) bool { return p.ImportPath == e.ImportPath })
+			if i < 0 {
+				out = append(out, e)
+				continue
+			}
+			out[i].Imports = append(slices.Clone(out[i].Imports), e.Imports...)
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		pkgs []pkg
+		want []string // each violation must start with one of these, in sorted order
+	}{
+		{"the star keeps every rule", star, nil},
+		{"leaf imports leaf", with(pkg{ImportPath: m("store"), Imports: []string{m("api")}}),
+			[]string{"store imports " + m("api") + ", but store may import no other impress package"}},
+		{"render imports meta", with(pkg{ImportPath: m("render"), Imports: []string{m("meta")}}),
+			[]string{"render imports " + m("meta") + ","}},
+		{"meta imports its emulator", with(pkg{ImportPath: m("meta"), Imports: []string{m("meta/sandbox")}}),
+			[]string{"meta imports " + m("meta/sandbox") + ","}},
+		{"sandbox imports meta", with(pkg{ImportPath: m("meta/sandbox"), Imports: []string{m("meta")}}),
+			[]string{"meta/sandbox imports " + m("meta") + ","}},
+		{"internal/config imports internal/redact", with(pkg{ImportPath: m("internal/config"), Imports: []string{m("internal/redact")}}),
+			[]string{"internal/config imports " + m("internal/redact") + ","}},
+		{"api imports a third-party module", with(pkg{ImportPath: m("api"), Imports: []string{"github.com/google/uuid"}}),
+			[]string{"api imports github.com/google/uuid, but api may import the standard library only"}},
+		{"daemon imports cli", with(pkg{ImportPath: m("daemon"), Imports: []string{m("cli")}}),
+			[]string{"daemon imports " + m("cli") + ", but daemon may import only api, store, render, meta, internal/..."}},
+		{"daemon imports tui", with(pkg{ImportPath: m("daemon"), Imports: []string{m("tui")}}),
+			[]string{"daemon imports " + m("tui") + ","}},
+		{"daemon imports the emulator", with(pkg{ImportPath: m("daemon"), Imports: []string{m("meta/sandbox")}}),
+			[]string{"daemon imports " + m("meta/sandbox") + ","}},
+		{"cli imports store", with(pkg{ImportPath: m("cli"), Imports: []string{m("store")}}),
+			[]string{"cli imports " + m("store") + ","}},
+		{"cli imports render and meta", with(pkg{ImportPath: m("cli"), Imports: []string{m("render"), m("meta")}}),
+			[]string{"cli imports " + m("meta") + ",", "cli imports " + m("render") + ","}},
+		{"tui imports daemon", with(pkg{ImportPath: m("tui"), Imports: []string{m("daemon")}}),
+			[]string{"tui imports " + m("daemon") + ", but tui may import only api, internal/..."}},
+		{"cmd imports daemon", with(pkg{ImportPath: m("cmd/impress"), Imports: []string{m("daemon")}}),
+			[]string{"cmd/impress imports " + m("daemon") + ","}},
+		{"ffmpegtest in non-test code", with(pkg{ImportPath: m("render"), Imports: []string{m("internal/ffmpegtest")}}),
+			[]string{"render imports " + m("internal/ffmpegtest") + " from non-test code"}},
+		{"metatest in the daemon", with(pkg{ImportPath: m("daemon"), Imports: []string{m("meta/metatest")}}),
+			[]string{"daemon imports " + m("meta/metatest") + " from non-test code"}},
+		{"a helper may use another helper", with(pkg{ImportPath: m("meta/metatest"), Imports: []string{m("internal/ffmpegtest")}}), nil},
+		{"unknown top-level package", with(pkg{ImportPath: m("util"), Imports: []string{m("api")}}),
+			[]string{"util has no dependency rule"}},
+		{"package at the module root", with(pkg{ImportPath: module}),
+			[]string{". has no dependency rule"}},
+		{"cgo", with(pkg{ImportPath: m("daemon"), Imports: []string{"C"}}),
+			[]string{`daemon imports "C"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := checkGraph(tc.pkgs, rules, testOnly)
+			ok := len(got) == len(tc.want)
+			for i := 0; ok && i < len(got); i++ {
+				ok = strings.HasPrefix(got[i], tc.want[i])
+			}
+			if !ok {
+				t.Errorf("violations:\n got  %q\n want %q", got, tc.want)
+			}
+		})
+	}
+}
