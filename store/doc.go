@@ -36,16 +36,21 @@
 //	media/                     <sha256 hex> : JSON(mediaRecord)             content-addressed media store
 //	renders/                   <cache key> : JSON(renderRecord)             render cache
 //	conns/<name>/              info : JSON(Conn)                            flavour, account ids, state, sealed token and profile
-//	conns/<name>/comments/     <media id>\x00<comment id> : sealed JSON
-//	conns/<name>/threads/      <thread id> : sealed JSON                    DM thread summaries
-//	conns/<name>/events/       <event seq uint64 BE> : sealed JSON          webhook events
+//	conns/<name>/comments/     <media id>\x00<comment id> : JSON(Blob)      cached comments and replies (community.go)
+//	conns/<name>/threads/      <thread id> : JSON(Blob)                     DM thread summaries (community.go)
+//	conns/<name>/events/       <event seq uint64 BE> : JSON(Blob)           webhook events (events.go)
 //	conn_by_account/           <ig or fb user id> : <conn name>             → conn (deletion callbacks)
-//	events/                    <seq uint64 BE> : <conn name>                → conn (global monotonic event ids)
-//	event_dedupe/              <sha256 of delivery> : <seq uint64 BE>       → conn via events/
+//	events/                    <seq uint64 BE> : <conn name>                → conn (global monotonic event ids;
+//	                                                                          never delete the bucket: its sequence is the id)
+//	event_dedupe/              <sha256 of delivery key> : <seq uint64 BE>   → conn via events/
 //	keys/                      <conn name> : sealed data key                destroyed by purge (crypto-shredding)
 //	receipts/                  <code> : JSON(receiptRecord)                 purge receipts, no personal data
 //	purges/                    <code> : JSON(purgeRecord)                   purges in progress (resumed at start)
 //	retention/                 <kind> : duration string                     policy overrides
+//
+// A Blob is {at, data}: data sealed by the daemon with the connection's data
+// key, at (write time) in clear for retention sweeps (PruneComments,
+// PruneThreads, PruneEvents).
 //
 // The buckets above exist from migration 1 on, even where the feature that
 // fills them arrives later, so that features never race to create them.
