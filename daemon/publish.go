@@ -2,11 +2,16 @@ package daemon
 
 import (
 	"context"
-	"github.com/impress-dev/impress/api"
 	"net/http"
+
+	"github.com/impress-dev/impress/api"
 )
 
-// Publish feature: not built yet. Its issue replaces this file.
+// Publish feature: being built (issue 5); this placeholder keeps the tree
+// building while it lands.
+
+// publisher is the publish feature's state, hung on Server.pub.
+type publisher struct{}
 
 func (s *Server) publishRoutes(mux *http.ServeMux) {}
 

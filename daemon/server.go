@@ -38,6 +38,9 @@ type Server struct {
 	// services started by feature files (render queue, token refresher,
 	// scheduler, sweeper, public listener), stopped in reverse order.
 	stops []func(context.Context)
+
+	// pub is the publish feature's state (publish.go).
+	pub *publisher
 }
 
 // Settings returns the current settings (they change on reload).

@@ -43,6 +43,12 @@ var Keys = []Key{
 	{Name: "daemon.public_url", Help: "HTTPS address your tunnel or proxy gives the public listener"},
 	{Name: "render.concurrency", Default: "1", Int: true, Help: "renders at once"},
 	{Name: "publish.concurrency", Default: "4", Int: true, Help: "publishes at once"},
+	{Name: "publish.poll_interval", Default: "5s", Help: "first wait between container status polls (doubles up to publish.poll_max)"},
+	{Name: "publish.poll_max", Default: "30s", Help: "longest wait between container status polls"},
+	{Name: "publish.poll_timeout", Default: "15m", Help: "how long a container may stay IN_PROGRESS before the publish fails"},
+	{Name: "publish.retry_delay", Default: "2s", Help: "first backoff after a transient Meta failure (doubles per attempt)"},
+	{Name: "publish.quota_recheck", Default: "10m", Help: "how often a publish waiting for the daily quota reads it again"},
+	{Name: "publish.slowdown", Default: "30s", Help: "pause between Meta calls while usage headers report 80 % or more"},
 	{Name: "ffmpeg.path", Help: "ffmpeg binary (default: from PATH)"},
 	{Name: "ffprobe.path", Help: "ffprobe binary (default: from PATH)"},
 }
