@@ -261,6 +261,8 @@ func TestSoloUserHasOnePage(t *testing.T) {
 	if len(pages) != 1 || str(pages[0], "instagram_business_account", "id") != IGSoloID {
 		t.Fatalf("solo pages %v", pages)
 	}
+	noPages, _ := e.s.IssueToken(TokenRequest{Flavour: "facebook", User: FBSoloID, Scopes: []string{"instagram_basic"}})
+	wantErr(t, e.get("/v25.0/me/accounts", noPages), 403, 200, 0)
 }
 
 func TestCodeExpires(t *testing.T) {
