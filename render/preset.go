@@ -1,0 +1,116 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Media kinds [Validate] checks against (meta-graph-api.md §2.6).
+const (
+	KindReel         = "reel"
+	KindStory        = "story"
+	KindFeed         = "feed" // a feed video; Instagram publishes it as a reel, same rules
+	KindImage        = "image"
+	KindCarouselItem = "carousel-item"
+)
+
+// Preset is an output format (product.md "Output presets").
+type Preset struct {
+	Name          string
+	Width, Height int
+	// FPS is the default frame rate; a spec's fps (23–60) overrides it.
+	FPS float64
+	// MaxDuration in seconds, 0 for none (stories: 60).
+	MaxDuration float64
+	// Image presets produce one JPEG instead of a video.
+	Image bool
+	// Kind is the Instagram media kind the output is validated as (see [Validate]).
+	Kind string
+
+	// Encoder settings. CRF keeps quality constant; MaxRate/BufSize cap the
+	// peaks below Instagram's 25 Mb/s.
+	X264Preset   string
+	CRF          int
+	MaxRate      string
+	BufSize      string
+	AudioBitrate string
+	SampleRate   int
+}
+
+const (
+	outSampleRate   = 48000
+	outAudioBitrate = "128k"
+	maxImageWidth   = 1440
+)
+
+var presets = map[string]Preset{
+	"reels":   videoPreset("reels", 1080, 1920, 0, KindReel),
+	"story":   videoPreset("story", 1080, 1920, 60, KindStory),
+	"feed":    videoPreset("feed", 1080, 1350, 0, KindReel),
+	"square":  videoPreset("square", 1080, 1080, 0, KindReel),
+	"preview": previewOf(videoPreset("preview", 1080, 1920, 0, KindReel)),
+	"image":   {Name: "image", Width: maxImageWidth, Image: true, Kind: KindImage},
+}
+
+func videoPreset(name string, w, h int, maxDur float64, kind string) Preset {
+	return Preset{
+		Name: name, Width: w, Height: h, FPS: 30, MaxDuration: maxDur, Kind: kind,
+		X264Preset: "medium", CRF: 21, MaxRate: "20M", BufSize: "40M",
+		AudioBitrate: outAudioBitrate, SampleRate: outSampleRate,
+	}
+}
+
+// previewOf halves the frame and switches to fast encoder settings: a
+// preview is for looking at, not for publishing.
+func previewOf(p Preset) Preset {
+	p.Width = even(p.Width / 2)
+	p.Height = even(p.Height / 2)
+	p.X264Preset = "veryfast"
+	p.CRF = 26
+	p.MaxRate = "8M"
+	p.BufSize = "16M"
+	if p.Name != "preview" {
+		p.Name += "-preview"
+	}
+	return p
+}
+
+func even(n int) int {
+	if n%2 != 0 {
+		return n + 1
+	}
+	return n
+}
+
+// PresetNames lists the presets a spec may name.
+func PresetNames() []string {
+	names := make([]string, 0, len(presets))
+	for n := range presets {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// LookupPreset returns a preset by name. With preview set, a video preset is
+// turned into its half-size fast-encoding preview (reels → 540x960).
+func LookupPreset(name string, preview bool) (Preset, error) {
+	p, ok := presets[name]
+	if !ok {
+		return Preset{}, fmt.Errorf("preset %q: unknown (want %s)", name, orList(PresetNames()))
+	}
+	if preview && !p.Image && p.Name != "preview" {
+		p = previewOf(p)
+	}
+	return p, nil
+}
+
+// gop is the keyframe interval: 2 s of frames (Instagram wants closed GOPs
+// of about 2 s).
+func gop(fps float64) int {
+	g := int(2*fps + 0.5)
+	if g < 1 {
+		g = 1
+	}
+	return g
+}

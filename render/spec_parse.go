@@ -1,0 +1,541 @@
+package render
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ParseSpec reads a project spec in YAML or JSON (JSON is YAML, so one parser
+// reads both and reports lines for both). Unknown keys, unknown values,
+// wrong types, negative or inverted trims, speeds outside 0.25..4 and the
+// like are refused with a *SpecError naming the key and its line.
+// Media paths are left as written; call [Spec.Resolve] next.
+func ParseSpec(data []byte, filename string) (*Spec, error) {
+	if !utf8.Valid(data) {
+		return nil, newSpecError(filename, 0, "", "not UTF-8 text")
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, newSpecError(filename, 0, "", "empty spec")
+		}
+		return nil, yamlSyntaxError(filename, err)
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
+		line := extra.Line
+		if err != nil {
+			return nil, yamlSyntaxError(filename, err)
+		}
+		return nil, newSpecError(filename, line, "", "more than one YAML document; a spec is one document")
+	}
+	if len(doc.Content) != 1 {
+		return nil, newSpecError(filename, doc.Line, "", "empty spec")
+	}
+	p := &specParser{spec: &Spec{file: filename, pos: map[string]int{}}}
+	if err := p.document(doc.Content[0]); err != nil {
+		return nil, err
+	}
+	if err := p.spec.check(); err != nil {
+		return nil, err
+	}
+	return p.spec, nil
+}
+
+var yamlLineRE = regexp.MustCompile(`line (\d+): `)
+
+// yamlSyntaxError turns a yaml.v3 error ("yaml: line 3: mapping values are
+// not allowed in this context") into a *SpecError with that line.
+func yamlSyntaxError(file string, err error) *SpecError {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if m := yamlLineRE.FindStringSubmatchIndex(msg); m != nil {
+		line, _ = strconv.Atoi(msg[m[2]:m[3]])
+		msg = msg[:m[0]] + msg[m[1]:]
+	}
+	return newSpecError(file, line, "", "invalid YAML: %s", msg)
+}
+
+type specParser struct {
+	spec *Spec
+}
+
+func (p *specParser) errAt(n *yaml.Node, path, format string, args ...any) *SpecError {
+	return newSpecError(p.spec.file, n.Line, path, format, args...)
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+type fieldFunc func(v *yaml.Node, path string) error
+
+// fields walks a mapping, refusing unknown and duplicate keys, and records
+// each key's line for later errors (Resolve, Build).
+func (p *specParser) fields(n *yaml.Node, path string, handlers map[string]fieldFunc) error {
+	if err := p.plain(n, path); err != nil {
+		return err
+	}
+	if n.Kind != yaml.MappingNode {
+		return p.errAt(n, path, "must be a mapping of keys, got %s", kindName(n))
+	}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			return p.errAt(k, path, "keys must be plain names")
+		}
+		kp := join(path, k.Value)
+		if k.Value == "<<" {
+			return p.errAt(k, kp, "merge keys are not supported")
+		}
+		h, ok := handlers[k.Value]
+		if !ok {
+			return p.errAt(k, kp, "unknown key %q (known: %s)", k.Value, knownKeys(handlers))
+		}
+		if seen[k.Value] {
+			return p.errAt(k, kp, "duplicate key")
+		}
+		seen[k.Value] = true
+		p.spec.pos[kp] = k.Line
+		if err := p.plain(v, kp); err != nil {
+			return err
+		}
+		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+			return p.errAt(v, kp, "needs a value")
+		}
+		if err := h(v, kp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// plain refuses anchors and aliases: a spec has no use for them and
+// following them by hand would open the door to exponential expansion.
+func (p *specParser) plain(n *yaml.Node, path string) error {
+	if n.Kind == yaml.AliasNode || n.Anchor != "" {
+		return p.errAt(n, path, "YAML anchors and aliases are not supported in a spec")
+	}
+	return nil
+}
+
+func knownKeys(h map[string]fieldFunc) string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("%q", n.Value)
+	}
+	return "something else"
+}
+
+func (p *specParser) list(n *yaml.Node, path string, each func(v *yaml.Node, path string) error) error {
+	if n.Kind != yaml.SequenceNode {
+		return p.errAt(n, path, "must be a list, got %s", kindName(n))
+	}
+	for i, v := range n.Content {
+		ip := fmt.Sprintf("%s[%d]", path, i)
+		p.spec.pos[ip] = v.Line
+		if err := p.plain(v, ip); err != nil {
+			return err
+		}
+		if err := each(v, ip); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *specParser) scalar(n *yaml.Node, path, want string) error {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!null" {
+		return p.errAt(n, path, "must be %s, got %s", want, kindName(n))
+	}
+	return nil
+}
+
+func (p *specParser) str(dst *string) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		if err := p.scalar(n, path, "a string"); err != nil {
+			return err
+		}
+		if strings.ContainsRune(n.Value, 0) {
+			return p.errAt(n, path, "must not contain a NUL character")
+		}
+		*dst = n.Value
+		return nil
+	}
+}
+
+func (p *specParser) enum(dst *string, allowed []string) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		if err := p.scalar(n, path, "one of "+orList(allowed)); err != nil {
+			return err
+		}
+		if !oneOf(n.Value, allowed) {
+			return p.errAt(n, path, "unknown value %q (want %s)", n.Value, orList(allowed))
+		}
+		*dst = n.Value
+		return nil
+	}
+}
+
+func orList(v []string) string {
+	if len(v) == 1 {
+		return v[0]
+	}
+	return strings.Join(v[:len(v)-1], ", ") + " or " + v[len(v)-1]
+}
+
+func (p *specParser) number(n *yaml.Node, path string) (float64, error) {
+	if err := p.scalar(n, path, "a number"); err != nil {
+		return 0, err
+	}
+	if n.Tag != "!!int" && n.Tag != "!!float" {
+		return 0, p.errAt(n, path, "must be a number, got %q", n.Value)
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(n.Value, "_", ""), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, p.errAt(n, path, "must be a finite number, got %q", n.Value)
+	}
+	return f, nil
+}
+
+// numIn reads a number within [lo, hi].
+func (p *specParser) numIn(dst *float64, lo, hi float64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		f, err := p.number(n, path)
+		if err != nil {
+			return err
+		}
+		if f < lo || f > hi {
+			return p.errAt(n, path, "%s is out of range %s..%s", num(f), num(lo), num(hi))
+		}
+		*dst = f
+		return nil
+	}
+}
+
+func (p *specParser) numPtr(dst **float64, lo, hi float64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		var f float64
+		if err := p.numIn(&f, lo, hi)(n, path); err != nil {
+			return err
+		}
+		*dst = &f
+		return nil
+	}
+}
+
+func (p *specParser) integer(dst *int, lo, hi int) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		f, err := p.number(n, path)
+		if err != nil {
+			return err
+		}
+		if f != math.Trunc(f) {
+			return p.errAt(n, path, "must be a whole number, got %s", n.Value)
+		}
+		if f < float64(lo) || f > float64(hi) {
+			return p.errAt(n, path, "%s is out of range %d..%d", n.Value, lo, hi)
+		}
+		*dst = int(f)
+		return nil
+	}
+}
+
+// seconds reads a time: a number of seconds or "HH:MM:SS.mmm".
+func (p *specParser) seconds(dst *float64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		if err := p.scalar(n, path, "a time"); err != nil {
+			return err
+		}
+		var f float64
+		if n.Tag == "!!int" || n.Tag == "!!float" {
+			v, err := p.number(n, path)
+			if err != nil {
+				return err
+			}
+			f = v
+		} else {
+			v, err := ParseTime(n.Value)
+			if err != nil {
+				return p.errAt(n, path, "%v", err)
+			}
+			f = v
+		}
+		if f < 0 {
+			return p.errAt(n, path, "must not be negative, got %s", n.Value)
+		}
+		*dst = f
+		return nil
+	}
+}
+
+func (p *specParser) secondsPtr(dst **float64) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		var f float64
+		if err := p.seconds(&f)(n, path); err != nil {
+			return err
+		}
+		*dst = &f
+		return nil
+	}
+}
+
+func (p *specParser) boolean(dst *bool) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		if err := p.scalar(n, path, "true or false"); err != nil {
+			return err
+		}
+		if n.Tag != "!!bool" {
+			return p.errAt(n, path, "must be true or false, got %q", n.Value)
+		}
+		*dst = n.Value == "true"
+		return nil
+	}
+}
+
+func (p *specParser) boolPtr(dst **bool) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		var b bool
+		if err := p.boolean(&b)(n, path); err != nil {
+			return err
+		}
+		*dst = &b
+		return nil
+	}
+}
+
+func (p *specParser) position(dst **Position) fieldFunc {
+	return func(n *yaml.Node, path string) error {
+		pos := &Position{}
+		if n.Kind == yaml.ScalarNode {
+			if err := p.enum(&pos.Named, positionValues)(n, path); err != nil {
+				return err
+			}
+		} else {
+			var hasX, hasY bool
+			err := p.fields(n, path, map[string]fieldFunc{
+				"x": func(v *yaml.Node, kp string) error { hasX = true; return p.numIn(&pos.X, 0, 1)(v, kp) },
+				"y": func(v *yaml.Node, kp string) error { hasY = true; return p.numIn(&pos.Y, 0, 1)(v, kp) },
+			})
+			if err != nil {
+				return err
+			}
+			if !hasX || !hasY {
+				return p.errAt(n, path, "needs both x and y (fractions of the frame, 0..1) or one of %s", orList(positionValues))
+			}
+		}
+		*dst = pos
+		return nil
+	}
+}
+
+func (p *specParser) document(root *yaml.Node) error {
+	s := p.spec
+	hasVersion := false
+	err := p.fields(root, "", map[string]fieldFunc{
+		"version": func(v *yaml.Node, kp string) error {
+			hasVersion = true
+			if err := p.integer(&s.Version, 0, math.MaxInt32)(v, kp); err != nil {
+				return err
+			}
+			if s.Version != SpecVersion {
+				return p.errAt(v, kp, "unknown value %s (this impress reads version %d)", v.Value, SpecVersion)
+			}
+			return nil
+		},
+		"name":   p.str(&s.Name),
+		"preset": p.enum(&s.Preset, PresetNames()),
+		"fps":    p.numIn(&s.FPS, minFPS, maxFPS),
+		"clips": func(v *yaml.Node, kp string) error {
+			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+				s.Clips = append(s.Clips, Clip{})
+				return p.clip(c, ip, &s.Clips[len(s.Clips)-1])
+			})
+		},
+		"texts": func(v *yaml.Node, kp string) error {
+			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+				s.Texts = append(s.Texts, Text{})
+				return p.text(c, ip, &s.Texts[len(s.Texts)-1])
+			})
+		},
+		"captions": func(v *yaml.Node, kp string) error {
+			s.Captions = &Captions{}
+			return p.captions(v, kp, s.Captions)
+		},
+		"audio": func(v *yaml.Node, kp string) error {
+			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+				s.Audio = append(s.Audio, Track{})
+				return p.track(c, ip, &s.Audio[len(s.Audio)-1])
+			})
+		},
+		"loudness": p.numPtr(&s.Loudness, -70, -5),
+		"cover": func(v *yaml.Node, kp string) error {
+			s.Cover = &Cover{}
+			return p.fields(v, kp, map[string]fieldFunc{
+				"at":    p.secondsPtr(&s.Cover.At),
+				"image": p.str(&s.Cover.Image),
+			})
+		},
+		"publish": func(v *yaml.Node, kp string) error {
+			s.Publish = &Publish{}
+			return p.publish(v, kp, s.Publish)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if !hasVersion {
+		return p.errAt(root, "version", "missing: add `version: %d` at the top", SpecVersion)
+	}
+	return nil
+}
+
+func (p *specParser) clip(n *yaml.Node, path string, c *Clip) error {
+	return p.fields(n, path, map[string]fieldFunc{
+		"video":  p.str(&c.Video),
+		"image":  p.str(&c.Image),
+		"in":     p.seconds(&c.In),
+		"out":    p.seconds(&c.Out),
+		"fit":    p.enum(&c.Fit, fitValues),
+		"speed":  p.numPtr(&c.Speed, minSpeed, maxSpeed),
+		"volume": p.numPtr(&c.Volume, 0, maxVolume),
+		"transition": func(v *yaml.Node, kp string) error {
+			c.Transition = &Transition{}
+			hasType := false
+			err := p.fields(v, kp, map[string]fieldFunc{
+				"type": func(t *yaml.Node, tp string) error {
+					hasType = true
+					return p.enum(&c.Transition.Type, transitionValues)(t, tp)
+				},
+				"duration": func(t *yaml.Node, tp string) error {
+					if err := p.seconds(&c.Transition.Duration)(t, tp); err != nil {
+						return err
+					}
+					if c.Transition.Duration == 0 {
+						return p.errAt(t, tp, "must be above 0 (or use type: none)")
+					}
+					return nil
+				},
+			})
+			if err == nil && !hasType {
+				err = p.errAt(v, join(kp, "type"), "missing: one of %s", orList(transitionValues))
+			}
+			return err
+		},
+		"duration": func(v *yaml.Node, kp string) error {
+			if err := p.seconds(&c.Duration)(v, kp); err != nil {
+				return err
+			}
+			if c.Duration == 0 {
+				return p.errAt(v, kp, "must be above 0")
+			}
+			return nil
+		},
+		"zoom": p.enum(&c.Zoom, zoomValues),
+	})
+}
+
+func (p *specParser) text(n *yaml.Node, path string, t *Text) error {
+	return p.fields(n, path, map[string]fieldFunc{
+		"text":     p.str(&t.Text),
+		"start":    p.seconds(&t.Start),
+		"end":      p.seconds(&t.End),
+		"position": p.position(&t.Position),
+		"size":     p.integer(&t.Size, 8, 400),
+		"color": func(v *yaml.Node, kp string) error {
+			if err := p.str(&t.Color)(v, kp); err != nil {
+				return err
+			}
+			if _, err := parseColor(t.Color); err != nil {
+				return p.errAt(v, kp, "unknown value %q (want #RGB, #RRGGBB, #RRGGBBAA or one of %s)", t.Color, orList(colorNames()))
+			}
+			return nil
+		},
+		"box": p.boolean(&t.Box),
+	})
+}
+
+func (p *specParser) captions(n *yaml.Node, path string, c *Captions) error {
+	return p.fields(n, path, map[string]fieldFunc{
+		"file": p.str(&c.File),
+		"style": func(v *yaml.Node, kp string) error {
+			c.Style = &CaptionStyle{}
+			return p.fields(v, kp, map[string]fieldFunc{
+				"size":     p.integer(&c.Style.Size, 8, 400),
+				"position": p.position(&c.Style.Position),
+			})
+		},
+		"words": p.boolean(&c.Words),
+	})
+}
+
+func (p *specParser) track(n *yaml.Node, path string, t *Track) error {
+	return p.fields(n, path, map[string]fieldFunc{
+		"file":     p.str(&t.File),
+		"volume":   p.numPtr(&t.Volume, 0, maxVolume),
+		"start":    p.seconds(&t.Start),
+		"fade_in":  p.seconds(&t.FadeIn),
+		"fade_out": p.seconds(&t.FadeOut),
+		"duck":     p.boolean(&t.Duck),
+	})
+}
+
+func (p *specParser) publish(n *yaml.Node, path string, pub *Publish) error {
+	return p.fields(n, path, map[string]fieldFunc{
+		"type":          p.enum(&pub.Type, publishTypes),
+		"caption":       p.str(&pub.Caption),
+		"share_to_feed": p.boolPtr(&pub.ShareToFeed),
+		"first_comment": p.str(&pub.FirstComment),
+		"collaborators": func(v *yaml.Node, kp string) error {
+			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+				var u string
+				if err := p.str(&u)(c, ip); err != nil {
+					return err
+				}
+				pub.Collaborators = append(pub.Collaborators, u)
+				return nil
+			})
+		},
+		"location_id": p.str(&pub.LocationID),
+		"audio_name":  p.str(&pub.AudioName),
+		"thumb_offset": func(v *yaml.Node, kp string) error {
+			var ms int
+			if err := p.integer(&ms, 0, math.MaxInt32)(v, kp); err != nil {
+				return err
+			}
+			pub.ThumbOffset = &ms
+			return nil
+		},
+	})
+}

@@ -1,0 +1,97 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Resolve makes every media path of the spec absolute — relative paths are
+// relative to baseDir, normally the directory of the spec file — and checks
+// that each names a regular file. A missing file is a *SpecError naming the
+// key and its line. Resolve changes s in place; it does not look inside the
+// files (see [Sniff] and [Probe]).
+func (s *Spec) Resolve(baseDir string) error {
+	base, err := filepath.Abs(baseDir)
+	if err != nil {
+		return fmt.Errorf("resolve spec: base dir %q: %w", baseDir, err)
+	}
+	res := func(path string, p *string) error {
+		if *p == "" {
+			return nil
+		}
+		abs := *p
+		if !filepath.IsAbs(abs) {
+			abs = filepath.Join(base, abs)
+		}
+		abs = filepath.Clean(abs)
+		fi, err := os.Stat(abs)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return s.errAt(path, "file not found: %s", *p)
+		case err != nil:
+			return s.errAt(path, "cannot read %s: %v", *p, err)
+		case fi.IsDir():
+			return s.errAt(path, "%s is a directory, not a media file", *p)
+		case !fi.Mode().IsRegular():
+			return s.errAt(path, "%s is not a regular file", *p)
+		}
+		*p = abs
+		return nil
+	}
+	for i := range s.Clips {
+		c := &s.Clips[i]
+		if c.Video != "" {
+			if err := res(fmt.Sprintf("clips[%d].video", i), &c.Video); err != nil {
+				return err
+			}
+		}
+		if c.Image != "" {
+			if err := res(fmt.Sprintf("clips[%d].image", i), &c.Image); err != nil {
+				return err
+			}
+		}
+	}
+	if s.Captions != nil {
+		if err := res("captions.file", &s.Captions.File); err != nil {
+			return err
+		}
+	}
+	for i := range s.Audio {
+		if err := res(fmt.Sprintf("audio[%d].file", i), &s.Audio[i].File); err != nil {
+			return err
+		}
+	}
+	if s.Cover != nil {
+		if err := res("cover.image", &s.Cover.Image); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadSpec reads, parses and resolves a spec file: the usual way in.
+func LoadSpec(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load spec: %w", err)
+	}
+	s, err := ParseSpec(data, path)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Resolve(filepath.Dir(path)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// absPath returns a clean absolute path.
+func absPath(p string) (string, error) {
+	if p == "" {
+		return "", errors.New("empty path")
+	}
+	return filepath.Abs(p)
+}
