@@ -1,6 +1,272 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
-// renderCommands: not built yet; its issue replaces this file.
-func renderCommands(f *Factory) []*cobra.Command { return nil }
+	"github.com/impress-dev/impress/api"
+	"github.com/spf13/cobra"
+)
+
+// renderCommands are the render feature's nouns: projects, assets,
+// renders and validation.
+func renderCommands(f *Factory) []*cobra.Command {
+	return []*cobra.Command{newProjectCmd(f), newAssetCmd(f), newRenderCmd(f, nil), newValidateCmd(f)}
+}
+
+// target is what a TARGET argument names.
+type target struct {
+	project, spec, media string
+	display              string
+}
+
+// resolveTarget decides what TARGET is: an existing file (a spec when it
+// ends in .yaml, .yml or .json, media otherwise) wins over a project of
+// the same name; something that looks like a path but does not exist is
+// a usage error rather than an unknown project.
+func resolveTarget(arg string) (target, error) {
+	t := target{display: arg}
+	if arg == "" {
+		return t, flagErrorf("empty TARGET")
+	}
+	if fi, err := os.Stat(arg); err == nil {
+		if fi.IsDir() {
+			return t, exitf(ExitUsage, "%s is a directory; name a project, a spec file or a media file", arg)
+		}
+		abs, err := filepath.Abs(arg)
+		if err != nil {
+			return t, exitf(ExitUsage, "%s: %v", arg, err)
+		}
+		if isSpecFile(arg) {
+			t.spec = abs
+		} else {
+			t.media = abs
+		}
+		return t, nil
+	}
+	if strings.ContainsRune(arg, filepath.Separator) || isSpecFile(arg) || hasMediaExt(arg) {
+		return t, exitf(ExitUsage, "%s: no such file", arg)
+	}
+	t.project = arg
+	return t, nil
+}
+
+func isSpecFile(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+func hasMediaExt(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".ts", ".jpg", ".jpeg", ".png", ".webp",
+		".mp3", ".m4a", ".aac", ".wav", ".flac", ".ogg", ".srt", ".vtt":
+		return true
+	}
+	return false
+}
+
+// renderOptions are `impress render`'s inputs.
+type renderOptions struct {
+	Target   string
+	Out      string
+	Preset   string
+	Preview  bool
+	NoCache  bool
+	JSON     bool
+	Progress string
+}
+
+func newRenderCmd(f *Factory, runF func(context.Context, *renderOptions) error) *cobra.Command {
+	o := &renderOptions{}
+	cmd := &cobra.Command{
+		Use:   "render TARGET [--out FILE] [--preview]",
+		Short: "Render a project, a spec file or a media file to Instagram's specs",
+		Long: `render turns TARGET into an MP4 that meets Instagram's rules. TARGET is a
+project name, a spec file (.yaml, .yml, .json) or a media file; a media file
+is normalised to the preset, or only remuxed when it already meets it.
+
+Renders run in the daemon, one at a time by default (render.concurrency).
+An unchanged spec with unchanged media returns the cached render at once.
+Every render is validated before it is kept: a violation fails it (exit 5)
+with each broken rule listed. Ctrl-C cancels the render and keeps nothing.
+
+The output path is printed on stdout; --json prints the whole result.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Target = args[0]
+			switch o.Progress {
+			case "auto", "json", "none":
+			default:
+				return flagErrorf("--progress must be auto, json or none, not %q", o.Progress)
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return runRender(cmd.Context(), f, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&o.Out, "out", "o", "", "also write the result to FILE (or into a directory)")
+	fl.StringVar(&o.Preset, "preset", "", "override the preset: reels | story | feed | square | preview (media default: reels)")
+	fl.BoolVar(&o.Preview, "preview", false, "render the half-size, fast preview of the preset")
+	fl.BoolVar(&o.NoCache, "no-cache", false, "render even when the cache holds the result")
+	fl.BoolVar(&o.JSON, "json", false, "print the result as JSON on stdout")
+	fl.StringVar(&o.Progress, "progress", "auto", "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
+	return cmd
+}
+
+func runRender(ctx context.Context, f *Factory, o *renderOptions) error {
+	t, err := resolveTarget(o.Target)
+	if err != nil {
+		return err
+	}
+	req := api.RenderRequest{Project: t.project, Spec: t.spec, Media: t.media, Preset: o.Preset,
+		Preview: o.Preview, NoCache: o.NoCache, Display: t.display}
+	if o.Out != "" {
+		if req.Out, err = filepath.Abs(o.Out); err != nil {
+			return exitf(ExitUsage, "--out %s: %v", o.Out, err)
+		}
+	}
+	c, err := f.Client(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := renderAndWait(ctx, f, c, req, o.Progress)
+	if res != nil && o.JSON {
+		if werr := writeJSON(f.IO.Out, res); werr != nil {
+			return werr
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if !o.JSON {
+		printRenderResult(f, res)
+	}
+	return nil
+}
+
+// renderAndWait starts a render and follows its job. On failure the
+// result is returned too when the job has one (a validation failure
+// carries its violations).
+func renderAndWait(ctx context.Context, f *Factory, c *api.Client, req api.RenderRequest, progress string) (*api.RenderResult, error) {
+	start, err := c.StartRender(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if start.Result != nil {
+		return start.Result, nil
+	}
+	if start.Job == nil {
+		return nil, errors.New("render: the daemon answered neither a job nor a result")
+	}
+	j, err := waitJob(ctx, f, c, start.Job.ID, progress)
+	res := api.ResultOf(j)
+	if err != nil {
+		return res, err
+	}
+	if res == nil {
+		return nil, fmt.Errorf("render: job %s ended without a result; see `impress jobs show %s`", start.Job.ID, start.Job.ID)
+	}
+	return res, nil
+}
+
+func printRenderResult(f *Factory, r *api.RenderResult) {
+	path := r.Output
+	if r.Out != "" {
+		path = r.Out
+	}
+	fmt.Fprintln(f.IO.Out, path)
+	how := fmt.Sprintf("rendered in %.1fs", r.Elapsed)
+	switch {
+	case r.Cached:
+		how = "from the render cache"
+	case r.Remuxed:
+		how = fmt.Sprintf("remuxed without re-encoding in %.1fs", r.Elapsed)
+	}
+	audio := r.AudioCodec
+	if audio == "" {
+		audio = "no audio"
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%s: %dx%d %.4g fps %s/%s, %s, %s (%s)\n", r.Preset, r.Width, r.Height, r.FPS,
+		r.VideoCodec, audio, seconds(r.Duration), humanBytes(r.Size), how)
+}
+
+func newValidateCmd(f *Factory) *cobra.Command {
+	var typ, progress string
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "validate TARGET [--type reel|story|image|carousel]",
+		Short: "Check a media file, spec or project against Instagram's rules",
+		Long: `validate checks TARGET against Instagram's media and caption rules and lists
+every violation with the rule it breaks: container, codecs, pixel format,
+frame rate, size, duration, file size, audio, moov position, edit lists, and
+for images JPEG, size and aspect. A spec or project is checked through its
+render (from the cache, or rendered first). Exit 0 when publishable, 5 when
+not.`,
+		Args: exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			t, err := resolveTarget(args[0])
+			if err != nil {
+				return err
+			}
+			req := api.ValidateRequest{Project: t.project, Path: t.spec + t.media, Type: typ, Display: t.display}
+			c, err := f.Client(ctx)
+			if err != nil {
+				return err
+			}
+			v, err := c.Validate(ctx, req)
+			if err != nil {
+				return err
+			}
+			if v.Job != nil {
+				j, werr := waitJob(ctx, f, c, v.Job.ID, progress)
+				if werr != nil {
+					// A render that breaks the rules is the answer itself.
+					res := api.ResultOf(j)
+					if res == nil || len(res.Violations) == 0 {
+						return werr
+					}
+					v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations}
+				} else if v, err = c.Validate(ctx, req); err != nil {
+					return err
+				}
+			}
+			if asJSON {
+				if err := writeJSON(f.IO.Out, v); err != nil {
+					return err
+				}
+			} else {
+				printValidation(f.IO.Out, v)
+			}
+			if !v.OK {
+				return errSilent{code: ExitRejected}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&typ, "type", "", "what it will be published as: reel | story | image | carousel (default from the spec or the file)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	cmd.Flags().StringVar(&progress, "progress", "auto", "progress of a render it needs: auto | json | none")
+	return cmd
+}
+
+func printValidation(w io.Writer, v *api.Validation) {
+	if v.OK {
+		fmt.Fprintf(w, "OK    %s is publishable as a %s\n", v.Target, v.Type)
+		return
+	}
+	fmt.Fprintf(w, "FAIL  %s is not publishable as a %s (%d violation(s)):\n", v.Target, v.Type, len(v.Violations))
+	for _, vi := range v.Violations {
+		fmt.Fprintf(w, "  %s\n", vi.String())
+	}
+}
