@@ -1,6 +1,9 @@
 package sandbox
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
@@ -139,6 +142,15 @@ func (s *Server) authenticate(c *call) *GraphError {
 	t, e := s.checkTokenLocked(v)
 	if e != nil {
 		return e
+	}
+	// appsecret_proof is optional; when sent it must be
+	// hex(HMAC-SHA256(key=app secret, message=token)), as Graph checks it.
+	if proof := c.params.Get("appsecret_proof"); proof != "" {
+		m := hmac.New(sha256.New, []byte(s.opts.AppSecret))
+		m.Write([]byte(v))
+		if !hmac.Equal([]byte(proof), []byte(hex.EncodeToString(m.Sum(nil)))) {
+			return gerr(400, 100, 0, typeMethod, "Invalid appsecret_proof provided in the API argument")
+		}
 	}
 	c.tok = t
 	if c.account == "" {

@@ -27,10 +27,15 @@ func (c *call) method() string {
 	return c.r.Method
 }
 
+const maxCallRecords = 1 << 18
+
 // injectFault applies the rate-limit and fail-rate knobs. It records the
 // call for the usage headers either way. True means a fault was written.
 func (s *Server) injectFault(c *call) bool {
 	s.mu.Lock()
+	if len(s.st.calls) >= maxCallRecords { // bound memory of a long-running sandbox
+		s.st.calls = append(s.st.calls[:0], s.st.calls[len(s.st.calls)/2:]...)
+	}
 	s.st.calls = append(s.st.calls, callRec{at: c.start, account: c.account})
 	var (
 		e      *GraphError

@@ -178,7 +178,7 @@ func (s *Server) traceID() string {
 	b := make([]byte, 23)
 	b[0] = 'A'
 	for i := 1; i < len(b); i++ {
-		b[i] = alphabet[s.rng.IntN(len(alphabet))]
+		b[i] = alphabet[s.trace.IntN(len(alphabet))]
 	}
 	return string(b)
 }

@@ -221,6 +221,6 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.knobs = s.defaultKnobs()
-	s.rng, s.fault = newRNGs(s.opts.Seed)
+	s.rng, s.fault, s.trace = newRNGs(s.opts.Seed)
 	s.st = s.seed(s.now())
 }

@@ -130,6 +130,9 @@ func TestTokenErrors(t *testing.T) {
 	e := newEnv(t, Options{})
 	tok := e.igToken()
 	wantErr(t, e.get("/v25.0/me", ""), 400, 104, 0)
+	proof := strings.TrimPrefix(SignBody(DefaultAppSecret, []byte(tok)), "sha256=")
+	wantStatus(t, e.get("/v25.0/me", tok, "appsecret_proof", proof), 200)
+	wantErr(t, e.get("/v25.0/me", tok, "appsecret_proof", "00"+proof[2:]), 400, 100, 0)
 	g := wantErr(t, e.get("/v25.0/me", "IGAAnot-a-token"), 400, 190, 0)
 	if g.Message != "Invalid OAuth access token - Cannot parse access token" || g.Type != "OAuthException" {
 		t.Errorf("bad token %+v", g)

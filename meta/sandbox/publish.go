@@ -62,7 +62,7 @@ func (s *Server) createContainer(c *call, owner string) {
 		VideoURL: p.Get("video_url"), ImageURL: p.Get("image_url"), CoverURL: p.Get("cover_url"),
 		Caption: p.Get("caption"), ShareToFeed: true}
 	for k := range p {
-		if k != "access_token" {
+		if k != "access_token" && k != "appsecret_proof" {
 			ct.Params[k] = p.Get(k)
 		}
 	}

@@ -39,7 +39,8 @@ func DefaultRedirectURIs() []string { return append([]string(nil), defaultRedire
 // Options configures a [Server]. Zero values select the defaults noted on
 // each field, so Options{} is a usable sandbox.
 type Options struct {
-	// Latency is added to every Meta call (not to /_sandbox/ admin calls).
+	// Latency is added to every Meta call: Graph, token exchanges and
+	// rupload (not to the authorize pages or the /_sandbox/ admin API).
 	Latency time.Duration
 	// FailRate is the probability (0..1) that a Meta call fails with a
 	// transient error (code 1 → HTTP 500 or code 2 → HTTP 503,
@@ -122,8 +123,9 @@ type Server struct {
 	mu    sync.Mutex
 	st    *state
 	knobs knobs
-	rng   *rand.Rand // ids, tokens, codes, shortcodes, trace ids
+	rng   *rand.Rand // tokens, codes, shortcodes
 	fault *rand.Rand // injected failures, kept apart so knobs don't shift ids
+	trace *rand.Rand // fbtrace_ids, kept apart so polling doesn't shift tokens
 	skew  time.Duration
 
 	bg     sync.WaitGroup // webhook deliveries and media fetches
@@ -226,16 +228,18 @@ func New(opts Options) *Server {
 		}
 	}
 	s := &Server{opts: opts, client: client, done: make(chan struct{})}
-	s.rng, s.fault = newRNGs(opts.Seed)
+	s.rng, s.fault, s.trace = newRNGs(opts.Seed)
 	s.knobs = s.defaultKnobs()
 	s.st = s.seed(s.opts.Clock())
 	return s
 }
 
-// newRNGs returns the id stream and the fault stream for a seed; they are
-// separate so that turning fault knobs on does not change ids or tokens.
-func newRNGs(seed int64) (*rand.Rand, *rand.Rand) {
-	return rand.New(rand.NewPCG(uint64(seed), 0x5eed1d5)), rand.New(rand.NewPCG(uint64(seed), 0xfa17))
+// newRNGs returns the token stream, the fault stream and the trace-id
+// stream for a seed. They are separate so that fault knobs and the number
+// of (timing-dependent) polls do not change tokens or shortcodes.
+func newRNGs(seed int64) (tokens, faults, traces *rand.Rand) {
+	return rand.New(rand.NewPCG(uint64(seed), 0x5eed1d5)), rand.New(rand.NewPCG(uint64(seed), 0xfa17)),
+		rand.New(rand.NewPCG(uint64(seed), 0x7ace))
 }
 
 func (s *Server) defaultKnobs() knobs {

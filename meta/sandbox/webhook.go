@@ -253,7 +253,7 @@ func (s *Server) FlushWebhooks(ctx context.Context) error {
 // expects 200 with the challenge echoed as the body.
 func (s *Server) VerifyWebhook(ctx context.Context, target string) error {
 	s.mu.Lock()
-	challenge := strconv.FormatUint(s.rng.Uint64()%9_000_000_000+1_000_000_000, 10)
+	challenge := strconv.FormatUint(s.trace.Uint64()%9_000_000_000+1_000_000_000, 10)
 	s.mu.Unlock()
 	u, err := url.Parse(target)
 	if err != nil {
