@@ -1,0 +1,77 @@
+package render
+
+// This is the only file that imports ffmpeg-go, and it only builds argv
+// with GetArgs: never Run/Compile, which log through a package global and
+// keep a context in a struct (style.md §1.2). ffmpeg-go does the two-level
+// escaping of filter option values (option level \ ' = :, graph level
+// \ ' [ ] , ;) — and the builder never hands it user text anyway.
+
+import (
+	"fmt"
+	"strconv"
+
+	ffmpeg "github.com/u2takey/ffmpeg-go"
+)
+
+// argv turns the graph and its output into ffmpeg arguments (without the
+// program name and without Run's global options).
+func (g *graph) argv(out outSpec) (args []string, err error) {
+	defer func() {
+		// ffmpeg-go panics on malformed graphs; that is a builder bug, but
+		// it must not take the daemon down.
+		if r := recover(); r != nil {
+			args, err = nil, fmt.Errorf("build ffmpeg arguments: %v", r)
+		}
+	}()
+	inputs := make([]*ffmpeg.Stream, len(g.inputs))
+	for i, in := range g.inputs {
+		kw := ffmpeg.KwArgs{}
+		for _, o := range in.opts {
+			kw[o.k] = o.v
+		}
+		inputs[i] = ffmpeg.Input(in.url, kw)
+	}
+	nodes := make([][]*ffmpeg.Stream, len(g.nodes))
+	var resolve func(p pad) *ffmpeg.Stream
+	resolve = func(p pad) *ffmpeg.Stream {
+		if p.node < 0 {
+			return inputs[p.input].Get(p.sel)
+		}
+		if nodes[p.node] == nil {
+			n := g.nodes[p.node]
+			ins := make([]*ffmpeg.Stream, len(n.ins))
+			for i, ip := range n.ins {
+				ins[i] = resolve(ip)
+			}
+			kw := ffmpeg.KwArgs{}
+			for _, o := range n.opts {
+				kw[o.k] = o.v
+			}
+			node := ffmpeg.FilterMultiOutput(ins, n.name, ffmpeg.Args{}, kw)
+			outs := make([]*ffmpeg.Stream, n.outs)
+			if n.outs == 1 {
+				outs[0] = node.Stream("", "")
+			} else {
+				if n.outs > 10 && n.name != "split" && n.name != "asplit" {
+					// ffmpeg-go orders output labels as strings ("10" < "2");
+					// only split's interchangeable outputs may exceed 10.
+					panic(fmt.Sprintf("filter %s with %d outputs", n.name, n.outs))
+				}
+				for i := range outs {
+					outs[i] = node.Get(strconv.Itoa(i))
+				}
+			}
+			nodes[p.node] = outs
+		}
+		return nodes[p.node][p.out]
+	}
+	maps := make([]*ffmpeg.Stream, len(out.maps))
+	for i, p := range out.maps {
+		maps[i] = resolve(p)
+	}
+	kw := ffmpeg.KwArgs{}
+	for _, o := range out.opts {
+		kw[o.k] = o.v
+	}
+	return ffmpeg.Output(maps, out.url, kw).GetArgs(), nil
+}

@@ -1,0 +1,119 @@
+package render
+
+import (
+	"fmt"
+	"slices"
+)
+
+// graph is the builder's plain description of one ffmpeg run: inputs, a
+// filter DAG and the output. args.go turns it into an argv with ffmpeg-go.
+// Keeping the DAG here (instead of building ffmpeg-go nodes directly)
+// confines ffmpeg-go to one file and lets the builder reason about pads:
+// every pad is consumed exactly once, which ffmpeg requires.
+//
+// Only validated numbers, enum words, and paths impress chose (its private
+// work dir, the font) ever become option values; user text reaches ffmpeg
+// only inside files (see build_text.go).
+type graph struct {
+	inputs []gInput
+	nodes  []gNode
+	used   map[pad]bool
+}
+
+type kv struct{ k, v string }
+
+type gInput struct {
+	url  string
+	opts []kv // input options (before -i)
+}
+
+type gNode struct {
+	name string
+	opts []kv
+	ins  []pad
+	outs int
+}
+
+// pad is one stream: an input's stream (input ≥ 0, sel like "v:0") or a
+// filter's output (node, out).
+type pad struct {
+	input int
+	sel   string
+	node  int
+	out   int
+}
+
+func newGraph() *graph { return &graph{used: map[pad]bool{}} }
+
+// input adds an input, or returns the existing one with the same URL and
+// options: ffmpeg then demuxes and decodes it once for every use.
+func (g *graph) input(url string, opts ...kv) int {
+	for i, in := range g.inputs {
+		if in.url == url && slices.Equal(in.opts, opts) {
+			return i
+		}
+	}
+	g.inputs = append(g.inputs, gInput{url: url, opts: opts})
+	return len(g.inputs) - 1
+}
+
+// stream names a stream of an input. Input streams may feed several
+// filters (ffmpeg decodes once and fans out), so they are not tracked.
+func (g *graph) stream(input int, sel string) pad {
+	return pad{input: input, sel: sel, node: -1}
+}
+
+func (g *graph) consume(p pad) {
+	if p.node < 0 {
+		return
+	}
+	if g.used[p] {
+		panic(fmt.Sprintf("render: graph pad %d:%d used twice", p.node, p.out))
+	}
+	g.used[p] = true
+}
+
+// filter adds a filter with one output.
+func (g *graph) filter(name string, ins []pad, opts ...kv) pad {
+	return g.multi(name, ins, 1, opts...)[0]
+}
+
+// multi adds a filter with n outputs.
+func (g *graph) multi(name string, ins []pad, n int, opts ...kv) []pad {
+	for _, p := range ins {
+		g.consume(p)
+	}
+	g.nodes = append(g.nodes, gNode{name: name, opts: opts, ins: append([]pad(nil), ins...), outs: n})
+	id := len(g.nodes) - 1
+	outs := make([]pad, n)
+	for i := range outs {
+		outs[i] = pad{input: -1, node: id, out: i}
+	}
+	return outs
+}
+
+// chain appends a one-in one-out filter.
+func (g *graph) chain(p pad, name string, opts ...kv) pad {
+	return g.filter(name, []pad{p}, opts...)
+}
+
+// split fans a pad out to n consumers (split for video, asplit for audio).
+func (g *graph) split(p pad, n int, audio bool) []pad {
+	if n == 1 {
+		return []pad{p}
+	}
+	name := "split"
+	if audio {
+		name = "asplit"
+	}
+	return g.multi(name, []pad{p}, n)
+}
+
+// output is the single output file of a command.
+type outSpec struct {
+	maps []pad
+	opts []kv
+	url  string
+}
+
+func o(k, v string) kv { return kv{k, v} }

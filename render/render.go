@@ -1,0 +1,296 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// RenderRequest asks [Render] for one output: from a resolved spec, or
+// from a single media file normalised to a preset.
+type RenderRequest struct {
+	// Spec is a resolved spec ([LoadSpec] or [ParseSpec] + [Spec.Resolve]).
+	Spec *Spec
+	// Input is a media file to normalise instead (exactly one of Spec and Input).
+	Input string
+	// Preset overrides the spec's preset. For Input it defaults to reels
+	// (image for a still picture).
+	Preset string
+	// Preview renders the half-size, fast-encoding variant.
+	Preview bool
+	// Fit is how Input is fitted to the frame: crop, pad or blur (default
+	// blur: nothing of a landscape clip is lost in a vertical frame).
+	Fit string
+	// NoFastPath re-encodes Input even when it could be remuxed.
+	NoFastPath bool
+
+	// FFmpeg and FFprobe are the binaries (from config or PATH).
+	FFmpeg, FFprobe string
+	// Output is the absolute path to write (.mp4, or .jpg for the image
+	// preset); its directory must exist. It appears only when complete.
+	Output string
+	// Cover is where to write the cover JPEG when the spec asks for one
+	// (cover.at or cover.image); empty skips the cover.
+	Cover string
+	// FontFile overrides [FindFont].
+	FontFile string
+	// TempDir is where the private work dir is made (default os.TempDir()).
+	TempDir string
+	// Media may carry probes the caller already has, keyed by absolute
+	// path; the rest are probed (and every file is sniffed either way).
+	Media map[string]*MediaInfo
+}
+
+// Result is what a render produced.
+type Result struct {
+	Output string
+	Cover  string
+	// Info is the probe of the output; Violations its check against the
+	// preset's media kind (non-empty: not publishable, exit 5).
+	Info       *MediaInfo
+	Kind       string
+	Violations []Violation
+	// FastPath is set when Input was remuxed without re-encoding;
+	// Reasons says why it was not, when it was not.
+	FastPath bool
+	Reasons  []string
+	// Command is the argv of the main ffmpeg run (for logs and for
+	// re-running by hand).
+	Command  []string
+	Loudness *LoudnessStats
+	// Duration of the output in seconds; Elapsed the wall time of Render.
+	Duration float64
+	Elapsed  time.Duration
+}
+
+// Render does a whole render: sniff and probe the inputs (refusing
+// non-media before ffmpeg opens it), take the fast path when a single
+// input already conforms, otherwise build and run the one-graph ffmpeg
+// command (after a loudness analysis pass when the spec sets a target),
+// probe and validate the output, and make the cover. Progress goes to fn
+// (may be nil) with stages probe, analyze, encode|remux, validate, cover,
+// done. Errors: *SpecError, *MediaError (exit 2), ctx errors (exit 3/130),
+// *FFmpegError, ErrToolMissing.
+func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result, error) {
+	start := time.Now()
+	report := func(p Progress) {
+		if fn != nil {
+			fn(p)
+		}
+	}
+	if (req.Spec == nil) == (req.Input == "") {
+		return nil, errors.New("render: give exactly one of Spec and Input")
+	}
+	if !filepath.IsAbs(req.Output) {
+		return nil, fmt.Errorf("render: output %q is not an absolute path", req.Output)
+	}
+	if req.Cover != "" && !filepath.IsAbs(req.Cover) {
+		return nil, fmt.Errorf("render: cover %q is not an absolute path", req.Cover)
+	}
+	report(Progress{Stage: "probe"})
+	spec := req.Spec
+	media := map[string]*MediaInfo{}
+	for k, v := range req.Media {
+		media[k] = v
+	}
+	probe := func(path string) (*MediaInfo, error) {
+		if info := media[path]; info != nil {
+			if _, err := Sniff(path); err != nil { // the file may have changed since
+				return nil, err
+			}
+			return info, nil
+		}
+		info, err := Probe(ctx, req.FFprobe, path)
+		if err != nil {
+			return nil, err
+		}
+		media[path] = info
+		return info, nil
+	}
+
+	res := &Result{Output: req.Output}
+	var presetName string
+	if req.Input != "" {
+		abs, err := absPath(req.Input)
+		if err != nil {
+			return nil, &MediaError{File: req.Input, Reason: "bad path", Err: err}
+		}
+		info, err := probe(abs)
+		if err != nil {
+			return nil, err
+		}
+		presetName = req.Preset
+		if presetName == "" {
+			presetName = "reels"
+			if info.Video != nil && info.Video.Still {
+				presetName = "image"
+			}
+		}
+		pr, err := LookupPreset(presetName, req.Preview)
+		if err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+		var cmd *Command
+		switch {
+		case pr.Image:
+			if info.Video == nil || !info.Video.Still {
+				return nil, &MediaError{File: req.Input, Reason: "the image preset needs a still picture"}
+			}
+			cmd, err = ImageCommand(info, req.Output)
+		case !req.NoFastPath && info.Video != nil && !info.Video.Still:
+			var ok bool
+			ok, res.Reasons = Conforms(info, pr)
+			if ok {
+				cmd, err = RemuxCommand(info, req.Output)
+				res.FastPath = true
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+		if cmd != nil {
+			if err := runStage(ctx, req, cmd, res, report); err != nil {
+				return nil, err
+			}
+			return finish(ctx, req, res, pr, nil, media, start, report)
+		}
+		spec = singleClipSpec(abs, info, req.Fit)
+	} else {
+		presetName = req.Preset
+		if presetName == "" {
+			presetName = spec.PresetOrDefault()
+		}
+	}
+	pr, err := LookupPreset(presetName, req.Preview)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	if pr.Image {
+		return nil, spec.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
+	}
+	for i := range spec.Clips {
+		if _, err := probe(spec.Clips[i].Source()); err != nil {
+			return nil, err
+		}
+	}
+	for i := range spec.Audio {
+		if _, err := probe(spec.Audio[i].File); err != nil {
+			return nil, err
+		}
+	}
+	opts := BuildOptions{Preset: pr, Media: media, Output: req.Output}
+	if spec.Captions != nil {
+		if opts.Cues, err = readCues(spec); err != nil {
+			return nil, err
+		}
+	}
+	if len(spec.Texts) > 0 || spec.Captions != nil {
+		if opts.FontFile = FindFont(req.FontFile); opts.FontFile == "" {
+			return nil, fmt.Errorf("%w: no font for titles and captions (%s)", ErrToolMissing, installFix("fonts"))
+		}
+		dir, err := os.MkdirTemp(req.TempDir, "impress-render-")
+		if err != nil {
+			return nil, fmt.Errorf("render: work dir: %w", err)
+		}
+		defer os.RemoveAll(dir)
+		opts.WorkDir = dir
+	}
+	if spec.Loudness != nil {
+		acmd, err := BuildLoudnessAnalysis(spec, opts)
+		if err != nil {
+			return nil, err
+		}
+		acmd.Op = "analyze"
+		if opts.Loudness, err = MeasureLoudness(ctx, req.FFmpeg, acmd, report); err != nil {
+			return nil, err
+		}
+		res.Loudness = opts.Loudness
+	}
+	cmd, err := Build(spec, opts)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Op = "encode"
+	if err := runStage(ctx, req, cmd, res, report); err != nil {
+		return nil, err
+	}
+	return finish(ctx, req, res, pr, spec, media, start, report)
+}
+
+func runStage(ctx context.Context, req RenderRequest, cmd *Command, res *Result, report func(Progress)) error {
+	res.Command = cmd.Argv(req.FFmpeg)
+	return Run(ctx, req.FFmpeg, cmd, report)
+}
+
+// finish probes and validates the output and makes the cover.
+func finish(ctx context.Context, req RenderRequest, res *Result, pr Preset, spec *Spec, media map[string]*MediaInfo, start time.Time, report func(Progress)) (*Result, error) {
+	report(Progress{Stage: "validate"})
+	info, err := Probe(ctx, req.FFprobe, req.Output)
+	if err != nil {
+		return nil, fmt.Errorf("render: probe output: %w", err)
+	}
+	res.Info = info
+	res.Duration = info.Duration
+	res.Kind = pr.Kind
+	res.Violations = Validate(info, pr.Kind)
+	if req.Cover != "" && spec != nil && spec.Cover != nil {
+		report(Progress{Stage: "cover"})
+		var cmd *Command
+		if spec.Cover.At != nil {
+			cmd, err = CoverCommand(info, *spec.Cover.At, req.Cover)
+		} else {
+			ci, perr := Probe(ctx, req.FFprobe, spec.Cover.Image)
+			if perr != nil {
+				return nil, perr
+			}
+			cmd, err = CoverImageCommand(ci, pr, req.Cover)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := Run(ctx, req.FFmpeg, cmd, nil); err != nil {
+			return nil, err
+		}
+		res.Cover = req.Cover
+	}
+	res.Elapsed = time.Since(start)
+	report(Progress{Stage: "done", Percent: 100, Done: true})
+	return res, nil
+}
+
+// singleClipSpec is the spec of "normalise this one file".
+func singleClipSpec(path string, info *MediaInfo, fit string) *Spec {
+	if fit == "" {
+		fit = "blur"
+	}
+	c := Clip{Fit: fit}
+	if info.Video != nil && info.Video.Still {
+		c.Image = path
+	} else {
+		c.Video = path
+	}
+	return &Spec{Version: SpecVersion, Name: filepath.Base(path), Clips: []Clip{c}}
+}
+
+// readCues reads and parses the spec's caption file; problems are spec
+// errors on captions.file.
+func readCues(s *Spec) ([]Cue, error) {
+	f, err := os.Open(s.Captions.File)
+	if err != nil {
+		return nil, s.errAt("captions.file", "cannot read %s: %v", filepath.Base(s.Captions.File), err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSubtitleBytes+1))
+	if err != nil {
+		return nil, s.errAt("captions.file", "cannot read %s: %v", filepath.Base(s.Captions.File), err)
+	}
+	cues, err := ParseSubtitles(data)
+	if err != nil {
+		return nil, s.errAt("captions.file", "%s: %v", filepath.Base(s.Captions.File), err)
+	}
+	return cues, nil
+}
