@@ -163,6 +163,7 @@ type upload struct {
 	SHA256   string
 	box      *boxWalker
 	Requests int
+	busy     bool // a POST is streaming bytes into it
 }
 
 func newUpload(size int64) *upload {

@@ -128,9 +128,11 @@ type Server struct {
 	trace *rand.Rand // fbtrace_ids, kept apart so polling doesn't shift tokens
 	skew  time.Duration
 
-	bg     sync.WaitGroup // webhook deliveries and media fetches
-	done   chan struct{}
-	closed sync.Once
+	bgMu     sync.Mutex     // orders bg.Add against Close's bg.Wait
+	bg       sync.WaitGroup // webhook deliveries and media fetches
+	bgClosed bool
+	done     chan struct{}
+	closed   sync.Once
 
 	lnMu sync.Mutex
 	hs   *http.Server
@@ -341,7 +343,12 @@ func (s *Server) Start(addr string) (string, error) {
 // Close stops a server started by [Server.Start], cancels media fetches and
 // pending webhook retries, and waits for them. It is safe to call twice.
 func (s *Server) Close() {
-	s.closed.Do(func() { close(s.done) })
+	s.closed.Do(func() {
+		s.bgMu.Lock()
+		s.bgClosed = true
+		s.bgMu.Unlock()
+		close(s.done)
+	})
 	s.lnMu.Lock()
 	hs := s.hs
 	s.hs = nil
@@ -428,16 +435,18 @@ func (s *Server) serveIndex(w http.ResponseWriter, r *http.Request) {
 		s.opts.AppID, DefaultVersion)
 }
 
-// goBackground runs fn on a goroutine tracked by Close. The context ends
+// goBackground runs fn on a goroutine tracked by Close and reports
+// whether it started (false once the server is closed). The context ends
 // when the server is closed; it is the server's lifetime, not a request's,
 // because deliveries and fetches outlive the request that caused them.
-func (s *Server) goBackground(fn func(ctx context.Context)) {
-	select {
-	case <-s.done:
-		return
-	default:
+func (s *Server) goBackground(fn func(ctx context.Context)) bool {
+	s.bgMu.Lock()
+	if s.bgClosed {
+		s.bgMu.Unlock()
+		return false
 	}
 	s.bg.Add(1)
+	s.bgMu.Unlock()
 	go func() {
 		defer s.bg.Done()
 		ctx, cancel := context.WithCancel(context.Background())
@@ -453,4 +462,5 @@ func (s *Server) goBackground(fn func(ctx context.Context)) {
 		}()
 		fn(ctx)
 	}()
+	return true
 }

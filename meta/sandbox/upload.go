@@ -153,6 +153,17 @@ func (s *Server) rupload(w http.ResponseWriter, r *http.Request) {
 		debugInfo(w, http.StatusBadRequest, false, "ProcessingFailedError", detail)
 		return
 	}
+	if up.busy {
+		s.mu.Unlock()
+		debugInfo(w, http.StatusConflict, true, "ProcessingFailedError", "another upload request for this container is still running")
+		return
+	}
+	up.busy = true
+	defer func() {
+		s.mu.Lock()
+		up.busy = false
+		s.mu.Unlock()
+	}()
 	up.FileSize = size
 	dropAfter := s.knobs.DropUploadAfter
 	s.knobs.DropUploadAfter = -1
@@ -286,7 +297,7 @@ func (s *Server) fetchImage(r *http.Request, raw string, feed bool) (*fetchRecor
 // fetchVideoAsync downloads a loopback video URL in the background, as
 // Meta's crawler does after the create call returned.
 func (s *Server) fetchVideoAsync(cid, raw string) {
-	s.goBackground(func(ctx context.Context) {
+	started := s.goBackground(func(ctx context.Context) {
 		bw := &boxWalker{}
 		h := sha256.New()
 		status, ctype, n, err := s.stream(ctx, raw, io.MultiWriter(h, bw), maxVideoBytes)
@@ -314,6 +325,13 @@ func (s *Server) fetchVideoAsync(cid, raw string) {
 		f.OK = true
 		s.finishMediaLocked(ct, bw.result())
 	})
+	if !started {
+		s.mu.Lock()
+		if ct := s.st.containers[cid]; ct != nil && ct.Fetch != nil {
+			ct.Fetch.Done, ct.Fetch.Error = true, "sandbox closed"
+		}
+		s.mu.Unlock()
+	}
 }
 
 func redactURL(msg, raw string) string { return strings.ReplaceAll(msg, raw, "<url>") }

@@ -185,3 +185,44 @@ func TestBoxWalkerChunked(t *testing.T) {
 		t.Error("moov after mdat passes")
 	}
 }
+
+func TestConcurrentUploadRefused(t *testing.T) {
+	e := newEnv(t, Options{ProcessingTime: -1})
+	tok := e.fbToken()
+	m := e.post(mediaPath, tok, "media_type", "REELS", "upload_type", "resumable").obj(t)
+	uri, cid := str(m, "uri"), str(m, "id")
+	data := mp4(true)
+	hdr := map[string]string{"offset": "0", "file_size": strconv.Itoa(len(data))}
+	pr, pw := io.Pipe()
+	first := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, uri, pr)
+		req.Header.Set("Authorization", "OAuth "+tok)
+		for k, v := range hdr {
+			req.Header[k] = []string{v}
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- nil
+			return
+		}
+		res.Body.Close()
+		first <- res
+	}()
+	if _, err := pw.Write(data[:100]); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "first bytes", func() bool { c, _ := e.s.Container(cid); return c.Upload.Received == 100 })
+	r := e.ru("POST", uri, "OAuth "+tok, map[string]string{"offset": "100", "file_size": hdr["file_size"]}, data[100:])
+	if r.status != http.StatusConflict || debugType(t, r) != "ProcessingFailedError" {
+		t.Errorf("concurrent upload: %d %s", r.status, r.body)
+	}
+	_, _ = pw.Write(data[100:])
+	pw.Close()
+	if res := <-first; res == nil || res.StatusCode != 200 {
+		t.Fatalf("first upload: %v", res)
+	}
+	if c, _ := e.s.Container(cid); c.StatusCode != StatusFinished || c.Upload.SHA256 != TokenSHA256(string(data)) {
+		t.Errorf("container %+v", c)
+	}
+}

@@ -171,7 +171,7 @@ func (s *Server) deliver(d *delivery) {
 	mac := hmac.New(sha1.New, []byte(s.opts.AppSecret))
 	mac.Write(d.Body)
 	legacy := "sha1=" + hex.EncodeToString(mac.Sum(nil))
-	s.goBackground(func(ctx context.Context) {
+	started := s.goBackground(func(ctx context.Context) {
 		wait := s.opts.WebhookBackoff
 		for attempt := 0; ; attempt++ {
 			status, err := s.post(ctx, target, d.Body, sig, legacy)
@@ -203,6 +203,11 @@ func (s *Server) deliver(d *delivery) {
 			wait *= 2
 		}
 	})
+	if !started {
+		s.mu.Lock()
+		d.Done, d.Error = true, "sandbox closed"
+		s.mu.Unlock()
+	}
 }
 
 func (s *Server) post(ctx context.Context, target string, body []byte, sig, legacy string) (int, error) {

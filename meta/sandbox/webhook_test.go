@@ -280,3 +280,18 @@ func TestSignedRequest(t *testing.T) {
 		t.Errorf("records %+v", st.SignedRequests)
 	}
 }
+
+func TestDeliveriesAfterClose(t *testing.T) {
+	rc := newReceiver(t, 0)
+	s := New(Options{WebhookURL: rc.srv.URL})
+	s.Close()
+	if _, err := s.AddComment(SeedReelID, FanID, "late"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FlushWebhooks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Deliveries(); len(d) != 1 || d[0].Delivered || d[0].Error != "sandbox closed" {
+		t.Errorf("deliveries after Close: %+v", d)
+	}
+}
