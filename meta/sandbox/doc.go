@@ -13,6 +13,7 @@
 //	srv := httptest.NewServer(s)             // tests
 //	err := s.ListenAndServe(ctx, "127.0.0.1:8789") // impress sandbox; prints nothing
 //	url, err := s.Start("127.0.0.1:0"); defer s.Close()
+//	err := s.Serve(ctx, ln)                  // when the caller listens first (to print ln.Addr())
 //
 // Every Meta host collapses into the one base URL with Meta's own paths and
 // a version prefix /vNN.N/ (any version is accepted; unversioned Graph paths
@@ -79,9 +80,14 @@
 //   - Resumable upload is refused for Instagram-Login tokens ("The
 //     parameter video_url is required", the reported real behaviour)
 //     unless Options.IGResumable. rupload checks offset/file_size, accepts
-//     an offset at or before the received count (earlier bytes are skipped)
-//     and reports the received count as video_status.uploading_phase.
-//     bytes_transferred and on GET of the rupload path.
+//     an offset at or before the received count (earlier bytes are skipped),
+//     answers 409 (retriable) while another POST for the container is still
+//     streaming, and reports the received count as video_status.
+//     uploading_phase.bytes_transferred and on GET of the rupload path.
+//     appsecret_proof, when sent, must be hex(HMAC-SHA256(app secret, token)).
+//   - Usage headers are percentages of Options.AppCallLimit calls per
+//     rolling hour (app) and Options.BUCCallLimit per account per 24 h,
+//     unless forced by [Server.SetUsage] or a rate-limit knob.
 //   - Lists page with paging.cursors.before/after and next/previous URLs
 //     (which repeat access_token as Meta's do); the default page is 5 and
 //     limit is capped at 10, so clients must paginate.
