@@ -41,6 +41,10 @@ type Server struct {
 
 	// pub is the publish feature's state (publish.go).
 	pub *publisher
+
+	// auth is the login and token state (auth.go, tokens.go); its zero
+	// value is ready.
+	auth authState
 }
 
 // Settings returns the current settings (they change on reload).
