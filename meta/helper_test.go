@@ -125,3 +125,10 @@ func wantValues(t *testing.T, what string, got url.Values, want map[string]strin
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// newFakeB starts a plain loopback server for benchmarks and returns its URL.
+func newFakeB(b *testing.B, h http.HandlerFunc) string {
+	srv := httptest.NewServer(h)
+	b.Cleanup(srv.Close)
+	return srv.URL
+}
