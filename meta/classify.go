@@ -94,9 +94,10 @@ var rules = [...]rule{
 
 // classify sets e.class and e.hint. Order: exact (code, subcode); subcode
 // with any code (then, for Meta's 7-digit publishing subcodes, the subcode
-// with another code); 190/102; is_transient; code alone; code ranges
-// (80001-80014 business-use-case limits, 200-299 permissions); HTTP status;
-// network failure.
+// with another code); the code alone or its range (80001-80014
+// business-use-case limits, 200-299 permissions) when it means login
+// needed, rate-limited, quota or not-ready; is_transient; the code's other
+// classes; HTTP status; network failure.
 func (e *Error) classify() {
 	e.class, e.hint = classify(e.Code, e.Subcode, e.Transient, e.HTTPStatus, e.cause != nil)
 }
@@ -121,22 +122,29 @@ func classify(code, subcode int, transient bool, status int, network bool) (Clas
 			}
 		}
 	}
-	if code == 190 || code == 102 {
-		return ruleFor(code)
+	cc, ch := ClassOther, ""
+	if code != 0 {
+		cc, ch = ruleFor(code)
+		switch {
+		case cc != ClassOther:
+		case code >= 80001 && code <= 80014:
+			cc, ch = ClassRateLimited, "A business-use-case rate limit was hit; slow down"
+		case code >= 200 && code <= 299:
+			cc, ch = ClassPermanent, "A permission is missing or was not granted; log in again granting it"
+		}
+	}
+	// A code that says what to do (log in, slow down, wait) beats
+	// is_transient, which Meta also sets on rate limits; for generic codes
+	// such as 100, Meta's is_transient is the better guide.
+	switch cc {
+	case ClassLoginNeeded, ClassRateLimited, ClassQuota, ClassNotReady:
+		return cc, ch
 	}
 	if transient {
 		return ClassTransient, ""
 	}
-	if code != 0 {
-		if c, h := ruleFor(code); c != ClassOther {
-			return c, h
-		}
-		switch {
-		case code >= 80001 && code <= 80014:
-			return ClassRateLimited, "A business-use-case rate limit was hit; slow down"
-		case code >= 200 && code <= 299:
-			return ClassPermanent, "A permission is missing or was not granted; log in again granting it"
-		}
+	if cc != ClassOther {
+		return cc, ch
 	}
 	switch {
 	case status == http.StatusUnauthorized:

@@ -137,6 +137,9 @@ func TestClassifyOther(t *testing.T) {
 	}{
 		{"is_transient wins over code 100", 100, 0, true, 400, false, ClassTransient},
 		{"is_transient never beats 190", 190, 463, true, 400, false, ClassLoginNeeded},
+		{"is_transient rate limit stays rate-limited", 80002, 0, true, 400, false, ClassRateLimited},
+		{"is_transient code 4", 4, 0, true, 400, false, ClassRateLimited},
+		{"is_transient not-ready", 9007, 2207027, true, 400, false, ClassNotReady},
 		{"http 500 without envelope", 0, 0, false, 500, false, ClassTransient},
 		{"http 503", 0, 0, false, 503, false, ClassTransient},
 		{"http 401", 0, 0, false, 401, false, ClassLoginNeeded},
@@ -213,7 +216,7 @@ func TestDecodeError(t *testing.T) {
 		{"200 with error", 200, `{"error":{"message":"x","code":190,"error_subcode":463}}`,
 			Error{HTTPStatus: 200, Code: 190, Subcode: 463, Message: "x"}, ClassLoginNeeded},
 		{"rate limit transient flag", 400, `{"error":{"message":"(#4) Application request limit reached","code":4,"is_transient":true}}`,
-			Error{HTTPStatus: 400, Code: 4, Message: "(#4) Application request limit reached", Transient: true}, ClassTransient},
+			Error{HTTPStatus: 400, Code: 4, Message: "(#4) Application request limit reached", Transient: true}, ClassRateLimited},
 	}
 	for _, tc := range cases {
 		e := decodeError("op", tc.status, []byte(tc.body), sc)

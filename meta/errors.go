@@ -127,14 +127,17 @@ func (e *Error) Error() string {
 	}
 	switch {
 	case e.Code != 0 || e.Subcode != 0 || e.Message != "":
+		msg := e.Message
 		if e.Code != 0 || e.Subcode != 0 {
+			// Meta's messages often start with "(#code) " already.
+			msg = strings.TrimPrefix(msg, fmt.Sprintf("(#%d) ", e.Code))
 			fmt.Fprintf(&b, "(#%d", e.Code)
 			if e.Subcode != 0 {
 				fmt.Fprintf(&b, "/%d", e.Subcode)
 			}
 			b.WriteString(") ")
 		}
-		b.WriteString(e.Message)
+		b.WriteString(msg)
 		var extra []string
 		if e.Type != "" {
 			extra = append(extra, e.Type)
