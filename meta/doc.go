@@ -57,6 +57,9 @@
 //	recreate      2207020 expired, 2207001/2207003/2207032/2207053, 2207077/82/85
 //	unconfirmed   media_publish failed without saying whether it went live
 //
+// A code that says what to do (login-needed, rate-limited, quota,
+// not-ready) wins over is_transient, which Meta also sets on rate limits.
+//
 // [IsLoginNeeded], [IsRateLimited], [IsTransient], [IsQuotaExceeded],
 // [IsNotReady] and [IsUnconfirmed] test an error; [ExitCode] maps it to the
 // product's exit codes (2 invalid, 3 cancelled/timed out, 4 login, 5

@@ -96,8 +96,11 @@ func (c Class) ExitCode() int {
 
 // Error is a failed call to Meta: a decoded Graph error envelope, an
 // Instagram OAuth error, a rupload debug_info, a failed container, or a
-// network failure (then Code is 0 and Unwrap returns the redacted cause).
-// No field holds a token or secret.
+// network failure. For a network failure Code is 0 and Unwrap returns the
+// redacted cause: a *url.Error whose URL is redacted and whose inner error
+// keeps only its text (scrubbed), Timeout() and context cancellation —
+// never the original value, which could still hold a secret. No field
+// holds a token or secret.
 type Error struct {
 	Op         string // operation, e.g. "publish", "create container"
 	HTTPStatus int    // 0 when no response arrived
