@@ -146,7 +146,9 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 	case !c.TokenExpiry.IsZero() && !now.Before(c.TokenExpiry):
 		s.expireLocked(c)
 		return c, loginNeeded(name, "the token of connection %q expired on %s", name, c.TokenExpiry.UTC().Format(time.RFC3339))
-	case now.Sub(c.TokenIssuedAt) < minRefreshAge:
+	case now.Sub(c.TokenIssuedAt) < minRefreshAge && (!force || !c.TokenExpiry.IsZero()):
+		// With an unknown expiry (a --with-token token) its age is unknown
+		// too: a forced refresh lets Meta decide.
 		if !force {
 			return c, nil
 		}

@@ -1,0 +1,373 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon"
+	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/meta/sandbox"
+)
+
+// lockedBuffer is a stream the test reads while the command writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// waitFor polls s() until it contains want (10 s deadline).
+func waitFor(t *testing.T, what string, s func() string, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if v := s(); strings.Contains(v, want) {
+			return v
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q:\n%s", what, want, s())
+	return ""
+}
+
+// cliEnv is a real daemon (daemon.Run, in process) on a temp home, talking
+// to a sandbox, and a way to run CLI commands against it.
+type cliEnv struct {
+	t   *testing.T
+	env map[string]string
+	sb  *sandbox.Server
+}
+
+func newCLIEnv(t *testing.T) *cliEnv {
+	t.Helper()
+	t.Setenv("IMPRESS_KEYRING", "file") // the daemon reads it; never the real keyring
+	port := func() int {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		return ln.Addr().(*net.TCPAddr).Port
+	}()
+	sb := sandbox.New(sandbox.Options{Seed: 3, RedirectURIs: []string{fmt.Sprintf("http://localhost:%d/callback", port)}})
+	hs := httptest.NewServer(sb)
+	t.Cleanup(func() { hs.Close(); sb.Close() })
+	sock, err := os.MkdirTemp("", "ic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(sock) })
+	e := &cliEnv{t: t, sb: sb, env: map[string]string{
+		"IMPRESS_HOME":               t.TempDir(),
+		"IMPRESS_SOCKET":             filepath.Join(sock, "d.sock"),
+		"IMPRESS_NO_AUTOSTART":       "1",
+		"IMPRESS_META_ENDPOINT":      hs.URL,
+		"IMPRESS_META_APP_ID":        sb.AppID(),
+		"IMPRESS_META_APP_SECRET":    sb.AppSecret(),
+		"IMPRESS_META_REDIRECT_PORT": strconv.Itoa(port),
+		"DISPLAY":                    ":0", // not a remote session: the browser flow
+	}}
+	getenv := func(k string) string { return e.env[k] }
+	paths, err := config.ResolvePaths(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon.Run(ctx, daemon.Config{Paths: paths, Version: "test", Stderr: io.Discard,
+			Load: func() (*config.Settings, error) {
+				return config.Load(config.LoadOptions{File: paths.ConfigFile, Env: getenv})
+			}})
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("daemon did not stop")
+		}
+	})
+	c := api.NewClient(paths.Socket)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, err := c.Ping(t.Context()); err == nil {
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("daemon exited: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("daemon did not answer")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return e
+}
+
+type cliRun struct {
+	in     io.Reader
+	out    *lockedBuffer
+	errOut *lockedBuffer
+	tty    bool
+	// browser replaces the real opener of `auth login`.
+	browser func(string) error
+}
+
+// run executes one command line and returns its exit code.
+func (e *cliEnv) run(r *cliRun, args ...string) int {
+	e.t.Helper()
+	if r.out == nil {
+		r.out = &lockedBuffer{}
+	}
+	if r.errOut == nil {
+		r.errOut = &lockedBuffer{}
+	}
+	if r.in == nil {
+		r.in = strings.NewReader("")
+	}
+	ios := &IOStreams{In: r.in, Out: r.out, ErrOut: r.errOut, env: func(string) string { return "" }}
+	ios.SetTTY(r.tty, false, r.tty)
+	f := &Factory{IO: ios, Version: "test", Env: func(k string) string { return e.env[k] }}
+	root := NewRootCmd(f)
+	if r.browser != nil {
+		for _, c := range root.Commands() {
+			if c.Name() != "auth" {
+				continue
+			}
+			for _, sub := range c.Commands() {
+				if sub.Name() == "login" {
+					c.RemoveCommand(sub)
+				}
+			}
+			c.AddCommand(newAuthLoginCmd(f, func(ctx context.Context, o *authLoginOptions) error {
+				o.OpenBrowser = r.browser
+				return runAuthLogin(ctx, o)
+			}))
+		}
+	}
+	root.SetArgs(args)
+	err := root.ExecuteContext(e.t.Context())
+	if err != nil {
+		fmt.Fprintln(r.errOut, "impress: "+err.Error())
+	}
+	return exitCode(err, false)
+}
+
+// asyncBrowser follows the authorize redirect to the loopback callback in
+// the background, as a real browser does while the CLI waits.
+func asyncBrowser(t *testing.T) func(string) error {
+	var wg sync.WaitGroup
+	t.Cleanup(wg.Wait)
+	return func(u string) error {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Get(u)
+			if err != nil {
+				t.Errorf("browser: %v", err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+		return nil
+	}
+}
+
+func TestAuthLoginBrowser(t *testing.T) {
+	e := newCLIEnv(t)
+	r := &cliRun{browser: asyncBrowser(t)}
+	if code := e.run(r, "auth", "login"); code != 0 {
+		t.Fatalf("exit %d\n%s", code, r.errOut)
+	}
+	if !strings.Contains(r.errOut.String(), "/oauth/authorize?") {
+		t.Errorf("the address was not printed:\n%s", r.errOut)
+	}
+	if !strings.Contains(r.out.String(), "connection default is @"+sandbox.IGCreatorUsername) {
+		t.Errorf("stdout:\n%s", r.out)
+	}
+	st := &cliRun{}
+	if code := e.run(st, "auth", "status"); code != 0 {
+		t.Fatalf("status exit %d\n%s", code, st.errOut)
+	}
+	for _, want := range []string{"Master key: key file ", "master.key", "default (default)", "instagram (Instagram Login)",
+		sandbox.IGCreatorID + "  @" + sandbox.IGCreatorUsername, "instagram_business_basic", "days from now", "state    ok"} {
+		if !strings.Contains(st.out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, st.out)
+		}
+	}
+}
+
+func TestAuthLoginNoBrowserPaste(t *testing.T) {
+	e := newCLIEnv(t)
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	r := &cliRun{in: pr, errOut: &lockedBuffer{}, browser: func(string) error {
+		t.Error("--no-browser opened a browser")
+		return nil
+	}}
+	codeCh := make(chan int, 1)
+	go func() { codeCh <- e.run(r, "auth", "login", "--no-browser", "--connection", "main", "--json") }()
+	text := waitFor(t, "stderr", r.errOut.String, "paste it here")
+	var authURL string
+	for _, l := range strings.Split(text, "\n") {
+		if s := strings.TrimSpace(l); strings.HasPrefix(s, "http") {
+			authURL = s
+		}
+	}
+	// The browser is elsewhere: it only shows where Meta sent it.
+	cl := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := cl.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	redirect := resp.Header.Get("Location")
+	fmt.Fprintln(pw, "this is not it")
+	waitFor(t, "stderr", r.errOut.String, "Paste it again")
+	fmt.Fprintln(pw, redirect)
+	select {
+	case code := <-codeCh:
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, r.errOut)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("login did not finish")
+	}
+	if !strings.Contains(r.out.String(), `"connection": "main"`) {
+		t.Errorf("json:\n%s", r.out)
+	}
+}
+
+func TestAuthLoginFacebookAccounts(t *testing.T) {
+	e := newCLIEnv(t)
+	// No terminal, two accounts, no --account: exit 2 naming the flag.
+	r := &cliRun{browser: asyncBrowser(t)}
+	if code := e.run(r, "auth", "login", "--flavor", "facebook"); code != 2 || !strings.Contains(r.errOut.String(), "--account") {
+		t.Fatalf("exit %d\n%s", code, r.errOut)
+	}
+	// On a terminal the CLI asks.
+	pr, pw := io.Pipe()
+	defer pw.Close()
+	r = &cliRun{in: pr, tty: true, browser: asyncBrowser(t), out: &lockedBuffer{}, errOut: &lockedBuffer{}}
+	codeCh := make(chan int, 1)
+	go func() { codeCh <- e.run(r, "auth", "login", "--flavor", "facebook") }()
+	waitFor(t, "stderr", r.errOut.String, "Which one?")
+	if !strings.Contains(r.errOut.String(), "@"+sandbox.IGBrandUsername) {
+		t.Errorf("choices:\n%s", r.errOut)
+	}
+	fmt.Fprintln(pw, "7")
+	waitFor(t, "stderr", r.errOut.String, `"7" is not one of them`)
+	fmt.Fprintln(pw, "2")
+	select {
+	case code := <-codeCh:
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, r.errOut)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("login did not finish")
+	}
+	if !strings.Contains(r.out.String(), "@"+sandbox.IGBrandUsername) || !strings.Contains(r.out.String(), "Facebook Login") {
+		t.Errorf("stdout:\n%s", r.out)
+	}
+	// --account picks without asking.
+	r = &cliRun{browser: asyncBrowser(t)}
+	if code := e.run(r, "auth", "login", "--flavor", "facebook", "--account", sandbox.IGBrandID); code != 0 {
+		t.Fatalf("--account: exit %d\n%s", code, r.errOut)
+	}
+}
+
+func TestAuthStatusExitCodes(t *testing.T) {
+	e := newCLIEnv(t)
+	r := &cliRun{}
+	if code := e.run(r, "auth", "status"); code != ExitLogin || !strings.Contains(r.errOut.String(), "impress auth login") {
+		t.Errorf("no connection: exit %d\n%s", code, r.errOut)
+	}
+	tok, _ := e.sb.IssueToken(sandbox.TokenRequest{Age: sandbox.Duration(25 * time.Hour)})
+	r = &cliRun{in: strings.NewReader(tok + "\n")}
+	if code := e.run(r, "auth", "login", "--with-token"); code != 0 {
+		t.Fatalf("with-token: exit %d\n%s", code, r.errOut)
+	}
+	// Meta invalidates the token (password change): the next call that
+	// reaches Meta gets 190, exits 4 and names the command to run.
+	e.sb.InvalidateTokens(460)
+	r = &cliRun{}
+	if code := e.run(r, "auth", "refresh"); code != ExitLogin || !strings.Contains(r.errOut.String(), "run `impress auth login --connection default`") {
+		t.Errorf("refresh after 190: exit %d\n%s", code, r.errOut)
+	}
+	r = &cliRun{}
+	code := e.run(r, "auth", "status", "--json")
+	if !strings.Contains(r.out.String(), `"state": "login_needed"`) || code != ExitLogin {
+		t.Errorf("after 190: exit %d\n%s", code, r.out)
+	}
+	for _, s := range []string{r.out.String(), r.errOut.String()} {
+		if strings.Contains(s, tok) {
+			t.Error("output leaks the token")
+		}
+	}
+}
+
+func TestRemoteSession(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		want bool
+	}{
+		"ssh":        {map[string]string{"SSH_CONNECTION": "1 2 3 4", "DISPLAY": ":0"}, true},
+		"ssh tty":    {map[string]string{"SSH_TTY": "/dev/pts/1", "DISPLAY": ":0"}, true},
+		"x11":        {map[string]string{"DISPLAY": ":0"}, false},
+		"wayland":    {map[string]string{"WAYLAND_DISPLAY": "wayland-0"}, false},
+		"no display": {map[string]string{}, true},
+	} {
+		got := remoteSession(func(k string) string { return tc.env[k] })
+		if name == "no display" && (runtime.GOOS == "darwin" || runtime.GOOS == "windows") {
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("%s: %v, want %v", name, got, tc.want)
+		}
+	}
+}
+
+func TestOpenBrowserUsesBROWSER(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "opened")
+	script := filepath.Join(dir, "fake-browser")
+	os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o755)
+	url := "http://127.0.0.1:1/oauth/authorize?client_id=1&state=a b"
+	env := map[string]string{"BROWSER": "/nonexistent/browser" + string(os.PathListSeparator) + script}
+	if err := openBrowser(url, func(k string) string { return env[k] }); err != nil {
+		t.Fatal(err)
+	}
+	got := waitFor(t, "the fake browser", func() string { b, _ := os.ReadFile(out); return string(b) }, "state=a b")
+	if got != url {
+		t.Errorf("browser got %q, want the URL as one argument", got)
+	}
+}
