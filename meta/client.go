@@ -316,6 +316,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // once performs r a single time.
 func (c *Client) once(ctx context.Context, r *request, out any) error {
+	if err := ctx.Err(); err != nil {
+		// Nothing is sent, so even a publish is known not to have happened.
+		return fmt.Errorf("meta: %s: %w", r.op, err)
+	}
 	sc := scrubber(nil).with(c.cfg.AppSecret).with(r.secrets...)
 	spec := authSpec{mode: r.auth}
 	if r.auth != authNone {

@@ -209,6 +209,14 @@ func TestPublishOutcomes(t *testing.T) {
 			t.Errorf("%s: %d publish requests, want exactly 1", tc.name, n)
 		}
 	}
+	// A cancelled context sends nothing: cancelled (exit 3), not unconfirmed.
+	f := newFake(t, replyOK(`{"id":"1"}`))
+	cc, _ := testClient(t, f, Config{})
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := cc.Publish(ctx, "1784", "c1"); ExitCode(err) != 3 || len(f.requests()) != 0 {
+		t.Errorf("cancelled publish: %v (exit %d), %d requests", err, ExitCode(err), len(f.requests()))
+	}
 	// Connection refused: the request provably never left, so it is safe to retry.
 	c, _ := testClient(t, nil, Config{Endpoint: closedURL(t)})
 	_, err := c.Publish(t.Context(), "1784", "c1")

@@ -32,6 +32,9 @@ type authSpec struct {
 	proof string // appsecret_proof, FlavourFacebook with an app secret
 }
 
+// String keeps the token out of anything that prints the request context.
+func (authSpec) String() string { return "meta.authSpec{" + redactedMark + "}" }
+
 type authKey struct{}
 
 func withAuth(ctx context.Context, s authSpec) context.Context {
