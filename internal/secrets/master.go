@@ -188,7 +188,14 @@ func OpenMaster(ctx context.Context, o Options) (*Master, error) {
 	case haveFile && mode == ModeKeyring:
 		return nil, fmt.Errorf("secrets: IMPRESS_KEYRING=keyring, but the master key is kept in the key file %s; unset IMPRESS_KEYRING to use it", keyPath)
 	case haveFile:
-		return readKeyFile(keyPath)
+		m, err := readKeyFile(keyPath)
+		if err == nil {
+			m.note = "no OS keyring answered when it was created"
+			if mode == ModeFile {
+				m.note = "IMPRESS_KEYRING=file"
+			}
+		}
+		return m, err
 	case haveID && mode == ModeFile:
 		return nil, fmt.Errorf("secrets: IMPRESS_KEYRING=file, but the master key is kept in the OS keyring (entry %s/%s named by %s); unset IMPRESS_KEYRING to use it", o.Service, id, idPath)
 	case haveID:
