@@ -191,7 +191,7 @@ func (s *Server) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, b
 		return nil, nil, false, &api.Error{Code: api.CodeInvalid,
 			Message: "logging in needs your own Meta app: meta.app_id and meta.app_secret are not set",
 			Hint: "`impress config set meta.app_id ID`, and the secret from the environment (IMPRESS_META_APP_SECRET) or `impress config set meta.app_secret -` (reads stdin); " +
-				"or store a token with `impress auth login --with-token`"}
+				"a daemon started before you exported them must be restarted (`impress daemon stop`); or store a token with `impress auth login --with-token`"}
 	}
 	if req.Connection != "" {
 		if err := validConnName(req.Connection); err != nil {
