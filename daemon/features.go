@@ -20,6 +20,7 @@ func (s *Server) featureRoutes(mux *http.ServeMux) {
 	s.authRoutes(mux)
 	s.publishRoutes(mux)
 	s.communityRoutes(mux)
+	s.previewRoutes(mux)
 }
 
 func (s *Server) startServices(ctx context.Context) error {
