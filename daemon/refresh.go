@@ -203,13 +203,21 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 }
 
 // refreshFailed records a failed refresh: a login error ends the
-// connection's usability (login_needed), anything else leaves it usable
-// and flags it refresh_due so `auth status` shows the problem.
+// connection's usability (login_needed); an outage leaves it usable and
+// flags it refresh_due so `auth status` shows the problem; a refusal of
+// the refresh alone changes nothing.
 func (s *Server) refreshFailed(c store.Conn, err error) error {
 	ae := s.metaFail(c.Name, err)
-	state := store.ConnRefreshDue
-	if meta.IsLoginNeeded(err) {
+	var state string
+	switch {
+	case meta.IsLoginNeeded(err):
 		state = store.ConnLoginNeeded
+	case meta.IsTransient(err), errors.Is(err, context.DeadlineExceeded):
+		state = store.ConnRefreshDue
+	default:
+		// Meta refused this refresh (e.g. a token under 24 h old whose
+		// age we did not know); the token itself is still good.
+		return ae
 	}
 	before := c.SealedToken
 	s.db.UpdateConn(c.Name, func(cur *store.Conn) error {

@@ -56,15 +56,20 @@ func TestRefresherRenewsInstagramToken(t *testing.T) {
 	tok, _ := e.withToken(sandbox.TokenRequest{}, "", "")
 	before, _ := e.s.db.Conn("default")
 
-	// Day 1: too young; a forced refresh explains, the sweep does nothing.
+	// Day 1: too young. The sweep leaves it alone; a forced refresh of a
+	// --with-token token (age unknown here) asks Meta, which refuses, and
+	// the connection stays ok.
 	e.clock.Advance(2 * time.Hour)
-	_, err := e.c.RefreshAuth(t.Context(), api.RefreshRequest{})
-	if !api.HasCode(err, api.CodeConflict) || !strings.Contains(err.Error(), "24 hours") {
-		t.Errorf("young refresh: %v", err)
-	}
 	e.s.refreshSweep(t.Context())
 	if c, _ := e.s.db.Conn("default"); !bytes.Equal(c.SealedToken, before.SealedToken) {
 		t.Error("a token younger than 24 h was refreshed")
+	}
+	_, err := e.c.RefreshAuth(t.Context(), api.RefreshRequest{})
+	if !api.HasCode(err, api.CodeRejected) || !strings.Contains(err.Error(), "24 hours") {
+		t.Errorf("young refresh: %v", err)
+	}
+	if c, _ := e.s.db.Conn("default"); c.State != store.ConnOK || !bytes.Equal(c.SealedToken, before.SealedToken) {
+		t.Errorf("after a refused refresh: %+v", c)
 	}
 
 	// Unknown expiry (--with-token) and older than 24 h: the sweep
