@@ -1,0 +1,406 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Privacy records: purges in progress (purges/<code>), their receipts
+// (receipts/<code>) and retention overrides (retention/<kind>). The store
+// keeps the daemon's state of a purge as opaque JSON (Detail): which step
+// it reached and what it still has to do. Anything personal a purge must
+// remember across a crash (the identifiers to scan for, the files to
+// delete) is sealed by the daemon before it gets here, so the purge record
+// never puts in clear what the purge is removing.
+
+// PurgeRecord is a purge that has not finished. A restarted daemon resumes
+// every record it finds before it serves anything else.
+type PurgeRecord struct {
+	Code      string          `json:"code"`
+	Step      string          `json:"step"`
+	CreatedAt time.Time       `json:"created_at"`
+	UpdatedAt time.Time       `json:"updated_at"`
+	Detail    json.RawMessage `json:"detail,omitempty"`
+}
+
+// ReceiptRecord is a finished purge's receipt: JSON the daemon wrote, with
+// no personal data in it (no names, ids or texts).
+type ReceiptRecord struct {
+	Code      string          `json:"code"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// CreatePurge stores a new purge record; a code already used (by a purge
+// or a receipt) fails with ErrExists and writes nothing. bbolt commits with
+// an fsync before this returns, so a deletion request acknowledged after it
+// is never lost.
+func (d *DB) CreatePurge(p PurgeRecord) (PurgeRecord, error) {
+	if p.Code == "" {
+		return p, fmt.Errorf("store: purge without a code")
+	}
+	now := d.opts.Now().UTC()
+	p.CreatedAt, p.UpdatedAt = now, now
+	err := d.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketPurges).Get([]byte(p.Code)) != nil || tx.Bucket(bucketReceipts).Get([]byte(p.Code)) != nil {
+			return ErrExists
+		}
+		return putJSON(tx.Bucket(bucketPurges), []byte(p.Code), p)
+	})
+	if err != nil {
+		return p, fmt.Errorf("store: create purge: %w", err)
+	}
+	return p, nil
+}
+
+// UpdatePurge applies fn to a purge record in one write transaction.
+func (d *DB) UpdatePurge(code string, fn func(*PurgeRecord) error) (PurgeRecord, error) {
+	var out PurgeRecord
+	err := d.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPurges)
+		var p PurgeRecord
+		if err := getJSON(b, []byte(code), &p); err != nil {
+			return err
+		}
+		if err := fn(&p); err != nil {
+			return err
+		}
+		p.Code = code
+		p.UpdatedAt = d.opts.Now().UTC()
+		out = p
+		return putJSON(b, []byte(code), p)
+	})
+	if err != nil {
+		return out, fmt.Errorf("store: update purge: %w", err)
+	}
+	return out, nil
+}
+
+// Purge returns one unfinished purge.
+func (d *DB) Purge(code string) (PurgeRecord, error) {
+	var p PurgeRecord
+	err := d.view(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketPurges), []byte(code), &p) })
+	return p, err
+}
+
+// Purges lists the unfinished purges, oldest first.
+func (d *DB) Purges() ([]PurgeRecord, error) {
+	var out []PurgeRecord
+	err := d.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketPurges).ForEach(func(_, v []byte) error {
+			var p PurgeRecord
+			if err := json.Unmarshal(v, &p); err != nil {
+				return err
+			}
+			out = append(out, p)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, err
+}
+
+// FinishPurge replaces a purge record by its receipt in one transaction,
+// so that a purge is either in progress or done, never both or neither.
+func (d *DB) FinishPurge(code string, data json.RawMessage) (ReceiptRecord, error) {
+	r := ReceiptRecord{Code: code, CreatedAt: d.opts.Now().UTC(), Data: data}
+	err := d.update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bucketPurges).Delete([]byte(code)); err != nil {
+			return err
+		}
+		return putJSON(tx.Bucket(bucketReceipts), []byte(code), r)
+	})
+	if err != nil {
+		return r, fmt.Errorf("store: finish purge: %w", err)
+	}
+	return r, nil
+}
+
+// Receipt returns one receipt.
+func (d *DB) Receipt(code string) (ReceiptRecord, error) {
+	var r ReceiptRecord
+	err := d.view(func(tx *bolt.Tx) error { return getJSON(tx.Bucket(bucketReceipts), []byte(code), &r) })
+	return r, err
+}
+
+// Receipts lists every receipt, newest first.
+func (d *DB) Receipts() ([]ReceiptRecord, error) {
+	var out []ReceiptRecord
+	err := d.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketReceipts).ForEach(func(_, v []byte) error {
+			var r ReceiptRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
+	return out, err
+}
+
+// Retention returns the policy overrides by kind (the daemon knows the
+// defaults and the meaning of each value).
+func (d *DB) Retention() (map[string]string, error) {
+	out := map[string]string{}
+	err := d.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketRetention).ForEach(func(k, v []byte) error {
+			out[string(k)] = string(v)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// SetRetention stores one override; an empty value removes it (back to
+// the default).
+func (d *DB) SetRetention(kind, value string) error {
+	if kind == "" {
+		return fmt.Errorf("store: retention: empty kind")
+	}
+	return d.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRetention)
+		if value == "" {
+			return b.Delete([]byte(kind))
+		}
+		return b.Put([]byte(kind), []byte(value))
+	})
+}
+
+// DestroyDataKey deletes a connection's sealed data key (keys/<name>):
+// from this commit on, everything sealed with it (tokens, profile, cached
+// comments, threads, events, in this file, its free pages, backups and
+// snapshots) is unreadable. It reports whether there was a key.
+func (d *DB) DestroyDataKey(name string) (bool, error) {
+	found := false
+	err := d.update(func(tx *bolt.Tx) error {
+		keys := tx.Bucket(bucketKeys)
+		if keys.Get([]byte(name)) == nil {
+			return nil
+		}
+		found = true
+		return keys.Delete([]byte(name))
+	})
+	if err != nil {
+		return false, fmt.Errorf("store: destroy data key of %q: %w", name, err)
+	}
+	return found, nil
+}
+
+// ConnNamesAnywhere lists every connection name the store mentions: in
+// conns/, keys/, jobs_by_conn/, conn_by_account and events/. A purge of
+// every connection uses it so that leftovers of a connection whose record
+// is already gone (an older bug, an interrupted write) are purged too.
+func (d *DB) ConnNamesAnywhere() ([]string, error) {
+	seen := map[string]bool{}
+	err := d.view(func(tx *bolt.Tx) error {
+		add := func(k []byte) {
+			if len(k) > 0 {
+				seen[string(k)] = true
+			}
+		}
+		tx.Bucket(bucketConns).ForEachBucket(func(k []byte) error { add(k); return nil })
+		tx.Bucket(bucketKeys).ForEach(func(k, _ []byte) error { add(k); return nil })
+		tx.Bucket(bucketJobsByConn).ForEachBucket(func(k []byte) error { add(k); return nil })
+		tx.Bucket(bucketConnByAccount).ForEach(func(_, v []byte) error { add(v); return nil })
+		var last []byte
+		return tx.Bucket(bucketEvents).ForEach(func(_, v []byte) error {
+			if !bytes.Equal(v, last) {
+				add(v)
+				last = append(last[:0], v...)
+			}
+			return nil
+		})
+	})
+	names := make([]string, 0, len(seen))
+	for n := range seen {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names, err
+}
+
+// JobDeleteStats counts what DeleteJobs removed.
+type JobDeleteStats struct {
+	Jobs            int `json:"jobs"`
+	JobsIndex       int `json:"jobs_index"`
+	IdempotencyKeys int `json:"idempotency_keys"`
+}
+
+// DeleteJobs removes, in one transaction, every job for which match is
+// true, with the index entries that point at it (jobs_by_conn, and the
+// idempotency keys). connExists lets match ask, inside the same
+// transaction, whether a connection still exists, so that "publish records
+// live as long as their connection" cannot race a new login. match must
+// not do IO.
+func (d *DB) DeleteJobs(match func(j Job, connExists func(string) bool) bool) (JobDeleteStats, error) {
+	var st JobDeleteStats
+	err := d.update(func(tx *bolt.Tx) error {
+		st = JobDeleteStats{}
+		conns := tx.Bucket(bucketConns)
+		exists := func(name string) bool { return name != "" && conns.Bucket([]byte(name)) != nil }
+		jobs := tx.Bucket(bucketJobs)
+		ids := map[string]string{} // job id → connection
+		err := jobs.ForEach(func(k, v []byte) error {
+			var j Job
+			if err := json.Unmarshal(v, &j); err != nil {
+				return nil // unreadable: not ours to judge here
+			}
+			if match(j, exists) {
+				ids[string(k)] = j.Conn
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		byConn := tx.Bucket(bucketJobsByConn)
+		for id, conn := range ids {
+			if err := jobs.Delete([]byte(id)); err != nil {
+				return err
+			}
+			st.Jobs++
+			if conn == "" {
+				continue
+			}
+			if ib := byConn.Bucket([]byte(conn)); ib != nil && ib.Get([]byte(id)) != nil {
+				if err := ib.Delete([]byte(id)); err != nil {
+					return err
+				}
+				st.JobsIndex++
+			}
+		}
+		// A jobs_by_conn entry may also sit under another name (a job whose
+		// record lost its conn field): look everywhere.
+		var empty [][]byte
+		err = byConn.ForEachBucket(func(name []byte) error {
+			ib := byConn.Bucket(name)
+			var del [][]byte
+			ib.ForEach(func(k, _ []byte) error {
+				if _, ok := ids[string(k)]; ok {
+					del = append(del, append([]byte(nil), k...))
+				}
+				return nil
+			})
+			for _, k := range del {
+				if err := ib.Delete(k); err != nil {
+					return err
+				}
+				st.JobsIndex++
+			}
+			if k, _ := ib.Cursor().First(); k == nil {
+				empty = append(empty, append([]byte(nil), name...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// An empty jobs_by_conn/<name> would still name the connection.
+		for _, name := range empty {
+			if err := byConn.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		if err != nil {
+			return err
+		}
+		idem := tx.Bucket(bucketIdempotency)
+		var del [][]byte
+		idem.ForEach(func(k, v []byte) error {
+			if _, ok := ids[string(v)]; ok {
+				del = append(del, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		for _, k := range del {
+			if err := idem.Delete(k); err != nil {
+				return err
+			}
+		}
+		st.IdempotencyKeys = len(del)
+		return nil
+	})
+	if err != nil {
+		return st, fmt.Errorf("store: delete jobs: %w", err)
+	}
+	return st, nil
+}
+
+// ConnEvents returns every stored event of one connection, oldest first
+// (export, purge planning). It reads the connection's own subtree, so it
+// does not walk other connections' events.
+func (d *DB) ConnEvents(conn string) ([]EventEntry, error) {
+	var out []EventEntry
+	err := d.view(func(tx *bolt.Tx) error {
+		b := bucket(tx, bucketConns, []byte(conn), bucketConnEvents)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			blob, err := readBlob(v)
+			if err != nil {
+				return fmt.Errorf("store: event %d: %w", btoi(k), err)
+			}
+			out = append(out, EventEntry{Seq: btoi(k), Conn: conn, Blob: blob})
+			return nil
+		})
+	})
+	return out, err
+}
+
+// ConnCounts are the number of entries of a connection's subtree and of
+// the indexes pointing into it: what a dry run of its purge reports.
+type ConnCounts struct {
+	Comments     int `json:"comments"`
+	Threads      int `json:"threads"`
+	Events       int `json:"events"`
+	Jobs         int `json:"jobs"`
+	AccountIndex int `json:"account_index"`
+	DataKey      bool
+}
+
+// CountConn counts a connection's data without reading the values.
+func (d *DB) CountConn(name string) (ConnCounts, error) {
+	var c ConnCounts
+	err := d.view(func(tx *bolt.Tx) error {
+		nameB := []byte(name)
+		if cb := bucket(tx, bucketConns, nameB); cb != nil {
+			c.Comments = countKeys(cb.Bucket(bucketConnComments))
+			c.Threads = countKeys(cb.Bucket(bucketConnThreads))
+			c.Events = countKeys(cb.Bucket(bucketConnEvents))
+		}
+		tx.Bucket(bucketConnByAccount).ForEach(func(_, v []byte) error {
+			if bytes.Equal(v, nameB) {
+				c.AccountIndex++
+			}
+			return nil
+		})
+		c.DataKey = tx.Bucket(bucketKeys).Get(nameB) != nil
+		ids := map[string]bool{}
+		if ib := bucket(tx, bucketJobsByConn, nameB); ib != nil {
+			ib.ForEach(func(k, _ []byte) error { ids[string(k)] = true; return nil })
+		}
+		tx.Bucket(bucketJobs).ForEach(func(k, v []byte) error {
+			var j struct {
+				Conn string `json:"conn"`
+			}
+			if json.Unmarshal(v, &j) == nil && j.Conn == name {
+				ids[string(k)] = true
+			}
+			return nil
+		})
+		c.Jobs = len(ids)
+		return nil
+	})
+	return c, err
+}

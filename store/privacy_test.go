@@ -1,0 +1,184 @@
+package store
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestPurgeRecordBecomesReceipt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "impress.db")
+	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	db, err := Open(path, Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c1", Step: "received"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c1"}); !IsExists(err) {
+		t.Fatalf("second create with the same code: %v, want ErrExists", err)
+	}
+	now = now.Add(time.Minute)
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c2", Step: "received"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdatePurge("c1", func(p *PurgeRecord) error { p.Step = "shred"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// A purge survives a restart (close, reopen) at the step it reached.
+	db.Close()
+	db, err = Open(path, Options{Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ps, err := db.Purges()
+	if err != nil || len(ps) != 2 || ps[0].Code != "c1" || ps[0].Step != "shred" || ps[1].Code != "c2" {
+		t.Fatalf("Purges = %+v, %v", ps, err)
+	}
+	if _, err := db.FinishPurge("c1", json.RawMessage(`{"verified":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Purge("c1"); !IsNotFound(err) {
+		t.Errorf("finished purge still in progress: %v", err)
+	}
+	r, err := db.Receipt("c1")
+	if err != nil || string(r.Data) != `{"verified":true}` {
+		t.Fatalf("Receipt = %+v, %v", r, err)
+	}
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c1"}); !IsExists(err) {
+		t.Errorf("a receipt's code was reused: %v", err)
+	}
+	now = now.Add(time.Minute)
+	db.FinishPurge("c2", json.RawMessage(`{}`))
+	rs, err := db.Receipts()
+	if err != nil || len(rs) != 2 || rs[0].Code != "c2" {
+		t.Fatalf("Receipts (newest first) = %+v, %v", rs, err)
+	}
+}
+
+func TestRetentionOverrides(t *testing.T) {
+	db := newTestDB(t)
+	if m, err := db.Retention(); err != nil || len(m) != 0 {
+		t.Fatalf("fresh retention = %v, %v", m, err)
+	}
+	db.SetRetention("events", "72h")
+	db.SetRetention("logs", "24h")
+	db.SetRetention("logs", "")
+	m, err := db.Retention()
+	if err != nil || len(m) != 1 || m["events"] != "72h" {
+		t.Fatalf("retention = %v, %v", m, err)
+	}
+}
+
+func TestDeleteJobsTakesIndexesAlong(t *testing.T) {
+	db := newTestDB(t)
+	if _, err := db.PutConn(testConn("main", "1784001"), []byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := db.CreateJob(Job{Kind: "publish", Conn: "main", Key: "ka"}, false)
+	b, _ := db.CreateJob(Job{Kind: "publish", Conn: "gone", Key: "kb"}, false)
+	c, _ := db.CreateJob(Job{Kind: "render", Key: "kc"}, false)
+	st, err := db.DeleteJobs(func(j Job, exists func(string) bool) bool {
+		return j.Kind == "publish" && !exists(j.Conn)
+	})
+	if err != nil || st.Jobs != 1 || st.JobsIndex != 1 || st.IdempotencyKeys != 1 {
+		t.Fatalf("DeleteJobs = %+v, %v", st, err)
+	}
+	if _, err := db.Job(b.ID); !IsNotFound(err) {
+		t.Errorf("orphan job kept: %v", err)
+	}
+	if _, err := db.JobByKey("kb"); !IsNotFound(err) {
+		t.Errorf("orphan idempotency key kept: %v", err)
+	}
+	for _, id := range []uint64{a.ID, c.ID} {
+		if _, err := db.Job(id); err != nil {
+			t.Errorf("job %d deleted: %v", id, err)
+		}
+	}
+	names, err := db.ConnNamesAnywhere()
+	if err != nil || len(names) != 1 || names[0] != "main" {
+		t.Errorf("ConnNamesAnywhere = %v, %v (the orphan's index went with it)", names, err)
+	}
+}
+
+// TestPurgedConnectionLeavesNoByte is the store's half of the purge
+// promise: DeleteConnection plus DestroyDataKey plus Compact, and none of
+// the connection's bytes is in the file while the other connection's are.
+func TestPurgedConnectionLeavesNoByte(t *testing.T) {
+	db := newTestDB(t)
+	for _, n := range []string{"alice", "bob"} {
+		c := testConn(n, "ig-"+n+"-canary")
+		c.SealedToken = []byte("token-" + n + "-canary")
+		if _, err := db.PutConn(c, []byte("datakey-"+n+"-canary")); err != nil {
+			t.Fatal(err)
+		}
+		var cs []CommentEntry
+		for i := range 50 {
+			cs = append(cs, CommentEntry{MediaID: "m", CommentID: string(rune('a'+i%26)) + n,
+				Blob: Blob{At: time.Now(), Data: []byte("comment-" + n + "-canary")}})
+		}
+		if err := db.PutComments(n, cs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.AppendEvents([]NewEvent{{Conn: n, Dedupe: "d-" + n, Data: []byte("event-" + n + "-canary")}}); err != nil {
+			t.Fatal(err)
+		}
+		db.CreateJob(Job{Kind: "publish", Conn: n, Key: "key-" + n + "-canary", Title: "title-" + n + "-canary"}, false)
+	}
+	cnt, err := db.CountConn("alice")
+	if err != nil || cnt.Comments != 26 || cnt.Events != 1 || cnt.Jobs != 1 || cnt.AccountIndex != 2 || !cnt.DataKey {
+		t.Fatalf("CountConn = %+v, %v", cnt, err)
+	}
+	if ok, err := db.DestroyDataKey("alice"); !ok || err != nil {
+		t.Fatalf("DestroyDataKey = %v, %v", ok, err)
+	}
+	if ok, _ := db.DestroyDataKey("alice"); ok {
+		t.Error("second DestroyDataKey found a key")
+	}
+	if _, err := db.DeleteConnection("alice"); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(db.Path())
+	if !bytes.Contains(raw, []byte("alice-canary")) {
+		t.Log("bbolt reused the pages already; the check below still must hold")
+	}
+	if err := db.Compact(); err != nil {
+		t.Fatal(err)
+	}
+	raw, err = os.ReadFile(db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Byte values are JSON base64 in the file; look for both forms.
+	forms := func(n string) map[string][]byte {
+		out := map[string][]byte{}
+		for _, v := range []string{"datakey-" + n + "-canary", "key-" + n + "-canary", "title-" + n + "-canary", "ig-" + n + "-canary"} {
+			out[v] = []byte(v)
+		}
+		for _, v := range []string{"token-" + n + "-canary", "comment-" + n + "-canary", "event-" + n + "-canary"} {
+			out[v] = []byte(base64.StdEncoding.EncodeToString([]byte(v)))
+		}
+		return out
+	}
+	for name, b := range forms("alice") {
+		if bytes.Contains(raw, b) {
+			t.Errorf("%q still in the file after delete and compaction", name)
+		}
+	}
+	for name, b := range forms("bob") {
+		if !bytes.Contains(raw, b) {
+			t.Errorf("%q of the other connection is gone", name)
+		}
+	}
+	evs, err := db.ConnEvents("bob")
+	if err != nil || len(evs) != 1 || string(evs[0].Data) != "event-bob-canary" {
+		t.Errorf("bob's events = %+v, %v", evs, err)
+	}
+}
