@@ -2,14 +2,648 @@ package daemon
 
 import (
 	"context"
-	"github.com/impress-dev/impress/api"
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/meta"
+	"github.com/impress-dev/impress/store"
 )
 
-// Community feature: not built yet. Its issue replaces this file.
+// Community feature: comments, direct messages, webhook events and the
+// public endpoint (public.go, webhooks.go, community_dm.go).
+//
+//	GET  /v1/comments?media=&all=&offline=   list (and cache) a media's comments
+//	POST /v1/comments/{id}/reply             public reply
+//	POST /v1/comments/{id}/hide              hide or unhide
+//	POST /v1/comments/{id}/delete            delete
+//	POST /v1/comments/{id}/private-reply     the one private DM reply
+//	GET  /v1/mentions                        @mentions received by webhook
+//	POST /v1/mentions/reply                  answer a mention
+//	GET  /v1/messages                        DM thread summaries
+//	GET  /v1/messages/{thread}               newest messages of a thread
+//	POST /v1/messages/{thread}/send          reply inside the 24 h window
+//	GET  /v1/events?since=&type=&follow=     stored webhook events (NDJSON with follow)
+//
+// What is cached (comments, thread summaries, events, and message bodies
+// only with --keep) lives in the connection's subtree, sealed with the
+// connection's data key, so that a purge (or destroying the key) removes it
+// and the privacy sweeper ages it out (store Prune… by Blob.At).
 
-func (s *Server) communityRoutes(mux *http.ServeMux) {}
+// Sealed field names (associated data), one per kind of cached value.
+const (
+	sealComment = "comment"
+	sealThread  = "thread"
+	sealEvent   = "event"
+)
 
-func (s *Server) startCommunity(ctx context.Context) error { return nil }
+// metaCommunityTimeout bounds one command's Meta calls (a --all listing
+// reads many pages).
+const metaCommunityTimeout = 2 * time.Minute
 
-func (s *Server) communityHealth() []api.Check { return nil }
+// communityState is the feature's state. Its zero value is ready.
+type communityState struct {
+	mu             sync.Mutex
+	publicHandlers map[string]http.Handler
+	public         *publicListener
+	publicErr      error
+	followers      map[chan struct{}]struct{}
+
+	// cacheMu serialises read-modify-writes of cached records (webhooks
+	// and commands update the same thread summaries).
+	cacheMu sync.Mutex
+}
+
+func (s *Server) communityRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v1/comments", s.needStore(s.listComments))
+	mux.HandleFunc("POST /v1/comments/{id}/reply", s.needStore(s.replyComment))
+	mux.HandleFunc("POST /v1/comments/{id}/hide", s.needStore(s.hideComment))
+	mux.HandleFunc("POST /v1/comments/{id}/delete", s.needStore(s.deleteComment))
+	mux.HandleFunc("POST /v1/comments/{id}/private-reply", s.needStore(s.privateReply))
+	mux.HandleFunc("GET /v1/mentions", s.needStore(s.listMentions))
+	mux.HandleFunc("POST /v1/mentions/reply", s.needStore(s.replyMention))
+	mux.HandleFunc("GET /v1/messages", s.needStore(s.listThreads))
+	mux.HandleFunc("GET /v1/messages/{thread}", s.needStore(s.showThread))
+	mux.HandleFunc("POST /v1/messages/{thread}/send", s.needStore(s.sendMessage))
+	mux.HandleFunc("GET /v1/events", s.needStore(s.listEvents))
+}
+
+func (s *Server) startCommunity(ctx context.Context) error {
+	s.startPublic(ctx)
+	return nil
+}
+
+func (s *Server) communityHealth() []api.Check { return s.publicHealth() }
+
+// idRE is what a Meta id given on the command line may look like: digits
+// for media and comments, base64url for conversations. Anything else
+// (slashes, dots, query characters) would change the Graph path.
+var idRE = regexp.MustCompile(`^[A-Za-z0-9_=-]{1,128}$`)
+
+func checkID(kind, id string) *api.Error {
+	if !idRE.MatchString(id) {
+		return api.Errorf(api.CodeInvalid, "%q is not a valid %s id", id, kind)
+	}
+	return nil
+}
+
+// sealJSON and openJSON store a value of a connection sealed with its key.
+func sealJSON(dk interface {
+	Seal(string, []byte) ([]byte, error)
+}, field string, v any) ([]byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return dk.Seal(field, raw)
+}
+
+func openJSON(dk interface {
+	Open(string, []byte) ([]byte, error)
+}, field string, sealed []byte, v any) error {
+	raw, err := dk.Open(field, sealed)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// communityCtx bounds the Meta calls of one command.
+func communityCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, metaCommunityTimeout)
+}
+
+// --- comments ---------------------------------------------------------
+
+// commentRecord is a cached comment (sealed as "comment").
+type commentRecord struct {
+	ID             string    `json:"id"`
+	MediaID        string    `json:"media_id"`
+	ParentID       string    `json:"parent_id,omitempty"`
+	Text           string    `json:"text"`
+	Username       string    `json:"username,omitempty"`
+	FromID         string    `json:"from_id,omitempty"`
+	Timestamp      time.Time `json:"timestamp,omitzero"`
+	LikeCount      int       `json:"like_count,omitempty"`
+	Hidden         bool      `json:"hidden,omitempty"`
+	PrivateReplied bool      `json:"private_replied,omitempty"`
+}
+
+func commentFromMeta(mediaID, parent string, c meta.Comment) commentRecord {
+	r := commentRecord{ID: c.ID, MediaID: mediaID, ParentID: c.ParentID, Text: c.Text, Username: c.Username,
+		Timestamp: c.Timestamp.Time.UTC(), LikeCount: c.LikeCount, Hidden: c.Hidden}
+	if r.ParentID == "" {
+		r.ParentID = parent
+	}
+	if c.From != nil {
+		r.FromID = c.From.ID
+		if r.Username == "" {
+			r.Username = c.From.Username
+		}
+	}
+	return r
+}
+
+func (r commentRecord) toAPI(at time.Time) api.Comment {
+	return api.Comment{ID: r.ID, MediaID: r.MediaID, ParentID: r.ParentID, Text: r.Text, Username: r.Username,
+		FromID: r.FromID, Timestamp: r.Timestamp, LikeCount: r.LikeCount, Hidden: r.Hidden,
+		PrivateReplied: r.PrivateReplied, CachedAt: at}
+}
+
+// commentTree nests replies under their parents, both sorted by time
+// (Meta's order is not to be relied on, §4); replies whose parent is
+// unknown are listed at the top level.
+func commentTree(list []api.Comment) []api.Comment {
+	byID := map[string]int{}
+	var top []api.Comment
+	var replies []api.Comment
+	for _, c := range list {
+		if c.ParentID == "" {
+			byID[c.ID] = len(top)
+			top = append(top, c)
+		} else {
+			replies = append(replies, c)
+		}
+	}
+	sortComments(replies)
+	for _, r := range replies {
+		if i, ok := byID[r.ParentID]; ok {
+			top[i].Replies = append(top[i].Replies, r)
+		} else {
+			top = append(top, r)
+		}
+	}
+	sortComments(top)
+	return top
+}
+
+func sortComments(cs []api.Comment) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		if !cs[i].Timestamp.Equal(cs[j].Timestamp) {
+			return cs[i].Timestamp.Before(cs[j].Timestamp)
+		}
+		return cs[i].ID < cs[j].ID
+	})
+}
+
+// resolveMedia turns MEDIA (a media id, a publish job id or "latest") into
+// a media id. Job ids are the daemon's small sequence numbers; Instagram
+// media ids have 15 digits or more, so a number of up to 12 digits is a
+// job.
+func (s *Server) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Client, ci connInfo) (string, error) {
+	switch {
+	case arg == "":
+		return "", api.Errorf(api.CodeInvalid, "which media? give a media id, a publish job id or `latest`")
+	case arg == "latest":
+		jobs, err := s.db.Jobs(api.JobPublish)
+		if err != nil {
+			return "", err
+		}
+		for _, j := range jobs { // newest first
+			if d := publishedMedia(j); d.MediaID != "" && (j.Conn == conn || d.Connection == conn) {
+				return d.MediaID, nil
+			}
+		}
+		if cl == nil {
+			return "", api.Errorf(api.CodeNotFound, "no media published with impress on connection %q is known offline; give a media id", conn)
+		}
+		media, _, err := cl.ListMedia(ctx, ci.IGUserID, meta.ListMediaOptions{PageOptions: meta.PageOptions{Limit: 1}, Fields: []string{"id"}})
+		if err != nil {
+			return "", s.metaFail(conn, err)
+		}
+		if len(media) == 0 {
+			return "", api.Errorf(api.CodeNotFound, "the account of connection %q has no media yet", conn)
+		}
+		return media[0].ID, nil
+	}
+	if len(arg) <= 12 {
+		if id, err := strconv.ParseUint(arg, 10, 64); err == nil {
+			j, err := s.db.Job(id)
+			if err != nil {
+				if store.IsNotFound(err) {
+					return "", api.Errorf(api.CodeNotFound, "no job %s (a number this short is a job id; media ids are longer)", arg)
+				}
+				return "", err
+			}
+			if j.Kind != api.JobPublish {
+				return "", api.Errorf(api.CodeInvalid, "job %s is a %s job, not a publish", arg, j.Kind)
+			}
+			d := publishedMedia(j)
+			if d.MediaID == "" {
+				return "", &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %s has no media id yet (state %s)", arg, j.State),
+					Hint: "wait for it with `impress jobs wait " + arg + "`"}
+			}
+			return d.MediaID, nil
+		}
+	}
+	if err := checkID("media", arg); err != nil {
+		return "", err
+	}
+	return arg, nil
+}
+
+// publishedMedia reads what comments need from a publish job's detail
+// (api.PublishDetail, written by the publish feature).
+func publishedMedia(j store.Job) (d struct {
+	MediaID    string `json:"media_id"`
+	Connection string `json:"connection"`
+}) {
+	if len(j.Detail) > 0 {
+		json.Unmarshal(j.Detail, &d)
+	}
+	return d
+}
+
+func boolParam(r *http.Request, name string) bool {
+	v := r.URL.Query().Get(name)
+	return v == "1" || v == "true"
+}
+
+func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	q := r.URL.Query()
+	conn, offline := q.Get("connection"), boolParam(r, "offline")
+	var out *api.CommentList
+	var err error
+	if offline {
+		out, err = s.cachedComments(ctx, conn, q.Get("media"))
+	} else {
+		out, err = s.fetchComments(ctx, conn, q.Get("media"), boolParam(r, "all"))
+	}
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.CommentList, error) {
+	c, err := s.resolveConn(conn)
+	if err != nil {
+		return nil, err
+	}
+	mediaID, err := s.resolveMedia(ctx, c.Name, media, nil, connInfo{})
+	if err != nil {
+		return nil, err
+	}
+	dk, err := s.connKey(ctx, c.Name)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := s.db.MediaComments(c.Name, mediaID)
+	if err != nil {
+		return nil, err
+	}
+	out := &api.CommentList{Connection: c.Name, MediaID: mediaID, Offline: true, Comments: []api.Comment{}}
+	var flat []api.Comment
+	for _, e := range entries {
+		var rec commentRecord
+		if err := openJSON(dk, sealComment, e.Data, &rec); err != nil {
+			s.log.Warn("cached comment unreadable", "connection", c.Name, "err", err)
+			continue
+		}
+		flat = append(flat, rec.toAPI(e.At))
+	}
+	if t := commentTree(flat); t != nil {
+		out.Comments = t
+	}
+	return out, nil
+}
+
+func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool) (*api.CommentList, error) {
+	cl, ci, err := s.metaClient(ctx, conn)
+	if err != nil {
+		return nil, err
+	}
+	mediaID, err := s.resolveMedia(ctx, ci.Name, media, cl, ci)
+	if err != nil {
+		return nil, err
+	}
+	var recs []commentRecord
+	seen := map[string]bool{}
+	add := func(rec commentRecord) {
+		if !seen[rec.ID] {
+			seen[rec.ID] = true
+			recs = append(recs, rec)
+		}
+	}
+	more := false
+	page := meta.PageOptions{}
+	for {
+		list, paging, err := cl.Comments(ctx, mediaID, page)
+		if err != nil {
+			return nil, s.metaFail(ci.Name, err)
+		}
+		for _, c := range list {
+			add(commentFromMeta(mediaID, "", c))
+			for _, rep := range c.Replies {
+				add(commentFromMeta(mediaID, c.ID, rep))
+			}
+		}
+		if !paging.HasNext || paging.After == "" {
+			break
+		}
+		if !all {
+			more = true
+			break
+		}
+		page.After = paging.After
+	}
+	dk, err := s.connKey(ctx, ci.Name)
+	if err != nil {
+		return nil, err
+	}
+	s.comm.cacheMu.Lock()
+	defer s.comm.cacheMu.Unlock()
+	// Keep what only impress knows (the private reply was sent).
+	old := map[string]commentRecord{}
+	if entries, err := s.db.MediaComments(ci.Name, mediaID); err == nil {
+		for _, e := range entries {
+			var rec commentRecord
+			if openJSON(dk, sealComment, e.Data, &rec) == nil {
+				old[rec.ID] = rec
+			}
+		}
+	}
+	now := s.now().UTC()
+	entries := make([]store.CommentEntry, 0, len(recs))
+	flat := make([]api.Comment, 0, len(recs))
+	for _, rec := range recs {
+		rec.PrivateReplied = old[rec.ID].PrivateReplied
+		sealed, err := sealJSON(dk, sealComment, rec)
+		if err != nil {
+			return nil, err
+		}
+		entries = append(entries, store.CommentEntry{MediaID: mediaID, CommentID: rec.ID, Blob: store.Blob{At: now, Data: sealed}})
+		flat = append(flat, rec.toAPI(now))
+	}
+	if more {
+		err = s.db.PutComments(ci.Name, entries)
+	} else {
+		// A complete listing: comments gone from Instagram leave the cache.
+		err = s.db.ReplaceMediaComments(ci.Name, mediaID, entries)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &api.CommentList{Connection: ci.Name, MediaID: mediaID, More: more, Comments: commentTree(flat)}
+	if out.Comments == nil {
+		out.Comments = []api.Comment{}
+	}
+	return out, nil
+}
+
+// updateCachedComment applies fn to a cached comment, if it is cached.
+func (s *Server) updateCachedComment(ctx context.Context, conn, id string, fn func(*commentRecord) (del bool)) {
+	s.comm.cacheMu.Lock()
+	defer s.comm.cacheMu.Unlock()
+	e, err := s.db.FindComment(conn, id)
+	if err != nil {
+		return
+	}
+	dk, err := s.connKey(ctx, conn)
+	if err != nil {
+		return
+	}
+	var rec commentRecord
+	if openJSON(dk, sealComment, e.Data, &rec) != nil {
+		return
+	}
+	if fn(&rec) {
+		s.db.DeleteCachedComment(conn, e.MediaID, id)
+		return
+	}
+	if sealed, err := sealJSON(dk, sealComment, rec); err == nil {
+		s.db.PutComments(conn, []store.CommentEntry{{MediaID: e.MediaID, CommentID: id, Blob: store.Blob{At: s.now().UTC(), Data: sealed}}})
+	}
+}
+
+// putCachedComment caches a new comment unless it is cached already (a
+// listing knows more than a webhook: like count, hidden state).
+func (s *Server) putCachedComment(ctx context.Context, conn string, rec commentRecord) error {
+	s.comm.cacheMu.Lock()
+	defer s.comm.cacheMu.Unlock()
+	if _, err := s.db.FindComment(conn, rec.ID); err == nil {
+		return nil
+	}
+	dk, err := s.connKey(ctx, conn)
+	if err != nil {
+		return err
+	}
+	sealed, err := sealJSON(dk, sealComment, rec)
+	if err != nil {
+		return err
+	}
+	return s.db.PutComments(conn, []store.CommentEntry{{MediaID: rec.MediaID, CommentID: rec.ID, Blob: store.Blob{At: s.now().UTC(), Data: sealed}}})
+}
+
+// readAction decodes a comment write's body and checks the id.
+func readAction(w http.ResponseWriter, r *http.Request, needText bool) (api.CommentAction, string, bool) {
+	var a api.CommentAction
+	if !decodeBody(w, r, &a) {
+		return a, "", false
+	}
+	id := r.PathValue("id")
+	if err := checkID("comment", id); err != nil {
+		writeError(w, err)
+		return a, "", false
+	}
+	if needText && strings.TrimSpace(a.Text) == "" {
+		writeError(w, api.Errorf(api.CodeInvalid, "the text is empty"))
+		return a, "", false
+	}
+	return a, id, true
+}
+
+// commentRefusal explains Meta's refusals of comment writes in the user's
+// terms; the class (exit code) stays Meta's.
+func (s *Server) commentRefusal(conn, op, id string, err error) error {
+	e := s.metaFail(conn, err)
+	if e.Code != api.CodeRejected {
+		return e
+	}
+	switch op {
+	case "reply":
+		e.Hint = "Meta accepts replies only to top-level comments that are visible: reply to the parent comment, or unhide it first (`impress comments unhide " + id + "`)"
+	case "delete":
+		e.Hint = "you can delete only comments on your own media, or your own comments"
+	case "hide":
+		e.Hint = "you can hide only comments on your own media; comments you wrote yourself are always visible"
+	case "private-reply":
+		e.Hint = "Meta allows one private reply per comment, within 7 days of it"
+	}
+	return e
+}
+
+func (s *Server) replyComment(w http.ResponseWriter, r *http.Request) {
+	a, id, ok := readAction(w, r, true)
+	if !ok {
+		return
+	}
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	cl, ci, err := s.metaClient(ctx, a.Connection)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	newID, err := cl.ReplyComment(ctx, id, a.Text)
+	if err != nil {
+		s.fail(w, s.commentRefusal(ci.Name, "reply", id, err))
+		return
+	}
+	if parent, err := s.db.FindComment(ci.Name, id); err == nil {
+		s.putCachedComment(ctx, ci.Name, commentRecord{ID: newID, MediaID: parent.MediaID, ParentID: id, Text: a.Text,
+			Username: ci.Username, FromID: ci.IGUserID, Timestamp: s.now().UTC()})
+	}
+	s.log.Info("comment reply sent", "connection", ci.Name, "comment", id)
+	writeJSON(w, http.StatusOK, api.CommentResult{ID: id, ReplyID: newID})
+}
+
+func (s *Server) hideComment(w http.ResponseWriter, r *http.Request) {
+	a, id, ok := readAction(w, r, false)
+	if !ok {
+		return
+	}
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	cl, ci, err := s.metaClient(ctx, a.Connection)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := cl.HideComment(ctx, id, a.Hide); err != nil {
+		s.fail(w, s.commentRefusal(ci.Name, "hide", id, err))
+		return
+	}
+	s.updateCachedComment(ctx, ci.Name, id, func(c *commentRecord) bool { c.Hidden = a.Hide; return false })
+	hidden := a.Hide
+	writeJSON(w, http.StatusOK, api.CommentResult{ID: id, Hidden: &hidden})
+}
+
+func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
+	a, id, ok := readAction(w, r, false)
+	if !ok {
+		return
+	}
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	cl, ci, err := s.metaClient(ctx, a.Connection)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if err := cl.DeleteComment(ctx, id); err != nil {
+		s.fail(w, s.commentRefusal(ci.Name, "delete", id, err))
+		return
+	}
+	s.updateCachedComment(ctx, ci.Name, id, func(*commentRecord) bool { return true })
+	s.log.Info("comment deleted", "connection", ci.Name, "comment", id)
+	writeJSON(w, http.StatusOK, api.CommentResult{ID: id, Deleted: true})
+}
+
+// --- mentions ---------------------------------------------------------
+
+// listMentions lists the mentions webhooks delivered (Meta has no list
+// endpoint); online, each one's text and permalink are read from Meta.
+func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	conn, offline := r.URL.Query().Get("connection"), boolParam(r, "offline")
+	c, err := s.resolveConn(conn)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	evs, err := s.connEvents(ctx, c.Name, evMentions)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var cl *meta.Client
+	var ci connInfo
+	if !offline && len(evs) > 0 {
+		if cl, ci, err = s.metaClient(ctx, c.Name); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	out := []api.Mention{}
+	for _, ev := range evs {
+		m := api.Mention{EventID: ev.ID, MediaID: ev.MediaID, CommentID: ev.CommentID, ReceivedAt: ev.ReceivedAt, Timestamp: ev.Time}
+		if cl != nil {
+			s.enrichMention(ctx, cl, ci, &m)
+		}
+		out = append(out, m)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci connInfo, m *api.Mention) {
+	if m.CommentID != "" {
+		cm, err := cl.MentionedComment(ctx, ci.IGUserID, m.CommentID)
+		if err != nil {
+			s.log.Warn("mentioned comment unreadable", "connection", ci.Name, "err", s.redactString(err.Error()))
+			return
+		}
+		m.Text, m.Username = cm.Text, cm.Username
+		if !cm.Timestamp.IsZero() {
+			m.Timestamp = cm.Timestamp.Time.UTC()
+		}
+		if cm.Media != nil {
+			m.Permalink = cm.Media.Permalink
+		}
+		return
+	}
+	md, err := cl.MentionedMedia(ctx, ci.IGUserID, m.MediaID)
+	if err != nil {
+		s.log.Warn("mentioned media unreadable", "connection", ci.Name, "err", s.redactString(err.Error()))
+		return
+	}
+	m.Text, m.Username, m.Permalink = md.Caption, md.Username, md.Permalink
+	if !md.Timestamp.IsZero() {
+		m.Timestamp = md.Timestamp.Time.UTC()
+	}
+}
+
+func (s *Server) replyMention(w http.ResponseWriter, r *http.Request) {
+	var req api.MentionReply
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if err := checkID("media", req.MediaID); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if req.CommentID != "" {
+		if err := checkID("comment", req.CommentID); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		s.fail(w, api.Errorf(api.CodeInvalid, "the text is empty"))
+		return
+	}
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	cl, ci, err := s.metaClient(ctx, req.Connection)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	id, err := cl.ReplyMention(ctx, ci.IGUserID, req.MediaID, req.CommentID, req.Text)
+	if err != nil {
+		s.fail(w, s.metaFail(ci.Name, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, api.CommentResult{ID: req.CommentID, ReplyID: id})
+}

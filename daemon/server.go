@@ -45,6 +45,11 @@ type Server struct {
 	// auth is the login and token state (auth.go, tokens.go); its zero
 	// value is ready.
 	auth authState
+
+	// comm is the community feature's state: public endpoint, event
+	// followers, cache lock (community.go, public.go, webhooks.go); its
+	// zero value is ready.
+	comm communityState
 }
 
 // Settings returns the current settings (they change on reload).

@@ -1,0 +1,329 @@
+package daemon
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Parsing of Meta webhook payloads (meta-graph-api.md §6.4). Meta sends
+//
+//	{"object":"instagram","entry":[{"id":<account>,"time":…,"changes":[{"field","value"}]}]}
+//
+// for comments and mentions (also the flat form entry[].{field,value} that
+// some Instagram Login docs show: both are read), and
+//
+//	{"object":"instagram","entry":[{"id":…,"time":…,"messaging":[{sender,recipient,timestamp,message|reaction|read|…}]}]}
+//
+// for messaging. Each change or messaging item becomes one event. Fields
+// and objects impress does not know are kept as events of their field name
+// with the raw JSON (stored and shown, never an error), so a new Meta field
+// is not lost.
+
+// Event types are Meta's webhook field names, as subscribed in the app
+// dashboard, so `impress events list --type comments` reads naturally.
+const (
+	evComments      = "comments"
+	evLiveComments  = "live_comments"
+	evMentions      = "mentions"
+	evMessages      = "messages" // echo: true for the account's own sends
+	evReactions     = "message_reactions"
+	evEdits         = "message_edits"
+	evSeen          = "messaging_seen"
+	evPostbacks     = "messaging_postbacks"
+	evReferral      = "messaging_referral"
+	evOptins        = "messaging_optins"
+	evHandover      = "messaging_handover"
+	evStandby       = "standby"
+	evMessagingMisc = "messaging"
+)
+
+// maxWebhookEvents bounds the events taken from one delivery (Meta batches
+// at most 1000).
+const maxWebhookEvents = 2000
+
+var errWebhookPayload = errors.New("webhook: not a Meta webhook payload")
+
+// eventRecord is a webhook event as the daemon keeps it: sealed with the
+// connection's data key in conns/<name>/events/<id>.
+type eventRecord struct {
+	Type    string `json:"type"`
+	Object  string `json:"object"`
+	Account string `json:"account"` // entry.id: the IG account (or Page) the event is for
+	// Time is when it happened (message timestamp), else when Meta sent it.
+	Time         time.Time `json:"time,omitzero"`
+	MediaID      string    `json:"media_id,omitempty"`
+	MediaProduct string    `json:"media_product_type,omitempty"`
+	CommentID    string    `json:"comment_id,omitempty"`
+	ParentID     string    `json:"parent_id,omitempty"`
+	FromID       string    `json:"from_id,omitempty"`
+	FromUsername string    `json:"from_username,omitempty"`
+	ToID         string    `json:"to_id,omitempty"`
+	MessageID    string    `json:"message_id,omitempty"`
+	Text         string    `json:"text,omitempty"`
+	Echo         bool      `json:"echo,omitempty"`
+	Deleted      bool      `json:"deleted,omitempty"`
+	// Attachments are the attachment types; their CDN URLs expire and stay
+	// only in Raw.
+	Attachments []string `json:"attachments,omitempty"`
+	Reaction    string   `json:"reaction,omitempty"`
+	// Raw is the change value or messaging item exactly as Meta sent it.
+	Raw json.RawMessage `json:"raw,omitempty"`
+
+	// dedupe identifies the delivery: a Meta retry of the same change has
+	// the same key (reliability.md §5: per change, not per POST).
+	dedupe string
+}
+
+type webhookEntry struct {
+	ID        json.RawMessage   `json:"id"`
+	Time      json.RawMessage   `json:"time"`
+	Changes   []webhookChange   `json:"changes"`
+	Field     string            `json:"field"` // flat form
+	Value     json.RawMessage   `json:"value"` // flat form
+	Messaging []json.RawMessage `json:"messaging"`
+	Standby   []json.RawMessage `json:"standby"`
+}
+
+type webhookChange struct {
+	Field string          `json:"field"`
+	Value json.RawMessage `json:"value"`
+}
+
+// parseWebhook turns a verified delivery into events. It fails only when
+// the body is not a JSON object with an entry list; odd entries inside are
+// kept with what could be read.
+func parseWebhook(body []byte) ([]eventRecord, error) {
+	var p struct {
+		Object string            `json:"object"`
+		Entry  []json.RawMessage `json:"entry"`
+	}
+	if err := json.Unmarshal(body, &p); err != nil || p.Entry == nil {
+		return nil, errWebhookPayload
+	}
+	var out []eventRecord
+	for _, rawEntry := range p.Entry {
+		var e webhookEntry
+		if json.Unmarshal(rawEntry, &e) != nil {
+			continue
+		}
+		base := eventRecord{Object: p.Object, Account: jsonID(e.ID), Time: unixTime(e.Time)}
+		if e.Field != "" && e.Changes == nil {
+			e.Changes = []webhookChange{{Field: e.Field, Value: e.Value}}
+		}
+		for _, ch := range e.Changes {
+			out = append(out, parseChange(base, ch))
+		}
+		for _, m := range e.Messaging {
+			out = append(out, parseMessaging(base, m, ""))
+		}
+		for _, m := range e.Standby {
+			out = append(out, parseMessaging(base, m, evStandby))
+		}
+		if len(out) > maxWebhookEvents {
+			return out[:maxWebhookEvents], nil
+		}
+	}
+	return out, nil
+}
+
+// unixTime reads Meta's seconds (entry.time) or milliseconds (messaging
+// timestamp); anything else is the zero time.
+func unixTime(raw json.RawMessage) time.Time {
+	n, err := strconv.ParseFloat(strings.Trim(string(raw), `"`), 64)
+	if err != nil || n <= 0 || n > 1e15 {
+		return time.Time{}
+	}
+	if n > 1e11 { // milliseconds
+		return time.UnixMilli(int64(n)).UTC()
+	}
+	return time.Unix(int64(n), 0).UTC()
+}
+
+func rawHash(parts ...[]byte) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write(p)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+func compactRaw(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 || !json.Valid(raw) {
+		return nil
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, raw) != nil {
+		return nil
+	}
+	return b.Bytes()
+}
+
+func parseChange(ev eventRecord, ch webhookChange) eventRecord {
+	ev.Type = ch.Field
+	if ev.Type == "" {
+		ev.Type = "unknown"
+	}
+	ev.Raw = compactRaw(ch.Value)
+	key := "change|" + ev.Object + "|" + ev.Account + "|" + ev.Type + "|"
+	var v struct {
+		ID       json.RawMessage `json:"id"`
+		Text     string          `json:"text"`
+		ParentID json.RawMessage `json:"parent_id"`
+		From     *struct {
+			ID       json.RawMessage `json:"id"`
+			Username string          `json:"username"`
+		} `json:"from"`
+		Media *struct {
+			ID      json.RawMessage `json:"id"`
+			Product string          `json:"media_product_type"`
+		} `json:"media"`
+		MediaID   json.RawMessage `json:"media_id"`
+		CommentID json.RawMessage `json:"comment_id"`
+	}
+	if json.Unmarshal(ch.Value, &v) != nil {
+		ev.dedupe = key + "raw|" + rawHash(ch.Value)
+		return ev
+	}
+	switch ev.Type {
+	case evComments, evLiveComments:
+		ev.CommentID, ev.Text, ev.ParentID = jsonID(v.ID), v.Text, jsonID(v.ParentID)
+		if v.From != nil {
+			ev.FromID, ev.FromUsername = jsonID(v.From.ID), v.From.Username
+		}
+		if v.Media != nil {
+			ev.MediaID, ev.MediaProduct = jsonID(v.Media.ID), v.Media.Product
+		}
+		if ev.CommentID != "" {
+			ev.dedupe = key + ev.CommentID
+			return ev
+		}
+	case evMentions:
+		ev.MediaID, ev.CommentID = jsonID(v.MediaID), jsonID(v.CommentID)
+		if ev.MediaID != "" {
+			ev.dedupe = key + ev.MediaID + "|" + ev.CommentID
+			return ev
+		}
+	}
+	ev.dedupe = key + "raw|" + rawHash(ch.Value)
+	return ev
+}
+
+type messagingItem struct {
+	Sender    *struct{ ID json.RawMessage } `json:"sender"`
+	Recipient *struct{ ID json.RawMessage } `json:"recipient"`
+	Timestamp json.RawMessage               `json:"timestamp"`
+	Message   *struct {
+		MID         string `json:"mid"`
+		Text        string `json:"text"`
+		IsEcho      bool   `json:"is_echo"`
+		IsDeleted   bool   `json:"is_deleted"`
+		Attachments []struct {
+			Type string `json:"type"`
+		} `json:"attachments"`
+	} `json:"message"`
+	Reaction *struct {
+		MID      string `json:"mid"`
+		Action   string `json:"action"`
+		Reaction string `json:"reaction"`
+		Emoji    string `json:"emoji"`
+	} `json:"reaction"`
+	Read *struct {
+		MID       string          `json:"mid"`
+		Watermark json.RawMessage `json:"watermark"`
+	} `json:"read"`
+	Postback *struct {
+		MID     string `json:"mid"`
+		Title   string `json:"title"`
+		Payload string `json:"payload"`
+	} `json:"postback"`
+	Edit *struct {
+		MID     string `json:"mid"`
+		Text    string `json:"text"`
+		NumEdit int    `json:"num_edit"`
+	} `json:"message_edit"`
+	Referral json.RawMessage `json:"referral"`
+	Optin    json.RawMessage `json:"optin"`
+	Handover json.RawMessage `json:"pass_thread_control"`
+	Take     json.RawMessage `json:"take_thread_control"`
+}
+
+func parseMessaging(ev eventRecord, raw json.RawMessage, forced string) eventRecord {
+	ev.Raw = compactRaw(raw)
+	var m messagingItem
+	if json.Unmarshal(raw, &m) != nil {
+		ev.Type = evMessagingMisc
+		if forced != "" {
+			ev.Type = forced
+		}
+		ev.dedupe = "msg|" + ev.Object + "|" + ev.Account + "|raw|" + rawHash(raw)
+		return ev
+	}
+	if m.Sender != nil {
+		ev.FromID = jsonID(m.Sender.ID)
+	}
+	if m.Recipient != nil {
+		ev.ToID = jsonID(m.Recipient.ID)
+	}
+	if t := unixTime(m.Timestamp); !t.IsZero() {
+		ev.Time = t
+	}
+	var id string
+	switch {
+	case m.Message != nil:
+		ev.Type, ev.MessageID, ev.Text = evMessages, m.Message.MID, m.Message.Text
+		ev.Echo, ev.Deleted = m.Message.IsEcho, m.Message.IsDeleted
+		for _, a := range m.Message.Attachments {
+			ev.Attachments = append(ev.Attachments, a.Type)
+		}
+		id = m.Message.MID
+		if ev.Deleted {
+			id += "|deleted"
+		}
+	case m.Reaction != nil:
+		ev.Type, ev.MessageID, ev.Reaction = evReactions, m.Reaction.MID, m.Reaction.Reaction
+		if m.Reaction.Emoji != "" {
+			ev.Reaction = m.Reaction.Emoji
+		}
+		if m.Reaction.MID != "" {
+			id = m.Reaction.MID + "|" + ev.FromID + "|" + m.Reaction.Action + "|" + m.Reaction.Reaction + "|" + string(m.Timestamp)
+		}
+	case m.Edit != nil:
+		ev.Type, ev.MessageID, ev.Text = evEdits, m.Edit.MID, m.Edit.Text
+		if m.Edit.MID != "" {
+			id = m.Edit.MID + "|" + strconv.Itoa(m.Edit.NumEdit)
+		}
+	case m.Read != nil:
+		ev.Type, ev.MessageID = evSeen, m.Read.MID
+		if m.Read.MID != "" {
+			id = m.Read.MID + "|" + ev.FromID
+		}
+	case m.Postback != nil:
+		ev.Type, ev.MessageID, ev.Text = evPostbacks, m.Postback.MID, m.Postback.Title
+		id = m.Postback.MID
+	case m.Referral != nil:
+		ev.Type = evReferral
+	case m.Optin != nil:
+		ev.Type = evOptins
+	case m.Handover != nil || m.Take != nil:
+		ev.Type = evHandover
+	default:
+		ev.Type = evMessagingMisc
+	}
+	if forced != "" {
+		ev.Type = forced
+	}
+	key := "msg|" + ev.Object + "|" + ev.Account + "|" + ev.Type + "|"
+	if id != "" {
+		ev.dedupe = key + id
+	} else {
+		ev.dedupe = key + "raw|" + rawHash(raw)
+	}
+	return ev
+}
