@@ -1,6 +1,693 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
 
-// communityCommands: not built yet; its issue replaces this file.
-func communityCommands(f *Factory) []*cobra.Command { return nil }
+	"github.com/impress-dev/impress/api"
+	"github.com/spf13/cobra"
+)
+
+// communityCommands are `impress comments`, `impress messages` and
+// `impress events`.
+func communityCommands(f *Factory) []*cobra.Command {
+	return []*cobra.Command{newCommentsCmd(f), newMessagesCmd(f), newEventsCmd(f)}
+}
+
+// textArg reads a TEXT argument; "-" reads it from stdin (scripts).
+func textArg(f *Factory, arg string) (string, error) {
+	if arg != "-" {
+		return arg, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(f.IO.In, 64<<10))
+	if err != nil {
+		return "", fmt.Errorf("read text from stdin: %w", err)
+	}
+	return strings.TrimRight(string(b), "\n"), nil
+}
+
+func addConnFlag(cmd *cobra.Command, conn *string) {
+	cmd.PersistentFlags().StringVar(conn, "connection", "", "connection to use (default: the only one, else the one named default)")
+}
+
+func localTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// --- comments ---------------------------------------------------------
+
+func newCommentsCmd(f *Factory) *cobra.Command {
+	var conn string
+	cmd := &cobra.Command{
+		Use:   "comments",
+		Short: "Read and answer comments on your media",
+		Long: `Read and answer comments on your media.
+
+MEDIA is an Instagram media id, the id of an impress publish job, or "latest"
+(the newest media impress published). Listing stores a copy of the comments
+(sealed, kept 90 days by default) that --offline reads without Meta.`,
+	}
+	addConnFlag(cmd, &conn)
+	cmd.AddCommand(newCommentsListCmd(f, &conn), newCommentsReplyCmd(f, &conn),
+		newCommentsHideCmd(f, &conn, "hide", true), newCommentsHideCmd(f, &conn, "unhide", false),
+		newCommentsDeleteCmd(f, &conn), newCommentsMentionsCmd(f, &conn), newCommentsReplyMentionCmd(f, &conn))
+	return cmd
+}
+
+func newCommentsListCmd(f *Factory, conn *string) *cobra.Command {
+	var all, offline, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list MEDIA",
+		Short: "List a media's comments with their replies",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			list, err := c.Comments(cmd.Context(), api.CommentsQuery{Connection: *conn, Media: args[0], All: all, Offline: offline})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, list.Comments)
+			}
+			printComments(f, list)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "follow every page (Meta serves 50 comments a page)")
+	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored copy; do not call Meta")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the comments as a JSON array (replies nested)")
+	return cmd
+}
+
+func printComments(f *Factory, l *api.CommentList) {
+	st := style{on: f.IO.ColorEnabled()}
+	out := f.IO.Out
+	replies := 0
+	for _, c := range l.Comments {
+		printComment(out, st, c, "")
+		for _, r := range c.Replies {
+			printComment(out, st, r, "  ↳ ")
+			replies++
+		}
+	}
+	src := "from Meta"
+	if l.Offline {
+		src = "stored copy"
+	}
+	fmt.Fprintf(f.IO.ErrOut, "%d comments, %d replies on media %s (%s, connection %s)\n", len(l.Comments), replies, l.MediaID, src, l.Connection)
+	if l.More {
+		fmt.Fprintln(f.IO.ErrOut, "more comments on Instagram: add --all to read every page")
+	}
+}
+
+func printComment(w io.Writer, st style, c api.Comment, indent string) {
+	who := "@" + c.Username
+	if c.Username == "" {
+		who = "(unknown)"
+	}
+	flags := ""
+	if c.Hidden {
+		flags += " " + st.yellow("[hidden]")
+	}
+	if c.PrivateReplied {
+		flags += " [private reply sent]"
+	}
+	if c.LikeCount > 0 {
+		flags += fmt.Sprintf(" ♥%d", c.LikeCount)
+	}
+	fmt.Fprintf(w, "%s%s  %s  %s%s\n", indent, st.bold(who), localTime(c.Timestamp), c.ID, flags)
+	pad := strings.Repeat(" ", len([]rune(indent))+4)
+	for _, line := range strings.Split(c.Text, "\n") {
+		fmt.Fprintf(w, "%s%s\n", pad, line)
+	}
+}
+
+func printCommentResult(f *Factory, asJSON bool, r *api.CommentResult, human string) error {
+	if asJSON {
+		return writeJSON(f.IO.Out, r)
+	}
+	fmt.Fprintln(f.IO.Out, human)
+	return nil
+}
+
+func newCommentsReplyCmd(f *Factory, conn *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "reply ID TEXT",
+		Short: "Reply publicly to a top-level comment (TEXT - reads stdin)",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text, err := textArg(f, args[1])
+			if err != nil {
+				return err
+			}
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, err := c.ReplyComment(cmd.Context(), *conn, args[0], text)
+			if err != nil {
+				return err
+			}
+			return printCommentResult(f, asJSON, r, "replied to "+r.ID+": reply "+r.ReplyID)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func newCommentsHideCmd(f *Factory, conn *string, verb string, hide bool) *cobra.Command {
+	var asJSON bool
+	short := "Hide a comment on your media (others no longer see it)"
+	if !hide {
+		short = "Show a hidden comment again"
+	}
+	cmd := &cobra.Command{
+		Use:   verb + " ID",
+		Short: short,
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, err := c.HideComment(cmd.Context(), *conn, args[0], hide)
+			if err != nil {
+				return err
+			}
+			state := "visible"
+			if hide {
+				state = "hidden"
+			}
+			return printCommentResult(f, asJSON, r, "comment "+r.ID+": "+state)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func newCommentsDeleteCmd(f *Factory, conn *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "delete ID",
+		Short: "Delete a comment on your media",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, err := c.DeleteComment(cmd.Context(), *conn, args[0])
+			if err != nil {
+				return err
+			}
+			return printCommentResult(f, asJSON, r, "comment "+r.ID+": deleted")
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func newCommentsMentionsCmd(f *Factory, conn *string) *cobra.Command {
+	var offline, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "mentions",
+		Short: "List comments and captions that @mention you (received by webhook)",
+		Long: `List comments and captions of other accounts that @mention you.
+
+Meta offers no list of mentions: they arrive as "mentions" webhooks (see
+the public endpoint in the README). Online, each mention's text is read
+from Meta; --offline shows what the webhooks said.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ms, err := c.Mentions(cmd.Context(), *conn, offline)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, ms)
+			}
+			if len(ms) == 0 {
+				fmt.Fprintln(f.IO.ErrOut, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)")
+				return nil
+			}
+			rows := make([][]string, 0, len(ms))
+			for _, m := range ms {
+				who := "-"
+				if m.Username != "" {
+					who = "@" + m.Username
+				}
+				cid := m.CommentID
+				if cid == "" {
+					cid = "(caption)"
+				}
+				rows = append(rows, []string{localTime(m.ReceivedAt), m.MediaID, cid, who, firstLineCLI(m.Text)})
+			}
+			return table(f.IO.Out, []string{"RECEIVED", "MEDIA", "COMMENT", "BY", "TEXT"}, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&offline, "offline", false, "do not read the mentions' text from Meta")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
+	return cmd
+}
+
+func newCommentsReplyMentionCmd(f *Factory, conn *string) *cobra.Command {
+	var asJSON bool
+	var comment string
+	cmd := &cobra.Command{
+		Use:   "reply-mention MEDIA_ID TEXT",
+		Short: "Answer a mention with a comment on that media (--comment for a comment mention)",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text, err := textArg(f, args[1])
+			if err != nil {
+				return err
+			}
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, err := c.ReplyMention(cmd.Context(), api.MentionReply{Connection: *conn, MediaID: args[0], CommentID: comment, Text: text})
+			if err != nil {
+				return err
+			}
+			return printCommentResult(f, asJSON, r, "answered the mention on "+args[0]+": comment "+r.ReplyID)
+		},
+	}
+	cmd.Flags().StringVar(&comment, "comment", "", "the comment that mentions you (omit for a caption mention)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func firstLineCLI(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:59]) + "…"
+	}
+	return s
+}
+
+// --- messages ---------------------------------------------------------
+
+func newMessagesCmd(f *Factory) *cobra.Command {
+	var conn string
+	cmd := &cobra.Command{
+		Use:   "messages",
+		Short: "Direct messages: thread summaries, reading, replying within the 24 h window",
+		Long: `Direct messages.
+
+Instagram lets a business answer a DM only within 24 hours of the person's
+last message; outside that window send refuses (exit 5) and says when it
+closed, without calling Meta. A comment can get one private reply within 7
+days of it. Thread summaries are stored (sealed, 90 days by default); full
+message bodies only when you ask with show --keep.`,
+	}
+	addConnFlag(cmd, &conn)
+	cmd.AddCommand(newMessagesListCmd(f, &conn), newMessagesShowCmd(f, &conn), newMessagesSendCmd(f, &conn),
+		newPrivateReplyCmd(f, &conn))
+	return cmd
+}
+
+func windowText(t api.Thread) string {
+	switch {
+	case t.ReplyAllowed:
+		return "open until " + localTime(t.ReplyWindowClosesAt)
+	case t.ReplyWindowClosesAt.IsZero():
+		return "closed (they never wrote)"
+	default:
+		return "closed " + localTime(t.ReplyWindowClosesAt)
+	}
+}
+
+func newMessagesListCmd(f *Factory, conn *string) *cobra.Command {
+	var offline, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List DM threads, newest first",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ts, err := c.Threads(cmd.Context(), *conn, offline)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, ts)
+			}
+			if len(ts) == 0 {
+				fmt.Fprintln(f.IO.ErrOut, "no conversations")
+				return nil
+			}
+			rows := make([][]string, 0, len(ts))
+			for _, t := range ts {
+				who := "-"
+				if t.Participant != "" {
+					who = "@" + t.Participant
+				}
+				last := firstLineCLI(t.LastMessage)
+				if t.LastFromMe {
+					last = "you: " + last
+				}
+				count := strconv.Itoa(t.MessageCount)
+				if t.CountCapped {
+					count += "+"
+				}
+				unread := "?"
+				if t.Unread != nil {
+					unread = map[bool]string{true: "yes", false: "no"}[*t.Unread]
+				}
+				rows = append(rows, []string{t.ID, who, last, localTime(t.LastMessageAt), count, unread, windowText(t)})
+			}
+			return table(f.IO.Out, []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, rows)
+		},
+	}
+	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored summaries; do not call Meta")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
+	return cmd
+}
+
+func newMessagesShowCmd(f *Factory, conn *string) *cobra.Command {
+	var offline, keep, asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show THREAD",
+		Short: "Show a thread's newest messages (Meta serves the newest 20)",
+		Args:  exactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			tm, err := c.ThreadMessages(cmd.Context(), api.ThreadQuery{Connection: *conn, Thread: args[0], Offline: offline, Keep: keep})
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, tm)
+			}
+			t := tm.Thread
+			who := "the other person"
+			if t.Participant != "" {
+				who = "@" + t.Participant
+			}
+			fmt.Fprintf(f.IO.Out, "thread %s with %s · reply window %s\n", t.ID, who, windowText(t))
+			for i := len(tm.Messages) - 1; i >= 0; i-- { // oldest first, like a chat
+				m := tm.Messages[i]
+				from := "@" + m.From
+				if m.FromMe {
+					from = "you"
+				} else if m.From == "" {
+					from = who
+				}
+				text := m.Text
+				if len(m.Attachments) > 0 {
+					text = strings.TrimSpace(text + " [" + strings.Join(m.Attachments, ", ") + "]")
+				}
+				fmt.Fprintf(f.IO.Out, "%s  %s: %s\n", localTime(m.CreatedAt), from, text)
+			}
+			if tm.Offline && len(tm.Messages) == 0 {
+				fmt.Fprintln(f.IO.ErrOut, "message bodies are not stored; run `impress messages show "+t.ID+" --keep` online to keep them")
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored copy; do not call Meta")
+	cmd.Flags().BoolVar(&keep, "keep", false, "store the message bodies (sealed) so --offline can show them")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	return cmd
+}
+
+func newMessagesSendCmd(f *Factory, conn *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "send THREAD TEXT",
+		Short: "Reply in a thread (only within 24 h of their last message; TEXT - reads stdin)",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text, err := textArg(f, args[1])
+			if err != nil {
+				return err
+			}
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, err := c.SendMessage(cmd.Context(), *conn, args[0], text)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, r)
+			}
+			fmt.Fprintf(f.IO.Out, "sent in thread %s: message %s\n", r.ThreadID, r.MessageID)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+func newPrivateReplyCmd(f *Factory, conn *string) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "private-reply COMMENT TEXT",
+		Short: "Answer a comment in the commenter's DMs (once per comment, within 7 days)",
+		Args:  exactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			text, err := textArg(f, args[1])
+			if err != nil {
+				return err
+			}
+			c, err := f.Client(cmd.Context())
+			if err != nil {
+				return err
+			}
+			r, err := c.PrivateReply(cmd.Context(), *conn, args[0], text)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(f.IO.Out, r)
+			}
+			fmt.Fprintf(f.IO.Out, "private reply to comment %s sent: message %s\n", r.CommentID, r.MessageID)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
+	return cmd
+}
+
+// --- events -----------------------------------------------------------
+
+func newEventsCmd(f *Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "events",
+		Short: "Webhook events Meta delivered to the public endpoint",
+	}
+	cmd.AddCommand(newEventsListCmd(f))
+	return cmd
+}
+
+// errLimit ends a follow that printed --limit events.
+var errLimit = errors.New("limit reached")
+
+func newEventsListCmd(f *Factory) *cobra.Command {
+	var since uint64
+	var typ string
+	var follow, asJSON bool
+	var limit int
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List stored webhook events, oldest first; --follow waits for new ones",
+		Long: `List stored webhook events, oldest first.
+
+Event ids increase strictly and are never reused, also across daemon
+restarts: --since ID prints only later events, so a script that remembers
+the last id it handled never misses one. --follow keeps printing new events
+as Meta delivers them (NDJSON with --json) and, when the daemon restarts,
+reconnects and continues after the last id it printed. Types are Meta's
+webhook fields: comments, mentions, messages, message_reactions, …`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if limit < 0 {
+				return flagErrorf("--limit must be 0 or more")
+			}
+			q := api.EventsQuery{Since: since, Type: typ, Limit: limit}
+			if !follow {
+				c, err := f.Client(cmd.Context())
+				if err != nil {
+					return err
+				}
+				evs, err := c.Events(cmd.Context(), q)
+				if err != nil {
+					return err
+				}
+				if asJSON {
+					return writeJSON(f.IO.Out, evs)
+				}
+				if len(evs) == 0 {
+					fmt.Fprintln(f.IO.ErrOut, "no events")
+				}
+				for _, ev := range evs {
+					fmt.Fprintln(f.IO.Out, eventLine(ev))
+				}
+				return nil
+			}
+			return followEvents(cmd.Context(), f, q, asJSON)
+		},
+	}
+	cmd.Flags().Uint64Var(&since, "since", 0, "only events after this id")
+	cmd.Flags().StringVar(&typ, "type", "", "only events of this type (comments, mentions, messages, …)")
+	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new events as they arrive")
+	cmd.Flags().IntVar(&limit, "limit", 0, "stop after this many events (0: no limit)")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array (NDJSON, one event per line, with --follow)")
+	return cmd
+}
+
+// followEvents prints events until ctx ends or the limit is reached. When
+// the stream breaks (the daemon stopped), it waits for the daemon to come
+// back and resumes after the last id printed: no gap, no repeat.
+func followEvents(ctx context.Context, f *Factory, q api.EventsQuery, asJSON bool) error {
+	c, err := f.Client(ctx)
+	if err != nil {
+		return err
+	}
+	printed, limit := 0, q.Limit
+	waiting := false
+	for {
+		if limit > 0 {
+			q.Limit = limit - printed
+		}
+		err := c.FollowEvents(ctx, q, func(ev api.Event) error {
+			if waiting {
+				waiting = false
+				if f.IO.IsStderrTTY() {
+					fmt.Fprintln(f.IO.ErrOut, "reconnected")
+				}
+			}
+			if asJSON {
+				b, err := json.Marshal(ev)
+				if err != nil {
+					return err
+				}
+				if _, err := fmt.Fprintf(f.IO.Out, "%s\n", b); err != nil {
+					return err
+				}
+			} else if _, err := fmt.Fprintln(f.IO.Out, eventLine(ev)); err != nil {
+				return err
+			}
+			q.Since = ev.ID
+			printed++
+			if limit > 0 && printed >= limit {
+				return errLimit
+			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errLimit):
+			return nil
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case err == nil && limit > 0 && printed >= limit:
+			return nil
+		}
+		if e, ok := api.AsError(err); ok && e.Code != api.CodeInternal && e.Code != api.CodeRecovery {
+			return e // bad flag, not found, …: reconnecting will not help
+		}
+		// The stream ended or broke: the daemon stopped. Wait for it.
+		if !waiting && f.IO.IsStderrTTY() {
+			fmt.Fprintln(f.IO.ErrOut, "the daemon stopped; waiting for it to come back (Ctrl-C to quit)")
+		}
+		waiting = true
+		if err := waitForDaemon(ctx, c); err != nil {
+			return err
+		}
+	}
+}
+
+// waitForDaemon polls until the daemon answers. It waits a tick first: a
+// daemon that is shutting down still answers for a moment.
+func waitForDaemon(ctx context.Context, c *api.Client) error {
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := c.Ping(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+	}
+}
+
+// eventLine is one event for people.
+func eventLine(ev api.Event) string {
+	who := ev.FromUsername
+	if who == "" {
+		who = ev.FromID
+	}
+	if who != "" {
+		who = "@" + who
+	}
+	var what string
+	switch ev.Type {
+	case "comments", "live_comments":
+		kind := "comment"
+		if ev.ParentID != "" {
+			kind = "reply"
+		}
+		what = fmt.Sprintf("%s %s on media %s by %s: %s", kind, ev.CommentID, ev.MediaID, who, firstLineCLI(ev.Text))
+	case "mentions":
+		if ev.CommentID != "" {
+			what = fmt.Sprintf("mentioned in comment %s on media %s", ev.CommentID, ev.MediaID)
+		} else {
+			what = "mentioned in the caption of media " + ev.MediaID
+		}
+	case "messages":
+		switch {
+		case ev.Echo:
+			what = "you sent: " + firstLineCLI(ev.Text)
+		case ev.Deleted:
+			what = who + " deleted message " + ev.MessageID
+		default:
+			text := firstLineCLI(ev.Text)
+			if text == "" && len(ev.Attachments) > 0 {
+				text = "[" + strings.Join(ev.Attachments, ", ") + "]"
+			}
+			what = who + ": " + text
+		}
+	case "message_reactions":
+		what = fmt.Sprintf("%s reacted %s to %s", who, ev.Reaction, ev.MessageID)
+	case "messaging_seen":
+		what = who + " read your messages"
+	default:
+		what = firstLineCLI(string(ev.Raw))
+	}
+	return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", ev.ID, localTime(ev.ReceivedAt), ev.Type, ev.Connection, what)
+}
