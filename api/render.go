@@ -59,21 +59,25 @@ type RenderResult struct {
 	Cached bool `json:"cached"`
 	// Remuxed is true when the input already met the preset and was
 	// copied without re-encoding (the fast path).
-	Remuxed    bool    `json:"remuxed"`
-	Preset     string  `json:"preset"`
-	Kind       string  `json:"kind"`
-	Duration   float64 `json:"duration"`
-	Size       int64   `json:"size"`
-	Width      int     `json:"width"`
-	Height     int     `json:"height"`
-	FPS        float64 `json:"fps"`
-	VideoCodec string  `json:"video_codec"`
-	PixFmt     string  `json:"pix_fmt"`
-	AudioCodec string  `json:"audio_codec,omitempty"`
-	SampleRate int     `json:"sample_rate,omitempty"`
-	MoovFirst  bool    `json:"moov_first"`
+	Remuxed bool `json:"remuxed"`
+	// NotRemuxed says why a single media file was re-encoded rather than
+	// remuxed ("size is 64x64, not 540x960", …).
+	NotRemuxed []string `json:"not_remuxed,omitempty"`
+	Preset     string   `json:"preset"`
+	Kind       string   `json:"kind"`
+	Duration   float64  `json:"duration"`
+	Size       int64    `json:"size"`
+	Width      int      `json:"width"`
+	Height     int      `json:"height"`
+	FPS        float64  `json:"fps"`
+	VideoCodec string   `json:"video_codec"`
+	PixFmt     string   `json:"pix_fmt"`
+	AudioCodec string   `json:"audio_codec,omitempty"`
+	SampleRate int      `json:"sample_rate,omitempty"`
+	MoovFirst  bool     `json:"moov_first"`
 	// Violations is empty for a registered render: a render that breaks a
-	// rule fails (exit 5) with them listed and is never registered.
+	// rule fails (exit 5) with them listed and is never registered. Only
+	// a preview, which is never published, is kept with its violations.
 	Violations []Violation `json:"violations"`
 	// Elapsed is the render's wall time in seconds (0 on a cache hit).
 	Elapsed float64 `json:"elapsed"`

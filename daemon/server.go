@@ -39,6 +39,9 @@ type Server struct {
 	// scheduler, sweeper, public listener), stopped in reverse order.
 	stops []func(context.Context)
 
+	// render is the render feature's state (render.go).
+	render *renderState
+
 	// pub is the publish feature's state (publish.go).
 	pub *publisher
 
