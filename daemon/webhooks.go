@@ -465,6 +465,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) followEvents(w http.ResponseWriter, r *http.Request, since uint64, typ string, limit int) {
 	wake, stop := s.follow()
 	defer stop()
+	s.log.Info("events follower connected", "since", since)
 	out := newNDJSON(w)
 	sent := 0
 	// Headers go out at once so the client knows it is following.
