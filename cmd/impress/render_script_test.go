@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/impress-dev/impress/api"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -15,6 +20,8 @@ func init() {
 	scriptCmds["mkclip"] = mkClip
 	scriptCmds["mkimage"] = mkImage
 	scriptCmds["exitcode"] = exitCode
+	scriptCmds["waitstage"] = waitStage
+	scriptCmds["nofiles"] = noFiles
 }
 
 // mkClip makes a tiny clip with ffmpeg's lavfi sources:
@@ -100,5 +107,59 @@ func exitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
+	}
+}
+
+// waitStage waits (30 s at most) until the newest render job reports a
+// stage, following its events: waitstage encode
+func waitStage(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitstage STAGE")
+	}
+	c := api.NewClient(ts.Getenv("IMPRESS_SOCKET"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var id string
+	for id == "" {
+		if jobs, err := c.Jobs(ctx, api.JobRender); err == nil && len(jobs) > 0 {
+			id = jobs[0].ID
+			break
+		}
+		select {
+		case <-ctx.Done():
+			ts.Fatalf("no render job within 30 s")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	errSeen := errors.New("seen")
+	err := c.WatchJob(ctx, id, func(ev api.JobEvent) error {
+		if ev.Stage == args[0] {
+			return errSeen
+		}
+		if ev.Job != nil {
+			return fmt.Errorf("job %s ended (%s) before stage %s", id, ev.Job.State, args[0])
+		}
+		return nil
+	})
+	if !errors.Is(err, errSeen) {
+		ts.Fatalf("waiting for stage %s of job %s: %v", args[0], id, err)
+	}
+}
+
+// noFiles fails when a directory tree holds any regular file (a missing
+// directory holds none): nofiles home/data/renders
+func noFiles(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: nofiles DIR")
+	}
+	var found []string
+	filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			found = append(found, p)
+		}
+		return nil
+	})
+	if len(found) > 0 {
+		ts.Fatalf("%s holds %s", args[0], strings.Join(found, ", "))
 	}
 }
