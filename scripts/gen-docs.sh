@@ -3,7 +3,7 @@
 # completions (completions/impress.{bash,zsh,fish}) from the cobra tree.
 #
 # Used by `make man`, `make completions` (IMPRESS=bin/impress) and by
-# goreleaser's before hooks (IMPRESS unset: `go run ./cmd/impress`).
+# goreleaser's before hooks (IMPRESS unset: built from ./cmd/impress here).
 #
 # Usage: scripts/gen-docs.sh [man|completions|all]
 set -euo pipefail
@@ -21,10 +21,20 @@ esac
 if [[ -n ${IMPRESS:-} ]]; then
 	impress=("$IMPRESS")
 else
-	impress=(go run ./cmd/impress)
+	# Build the source being released once (four `go run`s would link four
+	# times).
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/impress-docs.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	go build -o "$tmp/impress" ./cmd/impress
+	impress=("$tmp/impress")
 fi
 
 if [[ $what == man || $what == all ]]; then
+	# The date in the man page header is the last commit's (cobra/doc reads
+	# SOURCE_DATE_EPOCH), so regenerating the pages changes nothing.
+	if [[ -z ${SOURCE_DATE_EPOCH:-} ]] && epoch=$(git log -1 --format=%ct 2>/dev/null); then
+		export SOURCE_DATE_EPOCH=$epoch
+	fi
 	# Start empty so pages of removed commands do not linger.
 	rm -rf man
 	"${impress[@]}" __man man
