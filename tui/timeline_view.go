@@ -1,0 +1,243 @@
+package tui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// fmtClock is a timeline time as m:ss.mmm.
+func fmtClock(t float64) string {
+	if t < 0 {
+		t = 0
+	}
+	ms := int(t*1000 + 0.5)
+	return fmt.Sprintf("%d:%02d.%03d", ms/60000, ms/1000%60, ms%1000)
+}
+
+func fmtNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// saveState is the saver's word for the title line.
+func (m *timelineModel) saveState() string {
+	st := m.c.styles
+	switch {
+	case m.saveErr != "":
+		return st.Error.Render("not saved (u undoes, ctrl+s retries)")
+	case m.saving || m.gen != m.savedGen:
+		return st.Warn.Render("saving…")
+	}
+	return st.OK.Render("saved")
+}
+
+func (m *timelineModel) View() string {
+	if m.picker != nil {
+		return m.picker.View()
+	}
+	if m.form != nil {
+		return m.form.View()
+	}
+	st := m.c.styles
+	if !m.loaded() {
+		return st.Dim.Render("No project open. Press 1 for the project list, then enter to open one.")
+	}
+	var b strings.Builder
+	_, total := m.d.starts()
+	preset := m.d.spec.Preset
+	if preset == "" {
+		preset = "reels"
+	}
+	b.WriteString(truncate(st.Title.Render(m.d.spec.Name)+st.Dim.Render(fmt.Sprintf(" · %s · %d clips · %s · ", preset, len(m.d.spec.Clips), fmtClock(total)))+m.saveState(), m.width))
+	b.WriteString("\n")
+	var tabs []string
+	for i, n := range paneNames {
+		switch pane(i) {
+		case paneTexts:
+			n += " " + strconv.Itoa(len(m.d.spec.Texts))
+		case paneMusic:
+			n += " " + strconv.Itoa(len(m.d.spec.Audio))
+		case paneCaptions:
+			if m.d.spec.Captions != nil {
+				n += " on"
+			}
+		}
+		if pane(i) == m.pane {
+			tabs = append(tabs, st.TabActive.Render(n))
+		} else {
+			tabs = append(tabs, st.Tab.Render(n))
+		}
+	}
+	b.WriteString(strings.Join(tabs, "") + "\n")
+	switch m.pane {
+	case paneClips:
+		m.viewClips(&b)
+	case paneTexts:
+		m.viewTexts(&b)
+	case paneCaptions:
+		m.viewCaptions(&b)
+	case paneMusic:
+		m.viewMusic(&b)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// clipRow lays the clip table out in w cells: the name takes what the
+// fixed columns leave.
+func clipRow(w int, mark, num, name, in, out, length, fit, speed, vol, trans string) string {
+	fixed := 2 + 3 + 8 + 8 + 7 + 5 + 6 + 6 + 12
+	nw := max(8, w-fixed)
+	return mark + pad(num, 3) + pad(name, nw) + pad(in, 8) + pad(out, 8) + pad(length, 7) + pad(fit, 5) + pad(speed, 6) + pad(vol, 6) + truncate(trans, 12)
+}
+
+func (m *timelineModel) viewClips(b *strings.Builder) {
+	st := m.c.styles
+	b.WriteString(st.Header.Render(clipRow(m.width, "  ", "#", "clip", "in", "out", "length", "fit", "speed", "vol", "transition")) + "\n")
+	clips := m.d.spec.Clips
+	if len(clips) == 0 {
+		b.WriteString(st.Dim.Render("  no clips yet: a adds a video or an image") + "\n")
+	}
+	rows := m.listRows()
+	for i := m.top; i < len(clips) && i < m.top+rows; i++ {
+		c := &clips[i]
+		in, out, vol, speed := "", "", "", ""
+		if isImage(c) {
+			in, out = "image", "zoom "+orDash(c.Zoom)
+		} else {
+			in = fmtNum(c.In)
+			if c.Out > 0 {
+				out = fmtNum(c.Out)
+			} else {
+				out = "end"
+			}
+			speed = fmtNum(speedOf(c)) + "x"
+			if v := volumeOf(c); v == 0 {
+				vol = "mute"
+			} else {
+				vol = fmt.Sprintf("%.0f%%", v*100)
+			}
+		}
+		length := "?"
+		if l, ok := m.d.length(c); ok {
+			length = fmt.Sprintf("%.2fs", l)
+		}
+		trans := ""
+		if typ, d := transitionOf(c); typ != "none" {
+			trans = typ + " " + fmtNum(d)
+		}
+		mark := "  "
+		if i == m.cursor {
+			mark = "▸ "
+		}
+		row := clipRow(m.width, mark, strconv.Itoa(i+1), m.d.name(c), in, out, length, fitOf(c), speed, vol, trans)
+		if i == m.cursor {
+			row = st.Selected.Render(row)
+		}
+		b.WriteString(row + "\n")
+	}
+	if len(clips) > 0 {
+		starts, _ := m.d.starts()
+		c := &clips[m.cursor]
+		_, at, _, _ := m.target()
+		where := fmt.Sprintf("cursor %s · clip %d at %ss", fmtClock(starts[m.cursor]+m.offset), m.cursor+1, fmtNum(m.offset))
+		if !isImage(c) {
+			where += " · source " + fmtNum(at) + "s"
+		}
+		if n := len(clips); n > rows {
+			where += fmt.Sprintf(" · rows %d–%d of %d", m.top+1, min(m.top+rows, n), n)
+		}
+		b.WriteString(st.Dim.Render(truncate(where, m.width)) + "\n")
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func (m *timelineModel) viewTexts(b *strings.Builder) {
+	st := m.c.styles
+	if len(m.d.spec.Texts) == 0 {
+		b.WriteString(st.Dim.Render("  no texts: n adds one at the cursor's time") + "\n")
+		return
+	}
+	for i, t := range m.d.spec.Texts {
+		end := "end"
+		if t.End > 0 {
+			end = fmtNum(t.End)
+		}
+		pos := posString(t.Position)
+		if pos == "" {
+			pos = "center"
+		}
+		line := fmt.Sprintf("%-3d %s–%s  %-7s ", i+1, fmtNum(t.Start), end, pos)
+		line += truncate(strconv.Quote(t.Text), max(8, m.width-lenCells(line)-4))
+		m.listLine(b, i == m.rows[paneTexts], line)
+	}
+}
+
+func lenCells(s string) int { return len([]rune(s)) }
+
+func (m *timelineModel) listLine(b *strings.Builder, sel bool, line string) {
+	if sel {
+		b.WriteString(m.c.styles.Selected.Render("▸ "+truncate(line, m.width-2)) + "\n")
+		return
+	}
+	b.WriteString("  " + truncate(line, m.width-2) + "\n")
+}
+
+func (m *timelineModel) viewCaptions(b *strings.Builder) {
+	st := m.c.styles
+	cp := m.d.spec.Captions
+	if cp == nil {
+		b.WriteString(st.Dim.Render("  no captions: a picks an SRT or WebVTT file to burn in") + "\n")
+		return
+	}
+	size, pos := "56 (default)", "bottom (default)"
+	if cp.Style != nil {
+		if cp.Style.Size != 0 {
+			size = strconv.Itoa(cp.Style.Size)
+		}
+		if cp.Style.Position != nil {
+			pos = posString(cp.Style.Position)
+		}
+	}
+	name := baseName(cp.File)
+	if a, ok := m.d.assets[cp.File]; ok && a.Name != "" {
+		name = a.Name
+	}
+	for _, kv := range [][2]string{{"file", name}, {"word by word", yesNo(cp.Words)}, {"size", size}, {"position", pos}} {
+		b.WriteString("  " + st.Label.Render(pad(kv[0], 14)) + truncate(kv[1], m.width-18) + "\n")
+	}
+}
+
+func (m *timelineModel) viewMusic(b *strings.Builder) {
+	st := m.c.styles
+	if len(m.d.spec.Audio) == 0 {
+		b.WriteString(st.Dim.Render("  no music: a adds a track") + "\n")
+		return
+	}
+	for i := range m.d.spec.Audio {
+		t := &m.d.spec.Audio[i]
+		duck := ""
+		if t.Duck {
+			duck = " duck"
+		}
+		line := fmt.Sprintf("%-3d vol %.0f%%  start %ss  fade %s/%ss%s  %s", i+1, trackVolume(t)*100,
+			fmtNum(t.Start), fmtNum(t.FadeIn), fmtNum(t.FadeOut), duck, m.trackName(t))
+		m.listLine(b, i == m.rows[paneMusic], line)
+	}
+}
+
+// clipSummary is a one-line description of the clip under the cursor,
+// for the preview screen.
+func (m *timelineModel) clipSummary() string {
+	if !m.loaded() || len(m.d.spec.Clips) == 0 {
+		return ""
+	}
+	c := &m.d.spec.Clips[m.cursor]
+	starts, total := m.d.starts()
+	s := fmt.Sprintf("clip %d/%d %s · %s of %s", m.cursor+1, len(m.d.spec.Clips), m.d.name(c),
+		fmtClock(starts[m.cursor]+m.offset), fmtClock(total))
+	return s + " · fit " + fitOf(c)
+}
