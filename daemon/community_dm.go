@@ -246,6 +246,26 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 		}
 		page.After = paging.After
 	}
+	// Read what changed without holding the cache lock: webhooks must not
+	// wait for a listing's Meta calls.
+	before, _, err := s.loadThreads(ctx, ci.Name)
+	if err != nil {
+		return nil, err
+	}
+	fetched := map[string][]meta.Message{}
+	for _, cv := range convs {
+		if checkID("thread", cv.ID) != nil {
+			continue
+		}
+		if t, ok := before[cv.ID]; ok && !t.MetaUpdated.IsZero() && t.MetaUpdated.Equal(cv.UpdatedTime.Time.UTC()) {
+			continue
+		}
+		msgs, err := cl.ConversationMessages(ctx, cv.ID)
+		if err != nil {
+			return nil, s.metaFail(ci.Name, err)
+		}
+		fetched[cv.ID] = msgs
+	}
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
 	cached, at, err := s.loadThreads(ctx, ci.Name)
@@ -255,20 +275,16 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 	now := s.now()
 	var out []api.Thread
 	for _, cv := range convs {
-		if checkID("thread", cv.ID) != nil {
+		msgs, ok := fetched[cv.ID]
+		if !ok {
+			if t, ok := cached[cv.ID]; ok {
+				out = append(out, t.toAPI(now, at[cv.ID]))
+			}
 			continue
 		}
-		t, ok := cached[cv.ID]
-		upd := cv.UpdatedTime.Time.UTC()
-		if ok && !t.MetaUpdated.IsZero() && t.MetaUpdated.Equal(upd) {
-			out = append(out, t.toAPI(now, at[cv.ID]))
-			continue
-		}
-		msgs, err := cl.ConversationMessages(ctx, cv.ID)
-		if err != nil {
-			return nil, s.metaFail(ci.Name, err)
-		}
-		t.ID, t.MetaUpdated = cv.ID, upd
+		t := cached[cv.ID]
+		prev := t
+		t.ID, t.MetaUpdated = cv.ID, cv.UpdatedTime.Time.UTC()
 		for _, p := range cv.Participants {
 			if !isMe(ci, p) {
 				t.ParticipantID, t.Participant = p.ID, p.Username
@@ -278,6 +294,9 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 		recs := summarize(&t, ci, msgs)
 		if kept {
 			t.Messages = recs
+		}
+		if prev.LastMessageAt.After(t.LastMessageAt) { // a webhook brought a newer one meanwhile
+			t.LastMessage, t.LastMessageAt, t.LastFromMe, t.Unread = prev.LastMessage, prev.LastMessageAt, prev.LastFromMe, prev.Unread
 		}
 		// A thread first seen by webhook (keyed by the sender) merges in.
 		if p, ok := cached[pendingThreadPrefix+t.ParticipantID]; ok && t.ParticipantID != "" {

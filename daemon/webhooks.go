@@ -31,8 +31,8 @@ import (
 // nothing is stored. A valid delivery is split into events, de-duplicated
 // per change (Meta retries for 36 h, delivers duplicates and out of order),
 // sealed with each connection's data key and committed in one fsync'd
-// transaction before the 200 goes out; only then are the comment and
-// thread caches updated and `events --follow` streams woken.
+// transaction; then the comment and thread caches are updated and
+// `events --follow` streams woken, and only then does the 200 go out.
 //
 // Events for an Instagram account that is not a connection are dropped
 // (counted in the log): impress keeps no data of people it is not
@@ -140,14 +140,18 @@ func (s *Server) webhookReceive(w http.ResponseWriter, r *http.Request) {
 		publicError(w, http.StatusInternalServerError, "not stored, retry")
 		return
 	}
+	// The events are durable. The caches are updated before answering, so
+	// that whoever sees Meta's delivery succeed also sees it in
+	// `comments list --offline` (a few small writes; Meta only needs the
+	// 200 within seconds). A cache failure loses nothing and is not
+	// Meta's to retry.
+	if len(stored) > 0 {
+		s.applyEvents(r.Context(), stored)
+		s.notifyFollowers()
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, "EVENT_RECEIVED\n")
-	http.NewResponseController(w).Flush()
-	if len(stored) > 0 {
-		s.applyEvents(context.WithoutCancel(r.Context()), stored)
-		s.notifyFollowers()
-	}
 }
 
 // storedEvent is an event after its commit.

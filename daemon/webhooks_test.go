@@ -463,3 +463,28 @@ func commWaitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestMentionsFromWebhooks(t *testing.T) {
+	e := newHookEnv(t)
+	ctx := t.Context()
+	if ms, err := e.c.Mentions(ctx, "", false); err != nil || len(ms) != 0 {
+		t.Fatalf("mentions before any webhook = %+v, %v", ms, err)
+	}
+	body := fmt.Appendf(nil, `{"object":"instagram","entry":[{"id":%q,"time":1740000000,"changes":[{"field":"mentions","value":{"media_id":%q,"comment_id":%q}}]}]}`,
+		sandbox.IGCreatorID, sandbox.SeedBrandReelID, sandbox.SeedMentionCommentID)
+	if code := e.deliver(t, body, e.sb.AppSecret()); code != 200 {
+		t.Fatalf("delivery: %d", code)
+	}
+	off, err := e.c.Mentions(ctx, "", true)
+	if err != nil || len(off) != 1 || off[0].CommentID != sandbox.SeedMentionCommentID || off[0].Text != "" {
+		t.Fatalf("offline mentions = %+v, %v", off, err)
+	}
+	on, err := e.c.Mentions(ctx, "", false)
+	if err != nil || len(on) != 1 || !strings.Contains(on[0].Text, "@"+sandbox.IGCreatorUsername) {
+		t.Fatalf("online mentions = %+v, %v", on, err)
+	}
+	r, err := e.c.ReplyMention(ctx, api.MentionReply{MediaID: sandbox.SeedBrandReelID, CommentID: sandbox.SeedMentionCommentID, Text: "thanks for the shout-out"})
+	if err != nil || r.ReplyID == "" {
+		t.Fatalf("reply to mention = %+v, %v", r, err)
+	}
+}
