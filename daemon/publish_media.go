@@ -1,0 +1,116 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/store"
+)
+
+// liveReadTimeout bounds `media show`'s read of fresh facts from Meta.
+const liveReadTimeout = 15 * time.Second
+
+// publishedOf maps a publish job to a media row; false for jobs that did
+// not (or may not have) put anything on the account.
+func publishedOf(j store.Job) (api.PublishedMedia, bool) {
+	var d api.PublishDetail
+	if json.Unmarshal(j.Detail, &d) != nil {
+		return api.PublishedMedia{}, false
+	}
+	m := api.PublishedMedia{JobID: strconv.FormatUint(j.ID, 10), MediaID: d.MediaID, Permalink: d.Permalink,
+		Type: d.Type, Connection: d.Connection, Caption: d.Caption, PublishedAt: d.PublishedAt}
+	switch d.State {
+	case api.PubPublished:
+		m.State = api.PubPublished
+	case api.PubUnconfirmed:
+		m.State = api.PubUnconfirmed
+	default:
+		return m, false
+	}
+	return m, true
+}
+
+func (s *Server) listPublishedMedia(w http.ResponseWriter, r *http.Request) {
+	conn := r.URL.Query().Get("connection")
+	jobs, err := s.db.Jobs(api.JobPublish)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := []api.PublishedMedia{}
+	for _, j := range jobs {
+		if m, ok := publishedOf(j); ok && (conn == "" || m.Connection == conn) {
+			out = append(out, m)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// showPublishedMedia finds a media by media id, job id or "latest", and
+// refreshes it from Meta (permalink, counts) when Meta answers in time.
+func (s *Server) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
+	key := r.PathValue("id")
+	jobs, err := s.db.Jobs(api.JobPublish)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var found *store.Job
+	for i := range jobs {
+		m, ok := publishedOf(jobs[i])
+		if !ok {
+			continue
+		}
+		if key == "latest" || m.MediaID == key || m.JobID == key {
+			found = &jobs[i]
+			break
+		}
+	}
+	if found == nil {
+		s.fail(w, api.Errorf(api.CodeNotFound, "no published media %q; `impress media list` shows them", key))
+		return
+	}
+	m, _ := publishedOf(*found)
+	if m.MediaID != "" {
+		ctx, cancel := context.WithTimeout(r.Context(), liveReadTimeout)
+		defer cancel()
+		m = s.pub.refreshMedia(ctx, *found, m)
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+// refreshMedia reads the media's current facts from Meta and keeps a
+// permalink the publish could not get.
+func (p *publisher) refreshMedia(ctx context.Context, j store.Job, m api.PublishedMedia) api.PublishedMedia {
+	acct, err := p.account(ctx, m.Connection)
+	if err != nil {
+		m.Live = "not read: " + shortErr(err)
+		return m
+	}
+	got, err := acct.Client.Media(ctx, m.MediaID, "id", "permalink", "like_count", "comments_count")
+	if err != nil {
+		m.Live = "not read: " + p.s.redactString(shortErr(err))
+		return m
+	}
+	m.Live = "ok"
+	lc, cc := got.LikeCount, got.CommentsCount
+	m.LikeCount, m.CommentsCount = &lc, &cc
+	if m.Permalink == "" && got.Permalink != "" {
+		m.Permalink = got.Permalink
+		p.s.db.UpdateJob(j.ID, func(sj *store.Job) error {
+			var d api.PublishDetail
+			if err := json.Unmarshal(sj.Detail, &d); err != nil {
+				return err
+			}
+			d.Permalink = got.Permalink
+			b, err := json.Marshal(d)
+			sj.Detail = b
+			return err
+		})
+	}
+	return m
+}

@@ -1,0 +1,333 @@
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/render"
+	"github.com/impress-dev/impress/store"
+)
+
+// Source kinds of a publish item.
+const (
+	srcFile    = "file"
+	srcSpec    = "spec"
+	srcProject = "project"
+)
+
+// pubTarget is one thing the user asked to publish.
+type pubTarget struct {
+	Kind    string // srcFile, srcSpec or srcProject
+	Source  string // absolute path, or the project name
+	Display string
+}
+
+// classifyTarget tells files from projects: the CLI sends existing files
+// as absolute paths and anything else as typed (a project name). YAML and
+// JSON files are specs.
+func classifyTarget(t string) pubTarget {
+	if !filepath.IsAbs(t) {
+		return pubTarget{Kind: srcProject, Source: t, Display: t}
+	}
+	switch strings.ToLower(filepath.Ext(t)) {
+	case ".yaml", ".yml", ".json":
+		return pubTarget{Kind: srcSpec, Source: t, Display: filepath.Base(t)}
+	}
+	return pubTarget{Kind: srcFile, Source: t, Display: filepath.Base(t)}
+}
+
+// Rules that rendering cannot fix: a file that breaks them is refused even
+// though it could be re-encoded.
+var fatalRules = map[string]bool{"duration_min": true, "duration_max": true, "video_stream": true, "kind": true}
+
+// validationKind is render.Validate's kind for an item of a publish type.
+func validationKind(typ string) string {
+	switch typ {
+	case api.PublishStory:
+		return render.KindStory
+	case api.PublishImage:
+		return render.KindImage
+	case api.PublishCarousel:
+		return render.KindCarouselItem
+	}
+	return render.KindReel
+}
+
+// presetFor is the preset a media file is normalised to for a type.
+func presetFor(typ, itemKind string) string {
+	if itemKind == kindImage {
+		return "image"
+	}
+	switch typ {
+	case api.PublishStory:
+		return "story"
+	case api.PublishCarousel:
+		return "feed" // 4:5, inside the carousel's 4:5 … 16:9
+	}
+	return "reels"
+}
+
+// checkMedia probes a file and checks it against the type's rules. It
+// returns the item kind (video or image), the violations, and whether
+// rendering would fix every one of them.
+func (s *Server) checkMedia(ctx context.Context, path, typ string) (kind string, vs []api.Violation, fixable bool, err error) {
+	// A file whose identity is unchanged gets the same answer: ffprobe
+	// costs a process start, and a batch publishes one file many times.
+	id, idErr := statID(path)
+	if idErr == nil && s.pub != nil {
+		if c, ok := s.pub.checks.get(checkKey{id, typ}); ok {
+			return c.kind, c.vs, c.fixable, nil
+		}
+		defer func() {
+			if err == nil {
+				if id2, err2 := statID(path); err2 == nil && id2 == id {
+					s.pub.checks.put(checkKey{id, typ}, checkResult{kind, vs, fixable})
+				}
+			}
+		}()
+	}
+	info, err := render.Probe(ctx, s.ffprobePath(), path)
+	if err != nil {
+		return "", nil, false, renderError(err)
+	}
+	kind = kindVideo
+	if info.Video != nil && info.Video.Still {
+		kind = kindImage
+	}
+	vk := validationKind(typ)
+	switch {
+	case typ == api.PublishImage && kind != kindImage:
+		return kind, []api.Violation{{Rule: "kind", Message: "an image post needs an image file; publish a video as --type reel"}}, false, nil
+	case typ == api.PublishReel && kind == kindImage:
+		return kind, []api.Violation{{Rule: "kind", Message: "a reel needs a video; publish an image as --type image or story"}}, false, nil
+	case typ == api.PublishStory && kind == kindImage:
+		vk = render.KindImage
+	}
+	fixable = true
+	for _, v := range render.Validate(info, vk) {
+		// A story image may have any aspect (9:16 recommended).
+		if typ == api.PublishStory && kind == kindImage && v.Rule == "aspect" {
+			continue
+		}
+		vs = append(vs, api.Violation{Rule: v.Rule, Message: v.Message, Got: v.Got, Want: v.Want})
+		if fatalRules[v.Rule] {
+			fixable = false
+		}
+	}
+	return kind, vs, fixable, nil
+}
+
+// specOf loads a spec or project target.
+func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
+	switch t.Kind {
+	case srcSpec:
+		sp, err := render.LoadSpec(t.Source)
+		if err != nil {
+			return nil, renderError(err)
+		}
+		return sp, nil
+	case srcProject:
+		p, err := s.db.Project(t.Source)
+		if err != nil {
+			if store.IsNotFound(err) {
+				return nil, api.Errorf(api.CodeNotFound, "%q is neither a file nor a project; `impress project list` shows the projects", t.Source)
+			}
+			return nil, err
+		}
+		return s.loadProjectSpec(p)
+	}
+	return nil, nil
+}
+
+// contentHash is the hash of what an item's output is made of: the file's
+// bytes, or a spec's bytes and every media file it names (a project's
+// spec names content-addressed files, so its bytes are enough).
+func (s *Server) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) (string, error) {
+	switch t.Kind {
+	case srcFile:
+		return s.hashFile(ctx, t.Source)
+	case srcProject:
+		p, err := s.db.Project(t.Source)
+		if err != nil {
+			return "", err
+		}
+		sum := sha256.Sum256(p.Spec)
+		return hex.EncodeToString(sum[:]), nil
+	}
+	h := sha256.New()
+	specSum, err := s.hashFile(ctx, t.Source)
+	if err != nil {
+		return "", err
+	}
+	h.Write([]byte(specSum))
+	for _, m := range sp.MediaPaths() {
+		sum, err := s.hashFile(ctx, m)
+		if err != nil {
+			return "", err
+		}
+		h.Write([]byte(sum))
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// renderTarget is publisher.render in the daemon: it asks the render
+// feature for the target's output (the render cache answers at once when it
+// has it) and follows the render job to its end.
+func (p *publisher) renderTarget(ctx context.Context, it api.PublishItem, preset string, progress func(api.JobEvent)) (*api.RenderResult, error) {
+	req := api.RenderRequest{Display: it.Target}
+	switch it.SourceKind {
+	case srcProject:
+		req.Project = it.Source
+	case srcSpec:
+		req.Spec = it.Source
+	default:
+		req.Media, req.Preset = it.Source, preset
+	}
+	start, err := p.s.requestRender(ctx, req)
+	if err != nil {
+		return nil, renderError(err)
+	}
+	if start.Result != nil {
+		return start.Result, nil
+	}
+	id, err := strconv.ParseUint(start.Job.ID, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("render job id %q: %w", start.Job.ID, err)
+	}
+	return p.awaitRender(ctx, id, progress)
+}
+
+// awaitRender follows a render job: its events feed progress, and the
+// store says when it ended (events are dropped for slow watchers, the
+// final state never is).
+func (p *publisher) awaitRender(ctx context.Context, id uint64, progress func(api.JobEvent)) (*api.RenderResult, error) {
+	ch, unsub := p.s.jobs.subscribe(id)
+	defer unsub()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		j, err := p.s.db.Job(id)
+		if err != nil {
+			return nil, fmt.Errorf("render job %d: %w", id, err)
+		}
+		if (api.Job{State: j.State}).Terminal() {
+			aj := jobToAPI(j)
+			if j.State == api.JobDone {
+				if res := api.ResultOf(&aj); res != nil {
+					return res, nil
+				}
+				return nil, fmt.Errorf("render job %d ended without a result", id)
+			}
+			if aj.Error != nil {
+				return nil, aj.Error
+			}
+			return nil, api.Errorf(api.CodeCancelled, "render job %d was %s", id, j.State)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case ev, ok := <-ch:
+			if !ok {
+				ch = nil
+				continue
+			}
+			if ev.Job == nil {
+				progress(api.JobEvent{Stage: "render", Percent: ev.Percent, Speed: ev.Speed, ETA: ev.ETA, Message: ev.Stage})
+			}
+		case <-tick.C:
+		}
+	}
+}
+
+// fingerprint hashes everything that makes a publish what it is.
+func fingerprint(d *api.PublishDetail, content []string, coverSum string) string {
+	v := struct {
+		Conn, Type, Caption, FirstComment, AudioName, LocationID, AltText, Cover string
+		Content                                                                  []string
+		Thumb                                                                    *int
+		Share                                                                    *bool
+		Collaborators                                                            []string
+		At                                                                       *time.Time
+	}{d.Connection, d.Type, d.Caption, d.FirstComment, d.AudioName, d.LocationID, d.AltText, coverSum,
+		content, d.ThumbOffsetMS, d.ShareToFeed, d.Collaborators, d.At}
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// idemKey namespaces idempotency keys: per connection, and apart from other
+// job kinds' keys.
+func idemKey(conn, userKey, fp string) string {
+	if userKey != "" {
+		return "publish/" + conn + "/key/" + userKey
+	}
+	return "publish/" + conn + "/auto/" + fp[:32]
+}
+
+// displayKey is the key as the user knows it.
+func displayKey(key string) string {
+	_, rest, _ := strings.Cut(strings.TrimPrefix(key, "publish/"), "/")
+	kind, k, _ := strings.Cut(rest, "/")
+	if kind == "auto" {
+		return "auto:" + k
+	}
+	return k
+}
+
+// fileUnchanged checks that a file queued earlier still has its size; a
+// file replaced after validation is refused rather than published unseen.
+func fileUnchanged(it api.PublishItem) error {
+	fi, err := os.Stat(it.File)
+	if err != nil {
+		return api.Errorf(api.CodeInvalid, "%s: %v; it was there when the publish was queued", it.Target, err)
+	}
+	if fi.Size() != it.Size {
+		return api.Errorf(api.CodeInvalid, "%s changed since the publish was queued (%d bytes, was %d); publish it again", it.Target, fi.Size(), it.Size)
+	}
+	return nil
+}
+
+// checkCache remembers checkMedia's answers by file identity and type.
+type checkCache struct {
+	mu sync.Mutex
+	m  map[checkKey]checkResult
+}
+
+type checkKey struct {
+	id  fileID
+	typ string
+}
+
+type checkResult struct {
+	kind    string
+	vs      []api.Violation
+	fixable bool
+}
+
+const checkCacheMax = 1024
+
+func (c *checkCache) get(k checkKey) (checkResult, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[k]
+	return r, ok
+}
+
+func (c *checkCache) put(k checkKey, r checkResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= checkCacheMax {
+		c.m = map[checkKey]checkResult{}
+	}
+	c.m[k] = r
+}
