@@ -23,6 +23,7 @@ func (g *graph) argv(out outSpec) (args []string, err error) {
 			args, err = nil, fmt.Errorf("build ffmpeg arguments: %v", r)
 		}
 	}()
+	g.fanOut()
 	inputs := make([]*ffmpeg.Stream, len(g.inputs))
 	for i, in := range g.inputs {
 		kw := ffmpeg.KwArgs{}

@@ -98,13 +98,26 @@ func (p *plan) timeBase() string {
 func (p *plan) clipInput(g *graph, cp *clipPlan) int {
 	c := cp.clip
 	opts := []kv{o("f", cp.info.Format.Demuxer), o("protocol_whitelist", "file")}
-	if !c.IsImage() {
+	if c.IsImage() {
+		// the still's stream then has the output rate, which xfade checks
+		opts = append(opts, o("framerate", num(p.fps)))
+	} else {
 		if c.In > 0 {
 			opts = append(opts, o("ss", secs(c.In)))
 		}
 		if c.Out > 0 {
 			// two frames of slack: the graph trims to the exact frame count
 			opts = append(opts, o("t", secs(cp.src+2/p.fps)))
+		}
+		// A clip that repeats an earlier clip's range gets an input of its
+		// own (one more frame of slack makes it distinct): it is decoded
+		// again when needed rather than buffered decoded since the first use.
+		for k := 1; g.findInput("file:"+c.Source(), opts...) >= 0; k++ {
+			base := opts
+			if c.Out > 0 {
+				base = opts[:len(opts)-1]
+			}
+			opts = append(base[:len(base):len(base)], o("t", secs(cp.src+float64(2+k)/p.fps)))
 		}
 	}
 	return g.input("file:"+c.Source(), opts...)

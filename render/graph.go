@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // graph is the builder's plain description of one ffmpeg run: inputs, a
@@ -48,19 +49,61 @@ func newGraph() *graph { return &graph{used: map[pad]bool{}} }
 // input adds an input, or returns the existing one with the same URL and
 // options: ffmpeg then demuxes and decodes it once for every use.
 func (g *graph) input(url string, opts ...kv) int {
-	for i, in := range g.inputs {
-		if in.url == url && slices.Equal(in.opts, opts) {
-			return i
-		}
+	if i := g.findInput(url, opts...); i >= 0 {
+		return i
 	}
 	g.inputs = append(g.inputs, gInput{url: url, opts: opts})
 	return len(g.inputs) - 1
 }
 
-// stream names a stream of an input. Input streams may feed several
-// filters (ffmpeg decodes once and fans out), so they are not tracked.
+// findInput returns the index of an input with this URL and options, or -1.
+func (g *graph) findInput(url string, opts ...kv) int {
+	for i, in := range g.inputs {
+		if in.url == url && slices.Equal(in.opts, opts) {
+			return i
+		}
+	}
+	return -1
+}
+
+// stream names a stream of an input. An input stream may feed several
+// filters; fanOut gives each its own split output before argv is built.
 func (g *graph) stream(input int, sel string) pad {
 	return pad{input: input, sel: sel, node: -1}
+}
+
+// fanOut puts a split (or asplit) after every input stream that feeds more
+// than one filter. ffmpeg could fan out by itself, but ffmpeg-go identifies
+// nodes by their options and inputs (not their names), so two identical
+// chains on one input stream would collapse into one node; behind a split
+// each chain has its own input pad. Only stills (one frame) and audio are
+// ever shared this way: a video clip that repeats a range gets its own
+// input (see clipInput), so no decoded video is buffered for later.
+func (g *graph) fanOut() {
+	uses := map[pad][]*pad{}
+	var order []pad
+	for ni := range g.nodes {
+		for ii := range g.nodes[ni].ins {
+			p := &g.nodes[ni].ins[ii]
+			if p.node >= 0 {
+				continue
+			}
+			if _, ok := uses[*p]; !ok {
+				order = append(order, *p)
+			}
+			uses[*p] = append(uses[*p], p)
+		}
+	}
+	for _, src := range order {
+		refs := uses[src]
+		if len(refs) < 2 {
+			continue
+		}
+		outs := g.split(src, len(refs), strings.HasPrefix(src.sel, "a"))
+		for i, r := range refs {
+			*r = outs[i]
+		}
+	}
 }
 
 func (g *graph) consume(p pad) {

@@ -51,6 +51,7 @@ func nonMedia(t *testing.T) map[string]struct{ path, reason string } {
 }
 
 func TestSniffRefusesNonMedia(t *testing.T) {
+	t.Parallel()
 	for name, c := range nonMedia(t) {
 		t.Run(name, func(t *testing.T) {
 			_, err := Sniff(c.path)
@@ -91,6 +92,7 @@ func fakeTools(t *testing.T) (ffmpeg, ffprobe, marker string) {
 }
 
 func TestNonMediaRefusedBeforeFFmpegRuns(t *testing.T) {
+	t.Parallel()
 	ff, fp, marker := fakeTools(t)
 	for name, c := range nonMedia(t) {
 		t.Run(name, func(t *testing.T) {
@@ -120,6 +122,7 @@ func TestNonMediaRefusedBeforeFFmpegRuns(t *testing.T) {
 }
 
 func TestSniffAcceptsMedia(t *testing.T) {
+	t.Parallel()
 	ffmpegtest.Require(t)
 	dir := t.TempDir()
 	cases := map[string]struct {
@@ -148,6 +151,7 @@ func TestSniffAcceptsMedia(t *testing.T) {
 }
 
 func TestProbe(t *testing.T) {
+	t.Parallel()
 	tools := ffmpegtest.Require(t)
 	tests := []struct {
 		name  string
@@ -211,6 +215,7 @@ func TestProbe(t *testing.T) {
 }
 
 func TestReadMP4LayoutEditList(t *testing.T) {
+	t.Parallel()
 	ffmpegtest.Require(t)
 	// ffmpeg writes an edit list for B-frame delay unless told not to
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Profile: "high"})

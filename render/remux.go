@@ -32,8 +32,8 @@ func Conforms(info *MediaInfo, p Preset) (bool, []string) {
 	}
 	if v.Codec != "h264" {
 		add("video codec is %s, not h264", v.Codec)
-	} else if v.Profile != "High" && v.Profile != "Main" {
-		add("H.264 profile is %s, not High or Main", v.Profile)
+	} else if !oneOf(v.Profile, []string{"High", "Main", "Constrained Baseline", "Baseline"}) {
+		add("H.264 profile is %s (want 8-bit 4:2:0: High, Main or Baseline)", v.Profile)
 	}
 	if v.PixFmt != "yuv420p" {
 		add("pixel format is %s, not yuv420p", v.PixFmt)

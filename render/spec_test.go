@@ -250,7 +250,7 @@ func TestMarshalRoundTrip(t *testing.T) {
 }
 
 func yamlQuote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\t", `\t`)
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\t", `\t`, "\n", `\n`)
 	return `"` + r.Replace(s) + `"`
 }
 

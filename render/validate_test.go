@@ -136,6 +136,7 @@ func TestValidateCaption(t *testing.T) {
 }
 
 func TestValidateRealFiles(t *testing.T) {
+	t.Parallel()
 	tools := ffmpegtest.Require(t)
 	// ffmpeg's defaults: moov at the end, 1 s, 256k audio, an edit list
 	bad := ffmpegtest.Clip(t, ffmpegtest.Opts{Audio: true, AudioBitrate: "256k", Profile: "high"})

@@ -198,8 +198,13 @@ func Clip(t testing.TB, o Opts) string {
 	if o.FastStart {
 		args = append(args, "-movflags", "+faststart")
 	}
-	// the name may start with '-' or hold a colon: say it is a file
-	args = append(args, "file:"+path)
+	// the name may start with '-', hold a colon or have no extension:
+	// name the muxer and say it is a file
+	muxer := map[string]string{".mov": "mov", ".mkv": "matroska", ".webm": "webm"}[strings.ToLower(filepath.Ext(path))]
+	if muxer == "" {
+		muxer = "mp4"
+	}
+	args = append(args, "-f", muxer, "file:"+path)
 	Run(t, args...)
 	if o.Rotate != 0 {
 		if err := setRotation(path, o.Rotate); err != nil {

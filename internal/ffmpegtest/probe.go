@@ -276,3 +276,52 @@ func atof(s string) float64 {
 	}
 	return f
 }
+
+// MeanVolume returns the mean volume in dB of the audio from start for dur
+// seconds, after the audio filter (e.g. a band-pass isolating one tone).
+func MeanVolume(t testing.TB, path string, start, dur float64, filter string) float64 {
+	t.Helper()
+	af := "volumedetect"
+	if filter != "" {
+		af = filter + "," + af
+	}
+	out := stderrOf(t, "-ss", fmt.Sprint(start), "-t", fmt.Sprint(dur), "-i", "file:"+path, "-vn", "-af", af, "-f", "null", "-")
+	return lastNumberAfter(t, out, "mean_volume:")
+}
+
+// Loudness returns the integrated loudness (LUFS) of the file's audio,
+// measured with ffmpeg's ebur128 filter.
+func Loudness(t testing.TB, path string) float64 {
+	t.Helper()
+	out := stderrOf(t, "-i", "file:"+path, "-vn", "-af", "ebur128=framelog=verbose", "-f", "null", "-")
+	return lastNumberAfter(t, out, "I:")
+}
+
+func stderrOf(t testing.TB, args ...string) string {
+	t.Helper()
+	tools := Require(t)
+	cmd := exec.Command(tools.FFmpeg, append([]string{"-nostdin", "-hide_banner", "-nostats"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("ffmpeg %v: %v\n%s", args, err, stderr.String())
+	}
+	return stderr.String()
+}
+
+func lastNumberAfter(t testing.TB, text, key string) float64 {
+	t.Helper()
+	i := strings.LastIndex(text, key)
+	if i < 0 {
+		t.Fatalf("no %q in ffmpeg output:\n%s", key, text)
+	}
+	f := strings.Fields(text[i+len(key):])
+	if len(f) == 0 {
+		t.Fatalf("no value after %q", key)
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		t.Fatalf("value after %q: %v", key, err)
+	}
+	return v
+}
