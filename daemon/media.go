@@ -267,6 +267,9 @@ func checkSubtitle(path string) error {
 	if !utf8.Valid(data) {
 		return bad("captions must be UTF-8 text (SRT or WebVTT)", nil)
 	}
+	if _, err := render.ParseSubtitles(data); err != nil {
+		return bad("not readable as SRT or WebVTT captions", err)
+	}
 	return nil
 }
 

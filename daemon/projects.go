@@ -276,7 +276,7 @@ func (s *Server) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyRes
 	}
 	data, err := os.ReadFile(req.Path)
 	if err != nil {
-		return nil, api.Errorf(api.CodeInvalid, "spec %s: %v", display, errors.Unwrap(err))
+		return nil, api.Errorf(api.CodeInvalid, "spec %s: %v", display, pathErr(err))
 	}
 	sp, err := render.ParseSpec(data, display)
 	if err != nil {

@@ -70,6 +70,12 @@ func (s *Server) startRender(ctx context.Context) error {
 		s.render = newRenderState()
 	}
 	os.RemoveAll(s.rendersTmp())
+	// Imports interrupted by a crash leave their temporary copies.
+	if stale, err := filepath.Glob(filepath.Join(s.mediaRoot(), ".import-*")); err == nil {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
 	// Learn the ffmpeg version now rather than on the first cache hit,
 	// which should answer at once.
 	go s.ffmpegVersion(ctx)
@@ -362,7 +368,7 @@ func (s *Server) deliver(res *api.RenderResult, out string) error {
 		out = filepath.Join(out, filepath.Base(res.Output))
 	}
 	if err := copyFile(res.Output, out); err != nil {
-		return api.Errorf(api.CodeInvalid, "render: write --out %s: %v", out, errors.Unwrap(err))
+		return api.Errorf(api.CodeInvalid, "render: write --out %s: %v", out, pathErr(err))
 	}
 	res.Out = out
 	return nil

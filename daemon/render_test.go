@@ -186,6 +186,11 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 			t.Errorf("asset add %s = %v; want exit 2 naming the file", name, err)
 		}
 	}
+	badSRT := filepath.Join(dir, "bad.srt")
+	os.WriteFile(badSRT, []byte("not captions at all\n"), 0o600)
+	if _, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{badSRT}}); !api.HasCode(err, api.CodeInvalid) || !strings.Contains(err.Error(), "bad.srt") {
+		t.Errorf("asset add of a broken .srt = %v; want invalid_input naming it", err)
+	}
 	pr, err := c.Project(ctx, "demo")
 	if err != nil || len(pr.Assets) != 1 {
 		t.Errorf("project after refused imports = %+v, %v; want only the first clip", pr, err)
@@ -418,6 +423,8 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 	stale := filepath.Join(p.DataDir, "renders", "tmp", "job-9-x", "out.mp4")
 	os.MkdirAll(filepath.Dir(stale), 0o700)
 	os.WriteFile(stale, []byte("half"), 0o600)
+	staleImport := filepath.Join(p.DataDir, "media", ".import-123")
+	os.WriteFile(staleImport, []byte("half a copy"), 0o600)
 
 	c2, _, _ := startDaemon(t, p)
 	id := strconv.FormatUint(job.ID, 10)
@@ -425,8 +432,10 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 	if j.State != api.JobDone || r == nil || r.Output == "" {
 		t.Fatalf("resumed job = %+v", j)
 	}
-	if _, err := os.Stat(stale); err == nil {
-		t.Errorf("stale temporary output survived the restart")
+	for _, f := range []string{stale, staleImport} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("stale temporary %s survived the restart", f)
+		}
 	}
 	// The resumed render is registered: asking again is a cache hit.
 	s, err := c2.StartRender(t.Context(), api.RenderRequest{Project: "demo"})
