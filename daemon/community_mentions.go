@@ -1,0 +1,111 @@
+package daemon
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/meta"
+)
+
+// Mentions: comments and captions of other accounts that @mention the
+// connected account. Meta has no endpoint that lists them; they arrive as
+// "mentions" webhooks, and each one can be read (mentioned_comment,
+// mentioned_media) and answered (POST /{ig-user}/mentions).
+
+// listMentions lists the mentions webhooks delivered (Meta has no list
+// endpoint); online, each one's text and permalink are read from Meta.
+func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	conn, offline := r.URL.Query().Get("connection"), boolParam(r, "offline")
+	c, err := s.resolveConn(conn)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	evs, err := s.connEvents(ctx, c.Name, evMentions)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var cl *meta.Client
+	var ci connInfo
+	if !offline && len(evs) > 0 {
+		if cl, ci, err = s.metaClient(ctx, c.Name); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	out := []api.Mention{}
+	for _, ev := range evs {
+		m := api.Mention{EventID: ev.ID, MediaID: ev.MediaID, CommentID: ev.CommentID, ReceivedAt: ev.ReceivedAt, Timestamp: ev.Time}
+		if cl != nil {
+			s.enrichMention(ctx, cl, ci, &m)
+		}
+		out = append(out, m)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci connInfo, m *api.Mention) {
+	if m.CommentID != "" {
+		cm, err := cl.MentionedComment(ctx, ci.IGUserID, m.CommentID)
+		if err != nil {
+			s.log.Warn("mentioned comment unreadable", "connection", ci.Name, "err", s.redactString(err.Error()))
+			return
+		}
+		m.Text, m.Username = cm.Text, cm.Username
+		if !cm.Timestamp.IsZero() {
+			m.Timestamp = cm.Timestamp.Time.UTC()
+		}
+		if cm.Media != nil {
+			m.Permalink = cm.Media.Permalink
+		}
+		return
+	}
+	md, err := cl.MentionedMedia(ctx, ci.IGUserID, m.MediaID)
+	if err != nil {
+		s.log.Warn("mentioned media unreadable", "connection", ci.Name, "err", s.redactString(err.Error()))
+		return
+	}
+	m.Text, m.Username, m.Permalink = md.Caption, md.Username, md.Permalink
+	if !md.Timestamp.IsZero() {
+		m.Timestamp = md.Timestamp.Time.UTC()
+	}
+}
+
+func (s *Server) replyMention(w http.ResponseWriter, r *http.Request) {
+	var req api.MentionReply
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	if err := checkID("media", req.MediaID); err != nil {
+		s.fail(w, err)
+		return
+	}
+	if req.CommentID != "" {
+		if err := checkID("comment", req.CommentID); err != nil {
+			s.fail(w, err)
+			return
+		}
+	}
+	if strings.TrimSpace(req.Text) == "" {
+		s.fail(w, api.Errorf(api.CodeInvalid, "the text is empty"))
+		return
+	}
+	ctx, cancel := communityCtx(r.Context())
+	defer cancel()
+	cl, ci, err := s.metaClient(ctx, req.Connection)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	id, err := cl.ReplyMention(ctx, ci.IGUserID, req.MediaID, req.CommentID, req.Text)
+	if err != nil {
+		s.fail(w, s.metaFail(ci.Name, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, api.CommentResult{ID: req.CommentID, ReplyID: id})
+}
