@@ -549,3 +549,50 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("comment deleted", "connection", ci.Name, "comment", id)
 	writeJSON(w, http.StatusOK, api.CommentResult{ID: id, Deleted: true})
 }
+
+// communityExport is everything the community feature keeps for one
+// connection, decrypted: for `impress privacy export` (privacy feature).
+type communityExport struct {
+	Comments []api.Comment        `json:"comments"` // flat: replies carry parent_id
+	Threads  []api.ThreadMessages `json:"threads"`  // messages only where kept (--keep)
+	Events   []api.Event          `json:"events"`
+}
+
+// communityData reads a connection's cached comments, thread summaries
+// and webhook events with its data key. Values that do not decrypt are
+// skipped (a destroyed key means they are gone).
+func (s *Server) communityData(ctx context.Context, conn string) (communityExport, error) {
+	out := communityExport{Comments: []api.Comment{}, Threads: []api.ThreadMessages{}, Events: []api.Event{}}
+	dk, err := s.connKey(ctx, conn)
+	if err != nil {
+		return out, err
+	}
+	cs, err := s.db.ConnComments(conn)
+	if err != nil {
+		return out, err
+	}
+	for _, e := range cs {
+		var rec commentRecord
+		if openJSON(dk, sealComment, e.Data, &rec) == nil {
+			out.Comments = append(out.Comments, rec.toAPI(e.At))
+		}
+	}
+	sortComments(out.Comments)
+	ts, at, err := s.loadThreads(ctx, conn)
+	if err != nil {
+		return out, err
+	}
+	now := s.now()
+	for id, t := range ts {
+		tm := api.ThreadMessages{Thread: t.toAPI(now, at[id]), Offline: true, Messages: []api.Message{}}
+		for _, m := range t.Messages {
+			tm.Messages = append(tm.Messages, m.toAPI())
+		}
+		out.Threads = append(out.Threads, tm)
+	}
+	sort.Slice(out.Threads, func(i, j int) bool { return out.Threads[i].Thread.ID < out.Threads[j].Thread.ID })
+	if out.Events, err = s.connEvents(ctx, conn, ""); err != nil {
+		return out, err
+	}
+	return out, nil
+}

@@ -172,6 +172,27 @@ func (s *Server) loadThreads(ctx context.Context, conn string) (map[string]threa
 	return out, at, nil
 }
 
+// absorbPending merges the webhook-only summary of t's participant (keyed
+// by the person, see applyMessage) into t and deletes it. The caller holds
+// the cache lock and saves t.
+func (s *Server) absorbPending(conn string, cached map[string]threadRecord, t *threadRecord) {
+	p, ok := cached[pendingThreadPrefix+t.ParticipantID]
+	if !ok || t.ParticipantID == "" || p.ID == t.ID {
+		return
+	}
+	if p.Unread != nil && p.LastInboundAt.After(t.LastMessageAt.Add(-time.Second)) {
+		t.Unread = p.Unread
+	}
+	if p.LastInboundAt.After(t.LastInboundAt) {
+		t.LastInboundAt = p.LastInboundAt
+	}
+	if t.Participant == "" {
+		t.Participant = p.Participant
+	}
+	s.db.DeleteThread(conn, p.ID)
+	delete(cached, p.ID)
+}
+
 func (s *Server) saveThread(ctx context.Context, conn string, t threadRecord) (time.Time, error) {
 	dk, err := s.connKey(ctx, conn)
 	if err != nil {
@@ -298,17 +319,7 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 		if prev.LastMessageAt.After(t.LastMessageAt) { // a webhook brought a newer one meanwhile
 			t.LastMessage, t.LastMessageAt, t.LastFromMe, t.Unread = prev.LastMessage, prev.LastMessageAt, prev.LastFromMe, prev.Unread
 		}
-		// A thread first seen by webhook (keyed by the sender) merges in.
-		if p, ok := cached[pendingThreadPrefix+t.ParticipantID]; ok && t.ParticipantID != "" {
-			if p.Unread != nil && p.LastInboundAt.After(t.LastMessageAt.Add(-time.Second)) {
-				t.Unread = p.Unread
-			}
-			if p.LastInboundAt.After(t.LastInboundAt) {
-				t.LastInboundAt = p.LastInboundAt
-			}
-			s.db.DeleteThread(ci.Name, p.ID)
-			delete(cached, p.ID)
-		}
+		s.absorbPending(ci.Name, cached, &t)
 		when, err := s.saveThread(ctx, ci.Name, t)
 		if err != nil {
 			return nil, err
@@ -389,6 +400,7 @@ func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
 	t := ts[id]
 	t.ID = id
 	recs := summarize(&t, ci, msgs)
+	s.absorbPending(ci.Name, ts, &t)
 	t.Unread = boolPtr(false)
 	t.Messages = nil
 	if keep {
@@ -478,12 +490,19 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, s.metaFail(ci.Name, err))
 			return
 		}
-		recs := summarize(&t, ci, msgs)
-		if len(t.Messages) > 0 {
-			t.Messages = recs
-		}
 		s.comm.cacheMu.Lock()
-		s.saveThread(ctx, ci.Name, t)
+		if fresh, _, err := s.loadThreads(ctx, ci.Name); err == nil {
+			t = fresh[id]
+			t.ID = id
+			recs := summarize(&t, ci, msgs)
+			if len(t.Messages) > 0 {
+				t.Messages = recs
+			}
+			s.absorbPending(ci.Name, fresh, &t)
+			s.saveThread(ctx, ci.Name, t)
+		} else {
+			summarize(&t, ci, msgs)
+		}
 		s.comm.cacheMu.Unlock()
 		if open, _ := t.window(now); !open {
 			s.log.Info("DM refused locally: outside the 24 h window", "connection", ci.Name, "thread", id)

@@ -488,3 +488,31 @@ func TestMentionsFromWebhooks(t *testing.T) {
 		t.Fatalf("reply to mention = %+v, %v", r, err)
 	}
 }
+
+func TestCommunityDataForExport(t *testing.T) {
+	e := newHookEnv(t)
+	e.sb.SetWebhookURL(e.pub.URL + "/webhooks/meta")
+	if _, err := e.c.Comments(t.Context(), api.CommentsQuery{Media: sandbox.SeedImageID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.AddMessage(sandbox.IGCreatorID, sandbox.FanUsername, "export me"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sb.FlushWebhooks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.ThreadMessages(t.Context(), api.ThreadQuery{Thread: sandbox.ConvOpenID, Keep: true}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := e.s.communityData(t.Context(), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data.Comments) == 0 || len(data.Events) != 1 || len(data.Threads) != 1 || len(data.Threads[0].Messages) != 20 {
+		t.Fatalf("export: %d comments, %d events, %d threads", len(data.Comments), len(data.Events), len(data.Threads))
+	}
+	b, _ := json.Marshal(data)
+	if !strings.Contains(string(b), "export me") {
+		t.Error("the exported data lacks the message")
+	}
+}
