@@ -6,13 +6,15 @@ import (
 	"path/filepath"
 )
 
-// Text never enters the filter graph. Each title and caption line is
-// written to its own file in the command's private work dir, and drawtext
-// reads it with textfile= and expansion=none: no character of it is special
-// to the graph parser, to drawtext's option parser, or to drawtext's %{…}
-// expansion. The graph only names the file, and the font, both paths
-// impress chose. (libass was considered for captions, but ASS markup
-// treats { } and \N in the text as commands.)
+// Text never enters the filter graph. Each title is written to its own
+// file in the command's private work dir, and drawtext reads it with
+// textfile= and expansion=none: no character of it is special to the graph
+// parser, to drawtext's option parser, or to drawtext's %{…} expansion.
+// Captions are an ASS file in the same dir, drawn by one ass filter (one
+// drawtext per cue or word would make the graph — and ffmpeg-go's
+// quadratic node hashing — grow with the captions); their text is escaped
+// for ASS (see assText). The graph only names files and the font
+// directory, all paths impress chose.
 
 // fileSet collects the files a command's graph reads.
 type fileSet struct {
@@ -59,44 +61,10 @@ func (p *plan) overlays(g *graph, v pad, files *fileSet) (pad, error) {
 		opts = append(opts, o("enable", enableExpr(t.Start, t.End)))
 		v = g.chain(v, "drawtext", opts...)
 	}
-	if c := s.Captions; c != nil {
-		cues := p.opts.Cues
-		if c.Words {
-			cues = wordCues(cues)
-		}
-		size, pos := defaultCaptionSize, &Position{Named: "bottom"}
-		if c.Style != nil {
-			if c.Style.Size > 0 {
-				size = c.Style.Size
-			}
-			if c.Style.Position != nil {
-				pos = c.Style.Position
-			}
-		}
-		fs := max(1, int(math.Round(float64(size)*scale)))
-		lh := int(math.Round(float64(fs) * 1.3))
-		// DejaVu Sans averages ~0.55 em per character; keep 8% margins
-		width := max(4, int(float64(p.w)*0.84/(float64(fs)*0.55)))
-		border := fmt.Sprint(max(1, int(math.Round(float64(fs)/12))))
-		total := p.duration()
-		n := 0
-		for _, cue := range cues {
-			if cue.Start >= total {
-				continue
-			}
-			lines := wrapLines(cue.Text, width)
-			for j, line := range lines {
-				path := files.add(fmt.Sprintf("caption-%d.txt", n), line)
-				n++
-				x, y := captionXY(pos, j, len(lines), lh)
-				v = g.chain(v, "drawtext",
-					o("fontfile", font), o("textfile", path), o("expansion", "none"),
-					o("fontsize", fmt.Sprint(fs)), o("fontcolor", "0xFFFFFFFF"),
-					o("borderw", border), o("bordercolor", "0x000000FF"),
-					o("x", x), o("y", y),
-					o("enable", fmt.Sprintf("gte(t,%s)*lt(t,%s)", secs(cue.Start), secs(cue.End))))
-			}
-		}
+	if c := s.Captions; c != nil && len(p.opts.Cues) > 0 {
+		// all captions are one ass filter, however many cues or words
+		path := files.add("captions.ass", p.captionsASS(c))
+		v = g.chain(v, "ass", o("filename", path), o("fontsdir", filepath.Dir(font)))
 	}
 	return v, nil
 }
@@ -126,20 +94,4 @@ func textXY(pos *Position) (string, string) {
 	}
 	return fmt.Sprintf("max(0,min(w-text_w,w*%s-text_w/2))", num(pos.X)),
 		fmt.Sprintf("max(0,min(h-text_h,h*%s-text_h/2))", num(pos.Y))
-}
-
-// captionXY places line j of n of a caption block, each line centred on
-// its own.
-func captionXY(pos *Position, j, n, lh int) (string, string) {
-	x := "(w-text_w)/2"
-	switch pos.Named {
-	case "top":
-		return x, fmt.Sprintf("h*%s+%d", num(topY), j*lh)
-	case "center":
-		return x, fmt.Sprintf("(h-%d)/2+%d", n*lh, j*lh)
-	case "bottom":
-		return x, fmt.Sprintf("h*%s-%d", num(bottomY), (n-j)*lh)
-	}
-	return fmt.Sprintf("max(0,min(w-text_w,w*%s-text_w/2))", num(pos.X)),
-		fmt.Sprintf("h*%s-%d+%d", num(pos.Y), n*lh/2, j*lh)
 }

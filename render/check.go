@@ -48,7 +48,7 @@ var (
 	requiredFilters  = []string{
 		"scale", "crop", "pad", "boxblur", "overlay", "split", "asplit", "format", "setsar", "setpts",
 		"settb", "fps", "trim", "atrim", "tpad", "apad", "loop", "zoompan", "concat", "xfade",
-		"acrossfade", "drawtext", "aresample", "aformat", "atempo", "volume", "afade", "adelay",
+		"acrossfade", "drawtext", "ass", "aresample", "aformat", "atempo", "volume", "afade", "adelay",
 		"sidechaincompress", "amix", "loudnorm",
 	}
 	optionalFilters  = []string{"zscale", "tonemap"}

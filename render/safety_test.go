@@ -81,11 +81,14 @@ func TestHostileTextNeverEntersTheGraph(t *testing.T) {
 		}
 	}
 	graph := cmd.Args[indexOf(cmd.Args, "-filter_complex")+1]
-	if n := strings.Count(graph, "drawtext="); n != len(cmd.Files) {
-		t.Errorf("%d drawtext filters for %d text files", n, len(cmd.Files))
+	if n := strings.Count(graph, "drawtext="); n != len(hostileTitles) {
+		t.Errorf("%d drawtext filters for %d titles", n, len(hostileTitles))
 	}
-	if n := strings.Count(graph, "expansion=none"); n != strings.Count(graph, "drawtext=") {
-		t.Errorf("%d drawtext filters without expansion=none", strings.Count(graph, "drawtext=")-n)
+	if n := strings.Count(graph, "expansion=none"); n != len(hostileTitles) {
+		t.Errorf("%d drawtext filters without expansion=none", len(hostileTitles)-n)
+	}
+	if n := strings.Count(graph, "ass=filename="); n != 1 {
+		t.Errorf("%d ass filters, want 1", n)
 	}
 	files := map[string]string{}
 	for _, f := range cmd.Files {
@@ -99,13 +102,16 @@ func TestHostileTextNeverEntersTheGraph(t *testing.T) {
 			t.Errorf("text file %d holds %q, want %q", i, got, title)
 		}
 	}
-	// the caption, wrapped to the frame, word for word
-	var caption []string
-	for i := 0; files["caption-"+num(float64(i))+".txt"] != ""; i++ {
-		caption = append(caption, files["caption-"+num(float64(i))+".txt"])
+	// the caption is one Dialogue line of the ASS file whose text, read
+	// back the way libass reads it, is exactly the cue
+	var dialogues []string
+	for _, l := range strings.Split(files["captions.ass"], "\n") {
+		if rest, ok := strings.CutPrefix(l, "Dialogue: "); ok {
+			dialogues = append(dialogues, strings.SplitN(rest, ",", 10)[9])
+		}
 	}
-	if got, want := strings.Join(caption, " "), strings.Join(strings.Fields(hostileTitles[1]), " "); got != want || len(caption) < 2 {
-		t.Errorf("caption files %q, want the words of %q on several lines", caption, want)
+	if len(dialogues) != 1 || unASSText(dialogues[0]) != hostileTitles[1] || strings.ContainsAny(strings.ReplaceAll(strings.ReplaceAll(dialogues[0], `\{`, ""), `\}`, ""), "{}") {
+		t.Errorf("caption dialogues %q, want one holding %q with every brace escaped", dialogues, hostileTitles[1])
 	}
 
 	// and ffmpeg accepts the graph and renders it
@@ -170,6 +176,24 @@ func TestOddFileNames(t *testing.T) {
 	for _, a := range res.Command[1:] {
 		if strings.HasPrefix(a, e.dir) {
 			t.Errorf("argument %q is a bare path (want file:…)", a)
+		}
+	}
+}
+
+func TestASSText(t *testing.T) {
+	for _, s := range append(hostileTitles, `\N \n \h \{ \} {\b1} \\ trailing\`, "a\r\nb\u2028c\x00d") {
+		enc := assText(s)
+		if strings.ContainsAny(enc, "\n\r\x00") {
+			t.Errorf("assText(%q) = %q spans lines", s, enc)
+		}
+		want := strings.NewReplacer("\r\n", "\n", "\u2028", " ", "\x00", " ", "\t", " ").Replace(s)
+		if got := unASSText(enc); got != want {
+			t.Errorf("unASSText(assText(%q)) = %q", s, got)
+		}
+		// no override block and no escape libass would act on survives
+		plain := strings.NewReplacer(`\{`, "", `\}`, "", `\N`, "", `\`+wordJoiner, "").Replace(enc)
+		if strings.ContainsAny(plain, `{}\`) {
+			t.Errorf("assText(%q) = %q leaves an active { } or \\", s, enc)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"html"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -150,40 +149,6 @@ func wordCues(cues []Cue) []Cue {
 			}
 			out = append(out, Cue{Start: t, End: end, Text: w})
 			t = end
-		}
-	}
-	return out
-}
-
-// wrapLines breaks text into lines of at most width characters at spaces,
-// keeping the cue's own line breaks; a word longer than width (or text
-// without spaces, as in Chinese or Japanese) is cut by characters.
-func wrapLines(text string, width int) []string {
-	var out []string
-	for _, para := range strings.Split(text, "\n") {
-		var line []rune
-		for _, w := range strings.FieldsFunc(para, unicode.IsSpace) {
-			rw := []rune(w)
-			for len(rw) > width {
-				if len(line) > 0 {
-					out = append(out, string(line))
-					line = nil
-				}
-				out = append(out, string(rw[:width]))
-				rw = rw[width:]
-			}
-			switch {
-			case len(line) == 0:
-				line = rw
-			case len(line)+1+len(rw) <= width:
-				line = append(append(line, ' '), rw...)
-			default:
-				out = append(out, string(line))
-				line = rw
-			}
-		}
-		if len(line) > 0 {
-			out = append(out, string(line))
 		}
 	}
 	return out
