@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/impress-dev/impress/api"
@@ -152,3 +154,11 @@ func pad(s string, w int) string {
 
 // oneLine folds a multi-line text to one line for lists.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// newInput is a text field with a steady cursor: a blinking one would
+// redraw the screen twice a second for nothing.
+func newInput() textinput.Model {
+	in := textinput.New()
+	in.Cursor.SetMode(cursor.CursorStatic)
+	return in
+}

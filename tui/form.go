@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/impress-dev/impress/api"
@@ -45,7 +46,7 @@ func newForm(c *common, title string, apply func([]string) error, fields ...form
 }
 
 func field(label, hint, value string) formField {
-	in := textinput.New()
+	in := newInput()
 	in.SetValue(value)
 	return formField{label: label, hint: hint, in: in}
 }

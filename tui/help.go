@@ -1,65 +1,56 @@
 package tui
 
 import (
+	"fmt"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 )
 
-// helpView lists every key binding, grouped, in as many columns as fit.
+// helpView lists every key binding, grouped, in two columns when the
+// terminal is wide enough; ↑/↓ scroll it when it is taller than the screen.
 func (m *Model) helpView(h int) string {
 	st := m.c.styles
-	var blocks []string
+	const colW = 38
+	var lines []string
 	for _, g := range m.c.keys.groups() {
-		var b strings.Builder
-		b.WriteString(st.Title.Render(g.title) + "\n")
+		if len(lines) > 0 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, st.Title.Render(g.title))
 		for _, k := range g.keys {
 			hp := k.Help()
-			b.WriteString(st.Key.Render(pad(hp.Key, 10)) + hp.Desc + "\n")
+			lines = append(lines, st.Key.Render(pad(hp.Key, 10))+truncate(hp.Desc, colW-11))
 		}
-		blocks = append(blocks, strings.TrimRight(b.String(), "\n"))
 	}
-	// Flow the blocks into columns of h-1 lines, 36 cells wide.
-	const colW = 36
-	cols := [][]string{{}}
-	for _, bl := range blocks {
-		lines := strings.Split(bl, "\n")
-		cur := cols[len(cols)-1]
-		if len(cur) > 0 && len(cur)+1+len(lines) > h-1 {
-			cols = append(cols, nil)
-			cur = nil
+	if m.width >= 2*colW {
+		// Two columns, split at a group boundary near the middle.
+		half := (len(lines) + 1) / 2
+		for half < len(lines) && lines[half] != "" {
+			half++
 		}
-		if len(cur) > 0 {
-			cur = append(cur, "")
-		}
-		cols[len(cols)-1] = append(cur, lines...)
-	}
-	perScreen := max(1, m.width/colW)
-	var out strings.Builder
-	out.WriteString(st.Dim.Render("Keys (? or esc closes)") + "\n")
-	rows := 0
-	for _, c := range cols {
-		rows = max(rows, len(c))
-	}
-	for r := 0; r < rows; r++ {
-		var line strings.Builder
-		for i, c := range cols {
-			if i >= perScreen {
-				break
+		left, right := lines[:half], lines[min(half+1, len(lines)):]
+		var merged []string
+		for i := 0; i < max(len(left), len(right)); i++ {
+			l, r := "", ""
+			if i < len(left) {
+				l = left[i]
 			}
-			cell := ""
-			if r < len(c) {
-				cell = c[r]
+			if i < len(right) {
+				r = right[i]
 			}
-			line.WriteString(padStyled(cell, colW))
+			merged = append(merged, strings.TrimRight(padStyled(l, colW)+r, " "))
 		}
-		out.WriteString(strings.TrimRight(line.String(), " ") + "\n")
+		lines = merged
 	}
-	if len(cols) > perScreen {
-		out.WriteString(st.Dim.Render("(widen the terminal to see every group)"))
+	view := h - 1
+	m.helpTop = min(max(m.helpTop, 0), max(0, len(lines)-view))
+	head := "Keys · ? or esc closes"
+	if len(lines) > view {
+		head += fmt.Sprintf(" · ↑/↓ scroll (%d–%d of %d)", m.helpTop+1, min(m.helpTop+view, len(lines)), len(lines))
 	}
-	return out.String()
+	end := min(m.helpTop+view, len(lines))
+	return st.Dim.Render(head) + "\n" + strings.Join(lines[m.helpTop:end], "\n")
 }
 
 // padStyled pads a string that may hold colour codes to w cells.
@@ -71,46 +62,53 @@ func padStyled(s string, w int) string {
 	return s + strings.Repeat(" ", n)
 }
 
-// footer shows the main keys of the screen in front.
+// footer shows the main keys of the screen in front, in short.
 func (m *Model) footer() string {
-	k := m.c.keys
-	var ks []key.Binding
+	var items [][2]string
 	switch {
 	case m.help:
-		ks = []key.Binding{k.Help}
+		items = [][2]string{{"↑/↓", "scroll"}, {"?", "close"}}
 	case m.screen == scrProjects:
-		ks = []key.Binding{k.Open, k.New, k.Rename, k.Delete, k.Filter}
+		items = [][2]string{{"enter", "open"}, {"n", "new"}, {"R", "rename"}, {"d", "delete"}, {"/", "filter"}}
+	case m.screen == scrTimeline && m.timeline.capturing():
+		items = nil
 	case m.screen == scrTimeline && m.timeline.pane == paneClips:
-		ks = []key.Binding{k.InFrameFwd, k.OutFrameBack, k.Fit, k.Transition, k.Add, k.Undo, k.NextPane, k.Render}
+		items = [][2]string{{"[]{}", "in"}, {",.<>", "out"}, {"f", "fit"}, {"s/S", "speed"}, {"t", "trans"}, {"a", "add"},
+			{"u", "undo"}, {"tab", "panes"}, {"r", "render"}}
 	case m.screen == scrTimeline:
-		ks = []key.Binding{k.New, k.Add, k.Edit, k.Toggle, k.Remove, k.Undo, k.NextPane}
+		items = [][2]string{{"n/a", "add"}, {"e", "edit"}, {"w", "toggle"}, {"x", "delete"}, {"u", "undo"}, {"tab", "panes"}}
 	case m.screen == scrPreview:
-		ks = []key.Binding{k.Up, k.Left, k.FrameRight, k.Play}
+		items = [][2]string{{"↑↓", "clip"}, {"←→", "1 s"}, {"H/L", "frame"}, {"o", "play"}}
 	case m.screen == scrRender:
-		ks = []key.Binding{k.Render, k.Cancel}
+		items = [][2]string{{"r", "render"}, {"esc", "cancel"}}
+	case m.screen == scrPublish && m.publish.editing:
+		items = [][2]string{{"esc", "done"}}
 	case m.screen == scrPublish:
-		ks = []key.Binding{k.Field, k.DryRun, k.DoPublish, k.Save}
+		items = [][2]string{{"↑↓", "field"}, {"e", "edit"}, {"D", "dry run"}, {"P", "publish"}, {"ctrl+s", "keep as defaults"}}
+	case m.screen == scrInbox && m.inbox.typing:
+		items = [][2]string{{"enter", "send"}, {"esc", "cancel"}}
 	case m.screen == scrInbox:
-		ks = []key.Binding{k.NextPane, k.Reply, k.Hide, k.Reload}
+		items = [][2]string{{"tab", "comments/DMs"}, {"r", "reply"}, {"h", "hide"}, {"ctrl+l", "reload"}}
 	}
-	ks = append(ks, k.Help, k.Quit)
+	if !m.help {
+		items = append(items, [2]string{"?", "help"}, [2]string{"q", "quit"})
+	}
 	st := m.c.styles
 	var b strings.Builder
 	used := 0
-	for i, kb := range ks {
-		h := kb.Help()
-		item := h.Key + " " + h.Desc
+	for i, it := range items {
+		w := len([]rune(it[0])) + 1 + len([]rune(it[1]))
 		if i > 0 {
-			item = " · " + item
+			w += 3
 		}
-		if used+len([]rune(item)) > m.width {
+		if used+w > m.width {
 			break
 		}
-		used += len([]rune(item))
+		used += w
 		if i > 0 {
 			b.WriteString(st.Footer.Render(" · "))
 		}
-		b.WriteString(st.Key.Render(h.Key) + st.Footer.Render(" "+h.Desc))
+		b.WriteString(st.Key.Render(it[0]) + st.Footer.Render(" "+it[1]))
 	}
 	return b.String()
 }

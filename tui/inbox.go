@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/impress-dev/impress/api"
@@ -48,7 +49,7 @@ type inboxModel struct {
 }
 
 func newInbox(c *common) *inboxModel {
-	in := textinput.New()
+	in := newInput()
 	in.Prompt = "reply> "
 	in.CharLimit = 2200
 	return &inboxModel{c: c, input: in}

@@ -39,6 +39,7 @@ type Model struct {
 	inbox    *inboxModel
 
 	help          bool
+	helpTop       int
 	status        string
 	statusErr     bool
 	quitAfterSave bool
@@ -219,8 +220,13 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 		return m.quit()
 	}
 	if m.help {
-		if key.Matches(k, keys.Help, keys.Back, keys.Quit) {
+		switch {
+		case key.Matches(k, keys.Help, keys.Back, keys.Quit):
 			m.help = false
+		case key.Matches(k, keys.Up):
+			m.helpTop--
+		case key.Matches(k, keys.Down):
+			m.helpTop++
 		}
 		return nil
 	}
@@ -234,7 +240,7 @@ func (m *Model) key(k tea.KeyMsg) tea.Cmd {
 			}
 			return m.quit()
 		case key.Matches(k, keys.Help):
-			m.help = true
+			m.help, m.helpTop = true, 0
 			return nil
 		}
 		for i, b := range []key.Binding{keys.Screen1, keys.Screen2, keys.Screen3, keys.Screen4, keys.Screen5, keys.Screen6} {
@@ -317,14 +323,19 @@ func (m *Model) refreshPreview() tea.Cmd {
 func (m *Model) View() string {
 	st := m.c.styles
 	var b strings.Builder
+	var tabs strings.Builder
 	for i, n := range screenNames {
 		if screen(i) == m.screen {
-			b.WriteString(st.TabActive.Render(n))
+			tabs.WriteString(st.TabActive.Render(n))
 		} else {
-			b.WriteString(st.Tab.Render(n))
+			tabs.WriteString(st.Tab.Render(n))
 		}
 	}
-	b.WriteString("\n")
+	// Screens lay themselves out for the width; the cut is a backstop for
+	// very narrow terminals, where a line must never wrap and push the
+	// footer off.
+	clip := lipgloss.NewStyle().MaxWidth(m.width)
+	b.WriteString(clip.Render(tabs.String()) + "\n")
 	h := m.bodyHeight()
 	var body string
 	if m.help {
@@ -332,7 +343,7 @@ func (m *Model) View() string {
 	} else {
 		body = m.body()
 	}
-	body = fitHeight(body, h)
+	body = clip.Render(fitHeight(body, h))
 	b.WriteString(body + "\n")
 	if m.statusErr {
 		b.WriteString(st.Error.Render(truncate("✗ "+m.status, m.width)))

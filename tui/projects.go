@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
+
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/impress-dev/impress/api"
@@ -39,9 +40,9 @@ type projectsModel struct {
 }
 
 func newProjects(c *common) *projectsModel {
-	f := textinput.New()
+	f := newInput()
 	f.Prompt = "/"
-	in := textinput.New()
+	in := newInput()
 	in.CharLimit = 100
 	return &projectsModel{c: c, filter: f, input: in}
 }

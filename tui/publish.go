@@ -8,8 +8,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textarea"
+
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/impress-dev/impress/api"
@@ -65,15 +67,16 @@ type publishModel struct {
 
 func newPublish(c *common) *publishModel {
 	ta := textarea.New()
+	ta.Cursor.SetMode(cursor.CursorStatic)
 	ta.Placeholder = "Write the caption…"
 	ta.ShowLineNumbers = false
 	ta.Prompt = ""
 	ta.CharLimit = 0
 	ta.SetHeight(4)
-	cv := textinput.New()
+	cv := newInput()
 	cv.Prompt = ""
 	cv.Placeholder = "seconds into the video, or a JPEG path"
-	sc := textinput.New()
+	sc := newInput()
 	sc.Prompt = ""
 	sc.Placeholder = "now, or 2026-12-01 10:00 (local) / RFC 3339"
 	return &publishModel{c: c, caption: ta, cover: cv, schedule: sc, conns: []string{""}}
