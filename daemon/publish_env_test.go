@@ -238,7 +238,7 @@ type gateProxy struct {
 
 type gate struct {
 	method string
-	match  func(path string) bool
+	match  func(r *http.Request) bool
 	after  bool // forward first, hold the answer
 	hit    chan struct{}
 	open   chan struct{}
@@ -246,8 +246,8 @@ type gate struct {
 	used   bool
 }
 
-// hold adds a gate for the first request of method whose path satisfies match.
-func (p *gateProxy) hold(method string, after bool, match func(string) bool) *gate {
+// hold adds a gate for the first request of method that satisfies match.
+func (p *gateProxy) hold(method string, after bool, match func(*http.Request) bool) *gate {
 	g := &gate{method: method, match: match, after: after, hit: make(chan struct{}), open: make(chan struct{})}
 	p.mu.Lock()
 	p.gates = append(p.gates, g)
@@ -271,7 +271,7 @@ func (p *gateProxy) take(r *http.Request) *gate {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, g := range p.gates {
-		if !g.used && g.method == r.Method && g.match(r.URL.Path) {
+		if !g.used && g.method == r.Method && g.match(r) {
 			g.used = true
 			return g
 		}
@@ -296,6 +296,10 @@ func (p *gateProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.h.ServeHTTP(w, r)
 		return
 	}
+	// Read the whole body first: only then does net/http watch the
+	// connection, so that a killed client cancels r.Context().
+	body, _ := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	if !g.after {
 		close(g.hit)
 		select {
@@ -305,9 +309,6 @@ func (p *gateProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	// Buffer the body so the sandbox sees the whole request.
-	body, _ := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	rec := httptest.NewRecorder()
 	p.h.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
 	close(g.hit)
@@ -322,12 +323,22 @@ func (p *gateProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func hasSuffix(s string) func(string) bool {
-	return func(p string) bool { return strings.HasSuffix(p, s) }
+func hasSuffix(s string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, s) }
 }
 
-func hasPrefix(s string) func(string) bool {
-	return func(p string) bool { return strings.Contains(p, s) }
+func hasPart(s string) func(*http.Request) bool {
+	return func(r *http.Request) bool { return strings.Contains(r.URL.Path, s) }
+}
+
+// statusRead matches a container status poll.
+func statusRead(r *http.Request) bool {
+	return strings.Contains(r.URL.Query().Get("fields"), "status_code")
+}
+
+// permalinkRead matches the permalink read after a publish.
+func permalinkRead(r *http.Request) bool {
+	return strings.Contains(r.URL.Query().Get("fields"), "permalink") && !strings.HasSuffix(r.URL.Path, "/media")
 }
 
 // lockedBuffer collects the daemon log for assertions.

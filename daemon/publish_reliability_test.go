@@ -238,9 +238,7 @@ func TestPublishTokenExpiresMidBatch(t *testing.T) {
 	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	first := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("before")}).Job.ID)
 	// The token dies while the second job waits for its container.
-	g := e.proxy.hold("GET", false, func(p string) bool {
-		return !strings.Contains(p, "content_publishing_limit") && strings.Count(p, "/") == 2
-	})
+	g := e.proxy.hold("GET", false, statusRead)
 	r2 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("during")})
 	r3 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("after")})
 	g.waitHit(t)

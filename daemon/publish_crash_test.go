@@ -1,0 +1,336 @@
+package daemon
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/meta/sandbox"
+)
+
+// Crash tests: the daemon runs as a child process (this test binary, in
+// TestPublishDaemonChild) and is killed with SIGKILL while a chosen request
+// to Meta is held at the gate — so at a known state of the machine. A new
+// child on the same data directory must finish the job, and the sandbox
+// must hold exactly one media for it.
+
+// TestPublishDaemonChild is the daemon of the crash tests.
+func TestPublishDaemonChild(t *testing.T) {
+	home := os.Getenv("IMPRESS_PUBLISH_CHILD")
+	if home == "" {
+		t.Skip("only runs as the child of the publish crash tests")
+	}
+	p := config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
+		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
+	ctx, stop := signalContext()
+	defer stop()
+	load := func() (*config.Settings, error) {
+		return config.Load(config.LoadOptions{File: p.ConfigFile, Env: os.Getenv})
+	}
+	if err := Run(ctx, Config{Paths: p, Load: load, Version: "child"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type crashEnv struct {
+	t     *testing.T
+	home  string
+	env   []string
+	sb    *sandbox.Server
+	proxy *gateProxy
+	child *exec.Cmd
+	out   *bytes.Buffer
+	c     *api.Client
+}
+
+func newCrashEnv(t *testing.T, extra ...string) *crashEnv {
+	t.Helper()
+	if os.Getenv("IMPRESS_PUBLISH_CHILD") != "" {
+		t.Skip("child")
+	}
+	home, err := os.MkdirTemp("", "ipc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(home) })
+	sb := sandbox.New(sandbox.Options{Seed: 3, ProcessingTime: -1})
+	proxy := &gateProxy{h: sb}
+	hs := httptest.NewServer(proxy)
+	t.Cleanup(func() { hs.Close(); sb.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public := ln.Addr().String()
+	ln.Close()
+	e := &crashEnv{t: t, home: home, sb: sb, proxy: proxy}
+	e.env = append(os.Environ(), "IMPRESS_PUBLISH_CHILD="+home, "IMPRESS_KEYRING=file",
+		"IMPRESS_META_ENDPOINT="+hs.URL, "IMPRESS_META_APP_ID="+sb.AppID(), "IMPRESS_META_APP_SECRET="+sb.AppSecret(),
+		"IMPRESS_DAEMON_PUBLIC_LISTEN="+public, "IMPRESS_DAEMON_PUBLIC_URL=http://"+public)
+	for k, v := range fastPublish {
+		e.env = append(e.env, k+"="+v)
+	}
+	e.env = append(e.env, extra...)
+	e.c = api.NewClient(filepath.Join(home, "run", "d.sock"))
+	t.Cleanup(func() { e.kill() })
+	return e
+}
+
+// start runs a child daemon and waits until it answers.
+func (e *crashEnv) start() {
+	e.t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPublishDaemonChild$", "-test.v")
+	cmd.Env = e.env
+	e.out = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = e.out, e.out
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.child = cmd
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if _, err := e.c.Ping(e.t.Context()); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.kill()
+			e.t.Fatalf("child daemon did not start: %s", e.out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// kill is SIGKILL: no shutdown, no parking, no last write.
+func (e *crashEnv) kill() {
+	if e.child == nil {
+		return
+	}
+	e.child.Process.Signal(syscall.SIGKILL)
+	e.child.Wait()
+	e.child = nil
+}
+
+func (e *crashEnv) login(flavour string) {
+	e.t.Helper()
+	tok, err := e.sb.IssueToken(sandbox.TokenRequest{Flavour: flavour})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	account := ""
+	if flavour == "facebook" {
+		account = sandbox.IGCreatorID
+	}
+	if _, err := e.c.LoginWithToken(e.t.Context(), api.TokenLogin{Connection: "main", Token: tok, Account: account, Flavor: flavour}); err != nil {
+		e.t.Fatalf("login: %v", err)
+	}
+}
+
+func (e *crashEnv) job(id string) *api.Job {
+	e.t.Helper()
+	j, err := e.c.Job(e.t.Context(), id)
+	if err != nil {
+		e.t.Fatalf("job %s: %v", id, err)
+	}
+	return j
+}
+
+func TestPublishSurvivesSIGKILLAtEveryState(t *testing.T) {
+	ffmpegtest.Require(t)
+	media := t.TempDir()
+	reel := reelClip(t, media, "reel.mp4", 3*time.Second)
+	img := ffmpegtest.ImageFile(t, 64, 64, filepath.Join(media, "pic.jpg"))
+
+	cases := []struct {
+		name    string
+		flavour string
+		targets []string
+		method  string
+		after   bool // Meta acted on the held request; its answer is lost
+		match   func(*http.Request) bool
+		state   string // detail state at the kill
+		comment bool
+		setup   func(e *crashEnv)
+	}{
+		{name: "rendered", flavour: "facebook", targets: []string{reel}, method: "GET", match: hasSuffix("/content_publishing_limit"), state: api.PubRendered},
+		{name: "hosted", flavour: "instagram", targets: []string{reel}, method: "POST", match: hasSuffix("/media"), state: api.PubHosted},
+		{name: "container created", flavour: "facebook", targets: []string{reel}, method: "POST", match: hasPart("/ig-api-upload/"), state: api.PubContainer},
+		{name: "uploaded, answer lost", flavour: "facebook", targets: []string{reel}, method: "POST", after: true, match: hasPart("/ig-api-upload/"), state: api.PubContainer},
+		{name: "processing", flavour: "instagram", targets: []string{reel}, method: "GET", match: statusRead, state: api.PubProcessing},
+		{name: "publishing, call not sent", flavour: "facebook", targets: []string{reel}, method: "POST", match: hasSuffix("/media_publish"), state: api.PubPublishing},
+		{name: "publishing, Meta published", flavour: "facebook", targets: []string{reel}, method: "POST", after: true, match: hasSuffix("/media_publish"), state: api.PubPublishing},
+		{name: "answer dropped, killed while verifying", flavour: "facebook", targets: []string{reel}, method: "GET", match: statusRead, state: api.PubPublishing,
+			setup: func(e *crashEnv) {
+				e.sb.DropNextPublishResponse()
+				// the first status read is the wait; hold the one after the publish
+				e.proxy.mu.Lock()
+				n := 0
+				g := &gate{method: "GET", hit: make(chan struct{}), open: make(chan struct{})}
+				g.match = func(r *http.Request) bool {
+					if !statusRead(r) {
+						return false
+					}
+					n++
+					return n == 2
+				}
+				e.proxy.gates = append(e.proxy.gates, g)
+				e.proxy.mu.Unlock()
+			}},
+		{name: "published", flavour: "facebook", targets: []string{reel}, method: "GET", match: permalinkRead, state: api.PubPublished},
+		{name: "first comment sent, answer lost", flavour: "instagram", targets: []string{img}, method: "POST", after: true, match: hasSuffix("/comments"), state: api.PubPublished, comment: true},
+		{name: "carousel between items", flavour: "instagram", targets: []string{img, reel, img}, method: "POST", match: func() func(*http.Request) bool {
+			n := 0
+			return func(r *http.Request) bool {
+				if !strings.HasSuffix(r.URL.Path, "/media") {
+					return false
+				}
+				n++
+				return n == 2
+			}
+		}(), state: api.PubHosted},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newCrashEnv(t)
+			e.start()
+			e.login(tc.flavour)
+			var g *gate
+			if tc.setup != nil {
+				tc.setup(e)
+				e.proxy.mu.Lock()
+				g = e.proxy.gates[len(e.proxy.gates)-1]
+				e.proxy.mu.Unlock()
+			} else {
+				g = e.proxy.hold(tc.method, tc.after, tc.match)
+			}
+			req := api.PublishRequest{Targets: tc.targets, Caption: strp("crash " + tc.name)}
+			if tc.comment {
+				req.FirstComment = strp("first!")
+			}
+			res, err := e.c.Publish(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			g.waitHit(t)
+			if d := api.PublishDetailOf(e.job(res.Job.ID)); d == nil || d.State != tc.state {
+				t.Fatalf("state at the kill: %+v, want %s", d, tc.state)
+			}
+			// The held request dies with the daemon's connection; it is
+			// never released, so "not sent" stays not sent.
+			e.kill()
+			e.start()
+			j := waitJobEnd(t, e.c, res.Job.ID, 60*time.Second)
+			if j.State != api.JobDone {
+				t.Fatalf("after restart: %s %+v\nchild:\n%s", j.State, j.Error, e.out.String())
+			}
+			d := detailOf(t, j)
+			pub := e.sb.Published()
+			if len(pub) != 1 || (d.MediaID != "" && pub[0].ID != d.MediaID) {
+				t.Fatalf("sandbox holds %d media (%+v), want exactly job %s's %s", len(pub), pub, j.ID, d.MediaID)
+			}
+			if d.MediaID == "" {
+				t.Errorf("media id not recorded: %+v", d)
+			}
+			if tc.comment {
+				n := 0
+				for _, c := range e.sb.State().Comments {
+					if c.MediaID == d.MediaID && c.Text == "first!" {
+						n++
+					}
+				}
+				if n != 1 || d.FirstCommentID == "" {
+					t.Errorf("first comment %d times (id %q)", n, d.FirstCommentID)
+				}
+			}
+			// A re-run after all that publishes nothing.
+			again, err := e.c.Publish(t.Context(), req)
+			if err != nil || !again.Reused || again.Job.ID != j.ID {
+				t.Errorf("re-run: %+v %v", again, err)
+			}
+			if n := len(e.sb.Published()); n != 1 {
+				t.Errorf("re-run published: %d", n)
+			}
+		})
+	}
+}
+
+func TestPublishBatchSurvivesRepeatedKillsAndSchedule(t *testing.T) {
+	ffmpegtest.Require(t)
+	e := newCrashEnv(t, "IMPRESS_PUBLISH_CONCURRENCY=3")
+	e.sb.SetLatency(15 * time.Millisecond)
+	reel := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	e.start()
+	e.login("facebook")
+	var ids []string
+	for i := range 8 {
+		res, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{reel}, Caption: strp(fmt.Sprintf("batch %d", i))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, res.Job.ID)
+	}
+	at := time.Now().Add(1500 * time.Millisecond)
+	sched, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{reel}, Caption: strp("scheduled"), At: &at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids = append(ids, sched.Job.ID)
+	// Kill whenever some job is in the middle of publishing, three times.
+	for kills := 0; kills < 3; {
+		jobs, err := e.c.Jobs(t.Context(), api.JobPublish)
+		if err != nil {
+			t.Fatal(err)
+		}
+		busy, open := false, 0
+		for _, j := range jobs {
+			if !j.Terminal() {
+				open++
+			}
+			if j.Stage == api.PubPublishing || j.Stage == api.PubProcessing || j.Stage == api.PubUploaded {
+				busy = true
+			}
+		}
+		if open <= 1 {
+			break // only the scheduled one is left
+		}
+		if busy {
+			e.kill()
+			kills++
+			e.start()
+		}
+	}
+	var done []*api.Job
+	for _, id := range ids {
+		j := waitJobEnd(t, e.c, id, 60*time.Second)
+		if j.State != api.JobDone {
+			t.Fatalf("job %s: %s %+v", id, j.State, j.Error)
+		}
+		done = append(done, j)
+	}
+	pub := e.sb.Published()
+	if len(pub) != len(ids) {
+		t.Fatalf("sandbox holds %d media for %d jobs", len(pub), len(ids))
+	}
+	seen := map[string]bool{}
+	for _, j := range done {
+		d := detailOf(t, j)
+		if seen[d.MediaID] || d.MediaID == "" {
+			t.Errorf("job %s media %q", j.ID, d.MediaID)
+		}
+		seen[d.MediaID] = true
+		if j.ID == sched.Job.ID && d.PublishedAt.Before(at) {
+			t.Errorf("scheduled job published at %v, before %v", d.PublishedAt, at)
+		}
+	}
+}
