@@ -147,7 +147,9 @@ func startEditDaemon(t *testing.T) *api.Client {
 	done := make(chan error, 1)
 	go func() {
 		done <- daemon.Run(ctx, daemon.Config{Paths: paths, Version: "test", Stderr: io.Discard,
-			Load: func() (*config.Settings, error) { return config.Load(config.LoadOptions{File: paths.ConfigFile, Env: env}) }})
+			Load: func() (*config.Settings, error) {
+				return config.Load(config.LoadOptions{File: paths.ConfigFile, Env: env})
+			}})
 	}()
 	t.Cleanup(func() {
 		cancel()
