@@ -19,7 +19,7 @@ func TestMain(m *testing.M) {
 
 // newTestModel is the editor on a fake daemon at 80x24, its start-up
 // commands run.
-func newTestModel(t *testing.T, f *fakeClient, o Options) *Model {
+func newTestModel(t testing.TB, f *fakeClient, o Options) *Model {
 	t.Helper()
 	if o.Color == ColorAuto {
 		o.Color = ColorNone
@@ -36,7 +36,7 @@ func newTestModel(t *testing.T, f *fakeClient, o Options) *Model {
 // settle runs cmd and every command the resulting messages lead to,
 // feeding each message to m, until nothing is left. Tests use it only
 // where every command returns promptly (no gates, closed event channels).
-func settle(t *testing.T, m *Model, cmd tea.Cmd) {
+func settle(t testing.TB, m *Model, cmd tea.Cmd) {
 	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for n := 0; len(queue) > 0; n++ {
@@ -74,7 +74,7 @@ func keyMsg(k string) tea.KeyMsg {
 }
 
 // press sends keys one by one, settling after each.
-func press(t *testing.T, m *Model, keys ...string) {
+func press(t testing.TB, m *Model, keys ...string) {
 	t.Helper()
 	for _, k := range keys {
 		_, cmd := m.Update(keyMsg(k))

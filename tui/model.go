@@ -303,7 +303,7 @@ func (m *Model) show(s screen) tea.Cmd {
 
 // previewVisible reports whether a still is on screen.
 func (m *Model) previewVisible() bool {
-	return m.screen == scrPreview || (m.screen == scrTimeline && m.width >= sidePreviewWidth && !m.timeline.capturing())
+	return m.screen == scrPreview || (m.screen == scrTimeline && m.sideBySide())
 }
 
 // refreshPreview asks for the still under the cursor when it is shown and
@@ -338,12 +338,18 @@ func (m *Model) View() string {
 	b.WriteString(clip.Render(tabs.String()) + "\n")
 	h := m.bodyHeight()
 	var body string
-	if m.help {
-		body = m.helpView(h)
-	} else {
-		body = m.body()
+	switch {
+	case m.help:
+		body = clip.Render(fitHeight(m.helpView(h), h))
+	case m.screen == scrTimeline && m.sideBySide():
+		body = m.sideBySideView(h)
+	case m.screen == scrPreview:
+		// The still is drawn to fit; cutting its escape codes line by
+		// line on every frame would cost more than all the rest.
+		body = fitHeight(truncate(m.timeline.clipSummary(), m.width)+"\n"+m.preview.View()+m.playLine(), h)
+	default:
+		body = clip.Render(fitHeight(m.body(), h))
 	}
-	body = clip.Render(fitHeight(body, h))
 	b.WriteString(body + "\n")
 	if m.statusErr {
 		b.WriteString(st.Error.Render(truncate("✗ "+m.status, m.width)))
@@ -359,13 +365,7 @@ func (m *Model) body() string {
 	case scrProjects:
 		return m.projects.View()
 	case scrTimeline:
-		if m.width >= sidePreviewWidth && !m.timeline.capturing() {
-			left := lipgloss.NewStyle().Width(m.timeline.width).Render(fitHeight(m.timeline.View(), m.bodyHeight()))
-			return lipgloss.JoinHorizontal(lipgloss.Top, left, " ", m.preview.View())
-		}
 		return m.timeline.View()
-	case scrPreview:
-		return truncate(m.timeline.clipSummary(), m.width) + "\n" + m.preview.View() + m.playLine()
 	case scrRender:
 		return m.render.View()
 	case scrPublish:
@@ -374,6 +374,32 @@ func (m *Model) body() string {
 		return m.inbox.View()
 	}
 	return ""
+}
+
+func (m *Model) sideBySide() bool { return m.width >= sidePreviewWidth && !m.timeline.capturing() }
+
+// sideBySideView puts the clips on the left and the still on the right,
+// line by line (lipgloss.JoinHorizontal would measure every escape code
+// of the picture on every frame).
+func (m *Model) sideBySideView(h int) string {
+	left := strings.Split(fitHeight(m.timeline.View(), h), "\n")
+	right := strings.Split(m.preview.View(), "\n")
+	tw := m.timeline.width
+	cut := lipgloss.NewStyle().MaxWidth(tw)
+	var b strings.Builder
+	for i, l := range left {
+		if lipgloss.Width(l) > tw {
+			l = cut.Render(l)
+		}
+		b.WriteString(padStyled(l, tw) + " ")
+		if i < len(right) {
+			b.WriteString(right[i])
+		}
+		if i < len(left)-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 func (m *Model) playLine() string {
