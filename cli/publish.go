@@ -1,6 +1,449 @@
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
 
-// publishCommands: not built yet; its issue replaces this file.
-func publishCommands(f *Factory) []*cobra.Command { return nil }
+	"github.com/impress-dev/impress/api"
+	"github.com/spf13/cobra"
+)
+
+// publishCommands are the publish feature's nouns: publish, media, demo.
+func publishCommands(f *Factory) []*cobra.Command {
+	return []*cobra.Command{newPublishCmd(f, nil), newMediaCmd(f), newDemoCmd(f)}
+}
+
+// publishOptions are `impress publish`'s inputs.
+type publishOptions struct {
+	Targets       []string
+	Connection    string
+	Type          string
+	Caption       string
+	CaptionFile   string
+	Cover         string
+	ThumbOffset   int
+	ShareToFeed   bool
+	FirstComment  string
+	Collaborators []string
+	At            string
+	Key           string
+	Force         bool
+	DryRun        bool
+	NoWait        bool
+	JSON          bool
+	Progress      string
+
+	Manifest    string
+	Concurrency int
+	Shard       string
+
+	// Which optional flags were given (their zero value means something).
+	captionSet, thumbSet, shareSet, commentSet bool
+}
+
+func newPublishCmd(f *Factory, runF func(context.Context, *publishOptions) error) *cobra.Command {
+	o := &publishOptions{}
+	cmd := &cobra.Command{
+		Use:   "publish TARGET… | --manifest FILE",
+		Short: "Publish a reel, story, image or carousel, exactly once",
+		Long: `publish renders TARGET when needed (a project or a spec; a media file that
+breaks a rule is normalised), checks it against Instagram's rules, uploads it,
+waits for Meta to process it and publishes it — exactly once. Several media
+files make a carousel.
+
+Every publish has an idempotency key: --key, or one derived from the
+connection, type, content, caption and options. Publishing again with the
+same key returns the earlier job (exit 0, "reused": true) and posts nothing;
+--force posts again. A publish that was interrupted resumes where it stopped.
+
+--dry-run checks everything and prints what would be sent, without creating
+anything at Meta. --at schedules (RFC 3339, "2026-12-01 10:00" local time,
+or "+2h"); the daemon publishes it then, across restarts.
+
+--manifest publishes a batch from YAML or CSV (see the README), --concurrency
+items at a time; --shard I/N takes a deterministic share of the items, so N
+CI runners publish each item once. The exit code is the worst item's.
+
+Exit codes: 0 published (or already published), 2 bad input, 4 login
+needed, 5 refused (rules, policy, the day's quota with --no-wait), 6
+transient (retry later: ` + "`impress jobs retry ID`" + `), 7 unconfirmed: the post may
+be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with --force.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Targets = args
+			fl := cmd.Flags()
+			o.captionSet, o.thumbSet = fl.Changed("caption"), fl.Changed("thumb-offset")
+			o.shareSet, o.commentSet = fl.Changed("share-to-feed"), fl.Changed("first-comment")
+			if err := o.check(); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			if o.Manifest != "" {
+				return runManifest(cmd.Context(), f, o)
+			}
+			return runPublish(cmd.Context(), f, o)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&o.Connection, "connection", "", "the account to publish to (default: the only connection, else \"default\")")
+	fl.StringVar(&o.Type, "type", "", "reel | story | image | carousel (default: from the spec or the files)")
+	fl.StringVar(&o.Caption, "caption", "", "the caption (≤ 2,200 characters, ≤ 30 hashtags, ≤ 20 @mentions)")
+	fl.StringVar(&o.CaptionFile, "caption-file", "", "read the caption from FILE (- for stdin)")
+	fl.StringVar(&o.Cover, "cover", "", "JPEG cover image of a reel")
+	fl.IntVar(&o.ThumbOffset, "thumb-offset", 0, "cover frame of a reel, in milliseconds into the video")
+	fl.BoolVar(&o.ShareToFeed, "share-to-feed", true, "also show the reel in the feed and grid")
+	fl.StringVar(&o.FirstComment, "first-comment", "", "post this comment under the media once it is live")
+	fl.StringArrayVar(&o.Collaborators, "collaborator", nil, "invite a collaborator (username; repeatable, at most 3)")
+	fl.StringVar(&o.At, "at", "", "publish at TIME: RFC 3339, \"YYYY-MM-DD HH:MM\" (local) or +DURATION")
+	fl.StringVar(&o.Key, "key", "", "idempotency key (default: derived from the content and options)")
+	fl.BoolVar(&o.Force, "force", false, "publish even if the key was used (posts again)")
+	fl.BoolVar(&o.DryRun, "dry-run", false, "check and print what would be sent; create nothing at Meta")
+	fl.BoolVar(&o.NoWait, "no-wait", false, "fail (exit 5) instead of waiting when the day's publishing quota is used")
+	fl.BoolVar(&o.JSON, "json", false, "print the final job (an array of item results with --manifest) as JSON")
+	fl.StringVar(&o.Progress, "progress", "auto", "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
+	fl.StringVar(&o.Manifest, "manifest", "", "publish the items of a YAML or CSV manifest")
+	fl.IntVar(&o.Concurrency, "concurrency", 0, "manifest items in flight at once (default: the manifest's, else 4)")
+	fl.StringVar(&o.Shard, "shard", "", "take share I of N of the manifest's items (I/N, 1-based)")
+	return cmd
+}
+
+// check validates flag combinations (exit 2, nothing sent).
+func (o *publishOptions) check() error {
+	switch o.Progress {
+	case "auto", "json", "none":
+	default:
+		return flagErrorf("--progress must be auto, json or none, not %q", o.Progress)
+	}
+	if o.Manifest != "" {
+		if len(o.Targets) > 0 {
+			return flagErrorf("give either TARGET… or --manifest, not both")
+		}
+		if o.Caption != "" || o.CaptionFile != "" || o.Key != "" || o.At != "" || o.Cover != "" || o.thumbSet {
+			return flagErrorf("--caption, --caption-file, --key, --at, --cover and --thumb-offset are per item: put them in the manifest")
+		}
+	} else {
+		if len(o.Targets) == 0 {
+			return flagErrorf("publish needs a TARGET (a project, a spec file or media files) or --manifest FILE")
+		}
+		if o.Concurrency != 0 || o.Shard != "" {
+			return flagErrorf("--concurrency and --shard go with --manifest")
+		}
+	}
+	if o.Caption != "" && o.CaptionFile != "" {
+		return flagErrorf("give --caption or --caption-file, not both")
+	}
+	if o.Cover != "" && o.thumbSet {
+		return flagErrorf("give --cover or --thumb-offset, not both")
+	}
+	if o.thumbSet && o.ThumbOffset < 0 {
+		return flagErrorf("--thumb-offset is milliseconds, 0 or more")
+	}
+	if o.Concurrency < 0 {
+		return flagErrorf("--concurrency must be 1 or more")
+	}
+	if o.Type != "" && !oneOfStr(o.Type, api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel) {
+		return flagErrorf("--type must be reel, story, image or carousel, not %q", o.Type)
+	}
+	return nil
+}
+
+func oneOfStr(v string, set ...string) bool {
+	for _, s := range set {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// parseAt reads --at: RFC 3339, "YYYY-MM-DD HH:MM[:SS]" in local time, or
+// +DURATION from now. On the command line a time more than a minute past
+// is a mistake (allowPast is for manifests, which are re-run).
+func parseAt(s string, now time.Time, allowPast bool) (*time.Time, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var t time.Time
+	var err error
+	switch {
+	case strings.HasPrefix(s, "+"):
+		var d time.Duration
+		if d, err = time.ParseDuration(s[1:]); err == nil {
+			t = now.Add(d)
+		}
+	default:
+		if t, err = time.Parse(time.RFC3339, s); err != nil {
+			for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
+				if t, err = time.ParseInLocation(layout, s, time.Local); err == nil {
+					break
+				}
+			}
+		}
+	}
+	if err != nil {
+		return nil, flagErrorf("--at %q: want RFC 3339 (2026-12-01T10:00:00Z), \"2026-12-01 10:00\" (local time) or +DURATION (+2h)", s)
+	}
+	if !allowPast && t.Before(now.Add(-time.Minute)) {
+		return nil, flagErrorf("--at %s is in the past", t.Format(time.RFC3339))
+	}
+	t = t.UTC()
+	return &t, nil
+}
+
+// request builds the wire request from TARGET… and flags.
+func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
+	req := api.PublishRequest{Connection: o.Connection, Type: o.Type, Collaborators: o.Collaborators, Key: o.Key,
+		Force: o.Force, DryRun: o.DryRun, NoWait: o.NoWait, Display: strings.Join(o.Targets, " ")}
+	for _, arg := range o.Targets {
+		t, err := resolveTarget(arg)
+		if err != nil {
+			return req, err
+		}
+		req.Targets = append(req.Targets, t.project+t.spec+t.media)
+	}
+	switch {
+	case o.CaptionFile != "":
+		c, err := readCaptionFile(o.CaptionFile)
+		if err != nil {
+			return req, err
+		}
+		req.Caption = &c
+	case o.captionSet:
+		c := o.Caption
+		req.Caption = &c
+	}
+	if o.Cover != "" {
+		abs, err := filepath.Abs(o.Cover)
+		if err != nil {
+			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
+		}
+		if _, err := os.Stat(abs); err != nil {
+			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
+		}
+		req.Cover = abs
+	}
+	if o.thumbSet {
+		v := o.ThumbOffset
+		req.ThumbOffsetMS = &v
+	}
+	if o.shareSet {
+		v := o.ShareToFeed
+		req.ShareToFeed = &v
+	}
+	if o.commentSet {
+		v := o.FirstComment
+		req.FirstComment = &v
+	}
+	at, err := parseAt(o.At, now, false)
+	if err != nil {
+		return req, err
+	}
+	req.At = at
+	return req, nil
+}
+
+func readCaptionFile(name string) (string, error) {
+	var data []byte
+	var err error
+	if name == "-" {
+		data, err = io.ReadAll(io.LimitReader(os.Stdin, 1<<20))
+	} else {
+		data, err = os.ReadFile(name)
+	}
+	if err != nil {
+		return "", exitf(ExitUsage, "--caption-file %s: %v", name, err)
+	}
+	return strings.TrimRight(string(data), "\r\n"), nil
+}
+
+// publishOutput is what --json prints: the final job and whether it was an
+// earlier one.
+type publishOutput struct {
+	api.Job
+	Reused  bool `json:"reused"`
+	Resumed bool `json:"resumed,omitempty"`
+}
+
+func runPublish(ctx context.Context, f *Factory, o *publishOptions) error {
+	req, err := o.request(time.Now())
+	if err != nil {
+		return err
+	}
+	c, err := f.Client(ctx)
+	if err != nil {
+		return err
+	}
+	res, err := c.Publish(ctx, req)
+	if err != nil {
+		return err
+	}
+	if res.Plan != nil {
+		if o.JSON {
+			return writeJSON(f.IO.Out, res.Plan)
+		}
+		printPlan(f, res.Plan)
+		return nil
+	}
+	j, err := followPublish(ctx, f, c, res, o.Progress)
+	if j != nil {
+		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed}
+		if o.JSON {
+			if werr := writeJSON(f.IO.Out, out); werr != nil {
+				return werr
+			}
+		} else {
+			printPublished(f, out)
+		}
+	}
+	if err != nil && o.JSON && j != nil {
+		return errSilent{code: exitCode(err, false)}
+	}
+	return err
+}
+
+// followPublish waits for a submitted publish, unless it is scheduled or
+// already over. A daemon that restarts meanwhile (a crash, an upgrade) is
+// waited for: the job resumes there, and so does the watch.
+func followPublish(ctx context.Context, f *Factory, c *api.Client, res *api.PublishResult, progress string) (*api.Job, error) {
+	j := res.Job
+	if j == nil {
+		return nil, errors.New("publish: the daemon answered no job")
+	}
+	if d := api.PublishDetailOf(j); d != nil && d.At != nil && time.Now().Before(*d.At) && !j.Terminal() {
+		return j, nil // scheduled: `impress jobs wait ID` follows it
+	}
+	if j.Terminal() {
+		if j.Error != nil {
+			return j, j.Error
+		}
+		return j, nil
+	}
+	for attempt := 0; ; attempt++ {
+		final, err := waitJob(ctx, f, c, j.ID, progress)
+		if err == nil || final != nil || ctx.Err() != nil || attempt >= 20 || !lostDaemon(err) {
+			return final, err
+		}
+		// The daemon went away mid-watch; it resumes the job when it is
+		// back (auto-start brings it back when it was not a restart).
+		if werr := waitDaemon(ctx, c, 15*time.Second); werr != nil {
+			return nil, err
+		}
+	}
+}
+
+// lostDaemon tells a broken watch from a job's own failure.
+func lostDaemon(err error) bool {
+	if errors.Is(err, api.ErrDaemonNotRunning) {
+		return true
+	}
+	_, isAPI := api.AsError(err)
+	return !isAPI && !errors.Is(err, context.Canceled)
+}
+
+func waitDaemon(ctx context.Context, c *api.Client, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		_, err := c.Ping(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+func printPlan(f *Factory, p *api.PublishPlan) {
+	out := f.IO.Out
+	fmt.Fprintf(out, "dry run: a %s to %s, key %s, bytes by %s\n", p.Type, p.Connection, p.Key, hostingName(p.Hosting))
+	for _, it := range p.Items {
+		what := it.Target
+		if it.Render {
+			what += " (rendered first)"
+		}
+		fmt.Fprintf(out, "  item %s %s\n", what, humanBytes(it.Size))
+	}
+	fmt.Fprintln(out, "would call:")
+	for _, c := range p.Calls {
+		fmt.Fprintf(out, "  %s %s", c.Method, c.Path)
+		keys := make([]string, 0, len(c.Params))
+		for k := range c.Params {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(out, " %s=%q", k, c.Params[k])
+		}
+		fmt.Fprintln(out)
+	}
+	if p.Existing != nil {
+		fmt.Fprintf(out, "note: job %s holds this key already (%s); a real run would return it and post nothing\n", p.Existing.ID, p.Existing.State)
+	}
+	fmt.Fprintln(f.IO.ErrOut, "nothing was sent to Meta (--dry-run)")
+}
+
+func hostingName(h string) string {
+	if h == "url" {
+		return "a signed URL on the public endpoint"
+	}
+	return "resumable upload"
+}
+
+// printPublished is the human summary of a publish.
+func printPublished(f *Factory, o publishOutput) {
+	d := api.PublishDetailOf(&o.Job)
+	st := style{on: f.IO.ColorEnabled()}
+	out := f.IO.Out
+	if d == nil {
+		fmt.Fprintf(out, "job %s: %s\n", o.ID, o.State)
+		return
+	}
+	prefix := ""
+	if o.Reused {
+		prefix = "already done: "
+		if o.Resumed {
+			prefix = "resumed: "
+		}
+	}
+	switch {
+	case o.State == api.JobDone:
+		link := d.Permalink
+		if link == "" {
+			link = "(no permalink yet)"
+		}
+		fmt.Fprintf(out, "%s%s %s → %s: %s\n", prefix, st.green("published"), d.Type, d.Connection, link)
+		fmt.Fprintf(out, "  media %s, job %s\n", orNone(d.MediaID), o.ID)
+	case d.At != nil && !o.Terminal():
+		fmt.Fprintf(out, "%s%s %s → %s for %s (job %s)\n", prefix, st.bold("scheduled"), d.Type, d.Connection, d.At.Local().Format("2006-01-02 15:04 MST"), o.ID)
+		fmt.Fprintf(out, "  `impress jobs list` shows it; `impress jobs cancel %s` drops it\n", o.ID)
+	case d.State == api.PubUnconfirmed:
+		fmt.Fprintf(out, "%s%s %s → %s (job %s, container %s)\n", prefix, st.yellow("unconfirmed"), d.Type, d.Connection, o.ID, d.ContainerID)
+	default:
+		fmt.Fprintf(out, "%s%s %s → %s (job %s, stopped at %s)\n", prefix, st.red(o.State), d.Type, d.Connection, o.ID, orNone(d.Step))
+	}
+	for _, n := range d.Notes {
+		fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
+	}
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,509 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"gopkg.in/yaml.v3"
+)
+
+// A manifest is a batch of publishes (product.md "Batch manifest"):
+//
+//	version: 1
+//	connection: main
+//	concurrency: 3
+//	items:
+//	  - spec: specs/monday.yaml     # or file: out/clip.mp4, files: [a.jpg, b.mp4], project: NAME
+//	    caption: "Monday drop #new"
+//	    at: 2026-12-01T10:00:00Z
+//	    key: monday-2026-12-01
+//
+// CSV has the item keys as its header row; files and collaborators are
+// separated by ";". Paths are relative to the manifest.
+
+type manifest struct {
+	Version     int            `yaml:"version"`
+	Connection  string         `yaml:"connection"`
+	Concurrency int            `yaml:"concurrency"`
+	Items       []manifestItem `yaml:"items"`
+}
+
+type manifestItem struct {
+	Spec          string   `yaml:"spec"`
+	File          string   `yaml:"file"`
+	Files         []string `yaml:"files"`
+	Project       string   `yaml:"project"`
+	Type          string   `yaml:"type"`
+	Caption       *string  `yaml:"caption"`
+	CaptionFile   string   `yaml:"caption_file"`
+	At            string   `yaml:"at"`
+	Key           string   `yaml:"key"`
+	FirstComment  *string  `yaml:"first_comment"`
+	Cover         string   `yaml:"cover"`
+	ThumbOffset   *int     `yaml:"thumb_offset"`
+	ShareToFeed   *bool    `yaml:"share_to_feed"`
+	Collaborators []string `yaml:"collaborators"`
+	Connection    string   `yaml:"connection"`
+
+	line int // where the item starts, for messages
+}
+
+// manifestColumns are the CSV columns (the item keys).
+var manifestColumns = []string{"spec", "file", "files", "project", "type", "caption", "caption_file", "at", "key",
+	"first_comment", "cover", "thumb_offset", "share_to_feed", "collaborators", "connection"}
+
+func loadManifest(path string) (*manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, exitf(ExitUsage, "manifest %s: %v", path, err)
+	}
+	var m *manifest
+	if strings.EqualFold(filepath.Ext(path), ".csv") {
+		m, err = parseManifestCSV(data)
+	} else {
+		m, err = parseManifestYAML(data)
+	}
+	if err != nil {
+		return nil, exitf(ExitUsage, "manifest %s: %v", path, err)
+	}
+	if m.Version != 0 && m.Version != 1 {
+		return nil, exitf(ExitUsage, "manifest %s: version %d: this impress reads version 1", path, m.Version)
+	}
+	if len(m.Items) == 0 {
+		return nil, exitf(ExitUsage, "manifest %s: no items", path)
+	}
+	return m, nil
+}
+
+func parseManifestYAML(data []byte) (*manifest, error) {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		return nil, err
+	}
+	dec = yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true) // a misspelt key is an error with its line, not a silent default
+	var m manifest
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	// Remember each item's line for messages.
+	if len(root.Content) == 1 {
+		doc := root.Content[0]
+		for i := 0; i+1 < len(doc.Content); i += 2 {
+			if doc.Content[i].Value == "items" {
+				for j, it := range doc.Content[i+1].Content {
+					if j < len(m.Items) {
+						m.Items[j].line = it.Line
+					}
+				}
+			}
+		}
+	}
+	return &m, nil
+}
+
+func parseManifestCSV(data []byte) (*manifest, error) {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.TrimLeadingSpace = true
+	rows, err := r.ReadAll()
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, errors.New("empty CSV: the first row names the columns")
+	}
+	cols := map[string]int{}
+	for i, h := range rows[0] {
+		h = strings.TrimSpace(strings.ToLower(h))
+		if !oneOfStr(h, manifestColumns...) {
+			return nil, fmt.Errorf("line 1: unknown column %q (columns: %s)", h, strings.Join(manifestColumns, ", "))
+		}
+		cols[h] = i
+	}
+	m := &manifest{Version: 1}
+	for n, row := range rows[1:] {
+		get := func(k string) string {
+			if i, ok := cols[k]; ok && i < len(row) {
+				return strings.TrimSpace(row[i])
+			}
+			return ""
+		}
+		list := func(k string) []string {
+			var out []string
+			for _, v := range strings.Split(get(k), ";") {
+				if v = strings.TrimSpace(v); v != "" {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
+		it := manifestItem{Spec: get("spec"), File: get("file"), Files: list("files"), Project: get("project"), Type: get("type"),
+			CaptionFile: get("caption_file"), At: get("at"), Key: get("key"), Cover: get("cover"),
+			Collaborators: list("collaborators"), Connection: get("connection"), line: n + 2}
+		if _, ok := cols["caption"]; ok && get("caption") != "" {
+			c := row[cols["caption"]] // keep the caption's own spaces
+			it.Caption = &c
+		}
+		if v := get("first_comment"); v != "" {
+			it.FirstComment = &v
+		}
+		if v := get("thumb_offset"); v != "" {
+			ms, err := strconv.Atoi(v)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: thumb_offset %q is not a number of milliseconds", n+2, v)
+			}
+			it.ThumbOffset = &ms
+		}
+		if v := get("share_to_feed"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: share_to_feed %q: want true or false", n+2, v)
+			}
+			it.ShareToFeed = &b
+		}
+		m.Items = append(m.Items, it)
+	}
+	return m, nil
+}
+
+// identity is the string a shard is chosen by: the key when given, else
+// what the item is made of. It does not depend on the item's position, so
+// adding items to a manifest moves no other item to another runner.
+func (it *manifestItem) identity() string {
+	if it.Key != "" {
+		return "key:" + it.Key
+	}
+	cap := ""
+	if it.Caption != nil {
+		cap = *it.Caption
+	}
+	return strings.Join([]string{it.Spec, it.File, strings.Join(it.Files, ";"), it.Project, it.Type, cap, it.CaptionFile, it.At}, "\x00")
+}
+
+// parseShard reads I/N (1 ≤ I ≤ N).
+func parseShard(s string) (i, n int, err error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, flagErrorf("--shard %q: want I/N with 1 ≤ I ≤ N, e.g. 2/4", s)
+	}
+	return i, n, nil
+}
+
+// inShard reports whether an item belongs to share i of n.
+func inShard(it *manifestItem, i, n int) bool {
+	if n <= 1 {
+		return true
+	}
+	h := fnv.New32a()
+	io.WriteString(h, it.identity())
+	return int(h.Sum32()%uint32(n)) == i-1
+}
+
+// display names an item in results.
+func (it *manifestItem) display() string {
+	switch {
+	case it.Spec != "":
+		return it.Spec
+	case it.File != "":
+		return it.File
+	case it.Project != "":
+		return it.Project
+	}
+	return strings.Join(it.Files, "+")
+}
+
+// request turns an item into a publish request; paths are relative to dir.
+func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now time.Time) (api.PublishRequest, error) {
+	where := fmt.Sprintf("item %s (line %d)", it.display(), it.line)
+	n := 0
+	for _, set := range []bool{it.Spec != "", it.File != "", len(it.Files) > 0, it.Project != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return api.PublishRequest{}, fmt.Errorf("%s: give exactly one of spec, file, files, project", where)
+	}
+	abs := func(p string) (string, error) {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("%s: %v", where, err)
+		}
+		return p, nil
+	}
+	req := api.PublishRequest{Connection: firstOf(o.Connection, it.Connection, m.Connection), Type: firstOf(it.Type, o.Type),
+		Caption: it.Caption, FirstComment: it.FirstComment, ThumbOffsetMS: it.ThumbOffset, ShareToFeed: it.ShareToFeed,
+		Collaborators: it.Collaborators, Key: it.Key, Force: o.Force, DryRun: o.DryRun, NoWait: o.NoWait, Display: it.display()}
+	if req.Type != "" && !oneOfStr(req.Type, api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel) {
+		return req, fmt.Errorf("%s: type %q: want reel, story, image or carousel", where, req.Type)
+	}
+	switch {
+	case it.Project != "":
+		req.Targets = []string{it.Project}
+	default:
+		paths := it.Files
+		if it.Spec != "" {
+			paths = []string{it.Spec}
+		} else if it.File != "" {
+			paths = []string{it.File}
+		}
+		for _, p := range paths {
+			a, err := abs(p)
+			if err != nil {
+				return req, err
+			}
+			req.Targets = append(req.Targets, a)
+		}
+	}
+	if it.CaptionFile != "" {
+		if it.Caption != nil {
+			return req, fmt.Errorf("%s: give caption or caption_file, not both", where)
+		}
+		p, err := abs(it.CaptionFile)
+		if err != nil {
+			return req, err
+		}
+		c, err := readCaptionFile(p)
+		if err != nil {
+			return req, err
+		}
+		req.Caption = &c
+	}
+	if it.Cover != "" {
+		p, err := abs(it.Cover)
+		if err != nil {
+			return req, err
+		}
+		req.Cover = p
+	}
+	if it.At != "" {
+		// A past time in a manifest is not a mistake: a re-run of last
+		// week's batch must find (by key) what it published then.
+		at, err := parseAt(it.At, now, true)
+		if err != nil {
+			return req, fmt.Errorf("%s: at %q: want RFC 3339, \"YYYY-MM-DD HH:MM\" or +DURATION", where, it.At)
+		}
+		req.At = at
+	}
+	return req, nil
+}
+
+func firstOf(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// manifestResult is one item's outcome: a line of the table, an element
+// of the --json array.
+type manifestResult struct {
+	Index    int              `json:"index"` // 1-based position in the manifest
+	Item     string           `json:"item"`
+	Job      *api.Job         `json:"job,omitempty"`
+	Reused   bool             `json:"reused"`
+	State    string           `json:"state"` // published | scheduled | failed | unconfirmed | refused | planned
+	ExitCode int              `json:"exit_code"`
+	Error    *api.Error       `json:"error,omitempty"`
+	Plan     *api.PublishPlan `json:"plan,omitempty"`
+}
+
+func runManifest(ctx context.Context, f *Factory, o *publishOptions) error {
+	m, err := loadManifest(o.Manifest)
+	if err != nil {
+		return err
+	}
+	si, sn, err := parseShard(o.Shard)
+	if err != nil {
+		return err
+	}
+	dir, err := filepath.Abs(filepath.Dir(o.Manifest))
+	if err != nil {
+		return exitf(ExitUsage, "manifest %s: %v", o.Manifest, err)
+	}
+	// Every item is read and checked before anything is sent.
+	type work struct {
+		idx  int
+		item *manifestItem
+		req  api.PublishRequest
+	}
+	var todo []work
+	var problems []string
+	now := time.Now()
+	for i := range m.Items {
+		it := &m.Items[i]
+		if !inShard(it, si, sn) {
+			continue
+		}
+		req, err := it.request(dir, m, o, now)
+		if err != nil {
+			problems = append(problems, err.Error())
+			continue
+		}
+		todo = append(todo, work{i + 1, it, req})
+	}
+	if len(problems) > 0 {
+		return exitf(ExitUsage, "manifest %s: nothing was published:\n  %s", o.Manifest, strings.Join(problems, "\n  "))
+	}
+	conc := o.Concurrency
+	if conc == 0 {
+		conc = m.Concurrency
+	}
+	if conc <= 0 {
+		conc = 4
+	}
+	c, err := f.Client(ctx)
+	if err != nil {
+		return err
+	}
+	results := make([]manifestResult, len(todo))
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	finished := 0
+	progress := "none"
+	if o.Progress == "json" {
+		progress = "json"
+	}
+	for k, w := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				results[k] = manifestResult{Index: w.idx, Item: w.item.display(), State: "cancelled", ExitCode: ExitCancelled}
+				return
+			}
+			defer func() { <-sem }()
+			r := publishItem(ctx, f, c, w.req, progress)
+			r.Index, r.Item = w.idx, w.item.display()
+			results[k] = r
+			mu.Lock()
+			finished++
+			if !o.JSON && f.IO.IsStderrTTY() {
+				fmt.Fprintf(f.IO.ErrOut, "[%d/%d] %s: %s\n", finished, len(todo), r.Item, r.State)
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	worst := 0
+	for _, r := range results {
+		worst = max(worst, r.ExitCode)
+	}
+	if o.JSON {
+		if err := writeJSON(f.IO.Out, results); err != nil {
+			return err
+		}
+	} else {
+		printManifestResults(f, results, len(m.Items)-len(todo))
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if worst != 0 {
+		return errSilent{code: worst}
+	}
+	return nil
+}
+
+// publishItem submits one item and follows it.
+func publishItem(ctx context.Context, f *Factory, c *api.Client, req api.PublishRequest, progress string) manifestResult {
+	res, err := c.Publish(ctx, req)
+	if err != nil {
+		r := manifestResult{State: "refused", ExitCode: exitCode(err, ctx.Err() != nil)}
+		if e, ok := api.AsError(err); ok {
+			r.Error = e
+		} else {
+			r.Error = &api.Error{Code: api.CodeInternal, Message: err.Error()}
+		}
+		return r
+	}
+	if res.Plan != nil {
+		return manifestResult{State: "planned", Plan: res.Plan}
+	}
+	j, err := followPublish(ctx, f, c, res, progress)
+	r := manifestResult{Job: j, Reused: res.Reused}
+	switch {
+	case err != nil:
+		r.ExitCode = exitCode(err, ctx.Err() != nil)
+		if e, ok := api.AsError(err); ok {
+			r.Error = e
+		} else {
+			r.Error = &api.Error{Code: api.CodeInternal, Message: err.Error()}
+		}
+		r.State = "failed"
+		if r.Error.Code == api.CodeUnconfirmed {
+			r.State = "unconfirmed"
+		}
+	case j != nil && j.State == api.JobDone:
+		r.State = "published"
+	case j != nil && !j.Terminal():
+		r.State = "scheduled"
+	default:
+		r.State = "failed"
+		r.ExitCode = ExitFailure
+	}
+	return r
+}
+
+func printManifestResults(f *Factory, rs []manifestResult, skipped int) {
+	rows := make([][]string, 0, len(rs))
+	for _, r := range rs {
+		job, link, note := "-", "-", ""
+		if r.Job != nil {
+			job = r.Job.ID
+			if d := api.PublishDetailOf(r.Job); d != nil {
+				link = firstOf(d.Permalink, d.MediaID, "-")
+				if d.At != nil && r.State == "scheduled" {
+					note = "at " + d.At.Local().Format("2006-01-02 15:04")
+				}
+			}
+		}
+		if r.Reused {
+			note = strings.TrimSpace("reused " + note)
+		}
+		if r.Error != nil {
+			note = r.Error.Message
+			if i := strings.IndexByte(note, '\n'); i > 0 {
+				note = note[:i] + " …"
+			}
+		}
+		if r.Plan != nil {
+			note = fmt.Sprintf("would make %d call(s), key %s", len(r.Plan.Calls), r.Plan.Key)
+		}
+		rows = append(rows, []string{strconv.Itoa(r.Index), r.Item, job, r.State, link, note})
+	}
+	table(f.IO.Out, []string{"#", "ITEM", "JOB", "STATE", "MEDIA", "NOTE"}, rows)
+	if skipped > 0 {
+		fmt.Fprintf(f.IO.ErrOut, "%d item(s) belong to other shards\n", skipped)
+	}
+	for _, r := range rs {
+		if r.Error != nil && strings.Contains(r.Error.Message, "\n") {
+			fmt.Fprintf(f.IO.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, r.Error.Error())
+		}
+	}
+}
