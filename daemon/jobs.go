@@ -234,6 +234,15 @@ func (r *jobRunner) subscribe(id uint64) (chan api.JobEvent, func()) {
 	}
 }
 
+// unsubscribe drops a watcher's channel taken by subscribe.
+func (r *jobRunner) unsubscribe(id uint64, ch chan api.JobEvent) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rj := r.running[id]; rj != nil {
+		delete(rj.subs, ch)
+	}
+}
+
 // Cancel stops a running job; false if it is not running here.
 func (r *jobRunner) Cancel(id uint64) bool {
 	r.mu.Lock()
@@ -326,10 +335,19 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := newNDJSON(w)
-	if ch == nil || (api.Job{State: j.State}).Terminal() {
+	if (api.Job{State: j.State}).Terminal() {
 		aj := jobToAPI(j)
 		out.Send(api.JobEvent{JobID: aj.ID, Stage: j.Stage, Percent: j.Percent, Job: &aj})
 		return
+	}
+	if ch == nil {
+		// Queued but not in the runner yet (a scheduled publish waits for
+		// its time outside it): follow the store until the job starts here
+		// or ends.
+		if ch = s.awaitRunnable(r.Context(), out, id); ch == nil {
+			return
+		}
+		defer s.jobs.unsubscribe(id, ch)
 	}
 	for {
 		select {
@@ -345,6 +363,40 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 			if ev.Job != nil {
 				return
 			}
+		}
+	}
+}
+
+// awaitRunnable polls a queued job that is not running in this process:
+// it returns the job's event channel once the runner has it, or nil after
+// sending the final event (the job ended) or when the client left.
+func (s *Server) awaitRunnable(ctx context.Context, out *ndjson, id uint64) chan api.JobEvent {
+	sent := false
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		j, err := s.db.Job(id)
+		if err != nil {
+			return nil
+		}
+		aj := jobToAPI(j)
+		if aj.Terminal() {
+			out.Send(api.JobEvent{JobID: aj.ID, Stage: j.Stage, Percent: j.Percent, Job: &aj})
+			return nil
+		}
+		if ch, _ := s.jobs.subscribe(id); ch != nil {
+			return ch
+		}
+		if !sent {
+			sent = true
+			if out.Send(api.JobEvent{JobID: aj.ID, Stage: j.Stage, Percent: j.Percent}) != nil {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
 		}
 	}
 }
