@@ -56,7 +56,7 @@ man: $(BIN) ## write man pages to man/
 completions: $(BIN) ## write bash, zsh and fish completions to completions/
 	@IMPRESS=$(BIN) scripts/gen-docs.sh completions
 
-docs: man completions
+docs: man completions ## man pages and completions
 
 lint: ## gofmt (must list nothing) and go vet
 	@out=$$(gofmt -l .); \
@@ -79,7 +79,7 @@ release-check: ## goreleaser check (first run downloads goreleaser: minutes)
 release-snapshot: ## local snapshot release into dist/ (archives, deb, rpm)
 	$(GORELEASER) release --snapshot --clean
 
-clean:
+clean: ## remove bin, dist, man and completions
 	rm -rf bin dist man completions
 
 FORCE:
