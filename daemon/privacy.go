@@ -2,11 +2,504 @@ package daemon
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/store"
 )
 
-// Privacy feature: not built yet. Its issue replaces this file.
+// Privacy feature (product.md "Privacy promises the code keeps"): purges
+// with receipts (privacy_purge.go, privacy_plan.go, privacy_scan.go),
+// retention on a clock (privacy_retention.go), export
+// (privacy_export.go) and Meta's data deletion callback
+// (privacy_meta.go).
+//
+//	POST /v1/privacy/purge/plan        dry run
+//	POST /v1/privacy/purge             run one, NDJSON progress, the receipt last
+//	GET  /v1/privacy/requests          receipts and purges in progress
+//	GET  /v1/privacy/requests/{code}   one of them
+//	GET  /v1/privacy/retention         policies
+//	PUT  /v1/privacy/retention/{kind}  set one, then sweep
+//	GET  /v1/privacy/export            zip of JSON (and media)
+//
+// Purges and sweeps run one at a time (privacyState.run): both end with a
+// compaction, and a scan must not look at a store being rewritten.
 
-func (s *Server) privacyRoutes(mux *http.ServeMux) {}
+// privacyState is the feature's state. Its zero value is ready.
+type privacyState struct {
+	run sync.Mutex // one purge or sweep at a time
 
-func (s *Server) startPrivacy(ctx context.Context) error { return nil }
+	mu      sync.Mutex
+	wake    chan struct{}
+	subs    map[chan api.PurgeEvent]string // subscriber → code
+	failed  map[string]error               // purges that stopped on an error
+	secrets map[string]*purgeSecret
+
+	// Test seams.
+	hook       func(step string, saved bool) error // called around each step; an error stops the purge as a crash would
+	sweepEvery time.Duration                       // default 1 h
+}
+
+func (p *privacyState) crashHook(step string, saved bool) error {
+	p.mu.Lock()
+	h := p.hook
+	p.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	return h(step, saved)
+}
+
+func (p *privacyState) setSecret(code string, sec *purgeSecret) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if sec == nil {
+		delete(p.secrets, code)
+		return
+	}
+	if p.secrets == nil {
+		p.secrets = map[string]*purgeSecret{}
+	}
+	p.secrets[code] = sec
+}
+
+func (p *privacyState) secret(code string) *purgeSecret {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.secrets[code]
+}
+
+func (p *privacyState) wakeChan() chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.wake == nil {
+		p.wake = make(chan struct{}, 1)
+	}
+	return p.wake
+}
+
+// kick tells the worker there is a purge to run.
+func (p *privacyState) kick() {
+	select {
+	case p.wakeChan() <- struct{}{}:
+	default:
+	}
+}
+
+func (p *privacyState) subscribe(code string) (chan api.PurgeEvent, func()) {
+	ch := make(chan api.PurgeEvent, 16)
+	p.mu.Lock()
+	if p.subs == nil {
+		p.subs = map[chan api.PurgeEvent]string{}
+	}
+	p.subs[ch] = code
+	p.mu.Unlock()
+	return ch, func() {
+		p.mu.Lock()
+		delete(p.subs, ch)
+		p.mu.Unlock()
+	}
+}
+
+func (p *privacyState) publish(ev api.PurgeEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for ch, code := range p.subs {
+		if code != ev.Code {
+			continue
+		}
+		select {
+		case ch <- ev:
+		default: // a slow reader misses a step, never the end (it re-reads)
+		}
+	}
+}
+
+func (p *privacyState) setFailed(code string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failed == nil {
+		p.failed = map[string]error{}
+	}
+	if err == nil {
+		delete(p.failed, code)
+	} else {
+		p.failed[code] = err
+	}
+}
+
+func (p *privacyState) failure(code string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.failed[code]
+}
+
+func (s *Server) privacyRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("POST /v1/privacy/purge/plan", s.needStore(s.purgePlanHandler))
+	mux.HandleFunc("POST /v1/privacy/purge", s.needStore(s.purgeHandler))
+	mux.HandleFunc("GET /v1/privacy/requests", s.needStore(s.listPrivacyRequests))
+	mux.HandleFunc("GET /v1/privacy/requests/{code}", s.needStore(s.getPrivacyRequest))
+	mux.HandleFunc("GET /v1/privacy/retention", s.needStore(s.getRetention))
+	mux.HandleFunc("PUT /v1/privacy/retention/{kind}", s.needStore(s.putRetention))
+	mux.HandleFunc("GET /v1/privacy/export", s.needStore(s.exportHandler))
+}
+
+// startPrivacy runs before every other feature starts: it finishes the
+// purges a crash interrupted (nothing is served until they are done; one
+// that cannot finish stops the start, since serving could expose what it
+// was deleting), sweeps expired data, then starts the purge worker and the
+// hourly sweeper.
+func (s *Server) startPrivacy(ctx context.Context) error {
+	s.setPublicHandler(PublicDataDeletion, http.HandlerFunc(s.dataDeletionCallback))
+	s.setPublicHandler(PublicDeletionStatus, http.HandlerFunc(s.deletionStatusPage))
+	purges, err := s.db.Purges()
+	if err != nil {
+		return fmt.Errorf("daemon: privacy: %w", err)
+	}
+	for _, p := range purges {
+		s.log.Info("privacy: resuming an interrupted purge", "code", p.Code, "step", p.Step)
+		s.privacy.run.Lock()
+		_, err := s.runPurge(ctx, p.Code)
+		s.privacy.run.Unlock()
+		if err != nil {
+			return fmt.Errorf("daemon: privacy: an interrupted purge (%s) could not finish: %w; fix the cause and start the daemon again, it resumes the purge", p.Code, err)
+		}
+	}
+	if _, err := s.retentionSweep(ctx); err != nil {
+		s.log.Error("privacy: retention sweep failed", "err", err)
+	}
+	done := make(chan struct{})
+	go s.purgeWorker(ctx, done)
+	stopSweeper := make(chan struct{})
+	sweeperDone := make(chan struct{})
+	go s.sweeper(ctx, stopSweeper, sweeperDone)
+	s.onStop(func(ctx context.Context) {
+		close(stopSweeper)
+		for _, ch := range []chan struct{}{done, sweeperDone} {
+			select {
+			case <-ch:
+			case <-ctx.Done():
+			}
+		}
+	})
+	return nil
+}
+
+// purgeWorker runs the recorded purges, oldest first, whenever kicked.
+// The store is the queue: a purge recorded by a request that raced a
+// shutdown is resumed at the next start.
+func (s *Server) purgeWorker(ctx context.Context, done chan struct{}) {
+	defer close(done)
+	wake := s.privacy.wakeChan()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		}
+		for ctx.Err() == nil {
+			purges, err := s.db.Purges()
+			if err != nil {
+				s.log.Error("privacy: list purges", "err", err)
+				break
+			}
+			var next string
+			for _, p := range purges {
+				if s.privacy.failure(p.Code) == nil {
+					next = p.Code
+					break
+				}
+			}
+			if next == "" {
+				break
+			}
+			s.privacy.run.Lock()
+			_, err = s.runPurge(ctx, next)
+			s.privacy.run.Unlock()
+			if err != nil {
+				if ctx.Err() != nil {
+					return // shutting down: resumed at the next start
+				}
+				s.log.Error("privacy: purge stopped", "code", next, "err", err)
+				s.privacy.setFailed(next, err)
+				s.privacy.publish(api.PurgeEvent{Code: next, Step: "failed"})
+			}
+		}
+	}
+}
+
+// codeEncoding writes confirmation codes: 128 random bits, lower-case
+// base32 without padding (26 characters, easy to read out and to paste).
+var codeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+var codeRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
+
+// newConfirmationCode is a random code, never derived from who asked.
+func newConfirmationCode() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("privacy: confirmation code: %w", err)
+	}
+	return codeEncoding.EncodeToString(b), nil
+}
+
+func (s *Server) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
+	t := purgeTarget{Scope: r.Scope}
+	switch r.Scope {
+	case api.ScopeConnection:
+		if r.Connection == "" {
+			return t, api.Errorf(api.CodeInvalid, "purge --connection needs a connection name")
+		}
+		t.Target = r.Connection
+	case api.ScopeProject:
+		if r.Project == "" {
+			return t, api.Errorf(api.CodeInvalid, "purge --project needs a project name")
+		}
+		t.Target = r.Project
+	case api.ScopeMeta, api.ScopeAccount, api.ScopeAll:
+	default:
+		return t, api.Errorf(api.CodeInvalid, "unknown purge scope %q: want connection, meta, project, account or all", r.Scope)
+	}
+	return t, nil
+}
+
+func (s *Server) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
+	var req api.PurgeRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	t, err := s.purgeTargetOf(req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	plan, err := s.planPurge(r.Context(), t, "")
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	out := api.PurgePlan{Scope: t.Scope, Counts: map[string]int{}, Identifiers: len(plan.data.IDs), Notes: plan.notes}
+	for k, v := range plan.counts {
+		if v > 0 {
+			out.Counts[k] = v
+		}
+	}
+	out.Counts[cntFiles] = len(plan.data.Files)
+	if n := s.countLogLines(plan, t); n > 0 {
+		out.Counts[cntLogLines] = n
+	}
+	if out.Counts[cntFiles] == 0 {
+		delete(out.Counts, cntFiles)
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// countLogLines is how many log lines a purge would remove (dry run).
+func (s *Server) countLogLines(plan *purgePlan, t purgeTarget) int {
+	f := &lineFilter{m: newMatcher(plan.data.IDs), names: map[string]bool{}, all: t.Scope == api.ScopeAll}
+	for _, n := range append(append([]string(nil), plan.data.Conns...), plan.data.Projects...) {
+		f.names[n] = true
+	}
+	n := 0
+	files := s.logFiles()
+	for _, name := range files {
+		data, err := readFileIfExists(name)
+		if err != nil {
+			continue
+		}
+		for _, l := range strings.SplitAfter(string(data), "\n") {
+			if l != "" && f.drop(l) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// purgeHandler records a purge (or joins the one already running for the
+// same target), lets the worker run it, and streams its steps until the
+// receipt. The purge does not depend on this request: a client that goes
+// away leaves it running.
+func (s *Server) purgeHandler(w http.ResponseWriter, r *http.Request) {
+	var req api.PurgeRequest
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	t, err := s.purgeTargetOf(req)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	if _, _, err := s.resolvePurge(t); err != nil {
+		s.fail(w, err)
+		return
+	}
+	code, err := s.pendingPurgeFor(t)
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	var ch chan api.PurgeEvent
+	var unsub func()
+	if code != "" {
+		ch, unsub = s.privacy.subscribe(code)
+		s.privacy.setFailed(code, nil) // asked again: try again
+	} else {
+		// Subscribe before the record exists, so no step is missed.
+		if code, err = newConfirmationCode(); err != nil {
+			s.fail(w, err)
+			return
+		}
+		ch, unsub = s.privacy.subscribe(code)
+		if err := s.newPurge(r.Context(), code, t, api.SourceCLI, ""); err != nil {
+			unsub()
+			s.fail(w, err)
+			return
+		}
+	}
+	defer unsub()
+	s.log.Info("privacy: purge requested", "code", code, "scope", t.Scope)
+	s.privacy.kick()
+	out := newNDJSON(w)
+	out.Send(api.PurgeEvent{Code: code, Step: api.PurgeReceived})
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case ev := <-ch:
+			if ev.Step == "failed" {
+				err := s.privacy.failure(code)
+				out.Error(&api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("purge %s stopped: %s", code, s.redactString(errString(err))),
+					Hint: "the purge resumes at the next daemon start, or when you run the same purge again"})
+				return
+			}
+			out.Send(ev)
+			if ev.Receipt != nil {
+				return
+			}
+		case <-tick.C:
+			// A step published while the channel was full, or the end
+			// reached before we subscribed: the store knows.
+			if rc, err := s.db.Receipt(code); err == nil {
+				if r, err := receiptOf(rc); err == nil {
+					out.Send(api.PurgeEvent{Code: code, Step: api.PurgeDone, Receipt: r})
+					return
+				}
+			}
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "unknown error"
+	}
+	return err.Error()
+}
+
+// pendingPurgeFor finds a purge in progress with the same target.
+func (s *Server) pendingPurgeFor(t purgeTarget) (string, error) {
+	ps, err := s.db.Purges()
+	if err != nil {
+		return "", err
+	}
+	for _, p := range ps {
+		d, err := decodeDetail(p)
+		if err == nil && d.purgeTarget == t {
+			return p.Code, nil
+		}
+	}
+	return "", nil
+}
+
+func (s *Server) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
+	out := []api.Receipt{}
+	ps, err := s.db.Purges()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	for i := len(ps) - 1; i >= 0; i-- {
+		if rc, err := progressReceipt(ps[i]); err == nil {
+			out = append(out, rc)
+		}
+	}
+	rs, err := s.db.Receipts()
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	for _, r := range rs {
+		if rc, err := receiptOf(r); err == nil {
+			out = append(out, *rc)
+		}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// privacyRequest returns a receipt, or the state of a purge in progress.
+func (s *Server) privacyRequest(code string) (*api.Receipt, error) {
+	if !codeRE.MatchString(code) {
+		return nil, api.Errorf(api.CodeNotFound, "no deletion request %q (a code is 26 letters and digits)", code)
+	}
+	if p, err := s.db.Purge(code); err == nil {
+		rc, err := progressReceipt(p)
+		return &rc, err
+	} else if !store.IsNotFound(err) {
+		return nil, err
+	}
+	rr, err := s.db.Receipt(code)
+	if store.IsNotFound(err) {
+		return nil, &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no deletion request %q", code),
+			Hint: "`impress privacy requests list` shows them"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return receiptOf(rr)
+}
+
+func (s *Server) getPrivacyRequest(w http.ResponseWriter, r *http.Request) {
+	rc, err := s.privacyRequest(r.PathValue("code"))
+	if err != nil {
+		s.fail(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rc)
+}
+
+// logFiles lists the daemon log files, current and rotated.
+func (s *Server) logFiles() []string {
+	if s.logFile != nil {
+		return s.logFile.Files()
+	}
+	files, _ := filepath.Glob(s.cfg.Paths.LogFile() + "*")
+	var out []string
+	for _, f := range files {
+		if !strings.HasSuffix(f, ".tmp") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func readFileIfExists(name string) ([]byte, error) {
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
+}

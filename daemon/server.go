@@ -53,6 +53,10 @@ type Server struct {
 	// followers, cache lock (community.go, public.go, webhooks.go); its
 	// zero value is ready.
 	comm communityState
+
+	// privacy is the privacy feature's state: purge worker, progress
+	// subscribers, retention sweeper (privacy*.go); its zero value is ready.
+	privacy privacyState
 }
 
 // Settings returns the current settings (they change on reload).

@@ -1,0 +1,481 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/secrets"
+	"github.com/impress-dev/impress/store"
+)
+
+// A purge is a persisted state machine (store purges/<code>). Each step
+// does its work, then records that it is done in one fsynced commit; every
+// step is idempotent, so a daemon killed anywhere redoes at most the step
+// it was in, and a restarted daemon finishes every purge it finds before
+// it serves anything (startPrivacy):
+//
+//	received → planned → revoke → shred → delete → compact → scan → done
+//
+// planned: the identifiers to scan for are read from the data (it is the
+// last moment they can be) and sealed with a key of the purge's own; revoke:
+// Meta is asked to revoke the tokens (best effort, the outcome goes to the
+// receipt); shred: the data keys are destroyed, so every copy of the
+// sealed data, anywhere, is unreadable from here on; delete: records,
+// index entries, files and log lines; compact: the store is rewritten so
+// that no deleted byte stays in its free pages; scan: every file under the
+// data and state directories; done: the receipt replaces the record.
+
+// revokeTimeout bounds one connection's revocation at Meta.
+const revokeTimeout = 20 * time.Second
+
+// purgeDetail is the daemon's state of a purge (PurgeRecord.Detail). It
+// holds names and hashes that impress made, never personal data: that is
+// sealed in Sealed.
+type purgeDetail struct {
+	purgeTarget
+	Source     string           `json:"source"`
+	StartedAt  time.Time        `json:"started_at"`
+	Conns      []string         `json:"conns,omitempty"`
+	Projects   []string         `json:"projects,omitempty"`
+	Media      []string         `json:"media,omitempty"`
+	Renders    []string         `json:"renders,omitempty"`
+	Files      []string         `json:"files,omitempty"`
+	Counts     map[string]int   `json:"counts,omitempty"`
+	Revocation []api.Revocation `json:"revocation,omitempty"`
+	Scan       *api.ScanResult  `json:"scan,omitempty"`
+	Shared     int              `json:"shared,omitempty"`
+	TooShort   int              `json:"too_short,omitempty"`
+	Notes      []string         `json:"notes,omitempty"`
+	// SealedKey is the purge's own data key, sealed by the master key;
+	// Sealed is the purgeSecret sealed with it.
+	SealedKey []byte `json:"sealed_key,omitempty"`
+	Sealed    []byte `json:"sealed,omitempty"`
+	// Lost is set when the secret could not be recovered after a restart:
+	// the scan then knows nothing to look for and the receipt is not
+	// verified.
+	Lost bool `json:"lost,omitempty"`
+}
+
+// purgeSecret is the personal part of a purge: the identifiers the scan
+// looks for, and the app-scoped id of a deletion request from Meta.
+type purgeSecret struct {
+	IDs      []scanID `json:"ids,omitempty"`
+	MetaUser string   `json:"meta_user,omitempty"`
+}
+
+const sealPurge = "purge"
+
+// errPurgeCrash is what a test hook returns to stop a purge as a crash
+// would.
+var errPurgeCrash = errors.New("purge stopped by a test hook")
+
+func decodeDetail(rec store.PurgeRecord) (purgeDetail, error) {
+	var d purgeDetail
+	if err := json.Unmarshal(rec.Detail, &d); err != nil {
+		return d, fmt.Errorf("privacy: purge %s: unreadable record: %w", rec.Code, err)
+	}
+	return d, nil
+}
+
+// purgeKey opens (or, the first time, makes) the purge's own data key.
+func (s *Server) purgeKey(ctx context.Context, code string, d *purgeDetail) (*secrets.DataKey, error) {
+	m, err := s.masterKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(d.SealedKey) > 0 {
+		return m.OpenDataKey("purge/"+code, d.SealedKey)
+	}
+	dk, sealed, err := m.NewDataKey("purge/" + code)
+	if err != nil {
+		return nil, err
+	}
+	d.SealedKey = sealed
+	return dk, nil
+}
+
+// sealSecret stores sec in d, sealed, and keeps it in memory for the
+// steps that follow. Without a master key the secret stays in memory only
+// (a restart then loses it, and says so).
+func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, sec *purgeSecret) {
+	s.privacy.setSecret(code, sec)
+	dk, err := s.purgeKey(ctx, code, d)
+	if err == nil {
+		var sealed []byte
+		if sealed, err = sealJSON(dk, sealPurge, sec); err == nil {
+			d.Sealed = sealed
+			return
+		}
+	}
+	d.SealedKey, d.Sealed = nil, nil
+	d.Notes = append(d.Notes, "the identifiers to scan for were kept in memory only (the master key was unavailable)")
+}
+
+// secretOf returns the purge's secret, from memory or unsealed.
+func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *purgeSecret {
+	if sec := s.privacy.secret(code); sec != nil {
+		return sec
+	}
+	sec := &purgeSecret{}
+	if len(d.Sealed) == 0 {
+		return sec
+	}
+	dk, err := s.purgeKey(ctx, code, d)
+	if err == nil {
+		err = openJSON(dk, sealPurge, d.Sealed, sec)
+	}
+	if err != nil {
+		s.log.Error("privacy: purge secret unreadable", "code", code, "err", err)
+		d.Lost = true
+		return &purgeSecret{}
+	}
+	s.privacy.setSecret(code, sec)
+	return sec
+}
+
+// newPurge records a purge under code (one fsynced commit).
+func (s *Server) newPurge(ctx context.Context, code string, t purgeTarget, source, metaUser string) error {
+	d := purgeDetail{purgeTarget: t, Source: source, StartedAt: s.now().UTC()}
+	if metaUser != "" {
+		s.sealSecret(ctx, code, &d, &purgeSecret{MetaUser: metaUser})
+	}
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.CreatePurge(store.PurgeRecord{Code: code, Step: api.PurgeReceived, Detail: raw})
+	return err
+}
+
+// runPurge carries a purge from the step it reached to its receipt.
+func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error) {
+	for {
+		rec, err := s.db.Purge(code)
+		if store.IsNotFound(err) {
+			r, err := s.db.Receipt(code)
+			if err != nil {
+				return nil, err
+			}
+			return receiptOf(r)
+		}
+		if err != nil {
+			return nil, err
+		}
+		d, err := decodeDetail(rec)
+		if err != nil {
+			return nil, err
+		}
+		if d.Counts == nil {
+			d.Counts = map[string]int{}
+		}
+		next, err := s.purgeStep(ctx, code, rec.Step, &d)
+		if err != nil {
+			return nil, fmt.Errorf("privacy: purge %s, step after %s: %w", code, rec.Step, err)
+		}
+		if err := s.privacy.crashHook(next, false); err != nil {
+			return nil, err
+		}
+		if next == api.PurgeDone {
+			rc := buildReceipt(code, rec.CreatedAt, s.now().UTC(), &d)
+			raw, err := json.Marshal(rc)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := s.db.FinishPurge(code, raw); err != nil {
+				return nil, err
+			}
+			s.privacy.setSecret(code, nil)
+			// The record (sealed identifiers, names) leaves the file too.
+			if err := s.db.Compact(); err != nil {
+				s.log.Warn("privacy: compaction after the receipt failed", "code", code, "err", err)
+			}
+			s.log.Info("privacy: purge done", "code", code, "scope", d.Scope, "verified", rc.Verified)
+			s.privacy.publish(api.PurgeEvent{Code: code, Step: api.PurgeDone, Receipt: &rc})
+			return &rc, nil
+		}
+		raw, err := json.Marshal(d)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := s.db.UpdatePurge(code, func(p *store.PurgeRecord) error {
+			p.Step, p.Detail = next, raw
+			return nil
+		}); err != nil {
+			return nil, err
+		}
+		s.log.Info("privacy: purge step done", "code", code, "step", next)
+		s.privacy.publish(api.PurgeEvent{Code: code, Step: next})
+		if err := s.privacy.crashHook(next, true); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// purgeStep does the step after done and returns its name.
+func (s *Server) purgeStep(ctx context.Context, code, done string, d *purgeDetail) (string, error) {
+	switch done {
+	case api.PurgeReceived:
+		sec := s.secretOf(ctx, code, d)
+		plan, err := s.planPurge(ctx, d.purgeTarget, sec.MetaUser)
+		if err != nil {
+			return "", err
+		}
+		d.Conns, d.Projects = plan.data.Conns, plan.data.Projects
+		d.Media, d.Renders, d.Files = plan.data.Media, plan.data.Renders, plan.data.Files
+		d.Counts, d.Notes = plan.counts, append(d.Notes, plan.notes...)
+		d.Shared, d.TooShort = plan.data.Shared, plan.data.TooShort
+		s.sealSecret(ctx, code, d, &purgeSecret{IDs: plan.data.IDs, MetaUser: sec.MetaUser})
+		return api.PurgePlanned, nil
+	case api.PurgePlanned:
+		d.Revocation = s.revokeAll(ctx, code, d)
+		return api.PurgeRevoke, nil
+	case api.PurgeRevoke:
+		for _, c := range d.Conns {
+			if _, err := s.db.DestroyDataKey(c); err != nil {
+				return "", err
+			}
+		}
+		return api.PurgeShred, nil
+	case api.PurgeShred:
+		return api.PurgeDelete, s.purgeDelete(ctx, code, d)
+	case api.PurgeDelete:
+		return api.PurgeCompact, s.db.Compact()
+	case api.PurgeCompact:
+		sec := s.secretOf(ctx, code, d)
+		m := newMatcher(sec.IDs)
+		res, err := m.scanDirs([][2]string{{"data", s.cfg.Paths.DataDir}, {"state", s.cfg.Paths.StateDir}})
+		if err != nil {
+			return "", fmt.Errorf("scan: %w", err)
+		}
+		res.Identifiers, res.Shared, res.TooShort = len(sec.IDs), d.Shared, d.TooShort
+		d.Scan = res
+		return api.PurgeScan, nil
+	case api.PurgeScan:
+		return api.PurgeDone, nil // the receipt is written by runPurge
+	}
+	return "", fmt.Errorf("unknown step %q", done)
+}
+
+// revokeAll asks Meta to revoke each covered connection's tokens. Nothing
+// here stops the purge; a receipt says what happened, with identifiers
+// masked.
+func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []api.Revocation {
+	var out []api.Revocation
+	m := newMatcher(s.secretOf(ctx, code, d).IDs)
+	for _, name := range d.Conns {
+		c, err := s.db.Conn(name)
+		if err != nil {
+			continue // leftovers only: nothing to revoke
+		}
+		if len(c.SealedToken) == 0 {
+			out = append(out, api.Revocation{Outcome: "no_token"})
+			continue
+		}
+		if c.Flavour != "facebook" {
+			out = append(out, api.Revocation{Outcome: "not_supported",
+				Detail: "Instagram Login has no revoke endpoint; the token dies with its data key, and the user can remove the app in Instagram: Settings → Apps and websites"})
+			continue
+		}
+		rctx, cancel := context.WithTimeout(ctx, revokeTimeout)
+		ok, why := s.revoke(rctx, c)
+		cancel()
+		if ok {
+			out = append(out, api.Revocation{Outcome: "revoked"})
+		} else {
+			out = append(out, api.Revocation{Outcome: "failed", Detail: m.mask(s.redactString(why))})
+		}
+	}
+	return out
+}
+
+// insideDirs reports whether path lies under the data or state directory:
+// a purge deletes only files impress made.
+func (s *Server) insideDirs(path string) bool {
+	for _, dir := range []string{s.cfg.Paths.DataDir, s.cfg.Paths.StateDir} {
+		if rel, err := filepath.Rel(dir, path); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
+			return true
+		}
+	}
+	return false
+}
+
+// purgeDelete is the delete step: records and index entries, files, log
+// lines. Each part tolerates having run before.
+func (s *Server) purgeDelete(ctx context.Context, code string, d *purgeDetail) error {
+	all := d.Scope == api.ScopeAll
+	// Stop the covered jobs first, so none writes after its record went.
+	if jobs, err := s.db.Jobs(""); err == nil && s.jobs != nil {
+		for _, j := range jobs {
+			if jobOwned(j, d.Scope, d.Conns, d.Projects) {
+				s.jobs.Cancel(j.ID)
+			}
+		}
+	}
+	for _, c := range d.Conns {
+		if _, err := s.db.DeleteConnection(c); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+	}
+	if _, err := s.db.DeleteJobs(func(j store.Job, _ func(string) bool) bool {
+		return jobOwned(j, d.Scope, d.Conns, d.Projects)
+	}); err != nil {
+		return err
+	}
+	for _, p := range d.Projects {
+		if _, err := s.db.DeleteProject(p); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+	}
+	for _, k := range d.Renders {
+		if err := s.db.DeleteRender(k); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+	}
+	for _, m := range d.Media {
+		if err := s.db.DeleteMedia(m); err != nil && !store.IsNotFound(err) {
+			return err
+		}
+	}
+	if all || d.Scope == api.ScopeAccount {
+		if err := s.db.DeleteAccount(); err != nil {
+			return err
+		}
+	}
+	files := 0
+	for _, f := range d.Files {
+		if !s.insideDirs(f) {
+			continue
+		}
+		if err := os.Remove(f); err == nil {
+			files++
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+	}
+	if all {
+		// Everything impress made from media: the store, renders with
+		// their temporaries, import temporaries.
+		for _, dir := range []string{s.mediaRoot(), s.rendersDir()} {
+			if err := os.RemoveAll(dir); err != nil {
+				return err
+			}
+		}
+	}
+	if files > d.Counts[cntFiles] {
+		d.Counts[cntFiles] = files
+	}
+	lines, err := s.purgeLogs(ctx, code, d)
+	if err != nil {
+		return err
+	}
+	d.Counts[cntLogLines] += lines
+	return nil
+}
+
+// purgeFilter is the log-line filter of a purge.
+func (s *Server) purgeFilter(ctx context.Context, code string, d *purgeDetail) *lineFilter {
+	f := &lineFilter{m: newMatcher(s.secretOf(ctx, code, d).IDs), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
+	for _, n := range slices.Concat(d.Conns, d.Projects) {
+		f.names[n] = true
+	}
+	return f
+}
+
+// purgeLogs rewrites the daemon log files (current and rotated) and the
+// auto-start output without the purge's lines, and removes temporaries an
+// interrupted rewrite left (they hold whole copies of the log).
+func (s *Server) purgeLogs(ctx context.Context, code string, d *purgeDetail) (int, error) {
+	f := s.purgeFilter(ctx, code, d)
+	removed := 0
+	if s.logFile != nil {
+		n, err := s.logFile.Rewrite(func(l string) bool { return !f.drop(l) })
+		if err != nil {
+			return removed, fmt.Errorf("rewrite the log: %w", err)
+		}
+		removed += n
+	} else {
+		files, _ := filepath.Glob(s.cfg.Paths.LogFile() + "*")
+		for _, name := range files {
+			if strings.HasSuffix(name, ".tmp") {
+				continue
+			}
+			n, err := filterTextFile(name, f)
+			if err != nil {
+				return removed, err
+			}
+			removed += n
+		}
+	}
+	n, err := filterTextFile(filepath.Join(s.cfg.Paths.StateDir, "daemon.out"), f)
+	if err != nil {
+		return removed, err
+	}
+	removed += n
+	tmps, _ := filepath.Glob(filepath.Join(s.cfg.Paths.StateDir, "*.tmp"))
+	for _, t := range tmps {
+		os.Remove(t)
+	}
+	return removed, nil
+}
+
+// buildReceipt is the receipt of a purge: what it did, nothing of whom.
+func buildReceipt(code string, started, finished time.Time, d *purgeDetail) api.Receipt {
+	rc := api.Receipt{Code: code, Scope: d.Scope, Source: d.Source, Status: api.RequestDone, Step: api.PurgeDone,
+		StartedAt: started, FinishedAt: finished, Counts: map[string]int{}, Revocation: d.Revocation,
+		Scan: d.Scan, Notes: d.Notes}
+	if !d.StartedAt.IsZero() {
+		rc.StartedAt = d.StartedAt
+	}
+	for k, v := range d.Counts {
+		if v > 0 {
+			rc.Counts[k] = v
+		}
+	}
+	if d.Lost {
+		rc.Notes = append(rc.Notes, "the daemon was interrupted and the identifiers to scan for could not be recovered (master key unavailable): the scan looked for nothing")
+	}
+	rc.Verified = d.Scan != nil && len(d.Scan.Findings) == 0 && !d.Lost
+	if d.Scan != nil && len(d.Scan.Findings) > 0 {
+		rc.Notes = append(rc.Notes, fmt.Sprintf("the scan found purged identifiers in %d place(s): see scan.findings", len(d.Scan.Findings)))
+	}
+	return rc
+}
+
+// progressReceipt describes a purge still running.
+func progressReceipt(rec store.PurgeRecord) (api.Receipt, error) {
+	d, err := decodeDetail(rec)
+	if err != nil {
+		return api.Receipt{}, err
+	}
+	status := api.RequestInProgress
+	if rec.Step == api.PurgeReceived {
+		status = api.RequestReceived
+	}
+	rc := api.Receipt{Code: rec.Code, Scope: d.Scope, Source: d.Source, Status: status, Step: rec.Step,
+		StartedAt: rec.CreatedAt, Counts: map[string]int{}, Revocation: d.Revocation}
+	if !d.StartedAt.IsZero() {
+		rc.StartedAt = d.StartedAt
+	}
+	for k, v := range d.Counts {
+		if v > 0 {
+			rc.Counts[k] = v
+		}
+	}
+	return rc, nil
+}
+
+func receiptOf(r store.ReceiptRecord) (*api.Receipt, error) {
+	var rc api.Receipt
+	if err := json.Unmarshal(r.Data, &rc); err != nil {
+		return nil, fmt.Errorf("privacy: receipt %s: %w", r.Code, err)
+	}
+	return &rc, nil
+}
