@@ -48,6 +48,7 @@ type VideoInfo struct {
 	ColorTransfer   string
 	ColorPrimaries  string
 	ColorSpace      string
+	ColorRange      string // "tv" (limited), "pc" (full) or ""
 	// HDR: PQ (smpte2084) or HLG (arib-std-b67) transfer.
 	HDR        bool
 	Interlaced bool
@@ -163,6 +164,7 @@ type probeJSON struct {
 		ColorTransfer  string            `json:"color_transfer"`
 		ColorPrimaries string            `json:"color_primaries"`
 		ColorSpace     string            `json:"color_space"`
+		ColorRange     string            `json:"color_range"`
 		FieldOrder     string            `json:"field_order"`
 		Duration       string            `json:"duration"`
 		NbFrames       string            `json:"nb_frames"`
@@ -213,7 +215,7 @@ func parseProbe(data []byte) (*MediaInfo, error) {
 				Codec: s.CodecName, Profile: s.Profile, PixFmt: s.PixFmt,
 				Width: s.Width, Height: s.Height,
 				FPS: rational(s.AvgFrameRate), RFrameRate: rational(s.RFrameRate),
-				ColorTransfer: s.ColorTransfer, ColorPrimaries: s.ColorPrimaries, ColorSpace: s.ColorSpace,
+				ColorTransfer: s.ColorTransfer, ColorPrimaries: s.ColorPrimaries, ColorSpace: s.ColorSpace, ColorRange: s.ColorRange,
 				Duration: atof(s.Duration), Frames: atoi(s.NbFrames), BitRate: atoi(s.BitRate),
 			}
 			v.BitDepth = bitDepth(s.PixFmt, s.BitsPerRaw)

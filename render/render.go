@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 )
 
@@ -97,8 +98,12 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	for k, v := range req.Media {
 		media[k] = v
 	}
+	var mu sync.Mutex
 	probe := func(path string) (*MediaInfo, error) {
-		if info := media[path]; info != nil {
+		mu.Lock()
+		info := media[path]
+		mu.Unlock()
+		if info != nil {
 			if _, err := Sniff(path); err != nil { // the file may have changed since
 				return nil, err
 			}
@@ -108,7 +113,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		if err != nil {
 			return nil, err
 		}
+		mu.Lock()
 		media[path] = info
+		mu.Unlock()
 		return info, nil
 	}
 
@@ -156,7 +163,13 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 			if err := runStage(ctx, req, cmd, res, report); err != nil {
 				return nil, err
 			}
-			return finish(ctx, req, res, pr, nil, media, start, report)
+			var out *MediaInfo
+			if res.FastPath {
+				if out, err = remuxedInfo(info, req.Output); err != nil {
+					return nil, err
+				}
+			}
+			return finish(ctx, req, res, pr, nil, out, start, report)
 		}
 		spec = singleClipSpec(abs, info, req.Fit)
 	} else {
@@ -172,15 +185,15 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	if pr.Image {
 		return nil, spec.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
 	}
+	var paths []string
 	for i := range spec.Clips {
-		if _, err := probe(spec.Clips[i].Source()); err != nil {
-			return nil, err
-		}
+		paths = append(paths, spec.Clips[i].Source())
 	}
 	for i := range spec.Audio {
-		if _, err := probe(spec.Audio[i].File); err != nil {
-			return nil, err
-		}
+		paths = append(paths, spec.Audio[i].File)
+	}
+	if err := probeAll(paths, probe); err != nil {
+		return nil, err
 	}
 	opts := BuildOptions{Preset: pr, Media: media, Output: req.Output}
 	if spec.Captions != nil {
@@ -218,7 +231,7 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	if err := runStage(ctx, req, cmd, res, report); err != nil {
 		return nil, err
 	}
-	return finish(ctx, req, res, pr, spec, media, start, report)
+	return finish(ctx, req, res, pr, spec, nil, start, report)
 }
 
 func runStage(ctx context.Context, req RenderRequest, cmd *Command, res *Result, report func(Progress)) error {
@@ -226,12 +239,15 @@ func runStage(ctx context.Context, req RenderRequest, cmd *Command, res *Result,
 	return Run(ctx, req.FFmpeg, cmd, report)
 }
 
-// finish probes and validates the output and makes the cover.
-func finish(ctx context.Context, req RenderRequest, res *Result, pr Preset, spec *Spec, media map[string]*MediaInfo, start time.Time, report func(Progress)) (*Result, error) {
+// finish probes (unless info is given) and validates the output and makes
+// the cover.
+func finish(ctx context.Context, req RenderRequest, res *Result, pr Preset, spec *Spec, info *MediaInfo, start time.Time, report func(Progress)) (*Result, error) {
 	report(Progress{Stage: "validate"})
-	info, err := Probe(ctx, req.FFprobe, req.Output)
-	if err != nil {
-		return nil, fmt.Errorf("render: probe output: %w", err)
+	var err error
+	if info == nil {
+		if info, err = Probe(ctx, req.FFprobe, req.Output); err != nil {
+			return nil, fmt.Errorf("render: probe output: %w", err)
+		}
 	}
 	res.Info = info
 	res.Duration = info.Duration
@@ -293,4 +309,59 @@ func readCues(s *Spec) ([]Cue, error) {
 		return nil, s.errAt("captions.file", "%s: %v", filepath.Base(s.Captions.File), err)
 	}
 	return cues, nil
+}
+
+// probeAll probes paths concurrently (each is a short ffprobe run; in
+// sequence they add up to a visible part of a short render) and returns
+// the error of the first failing path in order.
+func probeAll(paths []string, probe func(string) (*MediaInfo, error)) error {
+	const parallel = 4
+	errs := make([]error, len(paths))
+	sem := make(chan struct{}, parallel)
+	var wg sync.WaitGroup
+	for i, p := range paths {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			_, errs[i] = probe(p)
+		}()
+	}
+	wg.Wait()
+	return firstErr(errs)
+}
+
+func firstErr(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remuxedInfo describes a fast-path output without running ffprobe again:
+// the remux copies the streams, so their facts are the input's; what the
+// remux changed — the box layout and the size, and a silent AAC track
+// where there was no audio — is read from the file or known.
+func remuxedInfo(in *MediaInfo, path string) (*MediaInfo, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("render: %w", err)
+	}
+	layout, err := ReadMP4Layout(path)
+	if err != nil {
+		return nil, fmt.Errorf("render: output layout: %w", err)
+	}
+	out := *in
+	out.Path, out.Size, out.Layout = path, fi.Size(), layout
+	out.Format = Format{Kind: "video", Demuxer: "mov", Name: "MP4/MOV"}
+	out.FormatName = "mov,mp4,m4a,3gp,3g2,mj2"
+	out.VideoStreams, out.OtherStreams = 1, 0
+	if in.Audio == nil {
+		out.Audio = &AudioInfo{Codec: "aac", Profile: "LC", SampleRate: outSampleRate, Channels: 2, ChannelLayout: "stereo", BitRate: 128000}
+	}
+	out.AudioStreams = 1
+	return &out, nil
 }
