@@ -40,6 +40,7 @@ type inboxModel struct {
 	loaded  bool
 	loading int
 	note    string
+	failed  [2]string // why a list could not be loaded
 
 	input   textinput.Model
 	typing  bool
@@ -73,7 +74,7 @@ func (m *inboxModel) enter() tea.Cmd {
 }
 
 func (m *inboxModel) reload() tea.Cmd {
-	m.loaded, m.loading = true, 2
+	m.loaded, m.loading, m.failed = true, 2, [2]string{}
 	c, conn := m.c, m.c.opts.Connection
 	comments := c.call("comments", func(ctx context.Context) (tea.Msg, error) {
 		media, err := c.client.MediaList(ctx, conn)
@@ -153,8 +154,13 @@ func (m *inboxModel) Update(msg tea.Msg) tea.Cmd {
 		m.row[1] = min(m.row[1], max(0, len(m.threads)-1))
 		return nil
 	case errMsg:
-		if msg.op == "comments" || msg.op == "messages" {
+		switch msg.op {
+		case "comments":
 			m.loading--
+			m.failed[0] = errorLine("", msg.err)
+		case "messages":
+			m.loading--
+			m.failed[1] = errorLine("", msg.err)
 		}
 		if m.sending {
 			m.sending = false
@@ -311,6 +317,11 @@ func (m *inboxModel) View() string {
 	}
 	b.WriteString("\n")
 	h := m.listHeight()
+	if f := m.failed[m.tab]; f != "" {
+		b.WriteString(m.c.styles.Error.Render(truncate("  could not load: "+f, m.width)) + "\n" +
+			m.c.styles.Dim.Render("  ctrl+l tries again") + "\n")
+		return strings.TrimRight(b.String(), "\n")
+	}
 	if m.tab == 0 {
 		if len(m.items) == 0 && m.loading == 0 {
 			b.WriteString(st.Dim.Render("  no comments on your recent media") + "\n")

@@ -215,6 +215,17 @@ func (m *Model) quit() tea.Cmd {
 }
 
 func (m *Model) key(k tea.KeyMsg) tea.Cmd {
+	// Keys typed faster than the terminal is read arrive as one message
+	// ("jj]"); take them one by one, as if typed slowly, so that a held
+	// key repeats its action and a burst cannot skip a binding.
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste {
+		var cmds []tea.Cmd
+		for _, r := range k.Runes {
+			cmds = append(cmds, m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: k.Alt}))
+			cmds = append(cmds, m.refreshPreview())
+		}
+		return tea.Batch(cmds...)
+	}
 	keys := m.c.keys
 	if key.Matches(k, keys.ForceQuit) {
 		return m.quit()

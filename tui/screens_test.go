@@ -278,3 +278,13 @@ func TestHalfBlocks(t *testing.T) {
 		}
 	}
 }
+
+func TestInboxLoadErrorShown(t *testing.T) {
+	m, f := openDemo(t, 1)
+	f.down = true
+	press(t, m, "6")
+	mustContain(t, m.View(), "could not load: the impress daemon is not running")
+	f.down = false
+	press(t, m, "ctrl+l")
+	mustContain(t, m.View(), "no comments on your recent media")
+}

@@ -184,6 +184,11 @@ func (d doc) starts() ([]float64, float64) {
 
 func roundMS(v float64) float64 { return math.Round(v*1000) / 1000 }
 
+// snap puts a source time on the frame grid, in milliseconds, so that
+// frame steps do not drift by rounding (two frames at 30 fps are 0.067,
+// not 0.033 + 0.033).
+func snap(v, fps float64) float64 { return roundMS(math.Round(v*fps) / fps) }
+
 func (d doc) clip(i int) (*api.SpecClip, error) {
 	if i < 0 || i >= len(d.spec.Clips) {
 		return nil, fmt.Errorf("no clip selected")
@@ -215,7 +220,7 @@ func (d doc) trimIn(i int, delta float64) error {
 		return fmt.Errorf("an image has no in point; change its length with , . < >")
 	}
 	frame := 1 / d.fps(c)
-	in := roundMS(max(0, c.In+delta))
+	in := snap(max(0, c.In+delta), d.fps(c))
 	if end := d.outPoint(c); end > 0 && in > end-frame {
 		return fmt.Errorf("in %.3fs would not be before out %.3fs", in, end)
 	}
@@ -257,7 +262,7 @@ func (d doc) trimOut(i int, delta float64) error {
 	if end <= 0 {
 		return fmt.Errorf("the source's length is unknown; set out in the spec first")
 	}
-	out := roundMS(end + delta)
+	out := snap(end+delta, d.fps(c))
 	if out < c.In+frame {
 		return fmt.Errorf("out %.3fs would not be after in %.3fs", out, c.In)
 	}

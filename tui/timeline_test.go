@@ -234,3 +234,13 @@ func TestPreviewErrorShown(t *testing.T) {
 	m.screen = scrPreview
 	mustContain(t, m.View(), "no frame at 9s")
 }
+
+func TestKeyBurstIsTakenKeyByKey(t *testing.T) {
+	m, f := openDemo(t, 3)
+	// A terminal read can deliver several typed keys as one message.
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jj]")})
+	settle(t, m, cmd)
+	if m.timeline.cursor != 2 || f.spec("demo").Clips[2].In != 0.04 {
+		t.Fatalf("cursor %d, clip 3 in %v", m.timeline.cursor, f.spec("demo").Clips[2].In)
+	}
+}

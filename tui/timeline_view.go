@@ -83,9 +83,10 @@ func (m *timelineModel) View() string {
 // clipRow lays the clip table out in w cells: the name takes what the
 // fixed columns leave.
 func clipRow(w int, mark, num, name, in, out, length, fit, speed, vol, trans string) string {
-	fixed := 2 + 3 + 8 + 8 + 7 + 5 + 6 + 6 + 12
+	fixed := 2 + 3 + 8 + 8 + 7 + 5 + 8 + 6 + 12
 	nw := max(8, w-fixed)
-	return mark + pad(num, 3) + pad(name, nw) + pad(in, 8) + pad(out, 8) + pad(length, 7) + pad(fit, 5) + pad(speed, 6) + pad(vol, 6) + truncate(trans, 12)
+	col := func(s string, w int) string { return pad(s, w-1) + " " }
+	return mark + col(num, 3) + col(name, nw) + col(in, 8) + col(out, 8) + col(length, 7) + col(fit, 5) + col(speed, 8) + col(vol, 6) + truncate(trans, 12)
 }
 
 func (m *timelineModel) viewClips(b *strings.Builder) {
@@ -100,7 +101,10 @@ func (m *timelineModel) viewClips(b *strings.Builder) {
 		c := &clips[i]
 		in, out, vol, speed := "", "", "", ""
 		if isImage(c) {
-			in, out = "image", "zoom "+orDash(c.Zoom)
+			in = "image"
+			if c.Zoom != "" {
+				speed = "zoom " + c.Zoom
+			}
 		} else {
 			in = fmtNum(c.In)
 			if c.Out > 0 {
