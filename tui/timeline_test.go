@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -243,4 +245,38 @@ func TestKeyBurstIsTakenKeyByKey(t *testing.T) {
 	if m.timeline.cursor != 2 || f.spec("demo").Clips[2].In != 0.04 {
 		t.Fatalf("cursor %d, clip 3 in %v", m.timeline.cursor, f.spec("demo").Clips[2].In)
 	}
+}
+
+func TestFilePickerAddsAClip(t *testing.T) {
+	f := newFake()
+	f.addProject("demo", 1)
+	dir := t.TempDir()
+	for _, n := range []string{"b.mp4", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := newTestModel(t, f, Options{Project: "demo", StartDir: dir})
+	press(t, m, "a") // runs the picker's directory read
+	mustContain(t, m.View(), "Add a clip", "b.mp4", "notes.txt")
+	press(t, m, "enter")
+	if m.timeline.picker != nil {
+		t.Fatal("picker still open after choosing")
+	}
+	if s := f.spec("demo"); len(s.Clips) != 2 || s.Clips[1].Video != "/media/b.mp4" {
+		t.Fatalf("clips = %+v", s.Clips)
+	}
+}
+
+func TestPlayPreviewRender(t *testing.T) {
+	f := newFake()
+	f.addProject("demo", 1)
+	f.renderCached = true
+	m := newTestModel(t, f, Options{Project: "demo"})
+	press(t, m, "3", "o")
+	mustContain(t, m.status, "no player configured")
+
+	m = newTestModel(t, f, Options{Project: "demo", Player: []string{"true"}})
+	press(t, m, "3", "o")
+	mustContain(t, m.View(), "playing out.mp4")
 }
