@@ -237,7 +237,7 @@ func (m *projectsModel) key(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, keys.Delete):
 		if p, ok := m.selected(); ok {
 			m.mode, m.target = "delete", p.Name
-			return statusCmd("delete project " + p.Name + " and its render history? y to confirm, any other key to keep it")
+			return statusCmd("delete project " + p.Name + "? y to confirm, any other key to keep it")
 		}
 	}
 	m.scroll()
