@@ -172,19 +172,36 @@ func (r *jobRunner) finish(id uint64, ctx context.Context, err error) {
 		r.s.log.Info("job ended", "job", id, "state", final.State, "err", err)
 	}
 	j := jobToAPI(final)
+	// Take the watchers out under the lock: an unsubscribe may run at the
+	// same time, and after this the job is gone from running so nobody new
+	// subscribes.
 	r.mu.Lock()
-	rj := r.running[id]
+	var subs []chan api.JobEvent
+	if rj := r.running[id]; rj != nil {
+		for ch := range rj.subs {
+			subs = append(subs, ch)
+		}
+		rj.subs = nil
+	}
 	delete(r.running, id)
 	r.mu.Unlock()
-	if rj != nil {
-		ev := api.JobEvent{JobID: j.ID, Stage: final.Stage, Percent: final.Percent, Job: &j}
-		for ch := range rj.subs {
+	ev := api.JobEvent{JobID: j.ID, Stage: final.Stage, Percent: final.Percent, Job: &j}
+	for _, ch := range subs {
+		select {
+		case ch <- ev:
+		default:
+			// A slow watcher's buffer is full: drop its oldest progress
+			// event so that the final one, which carries the job, arrives.
+			select {
+			case <-ch:
+			default:
+			}
 			select {
 			case ch <- ev:
 			default:
 			}
-			close(ch)
 		}
+		close(ch)
 	}
 }
 
