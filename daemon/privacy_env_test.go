@@ -48,7 +48,9 @@ type privEnv struct {
 
 func newPrivEnv(t *testing.T) *privEnv {
 	t.Helper()
-	t.Setenv("IMPRESS_KEYRING", "file") // never the developer's keyring
+	if os.Getenv("IMPRESS_KEYRING") != "file" {
+		t.Setenv("IMPRESS_KEYRING", "file") // never the developer's keyring
+	}
 	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
 	sb := sandbox.New(sandbox.Options{Seed: 7, Clock: clock.Now, ProcessingTime: -1})
 	hs := httptest.NewServer(sb)

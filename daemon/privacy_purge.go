@@ -58,6 +58,9 @@ type purgeDetail struct {
 	// Sealed is the purgeSecret sealed with it.
 	SealedKey []byte `json:"sealed_key,omitempty"`
 	Sealed    []byte `json:"sealed,omitempty"`
+	// Unsealed: the secret could not be sealed (no master key) and lives
+	// in memory only.
+	Unsealed bool `json:"unsealed,omitempty"`
 	// Lost is set when the secret could not be recovered after a restart:
 	// the scan then knows nothing to look for and the receipt is not
 	// verified.
@@ -115,8 +118,7 @@ func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, se
 			return
 		}
 	}
-	d.SealedKey, d.Sealed = nil, nil
-	d.Notes = append(d.Notes, "the identifiers to scan for were kept in memory only (the master key was unavailable)")
+	d.SealedKey, d.Sealed, d.Unsealed = nil, nil, true
 }
 
 // secretOf returns the purge's secret, from memory or unsealed.
@@ -126,6 +128,8 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 	}
 	sec := &purgeSecret{}
 	if len(d.Sealed) == 0 {
+		// Kept in memory only, and this is another process: gone.
+		d.Lost = d.Lost || d.Unsealed
 		return sec
 	}
 	dk, err := s.purgeKey(ctx, code, d)
