@@ -5,7 +5,9 @@
 # Used by `make man`, `make completions` (IMPRESS=bin/impress) and by
 # goreleaser's before hooks (IMPRESS unset: built from ./cmd/impress here).
 #
-# Usage: scripts/gen-docs.sh [man|completions|all]
+# Usage: scripts/gen-docs.sh [man|completions|all] [VERSION]
+# VERSION (goreleaser passes {{ .Version }}) is stamped into the build used
+# when IMPRESS is unset, so the man pages name the release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +15,7 @@ what=${1:-all}
 case $what in
 man | completions | all) ;;
 *)
-	echo "usage: $0 [man|completions|all]" >&2
+	echo "usage: $0 [man|completions|all] [VERSION]" >&2
 	exit 2
 	;;
 esac
@@ -25,7 +27,11 @@ else
 	# times).
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/impress-docs.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	go build -o "$tmp/impress" ./cmd/impress
+	ldflags=()
+	if [[ -n ${2:-} ]]; then
+		ldflags=(-ldflags "-X github.com/impress-dev/impress/internal/version.Version=$2")
+	fi
+	go build ${ldflags[@]+"${ldflags[@]}"} -o "$tmp/impress" ./cmd/impress
 	impress=("$tmp/impress")
 fi
 
