@@ -16,10 +16,11 @@ COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
 LDFLAGS := -X $(PKG)/internal/version.Version=$(VERSION) -X $(PKG)/internal/version.Commit=$(COMMIT)
 
 # The machines this runs on have 2 cores; -p 2 keeps two test binaries
-# running at once without oversubscribing ffmpeg-heavy packages. No package
-# may take 5 minutes (each should take 1-2): a hung test then fails with a
-# goroutine dump instead of eating the suite's 15-minute budget.
-GOTESTFLAGS ?= -p 2 -timeout 5m
+# running at once without oversubscribing ffmpeg-heavy packages. Each
+# package should take 1-2 minutes (the slowest, daemon, took 157 s in CI);
+# past 8 a hung test fails with a goroutine dump instead of eating the
+# suite's 15-minute budget.
+GOTESTFLAGS ?= -p 2 -timeout 8m
 GORELEASER  := $(GO) run github.com/goreleaser/goreleaser/v2@v2.15.1
 
 .PHONY: help build test demo bench man completions docs lint release-check release-snapshot cross deps clean
