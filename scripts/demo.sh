@@ -62,4 +62,5 @@ step account show --json
 step config list
 step jobs list
 step daemon stop
+# shellcheck disable=SC2016 # the backquotes are literal
 printf '\ndemo: done (the full render → publish demo arrives with `impress demo`)\n'

@@ -46,10 +46,11 @@ if [[ $what == man || $what == all ]]; then
 	"${impress[@]}" __man man
 	# Packages install gzipped pages (Debian policy); -n leaves the name and
 	# time out of the gzip header so the result is reproducible.
-	for page in man/*.1; do
+	pages=(man/*.1)
+	for page in "${pages[@]}"; do
 		gzip -9 -n -c "$page" >"$page.gz"
 	done
-	echo "man: $(ls man/*.1 | wc -l | tr -d ' ') pages in man/"
+	echo "man: ${#pages[@]} pages in man/"
 fi
 
 if [[ $what == completions || $what == all ]]; then
