@@ -18,7 +18,7 @@ if [[ ! -x $impress ]]; then
 fi
 
 if "$impress" demo --help >/dev/null 2>&1; then
-	echo "\$ impress demo $*"
+	echo "\$ impress demo${*:+ $*}"
 	exec "$impress" demo "$@"
 fi
 
