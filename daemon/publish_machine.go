@@ -434,16 +434,35 @@ func (r *pubRun) upload(ctx context.Context) error {
 			return err
 		}
 		it.Uploaded = true
+		if r.allUploaded() {
+			r.d.State = api.PubUploaded // one commit with the last item's flag
+		}
 		if err := r.save(); err != nil {
 			return err
 		}
 	}
-	if r.d.Hosting == hostUpload {
+	if r.d.Hosting != hostUpload {
+		return r.setState(api.PubProcessing)
+	}
+	if r.d.State != api.PubUploaded {
 		if err := r.setState(api.PubUploaded); err != nil {
 			return err
 		}
 	}
-	return r.setState(api.PubProcessing)
+	// "uploaded" already says all that a restart needs (the bytes are in;
+	// wait for Meta), so processing is not written separately.
+	r.d.State = api.PubProcessing
+	r.jp.Progress(api.JobEvent{Stage: api.PubProcessing, Percent: percentOf[api.PubProcessing]})
+	return nil
+}
+
+func (r *pubRun) allUploaded() bool {
+	for _, it := range r.d.Items {
+		if !it.Uploaded && it.Kind != kindImage {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *pubRun) uploadFile(ctx context.Context, it *api.PublishItem, cid string) error {

@@ -85,7 +85,16 @@ func (s *Server) checkMedia(ctx context.Context, path, typ string) (kind string,
 	// costs a process start, and a batch publishes one file many times.
 	id, idErr := statID(path)
 	if idErr == nil && s.pub != nil {
-		if c, ok := s.pub.checks.get(checkKey{id, typ}); ok {
+		k := checkKey{id, typ}
+		if c, ok := s.pub.checks.get(k); ok {
+			return c.kind, c.vs, c.fixable, nil
+		}
+		// The first of concurrent checks of one file probes; the others
+		// wait for its answer (a batch submits many at once).
+		l := s.pub.checks.keyLock(k)
+		l.Lock()
+		defer l.Unlock()
+		if c, ok := s.pub.checks.get(k); ok {
 			return c.kind, c.vs, c.fixable, nil
 		}
 		defer func() {
@@ -299,8 +308,23 @@ func fileUnchanged(it api.PublishItem) error {
 
 // checkCache remembers checkMedia's answers by file identity and type.
 type checkCache struct {
-	mu sync.Mutex
-	m  map[checkKey]checkResult
+	mu    sync.Mutex
+	m     map[checkKey]checkResult
+	locks map[checkKey]*sync.Mutex
+}
+
+func (c *checkCache) keyLock(k checkKey) *sync.Mutex {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.locks == nil {
+		c.locks = map[checkKey]*sync.Mutex{}
+	}
+	l := c.locks[k]
+	if l == nil {
+		l = &sync.Mutex{}
+		c.locks[k] = l
+	}
+	return l
 }
 
 type checkKey struct {
@@ -328,6 +352,7 @@ func (c *checkCache) put(k checkKey, r checkResult) {
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= checkCacheMax {
 		c.m = map[checkKey]checkResult{}
+		c.locks = nil
 	}
 	c.m[k] = r
 }

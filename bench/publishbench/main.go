@@ -1,0 +1,239 @@
+// Command publishbench measures issue 5's publish throughput goal: N
+// publishes (default 50) with a latency injected into every Graph call
+// (default 100 ms) at concurrency C (default 8), against the ideal for that
+// latency and call count:
+//
+//	ideal = ceil(N / C) × (Graph calls per publish) × latency
+//
+// The daemon runs in this process on a throw-away IMPRESS_HOME with its
+// shipped defaults (publish.concurrency set to C), logged in to an offline
+// sandbox with a Facebook Login token (resumable upload); the client keeps
+// C publishes in flight, as `impress publish --manifest --concurrency C`
+// does. Calls are counted at the sandbox: Graph calls and the rupload POST,
+// which gets the injected latency too.
+//
+// Usage: go run ./bench/publishbench [-n 50] [-c 8] [-latency 100ms] [-runs 3]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon"
+	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/meta/sandbox"
+)
+
+func main() {
+	n := flag.Int("n", 50, "publishes per run")
+	c := flag.Int("c", 8, "publishes in flight (and publish.concurrency)")
+	lat := flag.Duration("latency", 100*time.Millisecond, "latency injected into every Graph call")
+	runs := flag.Int("runs", 3, "runs (median reported)")
+	flag.Parse()
+	if pf := os.Getenv("PUBBENCH_CPUPROFILE"); pf != "" {
+		f, _ := os.Create(pf)
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	if err := run(*n, *c, *lat, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "publishbench:", err)
+		os.Exit(1)
+	}
+}
+
+// counter counts the calls that reach the sandbox and get its injected
+// latency: Graph calls and rupload POSTs (the admin API gets none).
+type counter struct {
+	h     http.Handler
+	calls atomic.Int64
+}
+
+func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !strings.HasPrefix(r.URL.Path, "/_sandbox") {
+		c.calls.Add(1)
+	}
+	c.h.ServeHTTP(w, r)
+}
+
+type result struct {
+	total, ideal time.Duration
+	perPublish   float64
+}
+
+func run(n, conc int, lat time.Duration, runs int) error {
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		return fmt.Errorf("ffmpeg is needed to make the clip: %w", err)
+	}
+	os.Setenv("IMPRESS_KEYRING", "file") // never the OS keyring
+	var results []result
+	for i := 0; i < runs; i++ {
+		r, err := once(ff, n, conc, lat)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(os.Stderr, "run %d: %s for %d publishes (%.2f calls each), ideal %s, ratio %.3f\n",
+			i+1, r.total.Round(time.Millisecond), n, r.perPublish, r.ideal.Round(time.Millisecond), float64(r.total)/float64(r.ideal))
+		results = append(results, r)
+	}
+	sort.Slice(results, func(i, j int) bool { return results[i].total < results[j].total })
+	med := results[len(results)/2]
+	host, _ := os.Hostname()
+	fmt.Printf("## Publishing: %d publishes at concurrency %d with %s per Graph call\n\n", n, conc, lat)
+	fmt.Printf("Goal (issue 5): total time within 1.3× of the ideal for that latency and call count.\n\n")
+	fmt.Printf("`go run ./bench/publishbench -n %d -c %d -latency %s -runs %d` (%s, %d CPU, %s, %s/%s):\n\n",
+		n, conc, lat, runs, host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("| runs | Meta calls per publish | ideal ceil(%d/%d)×calls×%s | measured (median) | ratio |\n|---|---|---|---|---|\n", n, conc, lat)
+	all := make([]string, 0, len(results))
+	for _, r := range results {
+		all = append(all, r.total.Round(time.Millisecond).String())
+	}
+	fmt.Printf("| %s | %.2f | %s | %s | %.3f |\n", strings.Join(all, ", "), med.perPublish, med.ideal.Round(time.Millisecond),
+		med.total.Round(time.Millisecond), float64(med.total)/float64(med.ideal))
+	return nil
+}
+
+func once(ff string, n, conc int, lat time.Duration) (result, error) {
+	home, err := os.MkdirTemp("", "impress-pubbench.")
+	if err != nil {
+		return result{}, err
+	}
+	defer os.RemoveAll(home)
+	clip := filepath.Join(home, "reel.mp4")
+	mk := exec.Command(ff, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+		"-f", "lavfi", "-i", "testsrc2=size=64x64:rate=30:duration=3", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3",
+		"-map", "0:v", "-map", "1:a", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "60",
+		"-c:a", "aac", "-b:a", "96k", "-ar", "48000", "-ac", "2", "-movflags", "+faststart", "-use_editlist", "0", "-shortest", "file:"+clip)
+	if out, err := mk.CombinedOutput(); err != nil {
+		return result{}, fmt.Errorf("make the clip: %v: %s", err, out)
+	}
+
+	sb := sandbox.New(sandbox.Options{Seed: 1, ProcessingTime: -1})
+	cnt := &counter{h: sb}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return result{}, err
+	}
+	hs := &http.Server{Handler: cnt}
+	go hs.Serve(ln)
+	defer func() { hs.Close(); sb.Close() }()
+
+	env := map[string]string{
+		"IMPRESS_HOME":                home,
+		"IMPRESS_META_ENDPOINT":       "http://" + ln.Addr().String(),
+		"IMPRESS_META_APP_ID":         sb.AppID(),
+		"IMPRESS_META_APP_SECRET":     sb.AppSecret(),
+		"IMPRESS_PUBLISH_CONCURRENCY": strconv.Itoa(conc),
+	}
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "PATH" || k == "HOME" {
+			return os.Getenv(k)
+		}
+		return ""
+	}
+	paths, err := config.ResolvePaths(getenv)
+	if err != nil {
+		return result{}, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- daemon.Run(ctx, daemon.Config{Paths: paths, Version: "bench", Stderr: io.Discard,
+			Load: func() (*config.Settings, error) {
+				return config.Load(config.LoadOptions{File: paths.ConfigFile, Env: getenv})
+			}})
+	}()
+	defer func() { cancel(); <-done }()
+	c := api.NewClient(paths.Socket)
+	for deadline := time.Now().Add(15 * time.Second); ; {
+		if _, err := c.Ping(ctx); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return result{}, fmt.Errorf("the daemon did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	tok, err := sb.IssueToken(sandbox.TokenRequest{Flavour: "facebook"})
+	if err != nil {
+		return result{}, err
+	}
+	if _, err := c.LoginWithToken(ctx, api.TokenLogin{Connection: "main", Token: tok, Flavor: "facebook", Account: sandbox.IGCreatorID}); err != nil {
+		return result{}, fmt.Errorf("login: %w", err)
+	}
+	sb.SetLatency(lat)
+	cnt.calls.Store(0)
+
+	start := time.Now()
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			caption := fmt.Sprintf("bench %d", i)
+			res, err := c.Publish(ctx, api.PublishRequest{Targets: []string{clip}, Caption: &caption})
+			if err != nil {
+				errs <- err
+				return
+			}
+			if err := waitDone(ctx, c, res.Job.ID); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	total := time.Since(start)
+	close(errs)
+	for err := range errs {
+		return result{}, err
+	}
+	if got := len(sb.Published()); got != n {
+		return result{}, fmt.Errorf("the sandbox holds %d media for %d publishes", got, n)
+	}
+	per := float64(cnt.calls.Load()) / float64(n)
+	rounds := math.Ceil(float64(n) / float64(conc))
+	ideal := time.Duration(rounds * per * float64(lat))
+	return result{total: total, ideal: ideal, perPublish: per}, nil
+}
+
+// waitDone follows a job to its end through the events stream.
+func waitDone(ctx context.Context, c *api.Client, id string) error {
+	var final *api.Job
+	err := c.WatchJob(ctx, id, func(ev api.JobEvent) error {
+		if ev.Job != nil {
+			final = ev.Job
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if final == nil || final.State != api.JobDone {
+		return fmt.Errorf("job %s did not publish: %+v", id, final)
+	}
+	return nil
+}
