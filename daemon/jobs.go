@@ -64,6 +64,11 @@ func (p *JobProgress) SaveDetail(stage string, detail any) error {
 		}
 		return nil
 	})
+	if err == nil && stage != "" {
+		// The stage is on disk: the progress event that usually follows
+		// need not cost another commit (each is an fsync).
+		p.lastSave = time.Now()
+	}
 	return err
 }
 
