@@ -132,7 +132,8 @@ func (p *plan) clipVideo(g *graph, cp *clipPlan, in int) pad {
 	cm := colorFor(cp.info.Video)
 	hdr := cm == colorHDR
 	if c.IsImage() {
-		// the still is decoded and fitted once, then repeated or zoomed
+		// the still is decoded (and turned upright by ffmpeg's autorotate)
+		// and fitted once, then repeated or zoomed
 		v = p.fit(g, v, c.FitOrDefault(), cm)
 		if hdr {
 			v = tonemap(g, v)

@@ -239,3 +239,27 @@ func TestReadMP4LayoutEditList(t *testing.T) {
 		t.Errorf("layout = %+v, want no edit list and moov first", l)
 	}
 }
+
+func TestEXIFOrientation(t *testing.T) {
+	t.Parallel()
+	tools := ffmpegtest.Require(t)
+	for _, tt := range []struct {
+		orientation, rotation, dw, dh int
+	}{{0, 0, 80, 40}, {1, 0, 80, 40}, {3, 180, 80, 40}, {6, 90, 40, 80}, {8, 270, 40, 80}, {5, 0, 40, 80}} {
+		path := ffmpegtest.Image(t, 80, 40)
+		if tt.orientation > 0 {
+			path = ffmpegtest.OrientedImage(t, 80, 40, tt.orientation)
+		}
+		m, err := Probe(t.Context(), tools.FFprobe, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := m.Video
+		if v.Rotation != tt.rotation || v.DisplayWidth != tt.dw || v.DisplayHeight != tt.dh {
+			t.Errorf("orientation %d: rotation %d display %dx%d, want %d %dx%d", tt.orientation, v.Rotation, v.DisplayWidth, v.DisplayHeight, tt.rotation, tt.dw, tt.dh)
+		}
+	}
+	if got := exifOrientation([]byte{0xFF, 0xD8, 0xFF, 0xE1, 0, 3, 0}); got != 0 {
+		t.Errorf("truncated EXIF: %d", got)
+	}
+}

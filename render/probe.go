@@ -57,6 +57,10 @@ type VideoInfo struct {
 	BitRate    int64
 	// Still is true for image files (JPEG, PNG, WebP).
 	Still bool
+	// Orientation is a JPEG's EXIF orientation (1–8; 0 without one).
+	// ffmpeg applies it when decoding; Rotation and the display size
+	// account for it.
+	Orientation int
 }
 
 // AudioInfo describes the first audio stream.
@@ -127,6 +131,9 @@ func Probe(ctx context.Context, ffprobePath, path string) (*MediaInfo, error) {
 	if fm.Kind == "image" && info.Video != nil {
 		info.Video.Still = true
 		info.Duration = 0
+		if fm.Demuxer == "jpeg_pipe" {
+			applyOrientation(info.Video, abs)
+		}
 	}
 	if reason := info.refuse(); reason != "" {
 		return nil, &MediaError{File: path, Reason: reason}

@@ -91,20 +91,30 @@ func Conforms(info *MediaInfo, p Preset) (bool, []string) {
 // (`-c copy`); the bitstream is untouched. A file without audio gets a
 // silent AAC track, as every render has one.
 func RemuxCommand(info *MediaInfo, output string) (*Command, error) {
+	return remux(info, output, false)
+}
+
+// remux builds RemuxCommand; with maybeAudio (before the probe has said
+// whether there is audio) the first audio stream is copied if there is one.
+func remux(info *MediaInfo, output string, maybeAudio bool) (*Command, error) {
 	if !filepath.IsAbs(output) {
 		return nil, fmt.Errorf("remux: output %q is not an absolute path", output)
 	}
-	if info.Video == nil {
+	if info.Video == nil && !maybeAudio {
 		return nil, fmt.Errorf("remux %s: no video stream", info.Path)
 	}
 	g := newGraph()
 	in := g.input("file:"+info.Path, o("f", info.Format.Demuxer), o("protocol_whitelist", "file"))
 	maps := []pad{g.stream(in, "v:0")}
 	opts := []kv{o("c:v", "copy")}
-	if info.Audio != nil {
+	switch {
+	case maybeAudio:
+		maps = append(maps, g.stream(in, "a:0?"))
+		opts = append(opts, o("c:a", "copy"))
+	case info.Audio != nil:
 		maps = append(maps, g.stream(in, "a:0"))
 		opts = append(opts, o("c:a", "copy"))
-	} else {
+	default:
 		dur := info.Video.Duration
 		if dur <= 0 {
 			dur = info.Duration

@@ -126,6 +126,15 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		if err != nil {
 			return nil, &MediaError{File: req.Input, Reason: "bad path", Err: err}
 		}
+		fm, err := Sniff(abs) // nothing runs on a file that is not media
+		if err != nil {
+			return nil, err
+		}
+		var sp *speculation
+		if !req.NoFastPath && fm.Demuxer == "mov" && (req.Preset == "" || !presets[req.Preset].Image) {
+			sp = startSpeculation(ctx, req, abs, fm)
+		}
+		defer sp.abort()
 		info, err := probe(abs)
 		if err != nil {
 			return nil, err
@@ -151,11 +160,26 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		case !req.NoFastPath && info.Video != nil && !info.Video.Still:
 			var ok bool
 			ok, res.Reasons = Conforms(info, pr)
-			if ok {
-				cmd, err = RemuxCommand(info, req.Output)
-				res.FastPath = true
+			if !ok {
+				break
 			}
+			res.FastPath = true
+			if sp != nil && info.Audio != nil {
+				// the speculative remux is the remux RemuxCommand would run
+				res.Command = sp.argv
+				if err := sp.take(req.Output); err != nil {
+					return nil, err
+				}
+				report(Progress{Stage: "remux", Percent: 100, Done: true})
+				out, err := remuxedInfo(info, req.Output)
+				if err != nil {
+					return nil, err
+				}
+				return finish(ctx, req, res, pr, nil, out, start, report)
+			}
+			cmd, err = RemuxCommand(info, req.Output)
 		}
+		sp.abort()
 		if err != nil {
 			return nil, err
 		}

@@ -1,6 +1,8 @@
 package render
 
 import (
+	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -354,5 +356,50 @@ func TestRenderProgressStages(t *testing.T) {
 	}
 	if got := strings.Join(stages, ","); got != "probe,analyze,encode,validate,done" {
 		t.Errorf("stages = %s", got)
+	}
+}
+
+func TestRenderTurnsPhonePhotosUpright(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	// 800x400 pixels shown as 400x800: the image preset crops a portrait
+	// picture to 4:5 (400x500); unturned it would crop to 1.91:1 (764x400)
+	src := ffmpegtest.OrientedImage(t, 800, 400, 6)
+	out := filepath.Join(e.dir, "out.jpg")
+	if _, err := Render(t.Context(), RenderRequest{Input: src, FFmpeg: e.tools.FFmpeg, FFprobe: e.tools.FFprobe, Output: out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if f := ffmpegtest.ProbeFacts(t, out); f.Width != 400 || f.Height != 500 {
+		t.Errorf("output %dx%d, want 400x500", f.Width, f.Height)
+	}
+}
+
+func TestRenderCancelLeavesNothing(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	e.clip("long.mp4", ffmpegtest.Opts{W: 320, H: 180, Audio: true, Dur: 20 * time.Second})
+	s, err := ParseSpec([]byte("version: 1\nname: t\nclips:\n  - video: long.mp4\n"), "s.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Resolve(e.dir); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	out := filepath.Join(e.dir, "out", "render.mp4")
+	if err := os.Mkdir(filepath.Dir(out), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Render(ctx, RenderRequest{Spec: s, Preview: true, FFmpeg: e.tools.FFmpeg, FFprobe: e.tools.FFprobe, Output: out}, func(p Progress) {
+		if p.Stage == "encode" && p.OutTime > 0 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Render = %v, want context.Canceled", err)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(out)); len(entries) != 0 {
+		t.Errorf("cancelled render left %v", entries)
 	}
 }

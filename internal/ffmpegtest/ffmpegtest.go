@@ -299,3 +299,23 @@ func stamp(d time.Duration, sep string) string {
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.3f", d.Seconds())
 }
+
+// OrientedImage makes a w×h JPEG (pixels as stored) carrying an EXIF
+// Orientation tag (1–8), as phones write portrait photos.
+func OrientedImage(t testing.TB, w, h, orientation int) string {
+	t.Helper()
+	path := Image(t, w, h)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// APP1: "Exif\0\0", big-endian TIFF header, IFD0 with one SHORT entry
+	tiff := []byte{'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, byte(orientation), 0, 0, 0, 0, 0, 0}
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := append([]byte{0xFF, 0xE1, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)}, payload...)
+	out := append(append(append([]byte(nil), data[:2]...), seg...), data[2:]...)
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
