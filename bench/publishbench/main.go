@@ -96,7 +96,7 @@ func run(n, conc int, lat time.Duration, runs int) error {
 	sort.Slice(results, func(i, j int) bool { return results[i].total < results[j].total })
 	med := results[len(results)/2]
 	host, _ := os.Hostname()
-	fmt.Printf("## Publishing: %d publishes at concurrency %d with %s per Graph call\n\n", n, conc, lat)
+	fmt.Printf("## Publishing: %d publishes at concurrency %d with %s per Meta call\n\n", n, conc, lat)
 	fmt.Printf("Goal (issue 5): total time within 1.3× of the ideal for that latency and call count.\n\n")
 	fmt.Printf("`go run ./bench/publishbench -n %d -c %d -latency %s -runs %d` (%s, %d CPU, %s, %s/%s):\n\n",
 		n, conc, lat, runs, host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
