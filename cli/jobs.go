@@ -99,9 +99,18 @@ func printJob(f *Factory, j *api.Job) {
 	if len(j.Detail) > 0 {
 		var m map[string]any
 		if json.Unmarshal(j.Detail, &m) == nil {
-			for _, k := range []string{"output", "media_id", "permalink", "container_id"} {
+			for _, k := range []string{"output", "state", "step", "wait_reason", "media_id", "permalink", "container_id", "at"} {
 				if v, ok := m[k]; ok && v != "" {
-					rows = append(rows, []string{strings.ReplaceAll(k, "_", " "), fmt.Sprint(v)})
+					label := strings.ReplaceAll(k, "_", " ")
+					switch k {
+					case "state":
+						label = "publish state" // the machine's, beside the job's
+					case "step":
+						label = "stopped at"
+					case "at":
+						label = "scheduled for"
+					}
+					rows = append(rows, []string{label, fmt.Sprint(v)})
 				}
 			}
 		}
