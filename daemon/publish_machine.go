@@ -634,9 +634,17 @@ func (r *pubRun) publish(ctx context.Context) error {
 			return err
 		}
 		return r.awaitQuota(ctx)
-	case meta.IsLoginNeeded(err), meta.ClassOf(err) == meta.ClassPermanent:
-		// A clear refusal: nothing went live. The state stays
-		// "publishing", so a retry verifies before it publishes.
+	case meta.IsLoginNeeded(err):
+		// Meta refused the token: nothing went live, and nothing can be
+		// read to check. The state stays "publishing", so the retry after
+		// a new login verifies before it publishes.
+		return err
+	case meta.ClassOf(err) == meta.ClassPermanent:
+		// A clear refusal — unless the refusal is "already published"
+		// (a stale FINISHED read earlier): look once, never publish again.
+		if v, id, link, _, _ := r.verify(ctx, nil); v == vLive {
+			return r.markPublished(id, link)
+		}
 		return err
 	}
 	return r.verifyAndPublish(ctx, nil)

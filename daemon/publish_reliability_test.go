@@ -440,3 +440,61 @@ func mustID(t *testing.T, s string) uint64 {
 	}
 	return id
 }
+
+func TestPublishAlreadyPublishedIsRecordedNotFailed(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	g := e.proxy.hold("POST", false, hasSuffix("/media_publish"))
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("raced")})
+	g.waitHit(t)
+	// Someone (a stale read, another tool) publishes the container first.
+	j, _ := e.c.Job(t.Context(), res.Job.ID)
+	cid := detailOf(t, j).ContainerID
+	tok, err := e.sb.IssueToken(sandbox.TokenRequest{Flavour: "facebook"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", e.metaHS.URL+"/v25.0/"+sandbox.IGCreatorID+"/media_publish?creation_id="+cid, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("direct publish: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	g.release()
+	j = e.wait(res.Job.ID)
+	if j.State != api.JobDone {
+		t.Fatalf("job: %s %+v, want done: Meta's \"already published\" means it is live", j.State, j.Error)
+	}
+	assertOnePerJob(t, e, j)
+}
+
+func TestPublishStoriesAndUploadedCarousel(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	dir := t.TempDir()
+	a := reelClip(t, dir, "a.mp4", 3*time.Second)
+	b := reelClip(t, dir, "b.mp4", 4*time.Second)
+	story := e.wait(e.publish(api.PublishRequest{Targets: []string{a}, Type: api.PublishStory}).Job.ID)
+	car := e.wait(e.publish(api.PublishRequest{Targets: []string{a, b}, Caption: strp("two clips")}).Job.ID)
+	img := ffmpegtest.Image(t, 64, 114)
+	istory := e.wait(e.publish(api.PublishRequest{Targets: []string{img}, Type: api.PublishStory}).Job.ID)
+	for _, j := range []*api.Job{story, car, istory} {
+		if j.State != api.JobDone {
+			t.Fatalf("job %s: %s %+v", j.Title, j.State, j.Error)
+		}
+	}
+	if d := detailOf(t, car); d.Hosting != hostUpload || !d.Items[0].Uploaded || !d.Items[1].Uploaded {
+		t.Errorf("carousel of videos: %+v", d)
+	}
+	if d := detailOf(t, istory); d.Hosting != hostURL {
+		t.Errorf("image story hosting %s", d.Hosting)
+	}
+	pub := e.published()
+	if len(pub) != 3 || pub[0].ProductType != "STORY" || pub[1].MediaType != "CAROUSEL_ALBUM" || pub[2].ProductType != "STORY" {
+		t.Fatalf("sandbox: %+v", pub)
+	}
+	// A story takes no caption: asking for one is refused up front.
+	if _, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{a}, Type: api.PublishStory, Caption: strp("no")}); !api.HasCode(err, api.CodeRejected) {
+		t.Errorf("story caption: %v", err)
+	}
+}
