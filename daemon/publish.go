@@ -95,15 +95,30 @@ func (s *Server) startPublish(ctx context.Context) error {
 
 func (s *Server) publishHealth() []api.Check {
 	st := s.Settings()
-	c := api.Check{Name: "public endpoint", Status: "OK"}
-	switch {
-	case st.String("daemon.public_url") == "" || st.String("daemon.public_listen") == "":
-		c.Status = "WARN"
-		c.Detail = "daemon.public_url / daemon.public_listen not set: Instagram Login accounts cannot publish local files (Facebook Login ones upload to rupload)"
-		c.Fix = "point an HTTPS tunnel or proxy at a local port, then `impress config set daemon.public_listen 127.0.0.1:8787` and `impress config set daemon.public_url https://…`"
-	default:
-		c.Detail = "media served at " + strings.TrimRight(st.String("daemon.public_url"), "/") + "/media/…"
+	c := api.Check{Name: "publish hosting", Status: "OK", Detail: "videos of Facebook Login connections upload to rupload"}
+	if st.String("daemon.public_url") != "" && st.String("daemon.public_listen") != "" {
+		c.Detail = "media for Meta to fetch is served at " + strings.TrimRight(st.String("daemon.public_url"), "/") + "/media/…; " + c.Detail
+		return []api.Check{c}
 	}
+	// Without a public endpoint, Instagram Login connections (and every
+	// image or cover) cannot reach Meta: say so when it matters.
+	if s.db == nil {
+		return []api.Check{c}
+	}
+	conns, err := s.db.Conns()
+	if err != nil {
+		return []api.Check{c}
+	}
+	for _, cn := range conns {
+		if cn.Flavour == "instagram" {
+			c.Status = "WARN"
+			c.Detail = "connection " + cn.Name + " uses Instagram Login, which publishes local files only by URL, and daemon.public_url / daemon.public_listen are not set"
+			c.Fix = "point an HTTPS tunnel or proxy at a local port, then `impress config set daemon.public_listen 127.0.0.1:8787` and " +
+				"`impress config set daemon.public_url https://…`; or log in with `impress auth login --flavor facebook`"
+			return []api.Check{c}
+		}
+	}
+	c.Detail += "; images and covers need daemon.public_url (not set)"
 	return []api.Check{c}
 }
 

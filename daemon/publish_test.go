@@ -198,3 +198,39 @@ func TestPublishRefusesWithEveryViolation(t *testing.T) {
 		t.Errorf("type video: %v", err)
 	}
 }
+
+func TestPublishReelWithCoverImage(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	dir := t.TempDir()
+	clip := reelClip(t, dir, "reel.mp4", 3*time.Second)
+	cover := ffmpegtest.ImageFile(t, 72, 128, filepath.Join(dir, "cover.jpg"))
+	caption := "with a cover"
+	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: &caption, Cover: cover}).Job.ID)
+	if j.State != api.JobDone {
+		t.Fatalf("job: %s %+v", j.State, j.Error)
+	}
+	d := detailOf(t, j)
+	// A cover goes by URL, so the whole publish does.
+	if d.Hosting != hostURL || d.Cover != cover {
+		t.Errorf("detail: hosting %s cover %q", d.Hosting, d.Cover)
+	}
+	c, ok := e.sb.Container(d.ContainerID)
+	if !ok || !strings.Contains(c.Params["cover_url"], "/media/") || c.Params["thumb_offset"] != "" {
+		t.Fatalf("container params: %+v", c.Params)
+	}
+	// The cover URL served the cover while the job ran; it is dead now.
+	resp, err := http.Get(c.Params["cover_url"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("cover URL after the job: %d", resp.StatusCode)
+	}
+	// A PNG cover is refused before anything is sent.
+	png := ffmpegtest.ImageFile(t, 72, 128, filepath.Join(dir, "cover.png"))
+	caption2 := "png cover"
+	if _, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{clip}, Caption: &caption2, Cover: png}); !api.HasCode(err, api.CodeRejected) {
+		t.Errorf("png cover: %v", err)
+	}
+}
