@@ -45,6 +45,9 @@ type privacyState struct {
 	subs    map[chan api.PurgeEvent]string // subscriber → code
 	failed  map[string]error               // purges that stopped on an error
 	secrets map[string]*purgeSecret
+	// matchers are built once per purge: 100,000 identifiers take a
+	// moment, and the log rewrite and the scan both need one.
+	matchers map[string]*matcher
 
 	// Test seams.
 	hook       func(step string, saved bool) error // called around each step; an error stops the purge as a crash would
@@ -64,6 +67,7 @@ func (p *privacyState) crashHook(step string, saved bool) error {
 func (p *privacyState) setSecret(code string, sec *purgeSecret) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	delete(p.matchers, code)
 	if sec == nil {
 		delete(p.secrets, code)
 		return
@@ -72,6 +76,21 @@ func (p *privacyState) setSecret(code string, sec *purgeSecret) {
 		p.secrets = map[string]*purgeSecret{}
 	}
 	p.secrets[code] = sec
+}
+
+// matcherFor returns the purge's matcher, built on first use.
+func (p *privacyState) matcherFor(code string, sec *purgeSecret) *matcher {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if m := p.matchers[code]; m != nil {
+		return m
+	}
+	m := newMatcher(sec.IDs)
+	if p.matchers == nil {
+		p.matchers = map[string]*matcher{}
+	}
+	p.matchers[code] = m
+	return m
 }
 
 func (p *privacyState) secret(code string) *purgeSecret {

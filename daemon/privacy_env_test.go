@@ -31,7 +31,7 @@ import (
 // a sandbox for Meta. stop and start again on the same home is a daemon
 // restart.
 type privEnv struct {
-	t      *testing.T
+	t      testing.TB
 	home   string
 	paths  config.Paths
 	env    map[string]string
@@ -46,7 +46,7 @@ type privEnv struct {
 	hook       func(step string, saved bool) error
 }
 
-func newPrivEnv(t *testing.T) *privEnv {
+func newPrivEnv(t testing.TB) *privEnv {
 	t.Helper()
 	if os.Getenv("IMPRESS_KEYRING") != "file" {
 		t.Setenv("IMPRESS_KEYRING", "file") // never the developer's keyring

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"sort"
-	"strings"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/secrets"
@@ -67,49 +65,6 @@ type purgePlan struct {
 	data   planData
 	counts map[string]int
 	notes  []string
-}
-
-// idCollector sorts identifiers into those of the scope and those of data
-// that stays.
-type idCollector struct {
-	purge map[string]string // value → kind
-	keep  map[string]bool
-}
-
-func newIDCollector() *idCollector {
-	return &idCollector{purge: map[string]string{}, keep: map[string]bool{}}
-}
-
-func (c *idCollector) add(owned bool, kind string, values ...string) {
-	for _, v := range values {
-		if strings.TrimSpace(v) == "" {
-			continue
-		}
-		if owned {
-			if _, ok := c.purge[v]; !ok {
-				c.purge[v] = kind
-			}
-		} else {
-			c.keep[v] = true
-		}
-	}
-}
-
-// result returns the identifiers to scan for, sorted (stable receipts and
-// tests).
-func (c *idCollector) result() (ids []scanID, shared, tooShort int) {
-	for v, k := range c.purge {
-		switch {
-		case c.keep[v]:
-			shared++
-		case len(v) < minScanLen:
-			tooShort++
-		default:
-			ids = append(ids, scanID{Kind: k, Value: v})
-		}
-	}
-	sort.Slice(ids, func(i, j int) bool { return ids[i].Value < ids[j].Value })
-	return ids, shared, tooShort
 }
 
 // baseName is the file-name identifier of a path ("" for none).
@@ -250,17 +205,6 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 		dk, _ = s.connKey(ctx, name)
 	}
 	unreadable := 0
-	open := func(field string, sealed []byte, v any) bool {
-		if dk == nil {
-			unreadable++
-			return false
-		}
-		if err := openJSON(dk, field, sealed, v); err != nil {
-			unreadable++
-			return false
-		}
-		return true
-	}
 	conn, err := s.db.Conn(name)
 	switch {
 	case err == nil:
@@ -298,96 +242,29 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 		return 0, err
 	}
 
-	comments, err := s.db.ConnComments(name)
-	if err != nil {
-		return 0, err
+	addTo := func(c *idCollector) func(kind string, vs ...string) {
+		return func(kind string, vs ...string) { c.add(owned, kind, vs...) }
 	}
-	n(cntComments, len(comments))
-	for _, e := range comments {
-		var r commentRecord
-		if open(sealComment, e.Data, &r) {
-			c.add(owned, idText, r.Text)
-			c.add(owned, idUsername, r.Username)
-			c.add(owned, idAccount, r.FromID)
+	count := func(kind, cnt, field string, extract func(add func(string, ...string), raw []byte)) error {
+		got, bad, err := s.openAll(name, kind, field, dk, c, addTo, extract)
+		n(cnt, got)
+		unreadable += bad
+		if kind == store.BlobEvents {
+			// Each event has an events/ index entry and a dedupe entry.
+			n(cntIndex, 2*got)
 		}
+		return err
 	}
-	threads, err := s.db.Threads(name)
-	if err != nil {
-		return 0, err
-	}
-	n(cntThreads, len(threads))
-	for _, e := range threads {
-		var r threadRecord
-		if open(sealThread, e.Data, &r) {
-			c.add(owned, idUsername, r.Participant)
-			c.add(owned, idAccount, r.ParticipantID)
-			c.add(owned, idText, r.LastMessage)
-			for _, m := range r.Messages {
-				c.add(owned, idText, m.Text)
-				c.add(owned, idUsername, m.From)
-				c.add(owned, idAccount, m.FromID)
-			}
-		}
-	}
-	events, err := s.db.ConnEvents(name)
-	if err != nil {
-		return 0, err
-	}
-	n(cntEvents, len(events))
-	// Each event has an events/ index entry and a dedupe entry.
-	n(cntIndex, 2*len(events))
-	for _, e := range events {
-		var r eventRecord
-		if open(sealEvent, e.Data, &r) {
-			c.add(owned, idText, r.Text)
-			c.add(owned, idUsername, r.FromUsername)
-			c.add(owned, idAccount, r.FromID, r.ToID)
-			collectRaw(c, owned, r.Raw)
+	for _, k := range []struct{ kind, cnt, field string }{
+		{store.BlobComments, cntComments, sealComment},
+		{store.BlobThreads, cntThreads, sealThread},
+		{store.BlobEvents, cntEvents, sealEvent},
+	} {
+		if err := count(k.kind, k.cnt, k.field, extractIDs); err != nil {
+			return 0, err
 		}
 	}
 	return unreadable, nil
-}
-
-// rawKeys are the keys of Meta's payloads whose string values are
-// personal: texts and who wrote them.
-var rawKeys = map[string]string{
-	"text": idText, "message": idText, "username": idUsername, "name": idName,
-	"from_username": idUsername, "caption": idCaption,
-}
-
-// collectRaw walks a payload as Meta sent it.
-func collectRaw(c *idCollector, owned bool, raw json.RawMessage) {
-	if len(raw) == 0 {
-		return
-	}
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return
-	}
-	var walk func(key string, v any)
-	walk = func(key string, v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, e := range x {
-				// who: {"from": {"id": …, "username": …}}, sender, recipient
-				if k == "id" && (key == "from" || key == "sender" || key == "recipient") {
-					if s, ok := e.(string); ok {
-						c.add(owned, idAccount, s)
-					}
-				}
-				walk(k, e)
-			}
-		case []any:
-			for _, e := range x {
-				walk(key, e)
-			}
-		case string:
-			if kind, ok := rawKeys[key]; ok {
-				c.add(owned, kind, x)
-			}
-		}
-	}
-	walk("", v)
 }
 
 // jobProjects returns the projects a job was made from.

@@ -38,7 +38,7 @@ const revokeTimeout = 20 * time.Second
 
 // purgeDetail is the daemon's state of a purge (PurgeRecord.Detail). It
 // holds names and hashes that impress made, never personal data: that is
-// sealed in Sealed.
+// the purge's secret, sealed and stored beside the record.
 type purgeDetail struct {
 	purgeTarget
 	Source     string           `json:"source"`
@@ -55,9 +55,9 @@ type purgeDetail struct {
 	TooShort   int              `json:"too_short,omitempty"`
 	Notes      []string         `json:"notes,omitempty"`
 	// SealedKey is the purge's own data key, sealed by the master key;
-	// Sealed is the purgeSecret sealed with it.
+	// the secret (store PurgeSecret) is sealed with it.
 	SealedKey []byte `json:"sealed_key,omitempty"`
-	Sealed    []byte `json:"sealed,omitempty"`
+	HasSecret bool   `json:"has_secret,omitempty"`
 	// Unsealed: the secret could not be sealed (no master key) and lives
 	// in memory only.
 	Unsealed bool `json:"unsealed,omitempty"`
@@ -105,20 +105,23 @@ func (s *Server) purgeKey(ctx context.Context, code string, d *purgeDetail) (*se
 	return dk, nil
 }
 
-// sealSecret stores sec in d, sealed, and keeps it in memory for the
-// steps that follow. Without a master key the secret stays in memory only
-// (a restart then loses it, and says so).
-func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, sec *purgeSecret) {
+// sealSecret seals sec for the store (the caller writes it with the
+// record) and keeps it in memory for the steps that follow. Without a
+// master key it returns nil and the secret stays in memory only (a
+// restart then loses it, and the receipt says so).
+func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, sec *purgeSecret) []byte {
 	s.privacy.setSecret(code, sec)
 	dk, err := s.purgeKey(ctx, code, d)
 	if err == nil {
 		var sealed []byte
 		if sealed, err = sealJSON(dk, sealPurge, sec); err == nil {
-			d.Sealed = sealed
-			return
+			d.HasSecret, d.Unsealed = true, false
+			return sealed
 		}
 	}
-	d.SealedKey, d.Sealed, d.Unsealed = nil, nil, true
+	s.log.Warn("privacy: purge identifiers kept in memory only", "code", code, "err", err)
+	d.SealedKey, d.HasSecret, d.Unsealed = nil, false, true
+	return nil
 }
 
 // secretOf returns the purge's secret, from memory or unsealed.
@@ -127,14 +130,18 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 		return sec
 	}
 	sec := &purgeSecret{}
-	if len(d.Sealed) == 0 {
+	if !d.HasSecret {
 		// Kept in memory only, and this is another process: gone.
 		d.Lost = d.Lost || d.Unsealed
 		return sec
 	}
-	dk, err := s.purgeKey(ctx, code, d)
+	sealed, err := s.db.PurgeSecret(code)
+	var dk *secrets.DataKey
 	if err == nil {
-		err = openJSON(dk, sealPurge, d.Sealed, sec)
+		dk, err = s.purgeKey(ctx, code, d)
+	}
+	if err == nil {
+		err = openJSON(dk, sealPurge, sealed, sec)
 	}
 	if err != nil {
 		s.log.Error("privacy: purge secret unreadable", "code", code, "err", err)
@@ -148,14 +155,15 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 // newPurge records a purge under code (one fsynced commit).
 func (s *Server) newPurge(ctx context.Context, code string, t purgeTarget, source, metaUser string) error {
 	d := purgeDetail{purgeTarget: t, Source: source, StartedAt: s.now().UTC()}
+	var sealed []byte
 	if metaUser != "" {
-		s.sealSecret(ctx, code, &d, &purgeSecret{MetaUser: metaUser})
+		sealed = s.sealSecret(ctx, code, &d, &purgeSecret{MetaUser: metaUser})
 	}
 	raw, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
-	_, err = s.db.CreatePurge(store.PurgeRecord{Code: code, Step: api.PurgeReceived, Detail: raw})
+	_, err = s.db.CreatePurge(store.PurgeRecord{Code: code, Step: api.PurgeReceived, Detail: raw}, sealed)
 	return err
 }
 
@@ -180,7 +188,8 @@ func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error
 		if d.Counts == nil {
 			d.Counts = map[string]int{}
 		}
-		next, err := s.purgeStep(ctx, code, rec.Step, &d)
+		stepStart := time.Now()
+		next, sealed, err := s.purgeStep(ctx, code, rec.Step, &d)
 		if err != nil {
 			return nil, fmt.Errorf("privacy: purge %s, step after %s: %w", code, rec.Step, err)
 		}
@@ -209,13 +218,13 @@ func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.db.UpdatePurge(code, func(p *store.PurgeRecord) error {
+		if _, err := s.db.UpdatePurge(code, sealed, func(p *store.PurgeRecord) error {
 			p.Step, p.Detail = next, raw
 			return nil
 		}); err != nil {
 			return nil, err
 		}
-		s.log.Info("privacy: purge step done", "code", code, "step", next)
+		s.log.Info("privacy: purge step done", "code", code, "step", next, "took", time.Since(stepStart).Round(time.Millisecond).String())
 		s.privacy.publish(api.PurgeEvent{Code: code, Step: next})
 		if err := s.privacy.crashHook(next, true); err != nil {
 			return nil, err
@@ -223,21 +232,29 @@ func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error
 	}
 }
 
-// purgeStep does the step after done and returns its name.
-func (s *Server) purgeStep(ctx context.Context, code, done string, d *purgeDetail) (string, error) {
-	switch done {
-	case api.PurgeReceived:
+// purgeStep does the step after done and returns its name, and the
+// purge's secret, sealed, when the step made a new one.
+func (s *Server) purgeStep(ctx context.Context, code, done string, d *purgeDetail) (string, []byte, error) {
+	if done == api.PurgeReceived {
 		sec := s.secretOf(ctx, code, d)
 		plan, err := s.planPurge(ctx, d.purgeTarget, sec.MetaUser)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		d.Conns, d.Projects = plan.data.Conns, plan.data.Projects
 		d.Media, d.Renders, d.Files = plan.data.Media, plan.data.Renders, plan.data.Files
 		d.Counts, d.Notes = plan.counts, append(d.Notes, plan.notes...)
 		d.Shared, d.TooShort = plan.data.Shared, plan.data.TooShort
-		s.sealSecret(ctx, code, d, &purgeSecret{IDs: plan.data.IDs, MetaUser: sec.MetaUser})
-		return api.PurgePlanned, nil
+		sealed := s.sealSecret(ctx, code, d, &purgeSecret{IDs: plan.data.IDs, MetaUser: sec.MetaUser})
+		return api.PurgePlanned, sealed, nil
+	}
+	next, err := s.purgeWork(ctx, code, done, d)
+	return next, nil, err
+}
+
+// purgeWork does the steps after planning.
+func (s *Server) purgeWork(ctx context.Context, code, done string, d *purgeDetail) (string, error) {
+	switch done {
 	case api.PurgePlanned:
 		d.Revocation = s.revokeAll(ctx, code, d)
 		return api.PurgeRevoke, nil
@@ -254,7 +271,7 @@ func (s *Server) purgeStep(ctx context.Context, code, done string, d *purgeDetai
 		return api.PurgeCompact, s.db.Compact()
 	case api.PurgeCompact:
 		sec := s.secretOf(ctx, code, d)
-		m := newMatcher(sec.IDs)
+		m := s.privacy.matcherFor(code, sec)
 		res, err := m.scanDirs([][2]string{{"data", s.cfg.Paths.DataDir}, {"state", s.cfg.Paths.StateDir}})
 		if err != nil {
 			return "", fmt.Errorf("scan: %w", err)
@@ -273,7 +290,6 @@ func (s *Server) purgeStep(ctx context.Context, code, done string, d *purgeDetai
 // masked.
 func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []api.Revocation {
 	var out []api.Revocation
-	m := newMatcher(s.secretOf(ctx, code, d).IDs)
 	for _, name := range d.Conns {
 		c, err := s.db.Conn(name)
 		if err != nil {
@@ -294,6 +310,7 @@ func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []a
 		if ok {
 			out = append(out, api.Revocation{Outcome: "revoked"})
 		} else {
+			m := s.privacy.matcherFor(code, s.secretOf(ctx, code, d))
 			out = append(out, api.Revocation{Outcome: "failed", Detail: m.mask(s.redactString(why))})
 		}
 	}
@@ -386,7 +403,7 @@ func (s *Server) purgeDelete(ctx context.Context, code string, d *purgeDetail) e
 
 // purgeFilter is the log-line filter of a purge.
 func (s *Server) purgeFilter(ctx context.Context, code string, d *purgeDetail) *lineFilter {
-	f := &lineFilter{m: newMatcher(s.secretOf(ctx, code, d).IDs), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
+	f := &lineFilter{m: s.privacy.matcherFor(code, s.secretOf(ctx, code, d)), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
 	for _, n := range slices.Concat(d.Conns, d.Projects) {
 		f.names[n] = true
 	}

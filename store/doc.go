@@ -45,7 +45,8 @@
 //	event_dedupe/              <sha256 of delivery key> : <seq uint64 BE>   → conn via events/
 //	keys/                      <conn name> : sealed data key                destroyed by purge (crypto-shredding)
 //	receipts/                  <code> : JSON(receiptRecord)                 purge receipts, no personal data
-//	purges/                    <code> : JSON(purgeRecord)                   purges in progress (resumed at start)
+//	purges/                    <code> : JSON(PurgeRecord)                   purges in progress (resumed at start)
+//	                           <code>.secret : sealed bytes                 what the purge scans for, sealed by the daemon (privacy.go)
 //	retention/                 <kind> : duration string                     policy overrides
 //
 // A Blob is {at, data}: data sealed by the daemon with the connection's data

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -36,11 +37,20 @@ type ReceiptRecord struct {
 	Data      json.RawMessage `json:"data"`
 }
 
-// CreatePurge stores a new purge record; a code already used (by a purge
-// or a receipt) fails with ErrExists and writes nothing. bbolt commits with
-// an fsync before this returns, so a deletion request acknowledged after it
-// is never lost.
-func (d *DB) CreatePurge(p PurgeRecord) (PurgeRecord, error) {
+// A purge's secret (what it must remember but may not keep in clear: the
+// daemon seals it) is stored beside the record, under <code>.secret, and
+// written only when it changes: it can be megabytes (the identifiers of
+// 100,000 events), and the record is rewritten at every step.
+func purgeSecretKey(code string) []byte { return []byte(code + ".secret") }
+
+// isPurgeKey tells records from secrets (codes have no dot).
+func isPurgeKey(k []byte) bool { return !bytes.ContainsRune(k, '.') }
+
+// CreatePurge stores a new purge record, with its sealed secret when not
+// nil; a code already used (by a purge or a receipt) fails with ErrExists
+// and writes nothing. bbolt commits with an fsync before this returns, so
+// a deletion request acknowledged after it is never lost.
+func (d *DB) CreatePurge(p PurgeRecord, secret []byte) (PurgeRecord, error) {
 	if p.Code == "" {
 		return p, fmt.Errorf("store: purge without a code")
 	}
@@ -50,6 +60,11 @@ func (d *DB) CreatePurge(p PurgeRecord) (PurgeRecord, error) {
 		if tx.Bucket(bucketPurges).Get([]byte(p.Code)) != nil || tx.Bucket(bucketReceipts).Get([]byte(p.Code)) != nil {
 			return ErrExists
 		}
+		if secret != nil {
+			if err := tx.Bucket(bucketPurges).Put(purgeSecretKey(p.Code), secret); err != nil {
+				return err
+			}
+		}
 		return putJSON(tx.Bucket(bucketPurges), []byte(p.Code), p)
 	})
 	if err != nil {
@@ -58,14 +73,20 @@ func (d *DB) CreatePurge(p PurgeRecord) (PurgeRecord, error) {
 	return p, nil
 }
 
-// UpdatePurge applies fn to a purge record in one write transaction.
-func (d *DB) UpdatePurge(code string, fn func(*PurgeRecord) error) (PurgeRecord, error) {
+// UpdatePurge applies fn to a purge record in one write transaction, and
+// replaces its secret in the same transaction when secret is not nil.
+func (d *DB) UpdatePurge(code string, secret []byte, fn func(*PurgeRecord) error) (PurgeRecord, error) {
 	var out PurgeRecord
 	err := d.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketPurges)
 		var p PurgeRecord
 		if err := getJSON(b, []byte(code), &p); err != nil {
 			return err
+		}
+		if secret != nil {
+			if err := b.Put(purgeSecretKey(code), secret); err != nil {
+				return err
+			}
 		}
 		if err := fn(&p); err != nil {
 			return err
@@ -88,11 +109,28 @@ func (d *DB) Purge(code string) (PurgeRecord, error) {
 	return p, err
 }
 
+// PurgeSecret returns a purge's sealed secret (ErrNotFound: none).
+func (d *DB) PurgeSecret(code string) ([]byte, error) {
+	var out []byte
+	err := d.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketPurges).Get(purgeSecretKey(code))
+		if v == nil {
+			return ErrNotFound
+		}
+		out = append([]byte(nil), v...)
+		return nil
+	})
+	return out, err
+}
+
 // Purges lists the unfinished purges, oldest first.
 func (d *DB) Purges() ([]PurgeRecord, error) {
 	var out []PurgeRecord
 	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPurges).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bucketPurges).ForEach(func(k, v []byte) error {
+			if !isPurgeKey(k) {
+				return nil
+			}
 			var p PurgeRecord
 			if err := json.Unmarshal(v, &p); err != nil {
 				return err
@@ -105,12 +143,16 @@ func (d *DB) Purges() ([]PurgeRecord, error) {
 	return out, err
 }
 
-// FinishPurge replaces a purge record by its receipt in one transaction,
-// so that a purge is either in progress or done, never both or neither.
+// FinishPurge replaces a purge record (and its secret) by its receipt in
+// one transaction, so that a purge is either in progress or done, never
+// both or neither.
 func (d *DB) FinishPurge(code string, data json.RawMessage) (ReceiptRecord, error) {
 	r := ReceiptRecord{Code: code, CreatedAt: d.opts.Now().UTC(), Data: data}
 	err := d.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketPurges).Delete([]byte(code)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketPurges).Delete(purgeSecretKey(code)); err != nil {
 			return err
 		}
 		return putJSON(tx.Bucket(bucketReceipts), []byte(code), r)
@@ -334,6 +376,82 @@ func (d *DB) DeleteJobs(match func(j Job, connExists func(string) bool) bool) (J
 		return st, fmt.Errorf("store: delete jobs: %w", err)
 	}
 	return st, nil
+}
+
+// Kinds of sealed values a connection holds, for EachConnBlob.
+const (
+	BlobComments = "comments"
+	BlobThreads  = "threads"
+	BlobEvents   = "events"
+)
+
+// EachConnValue calls fn with a copy of every stored value of one kind of
+// a connection (decode it with [DecodeBlob]), inside one read transaction
+// (fn must not write to the store). It is how a purge reads 100,000
+// events: the caller decodes and decrypts them on several cores.
+func (d *DB) EachConnValue(conn, kind string, fn func(raw []byte) error) error {
+	var sub []byte
+	switch kind {
+	case BlobComments:
+		sub = bucketConnComments
+	case BlobThreads:
+		sub = bucketConnThreads
+	case BlobEvents:
+		sub = bucketConnEvents
+	default:
+		return fmt.Errorf("store: unknown kind of value %q", kind)
+	}
+	return d.view(func(tx *bolt.Tx) error {
+		b := bucket(tx, bucketConns, []byte(conn), sub)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(_, v []byte) error {
+			return fn(append([]byte(nil), v...))
+		})
+	})
+}
+
+// DecodeBlob reads a value given by EachConnValue. Values written by this
+// package have one exact shape, {"at":"<RFC 3339>","data":"<base64>"},
+// which is read directly (a purge decodes 100,000 of them and the generic
+// JSON decoder spends most of its time validating the base64 string);
+// anything else goes through encoding/json.
+func DecodeBlob(raw []byte) (Blob, error) {
+	if b, ok := decodeBlobFast(raw); ok {
+		return b, nil
+	}
+	return readBlob(raw)
+}
+
+func decodeBlobFast(raw []byte) (Blob, bool) {
+	const pre, mid = `{"at":"`, `","data":"`
+	rest, ok := bytes.CutPrefix(raw, []byte(pre))
+	if !ok {
+		return Blob{}, false
+	}
+	i := bytes.IndexByte(rest, '"')
+	if i < 0 {
+		return Blob{}, false
+	}
+	at, err := time.Parse(time.RFC3339Nano, string(rest[:i]))
+	if err != nil {
+		return Blob{}, false
+	}
+	rest, ok = bytes.CutPrefix(rest[i:], []byte(mid))
+	if !ok {
+		return Blob{}, false
+	}
+	enc, ok := bytes.CutSuffix(rest, []byte(`"}`))
+	if !ok || bytes.IndexByte(enc, '"') >= 0 || bytes.IndexByte(enc, '\\') >= 0 {
+		return Blob{}, false
+	}
+	data := make([]byte, base64.StdEncoding.DecodedLen(len(enc)))
+	n, err := base64.StdEncoding.Decode(data, enc)
+	if err != nil {
+		return Blob{}, false
+	}
+	return Blob{At: at, Data: data[:n]}, true
 }
 
 // ConnEvents returns every stored event of one connection, oldest first

@@ -18,17 +18,20 @@ func TestPurgeRecordBecomesReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreatePurge(PurgeRecord{Code: "c1", Step: "received"}); err != nil {
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c1", Step: "received"}, []byte("sealed-1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CreatePurge(PurgeRecord{Code: "c1"}); !IsExists(err) {
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c1"}, nil); !IsExists(err) {
 		t.Fatalf("second create with the same code: %v, want ErrExists", err)
 	}
 	now = now.Add(time.Minute)
-	if _, err := db.CreatePurge(PurgeRecord{Code: "c2", Step: "received"}); err != nil {
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c2", Step: "received"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.UpdatePurge("c1", func(p *PurgeRecord) error { p.Step = "shred"; return nil }); err != nil {
+	if _, err := db.UpdatePurge("c1", []byte("sealed-2"), func(p *PurgeRecord) error { p.Step = "shred"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdatePurge("c1", nil, func(p *PurgeRecord) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	// A purge survives a restart (close, reopen) at the step it reached.
@@ -42,17 +45,23 @@ func TestPurgeRecordBecomesReceipt(t *testing.T) {
 	if err != nil || len(ps) != 2 || ps[0].Code != "c1" || ps[0].Step != "shred" || ps[1].Code != "c2" {
 		t.Fatalf("Purges = %+v, %v", ps, err)
 	}
+	if sec, err := db.PurgeSecret("c1"); err != nil || string(sec) != "sealed-2" {
+		t.Fatalf("PurgeSecret = %q, %v", sec, err)
+	}
 	if _, err := db.FinishPurge("c1", json.RawMessage(`{"verified":true}`)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Purge("c1"); !IsNotFound(err) {
 		t.Errorf("finished purge still in progress: %v", err)
 	}
+	if _, err := db.PurgeSecret("c1"); !IsNotFound(err) {
+		t.Errorf("finished purge's secret kept: %v", err)
+	}
 	r, err := db.Receipt("c1")
 	if err != nil || string(r.Data) != `{"verified":true}` {
 		t.Fatalf("Receipt = %+v, %v", r, err)
 	}
-	if _, err := db.CreatePurge(PurgeRecord{Code: "c1"}); !IsExists(err) {
+	if _, err := db.CreatePurge(PurgeRecord{Code: "c1"}, nil); !IsExists(err) {
 		t.Errorf("a receipt's code was reused: %v", err)
 	}
 	now = now.Add(time.Minute)
@@ -177,8 +186,45 @@ func TestPurgedConnectionLeavesNoByte(t *testing.T) {
 			t.Errorf("%q of the other connection is gone", name)
 		}
 	}
+	n := 0
+	if err := db.EachConnValue("bob", BlobComments, func(raw []byte) error {
+		if b, err := DecodeBlob(raw); err != nil || !bytes.Equal(b.Data, []byte("comment-bob-canary")) {
+			t.Errorf("DecodeBlob = %+v, %v", b, err)
+		}
+		n++
+		return nil
+	}); err != nil || n != 26 {
+		t.Errorf("EachConnValue(bob, comments) saw %d, %v", n, err)
+	}
+	if err := db.EachConnValue("alice", BlobEvents, func([]byte) error { n = -1; return nil }); err != nil || n == -1 {
+		t.Errorf("EachConnValue of a purged connection: %v", err)
+	}
 	evs, err := db.ConnEvents("bob")
 	if err != nil || len(evs) != 1 || string(evs[0].Data) != "event-bob-canary" {
 		t.Errorf("bob's events = %+v, %v", evs, err)
+	}
+}
+
+// TestDecodeBlobMatchesJSON: the fast path reads exactly what the JSON
+// decoder reads, and anything else falls back to it.
+func TestDecodeBlobMatchesJSON(t *testing.T) {
+	times := []time.Time{{}, time.Date(2026, 3, 1, 12, 0, 0, 123456789, time.UTC), time.Date(2025, 1, 2, 3, 4, 5, 0, time.FixedZone("x", 3600))}
+	datas := [][]byte{nil, {}, []byte("x"), bytes.Repeat([]byte{0xff, 0x00, '"', '\\'}, 300)}
+	for _, at := range times {
+		for _, data := range datas {
+			raw, _ := json.Marshal(Blob{At: at, Data: data})
+			want, werr := readBlob(raw)
+			got, err := DecodeBlob(raw)
+			if (err == nil) != (werr == nil) || !got.At.Equal(want.At) || !bytes.Equal(got.Data, want.Data) {
+				t.Errorf("DecodeBlob(%s) = %+v, %v; JSON gives %+v, %v", raw, got, err, want, werr)
+			}
+		}
+	}
+	for _, raw := range []string{`{"data":"eA==","at":"2026-03-01T12:00:00Z"}`, `{"at":"2026-03-01T12:00:00Z","data":"eA=="} `, `{"at":"bad","data":"eA=="}`, `{"at":"2026-03-01T12:00:00Z","data":"e\u0041=="}`} {
+		want, werr := readBlob([]byte(raw))
+		got, err := DecodeBlob([]byte(raw))
+		if (err == nil) != (werr == nil) || !bytes.Equal(got.Data, want.Data) {
+			t.Errorf("DecodeBlob(%s) = %+v, %v; JSON gives %+v, %v", raw, got, err, want, werr)
+		}
 	}
 }
