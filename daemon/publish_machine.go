@@ -76,6 +76,13 @@ func (r *pubRun) run(ctx context.Context) error {
 	}
 	acct, err := r.p.account(ctx, r.d.Connection)
 	if err != nil {
+		if r.d.State == api.PubPublished {
+			// The post is live; only the best-effort extras need the
+			// account. A lost login must not turn it into a failure.
+			r.note("permalink and first comment skipped: %s", shortErr(err))
+			r.saveQuietly()
+			return nil
+		}
 		return err
 	}
 	r.acct = acct

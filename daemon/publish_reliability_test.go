@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/meta/sandbox"
+	"github.com/impress-dev/impress/store"
 )
 
 // Reliability of the publish state machine against the sandbox, counting
@@ -496,5 +498,28 @@ func TestPublishStoriesAndUploadedCarousel(t *testing.T) {
 	// A story takes no caption: asking for one is refused up front.
 	if _, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{a}, Type: api.PublishStory, Caption: strp("no")}); !api.HasCode(err, api.CodeRejected) {
 		t.Errorf("story caption: %v", err)
+	}
+}
+
+func TestPublishedJobStaysDoneWithoutLogin(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	now := time.Now().UTC()
+	d := api.PublishDetail{State: api.PubPublished, Connection: "main", Type: api.PublishReel, Key: "publish/main/key/x",
+		ContainerID: "17900000000000042", MediaID: "18000000000000042", PublishedAt: &now, FirstComment: "hi"}
+	data, _ := json.Marshal(d)
+	j, err := e.s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Conn: "main", Key: d.Key, Detail: data}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.Logout(t.Context(), api.LogoutRequest{Connection: "main"}); err != nil {
+		t.Fatal(err)
+	}
+	e.s.pub.enqueue(j)
+	got := e.wait(fmt.Sprint(j.ID))
+	if got.State != api.JobDone {
+		t.Fatalf("a live post without a login: %s %+v, want done", got.State, got.Error)
+	}
+	if d := detailOf(t, got); len(d.Notes) == 0 || !strings.Contains(d.Notes[0], "skipped") {
+		t.Errorf("notes: %q", d.Notes)
 	}
 }
