@@ -104,20 +104,23 @@ type PublishDetail struct {
 	State string `json:"state"`
 	// Step is the last state of the machine reached before a failure:
 	// `impress jobs retry` resumes from there.
-	Step          string        `json:"step,omitempty"`
-	Connection    string        `json:"connection"`
-	Type          string        `json:"type"`
-	Key           string        `json:"key"`
-	Caption       string        `json:"caption,omitempty"`
-	Items         []PublishItem `json:"items"`
-	Cover         string        `json:"cover,omitempty"`
-	ThumbOffsetMS *int          `json:"thumb_offset_ms,omitempty"`
-	ShareToFeed   *bool         `json:"share_to_feed,omitempty"`
-	FirstComment  string        `json:"first_comment,omitempty"`
-	Collaborators []string      `json:"collaborators,omitempty"`
-	AudioName     string        `json:"audio_name,omitempty"`
-	LocationID    string        `json:"location_id,omitempty"`
-	AltText       string        `json:"alt_text,omitempty"`
+	Step       string        `json:"step,omitempty"`
+	Connection string        `json:"connection"`
+	Type       string        `json:"type"`
+	Key        string        `json:"key"`
+	Caption    string        `json:"caption,omitempty"`
+	Items      []PublishItem `json:"items"`
+	// Cover is the user's own cover image (--cover); RenderCover the
+	// cover frame a spec's render produced (a render-cache file).
+	Cover         string   `json:"cover,omitempty"`
+	RenderCover   string   `json:"render_cover,omitempty"`
+	ThumbOffsetMS *int     `json:"thumb_offset_ms,omitempty"`
+	ShareToFeed   *bool    `json:"share_to_feed,omitempty"`
+	FirstComment  string   `json:"first_comment,omitempty"`
+	Collaborators []string `json:"collaborators,omitempty"`
+	AudioName     string   `json:"audio_name,omitempty"`
+	LocationID    string   `json:"location_id,omitempty"`
+	AltText       string   `json:"alt_text,omitempty"`
 	// Hosting is how bytes reach Meta: "upload" (resumable) or "url"
 	// (signed URL on the public endpoint).
 	Hosting     string     `json:"hosting,omitempty"`

@@ -165,7 +165,7 @@ func (s *Server) servePublicMedia(w http.ResponseWriter, r *http.Request) {
 	var file string
 	switch {
 	case item == coverItem:
-		file = d.Cover
+		file = coverFile(&d)
 	case item < len(d.Items):
 		file = d.Items[item].File
 	}
@@ -196,6 +196,14 @@ func (s *Server) servePublicMedia(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("media fetched", "job", jobID, "item", item, "bytes", fi.Size())
 	// ServeContent streams from the file and answers Range requests.
 	http.ServeContent(w, r, "", fi.ModTime(), f)
+}
+
+// coverFile is the reel's cover image, the user's or the render's.
+func coverFile(d *api.PublishDetail) string {
+	if d.Cover != "" {
+		return d.Cover
+	}
+	return d.RenderCover
 }
 
 // containerRequest builds the container request of item i (or the

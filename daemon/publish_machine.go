@@ -282,7 +282,7 @@ func (r *pubRun) prepare(ctx context.Context) error {
 		it.File, it.SHA256, it.Size, it.Kind, it.Render = res.Output, sum, fi.Size(), kind, false
 		if res.Cover != "" && i == 0 && r.d.Type == api.PublishReel && r.d.Cover == "" && r.d.ThumbOffsetMS == nil {
 			if r.d.Hosting == hostURL {
-				r.d.Cover = res.Cover
+				r.d.RenderCover = res.Cover
 			} else {
 				r.note("the spec's cover image was not sent: covers go by URL and the public endpoint is not used for this publish")
 			}
@@ -361,8 +361,8 @@ func (r *pubRun) containerIDOf(i int) string {
 func (r *pubRun) createContainers(ctx context.Context) error {
 	exp := r.p.s.cfg.Now().Add(urlLifetime)
 	coverURL := ""
-	if r.d.Cover != "" {
-		u, err := r.p.mediaURL(r.id, coverItem, r.d.Cover, exp)
+	if cf := coverFile(&r.d); cf != "" {
+		u, err := r.p.mediaURL(r.id, coverItem, cf, exp)
 		if err != nil {
 			return err
 		}
