@@ -522,3 +522,44 @@ func readFileIfExists(name string) ([]byte, error) {
 	}
 	return data, err
 }
+
+// privacyHealth is doctor's view of the privacy feature: purges that
+// stopped on an error, and receipts whose scan found something. It is
+// listed in featureHealth (features.go).
+func (s *Server) privacyHealth() []api.Check {
+	if s.db == nil {
+		return nil
+	}
+	var out []api.Check
+	ps, err := s.db.Purges()
+	if err != nil {
+		return []api.Check{{Name: "privacy", Status: "FAIL", Detail: err.Error()}}
+	}
+	for _, p := range ps {
+		if err := s.privacy.failure(p.Code); err != nil {
+			out = append(out, api.Check{Name: "privacy", Status: "FAIL",
+				Detail: fmt.Sprintf("purge %s stopped after step %s: %s", p.Code, p.Step, s.redactString(err.Error())),
+				Fix:    "fix the cause, then run the same `impress privacy purge` again (or restart the daemon): it resumes"})
+		}
+	}
+	rs, err := s.db.Receipts()
+	if err != nil {
+		return append(out, api.Check{Name: "privacy", Status: "FAIL", Detail: err.Error()})
+	}
+	unverified := 0
+	for _, r := range rs {
+		if rc, err := receiptOf(r); err == nil && !rc.Verified {
+			unverified++
+		}
+	}
+	switch {
+	case unverified > 0:
+		out = append(out, api.Check{Name: "privacy", Status: "WARN",
+			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers", unverified),
+			Fix:    "`impress privacy requests list` shows them; `impress privacy requests show CODE` says where"})
+	case len(out) == 0:
+		out = append(out, api.Check{Name: "privacy", Status: "OK",
+			Detail: fmt.Sprintf("%d purge receipt(s), all verified; %d purge(s) in progress", len(rs), len(ps))})
+	}
+	return out
+}

@@ -274,4 +274,9 @@ func TestReceiptNamesNoIdentifierWhenSomethingRemains(t *testing.T) {
 	if !kinds[idText] || !kinds[idUsername] {
 		t.Errorf("findings: %+v", rc.Scan.Findings)
 	}
+	// doctor says so.
+	hs := e.s.privacyHealth()
+	if len(hs) != 1 || hs[0].Status != "WARN" || !strings.Contains(hs[0].Detail, "1 purge receipt(s) not verified") {
+		t.Errorf("privacy health: %+v", hs)
+	}
 }
