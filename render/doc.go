@@ -56,17 +56,37 @@
 // decoding what is trimmed away. Video: speed (setpts), constant rate by
 // timestamps (fps, so variable-rate phone footage stays in sync with its
 // audio), fit to the preset frame (crop before scaling; pad; or blur, whose
-// background is made from the already-scaled picture at 1/8 size), HDR
-// tone-mapped to 8-bit BT.709 after scaling, exactly the clip's frame
-// count. Images are fitted once, then repeated or zoomed (zoompan). Audio:
-// resampled in sync (aresample async), 48 kHz stereo, atempo, volume,
-// exactly the clip's sample count; silence where a clip has none. Runs of
-// cuts are one concat; transitions are xfade + acrossfade. Titles and
-// captions (SRT or WebVTT, optionally word by word) are drawtext. Music is
-// delayed, faded, ducked under the clip audio with sidechaincompress and
-// mixed with amix. Loudness uses loudnorm in two passes: the first pass is
-// an audio-only analysis run (the video is not decoded), the second
-// applies the measured values linearly. The encoder settings are the
-// preset's: H.264 High yuv420p, CRF with a 20 Mb/s cap, closed 2 s GOPs,
-// AAC-LC 48 kHz stereo 128 kb/s, MP4 with moov first and no edit list.
+// background is made from the already-scaled picture at 1/8 size with the
+// cheapest scaler), BT.601/full-range/RGB sources converted to BT.709 in
+// the same scale (BT.709 sources are not, which would double the scaler's
+// cost), HDR tone-mapped to 8-bit BT.709 after scaling, exactly the clip's
+// frame count. Rotation (display matrix, JPEG EXIF) is applied by ffmpeg's
+// autorotate. Images are decoded and fitted once, then repeated or zoomed
+// (zoompan). Audio: resampled in sync (aresample async), 48 kHz stereo,
+// atempo, volume, exactly the clip's sample count; silence where a clip has
+// none. Runs of cuts are one concat; transitions are xfade + acrossfade.
+// Titles are drawtext; captions (SRT or WebVTT, optionally word by word)
+// are one ass filter over an ASS script impress writes (text escaped so
+// libass 0.17+ draws it literally). Music is delayed, faded, ducked under
+// the clip audio with sidechaincompress and mixed with amix. Loudness uses
+// loudnorm in two passes: the first pass is an audio-only analysis run
+// (ffmpeg decodes no video for it), the second applies the measured values
+// linearly. The encoder settings are the preset's: H.264 High yuv420p with
+// x264 "faster" (Instagram re-encodes uploads), CRF 21 capped at 20 Mb/s,
+// closed 2 s GOPs without B-pyramid, AAC-LC 48 kHz stereo 128 kb/s, MP4
+// with moov first and no edit list, no source metadata.
+//
+// ffmpeg-go builds the argv from the graph (args.go, the only file that
+// imports it, using GetArgs only). It identifies nodes by their options
+// and inputs and hashes them recursively, so the builder keeps the graph
+// shallow (one ass filter for all captions) and never feeds one input
+// stream to two identical chains (see graph.fanOut).
+//
+// # Fast path
+//
+// A single media file that already meets the preset ([Conforms]) is
+// remuxed, never re-encoded: streams copied, moov moved first, edit list
+// dropped, a silent track added if it has no audio. [Render] starts that
+// remux speculatively while ffprobe runs (a sniffed MP4/MOV only) and
+// drops it if the file does not conform.
 package render
