@@ -59,6 +59,6 @@ func TestPeerCredentialsRefuseOtherUsers(t *testing.T) {
 		t.Fatalf("uid 65534 got an answer: %q, %v", out, err)
 	}
 	if !strings.Contains(logBuf.String(), "peer_uid=65534") {
-		t.Errorf("refusal not logged: %s", logBuf.String())
+		t.Errorf("refusal not logged (curl said %q): %s", out, logBuf.String())
 	}
 }

@@ -139,11 +139,22 @@ func TestEnsurePrivateDir(t *testing.T) {
 	if fi.Mode().Perm() != 0o700 {
 		t.Errorf("mode %o", fi.Mode().Perm())
 	}
+	// An existing directory is checked, never re-moded: readable by others
+	// is tolerated (files inside are 0600), writable by others is refused.
 	os.Chmod(dir, 0o755)
 	if err := EnsurePrivateDir(dir); err != nil {
-		t.Fatal(err)
+		t.Errorf("0755 dir of ours: %v", err)
 	}
-	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o700 {
-		t.Errorf("loose mode not tightened: %o", fi.Mode().Perm())
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o755 {
+		t.Errorf("existing dir re-moded to %o", fi.Mode().Perm())
+	}
+	shared := filepath.Join(t.TempDir(), "shared")
+	os.Mkdir(shared, 0o700)
+	os.Chmod(shared, 0o1777)
+	if err := EnsurePrivateDir(shared); !errors.Is(err, ErrUnsafeDir) {
+		t.Errorf("world-writable dir: %v, want ErrUnsafeDir", err)
+	}
+	if fi, _ := os.Stat(shared); fi.Mode().Perm() != 0o777 {
+		t.Errorf("shared dir re-moded to %o", fi.Mode().Perm())
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -132,13 +133,21 @@ func ShortSocket(path string) string {
 // that others can read or write.
 var ErrUnsafeDir = errors.New("unsafe directory")
 
-// EnsurePrivateDir creates dir (and parents) with mode 0700, or checks that an
-// existing dir belongs to us and is not open to others. A directory we own
-// with a looser mode is tightened; one owned by someone else is refused,
-// since a socket inside it could be swapped by that user.
+// EnsurePrivateDir creates dir (and missing parents) with mode 0700, or
+// checks an existing one. It never changes the mode of a directory that
+// already exists: pointed at /tmp or a user's own folder, a chmod would
+// break other programs (as root, tightening /tmp breaks the system). An
+// existing directory must be ours and writable by nobody else, since a
+// socket or store inside it could otherwise be swapped by that user.
 func EnsurePrivateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", dir, err)
+	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+		// MkdirAll applies the umask; make sure the leaf is 0700.
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
 	}
 	fi, err := os.Lstat(dir)
 	if err != nil {
@@ -148,12 +157,10 @@ func EnsurePrivateDir(dir string) error {
 		return fmt.Errorf("%s is not a directory: %w", dir, ErrUnsafeDir)
 	}
 	if uid, ok := ownerUID(fi); ok && uid != os.Getuid() {
-		return fmt.Errorf("%s is owned by uid %d, not by you (uid %d); remove it or choose another path with IMPRESS_SOCKET: %w", dir, uid, os.Getuid(), ErrUnsafeDir)
+		return fmt.Errorf("%s is owned by uid %d, not by you (uid %d); remove it or choose another path (IMPRESS_HOME, IMPRESS_SOCKET): %w", dir, uid, os.Getuid(), ErrUnsafeDir)
 	}
-	if fi.Mode().Perm()&0o077 != 0 {
-		if err := os.Chmod(dir, 0o700); err != nil {
-			return fmt.Errorf("tighten %s to 0700: %w", dir, err)
-		}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%s is writable by other users (mode %04o); use a directory of your own (IMPRESS_HOME, IMPRESS_SOCKET): %w", dir, fi.Mode().Perm(), ErrUnsafeDir)
 	}
 	return nil
 }
