@@ -175,10 +175,18 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("daemon stopping")
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	// Stop accepting first; streams end when their jobs are parked below.
-	go srv.Shutdown(shutCtx)
+	// Stop accepting first; streams end when their jobs are parked below
+	// (and every handler's context, derived from runCtx, is already done).
+	// Waiting for Shutdown lets in-flight answers — such as the reply to
+	// POST /v1/shutdown itself — reach their clients before Close.
+	shutDone := make(chan struct{})
+	go func() { srv.Shutdown(shutCtx); close(shutDone) }()
 	s.jobs.parkAll(shutCtx)
 	s.stopServices(shutCtx)
+	select {
+	case <-shutDone:
+	case <-time.After(3 * time.Second):
+	}
 	srv.Close()
 	log.Info("daemon stopped")
 	return nil

@@ -49,7 +49,7 @@ func (s *Server) stopServices(ctx context.Context) {
 
 func (s *Server) featureHealth() []api.Check {
 	var out []api.Check
-	for _, f := range []func() []api.Check{s.renderHealth, s.authHealth, s.publishHealth, s.communityHealth} {
+	for _, f := range []func() []api.Check{s.renderHealth, s.authHealth, s.publishHealth, s.communityHealth, s.privacyHealth} {
 		out = append(out, f()...)
 	}
 	return out

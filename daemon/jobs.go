@@ -110,8 +110,13 @@ func (r *jobRunner) sem(kind string) chan struct{} {
 
 // Submit runs fn for a job already stored as queued. limit bounds its wall
 // time (0: none). It returns at once; watch with the events endpoint.
+//
+// The job belongs to the runner from here on: base gives it its values but
+// not its cancellation, so a job resumed with the daemon's run context (or
+// submitted from a request) is parked by parkAll at shutdown, never failed
+// because its submitter went away.
 func (r *jobRunner) Submit(base context.Context, job store.Job, limit time.Duration, fn JobFunc) {
-	ctx, cancel := context.WithCancelCause(base)
+	ctx, cancel := context.WithCancelCause(context.WithoutCancel(base))
 	rj := &runningJob{cancel: cancel, subs: map[chan api.JobEvent]struct{}{}}
 	r.mu.Lock()
 	r.running[job.ID] = rj

@@ -145,6 +145,9 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 func (s *Server) shutdownHandler(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("shutdown requested over the local API")
 	writeJSON(w, http.StatusOK, map[string]string{"status": "stopping"})
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
 	go s.shutdown()
 }
 
