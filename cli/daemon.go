@@ -24,17 +24,27 @@ service manager or to control it by hand.`,
 	return cmd
 }
 
+// pathsWithSettings returns the paths once the settings load too, so a bad
+// config fails here rather than in a daemon that was run or started with it.
+func pathsWithSettings(f *Factory) (config.Paths, error) {
+	p, err := f.Paths()
+	if err != nil {
+		return config.Paths{}, err
+	}
+	if _, err := f.Settings(); err != nil {
+		return config.Paths{}, err
+	}
+	return p, nil
+}
+
 func newDaemonRunCmd(f *Factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "run",
 		Short: "Run the daemon in the foreground (systemd, containers, tests)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := f.Paths()
+			p, err := pathsWithSettings(f)
 			if err != nil {
-				return err
-			}
-			if _, err := f.Settings(); err != nil {
 				return err
 			}
 			err = daemon.Run(cmd.Context(), daemon.Config{
@@ -58,11 +68,8 @@ func newDaemonStartCmd(f *Factory) *cobra.Command {
 		Short: "Start the daemon in the background (no-op when it runs)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := f.Paths()
+			p, err := pathsWithSettings(f)
 			if err != nil {
-				return err
-			}
-			if _, err := f.Settings(); err != nil {
 				return err
 			}
 			c := api.NewClient(p.Socket)
