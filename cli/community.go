@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strconv"
@@ -436,40 +437,33 @@ func newMessagesShowCmd(f *Factory, conn *string) *cobra.Command {
 }
 
 func newMessagesSendCmd(f *Factory, conn *string) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "send THREAD TEXT",
-		Short: "Reply in a thread (only within 24 h of their last message; TEXT - reads stdin)",
-		Args:  exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			text, err := textArg(f, args[1])
-			if err != nil {
-				return err
-			}
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			r, err := c.SendMessage(cmd.Context(), *conn, args[0], text)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, r)
-			}
-			fmt.Fprintf(f.IO.Out, "sent in thread %s: message %s\n", r.ThreadID, r.MessageID)
-			return nil
+	return sendTextCmd(f, "send THREAD TEXT", "Reply in a thread (only within 24 h of their last message; TEXT - reads stdin)",
+		func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error) {
+			return c.SendMessage(ctx, *conn, id, text)
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	return cmd
+		func(r *api.SendResult) string {
+			return fmt.Sprintf("sent in thread %s: message %s", r.ThreadID, r.MessageID)
+		})
 }
 
 func newPrivateReplyCmd(f *Factory, conn *string) *cobra.Command {
+	return sendTextCmd(f, "private-reply COMMENT TEXT", "Answer a comment in the commenter's DMs (once per comment, within 7 days)",
+		func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error) {
+			return c.PrivateReply(ctx, *conn, id, text)
+		},
+		func(r *api.SendResult) string {
+			return fmt.Sprintf("private reply to comment %s sent: message %s", r.CommentID, r.MessageID)
+		})
+}
+
+// sendTextCmd is the shape the commands that send TEXT (args[1], - reads
+// stdin) about an id (args[0]) share: one daemon call, then the result as
+// JSON or as the one line that line gives.
+func sendTextCmd(f *Factory, use, short string, send func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error), line func(*api.SendResult) string) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "private-reply COMMENT TEXT",
-		Short: "Answer a comment in the commenter's DMs (once per comment, within 7 days)",
+		Use:   use,
+		Short: short,
 		Args:  exactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			text, err := textArg(f, args[1])
@@ -480,14 +474,14 @@ func newPrivateReplyCmd(f *Factory, conn *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			r, err := c.PrivateReply(cmd.Context(), *conn, args[0], text)
+			r, err := send(cmd.Context(), c, args[0], text)
 			if err != nil {
 				return err
 			}
 			if asJSON {
 				return writeJSON(f.IO.Out, r)
 			}
-			fmt.Fprintf(f.IO.Out, "private reply to comment %s sent: message %s\n", r.CommentID, r.MessageID)
+			fmt.Fprintln(f.IO.Out, line(r))
 			return nil
 		},
 	}
