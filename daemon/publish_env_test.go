@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -47,7 +46,7 @@ type pubEnv struct {
 	proxy  *gateProxy
 	metaHS *httptest.Server
 	env    map[string]string
-	log    *lockedBuffer
+	log    *syncBuffer
 	dir    string
 }
 
@@ -71,7 +70,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 	metaHS := httptest.NewServer(proxy)
 	t.Cleanup(func() { metaHS.Close(); sb.Close() })
 
-	e := &pubEnv{t: t, sb: sb, proxy: proxy, metaHS: metaHS, log: &lockedBuffer{}, dir: t.TempDir()}
+	e := &pubEnv{t: t, sb: sb, proxy: proxy, metaHS: metaHS, log: &syncBuffer{}, dir: t.TempDir()}
 	e.env = map[string]string{
 		"IMPRESS_META_ENDPOINT":   metaHS.URL,
 		"IMPRESS_META_APP_ID":     sb.AppID(),
@@ -120,20 +119,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 		s.jobs.parkAll(sctx)
 	})
 
-	sockDir, err := os.MkdirTemp("", "ip")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "d.sock")
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: handler}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	e.c = api.NewClient(sock)
+	e.c = serveUnix(t, handler)
 
 	switch o.flavour {
 	case "facebook":
@@ -339,22 +325,4 @@ func statusRead(r *http.Request) bool {
 // permalinkRead matches the permalink read after a publish.
 func permalinkRead(r *http.Request) bool {
 	return strings.Contains(r.URL.Query().Get("fields"), "permalink") && !strings.HasSuffix(r.URL.Path, "/media")
-}
-
-// lockedBuffer collects the daemon log for assertions.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
