@@ -181,44 +181,36 @@ func newJobsWaitCmd(f *Factory) *cobra.Command {
 }
 
 func newJobsCancelCmd(f *Factory) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "cancel ID",
-		Short: "Cancel a queued or running job",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			j, err := c.CancelJob(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, j)
-			}
-			fmt.Fprintf(f.IO.Out, "job %s: %s\n", j.ID, j.State)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the job as JSON")
-	return cmd
+	return newJobActionCmd(f, "cancel ID", "Cancel a queued or running job", func(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
+		return c.CancelJob(ctx, id)
+	})
 }
 
 func newJobsRetryCmd(f *Factory) *cobra.Command {
+	return newJobActionCmd(f, "retry ID", "Retry a failed job (never a published or unconfirmed one)", func(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
+		var j api.Job
+		if err := c.Do(ctx, "POST", "/v1/jobs/"+id+"/retry", nil, &j); err != nil {
+			return nil, err
+		}
+		return &j, nil
+	})
+}
+
+// newJobActionCmd is the shape cancel and retry share: one call on the job
+// ID, then the job as JSON or as "job ID: state".
+func newJobActionCmd(f *Factory, use, short string, act func(ctx context.Context, c *api.Client, id string) (*api.Job, error)) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
-		Use:   "retry ID",
-		Short: "Retry a failed job (never a published or unconfirmed one)",
+		Use:   use,
+		Short: short,
 		Args:  exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.Client(cmd.Context())
 			if err != nil {
 				return err
 			}
-			var j api.Job
-			if err := c.Do(cmd.Context(), "POST", "/v1/jobs/"+args[0]+"/retry", nil, &j); err != nil {
+			j, err := act(cmd.Context(), c, args[0])
+			if err != nil {
 				return err
 			}
 			if asJSON {
