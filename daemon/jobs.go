@@ -317,6 +317,24 @@ func parseJobID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 	return id, true
 }
 
+// jobOf reads the job the path names, or answers why there is none
+// (not a number, not found) and returns false.
+func (s *Server) jobOf(w http.ResponseWriter, r *http.Request) (store.Job, bool) {
+	id, ok := parseJobID(w, r)
+	if !ok {
+		return store.Job{}, false
+	}
+	j, err := s.db.Job(id)
+	if err != nil {
+		if store.IsNotFound(err) {
+			err = api.Errorf(api.CodeNotFound, "job %d not found; `impress jobs list` shows the jobs", id)
+		}
+		s.fail(w, err)
+		return store.Job{}, false
+	}
+	return j, true
+}
+
 func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 	jobs, err := s.db.Jobs(r.URL.Query().Get("kind"))
 	if err != nil {
@@ -331,16 +349,8 @@ func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := parseJobID(w, r)
+	j, ok := s.jobOf(w, r)
 	if !ok {
-		return
-	}
-	j, err := s.db.Job(id)
-	if err != nil {
-		if store.IsNotFound(err) {
-			err = api.Errorf(api.CodeNotFound, "job %d not found; `impress jobs list` shows the jobs", id)
-		}
-		s.fail(w, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, jobToAPI(j))

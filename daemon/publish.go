@@ -194,16 +194,8 @@ func (p *publisher) schedulerLoop(ctx context.Context) {
 // it reached. Published jobs are done; unconfirmed ones may be live, and
 // only a person who looked may decide to post again (--force).
 func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) {
-	id, ok := parseJobID(w, r)
+	j, ok := s.jobOf(w, r)
 	if !ok {
-		return
-	}
-	j, err := s.db.Job(id)
-	if err != nil {
-		if store.IsNotFound(err) {
-			err = api.Errorf(api.CodeNotFound, "job %d not found; `impress jobs list` shows the jobs", id)
-		}
-		s.fail(w, err)
 		return
 	}
 	out, err := s.pub.retry(j)
