@@ -83,9 +83,7 @@ func (f *Factory) Settings() (*config.Settings, error) {
 	explicit := f.configFile != "" || f.Env("IMPRESS_CONFIG") != ""
 	s, err := config.Load(config.LoadOptions{File: p.ConfigFile, Explicit: explicit, Flags: f.flags, Env: f.Env})
 	if err != nil {
-		if errors.Is(err, config.ErrConfigMissing) {
-			return nil, &ExitError{Code: ExitUsage, Err: err}
-		}
+		// A missing --config file and a malformed one are both usage errors.
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return s, nil
@@ -106,13 +104,10 @@ func (f *Factory) Client(ctx context.Context) (*api.Client, error) {
 }
 
 func (f *Factory) connect(ctx context.Context) (*api.Client, error) {
-	p, err := f.Paths()
-	if err != nil {
-		return nil, err
-	}
 	// A bad config file must fail here with its own message, not later as
 	// a daemon that refuses to start.
-	if _, err := f.Settings(); err != nil {
+	p, err := pathsWithSettings(f)
+	if err != nil {
 		return nil, err
 	}
 	c := api.NewClient(p.Socket)
