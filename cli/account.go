@@ -43,14 +43,8 @@ func newAccountShowCmd(f *Factory) *cobra.Command {
 }
 
 func printAccount(f *Factory, a *api.Account) {
-	dash := func(s string) string {
-		if s == "" {
-			return "-"
-		}
-		return s
-	}
 	table(f.IO.Out, nil, [][]string{
-		{"email", dash(a.Email)}, {"company", dash(a.Company)}, {"store", dash(a.Store)}, {"contact", dash(a.Contact)},
+		{"email", orNone(a.Email)}, {"company", orNone(a.Company)}, {"store", orNone(a.Store)}, {"contact", orNone(a.Contact)},
 	})
 }
 
