@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/spf13/cobra"
@@ -134,7 +135,7 @@ func waitJob(ctx context.Context, f *Factory, c *api.Client, id string, progress
 	if err != nil {
 		if ctx.Err() != nil {
 			// Ctrl-C: cancel the job so nothing half-done is left behind.
-			cctx, cancel := context.WithTimeout(context.Background(), 10_000_000_000)
+			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			c.CancelJob(cctx, id)
 			cancel()
 		}
@@ -188,11 +189,7 @@ func newJobsCancelCmd(f *Factory) *cobra.Command {
 
 func newJobsRetryCmd(f *Factory) *cobra.Command {
 	return newJobActionCmd(f, "retry ID", "Retry a failed job (never a published or unconfirmed one)", func(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
-		var j api.Job
-		if err := c.Do(ctx, "POST", "/v1/jobs/"+id+"/retry", nil, &j); err != nil {
-			return nil, err
-		}
-		return &j, nil
+		return c.RetryJob(ctx, id)
 	})
 }
 
