@@ -132,38 +132,12 @@ func printComment(w io.Writer, st style, c api.Comment, indent string) {
 	}
 }
 
-func printCommentResult(f *Factory, asJSON bool, r *api.CommentResult, human string) error {
-	if asJSON {
-		return writeJSON(f.IO.Out, r)
-	}
-	fmt.Fprintln(f.IO.Out, human)
-	return nil
-}
-
 func newCommentsReplyCmd(f *Factory, conn *string) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "reply ID TEXT",
-		Short: "Reply publicly to a top-level comment (TEXT - reads stdin)",
-		Args:  exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			text, err := textArg(f, args[1])
-			if err != nil {
-				return err
-			}
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			r, err := c.ReplyComment(cmd.Context(), *conn, args[0], text)
-			if err != nil {
-				return err
-			}
-			return printCommentResult(f, asJSON, r, "replied to "+r.ID+": reply "+r.ReplyID)
+	return sendTextCmd(f, "reply ID TEXT", "Reply publicly to a top-level comment (TEXT - reads stdin)",
+		func(ctx context.Context, c *api.Client, id, text string) (*api.CommentResult, error) {
+			return c.ReplyComment(ctx, *conn, id, text)
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	return cmd
+		func(_ string, r *api.CommentResult) string { return "replied to " + r.ID + ": reply " + r.ReplyID })
 }
 
 func newCommentsHideCmd(f *Factory, conn *string, verb string, hide bool) *cobra.Command {
@@ -189,7 +163,7 @@ func newCommentsHideCmd(f *Factory, conn *string, verb string, hide bool) *cobra
 			if hide {
 				state = "hidden"
 			}
-			return printCommentResult(f, asJSON, r, "comment "+r.ID+": "+state)
+			return printResult(f, asJSON, r, "comment "+r.ID+": "+state)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -211,7 +185,7 @@ func newCommentsDeleteCmd(f *Factory, conn *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return printCommentResult(f, asJSON, r, "comment "+r.ID+": deleted")
+			return printResult(f, asJSON, r, "comment "+r.ID+": deleted")
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
@@ -266,30 +240,15 @@ from Meta; --offline shows what the webhooks said.`,
 }
 
 func newCommentsReplyMentionCmd(f *Factory, conn *string) *cobra.Command {
-	var asJSON bool
 	var comment string
-	cmd := &cobra.Command{
-		Use:   "reply-mention MEDIA_ID TEXT",
-		Short: "Answer a mention with a comment on that media (--comment for a comment mention)",
-		Args:  exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			text, err := textArg(f, args[1])
-			if err != nil {
-				return err
-			}
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			r, err := c.ReplyMention(cmd.Context(), api.MentionReply{Connection: *conn, MediaID: args[0], CommentID: comment, Text: text})
-			if err != nil {
-				return err
-			}
-			return printCommentResult(f, asJSON, r, "answered the mention on "+args[0]+": comment "+r.ReplyID)
+	cmd := sendTextCmd(f, "reply-mention MEDIA_ID TEXT", "Answer a mention with a comment on that media (--comment for a comment mention)",
+		func(ctx context.Context, c *api.Client, id, text string) (*api.CommentResult, error) {
+			return c.ReplyMention(ctx, api.MentionReply{Connection: *conn, MediaID: id, CommentID: comment, Text: text})
 		},
-	}
+		func(media string, r *api.CommentResult) string {
+			return "answered the mention on " + media + ": comment " + r.ReplyID
+		})
 	cmd.Flags().StringVar(&comment, "comment", "", "the comment that mentions you (omit for a caption mention)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
 	return cmd
 }
 
@@ -441,7 +400,7 @@ func newMessagesSendCmd(f *Factory, conn *string) *cobra.Command {
 		func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error) {
 			return c.SendMessage(ctx, *conn, id, text)
 		},
-		func(r *api.SendResult) string {
+		func(_ string, r *api.SendResult) string {
 			return fmt.Sprintf("sent in thread %s: message %s", r.ThreadID, r.MessageID)
 		})
 }
@@ -451,15 +410,15 @@ func newPrivateReplyCmd(f *Factory, conn *string) *cobra.Command {
 		func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error) {
 			return c.PrivateReply(ctx, *conn, id, text)
 		},
-		func(r *api.SendResult) string {
+		func(_ string, r *api.SendResult) string {
 			return fmt.Sprintf("private reply to comment %s sent: message %s", r.CommentID, r.MessageID)
 		})
 }
 
 // sendTextCmd is the shape the commands that send TEXT (args[1], - reads
 // stdin) about an id (args[0]) share: one daemon call, then the result as
-// JSON or as the one line that line gives.
-func sendTextCmd(f *Factory, use, short string, send func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error), line func(*api.SendResult) string) *cobra.Command {
+// JSON or as the one line that line makes of the id and the result.
+func sendTextCmd[R any](f *Factory, use, short string, send func(ctx context.Context, c *api.Client, id, text string) (R, error), line func(id string, r R) string) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -478,11 +437,7 @@ func sendTextCmd(f *Factory, use, short string, send func(ctx context.Context, c
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(f.IO.Out, r)
-			}
-			fmt.Fprintln(f.IO.Out, line(r))
-			return nil
+			return printResult(f, asJSON, r, line(args[0], r))
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")

@@ -18,6 +18,16 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
+// printResult prints a command's result: v as JSON under --json, else the
+// one line that says what happened.
+func printResult(f *Factory, asJSON bool, v any, line string) error {
+	if asJSON {
+		return writeJSON(f.IO.Out, v)
+	}
+	fmt.Fprintln(f.IO.Out, line)
+	return nil
+}
+
 // table writes aligned columns.
 func table(w io.Writer, header []string, rows [][]string) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
