@@ -83,9 +83,7 @@ func newConfigSetCmd(f *Factory) *cobra.Command {
 				return err
 			}
 			if err := config.SetInFile(p.ConfigFile, key, value); err != nil {
-				if errors.Is(err, config.ErrUnknownKey) {
-					return &ExitError{Code: ExitUsage, Err: err}
-				}
+				// An unknown key and a file that will not parse are both usage errors.
 				return &ExitError{Code: ExitUsage, Err: err}
 			}
 			reloadDaemon(cmd.Context(), f)
