@@ -78,6 +78,13 @@ func readBlob(v []byte) (Blob, error) {
 	return b, err
 }
 
+// blobBefore says whether a stored blob is older than cutoff; one that
+// cannot be read counts as old, so that pruning clears it away.
+func blobBefore(v []byte, cutoff time.Time) bool {
+	blob, err := readBlob(v)
+	return err != nil || blob.At.Before(cutoff)
+}
+
 // PutComments upserts cached comments of a connection in one transaction.
 func (d *DB) PutComments(conn string, entries []CommentEntry) error {
 	return d.update(func(tx *bolt.Tx) error {
@@ -312,24 +319,9 @@ func (d *DB) pruneConnSub(sub []byte, cutoff time.Time) (int, error) {
 			if b == nil {
 				return nil
 			}
-			var old [][]byte
-			err := b.ForEach(func(k, v []byte) error {
-				blob, err := readBlob(v)
-				if err != nil || blob.At.Before(cutoff) {
-					old = append(old, append([]byte(nil), k...))
-				}
-				return nil
-			})
-			if err != nil {
-				return err
-			}
-			for _, k := range old {
-				if err := b.Delete(k); err != nil {
-					return err
-				}
-			}
-			n += len(old)
-			return nil
+			gone, err := deleteWhere(b, func(_, v []byte) bool { return blobBefore(v, cutoff) })
+			n += gone
+			return err
 		})
 	})
 	return n, err

@@ -383,12 +383,18 @@ func countKeys(b *bolt.Bucket) int {
 	return n
 }
 
-// deleteWhereValue deletes the entries of b whose value is v. Keys are
-// collected first: deleting while iterating a bbolt cursor skips entries.
+// deleteWhereValue deletes the entries of b whose value is v.
 func deleteWhereValue(b *bolt.Bucket, v []byte) (int, error) {
+	return deleteWhere(b, func(_, val []byte) bool { return bytes.Equal(val, v) })
+}
+
+// deleteWhere deletes the entries of b for which match is true and says
+// how many went. Keys are collected first: deleting while iterating a
+// bbolt cursor skips entries. match must not touch b.
+func deleteWhere(b *bolt.Bucket, match func(k, v []byte) bool) (int, error) {
 	var del [][]byte
-	b.ForEach(func(k, val []byte) error {
-		if bytes.Equal(val, v) {
+	b.ForEach(func(k, v []byte) error {
+		if match(k, v) {
 			del = append(del, append([]byte(nil), k...))
 		}
 		return nil
@@ -437,21 +443,9 @@ func deleteConnJobs(tx *bolt.Tx, name []byte, st *DeleteStats) error {
 			st.Jobs++
 		}
 	}
-	idem := tx.Bucket(bucketIdempotency)
-	var del [][]byte
-	idem.ForEach(func(k, v []byte) error {
-		if ids[string(v)] {
-			del = append(del, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	for _, k := range del {
-		if err := idem.Delete(k); err != nil {
-			return err
-		}
-	}
-	st.IdempotencyKeys = len(del)
-	return nil
+	n, err := deleteWhere(tx.Bucket(bucketIdempotency), func(_, v []byte) bool { return ids[string(v)] })
+	st.IdempotencyKeys = n
+	return err
 }
 
 // deleteConnEvents removes events/<seq> entries naming the connection and
@@ -471,19 +465,7 @@ func deleteConnEvents(tx *bolt.Tx, name []byte, st *DeleteStats) error {
 		}
 	}
 	st.Events = len(seqs)
-	dd := tx.Bucket(bucketEventDedupe)
-	var del [][]byte
-	dd.ForEach(func(k, v []byte) error {
-		if seqs[string(v)] {
-			del = append(del, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	for _, k := range del {
-		if err := dd.Delete(k); err != nil {
-			return err
-		}
-	}
-	st.EventDedupe = len(del)
-	return nil
+	n, err := deleteWhere(tx.Bucket(bucketEventDedupe), func(_, v []byte) bool { return seqs[string(v)] })
+	st.EventDedupe = n
+	return err
 }

@@ -162,24 +162,14 @@ func pruneEventsTx(tx *bolt.Tx, cutoff time.Time) (int, error) {
 		if b == nil {
 			return nil
 		}
-		var del [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			blob, err := readBlob(v)
-			if err != nil || blob.At.Before(cutoff) {
-				del = append(del, append([]byte(nil), k...))
+		_, err := deleteWhere(b, func(k, v []byte) bool {
+			if !blobBefore(v, cutoff) {
+				return false
 			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, k := range del {
 			old[btoi(k)] = true
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
-		return nil
+			return true
+		})
+		return err
 	})
 	if err != nil {
 		return 0, err
@@ -193,42 +183,18 @@ func pruneEventsTx(tx *bolt.Tx, cutoff time.Time) (int, error) {
 // deleteEventIndexTx deletes the events/<seq> entries for which match is
 // true and every event_dedupe entry pointing at one of them.
 func deleteEventIndexTx(tx *bolt.Tx, match func(seq uint64, conn []byte) bool) error {
-	idx := tx.Bucket(bucketEvents)
 	gone := map[uint64]bool{}
-	var keys [][]byte
-	err := idx.ForEach(func(k, v []byte) error {
-		if seq := btoi(k); match(seq, v) {
-			gone[seq] = true
-			keys = append(keys, append([]byte(nil), k...))
+	_, err := deleteWhere(tx.Bucket(bucketEvents), func(k, v []byte) bool {
+		seq := btoi(k)
+		if !match(seq, v) {
+			return false
 		}
-		return nil
+		gone[seq] = true
+		return true
 	})
-	if err != nil {
+	if err != nil || len(gone) == 0 {
 		return err
 	}
-	for _, k := range keys {
-		if err := idx.Delete(k); err != nil {
-			return err
-		}
-	}
-	if len(gone) == 0 {
-		return nil
-	}
-	dd := tx.Bucket(bucketEventDedupe)
-	var dkeys [][]byte
-	err = dd.ForEach(func(k, v []byte) error {
-		if gone[btoi(v)] {
-			dkeys = append(dkeys, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	for _, k := range dkeys {
-		if err := dd.Delete(k); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err = deleteWhere(tx.Bucket(bucketEventDedupe), func(_, v []byte) bool { return gone[btoi(v)] })
+	return err
 }

@@ -326,18 +326,13 @@ func (d *DB) DeleteJobs(match func(j Job, connExists func(string) bool) bool) (J
 		var empty [][]byte
 		err = byConn.ForEachBucket(func(name []byte) error {
 			ib := byConn.Bucket(name)
-			var del [][]byte
-			ib.ForEach(func(k, _ []byte) error {
-				if _, ok := ids[string(k)]; ok {
-					del = append(del, append([]byte(nil), k...))
-				}
-				return nil
+			n, err := deleteWhere(ib, func(k, _ []byte) bool {
+				_, ok := ids[string(k)]
+				return ok
 			})
-			for _, k := range del {
-				if err := ib.Delete(k); err != nil {
-					return err
-				}
-				st.JobsIndex++
+			st.JobsIndex += n
+			if err != nil {
+				return err
 			}
 			if k, _ := ib.Cursor().First(); k == nil {
 				empty = append(empty, append([]byte(nil), name...))
@@ -353,24 +348,12 @@ func (d *DB) DeleteJobs(match func(j Job, connExists func(string) bool) bool) (J
 				return err
 			}
 		}
-		if err != nil {
-			return err
-		}
-		idem := tx.Bucket(bucketIdempotency)
-		var del [][]byte
-		idem.ForEach(func(k, v []byte) error {
-			if _, ok := ids[string(v)]; ok {
-				del = append(del, append([]byte(nil), k...))
-			}
-			return nil
+		n, err := deleteWhere(tx.Bucket(bucketIdempotency), func(_, v []byte) bool {
+			_, ok := ids[string(v)]
+			return ok
 		})
-		for _, k := range del {
-			if err := idem.Delete(k); err != nil {
-				return err
-			}
-		}
-		st.IdempotencyKeys = len(del)
-		return nil
+		st.IdempotencyKeys = n
+		return err
 	})
 	if err != nil {
 		return st, fmt.Errorf("store: delete jobs: %w", err)
