@@ -141,55 +141,23 @@ func newCommentsReplyCmd(f *Factory, conn *string) *cobra.Command {
 }
 
 func newCommentsHideCmd(f *Factory, conn *string, verb string, hide bool) *cobra.Command {
-	var asJSON bool
-	short := "Hide a comment on your media (others no longer see it)"
+	short, state := "Hide a comment on your media (others no longer see it)", "hidden"
 	if !hide {
-		short = "Show a hidden comment again"
+		short, state = "Show a hidden comment again", "visible"
 	}
-	cmd := &cobra.Command{
-		Use:   verb + " ID",
-		Short: short,
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			r, err := c.HideComment(cmd.Context(), *conn, args[0], hide)
-			if err != nil {
-				return err
-			}
-			state := "visible"
-			if hide {
-				state = "hidden"
-			}
-			return printResult(f, asJSON, r, "comment "+r.ID+": "+state)
+	return idActionCmd(f, verb+" ID", short, "print the result as JSON",
+		func(ctx context.Context, c *api.Client, id string) (*api.CommentResult, error) {
+			return c.HideComment(ctx, *conn, id, hide)
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	return cmd
+		func(r *api.CommentResult) string { return "comment " + r.ID + ": " + state })
 }
 
 func newCommentsDeleteCmd(f *Factory, conn *string) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "delete ID",
-		Short: "Delete a comment on your media",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			r, err := c.DeleteComment(cmd.Context(), *conn, args[0])
-			if err != nil {
-				return err
-			}
-			return printResult(f, asJSON, r, "comment "+r.ID+": deleted")
+	return idActionCmd(f, "delete ID", "Delete a comment on your media", "print the result as JSON",
+		func(ctx context.Context, c *api.Client, id string) (*api.CommentResult, error) {
+			return c.DeleteComment(ctx, *conn, id)
 		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	return cmd
+		func(r *api.CommentResult) string { return "comment " + r.ID + ": deleted" })
 }
 
 func newCommentsMentionsCmd(f *Factory, conn *string) *cobra.Command {

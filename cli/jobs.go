@@ -196,6 +196,15 @@ func newJobsRetryCmd(f *Factory) *cobra.Command {
 // newJobActionCmd is the shape cancel and retry share: one call on the job
 // ID, then the job as JSON or as "job ID: state".
 func newJobActionCmd(f *Factory, use, short string, act func(ctx context.Context, c *api.Client, id string) (*api.Job, error)) *cobra.Command {
+	return idActionCmd(f, use, short, "print the job as JSON", act, func(j *api.Job) string {
+		return "job " + j.ID + ": " + j.State
+	})
+}
+
+// idActionCmd is the shape of the commands that act on one ID (args[0]):
+// one daemon call, then its result as JSON (--json, described by jsonHelp)
+// or as the one line that line makes of it.
+func idActionCmd[R any](f *Factory, use, short, jsonHelp string, act func(ctx context.Context, c *api.Client, id string) (R, error), line func(R) string) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   use,
@@ -206,17 +215,13 @@ func newJobActionCmd(f *Factory, use, short string, act func(ctx context.Context
 			if err != nil {
 				return err
 			}
-			j, err := act(cmd.Context(), c, args[0])
+			r, err := act(cmd.Context(), c, args[0])
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(f.IO.Out, j)
-			}
-			fmt.Fprintf(f.IO.Out, "job %s: %s\n", j.ID, j.State)
-			return nil
+			return printResult(f, asJSON, r, line(r))
 		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the job as JSON")
+	cmd.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
 	return cmd
 }
