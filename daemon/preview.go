@@ -41,7 +41,7 @@ func (s *Server) previewFrame(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), previewTimeout)
 	defer cancel()
-	rgb, err := runPreview(ctx, s.previewTool("ffmpeg"), req)
+	rgb, err := runPreview(ctx, s.ffmpegPath(), req)
 	if err != nil {
 		s.fail(w, err)
 		return
@@ -75,19 +75,6 @@ func (s *Server) checkPreview(req api.PreviewRequest) error {
 		return api.Errorf(api.CodeInvalid, "preview: unknown fit %q (want crop, pad or blur)", req.Fit)
 	}
 	return nil
-}
-
-// previewTool is the configured ffmpeg, else the one on PATH.
-func (s *Server) previewTool(name string) string {
-	if st := s.Settings(); st != nil {
-		if p := st.String(name + ".path"); p != "" {
-			return p
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	return name
 }
 
 // previewArgs is the ffmpeg command line for one still. The filter holds
