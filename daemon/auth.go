@@ -228,12 +228,9 @@ func (s *Server) revoke(ctx context.Context, c store.Conn) (bool, string) {
 	if err != nil {
 		return false, s.redactString(err.Error())
 	}
-	cfg, _ := s.metaConfig(meta.FlavourFacebook)
-	cfg.TokenSource = meta.StaticToken(tok)
-	cfg.HTTPClient = &http.Client{Transport: s.metaTransport()}
-	cl, err := meta.New(cfg)
+	cl, err := s.newMetaClient(meta.FlavourFacebook, meta.StaticToken(tok), s.metaTransport())
 	if err != nil {
-		return false, s.redactString(err.Error())
+		return false, err.Error()
 	}
 	cctx, cancel := context.WithTimeout(ctx, metaCallTimeout)
 	defer cancel()

@@ -36,15 +36,9 @@ type chooseFunc func([]api.AccountChoice) (string, error)
 // account is found through the user's Pages (account picks one when there
 // are several; otherwise choose is asked).
 func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, account string, choose chooseFunc) (*discovered, error) {
-	cfg, err := s.metaConfig(f)
+	cl, err := s.newMetaClient(f, meta.StaticToken(tok.AccessToken), s.metaTransport())
 	if err != nil {
 		return nil, err
-	}
-	cfg.TokenSource = meta.StaticToken(tok.AccessToken)
-	cfg.HTTPClient = &http.Client{Transport: s.metaTransport()}
-	cl, err := meta.New(cfg)
-	if err != nil {
-		return nil, api.Errorf(api.CodeInvalid, "%s", s.redactString(err.Error()))
 	}
 	cctx, cancel := context.WithTimeout(ctx, metaCallTimeout)
 	defer cancel()

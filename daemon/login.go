@@ -202,14 +202,9 @@ func (s *Server) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, b
 	if err != nil {
 		return nil, nil, false, err
 	}
-	cfg, err := s.metaConfig(flavour)
+	cl, err := s.newMetaClient(flavour, nil, s.metaTransport())
 	if err != nil {
 		return nil, nil, false, err
-	}
-	cfg.HTTPClient = &http.Client{Transport: s.metaTransport()}
-	cl, err := meta.New(cfg)
-	if err != nil {
-		return nil, nil, false, api.Errorf(api.CodeInvalid, "%s", s.redactString(err.Error()))
 	}
 	timeout := s.auth.loginTimeout
 	if timeout <= 0 {

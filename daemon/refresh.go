@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -164,14 +163,9 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 	if err != nil {
 		return c, err
 	}
-	cfg, err := s.metaConfig(meta.FlavourInstagram)
+	cl, err := s.newMetaClient(meta.FlavourInstagram, nil, s.metaTransport())
 	if err != nil {
 		return c, err
-	}
-	cfg.HTTPClient = &http.Client{Transport: s.metaTransport()}
-	cl, err := meta.New(cfg)
-	if err != nil {
-		return c, api.Errorf(api.CodeInvalid, "%s", s.redactString(err.Error()))
 	}
 	cctx, cancel := context.WithTimeout(ctx, metaCallTimeout)
 	tok, err := cl.RefreshToken(cctx, old)

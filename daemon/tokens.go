@@ -252,19 +252,32 @@ func (s *Server) connClient(ctx context.Context, conn, field string) (*meta.Clie
 		return nil, connInfo{}, err
 	}
 	s.addSecret(tok)
-	cfg, err := s.metaConfig(meta.Flavour(c.Flavour))
+	cl, err := s.newMetaClient(meta.Flavour(c.Flavour), &connTokenSource{s: s, conn: c.Name, field: field},
+		&loginWatch{s: s, conn: c.Name, base: s.metaTransport()})
 	if err != nil {
 		return nil, connInfo{}, err
-	}
-	cfg.TokenSource = &connTokenSource{s: s, conn: c.Name, field: field}
-	cfg.HTTPClient = &http.Client{Transport: &loginWatch{s: s, conn: c.Name, base: s.metaTransport()}}
-	cl, err := meta.New(cfg)
-	if err != nil {
-		return nil, connInfo{}, api.Errorf(api.CodeInvalid, "%s", s.redactString(err.Error()))
 	}
 	p := openProfile(dk, c)
 	return cl, connInfo{Name: c.Name, Flavour: meta.Flavour(c.Flavour), IGUserID: c.IGUserID, AppUserID: c.AppUserID,
 		PageID: c.PageID, Username: p.Username, Scopes: c.Scopes, ExpiresAt: c.TokenExpiry}, nil
+}
+
+// newMetaClient is a Graph client for flavour f configured from the
+// settings, with token source ts (nil for calls that carry their own token)
+// over rt. Every client the daemon builds goes through here, so a
+// configuration error reads the same (and redacted) everywhere.
+func (s *Server) newMetaClient(f meta.Flavour, ts oauth2.TokenSource, rt http.RoundTripper) (*meta.Client, error) {
+	cfg, err := s.metaConfig(f)
+	if err != nil {
+		return nil, err
+	}
+	cfg.TokenSource = ts
+	cfg.HTTPClient = &http.Client{Transport: rt}
+	cl, err := meta.New(cfg)
+	if err != nil {
+		return nil, api.Errorf(api.CodeInvalid, "%s", s.redactString(err.Error()))
+	}
+	return cl, nil
 }
 
 func (s *Server) metaTransport() http.RoundTripper {
