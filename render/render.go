@@ -99,22 +99,26 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		media[k] = v
 	}
 	var mu sync.Mutex
+	fresh := map[string]bool{} // facts read from the file in this render
 	probe := func(path string) (*MediaInfo, error) {
 		mu.Lock()
-		info := media[path]
+		info, ok := media[path], fresh[path]
 		mu.Unlock()
-		if info != nil {
-			if _, err := Sniff(path); err != nil { // the file may have changed since
-				return nil, err
-			}
+		if ok {
 			return info, nil
 		}
-		info, err := Probe(ctx, req.FFprobe, path)
-		if err != nil {
-			return nil, err
+		if info != nil {
+			if _, err := Sniff(path); err != nil { // the caller's facts: the file may have changed since
+				return nil, err
+			}
+		} else {
+			var err error
+			if info, err = Probe(ctx, req.FFprobe, path); err != nil {
+				return nil, err
+			}
 		}
 		mu.Lock()
-		media[path] = info
+		media[path], fresh[path] = info, true
 		mu.Unlock()
 		return info, nil
 	}
@@ -337,13 +341,20 @@ func readCues(s *Spec) ([]Cue, error) {
 
 // probeAll probes paths concurrently (each is a short ffprobe run; in
 // sequence they add up to a visible part of a short render) and returns
-// the error of the first failing path in order.
+// the error of the first failing path in order. A path named twice (a
+// clip used twice) is probed once: concurrent probes would both miss the
+// cache.
 func probeAll(paths []string, probe func(string) (*MediaInfo, error)) error {
 	const parallel = 4
 	errs := make([]error, len(paths))
 	sem := make(chan struct{}, parallel)
 	var wg sync.WaitGroup
+	seen := map[string]bool{}
 	for i, p := range paths {
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
 		wg.Add(1)
 		sem <- struct{}{}
 		go func() {
