@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -157,15 +156,15 @@ func (s *Server) servePublicMedia(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	var d api.PublishDetail
-	if json.Unmarshal(j.Detail, &d) != nil {
+	d := api.PublishDetailOf(&api.Job{Detail: j.Detail})
+	if d == nil {
 		http.NotFound(w, r)
 		return
 	}
 	var file string
 	switch {
 	case item == coverItem:
-		file = coverFile(&d)
+		file = coverFile(d)
 	case item < len(d.Items):
 		file = d.Items[item].File
 	}

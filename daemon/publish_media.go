@@ -17,8 +17,8 @@ const liveReadTimeout = 15 * time.Second
 // publishedOf maps a publish job to a media row; false for jobs that did
 // not (or may not have) put anything on the account.
 func publishedOf(j store.Job) (api.PublishedMedia, bool) {
-	var d api.PublishDetail
-	if json.Unmarshal(j.Detail, &d) != nil {
+	d := api.PublishDetailOf(&api.Job{Detail: j.Detail})
+	if d == nil {
 		return api.PublishedMedia{}, false
 	}
 	m := api.PublishedMedia{JobID: strconv.FormatUint(j.ID, 10), MediaID: d.MediaID, Permalink: d.Permalink,
