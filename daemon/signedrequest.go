@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"bytes"
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -63,9 +62,7 @@ func parseSignedRequest(raw, appSecret string) (signedRequest, error) {
 	if err != nil || len(sig) != sha256.Size {
 		return sr, errSignedRequestMalformed
 	}
-	mac := hmac.New(sha256.New, []byte(appSecret))
-	mac.Write([]byte(encPayload))
-	if !hmac.Equal(sig, mac.Sum(nil)) {
+	if !validMAC(sig, []byte(encPayload), appSecret) {
 		return sr, errSignedRequestSignature
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(encPayload, "="))

@@ -85,9 +85,15 @@ func checkSignature(header string, body []byte, secret string) bool {
 	if err != nil || len(got) != sha256.Size {
 		return false
 	}
+	return validMAC(got, body, secret)
+}
+
+// validMAC reports in constant time whether sig is the HMAC-SHA256 of msg
+// under secret: the check behind webhook signatures and signed requests.
+func validMAC(sig, msg []byte, secret string) bool {
 	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	mac.Write(msg)
+	return hmac.Equal(sig, mac.Sum(nil))
 }
 
 func (s *Server) webhookReceive(w http.ResponseWriter, r *http.Request) {
