@@ -60,13 +60,14 @@ func (s *Server) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var found *store.Job
+	var m api.PublishedMedia
 	for i := range jobs {
-		m, ok := publishedOf(jobs[i])
+		mi, ok := publishedOf(jobs[i])
 		if !ok {
 			continue
 		}
-		if key == "latest" || m.MediaID == key || m.JobID == key {
-			found = &jobs[i]
+		if key == "latest" || mi.MediaID == key || mi.JobID == key {
+			found, m = &jobs[i], mi
 			break
 		}
 	}
@@ -74,7 +75,6 @@ func (s *Server) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, api.Errorf(api.CodeNotFound, "no published media %q; `impress media list` shows them", key))
 		return
 	}
-	m, _ := publishedOf(*found)
 	if m.MediaID != "" {
 		ctx, cancel := context.WithTimeout(r.Context(), liveReadTimeout)
 		defer cancel()
