@@ -492,10 +492,7 @@ func (s *Server) followEvents(w http.ResponseWriter, r *http.Request, since uint
 			return
 		}
 		since = last
-		for _, ev := range evs {
-			if typ != "" && ev.Type != typ {
-				continue
-			}
+		for _, ev := range evs { // readEvents already kept only typ
 			if err := out.Send(ev); err != nil {
 				return
 			}
