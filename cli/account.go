@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/impress-dev/impress/api"
@@ -17,29 +18,16 @@ func newAccountCmd(f *Factory) *cobra.Command {
 }
 
 func newAccountShowCmd(f *Factory) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return readCmd(f, &cobra.Command{
 		Use:   "show",
 		Short: "Show the account profile",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			a, err := c.Account(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, a)
-			}
+	}, "print as JSON",
+		func(ctx context.Context, c *api.Client, _ []string) (*api.Account, error) { return c.Account(ctx) },
+		func(a *api.Account) error {
 			printAccount(f, a)
 			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	return cmd
+		})
 }
 
 func printAccount(f *Factory, a *api.Account) {

@@ -21,27 +21,20 @@ func newJobsCmd(f *Factory) *cobra.Command {
 }
 
 func newJobsListCmd(f *Factory) *cobra.Command {
-	var asJSON bool
 	var kind string
-	cmd := &cobra.Command{
+	cmd := readCmd(f, &cobra.Command{
 		Use:   "list",
 		Short: "List jobs, newest first",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
+	}, "print as a JSON array",
+		func(ctx context.Context, c *api.Client, _ []string) ([]api.Job, error) {
+			jobs, err := c.Jobs(ctx, kind)
+			if err == nil && jobs == nil {
+				jobs = []api.Job{} // JSON: [], not null
 			}
-			jobs, err := c.Jobs(cmd.Context(), kind)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if jobs == nil {
-					jobs = []api.Job{}
-				}
-				return writeJSON(f.IO.Out, jobs)
-			}
+			return jobs, err
+		},
+		func(jobs []api.Job) error {
 			if len(jobs) == 0 {
 				fmt.Fprintln(f.IO.ErrOut, "no jobs")
 				return nil
@@ -55,37 +48,22 @@ func newJobsListCmd(f *Factory) *cobra.Command {
 				rows = append(rows, []string{j.ID, j.Kind, j.State, stage, j.Title, ago(j.UpdatedAt)})
 			}
 			return table(f.IO.Out, []string{"ID", "KIND", "STATE", "STAGE", "TITLE", "UPDATED"}, rows)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
+		})
 	cmd.Flags().StringVar(&kind, "kind", "", "only jobs of this kind: render | publish")
 	return cmd
 }
 
 func newJobsShowCmd(f *Factory) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return readCmd(f, &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one job, its state and error",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			j, err := c.Job(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, j)
-			}
+	}, "print as JSON",
+		func(ctx context.Context, c *api.Client, args []string) (*api.Job, error) { return c.Job(ctx, args[0]) },
+		func(j *api.Job) error {
 			printJob(f, j)
 			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	return cmd
+		})
 }
 
 func printJob(f *Factory, j *api.Job) {

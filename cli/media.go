@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 
@@ -19,27 +20,20 @@ func newMediaCmd(f *Factory) *cobra.Command {
 }
 
 func newMediaListCmd(f *Factory) *cobra.Command {
-	var asJSON bool
 	var conn string
-	cmd := &cobra.Command{
+	cmd := readCmd(f, &cobra.Command{
 		Use:   "list",
 		Short: "List published (and unconfirmed) media, newest first",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
+	}, "print as a JSON array",
+		func(ctx context.Context, c *api.Client, _ []string) ([]api.PublishedMedia, error) {
+			ms, err := c.MediaList(ctx, conn)
+			if err == nil && ms == nil {
+				ms = []api.PublishedMedia{} // JSON: [], not null
 			}
-			ms, err := c.MediaList(cmd.Context(), conn)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if ms == nil {
-					ms = []api.PublishedMedia{}
-				}
-				return writeJSON(f.IO.Out, ms)
-			}
+			return ms, err
+		},
+		func(ms []api.PublishedMedia) error {
 			if len(ms) == 0 {
 				fmt.Fprintln(f.IO.ErrOut, "nothing published yet; `impress publish TARGET` publishes")
 				return nil
@@ -53,31 +47,21 @@ func newMediaListCmd(f *Factory) *cobra.Command {
 				rows = append(rows, []string{orNone(m.MediaID), m.Type, m.Connection, m.State, orNone(m.Permalink), m.JobID, when})
 			}
 			return table(f.IO.Out, []string{"MEDIA", "TYPE", "CONNECTION", "STATE", "PERMALINK", "JOB", "PUBLISHED"}, rows)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
+		})
 	cmd.Flags().StringVar(&conn, "connection", "", "only media of this connection")
 	return cmd
 }
 
 func newMediaShowCmd(f *Factory) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return readCmd(f, &cobra.Command{
 		Use:   "show MEDIA",
 		Short: "Show one published media (a media id, a job id or latest), refreshed from Meta",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			m, err := c.MediaShow(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, m)
-			}
+	}, "print as JSON",
+		func(ctx context.Context, c *api.Client, args []string) (*api.PublishedMedia, error) {
+			return c.MediaShow(ctx, args[0])
+		},
+		func(m *api.PublishedMedia) error {
 			rows := [][]string{{"media", orNone(m.MediaID)}, {"type", m.Type}, {"connection", m.Connection},
 				{"state", m.State}, {"permalink", orNone(m.Permalink)}, {"job", m.JobID}}
 			if m.PublishedAt != nil {
@@ -99,8 +83,5 @@ func newMediaShowCmd(f *Factory) *cobra.Command {
 				rows = append(rows, []string{"next", "look at the account in the Instagram app; only if the post is missing, publish again with --force"})
 			}
 			return table(f.IO.Out, nil, rows)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	return cmd
+		})
 }

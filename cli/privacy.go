@@ -278,23 +278,15 @@ func newRequestsCmd(f *Factory) *cobra.Command {
 		Long: `Every purge, from the CLI or from Meta's data deletion callback, has a
 confirmation code and, once done, a receipt. Receipts hold no personal data.`,
 	}
-	var listJSON, showJSON bool
-	list := &cobra.Command{
+	list := readCmd(f, &cobra.Command{
 		Use:   "list",
 		Short: "List receipts and purges in progress, newest first",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			rs, err := c.PrivacyRequests(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if listJSON {
-				return writeJSON(f.IO.Out, rs)
-			}
+	}, "print JSON",
+		func(ctx context.Context, c *api.Client, _ []string) ([]api.Receipt, error) {
+			return c.PrivacyRequests(ctx)
+		},
+		func(rs []api.Receipt) error {
 			if len(rs) == 0 {
 				fmt.Fprintln(f.IO.Out, "No purges yet.")
 				return nil
@@ -312,30 +304,19 @@ confirmation code and, once done, a receipt. Receipts hold no personal data.`,
 				rows = append(rows, []string{r.Code, r.Scope, r.Source, r.Status, verified, when.UTC().Format(time.RFC3339)})
 			}
 			return table(f.IO.Out, []string{"CODE", "SCOPE", "SOURCE", "STATUS", "VERIFIED", "TIME"}, rows)
-		},
-	}
-	list.Flags().BoolVar(&listJSON, "json", false, "print JSON")
-	show := &cobra.Command{
+		})
+	show := readCmd(f, &cobra.Command{
 		Use:   "show CODE",
 		Short: "Show one receipt",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			rc, err := c.PrivacyRequest(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if showJSON {
-				return writeJSON(f.IO.Out, rc)
-			}
+	}, "print JSON",
+		func(ctx context.Context, c *api.Client, args []string) (*api.Receipt, error) {
+			return c.PrivacyRequest(ctx, args[0])
+		},
+		func(rc *api.Receipt) error {
 			printReceipt(f.IO.Out, rc)
 			return nil
-		},
-	}
-	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+		})
 	cmd.AddCommand(list, show)
 	return cmd
 }
@@ -353,23 +334,16 @@ Kinds: events (webhook events, 30d), messages (DM summaries, 90d), comments
 "connection", i.e. as long as their connection exists, or a duration).
 Durations: 30d, 36h, 90m. "default" restores the default.`,
 	}
-	var showJSON, setJSON bool
-	show := &cobra.Command{
+	var setJSON bool
+	show := readCmd(f, &cobra.Command{
 		Use:   "show",
 		Short: "Show the retention policy",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			pols, err := c.Retention(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if showJSON {
-				return writeJSON(f.IO.Out, pols)
-			}
+	}, "print JSON",
+		func(ctx context.Context, c *api.Client, _ []string) ([]api.RetentionPolicy, error) {
+			return c.Retention(ctx)
+		},
+		func(pols []api.RetentionPolicy) error {
 			rows := [][]string{}
 			for _, p := range pols {
 				def := "default"
@@ -379,9 +353,7 @@ Durations: 30d, 36h, 90m. "default" restores the default.`,
 				rows = append(rows, []string{p.Kind, p.Value, def, p.Description})
 			}
 			return table(f.IO.Out, []string{"KIND", "KEPT", "", "WHAT"}, rows)
-		},
-	}
-	show.Flags().BoolVar(&showJSON, "json", false, "print JSON")
+		})
 	set := &cobra.Command{
 		Use:     "set KIND DURATION",
 		Short:   "Change how long one kind of data is kept (then sweep at once)",
