@@ -321,10 +321,8 @@ func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 			if !c.tok.can(capPages) {
 				return nil, gerr(403, 200, 0, typeOAuth, "(#200) Requires pages_show_list permission to manage the object")
 			}
-			for _, f := range sel {
-				if !slices.Contains(pageFields, f.Name) {
-					return nil, errField(f.Name, "Page")
-				}
+			if e := checkPageFields(sel); e != nil {
+				return nil, e
 			}
 			ids, paging, e := s.paginate(c, s.st.users[id].Pages)
 			if e != nil {
@@ -368,6 +366,16 @@ func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 }
 
 var pageFields = []string{"id", "name", "access_token", "category", "tasks", "instagram_business_account", "connected_instagram_account"}
+
+// checkPageFields refuses a selection naming a field a Page does not have.
+func checkPageFields(sel []*fieldSel) *GraphError {
+	for _, f := range sel {
+		if !slices.Contains(pageFields, f.Name) {
+			return errField(f.Name, "Page")
+		}
+	}
+	return nil
+}
 
 // pagesLocked renders a user's pages; page tokens are minted once per user
 // token and page, and never expire (§1b). Caller holds s.mu.
@@ -445,10 +453,8 @@ func (s *Server) servePage(c *call, id, edge, m string) {
 			return
 		}
 		s.reply(c, func() (any, *GraphError) {
-			for _, f := range sel {
-				if !slices.Contains(pageFields, f.Name) {
-					return nil, errField(f.Name, "Page")
-				}
+			if e := checkPageFields(sel); e != nil {
+				return nil, e
 			}
 			return s.renderPageLocked(c.tok, p, sel), nil
 		})
