@@ -161,8 +161,8 @@ func newCommentsDeleteCmd(f *Factory, conn *string) *cobra.Command {
 }
 
 func newCommentsMentionsCmd(f *Factory, conn *string) *cobra.Command {
-	var offline, asJSON bool
-	cmd := &cobra.Command{
+	var offline bool
+	cmd := readCmd(f, &cobra.Command{
 		Use:   "mentions",
 		Short: "List comments and captions that @mention you (received by webhook)",
 		Long: `List comments and captions of other accounts that @mention you.
@@ -171,18 +171,11 @@ Meta offers no list of mentions: they arrive as "mentions" webhooks (see
 the public endpoint in the README). Online, each mention's text is read
 from Meta; --offline shows what the webhooks said.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ms, err := c.Mentions(cmd.Context(), *conn, offline)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, ms)
-			}
+	}, "print as a JSON array",
+		func(ctx context.Context, c *api.Client, _ []string) ([]api.Mention, error) {
+			return c.Mentions(ctx, *conn, offline)
+		},
+		func(ms []api.Mention) error {
 			if len(ms) == 0 {
 				fmt.Fprintln(f.IO.ErrOut, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)")
 				return nil
@@ -200,10 +193,8 @@ from Meta; --offline shows what the webhooks said.`,
 				rows = append(rows, []string{localTime(m.ReceivedAt), m.MediaID, cid, who, firstLineCLI(m.Text)})
 			}
 			return table(f.IO.Out, []string{"RECEIVED", "MEDIA", "COMMENT", "BY", "TEXT"}, rows)
-		},
-	}
+		})
 	cmd.Flags().BoolVar(&offline, "offline", false, "do not read the mentions' text from Meta")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
 	return cmd
 }
 
@@ -264,23 +255,16 @@ func windowText(t api.Thread) string {
 }
 
 func newMessagesListCmd(f *Factory, conn *string) *cobra.Command {
-	var offline, asJSON bool
-	cmd := &cobra.Command{
+	var offline bool
+	cmd := readCmd(f, &cobra.Command{
 		Use:   "list",
 		Short: "List DM threads, newest first",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ts, err := c.Threads(cmd.Context(), *conn, offline)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, ts)
-			}
+	}, "print as a JSON array",
+		func(ctx context.Context, c *api.Client, _ []string) ([]api.Thread, error) {
+			return c.Threads(ctx, *conn, offline)
+		},
+		func(ts []api.Thread) error {
 			if len(ts) == 0 {
 				fmt.Fprintln(f.IO.ErrOut, "no conversations")
 				return nil
@@ -306,31 +290,22 @@ func newMessagesListCmd(f *Factory, conn *string) *cobra.Command {
 				rows = append(rows, []string{t.ID, who, last, localTime(t.LastMessageAt), count, unread, windowText(t)})
 			}
 			return table(f.IO.Out, []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, rows)
-		},
-	}
+		})
 	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored summaries; do not call Meta")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
 	return cmd
 }
 
 func newMessagesShowCmd(f *Factory, conn *string) *cobra.Command {
-	var offline, keep, asJSON bool
-	cmd := &cobra.Command{
+	var offline, keep bool
+	cmd := readCmd(f, &cobra.Command{
 		Use:   "show THREAD",
 		Short: "Show a thread's newest messages (Meta serves the newest 20)",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			tm, err := c.ThreadMessages(cmd.Context(), api.ThreadQuery{Connection: *conn, Thread: args[0], Offline: offline, Keep: keep})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, tm)
-			}
+	}, "print as JSON",
+		func(ctx context.Context, c *api.Client, args []string) (*api.ThreadMessages, error) {
+			return c.ThreadMessages(ctx, api.ThreadQuery{Connection: *conn, Thread: args[0], Offline: offline, Keep: keep})
+		},
+		func(tm *api.ThreadMessages) error {
 			t := tm.Thread
 			who := "the other person"
 			if t.Participant != "" {
@@ -355,11 +330,9 @@ func newMessagesShowCmd(f *Factory, conn *string) *cobra.Command {
 				fmt.Fprintln(f.IO.ErrOut, "message bodies are not stored; run `impress messages show "+t.ID+" --keep` online to keep them")
 			}
 			return nil
-		},
-	}
+		})
 	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored copy; do not call Meta")
 	cmd.Flags().BoolVar(&keep, "keep", false, "store the message bodies (sealed) so --offline can show them")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	return cmd
 }
 
