@@ -26,11 +26,7 @@ func (g *graph) argv(out outSpec) (args []string, err error) {
 	g.fanOut()
 	inputs := make([]*ffmpeg.Stream, len(g.inputs))
 	for i, in := range g.inputs {
-		kw := ffmpeg.KwArgs{}
-		for _, o := range in.opts {
-			kw[o.k] = o.v
-		}
-		inputs[i] = ffmpeg.Input(in.url, kw)
+		inputs[i] = ffmpeg.Input(in.url, kwArgs(in.opts))
 	}
 	nodes := make([][]*ffmpeg.Stream, len(g.nodes))
 	var resolve func(p pad) *ffmpeg.Stream
@@ -44,11 +40,7 @@ func (g *graph) argv(out outSpec) (args []string, err error) {
 			for i, ip := range n.ins {
 				ins[i] = resolve(ip)
 			}
-			kw := ffmpeg.KwArgs{}
-			for _, o := range n.opts {
-				kw[o.k] = o.v
-			}
-			node := ffmpeg.FilterMultiOutput(ins, n.name, ffmpeg.Args{}, kw)
+			node := ffmpeg.FilterMultiOutput(ins, n.name, ffmpeg.Args{}, kwArgs(n.opts))
 			outs := make([]*ffmpeg.Stream, n.outs)
 			if n.outs == 1 {
 				outs[0] = node.Stream("", "")
@@ -70,9 +62,13 @@ func (g *graph) argv(out outSpec) (args []string, err error) {
 	for i, p := range out.maps {
 		maps[i] = resolve(p)
 	}
+	return ffmpeg.Output(maps, out.url, kwArgs(out.opts)).GetArgs(), nil
+}
+
+func kwArgs(opts []kv) ffmpeg.KwArgs {
 	kw := ffmpeg.KwArgs{}
-	for _, o := range out.opts {
+	for _, o := range opts {
 		kw[o.k] = o.v
 	}
-	return ffmpeg.Output(maps, out.url, kw).GetArgs(), nil
+	return kw
 }
