@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -76,26 +77,19 @@ func newProjectNewCmd(f *Factory) *cobra.Command {
 }
 
 func newProjectListCmd(f *Factory) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
+	return readCmd(f, &cobra.Command{
 		Use:   "list",
 		Short: "List projects",
 		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
+	}, "print as a JSON array",
+		func(ctx context.Context, c *api.Client, _ []string) ([]api.Project, error) {
+			ps, err := c.Projects(ctx)
+			if err == nil && ps == nil {
+				ps = []api.Project{} // JSON: [], not null
 			}
-			ps, err := c.Projects(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if ps == nil {
-					ps = []api.Project{}
-				}
-				return writeJSON(f.IO.Out, ps)
-			}
+			return ps, err
+		},
+		func(ps []api.Project) error {
 			if len(ps) == 0 {
 				fmt.Fprintln(f.IO.ErrOut, "no projects; create one with `impress project new NAME` or `impress project apply SPEC`")
 				return nil
@@ -105,10 +99,7 @@ func newProjectListCmd(f *Factory) *cobra.Command {
 				rows = append(rows, []string{p.Name, p.Preset, fmt.Sprint(p.Clips), seconds(p.Duration), fmt.Sprint(len(p.Assets)), ago(p.UpdatedAt)})
 			}
 			return table(f.IO.Out, []string{"NAME", "PRESET", "CLIPS", "LENGTH", "ASSETS", "UPDATED"}, rows)
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as a JSON array")
-	return cmd
+		})
 }
 
 func seconds(s float64) string {
@@ -119,23 +110,16 @@ func seconds(s float64) string {
 }
 
 func newProjectShowCmd(f *Factory) *cobra.Command {
-	var asJSON, spec bool
-	cmd := &cobra.Command{
+	var spec bool
+	cmd := readCmd(f, &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a project: timeline length, assets and spec",
 		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := c.Project(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, p)
-			}
+	}, "print as JSON (the spec included)",
+		func(ctx context.Context, c *api.Client, args []string) (*api.Project, error) {
+			return c.Project(ctx, args[0])
+		},
+		func(p *api.Project) error {
 			if spec {
 				fmt.Fprint(f.IO.Out, p.Spec)
 				return nil
@@ -149,9 +133,7 @@ func newProjectShowCmd(f *Factory) *cobra.Command {
 				printAssets(f, p.Assets)
 			}
 			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON (the spec included)")
+		})
 	cmd.Flags().BoolVar(&spec, "spec", false, "print only the spec (as `project export` does)")
 	return cmd
 }
