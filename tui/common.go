@@ -152,6 +152,18 @@ func pad(s string, w int) string {
 	return s
 }
 
+// scrollTop is the first row of a rows-high list window that starts at
+// top, moved as little as it takes to show the cursor's row.
+func scrollTop(top, cursor, rows int) int {
+	if cursor < top {
+		return cursor
+	}
+	if cursor >= top+rows {
+		return cursor - rows + 1
+	}
+	return top
+}
+
 // oneLine folds a multi-line text to one line for lists.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 

@@ -290,13 +290,8 @@ func (m *inboxModel) send(text string) tea.Cmd {
 func (m *inboxModel) listHeight() int { return max(1, m.height-3) }
 
 func (m *inboxModel) scroll() {
-	h, t := m.listHeight(), m.tab
-	if m.row[t] < m.top[t] {
-		m.top[t] = m.row[t]
-	}
-	if m.row[t] >= m.top[t]+h {
-		m.top[t] = m.row[t] - h + 1
-	}
+	t := m.tab
+	m.top[t] = scrollTop(m.top[t], m.row[t], m.listHeight())
 }
 
 func (m *inboxModel) View() string {

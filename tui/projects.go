@@ -296,13 +296,7 @@ func (m *projectsModel) delete(name string) tea.Cmd {
 func (m *projectsModel) listRows() int { return max(1, m.height-3) }
 
 func (m *projectsModel) scroll() {
-	h := m.listRows()
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+h {
-		m.top = m.cursor - h + 1
-	}
+	m.top = scrollTop(m.top, m.cursor, m.listRows())
 }
 
 // ago is a short relative time.

@@ -202,14 +202,7 @@ func (m *timelineModel) clampCursor() {
 func (m *timelineModel) listRows() int { return max(1, m.height-4) }
 
 func (m *timelineModel) scroll() {
-	rows := m.listRows()
-	if m.cursor < m.top {
-		m.top = m.cursor
-	}
-	if m.cursor >= m.top+rows {
-		m.top = m.cursor - rows + 1
-	}
-	m.top = max(0, m.top)
+	m.top = max(0, scrollTop(m.top, m.cursor, m.listRows()))
 }
 
 // moveCursor selects another clip; the cursor time starts at its start.
