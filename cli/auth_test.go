@@ -17,9 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/impress-dev/impress/api"
-	"github.com/impress-dev/impress/daemon"
-	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
 
@@ -92,43 +89,7 @@ func newCLIEnv(t *testing.T) *cliEnv {
 		"IMPRESS_META_REDIRECT_PORT": strconv.Itoa(port),
 		"DISPLAY":                    ":0", // not a remote session: the browser flow
 	}}
-	getenv := func(k string) string { return e.env[k] }
-	paths, err := config.ResolvePaths(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Config{Paths: paths, Version: "test", Stderr: io.Discard,
-			Load: func() (*config.Settings, error) {
-				return config.Load(config.LoadOptions{File: paths.ConfigFile, Env: getenv})
-			}})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("daemon did not stop")
-		}
-	})
-	c := api.NewClient(paths.Socket)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := c.Ping(t.Context()); err == nil {
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("daemon exited: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("daemon did not answer")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	runTestDaemon(t, func(k string) string { return e.env[k] })
 	return e
 }
 

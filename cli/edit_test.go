@@ -13,8 +13,6 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/impress-dev/impress/api"
-	"github.com/impress-dev/impress/daemon"
-	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/tui"
 )
@@ -139,42 +137,7 @@ func startEditDaemon(t *testing.T) *api.Client {
 		}
 		return ""
 	}
-	paths, err := config.ResolvePaths(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- daemon.Run(ctx, daemon.Config{Paths: paths, Version: "test", Stderr: io.Discard,
-			Load: func() (*config.Settings, error) {
-				return config.Load(config.LoadOptions{File: paths.ConfigFile, Env: env})
-			}})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("daemon did not stop")
-		}
-	})
-	c := api.NewClient(paths.Socket)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := c.Ping(t.Context()); err == nil {
-			return c
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("daemon exited: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("daemon did not answer within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return runTestDaemon(t, env)
 }
 
 func TestEditClientRoundTripIsAFixedPoint(t *testing.T) {
