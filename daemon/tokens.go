@@ -267,10 +267,7 @@ func (s *Server) connClient(ctx context.Context, conn, field string) (*meta.Clie
 // over rt. Every client the daemon builds goes through here, so a
 // configuration error reads the same (and redacted) everywhere.
 func (s *Server) newMetaClient(f meta.Flavour, ts oauth2.TokenSource, rt http.RoundTripper) (*meta.Client, error) {
-	cfg, err := s.metaConfig(f)
-	if err != nil {
-		return nil, err
-	}
+	cfg := s.metaConfig(f)
 	cfg.TokenSource = ts
 	cfg.HTTPClient = &http.Client{Transport: rt}
 	cl, err := meta.New(cfg)
@@ -289,7 +286,7 @@ func (s *Server) metaTransport() http.RoundTripper {
 
 // metaConfig is the client configuration from the settings: endpoint
 // (IMPRESS_META_ENDPOINT), version, the user's app and redirect URL.
-func (s *Server) metaConfig(f meta.Flavour) (meta.Config, error) {
+func (s *Server) metaConfig(f meta.Flavour) meta.Config {
 	st := s.Settings()
 	cfg := meta.Config{
 		Flavour:     f,
@@ -301,7 +298,7 @@ func (s *Server) metaConfig(f meta.Flavour) (meta.Config, error) {
 		Retry:       s.auth.retry,
 	}
 	s.addSecret(cfg.AppSecret)
-	return cfg, nil
+	return cfg
 }
 
 // tokenExpiry computes a token's expiry from Meta's expires_in with the
