@@ -309,12 +309,25 @@ func newNDJSON(w http.ResponseWriter) *ndjson {
 	return &ndjson{w: w, f: f}
 }
 
-func (n *ndjson) Send(v any) error {
+// Start sends the status and headers now, before any event: a follower
+// that may wait long for the first one knows at once that it is connected.
+func (n *ndjson) Start() {
+	n.header()
+	if n.f != nil {
+		n.f.Flush()
+	}
+}
+
+func (n *ndjson) header() {
 	if !n.started {
 		n.w.Header().Set("Content-Type", "application/x-ndjson")
 		n.w.WriteHeader(http.StatusOK)
 		n.started = true
 	}
+}
+
+func (n *ndjson) Send(v any) error {
+	n.header()
 	if err := json.NewEncoder(n.w).Encode(v); err != nil {
 		return err
 	}

@@ -479,12 +479,7 @@ func (s *Server) followEvents(w http.ResponseWriter, r *http.Request, since uint
 	out := newNDJSON(w)
 	sent := 0
 	// Headers go out at once so the client knows it is following.
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.WriteHeader(http.StatusOK)
-	out.started = true
-	if out.f != nil {
-		out.f.Flush()
-	}
+	out.Start()
 	for {
 		evs, last, err := s.readEvents(r.Context(), since, typ, "", 0)
 		if err != nil {
