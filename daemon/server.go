@@ -179,7 +179,7 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 				"an expert can try `bbolt surgery revert-meta-page` on the copy"}
 	} else if v, err := s.db.Version(); err == nil {
 		size, _ := s.db.Size()
-		h.Store.Detail = s.cfg.Paths.DBFile() + " (schema " + itoa(int(v)) + ", " + itoa(int(size/1024)) + " KiB)"
+		h.Store.Detail = s.cfg.Paths.DBFile() + " (schema " + strconv.FormatUint(v, 10) + ", " + strconv.FormatInt(size/1024, 10) + " KiB)"
 	}
 	for _, k := range s.Settings().UnknownFileKeys() {
 		h.Checks = append(h.Checks, api.Check{Name: "config", Status: "WARN", Detail: "unknown key " + k + " in " + s.Settings().File(),
@@ -345,4 +345,3 @@ func (n *ndjson) Error(e *api.Error) {
 	n.Send(map[string]*api.Error{"error": e})
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,7 +146,7 @@ func (s *Server) renderHealth() []api.Check {
 		if fi, err := os.Stat(s.rendersDir()); err == nil && fi.IsDir() {
 			if rs, err := s.db.Renders(""); err == nil {
 				checks = append(checks, api.Check{Name: "render cache", Status: "OK",
-					Detail: s.rendersDir() + " (" + itoa(len(rs)) + " renders)"})
+					Detail: s.rendersDir() + " (" + strconv.Itoa(len(rs)) + " renders)"})
 			}
 		}
 	}
