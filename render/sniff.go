@@ -181,19 +181,3 @@ func tailHas(r io.ReaderAt, size int64, marker []byte) bool {
 	}
 	return bytes.Contains(buf, marker)
 }
-
-// sniffAll sniffs every path once, for Render.
-func sniffAll(paths []string) (map[string]Format, error) {
-	out := make(map[string]Format, len(paths))
-	for _, p := range paths {
-		if _, ok := out[p]; ok {
-			continue
-		}
-		f, err := Sniff(p)
-		if err != nil {
-			return nil, err
-		}
-		out[p] = f
-	}
-	return out, nil
-}
