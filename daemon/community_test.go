@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -123,7 +124,7 @@ func TestCommentsMediaArgument(t *testing.T) {
 	}
 	pending, _ := e.s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobRunning, Conn: "main",
 		Detail: json.RawMessage(`{"connection":"main"}`)}, false)
-	jid := func(j store.Job) string { return itoa(int(j.ID)) }
+	jid := func(j store.Job) string { return strconv.FormatUint(j.ID, 10) }
 
 	for _, tc := range []struct {
 		media string
