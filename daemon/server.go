@@ -344,4 +344,3 @@ func (n *ndjson) Error(e *api.Error) {
 	}
 	n.Send(map[string]*api.Error{"error": e})
 }
-
