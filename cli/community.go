@@ -6,7 +6,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/spf13/cobra"
@@ -32,13 +31,6 @@ func textArg(f *Factory, arg string) (string, error) {
 
 func addConnFlag(cmd *cobra.Command, conn *string) {
 	cmd.PersistentFlags().StringVar(conn, "connection", "", "connection to use (default: the only one, else the one named default)")
-}
-
-func localTime(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.Local().Format("2006-01-02 15:04")
 }
 
 // --- comments ---------------------------------------------------------

@@ -68,7 +68,7 @@ func newJobsShowCmd(f *Factory) *cobra.Command {
 
 func printJob(f *Factory, j *api.Job) {
 	rows := [][]string{{"id", j.ID}, {"kind", j.Kind}, {"state", j.State}, {"stage", j.Stage}, {"title", j.Title},
-		{"created", j.CreatedAt.Local().Format("2006-01-02 15:04:05")}, {"updated", j.UpdatedAt.Local().Format("2006-01-02 15:04:05")}}
+		{"created", j.CreatedAt.Local().Format(detailTime)}, {"updated", j.UpdatedAt.Local().Format(detailTime)}}
 	if j.Error != nil {
 		rows = append(rows, []string{"error", j.Error.Code + ": " + j.Error.Message})
 		if j.Error.Hint != "" {

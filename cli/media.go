@@ -65,7 +65,7 @@ func newMediaShowCmd(f *Factory) *cobra.Command {
 			rows := [][]string{{"media", orNone(m.MediaID)}, {"type", m.Type}, {"connection", m.Connection},
 				{"state", m.State}, {"permalink", orNone(m.Permalink)}, {"job", m.JobID}}
 			if m.PublishedAt != nil {
-				rows = append(rows, []string{"published", m.PublishedAt.Local().Format("2006-01-02 15:04:05")})
+				rows = append(rows, []string{"published", m.PublishedAt.Local().Format(detailTime)})
 			}
 			if m.Caption != "" {
 				rows = append(rows, []string{"caption", m.Caption})

@@ -81,9 +81,21 @@ func ago(t time.Time) string {
 	case d < 48*time.Hour:
 		return fmt.Sprintf("%dh ago", int(d.Hours()))
 	default:
-		return t.Local().Format("2006-01-02 15:04")
+		return localTime(t)
 	}
 }
+
+// localTime is t in local time to the minute, "-" when unset.
+func localTime(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04")
+}
+
+// detailTime is the layout of the times that show commands print (to
+// the second).
+const detailTime = "2006-01-02 15:04:05"
 
 // style colours text when the stream allows it.
 type style struct{ on bool }

@@ -126,7 +126,7 @@ func newProjectShowCmd(f *Factory) *cobra.Command {
 			}
 			table(f.IO.Out, nil, [][]string{
 				{"name", p.Name}, {"preset", p.Preset}, {"clips", fmt.Sprint(p.Clips)}, {"length", seconds(p.Duration)},
-				{"created", p.CreatedAt.Local().Format("2006-01-02 15:04:05")}, {"updated", p.UpdatedAt.Local().Format("2006-01-02 15:04:05")},
+				{"created", p.CreatedAt.Local().Format(detailTime)}, {"updated", p.UpdatedAt.Local().Format(detailTime)},
 			})
 			if len(p.Assets) > 0 {
 				fmt.Fprintln(f.IO.Out)
