@@ -96,6 +96,12 @@ func Probe(ctx context.Context, ffprobePath, path string) (*MediaInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	return probeSniffed(ctx, ffprobePath, path, abs, fm)
+}
+
+// probeSniffed is [Probe] of a file already sniffed as fm; path is the
+// name errors give, abs its absolute form.
+func probeSniffed(ctx context.Context, ffprobePath, path, abs string, fm Format) (*MediaInfo, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, probeTimeout)

@@ -139,10 +139,15 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 			sp = startSpeculation(ctx, req, abs, fm)
 		}
 		defer sp.abort()
-		info, err := probe(abs)
-		if err != nil {
-			return nil, err
+		// abs was sniffed just now: neither the caller's facts nor ffprobe
+		// need it sniffed again (nothing runs concurrently yet).
+		info := media[abs]
+		if info == nil {
+			if info, err = probeSniffed(ctx, req.FFprobe, abs, abs, fm); err != nil {
+				return nil, err
+			}
 		}
+		media[abs], fresh[abs] = info, true
 		presetName = req.Preset
 		if presetName == "" {
 			presetName = "reels"
