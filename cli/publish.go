@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -149,19 +150,16 @@ func (o *publishOptions) check() error {
 	if o.Concurrency < 0 {
 		return flagErrorf("--concurrency must be 1 or more")
 	}
-	if o.Type != "" && !oneOfStr(o.Type, api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel) {
+	if o.Type != "" && !knownPublishType(o.Type) {
 		return flagErrorf("--type must be reel, story, image or carousel, not %q", o.Type)
 	}
 	return nil
 }
 
-func oneOfStr(v string, set ...string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
+// knownPublishType says whether t is a type publish takes (--type, and a
+// manifest's type column).
+func knownPublishType(t string) bool {
+	return slices.Contains([]string{api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel}, t)
 }
 
 // parseAt reads --at: RFC 3339, "YYYY-MM-DD HH:MM[:SS]" in local time, or

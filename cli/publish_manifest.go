@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -128,7 +129,7 @@ func parseManifestCSV(data []byte) (*manifest, error) {
 	cols := map[string]int{}
 	for i, h := range rows[0] {
 		h = strings.TrimSpace(strings.ToLower(h))
-		if !oneOfStr(h, manifestColumns...) {
+		if !slices.Contains(manifestColumns, h) {
 			return nil, fmt.Errorf("line 1: unknown column %q (columns: %s)", h, strings.Join(manifestColumns, ", "))
 		}
 		cols[h] = i
@@ -254,7 +255,7 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 	req := api.PublishRequest{Connection: firstOf(o.Connection, it.Connection, m.Connection), Type: firstOf(it.Type, o.Type),
 		Caption: it.Caption, FirstComment: it.FirstComment, ThumbOffsetMS: it.ThumbOffset, ShareToFeed: it.ShareToFeed,
 		Collaborators: it.Collaborators, Key: it.Key, Force: o.Force, DryRun: o.DryRun, NoWait: o.NoWait, Display: it.display()}
-	if req.Type != "" && !oneOfStr(req.Type, api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel) {
+	if req.Type != "" && !knownPublishType(req.Type) {
 		return req, fmt.Errorf("%s: type %q: want reel, story, image or carousel", where, req.Type)
 	}
 	switch {
