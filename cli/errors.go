@@ -51,6 +51,16 @@ type errSilent struct{ code int }
 
 func (e errSilent) Error() string { return "" }
 
+// silentAfterJSON is err for a command that already printed its answer
+// on stdout (a failed job under --json): the same exit code, and no
+// message after the one JSON document.
+func silentAfterJSON(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errSilent{code: exitCode(err, false)}
+}
+
 // exitCode maps an error to the process exit code.
 func exitCode(err error, interrupted bool) int {
 	if err == nil {

@@ -147,9 +147,7 @@ func newJobsWaitCmd(f *Factory) *cobra.Command {
 				if werr := writeJSON(f.IO.Out, j); werr != nil {
 					return werr
 				}
-				if err != nil {
-					return errSilent{code: exitCode(err, false)}
-				}
+				return silentAfterJSON(err)
 			}
 			return err
 		},

@@ -301,8 +301,8 @@ func runPublish(ctx context.Context, f *Factory, o *publishOptions) error {
 			printPublished(f, out)
 		}
 	}
-	if err != nil && o.JSON && j != nil {
-		return errSilent{code: exitCode(err, false)}
+	if o.JSON && j != nil {
+		return silentAfterJSON(err)
 	}
 	return err
 }
