@@ -187,6 +187,19 @@ func TestAuthLoginBrowser(t *testing.T) {
 	}
 }
 
+// waitLoggedIn waits for a login run in the background to exit 0.
+func waitLoggedIn(t *testing.T, codeCh <-chan int, r *cliRun) {
+	t.Helper()
+	select {
+	case code := <-codeCh:
+		if code != 0 {
+			t.Fatalf("exit %d\n%s", code, r.errOut)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("login did not finish")
+	}
+}
+
 func TestAuthLoginNoBrowserPaste(t *testing.T) {
 	e := newCLIEnv(t)
 	pr, pw := io.Pipe()
@@ -215,14 +228,7 @@ func TestAuthLoginNoBrowserPaste(t *testing.T) {
 	fmt.Fprintln(pw, "this is not it")
 	waitFor(t, "stderr", r.errOut.String, "Paste it again")
 	fmt.Fprintln(pw, redirect)
-	select {
-	case code := <-codeCh:
-		if code != 0 {
-			t.Fatalf("exit %d\n%s", code, r.errOut)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("login did not finish")
-	}
+	waitLoggedIn(t, codeCh, r)
 	if !strings.Contains(r.out.String(), `"connection": "main"`) {
 		t.Errorf("json:\n%s", r.out)
 	}
@@ -248,14 +254,7 @@ func TestAuthLoginFacebookAccounts(t *testing.T) {
 	fmt.Fprintln(pw, "7")
 	waitFor(t, "stderr", r.errOut.String, `"7" is not one of them`)
 	fmt.Fprintln(pw, "2")
-	select {
-	case code := <-codeCh:
-		if code != 0 {
-			t.Fatalf("exit %d\n%s", code, r.errOut)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("login did not finish")
-	}
+	waitLoggedIn(t, codeCh, r)
 	if !strings.Contains(r.out.String(), "@"+sandbox.IGBrandUsername) || !strings.Contains(r.out.String(), "Facebook Login") {
 		t.Errorf("stdout:\n%s", r.out)
 	}
