@@ -368,11 +368,7 @@ Durations: 30d, 36h, 90m. "default" restores the default.`,
 			if err != nil {
 				return err
 			}
-			if setJSON {
-				return writeJSON(f.IO.Out, p)
-			}
-			fmt.Fprintf(f.IO.Out, "%s are kept %s (default %s); expired data was deleted now.\n", p.Kind, keptFor(p.Value), p.Default)
-			return nil
+			return printResult(f, setJSON, p, fmt.Sprintf("%s are kept %s (default %s); expired data was deleted now.", p.Kind, keptFor(p.Value), p.Default))
 		},
 	}
 	set.Flags().BoolVar(&setJSON, "json", false, "print the new policy as JSON")

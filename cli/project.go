@@ -63,11 +63,7 @@ func newProjectNewCmd(f *Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				return writeJSON(f.IO.Out, p)
-			}
-			fmt.Fprintln(f.IO.Out, p.Name)
-			return nil
+			return printResult(f, asJSON, p, p.Name)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the project as JSON")
