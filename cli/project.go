@@ -130,7 +130,7 @@ func newProjectShowCmd(f *Factory) *cobra.Command {
 			}
 			return nil
 		})
-	cmd.Flags().BoolVar(&spec, "spec", false, "print only the spec (as `project export` does)")
+	cmd.Flags().BoolVar(&spec, "spec", false, "print only the spec (as impress project export does)")
 	return cmd
 }
 
