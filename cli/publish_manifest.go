@@ -411,9 +411,9 @@ func runManifest(ctx context.Context, f *Factory, o *publishOptions) error {
 		}()
 	}
 	wg.Wait()
-	worst := 0
+	worst := ExitOK
 	for _, r := range results {
-		worst = max(worst, r.ExitCode)
+		worst = worse(worst, r.ExitCode)
 	}
 	if o.JSON {
 		if err := writeJSON(f.IO.Out, results); err != nil {

@@ -175,19 +175,18 @@ func Classify(code, subcode int) Class {
 	return c
 }
 
-// publishClass adjusts the class of a failed media_publish. Whatever did not
-// clearly refuse the call (rate limit, quota, not-ready, login, permanent
-// rejection, expired container) may have published the media: a lost
-// response, a 5xx, codes 1/2/-1 or is_transient. Only a request proven not
-// to have left this machine stays transient.
+// publishClass adjusts the class of a failed media_publish. Only an answer
+// that proves Meta did nothing ([Class.DidNotAct]: a refusal, a login to
+// renew, a limit, a container not ready or dead) keeps its class; whatever
+// else failed may have published the media — a lost response, a 5xx, codes
+// 1/2/-1, is_transient, an error this package cannot place — and becomes
+// unconfirmed. A dead container reported as code -1 (Instagram server
+// error) is such a failure too. Only a request proven not to have left this
+// machine stays transient. The decision follows the class's outcome, not a
+// list of classes here: a new refusal class stays a refusal.
 func publishClass(e *Error) {
-	switch e.class {
-	case ClassRateLimited, ClassQuota, ClassNotReady, ClassLoginNeeded, ClassPermanent:
+	if e.class.DidNotAct() && !(e.class == ClassRecreate && e.Code == -1) {
 		return
-	case ClassRecreate:
-		if e.Code != -1 {
-			return
-		}
 	}
 	if e.cause != nil && e.HTTPStatus == 0 && notSent(e.cause) {
 		e.class = ClassTransient

@@ -61,10 +61,12 @@
 // not-ready) wins over is_transient, which Meta also sets on rate limits.
 //
 // [IsLoginNeeded], [IsRateLimited], [IsTransient], [IsQuotaExceeded],
-// [IsNotReady] and [IsUnconfirmed] test an error; [ExitCode] maps it to the
-// product's exit codes (2 invalid, 3 cancelled/timed out, 4 login, 5
-// rejected, 6 transient, 7 unconfirmed, 1 other); [Error.UserMessage] is
-// built from error_user_msg when Meta sent one.
+// [IsNotReady] and [IsUnconfirmed] test an error; a class's traits
+// ([Class.LoginNeeded], [Class.Refused], [Class.RetryLater],
+// [Class.MayHaveActed], [Class.DidNotAct]) say what it means, and [Classes]
+// lists them all. This package knows no exit codes: the daemon maps classes
+// to wire codes and the CLI maps those to exit codes. [Error.UserMessage]
+// is built from error_user_msg when Meta sent one.
 //
 // # Retries
 //
