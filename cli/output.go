@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,8 +8,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/impress-dev/impress/api"
-	"github.com/spf13/cobra"
 )
 
 // writeJSON writes exactly one JSON document (product.md: nothing else goes
@@ -20,39 +17,6 @@ func writeJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
-}
-
-// printResult prints a command's result: v as JSON under --json, else the
-// one line that says what happened.
-func printResult(f *Factory, asJSON bool, v any, line string) error {
-	if asJSON {
-		return writeJSON(f.IO.Out, v)
-	}
-	fmt.Fprintln(f.IO.Out, line)
-	return nil
-}
-
-// readCmd fills in cmd for the commands that read something from the
-// daemon and show it: get asks (with the command's args), then the answer
-// goes out as JSON under --json (described by jsonHelp), else through show.
-func readCmd[R any](f *Factory, cmd *cobra.Command, jsonHelp string, get func(ctx context.Context, c *api.Client, args []string) (R, error), show func(R) error) *cobra.Command {
-	var asJSON bool
-	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		c, err := f.Client(cmd.Context())
-		if err != nil {
-			return err
-		}
-		r, err := get(cmd.Context(), c, args)
-		if err != nil {
-			return err
-		}
-		if asJSON {
-			return writeJSON(f.IO.Out, r)
-		}
-		return show(r)
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
-	return cmd
 }
 
 // table writes aligned columns.

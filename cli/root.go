@@ -76,12 +76,12 @@ privacy policy. The CLI talks to a local daemon that it starts when needed.`,
 		newDaemonCmd(f),
 		newConfigCmd(f),
 		newAccountCmd(f),
-		newDoctorCmd(f),
-		newVersionCmd(f),
+		newDoctorCmd(f, nil),
+		newVersionCmd(f, nil),
 		newJobsCmd(f),
 	)
 	addFeatureCommands(f, root)
-	root.AddCommand(newManCmd(f))
+	root.AddCommand(newManCmd(f, nil))
 	return root
 }
 
