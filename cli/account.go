@@ -9,10 +9,7 @@ import (
 )
 
 func newAccountCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "account",
-		Short: "Show or set the workspace's account profile",
-	}
+	cmd := &cobra.Command{Use: "account", Short: "Show or set the workspace's account profile"}
 	cmd.AddCommand(newAccountShowCmd(f, nil), newAccountSetCmd(f, nil))
 	return cmd
 }
@@ -22,13 +19,8 @@ type accountShowOptions struct{ baseOptions }
 
 func newAccountShowCmd(f *Factory, runF func(context.Context, *accountShowOptions) error) *cobra.Command {
 	o := &accountShowOptions{f.base()}
-	cmd := &cobra.Command{
-		Use:   "show",
-		Short: "Show the account profile",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as JSON")
-	return runWith(cmd, o, runF, runAccountShow, nil)
+	cmd := &cobra.Command{Use: "show", Short: "Show the account profile", Args: noArgs}
+	return runWith(cmd, o, "print as JSON", runF, runAccountShow, nil)
 }
 
 func runAccountShow(ctx context.Context, o *accountShowOptions) error {
@@ -66,8 +58,7 @@ func newAccountSetCmd(f *Factory, runF func(context.Context, *accountSetOptions)
 	fl.StringVar(&company, "company", "", "company name")
 	fl.StringVar(&storeName, "store", "", "store or brand name")
 	fl.StringVar(&contact, "contact", "", "contact person or phone")
-	addJSONFlag(cmd, &o.baseOptions, "print the profile as JSON")
-	return runWith(cmd, o, runF, runAccountSet, func([]string) error {
+	return runWith(cmd, o, "print the profile as JSON", runF, runAccountSet, func([]string) error {
 		// Only the fields given change: an empty --company clears it.
 		if fl.Changed("email") {
 			o.Update.Email = &email

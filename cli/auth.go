@@ -79,8 +79,7 @@ tokens generated in the App Dashboard.`,
 	fl.StringVar(&o.Account, "account", "", "Instagram account id (or @username) to use when a Facebook login manages several")
 	fl.BoolVar(&o.NoBrowser, "no-browser", false, "do not open a browser: print the address and read the redirect address from stdin")
 	fl.BoolVar(&o.WithToken, "with-token", false, "read an access token from stdin instead of logging in with the browser")
-	addJSONFlag(cmd, &o.baseOptions, "print the connection as JSON")
-	return runWith(cmd, o, runF, runAuthLogin, func([]string) error {
+	return runWith(cmd, o, "print the connection as JSON", runF, runAuthLogin, func([]string) error {
 		if o.Flavor != "" && o.Flavor != api.FlavorInstagram && o.Flavor != api.FlavorFacebook {
 			return flagErrorf("--flavor %q: want instagram or facebook", o.Flavor)
 		}
@@ -315,8 +314,7 @@ kept. Exits 4 when there is no usable connection or the default one needs a
 login.`,
 		Args: noArgs,
 	}
-	addJSONFlag(cmd, &o.baseOptions, "print as JSON")
-	return runWith(cmd, o, runF, runAuthStatus, nil)
+	return runWith(cmd, o, "print as JSON", runF, runAuthStatus, nil)
 }
 
 func runAuthStatus(ctx context.Context, o *authStatusOptions) error {
@@ -442,8 +440,7 @@ token is deleted whatever Meta answers.`,
 	}
 	cmd.Flags().StringVar(&o.Request.Connection, "connection", "", "connection to log out (default: the only one, else \"default\")")
 	cmd.Flags().BoolVar(&o.Request.Revoke, "revoke", false, "also ask Meta to remove the app's permissions (best effort)")
-	addJSONFlag(cmd, &o.baseOptions, "print the result as JSON")
-	return runWith(cmd, o, runF, runAuthLogout, nil)
+	return runWith(cmd, o, "print the result as JSON", runF, runAuthLogout, nil)
 }
 
 func runAuthLogout(ctx context.Context, o *authLogoutOptions) error {
@@ -471,14 +468,9 @@ type authRefreshOptions struct {
 
 func newAuthRefreshCmd(f *Factory, runF func(context.Context, *authRefreshOptions) error) *cobra.Command {
 	o := &authRefreshOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "refresh",
-		Short: "Refresh an Instagram Login token now (the daemon also does it on its own)",
-		Args:  noArgs,
-	}
+	cmd := &cobra.Command{Use: "refresh", Short: "Refresh an Instagram Login token now (the daemon also does it on its own)", Args: noArgs}
 	cmd.Flags().StringVar(&o.Request.Connection, "connection", "", "connection to refresh (default: the only one, else \"default\")")
-	addJSONFlag(cmd, &o.baseOptions, "print the connection as JSON")
-	return runWith(cmd, o, runF, runAuthRefresh, nil)
+	return runWith(cmd, o, "print the connection as JSON", runF, runAuthRefresh, nil)
 }
 
 func runAuthRefresh(ctx context.Context, o *authRefreshOptions) error {

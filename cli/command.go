@@ -14,10 +14,11 @@ import (
 //	func newXCmd(f *Factory, runF func(context.Context, *xOptions) error) *cobra.Command
 //	func runX(ctx context.Context, o *xOptions) error
 //
-// newXCmd declares the flags into the options and, through runWith, reads
-// the arguments and checks the flags (a usage mistake exits 2 before
-// anything runs); then it calls runF when a test gave one, else runX. runX
-// reaches the daemon only through o.Client, which tests point at a fake.
+// newXCmd declares the flags into the options and hands the command to
+// runWith, which declares --json, reads the arguments and checks the flags
+// (a usage mistake exits 2 before anything runs), then calls runF when a
+// test gave one, else runX. runX reaches the daemon only through o.Client,
+// which tests point at a fake daemon.
 
 // baseOptions is what every command's options embed: the streams it
 // prints on, the daemon client it reaches lazily, and --json.
@@ -26,23 +27,27 @@ type baseOptions struct {
 	// Client connects to the daemon on first use (starting it unless
 	// auto-start is off); tests point it at a fake daemon.
 	Client func(context.Context) (*api.Client, error)
-	// JSON is --json, on the commands that declare it (addJSONFlag).
+	// JSON is --json, on the commands that declare it.
 	JSON bool
 }
 
 // base is the baseOptions of the real process.
 func (f *Factory) base() baseOptions { return baseOptions{IO: f.IO, Client: f.Client} }
 
-// addJSONFlag declares --json (help says what it prints), the one
-// declaration of it.
-func addJSONFlag(cmd *cobra.Command, o *baseOptions, help string) {
-	cmd.Flags().BoolVar(&o.JSON, "json", false, help)
-}
+// options is what runWith needs of a command's options: the baseOptions
+// they embed (every *xOptions has this method through baseOptions).
+type options interface{ baseOpts() *baseOptions }
 
-// runWith completes cmd in the one shape: RunE runs parse (the arguments
-// into o, the flags checked; nil when there is nothing to do), then runF
-// when a test gave one, else run.
-func runWith[O any](cmd *cobra.Command, o *O, runF, run func(context.Context, *O) error, parse func(args []string) error) *cobra.Command {
+func (b *baseOptions) baseOpts() *baseOptions { return b }
+
+// runWith completes cmd in the one shape: --json (the one declaration of
+// it) when jsonHelp says what it prints, then a RunE that runs parse (the
+// arguments into o, the flags checked; nil when there is nothing to do),
+// then runF when a test gave one, else run.
+func runWith[O options](cmd *cobra.Command, o O, jsonHelp string, runF, run func(context.Context, O) error, parse func(args []string) error) *cobra.Command {
+	if jsonHelp != "" {
+		cmd.Flags().BoolVar(&o.baseOpts().JSON, "json", false, jsonHelp)
+	}
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if parse != nil {
 			if err := parse(args); err != nil {
@@ -116,8 +121,7 @@ type idOptions struct {
 func newIDCmd(f *Factory, cmd *cobra.Command, jsonHelp string, conn *string, runF, run func(context.Context, *idOptions) error) *cobra.Command {
 	o := &idOptions{baseOptions: f.base()}
 	cmd.Args = exactArgs(1)
-	addJSONFlag(cmd, &o.baseOptions, jsonHelp)
-	return runWith(cmd, o, runF, run, func(args []string) error {
+	return runWith(cmd, o, jsonHelp, runF, run, func(args []string) error {
 		o.ID = args[0]
 		if conn != nil {
 			o.Connection = *conn

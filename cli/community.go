@@ -64,15 +64,10 @@ type commentsListOptions struct {
 
 func newCommentsListCmd(f *Factory, conn *string, runF func(context.Context, *commentsListOptions) error) *cobra.Command {
 	o := &commentsListOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "list MEDIA",
-		Short: "List a media's comments with their replies",
-		Args:  exactArgs(1),
-	}
+	cmd := &cobra.Command{Use: "list MEDIA", Short: "List a media's comments with their replies", Args: exactArgs(1)}
 	cmd.Flags().BoolVar(&o.All, "all", false, "follow every page (Meta serves 50 comments a page)")
 	cmd.Flags().BoolVar(&o.Offline, "offline", false, "read the stored copy; do not call Meta")
-	addJSONFlag(cmd, &o.baseOptions, "print the comments as a JSON array (replies nested)")
-	return runWith(cmd, o, runF, runCommentsList, func(args []string) error {
+	return runWith(cmd, o, "print the comments as a JSON array (replies nested)", runF, runCommentsList, func(args []string) error {
 		o.Connection, o.Media = *conn, args[0]
 		return nil
 	})
@@ -197,9 +192,8 @@ type offlineListOptions struct {
 func newOfflineListCmd(f *Factory, cmd *cobra.Command, conn *string, offlineHelp string, runF, run func(context.Context, *offlineListOptions) error) *cobra.Command {
 	o := &offlineListOptions{baseOptions: f.base()}
 	cmd.Args = noArgs
-	addJSONFlag(cmd, &o.baseOptions, "print as a JSON array")
 	cmd.Flags().BoolVar(&o.Offline, "offline", false, offlineHelp)
-	return runWith(cmd, o, runF, run, func([]string) error {
+	return runWith(cmd, o, "print as a JSON array", runF, run, func([]string) error {
 		o.Connection = *conn
 		return nil
 	})
@@ -223,23 +217,18 @@ func runCommentsMentions(ctx context.Context, o *offlineListOptions) error {
 			return c.Mentions(ctx, o.Connection, o.Offline)
 		},
 		func(ms []api.Mention) error {
-			if len(ms) == 0 {
-				fmt.Fprintln(o.IO.ErrOut, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)")
-				return nil
-			}
-			rows := make([][]string, 0, len(ms))
-			for _, m := range ms {
-				who := "-"
-				if m.Username != "" {
-					who = "@" + m.Username
-				}
-				cid := m.CommentID
-				if cid == "" {
-					cid = "(caption)"
-				}
-				rows = append(rows, []string{localTime(m.ReceivedAt), m.MediaID, cid, who, firstLineCLI(m.Text)})
-			}
-			return table(o.IO.Out, []string{"RECEIVED", "MEDIA", "COMMENT", "BY", "TEXT"}, rows)
+			return listTable(o.IO, ms, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)",
+				[]string{"RECEIVED", "MEDIA", "COMMENT", "BY", "TEXT"}, func(m api.Mention) []string {
+					who := "-"
+					if m.Username != "" {
+						who = "@" + m.Username
+					}
+					cid := m.CommentID
+					if cid == "" {
+						cid = "(caption)"
+					}
+					return []string{localTime(m.ReceivedAt), m.MediaID, cid, who, firstLineCLI(m.Text)}
+				})
 		})
 }
 
@@ -290,6 +279,27 @@ message bodies only when you ask with show --keep.`,
 	return cmd
 }
 
+// threadRow is a thread in `messages list`.
+func threadRow(t api.Thread) []string {
+	who := "-"
+	if t.Participant != "" {
+		who = "@" + t.Participant
+	}
+	last := firstLineCLI(t.LastMessage)
+	if t.LastFromMe {
+		last = "you: " + last
+	}
+	count := strconv.Itoa(t.MessageCount)
+	if t.CountCapped {
+		count += "+"
+	}
+	unread := "?"
+	if t.Unread != nil {
+		unread = map[bool]string{true: "yes", false: "no"}[*t.Unread]
+	}
+	return []string{t.ID, who, last, localTime(t.LastMessageAt), count, unread, windowText(t)}
+}
+
 func windowText(t api.Thread) string {
 	switch {
 	case t.ReplyAllowed:
@@ -314,31 +324,7 @@ func runMessagesList(ctx context.Context, o *offlineListOptions) error {
 			return c.Threads(ctx, o.Connection, o.Offline)
 		},
 		func(ts []api.Thread) error {
-			if len(ts) == 0 {
-				fmt.Fprintln(o.IO.ErrOut, "no conversations")
-				return nil
-			}
-			rows := make([][]string, 0, len(ts))
-			for _, t := range ts {
-				who := "-"
-				if t.Participant != "" {
-					who = "@" + t.Participant
-				}
-				last := firstLineCLI(t.LastMessage)
-				if t.LastFromMe {
-					last = "you: " + last
-				}
-				count := strconv.Itoa(t.MessageCount)
-				if t.CountCapped {
-					count += "+"
-				}
-				unread := "?"
-				if t.Unread != nil {
-					unread = map[bool]string{true: "yes", false: "no"}[*t.Unread]
-				}
-				rows = append(rows, []string{t.ID, who, last, localTime(t.LastMessageAt), count, unread, windowText(t)})
-			}
-			return table(o.IO.Out, []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, rows)
+			return listTable(o.IO, ts, "no conversations", []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, threadRow)
 		})
 }
 
@@ -353,15 +339,10 @@ type messagesShowOptions struct {
 
 func newMessagesShowCmd(f *Factory, conn *string, runF func(context.Context, *messagesShowOptions) error) *cobra.Command {
 	o := &messagesShowOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "show THREAD",
-		Short: "Show a thread's newest messages (Meta serves the newest 20)",
-		Args:  exactArgs(1),
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as JSON")
+	cmd := &cobra.Command{Use: "show THREAD", Short: "Show a thread's newest messages (Meta serves the newest 20)", Args: exactArgs(1)}
 	cmd.Flags().BoolVar(&o.Offline, "offline", false, "read the stored copy; do not call Meta")
 	cmd.Flags().BoolVar(&o.Keep, "keep", false, "store the message bodies (sealed) so --offline can show them")
-	return runWith(cmd, o, runF, runMessagesShow, func(args []string) error {
+	return runWith(cmd, o, "print as JSON", runF, runMessagesShow, func(args []string) error {
 		o.Connection, o.Thread = *conn, args[0]
 		return nil
 	})
@@ -445,8 +426,7 @@ type sendTextOptions struct {
 // are the two arguments, conn the parent's --connection flag.
 func newSendTextCmd(o *sendTextOptions, cmd *cobra.Command, conn *string, runF, run func(context.Context, *sendTextOptions) error) *cobra.Command {
 	cmd.Args = exactArgs(2)
-	addJSONFlag(cmd, &o.baseOptions, "print the result as JSON")
-	return runWith(cmd, o, runF, run, func(args []string) error {
+	return runWith(cmd, o, "print the result as JSON", runF, run, func(args []string) error {
 		o.Connection, o.ID, o.Text = *conn, args[0], args[1]
 		return nil
 	})

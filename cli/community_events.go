@@ -13,10 +13,7 @@ import (
 )
 
 func newEventsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "events",
-		Short: "Webhook events Meta delivered to the public endpoint",
-	}
+	cmd := &cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint"}
 	cmd.AddCommand(newEventsListCmd(f, nil))
 	return cmd
 }
@@ -50,8 +47,7 @@ webhook fields: comments, mentions, messages, message_reactions, …`,
 	cmd.Flags().StringVar(&o.Query.Type, "type", "", "only events of this type (comments, mentions, messages, …)")
 	cmd.Flags().BoolVar(&o.Follow, "follow", false, "keep printing new events as they arrive")
 	cmd.Flags().IntVar(&o.Query.Limit, "limit", 0, "stop after this many events (0: no limit)")
-	addJSONFlag(cmd, &o.baseOptions, "print a JSON array (NDJSON, one event per line, with --follow)")
-	return runWith(cmd, o, runF, runEventsList, func([]string) error {
+	return runWith(cmd, o, "print a JSON array (NDJSON, one event per line, with --follow)", runF, runEventsList, func([]string) error {
 		if o.Query.Limit < 0 {
 			return flagErrorf("--limit must be 0 or more")
 		}

@@ -41,13 +41,8 @@ func (f *Factory) configOptions() *configOptions {
 
 func newConfigGetCmd(f *Factory, runF func(context.Context, *configOptions) error) *cobra.Command {
 	o := f.configOptions()
-	cmd := &cobra.Command{
-		Use:   "get KEY",
-		Short: "Print a key's effective value (secrets masked)",
-		Args:  exactArgs(1),
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print key, value and source as JSON")
-	return runWith(cmd, o, runF, runConfigGet, firstArg(&o.Key))
+	cmd := &cobra.Command{Use: "get KEY", Short: "Print a key's effective value (secrets masked)", Args: exactArgs(1)}
+	return runWith(cmd, o, "print key, value and source as JSON", runF, runConfigGet, firstArg(&o.Key))
 }
 
 func runConfigGet(ctx context.Context, o *configOptions) error {
@@ -75,7 +70,7 @@ func newConfigSetCmd(f *Factory, runF func(context.Context, *configOptions) erro
   printf '%s' "$APP_SECRET" | impress config set meta.app_secret -`,
 		Args: exactArgs(2),
 	}
-	return runWith(cmd, o, runF, runConfigSet, func(args []string) error {
+	return runWith(cmd, o, "", runF, runConfigSet, func(args []string) error {
 		o.Key, o.Value = args[0], args[1]
 		return nil
 	})
@@ -102,12 +97,8 @@ func runConfigSet(ctx context.Context, o *configOptions) error {
 
 func newConfigUnsetCmd(f *Factory, runF func(context.Context, *configOptions) error) *cobra.Command {
 	o := f.configOptions()
-	cmd := &cobra.Command{
-		Use:   "unset KEY",
-		Short: "Remove a key from the config file",
-		Args:  exactArgs(1),
-	}
-	return runWith(cmd, o, runF, runConfigUnset, firstArg(&o.Key))
+	cmd := &cobra.Command{Use: "unset KEY", Short: "Remove a key from the config file", Args: exactArgs(1)}
+	return runWith(cmd, o, "", runF, runConfigUnset, firstArg(&o.Key))
 }
 
 func runConfigUnset(ctx context.Context, o *configOptions) error {
@@ -135,13 +126,8 @@ func (o *configOptions) changeFile(ctx context.Context, change func(file string)
 
 func newConfigListCmd(f *Factory, runF func(context.Context, *configOptions) error) *cobra.Command {
 	o := f.configOptions()
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List every key with its value and source (secrets masked)",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as a JSON array")
-	return runWith(cmd, o, runF, runConfigList, nil)
+	cmd := &cobra.Command{Use: "list", Short: "List every key with its value and source (secrets masked)", Args: noArgs}
+	return runWith(cmd, o, "print as a JSON array", runF, runConfigList, nil)
 }
 
 func runConfigList(ctx context.Context, o *configOptions) error {

@@ -54,12 +54,8 @@ func (f *Factory) daemonOptions() *daemonOptions {
 
 func newDaemonRunCmd(f *Factory, runF func(context.Context, *daemonOptions) error) *cobra.Command {
 	o := f.daemonOptions()
-	cmd := &cobra.Command{
-		Use:   "run",
-		Short: "Run the daemon in the foreground (systemd, containers, tests)",
-		Args:  noArgs,
-	}
-	return runWith(cmd, o, runF, runDaemonRun, nil)
+	cmd := &cobra.Command{Use: "run", Short: "Run the daemon in the foreground (systemd, containers, tests)", Args: noArgs}
+	return runWith(cmd, o, "", runF, runDaemonRun, nil)
 }
 
 func runDaemonRun(ctx context.Context, o *daemonOptions) error {
@@ -81,13 +77,8 @@ func runDaemonRun(ctx context.Context, o *daemonOptions) error {
 
 func newDaemonStartCmd(f *Factory, runF func(context.Context, *daemonOptions) error) *cobra.Command {
 	o := f.daemonOptions()
-	cmd := &cobra.Command{
-		Use:   "start",
-		Short: "Start the daemon in the background (no-op when it runs)",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print the result as JSON")
-	return runWith(cmd, o, runF, runDaemonStart, nil)
+	cmd := &cobra.Command{Use: "start", Short: "Start the daemon in the background (no-op when it runs)", Args: noArgs}
+	return runWith(cmd, o, "print the result as JSON", runF, runDaemonStart, nil)
 }
 
 func runDaemonStart(ctx context.Context, o *daemonOptions) error {
@@ -116,13 +107,8 @@ func runDaemonStart(ctx context.Context, o *daemonOptions) error {
 
 func newDaemonStopCmd(f *Factory, runF func(context.Context, *daemonOptions) error) *cobra.Command {
 	o := f.daemonOptions()
-	cmd := &cobra.Command{
-		Use:   "stop",
-		Short: "Stop the daemon gracefully (running jobs are parked and resume at next start)",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print the result as JSON")
-	return runWith(cmd, o, runF, runDaemonStop, nil)
+	cmd := &cobra.Command{Use: "stop", Short: "Stop the daemon gracefully (running jobs are parked and resume at next start)", Args: noArgs}
+	return runWith(cmd, o, "print the result as JSON", runF, runDaemonStop, nil)
 }
 
 func runDaemonStop(ctx context.Context, o *daemonOptions) error {
@@ -181,13 +167,8 @@ type daemonStatus struct {
 
 func newDaemonStatusCmd(f *Factory, runF func(context.Context, *daemonOptions) error) *cobra.Command {
 	o := f.daemonOptions()
-	cmd := &cobra.Command{
-		Use:   "status",
-		Short: "Show whether the daemon runs, its version, paths and state",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print the status as JSON")
-	return runWith(cmd, o, runF, runDaemonStatus, nil)
+	cmd := &cobra.Command{Use: "status", Short: "Show whether the daemon runs, its version, paths and state", Args: noArgs}
+	return runWith(cmd, o, "print the status as JSON", runF, runDaemonStatus, nil)
 }
 
 func runDaemonStatus(ctx context.Context, o *daemonOptions) error {

@@ -50,7 +50,7 @@ IMPRESS_DEMO_KEEP=1).`,
 	}
 	cmd.Flags().StringVar(&o.Home, "home", "", "use DIR as IMPRESS_HOME (kept afterwards) instead of a temporary one")
 	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the temporary home for a look afterwards")
-	return runWith(cmd, o, runF, runDemo, func([]string) error {
+	return runWith(cmd, o, "", runF, runDemo, func([]string) error {
 		if os.Getenv("IMPRESS_DEMO_KEEP") == "1" {
 			o.Keep = true
 		}

@@ -29,8 +29,7 @@ OK, WARN or FAIL, with the exact fix for anything that is not OK. It exits
 non-zero when any check FAILs.`,
 		Args: noArgs,
 	}
-	addJSONFlag(cmd, &o.baseOptions, "print the checks as a JSON array")
-	return runWith(cmd, o, runF, runDoctor, nil)
+	return runWith(cmd, o, "print the checks as a JSON array", runF, runDoctor, nil)
 }
 
 func runDoctor(ctx context.Context, o *doctorOptions) error {

@@ -43,7 +43,7 @@ preview stills in ASCII shades.`,
 		Args: cobra.MaximumNArgs(1),
 	}
 	cmd.Flags().StringVar(&o.Connection, "connection", "", "Instagram connection for publishing and the inbox (default: the only one, else \"default\")")
-	return runWith(cmd, o, runF, runEdit, func(args []string) error {
+	return runWith(cmd, o, "", runF, runEdit, func(args []string) error {
 		if len(args) == 1 {
 			o.Project = args[0]
 		}

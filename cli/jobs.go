@@ -12,10 +12,7 @@ import (
 )
 
 func newJobsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "jobs",
-		Short: "The render and publish queue",
-	}
+	cmd := &cobra.Command{Use: "jobs", Short: "The render and publish queue"}
 	cmd.AddCommand(newJobsListCmd(f, nil), newJobsShowCmd(f, nil), newJobsWaitCmd(f, nil), newJobsCancelCmd(f, nil), newJobsRetryCmd(f, nil))
 	return cmd
 }
@@ -28,33 +25,22 @@ type jobsListOptions struct {
 
 func newJobsListCmd(f *Factory, runF func(context.Context, *jobsListOptions) error) *cobra.Command {
 	o := &jobsListOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List jobs, newest first",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as a JSON array")
+	cmd := &cobra.Command{Use: "list", Short: "List jobs, newest first", Args: noArgs}
 	cmd.Flags().StringVar(&o.Kind, "kind", "", "only jobs of this kind: render | publish")
-	return runWith(cmd, o, runF, runJobsList, nil)
+	return runWith(cmd, o, "print as a JSON array", runF, runJobsList, nil)
 }
 
 func runJobsList(ctx context.Context, o *jobsListOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
 		func(ctx context.Context, c *api.Client) ([]api.Job, error) { return nonNil(c.Jobs(ctx, o.Kind)) },
 		func(jobs []api.Job) error {
-			if len(jobs) == 0 {
-				fmt.Fprintln(o.IO.ErrOut, "no jobs")
-				return nil
-			}
-			rows := make([][]string, 0, len(jobs))
-			for _, j := range jobs {
+			return listTable(o.IO, jobs, "no jobs", []string{"ID", "KIND", "STATE", "STAGE", "TITLE", "UPDATED"}, func(j api.Job) []string {
 				stage := j.Stage
 				if j.Error != nil {
 					stage = j.Error.Code
 				}
-				rows = append(rows, []string{j.ID, j.Kind, j.State, stage, j.Title, ago(j.UpdatedAt)})
-			}
-			return table(o.IO.Out, []string{"ID", "KIND", "STATE", "STAGE", "TITLE", "UPDATED"}, rows)
+				return []string{j.ID, j.Kind, j.State, stage, j.Title, ago(j.UpdatedAt)}
+			})
 		})
 }
 
@@ -147,14 +133,9 @@ type jobsWaitOptions struct {
 
 func newJobsWaitCmd(f *Factory, runF func(context.Context, *jobsWaitOptions) error) *cobra.Command {
 	o := &jobsWaitOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "wait ID",
-		Short: "Wait for a job to end; exit code follows the job's outcome",
-		Args:  exactArgs(1),
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print the final job as JSON")
+	cmd := &cobra.Command{Use: "wait ID", Short: "Wait for a job to end; exit code follows the job's outcome", Args: exactArgs(1)}
 	addProgressFlag(cmd, &o.Progress, "progress display: auto | json | none")
-	return runWith(cmd, o, runF, runJobsWait, firstArg(&o.ID))
+	return runWith(cmd, o, "print the final job as JSON", runF, runJobsWait, firstArg(&o.ID))
 }
 
 func runJobsWait(ctx context.Context, o *jobsWaitOptions) error {

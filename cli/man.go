@@ -24,13 +24,8 @@ type manOptions struct {
 // get no page.
 func newManCmd(f *Factory, runF func(context.Context, *manOptions) error) *cobra.Command {
 	o := &manOptions{baseOptions: f.base(), Version: f.Version}
-	cmd := &cobra.Command{
-		Use:    "__man DIR",
-		Short:  "Write man pages for every command into DIR",
-		Hidden: true,
-		Args:   exactArgs(1),
-	}
-	return runWith(cmd, o, runF, runMan, func(args []string) error {
+	cmd := &cobra.Command{Use: "__man DIR", Short: "Write man pages for every command into DIR", Hidden: true, Args: exactArgs(1)}
+	return runWith(cmd, o, "", runF, runMan, func(args []string) error {
 		o.Dir, o.Root = args[0], cmd.Root()
 		return nil
 	})

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/impress-dev/impress/api"
@@ -11,10 +10,7 @@ import (
 
 // newMediaCmd is `impress media list|show`: what impress published.
 func newMediaCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "media",
-		Short: "Media impress published: ids, permalinks, status",
-	}
+	cmd := &cobra.Command{Use: "media", Short: "Media impress published: ids, permalinks, status"}
 	cmd.AddCommand(newMediaListCmd(f, nil), newMediaShowCmd(f, nil))
 	return cmd
 }
@@ -27,14 +23,9 @@ type mediaListOptions struct {
 
 func newMediaListCmd(f *Factory, runF func(context.Context, *mediaListOptions) error) *cobra.Command {
 	o := &mediaListOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List published (and unconfirmed) media, newest first",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as a JSON array")
+	cmd := &cobra.Command{Use: "list", Short: "List published (and unconfirmed) media, newest first", Args: noArgs}
 	cmd.Flags().StringVar(&o.Connection, "connection", "", "only media of this connection")
-	return runWith(cmd, o, runF, runMediaList, nil)
+	return runWith(cmd, o, "print as a JSON array", runF, runMediaList, nil)
 }
 
 func runMediaList(ctx context.Context, o *mediaListOptions) error {
@@ -43,19 +34,14 @@ func runMediaList(ctx context.Context, o *mediaListOptions) error {
 			return nonNil(c.MediaList(ctx, o.Connection))
 		},
 		func(ms []api.PublishedMedia) error {
-			if len(ms) == 0 {
-				fmt.Fprintln(o.IO.ErrOut, "nothing published yet; `impress publish TARGET` publishes")
-				return nil
-			}
-			rows := make([][]string, 0, len(ms))
-			for _, m := range ms {
-				when := "-"
-				if m.PublishedAt != nil {
-					when = ago(*m.PublishedAt)
-				}
-				rows = append(rows, []string{orNone(m.MediaID), m.Type, m.Connection, m.State, orNone(m.Permalink), m.JobID, when})
-			}
-			return table(o.IO.Out, []string{"MEDIA", "TYPE", "CONNECTION", "STATE", "PERMALINK", "JOB", "PUBLISHED"}, rows)
+			return listTable(o.IO, ms, "nothing published yet; `impress publish TARGET` publishes",
+				[]string{"MEDIA", "TYPE", "CONNECTION", "STATE", "PERMALINK", "JOB", "PUBLISHED"}, func(m api.PublishedMedia) []string {
+					when := "-"
+					if m.PublishedAt != nil {
+						when = ago(*m.PublishedAt)
+					}
+					return []string{orNone(m.MediaID), m.Type, m.Connection, m.State, orNone(m.Permalink), m.JobID, when}
+				})
 		})
 }
 
@@ -67,13 +53,8 @@ type mediaShowOptions struct {
 
 func newMediaShowCmd(f *Factory, runF func(context.Context, *mediaShowOptions) error) *cobra.Command {
 	o := &mediaShowOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "show MEDIA",
-		Short: "Show one published media (a media id, a job id or latest), refreshed from Meta",
-		Args:  exactArgs(1),
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as JSON")
-	return runWith(cmd, o, runF, runMediaShow, firstArg(&o.Media))
+	cmd := &cobra.Command{Use: "show MEDIA", Short: "Show one published media (a media id, a job id or latest), refreshed from Meta", Args: exactArgs(1)}
+	return runWith(cmd, o, "print as JSON", runF, runMediaShow, firstArg(&o.Media))
 }
 
 func runMediaShow(ctx context.Context, o *mediaShowOptions) error {

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-
 )
 
 // writeJSON writes exactly one JSON document (product.md: nothing else goes
@@ -29,6 +28,21 @@ func table(w io.Writer, header []string, rows [][]string) error {
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	return tw.Flush()
+}
+
+// listTable is the human form of a list answer: a table with one row per
+// item, or, when there is none, the line empty on stderr (stdout stays
+// empty, as a script expects of an empty list).
+func listTable[T any](ios *IOStreams, items []T, empty string, header []string, row func(T) []string) error {
+	if len(items) == 0 {
+		fmt.Fprintln(ios.ErrOut, empty)
+		return nil
+	}
+	rows := make([][]string, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, row(it))
+	}
+	return table(ios.Out, header, rows)
 }
 
 // ago renders a time for people: "3m ago", or the date when older.

@@ -78,8 +78,7 @@ Exit 1 when the purge finished but the scan still found something.`,
 	fl.BoolVar(&all, "all", false, "purge everything impress holds")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "list what would be removed, by kind and count; change nothing")
 	fl.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
-	addJSONFlag(cmd, &o.baseOptions, "print the plan or the receipt as JSON")
-	return runWith(cmd, o, runF, runPurge, func([]string) error {
+	return runWith(cmd, o, "print the plan or the receipt as JSON", runF, runPurge, func([]string) error {
 		n := 0
 		for _, name := range []string{"connection", "meta", "project", "account", "all"} {
 			if fl.Changed(name) {
@@ -280,13 +279,8 @@ type requestsListOptions struct{ baseOptions }
 
 func newRequestsListCmd(f *Factory, runF func(context.Context, *requestsListOptions) error) *cobra.Command {
 	o := &requestsListOptions{f.base()}
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List receipts and purges in progress, newest first",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print JSON")
-	return runWith(cmd, o, runF, runRequestsList, nil)
+	cmd := &cobra.Command{Use: "list", Short: "List receipts and purges in progress, newest first", Args: noArgs}
+	return runWith(cmd, o, "print JSON", runF, runRequestsList, nil)
 }
 
 func runRequestsList(ctx context.Context, o *requestsListOptions) error {
@@ -321,13 +315,8 @@ type requestsShowOptions struct {
 
 func newRequestsShowCmd(f *Factory, runF func(context.Context, *requestsShowOptions) error) *cobra.Command {
 	o := &requestsShowOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "show CODE",
-		Short: "Show one receipt",
-		Args:  exactArgs(1),
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print JSON")
-	return runWith(cmd, o, runF, runRequestsShow, firstArg(&o.Code))
+	cmd := &cobra.Command{Use: "show CODE", Short: "Show one receipt", Args: exactArgs(1)}
+	return runWith(cmd, o, "print JSON", runF, runRequestsShow, firstArg(&o.Code))
 }
 
 func runRequestsShow(ctx context.Context, o *requestsShowOptions) error {
@@ -361,13 +350,8 @@ type retentionShowOptions struct{ baseOptions }
 
 func newRetentionShowCmd(f *Factory, runF func(context.Context, *retentionShowOptions) error) *cobra.Command {
 	o := &retentionShowOptions{f.base()}
-	cmd := &cobra.Command{
-		Use:   "show",
-		Short: "Show the retention policy",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print JSON")
-	return runWith(cmd, o, runF, runRetentionShow, nil)
+	cmd := &cobra.Command{Use: "show", Short: "Show the retention policy", Args: noArgs}
+	return runWith(cmd, o, "print JSON", runF, runRetentionShow, nil)
 }
 
 func runRetentionShow(ctx context.Context, o *retentionShowOptions) error {
@@ -401,8 +385,7 @@ func newRetentionSetCmd(f *Factory, runF func(context.Context, *retentionSetOpti
 		Example: "  impress privacy retention set events 7d\n  impress privacy retention set publish 180d\n  impress privacy retention set logs default",
 		Args:    exactArgs(2),
 	}
-	addJSONFlag(cmd, &o.baseOptions, "print the new policy as JSON")
-	return runWith(cmd, o, runF, runRetentionSet, func(args []string) error {
+	return runWith(cmd, o, "print the new policy as JSON", runF, runRetentionSet, func(args []string) error {
 		o.Kind, o.Duration = args[0], args[1]
 		return nil
 	})
@@ -449,7 +432,7 @@ media files unless --no-media. --out - writes the zip to stdout.`,
 	fl.StringVar(&o.Out, "out", "", "zip file to write (default impress-export-<time>.zip; - for stdout)")
 	fl.StringVar(&o.Request.Connection, "connection", "", "export only this connection's data")
 	fl.BoolVar(&o.Request.NoMedia, "no-media", false, "leave media files out")
-	return runWith(cmd, o, runF, runExport, func([]string) error {
+	return runWith(cmd, o, "", runF, runExport, func([]string) error {
 		if o.Out == "-" && o.IO.IsStdoutTTY() {
 			return flagErrorf("--out - would write a zip to the terminal; redirect stdout or give a file name")
 		}

@@ -52,15 +52,10 @@ type projectNewOptions struct {
 
 func newProjectNewCmd(f *Factory, runF func(context.Context, *projectNewOptions) error) *cobra.Command {
 	o := &projectNewOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "new NAME [--preset P] [--clip FILE]…",
-		Short: "Create a project, optionally with clips",
-		Args:  exactArgs(1),
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print the project as JSON")
+	cmd := &cobra.Command{Use: "new NAME [--preset P] [--clip FILE]…", Short: "Create a project, optionally with clips", Args: exactArgs(1)}
 	cmd.Flags().StringVar(&o.Preset, "preset", "", "output preset: reels | story | feed | square | preview (default reels)")
 	cmd.Flags().StringArrayVar(&o.Clips, "clip", nil, "a video or image to put on the timeline (repeatable, in order)")
-	return runWith(cmd, o, runF, runProjectNew, firstArg(&o.Name))
+	return runWith(cmd, o, "print the project as JSON", runF, runProjectNew, firstArg(&o.Name))
 }
 
 func runProjectNew(ctx context.Context, o *projectNewOptions) error {
@@ -84,28 +79,18 @@ type projectListOptions struct{ baseOptions }
 
 func newProjectListCmd(f *Factory, runF func(context.Context, *projectListOptions) error) *cobra.Command {
 	o := &projectListOptions{f.base()}
-	cmd := &cobra.Command{
-		Use:   "list",
-		Short: "List projects",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as a JSON array")
-	return runWith(cmd, o, runF, runProjectList, nil)
+	cmd := &cobra.Command{Use: "list", Short: "List projects", Args: noArgs}
+	return runWith(cmd, o, "print as a JSON array", runF, runProjectList, nil)
 }
 
 func runProjectList(ctx context.Context, o *projectListOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
 		func(ctx context.Context, c *api.Client) ([]api.Project, error) { return nonNil(c.Projects(ctx)) },
 		func(ps []api.Project) error {
-			if len(ps) == 0 {
-				fmt.Fprintln(o.IO.ErrOut, "no projects; create one with `impress project new NAME` or `impress project apply SPEC`")
-				return nil
-			}
-			rows := make([][]string, 0, len(ps))
-			for _, p := range ps {
-				rows = append(rows, []string{p.Name, p.Preset, fmt.Sprint(p.Clips), seconds(p.Duration), fmt.Sprint(len(p.Assets)), ago(p.UpdatedAt)})
-			}
-			return table(o.IO.Out, []string{"NAME", "PRESET", "CLIPS", "LENGTH", "ASSETS", "UPDATED"}, rows)
+			return listTable(o.IO, ps, "no projects; create one with `impress project new NAME` or `impress project apply SPEC`",
+				[]string{"NAME", "PRESET", "CLIPS", "LENGTH", "ASSETS", "UPDATED"}, func(p api.Project) []string {
+					return []string{p.Name, p.Preset, fmt.Sprint(p.Clips), seconds(p.Duration), fmt.Sprint(len(p.Assets)), ago(p.UpdatedAt)}
+				})
 		})
 }
 
@@ -125,14 +110,9 @@ type projectShowOptions struct {
 
 func newProjectShowCmd(f *Factory, runF func(context.Context, *projectShowOptions) error) *cobra.Command {
 	o := &projectShowOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a project: timeline length, assets and spec",
-		Args:  exactArgs(1),
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as JSON (the spec included)")
+	cmd := &cobra.Command{Use: "show NAME", Short: "Show a project: timeline length, assets and spec", Args: exactArgs(1)}
 	cmd.Flags().BoolVar(&o.Spec, "spec", false, "print only the spec (as impress project export does)")
-	return runWith(cmd, o, runF, runProjectShow, firstArg(&o.Name))
+	return runWith(cmd, o, "print as JSON (the spec included)", runF, runProjectShow, firstArg(&o.Name))
 }
 
 func runProjectShow(ctx context.Context, o *projectShowOptions) error {
@@ -184,12 +164,8 @@ type projectRmOptions struct {
 
 func newProjectRmCmd(f *Factory, runF func(context.Context, *projectRmOptions) error) *cobra.Command {
 	o := &projectRmOptions{baseOptions: f.base()}
-	cmd := &cobra.Command{
-		Use:   "rm NAME",
-		Short: "Remove a project (its media stay in the store for other projects and renders)",
-		Args:  exactArgs(1),
-	}
-	return runWith(cmd, o, runF, runProjectRm, firstArg(&o.Name))
+	cmd := &cobra.Command{Use: "rm NAME", Short: "Remove a project (its media stay in the store for other projects and renders)", Args: exactArgs(1)}
+	return runWith(cmd, o, "", runF, runProjectRm, firstArg(&o.Name))
 }
 
 func runProjectRm(ctx context.Context, o *projectRmOptions) error {
@@ -220,8 +196,7 @@ creates the project named by the spec's name, or updates it. Applying the
 same spec again changes nothing. Media paths are relative to the spec file.`,
 		Args: exactArgs(1),
 	}
-	addJSONFlag(cmd, &o.baseOptions, "print the result as JSON")
-	return runWith(cmd, o, runF, runProjectApply, firstArg(&o.Spec))
+	return runWith(cmd, o, "print the result as JSON", runF, runProjectApply, firstArg(&o.Spec))
 }
 
 func runProjectApply(ctx context.Context, o *projectApplyOptions) error {
@@ -279,8 +254,7 @@ again changes nothing (apply → export → apply is a fixed point).`,
 		Args: exactArgs(1),
 	}
 	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the spec to FILE instead of stdout")
-	addJSONFlag(cmd, &o.baseOptions, "print {\"spec\": …} as JSON")
-	return runWith(cmd, o, runF, runProjectExport, firstArg(&o.Name))
+	return runWith(cmd, o, "print {\"spec\": …} as JSON", runF, runProjectExport, firstArg(&o.Name))
 }
 
 func runProjectExport(ctx context.Context, o *projectExportOptions) error {
@@ -310,10 +284,7 @@ func runProjectExport(ctx context.Context, o *projectExportOptions) error {
 }
 
 func newAssetCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "asset",
-		Short: "Import media into a project",
-	}
+	cmd := &cobra.Command{Use: "asset", Short: "Import media into a project"}
 	cmd.AddCommand(newAssetAddCmd(f, nil))
 	return cmd
 }
@@ -343,9 +314,8 @@ are also added to the end of the project's timeline. Subtitle files (.srt,
 			return nil
 		},
 	}
-	addJSONFlag(cmd, &o.baseOptions, "print the imported assets as JSON")
 	cmd.Flags().BoolVar(&o.Append, "append", false, "also add the videos and images to the end of the timeline")
-	return runWith(cmd, o, runF, runAssetAdd, func(args []string) error {
+	return runWith(cmd, o, "print the imported assets as JSON", runF, runAssetAdd, func(args []string) error {
 		o.Project, o.Files = args[0], args[1:]
 		return nil
 	})

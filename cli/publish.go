@@ -92,12 +92,11 @@ be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with
 	fl.BoolVar(&o.Force, "force", false, "publish even if the key was used (posts again)")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "check and print what would be sent; create nothing at Meta")
 	fl.BoolVar(&o.NoWait, "no-wait", false, "fail (exit 5) instead of waiting when the day's publishing quota is used")
-	addJSONFlag(cmd, &o.baseOptions, "print the final job (an array of item results with --manifest) as JSON")
 	addProgressFlag(cmd, &o.Progress, "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
 	fl.StringVar(&o.Manifest, "manifest", "", "publish the items of a YAML or CSV manifest")
 	fl.IntVar(&o.Concurrency, "concurrency", 0, "manifest items in flight at once (default: the manifest's, else 4)")
 	fl.StringVar(&o.Shard, "shard", "", "take share I of N of the manifest's items (I/N, 1-based)")
-	return runWith(cmd, o, runF, runPublish, func(args []string) error {
+	return runWith(cmd, o, "print the final job (an array of item results with --manifest) as JSON", runF, runPublish, func(args []string) error {
 		o.Targets = args
 		o.captionSet, o.thumbSet = fl.Changed("caption"), fl.Changed("thumb-offset")
 		o.shareSet, o.commentSet = fl.Changed("share-to-feed"), fl.Changed("first-comment")

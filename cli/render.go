@@ -106,9 +106,8 @@ The output path is printed on stdout; --json prints the whole result.`,
 	fl.StringVar(&o.Preset, "preset", "", "override the preset: reels | story | feed | square | preview (media default: reels)")
 	fl.BoolVar(&o.Preview, "preview", false, "render the half-size, fast preview of the preset")
 	fl.BoolVar(&o.NoCache, "no-cache", false, "render even when the cache holds the result")
-	addJSONFlag(cmd, &o.baseOptions, "print the result as JSON on stdout")
 	addProgressFlag(cmd, &o.Progress, "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
-	return runWith(cmd, o, runF, runRender, func(args []string) error {
+	return runWith(cmd, o, "print the result as JSON on stdout", runF, runRender, func(args []string) error {
 		o.Target = args[0]
 		return checkProgress(o.Progress)
 	})
@@ -213,9 +212,8 @@ not.`,
 		Args: exactArgs(1),
 	}
 	cmd.Flags().StringVar(&o.Type, "type", "", "what it will be published as: reel | story | image | carousel (default from the spec or the file)")
-	addJSONFlag(cmd, &o.baseOptions, "print the result as JSON")
 	addProgressFlag(cmd, &o.Progress, "progress of a render it needs: auto | json | none")
-	return runWith(cmd, o, runF, runValidate, firstArg(&o.Target))
+	return runWith(cmd, o, "print the result as JSON", runF, runValidate, firstArg(&o.Target))
 }
 
 func runValidate(ctx context.Context, o *validateOptions) error {

@@ -55,7 +55,7 @@ sandbox_creator (Instagram Login) or the user "Sandbox Owner" with two Pages
 	fl.DurationVar(&o.Latency, "latency", 0, "delay added to every Meta call, e.g. 200ms")
 	fl.Float64Var(&o.FailRate, "fail-rate", 0, "probability (0..1) that a Meta call fails with a transient error")
 	fl.Int64Var(&o.Seed, "seed", 1, "seed of every random choice (tokens, ids, injected failures)")
-	return runWith(cmd, o, runF, runSandbox, func([]string) error {
+	return runWith(cmd, o, "", runF, runSandbox, func([]string) error {
 		if o.FailRate < 0 || o.FailRate > 1 {
 			return flagErrorf("--fail-rate %v: want a probability between 0 and 1", o.FailRate)
 		}

@@ -19,13 +19,8 @@ type versionOptions struct {
 
 func newVersionCmd(f *Factory, runF func(context.Context, *versionOptions) error) *cobra.Command {
 	o := &versionOptions{baseOptions: f.base(), Paths: f.Paths, Version: f.Version}
-	cmd := &cobra.Command{
-		Use:   "version",
-		Short: "Print the CLI and daemon versions (warns on a mismatch)",
-		Args:  noArgs,
-	}
-	addJSONFlag(cmd, &o.baseOptions, "print as JSON")
-	return runWith(cmd, o, runF, runVersion, nil)
+	cmd := &cobra.Command{Use: "version", Short: "Print the CLI and daemon versions (warns on a mismatch)", Args: noArgs}
+	return runWith(cmd, o, "print as JSON", runF, runVersion, nil)
 }
 
 func runVersion(ctx context.Context, o *versionOptions) error {
