@@ -88,8 +88,8 @@ func fetchShow[R any](ctx context.Context, o *baseOptions, get func(context.Cont
 	return show(r)
 }
 
-// callAndSay is fetchShow for a command whose human answer is one line,
-// the one line makes of the result.
+// callAndSay is fetchShow for a command whose human answer is one line:
+// the one that line makes of the result.
 func callAndSay[R any](ctx context.Context, o *baseOptions, call func(context.Context, *api.Client) (R, error), line func(R) string) error {
 	return fetchShow(ctx, o, call, func(r R) error {
 		fmt.Fprintln(o.IO.Out, line(r))
