@@ -64,3 +64,8 @@ require (
 	golang.org/x/text v0.28.0 // indirect
 	golang.org/x/tools v0.36.0 // indirect
 )
+
+// A trimmed copy of bubbletea without its init() that queries the terminal
+// in every command (third_party/README.md: what was removed, why, and how
+// to update it with third_party/update.sh).
+replace github.com/charmbracelet/bubbletea => ./third_party/bubbletea
