@@ -51,8 +51,8 @@ bench: deps $(BIN) ## Go benchmarks (3 iterations each) and bench/*.sh
 		echo "== $$s"; IMPRESS=$(CURDIR)/$(BIN) bash "$$s"; \
 	done
 
-man: $(BIN) ## write man pages to man/
-	@IMPRESS=$(BIN) scripts/gen-docs.sh man
+man: ## write man pages to man/ (internal/gendocs: not part of bin/impress)
+	@scripts/gen-docs.sh man $(VERSION)
 
 completions: $(BIN) ## write bash, zsh and fish completions to completions/
 	@IMPRESS=$(BIN) scripts/gen-docs.sh completions

@@ -81,7 +81,6 @@ privacy policy. The CLI talks to a local daemon that it starts when needed.`,
 		newJobsCmd(f),
 	)
 	addFeatureCommands(f, root)
-	root.AddCommand(newManCmd(f))
 	return root
 }
 
