@@ -1,8 +1,6 @@
 package archtest
 
 import (
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -23,14 +21,7 @@ var notShipped = []string{
 // depsOf lists every package main links, as the release builds it for goos.
 func depsOf(t *testing.T, goos, main string) []string {
 	t.Helper()
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	cmd := exec.CommandContext(t.Context(), "go", "list", "-deps", main)
-	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
-	cmd.Env = append(cmd.Environ(), "GOOS="+goos, "GOARCH=arm64", "CGO_ENABLED=0")
-	out, err := cmd.Output()
+	out, err := goList(t, goos, "-deps", main).Output()
 	if err != nil {
 		t.Fatalf("go list -deps %s (GOOS=%s): %v", main, goos, err)
 	}
