@@ -72,9 +72,6 @@ func TestParseDaemonConfigVersionDoctor(t *testing.T) {
 	if o, err := parseWith(t, newDoctorCmd); err != nil || o.JSON || o.Paths == nil || o.Settings == nil || o.Client == nil {
 		t.Errorf("doctor: %+v, %v", o, err)
 	}
-	if o, err := parseWith(t, newManCmd, "out/man"); err != nil || o.Dir != "out/man" || o.Root == nil {
-		t.Errorf("__man: %+v, %v", o, err)
-	}
 }
 
 func TestParseAccount(t *testing.T) {

@@ -90,7 +90,6 @@ privacy policy. The CLI talks to a local daemon that it starts when needed.`,
 		newJobsCmd(f),
 	)
 	addFeatureCommands(f, root)
-	root.AddCommand(newManCmd(f, nil))
 	return root
 }
 

@@ -118,7 +118,9 @@ type Client struct {
 	usage Usage
 }
 
-var reVersion = regexp.MustCompile(`^v\d+\.\d+$`)
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
+var reVersion = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v\d+\.\d+$`) })
 
 // New returns a client for cfg.
 func New(cfg Config) (*Client, error) {
@@ -130,7 +132,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Version == "" {
 		cfg.Version = DefaultVersion
 	}
-	if !reVersion.MatchString(cfg.Version) {
+	if !reVersion().MatchString(cfg.Version) {
 		return nil, fmt.Errorf("meta: api version %q: %w: want e.g. %s", cfg.Version, ErrInvalid, DefaultVersion)
 	}
 	c := &Client{cfg: cfg, sleep: sleepCtx, now: time.Now}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -208,7 +209,9 @@ type Status struct {
 	Subcode int
 }
 
-var reStatusSubcode = regexp.MustCompile(`\b(2\d{6})\b`)
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
+var reStatusSubcode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(2\d{6})\b`) })
 
 // Err returns nil unless the container failed: ERROR (class from the
 // subcode in the text, else [ClassPermanent]) or EXPIRED ([ClassRecreate]).
@@ -266,7 +269,7 @@ func (c *Client) ContainerStatus(ctx context.Context, containerID string) (Statu
 			s.Code = StatusInProgress
 		}
 	}
-	if m := reStatusSubcode.FindStringSubmatch(out.Status); m != nil {
+	if m := reStatusSubcode().FindStringSubmatch(out.Status); m != nil {
 		s.Subcode, _ = strconv.Atoi(m[1])
 	}
 	return s, nil

@@ -359,7 +359,9 @@ func (s *Server) Close() {
 	s.bg.Wait()
 }
 
-var versionRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
+var versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v[0-9]+\.[0-9]+$`) })
 
 // ServeHTTP routes a request. Every Meta host collapses into this one base
 // URL with its own paths; collisions are resolved by the version prefix:
@@ -383,7 +385,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	segs := splitPath(p)
 	version := ""
-	if len(segs) > 0 && versionRE.MatchString(segs[0]) {
+	if len(segs) > 0 && versionRE().MatchString(segs[0]) {
 		version, segs = segs[0], segs[1:]
 	}
 	if len(segs) == 2 && segs[0] == "dialog" && segs[1] == "oauth" {

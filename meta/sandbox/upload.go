@@ -69,7 +69,7 @@ func debugInfo(w http.ResponseWriter, status int, retriable bool, typ, detail st
 // carries the same number the documented way).
 func (s *Server) rupload(w http.ResponseWriter, r *http.Request) {
 	segs := splitPath(r.URL.Path)
-	if len(segs) != 3 || !versionRE.MatchString(segs[1]) {
+	if len(segs) != 3 || !versionRE().MatchString(segs[1]) {
 		debugInfo(w, http.StatusNotFound, false, "ProcessingFailedError", "path must be /ig-api-upload/{version}/{container-id}")
 		return
 	}
