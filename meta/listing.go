@@ -35,7 +35,7 @@ type MediaSinceOptions struct {
 	// Call, if set, runs each page request, so the caller's pacing wraps
 	// every call and not only the first: the daemon passes its
 	// per-connection pacer, which waits while Meta's usage headers are
-	// high (usage.go, docs/META.md §8). Nil calls directly.
+	// high (usage.go, docs/META.md §9). Nil calls directly.
 	Call func(ctx context.Context, page func(context.Context) error) error
 }
 
