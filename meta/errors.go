@@ -79,7 +79,7 @@ func (c Class) String() string {
 	return fmt.Sprintf("Class(%d)", int(c))
 }
 
-// ExitCode maps the class to product.md's exit codes.
+// ExitCode maps the class to the exit codes of README.md "Output and exit codes".
 func (c Class) ExitCode() int {
 	switch c {
 	case ClassLoginNeeded:
@@ -246,7 +246,7 @@ func IsUnconfirmed(err error) bool { return ClassOf(err) == ClassUnconfirmed }
 // that map to exit code 6 (transient, rate-limited, not-ready, recreate).
 func IsTransient(err error) bool { return ClassOf(err).ExitCode() == 6 }
 
-// ExitCode maps err to product.md's exit codes: 0 nil, 2 invalid request,
+// ExitCode maps err to README.md's exit codes: 0 nil, 2 invalid request,
 // 3 cancelled or timed out, 4 login needed, 5 rejected (permanent, quota),
 // 6 transient, 7 unconfirmed publish, 1 anything else. Unconfirmed wins over
 // cancellation: a publish cut short by Ctrl-C may still have gone live.

@@ -2,7 +2,7 @@
 // APIs that impress uses, in the spirit of stripe-mock: the demo, the tests
 // and users' CI dry runs point IMPRESS_META_ENDPOINT at it.
 //
-// It is an independent implementation of meta-graph-api.md (it does not
+// It is an independent implementation of docs/META.md (it does not
 // import package meta), so tests of the client against it catch misreadings
 // of the doc on either side. Standard library only; all state is in memory,
 // guarded by one mutex, and seeded deterministically.

@@ -206,7 +206,7 @@ func (s *Server) serveMedia(c *call, id, edge, m string) {
 		})
 	case edge == "" && m == http.MethodDelete:
 		s.reply(c, func() (any, *GraphError) {
-			// Documented only for Facebook Login (§8).
+			// Documented only for Facebook Login (docs/META.md §15).
 			if c.tok.Flavour != flavourFB || !c.tok.can(capPublish) {
 				return nil, errNoObject(m, id)
 			}

@@ -27,7 +27,7 @@ func (s *Server) publish(c *call, owner string) {
 	}
 	if drop {
 		// The media is live; the client gets a broken connection instead of
-		// the answer (§13.7: blind retries duplicate posts).
+		// the answer (docs/META.md §7: blind retries duplicate posts).
 		panic(http.ErrAbortHandler)
 	}
 	s.ok(c, map[string]string{"id": id})
@@ -59,7 +59,7 @@ func (s *Server) publishLocked(owner, cid string) (string, *GraphError) {
 		return "", gerr(400, fc, fs, typeOAuth, "The media could not be published because processing failed").user(
 			"Cannot publish", ct.FailStatus)
 	case StatusInProgress:
-		// Word for word the envelope of meta-graph-api.md §3.1.
+		// Word for word the envelope shown in docs/META.md §10.
 		return "", gerr(400, 9007, 2207027, typeOAuth, "The media is not ready for publishing, please wait for a moment").user(
 			"Cannot Publish", "The media is not ready for publishing, please wait for a moment")
 	}
