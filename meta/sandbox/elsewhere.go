@@ -67,16 +67,7 @@ func (s *Server) AddMedia(p ElsewherePost) (Media, error) {
 	}
 	at := s.now().Add(-time.Duration(p.Ago))
 	add := func(typ, product, caption string) *media {
-		md := &media{ID: s.st.newMediaID(), Owner: owner, MediaType: typ, ProductType: product, Caption: caption,
-			Timestamp: at, CommentsEnabled: true, SharedToFeed: product == "REELS", Shortcode: s.shortcode()}
-		md.Permalink = permalink(md, s.st)
-		md.MediaURL = "https://scontent.sandbox.invalid/" + md.Shortcode + mediaExt(typ)
-		if typ == "VIDEO" {
-			md.ThumbnailURL = "https://scontent.sandbox.invalid/" + md.Shortcode + "_thumb.jpg"
-		}
-		s.st.media[md.ID] = md
-		s.st.mediaOrder = append(s.st.mediaOrder, md.ID)
-		return md
+		return s.addMediaTo(s.st, owner, typ, product, caption, at)
 	}
 	var md *media
 	switch p.MediaType {

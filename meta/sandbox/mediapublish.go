@@ -81,35 +81,28 @@ func (s *Server) publishLocked(owner, cid string) (string, *GraphError) {
 }
 
 func (s *Server) mediaFromContainerLocked(ct *container, now time.Time) *media {
-	md := &media{ID: s.st.newMediaID(), Owner: ct.Owner, Timestamp: now, ContainerID: ct.ID, ViaAPI: true,
-		CommentsEnabled: true, Shortcode: s.shortcode()}
-	isVideo := ct.VideoURL != "" || ct.Upload != nil
+	typ, product := "IMAGE", "FEED"
 	switch ct.MediaType {
 	case "REELS":
-		md.MediaType, md.ProductType, md.SharedToFeed = "VIDEO", "REELS", ct.ShareToFeed
+		typ, product = "VIDEO", "REELS"
 	case "STORIES":
-		md.MediaType, md.ProductType = "IMAGE", "STORY"
-		if isVideo {
-			md.MediaType = "VIDEO"
+		product = "STORY"
+		if ct.VideoURL != "" || ct.Upload != nil {
+			typ = "VIDEO"
 		}
 	case "CAROUSEL":
-		md.MediaType, md.ProductType = "CAROUSEL_ALBUM", "FEED"
+		typ = "CAROUSEL_ALBUM"
 	case "VIDEO":
-		md.MediaType, md.ProductType = "VIDEO", "FEED"
-	default:
-		md.MediaType, md.ProductType = "IMAGE", "FEED"
+		typ = "VIDEO"
 	}
+	caption := ""
 	if !ct.IsCarouselItem && ct.MediaType != "STORIES" {
-		md.Caption = ct.Caption
+		caption = ct.Caption
 	}
-	md.Permalink = permalink(md, s.st)
-	md.MediaURL = "https://scontent.sandbox.invalid/" + md.Shortcode + mediaExt(md.MediaType)
-	if md.MediaType == "VIDEO" {
-		md.ThumbnailURL = "https://scontent.sandbox.invalid/" + md.Shortcode + "_thumb.jpg"
-	}
+	md := s.addMediaTo(s.st, ct.Owner, typ, product, caption, now)
+	md.ContainerID, md.ViaAPI = ct.ID, true
+	md.SharedToFeed = ct.MediaType == "REELS" && ct.ShareToFeed
 	ct.MediaID = md.ID
-	s.st.media[md.ID] = md
-	s.st.mediaOrder = append(s.st.mediaOrder, md.ID)
 	return md
 }
 
