@@ -5,7 +5,7 @@ import "net/http"
 // anyCode in a rule matches every error code: the subcode alone decides.
 const anyCode = -1 << 31
 
-// rule is one row of the classification table (meta-graph-api.md §3).
+// rule is one row of the classification table (docs/META.md §10).
 type rule struct {
 	code, subcode int // subcode 0: the rule is for the code alone
 	class         Class
@@ -13,8 +13,8 @@ type rule struct {
 }
 
 // rules is the classification table keyed by (code, subcode). Lookup order
-// is in [classify]. Sources: meta-graph-api.md §3.2 (publishing), §3.3
-// (token/permission), §3.4 (rate limits), §5 (messaging window), §13.
+// is in [classify]. The table, its sources and its community-only rows are
+// written out in docs/META.md §10 (rate limits §9, messaging window §12).
 var rules = [...]rule{
 	// Publishing, (code, subcode) pairs.
 	{-2, 2207003, ClassRecreate, "Meta timed out downloading the media; use a faster host and a new container"},
@@ -52,7 +52,7 @@ var rules = [...]rule{
 	{anyCode, 2207018, ClassPermanent, "Tagging a collaborator failed"},
 	{anyCode, 2207081, ClassPermanent, "Trial reels are not available for this account"},
 
-	// Token subcodes (§3.3): whatever the code, the session is gone.
+	// Token subcodes (docs/META.md §3, §10): whatever the code, the session is gone.
 	{anyCode, 458, ClassLoginNeeded, "The app was removed from the account; log in again"},
 	{anyCode, 459, ClassLoginNeeded, "The account is checkpointed; log into Instagram/Facebook, then log in again"},
 	{anyCode, 460, ClassLoginNeeded, "The password changed; log in again"},

@@ -19,11 +19,11 @@ import (
 )
 
 // DefaultVersion is the Graph API version used when [Config.Version] is empty
-// (meta-graph-api.md §9: v25.0 is the newest version the Instagram docs show).
+// (docs/META.md §1: v25.0 is the newest version Meta's Instagram pages show).
 const DefaultVersion = "v25.0"
 
 // Flavour is the login product a connection was made with. It decides the
-// hosts, the OAuth endpoints and some parameters (meta-graph-api.md §0).
+// hosts, the OAuth endpoints and some parameters (docs/META.md §1, §2).
 type Flavour string
 
 const (
