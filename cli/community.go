@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 	"github.com/spf13/cobra"
 )
 
@@ -110,8 +111,11 @@ func printComments(ios *IOStreams, l *api.CommentList) {
 	}
 }
 
+// printComment prints one comment: its author, time, id and flags, then
+// its text on its own lines. The username and the text are the
+// commenter's: they are printed inert (internal/inert).
 func printComment(w io.Writer, st style, c api.Comment, indent string) {
-	who := "@" + c.Username
+	who := "@" + inert.Line(c.Username)
 	if c.Username == "" {
 		who = "(unknown)"
 	}
@@ -125,10 +129,10 @@ func printComment(w io.Writer, st style, c api.Comment, indent string) {
 	if c.LikeCount > 0 {
 		flags += fmt.Sprintf(" ♥%d", c.LikeCount)
 	}
-	fmt.Fprintf(w, "%s%s  %s  %s%s\n", indent, st.bold(who), localTime(c.Timestamp), c.ID, flags)
+	fmt.Fprintf(w, "%s%s  %s  %s%s\n", indent, st.bold(who), localTime(c.Timestamp), inert.Line(c.ID), flags)
 	pad := strings.Repeat(" ", len([]rune(indent))+4)
 	for _, line := range strings.Split(c.Text, "\n") {
-		fmt.Fprintf(w, "%s%s\n", pad, line)
+		fmt.Fprintf(w, "%s%s\n", pad, inert.Line(line))
 	}
 }
 
@@ -247,6 +251,8 @@ func runCommentsReplyMention(ctx context.Context, o *sendTextOptions) error {
 	}, func(r *api.CommentResult) string { return "answered the mention on " + o.ID + ": comment " + r.ReplyID })
 }
 
+// firstLineCLI is the first line of someone's text, at most 60
+// characters, inert: it goes into tables and one-line lists.
 func firstLineCLI(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -255,7 +261,7 @@ func firstLineCLI(s string) string {
 	if r := []rune(s); len(r) > 60 {
 		s = string(r[:59]) + "…"
 	}
-	return s
+	return inert.Line(s)
 }
 
 // --- messages ---------------------------------------------------------
@@ -357,12 +363,12 @@ func runMessagesShow(ctx context.Context, o *messagesShowOptions) error {
 			t := tm.Thread
 			who := "the other person"
 			if t.Participant != "" {
-				who = "@" + t.Participant
+				who = "@" + inert.Line(t.Participant)
 			}
-			fmt.Fprintf(o.IO.Out, "thread %s with %s · reply window %s\n", t.ID, who, windowText(t))
+			fmt.Fprintf(o.IO.Out, "thread %s with %s · reply window %s\n", inert.Line(t.ID), who, windowText(t))
 			for i := len(tm.Messages) - 1; i >= 0; i-- { // oldest first, like a chat
 				m := tm.Messages[i]
-				from := "@" + m.From
+				from := "@" + inert.Line(m.From)
 				if m.FromMe {
 					from = "you"
 				} else if m.From == "" {
@@ -372,7 +378,7 @@ func runMessagesShow(ctx context.Context, o *messagesShowOptions) error {
 				if len(m.Attachments) > 0 {
 					text = strings.TrimSpace(text + " [" + strings.Join(m.Attachments, ", ") + "]")
 				}
-				fmt.Fprintf(o.IO.Out, "%s  %s: %s\n", localTime(m.CreatedAt), from, text)
+				fmt.Fprintf(o.IO.Out, "%s  %s: %s\n", localTime(m.CreatedAt), from, inert.Text(text))
 			}
 			if tm.Offline && len(tm.Messages) == 0 {
 				fmt.Fprintln(o.IO.ErrOut, "message bodies are not stored; run `impress messages show "+t.ID+" --keep` online to keep them")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 	"github.com/spf13/cobra"
 )
 
@@ -197,5 +198,7 @@ func eventLine(ev api.Event) string {
 	default:
 		what = firstLineCLI(string(ev.Raw))
 	}
-	return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", ev.ID, localTime(ev.ReceivedAt), ev.Type, ev.Connection, what)
+	// Every field came in a webhook payload: one inert line each, so that
+	// neither an escape sequence nor a tab or newline gets through.
+	return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", ev.ID, localTime(ev.ReceivedAt), inert.Line(ev.Type), inert.Line(ev.Connection), inert.Line(what))
 }

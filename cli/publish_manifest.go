@@ -504,7 +504,7 @@ func printManifestResults(ios *IOStreams, rs []manifestResult, skipped int) {
 	}
 	for _, r := range rs {
 		if r.Error != nil && strings.Contains(r.Error.Message, "\n") {
-			fmt.Fprintf(ios.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, r.Error.Error())
+			fmt.Fprintf(ios.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, errorText(r.Error))
 		}
 	}
 }
