@@ -84,7 +84,8 @@ func runCommentsList(ctx context.Context, o *commentsListOptions) error {
 		return err
 	}
 	if o.JSON {
-		return writeJSON(o.IO.Out, list.Comments)
+		comments, _ := nonNil(list.Comments, nil)
+		return writeJSON(o.IO.Out, comments)
 	}
 	printComments(o.IO, list)
 	return nil
@@ -218,7 +219,7 @@ from Meta; --offline shows what the webhooks said.`,
 func runCommentsMentions(ctx context.Context, o *offlineListOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
 		func(ctx context.Context, c *api.Client) ([]api.Mention, error) {
-			return c.Mentions(ctx, o.Connection, o.Offline)
+			return nonNil(c.Mentions(ctx, o.Connection, o.Offline))
 		},
 		func(ms []api.Mention) error {
 			return listTable(o.IO, ms, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)",
@@ -327,7 +328,7 @@ func newMessagesListCmd(f *Factory, conn *string, runF func(context.Context, *of
 func runMessagesList(ctx context.Context, o *offlineListOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
 		func(ctx context.Context, c *api.Client) ([]api.Thread, error) {
-			return c.Threads(ctx, o.Connection, o.Offline)
+			return nonNil(c.Threads(ctx, o.Connection, o.Offline))
 		},
 		func(ts []api.Thread) error {
 			return listTable(o.IO, ts, "no conversations", []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, threadRow)

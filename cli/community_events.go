@@ -61,7 +61,7 @@ func runEventsList(ctx context.Context, o *eventsListOptions) error {
 		return followEvents(ctx, o)
 	}
 	return fetchShow(ctx, &o.baseOptions,
-		func(ctx context.Context, c *api.Client) ([]api.Event, error) { return c.Events(ctx, o.Query) },
+		func(ctx context.Context, c *api.Client) ([]api.Event, error) { return nonNil(c.Events(ctx, o.Query)) },
 		func(evs []api.Event) error {
 			if len(evs) == 0 {
 				fmt.Fprintln(o.IO.ErrOut, "no events")
