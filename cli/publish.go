@@ -148,40 +148,6 @@ func knownPublishType(t string) bool {
 	return slices.Contains([]string{api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel}, t)
 }
 
-// parseAt reads --at: RFC 3339, "YYYY-MM-DD HH:MM[:SS]" in local time, or
-// +DURATION from now. On the command line a time more than a minute past
-// is a mistake (allowPast is for manifests, which are re-run).
-func parseAt(s string, now time.Time, allowPast bool) (*time.Time, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var t time.Time
-	var err error
-	switch {
-	case strings.HasPrefix(s, "+"):
-		var d time.Duration
-		if d, err = time.ParseDuration(s[1:]); err == nil {
-			t = now.Add(d)
-		}
-	default:
-		if t, err = time.Parse(time.RFC3339, s); err != nil {
-			for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
-				if t, err = time.ParseInLocation(layout, s, time.Local); err == nil {
-					break
-				}
-			}
-		}
-	}
-	if err != nil {
-		return nil, flagErrorf("--at %q: want RFC 3339 (2026-12-01T10:00:00Z), \"2026-12-01 10:00\" (local time) or +DURATION (+2h)", s)
-	}
-	if !allowPast && t.Before(now.Add(-time.Minute)) {
-		return nil, flagErrorf("--at %s is in the past", t.Format(time.RFC3339))
-	}
-	t = t.UTC()
-	return &t, nil
-}
-
 // request builds the wire request from TARGET… and flags.
 func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
 	req := api.PublishRequest{Connection: o.Connection, Type: o.Type, Collaborators: o.Collaborators, Key: o.Key,
@@ -226,9 +192,9 @@ func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
 		v := o.FirstComment
 		req.FirstComment = &v
 	}
-	at, err := parseAt(o.At, now, false)
+	at, err := parseAt(o.At, now)
 	if err != nil {
-		return req, err
+		return req, exitf(ExitUsage, "--at %v", err)
 	}
 	req.At = at
 	return req, nil
@@ -269,7 +235,12 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.Publish(ctx, req)
+	if err := checkPastAt(ctx, c, req, "--at", time.Now()); err != nil {
+		return err
+	}
+	// A daemon that is restarting is brought back; without --force the
+	// request may go again, its key finds the job it made.
+	res, err := submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
 		return err
 	}
@@ -280,7 +251,7 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 		printPlan(o.IO, res.Plan)
 		return nil
 	}
-	j, err := followPublish(ctx, o.IO, c, res, o.Progress)
+	j, err := followPublish(ctx, &o.baseOptions, c, res, o.Progress)
 	if j != nil {
 		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed}
 		if o.JSON {
@@ -299,8 +270,8 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 
 // followPublish waits for a submitted publish, unless it is scheduled or
 // already over. A daemon that restarts meanwhile (a crash, an upgrade) is
-// waited for: the job resumes there, and so does the watch.
-func followPublish(ctx context.Context, ios *IOStreams, c *api.Client, res *api.PublishResult, progress string) (*api.Job, error) {
+// brought back and the watch goes on: the job resumes there (followJob).
+func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.PublishResult, progress string) (*api.Job, error) {
 	j := res.Job
 	if j == nil {
 		return nil, errors.New("publish: the daemon answered no job")
@@ -314,46 +285,7 @@ func followPublish(ctx context.Context, ios *IOStreams, c *api.Client, res *api.
 		}
 		return j, nil
 	}
-	for attempt := 0; ; attempt++ {
-		final, err := waitJob(ctx, ios, c, j.ID, progress)
-		if err == nil || final != nil || ctx.Err() != nil || attempt >= 20 || !lostDaemon(err) {
-			return final, err
-		}
-		// The daemon went away mid-watch; it resumes the job when it is
-		// back (auto-start brings it back when it was not a restart).
-		if werr := waitDaemon(ctx, c, 15*time.Second); werr != nil {
-			return nil, err
-		}
-	}
-}
-
-// lostDaemon tells a broken watch from a job's own failure.
-func lostDaemon(err error) bool {
-	if errors.Is(err, api.ErrDaemonNotRunning) {
-		return true
-	}
-	_, isAPI := api.AsError(err)
-	return !isAPI && !errors.Is(err, context.Canceled)
-}
-
-func waitDaemon(ctx context.Context, c *api.Client, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		_, err := c.Ping(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return followJob(ctx, o, c, j.ID, progress)
 }
 
 func printPlan(ios *IOStreams, p *api.PublishPlan) {

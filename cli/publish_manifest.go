@@ -298,11 +298,11 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		req.Cover = p
 	}
 	if it.At != "" {
-		// A past time in a manifest is not a mistake: a re-run of last
-		// week's batch must find (by key) what it published then.
-		at, err := parseAt(it.At, now, true)
+		// A past time is checked with the daemon once every item is read
+		// (checkPastAt): the same rule as --at.
+		at, err := parseAt(it.At, now)
 		if err != nil {
-			return req, fmt.Errorf("%s: at %q: want RFC 3339, \"YYYY-MM-DD HH:MM\" or +DURATION", where, it.At)
+			return req, fmt.Errorf("%s: at %v", where, err)
 		}
 		req.At = at
 	}
@@ -379,6 +379,19 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 	if err != nil {
 		return err
 	}
+	// A past at: follows the rule of --at: only a publish made before
+	// (a re-run) may have one.
+	for _, w := range todo {
+		if err := checkPastAt(ctx, c, w.req, fmt.Sprintf("item %s (line %d): at", w.item.display(), w.item.line), now); err != nil {
+			if exitCode(err, false) != ExitUsage {
+				return err
+			}
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return exitf(ExitUsage, "manifest %s: nothing was published:\n  %s", o.Manifest, strings.Join(problems, "\n  "))
+	}
 	results := make([]manifestResult, len(todo))
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
@@ -399,7 +412,7 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 				return
 			}
 			defer func() { <-sem }()
-			r := publishItem(ctx, o.IO, c, w.req, progress)
+			r := publishItem(ctx, &o.baseOptions, c, w.req, progress)
 			r.Index, r.Item = w.idx, w.item.display()
 			results[k] = r
 			mu.Lock()
@@ -432,8 +445,10 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 }
 
 // publishItem submits one item and follows it.
-func publishItem(ctx context.Context, ios *IOStreams, c *api.Client, req api.PublishRequest, progress string) manifestResult {
-	res, err := c.Publish(ctx, req)
+// A daemon restarting meanwhile is brought back and the item followed on
+// (submitAgain, followJob): the batch does not fail for a parked job.
+func publishItem(ctx context.Context, o *baseOptions, c *api.Client, req api.PublishRequest, progress string) manifestResult {
+	res, err := submitAgain(ctx, o, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
 		r := manifestResult{State: "refused", ExitCode: exitCode(err, ctx.Err() != nil)}
 		if e, ok := api.AsError(err); ok {
@@ -446,7 +461,7 @@ func publishItem(ctx context.Context, ios *IOStreams, c *api.Client, req api.Pub
 	if res.Plan != nil {
 		return manifestResult{State: "planned", Plan: res.Plan}
 	}
-	j, err := followPublish(ctx, ios, c, res, progress)
+	j, err := followPublish(ctx, o, c, res, progress)
 	r := manifestResult{Job: j, Reused: res.Reused}
 	switch {
 	case err != nil:
@@ -502,8 +517,10 @@ func printManifestResults(ios *IOStreams, rs []manifestResult, skipped int) {
 	if skipped > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d item(s) belong to other shards\n", skipped)
 	}
+	// The table keeps one line per item; the whole message and its next
+	// step come below it.
 	for _, r := range rs {
-		if r.Error != nil && strings.Contains(r.Error.Message, "\n") {
+		if r.Error != nil && (strings.Contains(r.Error.Message, "\n") || r.Error.Hint != "") {
 			fmt.Fprintf(ios.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, errorText(r.Error))
 		}
 	}
