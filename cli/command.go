@@ -36,7 +36,9 @@ type baseOptions struct {
 }
 
 // base is the baseOptions of the real process.
-func (f *Factory) base() baseOptions { return baseOptions{IO: f.IO, Client: f.Client, Revive: f.revive} }
+func (f *Factory) base() baseOptions {
+	return baseOptions{IO: f.IO, Client: f.Client, Revive: f.revive}
+}
 
 // options is what runWith needs of a command's options: the baseOptions
 // they embed (every *xOptions has this method through baseOptions).

@@ -350,7 +350,9 @@ func newRetentionShowCmd(f *Factory, runF func(context.Context, *retentionShowOp
 
 func runRetentionShow(ctx context.Context, o *retentionShowOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
-		func(ctx context.Context, c *api.Client) ([]api.RetentionPolicy, error) { return nonNil(c.Retention(ctx)) },
+		func(ctx context.Context, c *api.Client) ([]api.RetentionPolicy, error) {
+			return nonNil(c.Retention(ctx))
+		},
 		func(pols []api.RetentionPolicy) error {
 			rows := [][]string{}
 			for _, p := range pols {

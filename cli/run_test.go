@@ -237,9 +237,11 @@ func TestRunListsPrintEmptyArrays(t *testing.T) {
 		"comments list": func(b baseOptions) error {
 			return runCommentsList(t.Context(), &commentsListOptions{baseOptions: b, Media: "m1"})
 		},
-		"comments mentions": func(b baseOptions) error { return runCommentsMentions(t.Context(), &offlineListOptions{baseOptions: b}) },
-		"messages list":     func(b baseOptions) error { return runMessagesList(t.Context(), &offlineListOptions{baseOptions: b}) },
-		"events list":       func(b baseOptions) error { return runEventsList(t.Context(), &eventsListOptions{baseOptions: b}) },
+		"comments mentions": func(b baseOptions) error {
+			return runCommentsMentions(t.Context(), &offlineListOptions{baseOptions: b})
+		},
+		"messages list": func(b baseOptions) error { return runMessagesList(t.Context(), &offlineListOptions{baseOptions: b}) },
+		"events list":   func(b baseOptions) error { return runEventsList(t.Context(), &eventsListOptions{baseOptions: b}) },
 		"privacy requests list": func(b baseOptions) error {
 			return runRequestsList(t.Context(), &requestsListOptions{b})
 		},
