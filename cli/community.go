@@ -46,6 +46,11 @@ func newCommentsCmd(f *Factory) *cobra.Command {
 MEDIA is an Instagram media id, the id of an impress publish job, or "latest"
 (the newest media impress published). Listing stores a copy of the comments
 (sealed, kept 90 days by default) that --offline reads without Meta.`,
+		Example: `  impress comments list latest
+  impress comments list 17900000000000001 --all --json
+  impress comments reply 17850000000000001 "Thank you!"
+  impress comments hide 17850000000000002
+  impress comments mentions`,
 	}
 	addConnFlag(cmd, &conn)
 	cmd.AddCommand(newCommentsListCmd(f, &conn, nil), newCommentsReplyCmd(f, &conn, nil),
@@ -279,6 +284,10 @@ last message; outside that window send refuses (exit 5) and says when it
 closed, without calling Meta. A comment can get one private reply within 7
 days of it. Thread summaries are stored (sealed, 90 days by default); full
 message bodies only when you ask with show --keep.`,
+		Example: `  impress messages list
+  impress messages show aWdfZAGQ0000000001 --keep
+  impress messages send aWdfZAGQ0000000001 "It ships on Monday"
+  impress messages private-reply 17850000000000001 "Sent you the link"`,
 	}
 	addConnFlag(cmd, &conn)
 	cmd.AddCommand(newMessagesListCmd(f, &conn, nil), newMessagesShowCmd(f, &conn, nil), newMessagesSendCmd(f, &conn, nil),

@@ -14,7 +14,10 @@ import (
 )
 
 func newEventsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint"}
+	cmd := &cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint",
+		Example: `  impress events list
+  impress events list --since 41 --type comments --json
+  impress events list --follow --json      # NDJSON, survives daemon restarts`}
 	cmd.AddCommand(newEventsListCmd(f, nil))
 	return cmd
 }
@@ -42,6 +45,9 @@ the last id it handled never misses one. --follow keeps printing new events
 as Meta delivers them (NDJSON with --json) and, when the daemon restarts,
 reconnects and continues after the last id it printed. Types are Meta's
 webhook fields: comments, mentions, messages, message_reactions, …`,
+		Example: `  impress events list --type messages
+  impress events list --since 41 --json
+  impress events list --follow --json | jq -c 'select(.type == "comments")'`,
 		Args: noArgs,
 	}
 	cmd.Flags().Uint64Var(&o.Query.Since, "since", 0, "only events after this id")

@@ -76,6 +76,12 @@ Exit codes: 0 published (or already published), 2 bad input, 4 login
 needed, 5 refused (rules, policy, the day's quota with --no-wait), 6
 transient (retry later: ` + "`impress jobs retry ID`" + `), 7 unconfirmed: the post may
 be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with --force.`,
+		Example: `  impress publish clip.mp4 --caption "Summer sale #sale"
+  impress publish summer.yaml --at +2h                   # render the spec, publish in two hours
+  impress publish a.jpg b.mp4 c.jpg --caption "Three views"   # a carousel
+  impress publish story.mp4 --type story
+  impress publish clip.mp4 --dry-run --json               # the calls it would make, nothing sent
+  impress publish --manifest posts.yaml --shard 2/4 --json`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Connection, "connection", "", "the account to publish to (default: the only connection, else \"default\")")
@@ -251,6 +257,9 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 		printPlan(o.IO, res.Plan)
 		return nil
 	}
+	if n := captionNotice(res); n != "" {
+		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
+	}
 	j, err := followPublish(ctx, &o.baseOptions, c, res, o.Progress)
 	if j != nil {
 		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed}
@@ -286,6 +295,20 @@ func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.
 		return j, nil
 	}
 	return followJob(ctx, o, c, j.ID, progress)
+}
+
+// captionNotice is the one line said about a new reel with no caption: it
+// is allowed, and seldom meant (the spec's publish: caption and --caption
+// were both left out). Nothing is said of a publish found again.
+func captionNotice(res *api.PublishResult) string {
+	if res == nil || res.Reused || res.Job == nil {
+		return ""
+	}
+	d := api.PublishDetailOf(res.Job)
+	if d == nil || d.Type != api.PublishReel || strings.TrimSpace(d.Caption) != "" {
+		return ""
+	}
+	return "this reel has no caption; --caption (or caption: under publish: in a spec) gives it one"
 }
 
 func printPlan(ios *IOStreams, p *api.PublishPlan) {

@@ -85,3 +85,60 @@ func TestPastAtOneRule(t *testing.T) {
 		t.Errorf("parseAt(tomorrow): %v", err)
 	}
 }
+
+// TestManifestCSVLists: in CSV a list cell separates its values with ";";
+// a cell written with spaces whose words are files gets told so.
+func TestManifestCSVLists(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.jpg", "b.mp4", "with space.jpg"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := parseManifestCSV([]byte("files,collaborators,caption\n\"a.jpg; with space.jpg;b.mp4\",ann;bob,\"hi, there\"\n\"a.jpg b.mp4\",,x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := m.Items[0]
+	if strings.Join(it.Files, "|") != "a.jpg|with space.jpg|b.mp4" || strings.Join(it.Collaborators, "|") != "ann|bob" || *it.Caption != "hi, there" {
+		t.Errorf("item 1: %+v", it)
+	}
+	o := &publishOptions{}
+	req, err := it.request(dir, m, o, time.Now())
+	if err != nil || len(req.Targets) != 3 || req.Targets[1] != filepath.Join(dir, "with space.jpg") {
+		t.Errorf("request: %+v, %v", req.Targets, err)
+	}
+	_, err = m.Items[1].request(dir, m, o, time.Now())
+	if err == nil || !strings.Contains(err.Error(), `separated by ";" (a.jpg;b.mp4)`) {
+		t.Errorf("a list with spaces: %v", err)
+	}
+}
+
+// TestReelWithoutCaptionNotice: a new reel with no caption is published
+// with a one-line notice on stderr, not an error; a captioned one, or one
+// found again, says nothing.
+func TestReelWithoutCaptionNotice(t *testing.T) {
+	for _, tc := range []struct {
+		caption string
+		reused  bool
+		want    bool
+	}{{"", false, true}, {"Summer #sale", false, false}, {"", true, false}} {
+		d := newFakeDaemon()
+		d.answer("POST /v1/publish", func([]byte) any {
+			det, _ := json.Marshal(api.PublishDetail{State: api.PubPublished, Type: api.PublishReel, Connection: "main",
+				Caption: tc.caption, Permalink: "https://www.instagram.com/reel/x/"})
+			return api.PublishResult{Job: &api.Job{ID: "3", Kind: api.JobPublish, State: api.JobDone, Detail: det}, Reused: tc.reused}
+		})
+		clip := filepath.Join(t.TempDir(), "clip.mp4")
+		os.WriteFile(clip, []byte("x"), 0o600)
+		b, _, out, errOut := d.base()
+		err := runPublish(t.Context(), &publishOptions{baseOptions: b, Targets: []string{clip}, Progress: "none"})
+		if err != nil || !strings.Contains(out.String(), "published reel") {
+			t.Fatalf("%+v: %v, stdout %q", tc, err, out)
+		}
+		got := strings.Count(errOut.String(), "note: this reel has no caption")
+		if got != map[bool]int{true: 1, false: 0}[tc.want] || strings.Count(errOut.String(), "\n") != got {
+			t.Errorf("%+v: stderr %q", tc, errOut)
+		}
+	}
+}

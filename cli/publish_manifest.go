@@ -31,8 +31,9 @@ import (
 //	    at: 2026-12-01T10:00:00Z
 //	    key: monday-2026-12-01
 //
-// CSV has the item keys as its header row; files and collaborators are
-// separated by ";". Paths are relative to the manifest.
+// CSV has the item keys as its header row; the list columns, files and
+// collaborators, separate their values with ";" (a.jpg;b.mp4), since a
+// path may hold spaces or commas. Paths are relative to the manifest.
 
 type manifest struct {
 	Version     int            `yaml:"version"`
@@ -244,13 +245,17 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		return api.PublishRequest{}, fmt.Errorf("%s: give exactly one of spec, file, files, project", where)
 	}
 	abs := func(p string) (string, error) {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
+		full := p
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(dir, full)
 		}
-		if _, err := os.Stat(p); err != nil {
+		if _, err := os.Stat(full); err != nil {
+			if hint := listHint(dir, p); hint != "" {
+				return "", fmt.Errorf("%s: %v; %s", where, err, hint)
+			}
 			return "", fmt.Errorf("%s: %v", where, err)
 		}
-		return p, nil
+		return full, nil
 	}
 	req := api.PublishRequest{Connection: firstOf(o.Connection, it.Connection, m.Connection), Type: firstOf(it.Type, o.Type),
 		Caption: it.Caption, FirstComment: it.FirstComment, ThumbOffsetMS: it.ThumbOffset, ShareToFeed: it.ShareToFeed,
@@ -307,6 +312,26 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		req.At = at
 	}
 	return req, nil
+}
+
+// listHint explains a missing path that is a list written with spaces
+// ("a.jpg b.mp4" in a CSV cell): when each word names a file, it says how
+// a list is written.
+func listHint(dir, p string) string {
+	words := strings.Fields(p)
+	if len(words) < 2 {
+		return ""
+	}
+	for _, w := range words {
+		if !filepath.IsAbs(w) {
+			w = filepath.Join(dir, w)
+		}
+		if _, err := os.Stat(w); err != nil {
+			return ""
+		}
+	}
+	return fmt.Sprintf("for several files write them separated by \";\" (%s) in CSV, or as a list in YAML (files: [%s])",
+		strings.Join(words, ";"), strings.Join(words, ", "))
 }
 
 func firstOf(v ...string) string {
@@ -460,6 +485,9 @@ func publishItem(ctx context.Context, o *baseOptions, c *api.Client, req api.Pub
 	}
 	if res.Plan != nil {
 		return manifestResult{State: "planned", Plan: res.Plan}
+	}
+	if n := captionNotice(res); n != "" {
+		fmt.Fprintf(o.IO.ErrOut, "note: %s: %s\n", req.Display, n)
 	}
 	j, err := followPublish(ctx, o, c, res, progress)
 	r := manifestResult{Job: j, Reused: res.Reused}

@@ -99,6 +99,10 @@ Every render is validated before it is kept: a violation fails it (exit 5)
 with each broken rule listed. Ctrl-C cancels the render and keeps nothing.
 
 The output path is printed on stdout; --json prints the whole result.`,
+		Example: `  impress render summer                        # a project
+  impress render spec.yaml --out final.mp4
+  impress render raw.mov --preset story          # normalise a file for a story
+  impress render summer --preview --progress json`,
 		Args: exactArgs(1),
 	}
 	fl := cmd.Flags()
