@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
@@ -26,13 +27,13 @@ import (
 //	POST /v1/auth/refresh                refresh an Instagram token now
 
 func (s *Server) authRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/auth/status", s.needStore(s.authStatus))
-	mux.HandleFunc("POST /v1/auth/login", s.needStore(s.postLogin))
-	mux.HandleFunc("POST /v1/auth/login/{id}/redirect", s.needStore(s.postLoginRedirect))
-	mux.HandleFunc("POST /v1/auth/login/{id}/account", s.needStore(s.postLoginAccount))
-	mux.HandleFunc("POST /v1/auth/token", s.needStore(s.postToken))
-	mux.HandleFunc("POST /v1/auth/logout", s.needStore(s.postLogout))
-	mux.HandleFunc("POST /v1/auth/refresh", s.needStore(s.postRefresh))
+	mux.HandleFunc("GET /v1/auth/status", s.NeedStore(s.authStatus))
+	mux.HandleFunc("POST /v1/auth/login", s.NeedStore(s.postLogin))
+	mux.HandleFunc("POST /v1/auth/login/{id}/redirect", s.NeedStore(s.postLoginRedirect))
+	mux.HandleFunc("POST /v1/auth/login/{id}/account", s.NeedStore(s.postLoginAccount))
+	mux.HandleFunc("POST /v1/auth/token", s.NeedStore(s.postToken))
+	mux.HandleFunc("POST /v1/auth/logout", s.NeedStore(s.postLogout))
+	mux.HandleFunc("POST /v1/auth/refresh", s.NeedStore(s.postRefresh))
 }
 
 func (s *Server) startAuth(ctx context.Context) error {
@@ -67,7 +68,7 @@ func connNames(conns []store.Conn) string {
 // (exit 4), an unknown name not_found, an ambiguous default invalid_input
 // naming --connection.
 func (s *Server) resolveConn(name string) (store.Conn, error) {
-	conns, err := s.db.Conns()
+	conns, err := s.DB.Conns()
 	if err != nil {
 		return store.Conn{}, err
 	}
@@ -127,7 +128,7 @@ func (s *Server) connToAPI(ctx context.Context, c store.Conn, isDefault bool) ap
 	if dk, err := s.connKey(ctx, c.Name); err == nil {
 		p = openProfile(dk, c)
 	}
-	state, reason, fix := displayState(c, s.now())
+	state, reason, fix := displayState(c, s.Now())
 	scopes := c.Scopes
 	if scopes == nil {
 		scopes = []string{}
@@ -142,9 +143,9 @@ func (s *Server) connToAPI(ctx context.Context, c store.Conn, isDefault bool) ap
 }
 
 func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
-	conns, err := s.db.Conns()
+	conns, err := s.DB.Conns()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	def := defaultConnName(conns)
@@ -153,26 +154,26 @@ func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
 	for _, c := range conns {
 		out.Connections = append(out.Connections, s.connToAPI(r.Context(), c, c.Name == def))
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) postRefresh(w http.ResponseWriter, r *http.Request) {
 	var req api.RefreshRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	c, err := s.resolveConn(req.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	c, err = s.refreshConn(r.Context(), c.Name, true)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	conns, _ := s.db.Conns()
-	writeJSON(w, http.StatusOK, s.connToAPI(r.Context(), c, defaultConnName(conns) == c.Name))
+	conns, _ := s.DB.Conns()
+	httpx.WriteJSON(w, http.StatusOK, s.connToAPI(r.Context(), c, defaultConnName(conns) == c.Name))
 }
 
 // postLogout forgets a connection's tokens: the sealed tokens are removed
@@ -182,12 +183,12 @@ func (s *Server) postRefresh(w http.ResponseWriter, r *http.Request) {
 // effort: the local token goes whatever Meta answers).
 func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 	var req api.LogoutRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	c, err := s.resolveConn(req.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	res := api.LogoutResult{Connection: c.Name, State: api.ConnDisconnected}
@@ -196,19 +197,19 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	mu := s.connLock(c.Name)
 	mu.Lock()
-	_, err = s.db.UpdateConn(c.Name, func(cur *store.Conn) error {
+	_, err = s.DB.UpdateConn(c.Name, func(cur *store.Conn) error {
 		cur.SealedToken, cur.SealedPageToken = nil, nil
 		cur.State = store.ConnDisconnected
-		cur.StateReason = "logged out on " + s.now().UTC().Format(time.RFC3339)
+		cur.StateReason = "logged out on " + s.Now().UTC().Format(time.RFC3339)
 		return nil
 	})
 	mu.Unlock()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	s.log.Info("logged out", "connection", c.Name, "revoked", res.Revoked)
-	writeJSON(w, http.StatusOK, res)
+	s.Log.Info("logged out", "connection", c.Name, "revoked", res.Revoked)
+	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
 // revoke asks Meta to remove the app's permissions for the connection's
@@ -222,11 +223,11 @@ func (s *Server) revoke(ctx context.Context, c store.Conn) (bool, string) {
 	}
 	dk, err := s.connKey(ctx, c.Name)
 	if err != nil {
-		return false, s.redactString(err.Error())
+		return false, s.RedactString(err.Error())
 	}
 	tok, err := s.openToken(dk, c, fieldToken)
 	if err != nil {
-		return false, s.redactString(err.Error())
+		return false, s.RedactString(err.Error())
 	}
 	cl, err := s.newMetaClient(meta.FlavourFacebook, meta.StaticToken(tok), s.metaTransport())
 	if err != nil {
@@ -241,10 +242,10 @@ func (s *Server) revoke(ctx context.Context, c store.Conn) (bool, string) {
 }
 
 func (s *Server) authHealth() []api.Check {
-	if s.db == nil {
+	if s.DB == nil {
 		return nil
 	}
-	conns, err := s.db.Conns()
+	conns, err := s.DB.Conns()
 	if err != nil {
 		return []api.Check{{Name: "tokens", Status: "FAIL", Detail: err.Error()}}
 	}
@@ -266,7 +267,7 @@ func (s *Server) authHealth() []api.Check {
 		out = append(out, api.Check{Name: "master key", Status: "OK", Detail: ks.Location})
 	}
 	for _, c := range conns {
-		state, reason, fix := displayState(c, s.now())
+		state, reason, fix := displayState(c, s.Now())
 		ch := api.Check{Name: "connection " + c.Name, Status: "OK", Detail: state}
 		if reason != "" {
 			ch.Detail += ": " + reason

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta"
@@ -91,13 +93,8 @@ func newAuthEnv(t *testing.T, o envOpts) *authEnv {
 	st := e.settings()
 	red := &redact.Redactor{}
 	red.Add(st.String("meta.app_secret"))
-	s := &Server{
-		cfg: Config{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
-			Now: clock.Now, Version: "test"},
-		settings: st, db: db, red: red, state: "ok",
-		log: newLogger(e.log, red, -4),
-	}
-	s.jobs = newJobRunner(s)
+	s := newServer(Config{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
+		Now: clock.Now, Version: "test"}, st, feature.Deps{DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4)})
 	s.auth.loginTimeout = 20 * time.Second
 	s.auth.retry = meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
 	e.s = s
@@ -163,7 +160,7 @@ func TestAuthStatusEmpty(t *testing.T) {
 		t.Errorf("metaClient without connections: %v", err)
 	}
 	// Nothing was created by looking.
-	if _, err := os.Stat(filepath.Join(e.s.cfg.Paths.DataDir, "master.key")); err == nil {
+	if _, err := os.Stat(filepath.Join(e.s.Paths.DataDir, "master.key")); err == nil {
 		t.Error("status created a master key")
 	}
 }
@@ -179,7 +176,7 @@ func TestWithTokenStatusAndTokensSealed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.KeyStorage.Backend != "file" || st.KeyStorage.Location != filepath.Join(e.s.cfg.Paths.DataDir, "master.key") {
+	if st.KeyStorage.Backend != "file" || st.KeyStorage.Location != filepath.Join(e.s.Paths.DataDir, "master.key") {
 		t.Errorf("key storage = %+v", st.KeyStorage)
 	}
 	if fi, err := os.Stat(st.KeyStorage.Location); err != nil || fi.Mode().Perm() != 0o600 {
@@ -209,7 +206,7 @@ func TestWithTokenStatusAndTokensSealed(t *testing.T) {
 	if err != nil || me.UserID != sandbox.IGCreatorID {
 		t.Errorf("Me = %+v, %v", me, err)
 	}
-	if got := e.s.red.String("x " + tok + " y"); strings.Contains(got, tok) {
+	if got := e.s.Red.String("x " + tok + " y"); strings.Contains(got, tok) {
 		t.Error("token not registered with the redactor")
 	}
 
@@ -305,7 +302,7 @@ func TestLogoutAndRevoke(t *testing.T) {
 		t.Errorf("revoked token still accepted by Meta: %s", body)
 	}
 	for _, name := range []string{"ig", "fb"} {
-		c, _ := e.s.db.Conn(name)
+		c, _ := e.s.DB.Conn(name)
 		if len(c.SealedToken) != 0 || c.State != store.ConnDisconnected {
 			t.Errorf("%s after logout: %+v", name, c)
 		}

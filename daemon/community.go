@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 )
@@ -62,17 +63,17 @@ type communityState struct {
 }
 
 func (s *Server) communityRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/comments", s.needStore(s.listComments))
-	mux.HandleFunc("POST /v1/comments/{id}/reply", s.needStore(s.replyComment))
-	mux.HandleFunc("POST /v1/comments/{id}/hide", s.needStore(s.hideComment))
-	mux.HandleFunc("POST /v1/comments/{id}/delete", s.needStore(s.deleteComment))
-	mux.HandleFunc("POST /v1/comments/{id}/private-reply", s.needStore(s.privateReply))
-	mux.HandleFunc("GET /v1/mentions", s.needStore(s.listMentions))
-	mux.HandleFunc("POST /v1/mentions/reply", s.needStore(s.replyMention))
-	mux.HandleFunc("GET /v1/messages", s.needStore(s.listThreads))
-	mux.HandleFunc("GET /v1/messages/{thread}", s.needStore(s.showThread))
-	mux.HandleFunc("POST /v1/messages/{thread}/send", s.needStore(s.sendMessage))
-	mux.HandleFunc("GET /v1/events", s.needStore(s.listEvents))
+	mux.HandleFunc("GET /v1/comments", s.NeedStore(s.listComments))
+	mux.HandleFunc("POST /v1/comments/{id}/reply", s.NeedStore(s.replyComment))
+	mux.HandleFunc("POST /v1/comments/{id}/hide", s.NeedStore(s.hideComment))
+	mux.HandleFunc("POST /v1/comments/{id}/delete", s.NeedStore(s.deleteComment))
+	mux.HandleFunc("POST /v1/comments/{id}/private-reply", s.NeedStore(s.privateReply))
+	mux.HandleFunc("GET /v1/mentions", s.NeedStore(s.listMentions))
+	mux.HandleFunc("POST /v1/mentions/reply", s.NeedStore(s.replyMention))
+	mux.HandleFunc("GET /v1/messages", s.NeedStore(s.listThreads))
+	mux.HandleFunc("GET /v1/messages/{thread}", s.NeedStore(s.showThread))
+	mux.HandleFunc("POST /v1/messages/{thread}/send", s.NeedStore(s.sendMessage))
+	mux.HandleFunc("GET /v1/events", s.NeedStore(s.listEvents))
 }
 
 func (s *Server) startCommunity(ctx context.Context) error {
@@ -202,7 +203,7 @@ func (s *Server) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Cl
 	case arg == "":
 		return "", api.Errorf(api.CodeInvalid, "which media? give a media id, a publish job id or `latest`")
 	case arg == "latest":
-		jobs, err := s.db.Jobs(api.JobPublish)
+		jobs, err := s.DB.Jobs(api.JobPublish)
 		if err != nil {
 			return "", err
 		}
@@ -225,7 +226,7 @@ func (s *Server) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Cl
 	}
 	if len(arg) <= 12 {
 		if id, err := strconv.ParseUint(arg, 10, 64); err == nil {
-			j, err := s.db.Job(id)
+			j, err := s.DB.Job(id)
 			if err != nil {
 				if store.IsNotFound(err) {
 					return "", api.Errorf(api.CodeNotFound, "no job %s (a number this short is a job id; media ids are longer)", arg)
@@ -279,10 +280,10 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 		out, err = s.fetchComments(ctx, conn, q.Get("media"), boolParam(r, "all"))
 	}
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.CommentList, error) {
@@ -298,7 +299,7 @@ func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.C
 	if err != nil {
 		return nil, err
 	}
-	entries, err := s.db.MediaComments(c.Name, mediaID)
+	entries, err := s.DB.MediaComments(c.Name, mediaID)
 	if err != nil {
 		return nil, err
 	}
@@ -307,7 +308,7 @@ func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.C
 	for _, e := range entries {
 		var rec commentRecord
 		if err := openJSON(dk, sealComment, e.Data, &rec); err != nil {
-			s.log.Warn("cached comment unreadable", "connection", c.Name, "err", err)
+			s.Log.Warn("cached comment unreadable", "connection", c.Name, "err", err)
 			continue
 		}
 		flat = append(flat, rec.toAPI(e.At))
@@ -365,7 +366,7 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 	defer s.comm.cacheMu.Unlock()
 	// Keep what only impress knows (the private reply was sent).
 	old := map[string]commentRecord{}
-	if entries, err := s.db.MediaComments(ci.Name, mediaID); err == nil {
+	if entries, err := s.DB.MediaComments(ci.Name, mediaID); err == nil {
 		for _, e := range entries {
 			var rec commentRecord
 			if openJSON(dk, sealComment, e.Data, &rec) == nil {
@@ -373,7 +374,7 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 			}
 		}
 	}
-	now := s.now().UTC()
+	now := s.Now().UTC()
 	entries := make([]store.CommentEntry, 0, len(recs))
 	flat := make([]api.Comment, 0, len(recs))
 	for _, rec := range recs {
@@ -386,10 +387,10 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 		flat = append(flat, rec.toAPI(now))
 	}
 	if more {
-		err = s.db.PutComments(ci.Name, entries)
+		err = s.DB.PutComments(ci.Name, entries)
 	} else {
 		// A complete listing: comments gone from Instagram leave the cache.
-		err = s.db.ReplaceMediaComments(ci.Name, mediaID, entries)
+		err = s.DB.ReplaceMediaComments(ci.Name, mediaID, entries)
 	}
 	if err != nil {
 		return nil, err
@@ -405,7 +406,7 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 func (s *Server) updateCachedComment(ctx context.Context, conn, id string, fn func(*commentRecord) (del bool)) {
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
-	e, err := s.db.FindComment(conn, id)
+	e, err := s.DB.FindComment(conn, id)
 	if err != nil {
 		return
 	}
@@ -418,11 +419,11 @@ func (s *Server) updateCachedComment(ctx context.Context, conn, id string, fn fu
 		return
 	}
 	if fn(&rec) {
-		s.db.DeleteCachedComment(conn, e.MediaID, id)
+		s.DB.DeleteCachedComment(conn, e.MediaID, id)
 		return
 	}
 	if sealed, err := sealJSON(dk, sealComment, rec); err == nil {
-		s.db.PutComments(conn, []store.CommentEntry{{MediaID: e.MediaID, CommentID: id, Blob: store.Blob{At: s.now().UTC(), Data: sealed}}})
+		s.DB.PutComments(conn, []store.CommentEntry{{MediaID: e.MediaID, CommentID: id, Blob: store.Blob{At: s.Now().UTC(), Data: sealed}}})
 	}
 }
 
@@ -431,7 +432,7 @@ func (s *Server) updateCachedComment(ctx context.Context, conn, id string, fn fu
 func (s *Server) putCachedComment(ctx context.Context, conn string, rec commentRecord) error {
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
-	if _, err := s.db.FindComment(conn, rec.ID); err == nil {
+	if _, err := s.DB.FindComment(conn, rec.ID); err == nil {
 		return nil
 	}
 	dk, err := s.connKey(ctx, conn)
@@ -442,22 +443,22 @@ func (s *Server) putCachedComment(ctx context.Context, conn string, rec commentR
 	if err != nil {
 		return err
 	}
-	return s.db.PutComments(conn, []store.CommentEntry{{MediaID: rec.MediaID, CommentID: rec.ID, Blob: store.Blob{At: s.now().UTC(), Data: sealed}}})
+	return s.DB.PutComments(conn, []store.CommentEntry{{MediaID: rec.MediaID, CommentID: rec.ID, Blob: store.Blob{At: s.Now().UTC(), Data: sealed}}})
 }
 
 // readAction decodes a comment write's body and checks the id.
 func readAction(w http.ResponseWriter, r *http.Request, needText bool) (api.CommentAction, string, bool) {
 	var a api.CommentAction
-	if !decodeBody(w, r, &a) {
+	if !httpx.DecodeBody(w, r, &a) {
 		return a, "", false
 	}
 	id := r.PathValue("id")
 	if err := checkID("comment", id); err != nil {
-		writeError(w, err)
+		httpx.WriteError(w, err)
 		return a, "", false
 	}
 	if needText && strings.TrimSpace(a.Text) == "" {
-		writeError(w, api.Errorf(api.CodeInvalid, "the text is empty"))
+		httpx.WriteError(w, api.Errorf(api.CodeInvalid, "the text is empty"))
 		return a, "", false
 	}
 	return a, id, true
@@ -492,20 +493,20 @@ func (s *Server) replyComment(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	cl, ci, err := s.metaClient(ctx, a.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	newID, err := cl.ReplyComment(ctx, id, a.Text)
 	if err != nil {
-		s.fail(w, s.commentRefusal(ci.Name, "reply", id, err))
+		s.Fail(w, s.commentRefusal(ci.Name, "reply", id, err))
 		return
 	}
-	if parent, err := s.db.FindComment(ci.Name, id); err == nil {
+	if parent, err := s.DB.FindComment(ci.Name, id); err == nil {
 		s.putCachedComment(ctx, ci.Name, commentRecord{ID: newID, MediaID: parent.MediaID, ParentID: id, Text: a.Text,
-			Username: ci.Username, FromID: ci.IGUserID, Timestamp: s.now().UTC()})
+			Username: ci.Username, FromID: ci.IGUserID, Timestamp: s.Now().UTC()})
 	}
-	s.log.Info("comment reply sent", "connection", ci.Name, "comment", id)
-	writeJSON(w, http.StatusOK, api.CommentResult{ID: id, ReplyID: newID})
+	s.Log.Info("comment reply sent", "connection", ci.Name, "comment", id)
+	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, ReplyID: newID})
 }
 
 func (s *Server) hideComment(w http.ResponseWriter, r *http.Request) {
@@ -517,16 +518,16 @@ func (s *Server) hideComment(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	cl, ci, err := s.metaClient(ctx, a.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if err := cl.HideComment(ctx, id, a.Hide); err != nil {
-		s.fail(w, s.commentRefusal(ci.Name, "hide", id, err))
+		s.Fail(w, s.commentRefusal(ci.Name, "hide", id, err))
 		return
 	}
 	s.updateCachedComment(ctx, ci.Name, id, func(c *commentRecord) bool { c.Hidden = a.Hide; return false })
 	hidden := a.Hide
-	writeJSON(w, http.StatusOK, api.CommentResult{ID: id, Hidden: &hidden})
+	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Hidden: &hidden})
 }
 
 func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
@@ -538,16 +539,16 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	cl, ci, err := s.metaClient(ctx, a.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if err := cl.DeleteComment(ctx, id); err != nil {
-		s.fail(w, s.commentRefusal(ci.Name, "delete", id, err))
+		s.Fail(w, s.commentRefusal(ci.Name, "delete", id, err))
 		return
 	}
 	s.updateCachedComment(ctx, ci.Name, id, func(*commentRecord) bool { return true })
-	s.log.Info("comment deleted", "connection", ci.Name, "comment", id)
-	writeJSON(w, http.StatusOK, api.CommentResult{ID: id, Deleted: true})
+	s.Log.Info("comment deleted", "connection", ci.Name, "comment", id)
+	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Deleted: true})
 }
 
 // communityExport is everything the community feature keeps for one
@@ -567,7 +568,7 @@ func (s *Server) communityData(ctx context.Context, conn string) (communityExpor
 	if err != nil {
 		return out, err
 	}
-	cs, err := s.db.ConnComments(conn)
+	cs, err := s.DB.ConnComments(conn)
 	if err != nil {
 		return out, err
 	}
@@ -582,7 +583,7 @@ func (s *Server) communityData(ctx context.Context, conn string) (communityExpor
 	if err != nil {
 		return out, err
 	}
-	now := s.now()
+	now := s.Now()
 	for id, t := range ts {
 		tm := api.ThreadMessages{Thread: t.toAPI(now, at[id]), Offline: true, Messages: []api.Message{}}
 		for _, m := range t.Messages {

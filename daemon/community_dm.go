@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 )
@@ -156,7 +157,7 @@ func (s *Server) loadThreads(ctx context.Context, conn string) (map[string]threa
 	if err != nil {
 		return nil, nil, err
 	}
-	entries, err := s.db.Threads(conn)
+	entries, err := s.DB.Threads(conn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -164,7 +165,7 @@ func (s *Server) loadThreads(ctx context.Context, conn string) (map[string]threa
 	for _, e := range entries {
 		var t threadRecord
 		if err := openJSON(dk, sealThread, e.Data, &t); err != nil {
-			s.log.Warn("cached thread unreadable", "connection", conn, "err", err)
+			s.Log.Warn("cached thread unreadable", "connection", conn, "err", err)
 			continue
 		}
 		out[e.ThreadID], at[e.ThreadID] = t, e.At
@@ -189,7 +190,7 @@ func (s *Server) absorbPending(conn string, cached map[string]threadRecord, t *t
 	if t.Participant == "" {
 		t.Participant = p.Participant
 	}
-	s.db.DeleteThread(conn, p.ID)
+	s.DB.DeleteThread(conn, p.ID)
 	delete(cached, p.ID)
 }
 
@@ -202,8 +203,8 @@ func (s *Server) saveThread(ctx context.Context, conn string, t threadRecord) (t
 	if err != nil {
 		return time.Time{}, err
 	}
-	now := s.now().UTC()
-	return now, s.db.PutThread(conn, store.ThreadEntry{ThreadID: t.ID, Blob: store.Blob{At: now, Data: sealed}})
+	now := s.Now().UTC()
+	return now, s.DB.PutThread(conn, store.ThreadEntry{ThreadID: t.ID, Blob: store.Blob{At: now, Data: sealed}})
 }
 
 func sortThreads(ts []api.Thread) []api.Thread {
@@ -226,10 +227,10 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request) {
 		out, err = s.fetchThreads(ctx, conn)
 	}
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, sortThreads(out))
+	httpx.WriteJSON(w, http.StatusOK, sortThreads(out))
 }
 
 func (s *Server) cachedThreads(ctx context.Context, conn string) ([]api.Thread, error) {
@@ -241,7 +242,7 @@ func (s *Server) cachedThreads(ctx context.Context, conn string) ([]api.Thread, 
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.Now()
 	var out []api.Thread
 	for id, t := range ts {
 		out = append(out, t.toAPI(now, at[id]))
@@ -293,7 +294,7 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.Now()
 	var out []api.Thread
 	for _, cv := range convs {
 		msgs, ok := fetched[cv.ID]
@@ -337,7 +338,7 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 func (s *Server) threadParam(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("thread")
 	if err := checkID("thread", id); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return "", false
 	}
 	return id, true
@@ -355,46 +356,46 @@ func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
 	if boolParam(r, "offline") {
 		c, err := s.resolveConn(conn)
 		if err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 		ts, at, err := s.loadThreads(ctx, c.Name)
 		if err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 		t, ok := ts[id]
 		if !ok {
-			s.fail(w, &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("thread %s is not in the stored summaries of connection %q", id, c.Name),
+			s.Fail(w, &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("thread %s is not in the stored summaries of connection %q", id, c.Name),
 				Hint: "run `impress messages list` online first"})
 			return
 		}
-		out := api.ThreadMessages{Thread: t.toAPI(s.now(), at[id]), Offline: true, Messages: []api.Message{}}
+		out := api.ThreadMessages{Thread: t.toAPI(s.Now(), at[id]), Offline: true, Messages: []api.Message{}}
 		for _, m := range t.Messages {
 			out.Messages = append(out.Messages, m.toAPI())
 		}
-		writeJSON(w, http.StatusOK, out)
+		httpx.WriteJSON(w, http.StatusOK, out)
 		return
 	}
 	if strings.HasPrefix(id, pendingThreadPrefix) {
-		s.fail(w, api.Errorf(api.CodeNotFound, "thread %s is known only from a webhook; run `impress messages list` to find its conversation", id))
+		s.Fail(w, api.Errorf(api.CodeNotFound, "thread %s is known only from a webhook; run `impress messages list` to find its conversation", id))
 		return
 	}
 	cl, ci, err := s.metaPageClient(ctx, conn)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	msgs, err := cl.ConversationMessages(ctx, id)
 	if err != nil {
-		s.fail(w, s.metaFail(ci.Name, err))
+		s.Fail(w, s.metaFail(ci.Name, err))
 		return
 	}
 	s.comm.cacheMu.Lock()
 	ts, _, err := s.loadThreads(ctx, ci.Name)
 	if err != nil {
 		s.comm.cacheMu.Unlock()
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	t := ts[id]
@@ -409,14 +410,14 @@ func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
 	when, err := s.saveThread(ctx, ci.Name, t)
 	s.comm.cacheMu.Unlock()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	out := api.ThreadMessages{Thread: t.toAPI(s.now(), when), Messages: []api.Message{}}
+	out := api.ThreadMessages{Thread: t.toAPI(s.Now(), when), Messages: []api.Message{}}
 	for _, m := range recs {
 		out.Messages = append(out.Messages, m.toAPI())
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func checkDMText(text string) error {
@@ -455,39 +456,39 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req api.SendRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	if err := checkDMText(req.Text); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if strings.HasPrefix(id, pendingThreadPrefix) {
-		s.fail(w, api.Errorf(api.CodeNotFound, "thread %s is known only from a webhook; run `impress messages list` to find its conversation", id))
+		s.Fail(w, api.Errorf(api.CodeNotFound, "thread %s is known only from a webhook; run `impress messages list` to find its conversation", id))
 		return
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
 	cl, ci, err := s.metaPageClient(ctx, req.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	ts, _, err := s.loadThreads(ctx, ci.Name)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	t := ts[id]
 	t.ID = id
-	now := s.now()
+	now := s.Now()
 	// A later message only extends the window, so a window that is open by
 	// the stored summary is open; otherwise read the thread (it may have
 	// news the webhooks did not bring) before deciding.
 	if open, _ := t.window(now); !open || t.ParticipantID == "" {
 		msgs, err := cl.ConversationMessages(ctx, id)
 		if err != nil {
-			s.fail(w, s.metaFail(ci.Name, err))
+			s.Fail(w, s.metaFail(ci.Name, err))
 			return
 		}
 		s.comm.cacheMu.Lock()
@@ -505,13 +506,13 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		}
 		s.comm.cacheMu.Unlock()
 		if open, _ := t.window(now); !open {
-			s.log.Info("DM refused locally: outside the 24 h window", "connection", ci.Name, "thread", id)
-			s.fail(w, windowClosed(t, now))
+			s.Log.Info("DM refused locally: outside the 24 h window", "connection", ci.Name, "thread", id)
+			s.Fail(w, windowClosed(t, now))
 			return
 		}
 	}
 	if t.ParticipantID == "" {
-		s.fail(w, api.Errorf(api.CodeNotFound, "thread %s has no other participant that Meta shows", id))
+		s.Fail(w, api.Errorf(api.CodeNotFound, "thread %s has no other participant that Meta shows", id))
 		return
 	}
 	res, err := cl.SendMessage(ctx, dmOwner(ci), t.ParticipantID, req.Text)
@@ -520,7 +521,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		if e.Code == api.CodeRejected {
 			e.Hint = "Instagram allows replies only within 24 h of the person's last message; check `impress messages show " + id + "`"
 		}
-		s.fail(w, e)
+		s.Fail(w, e)
 		return
 	}
 	s.comm.cacheMu.Lock()
@@ -533,8 +534,8 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		s.saveThread(ctx, ci.Name, t)
 	}
 	s.comm.cacheMu.Unlock()
-	s.log.Info("DM sent", "connection", ci.Name, "thread", id)
-	writeJSON(w, http.StatusOK, api.SendResult{ThreadID: id, RecipientID: res.RecipientID, MessageID: res.MessageID})
+	s.Log.Info("DM sent", "connection", ci.Name, "thread", id)
+	httpx.WriteJSON(w, http.StatusOK, api.SendResult{ThreadID: id, RecipientID: res.RecipientID, MessageID: res.MessageID})
 }
 
 // privateReply sends the one private reply a comment allows, refusing
@@ -543,34 +544,34 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) privateReply(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if err := checkID("comment", id); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	var req api.SendRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	if err := checkDMText(req.Text); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
 	cl, ci, err := s.metaPageClient(ctx, req.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	now := s.now()
-	if e, err := s.db.FindComment(ci.Name, id); err == nil {
+	now := s.Now()
+	if e, err := s.DB.FindComment(ci.Name, id); err == nil {
 		var rec commentRecord
 		if dk, err := s.connKey(ctx, ci.Name); err == nil && openJSON(dk, sealComment, e.Data, &rec) == nil {
 			if rec.PrivateReplied {
-				s.fail(w, api.Errorf(api.CodeRejected, "comment %s already got its private reply; Instagram allows one per comment", id))
+				s.Fail(w, api.Errorf(api.CodeRejected, "comment %s already got its private reply; Instagram allows one per comment", id))
 				return
 			}
 			if !rec.Timestamp.IsZero() && now.Sub(rec.Timestamp) > privateReplyWindow {
-				s.fail(w, &api.Error{Code: api.CodeRejected,
+				s.Fail(w, &api.Error{Code: api.CodeRejected,
 					Message: fmt.Sprintf("comment %s was written at %s; its private-reply window closed at %s (Instagram allows 7 days)",
 						id, rec.Timestamp.UTC().Format(time.RFC3339), rec.Timestamp.Add(privateReplyWindow).UTC().Format(time.RFC3339)),
 					Hint: "reply publicly with `impress comments reply " + id + " TEXT`"})
@@ -580,10 +581,10 @@ func (s *Server) privateReply(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := cl.PrivateReply(ctx, dmOwner(ci), id, req.Text)
 	if err != nil {
-		s.fail(w, s.commentRefusal(ci.Name, "private-reply", id, err))
+		s.Fail(w, s.commentRefusal(ci.Name, "private-reply", id, err))
 		return
 	}
 	s.updateCachedComment(ctx, ci.Name, id, func(c *commentRecord) bool { c.PrivateReplied = true; return false })
-	s.log.Info("private reply sent", "connection", ci.Name, "comment", id)
-	writeJSON(w, http.StatusOK, api.SendResult{CommentID: id, RecipientID: res.RecipientID, MessageID: res.MessageID})
+	s.Log.Info("private reply sent", "connection", ci.Name, "comment", id)
+	httpx.WriteJSON(w, http.StatusOK, api.SendResult{CommentID: id, RecipientID: res.RecipientID, MessageID: res.MessageID})
 }

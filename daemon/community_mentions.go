@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -22,19 +23,19 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 	conn, offline := r.URL.Query().Get("connection"), boolParam(r, "offline")
 	c, err := s.resolveConn(conn)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	evs, err := s.connEvents(ctx, c.Name, evMentions)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	var cl *meta.Client
 	var ci connInfo
 	if !offline && len(evs) > 0 {
 		if cl, ci, err = s.metaClient(ctx, c.Name); err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 	}
@@ -46,14 +47,14 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, m)
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci connInfo, m *api.Mention) {
 	if m.CommentID != "" {
 		cm, err := cl.MentionedComment(ctx, ci.IGUserID, m.CommentID)
 		if err != nil {
-			s.log.Warn("mentioned comment unreadable", "connection", ci.Name, "err", s.redactString(err.Error()))
+			s.Log.Warn("mentioned comment unreadable", "connection", ci.Name, "err", s.RedactString(err.Error()))
 			return
 		}
 		m.Text, m.Username = cm.Text, cm.Username
@@ -67,7 +68,7 @@ func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci connInfo
 	}
 	md, err := cl.MentionedMedia(ctx, ci.IGUserID, m.MediaID)
 	if err != nil {
-		s.log.Warn("mentioned media unreadable", "connection", ci.Name, "err", s.redactString(err.Error()))
+		s.Log.Warn("mentioned media unreadable", "connection", ci.Name, "err", s.RedactString(err.Error()))
 		return
 	}
 	m.Text, m.Username, m.Permalink = md.Caption, md.Username, md.Permalink
@@ -78,34 +79,34 @@ func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci connInfo
 
 func (s *Server) replyMention(w http.ResponseWriter, r *http.Request) {
 	var req api.MentionReply
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	if err := checkID("media", req.MediaID); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if req.CommentID != "" {
 		if err := checkID("comment", req.CommentID); err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 	}
 	if strings.TrimSpace(req.Text) == "" {
-		s.fail(w, api.Errorf(api.CodeInvalid, "the text is empty"))
+		s.Fail(w, api.Errorf(api.CodeInvalid, "the text is empty"))
 		return
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
 	cl, ci, err := s.metaClient(ctx, req.Connection)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	id, err := cl.ReplyMention(ctx, ci.IGUserID, req.MediaID, req.CommentID, req.Text)
 	if err != nil {
-		s.fail(w, s.metaFail(ci.Name, err))
+		s.Fail(w, s.metaFail(ci.Name, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, api.CommentResult{ID: req.CommentID, ReplyID: id})
+	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: req.CommentID, ReplyID: id})
 }

@@ -117,12 +117,12 @@ func TestCommentsPaginationCacheAndOffline(t *testing.T) {
 func TestCommentsMediaArgument(t *testing.T) {
 	e := newCommEnv(t)
 	ctx := t.Context()
-	j, err := e.s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobDone, Conn: "main",
+	j, err := e.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobDone, Conn: "main",
 		Detail: json.RawMessage(`{"connection":"main","media_id":"` + sandbox.SeedImageID + `"}`)}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pending, _ := e.s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobRunning, Conn: "main",
+	pending, _ := e.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobRunning, Conn: "main",
 		Detail: json.RawMessage(`{"connection":"main"}`)}, false)
 	jid := func(j store.Job) string { return strconv.FormatUint(j.ID, 10) }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 )
@@ -103,13 +104,13 @@ func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, 
 	}
 	page := byID[pick]
 	d.igUserID, d.pageID, d.pageToken = pick, page.ID, page.AccessToken
-	s.addSecret(d.pageToken)
+	s.AddSecret(d.pageToken)
 	d.profile = connProfile{Username: page.IGAccount.Username}
 	if ig, err := cl.IGAccount(cctx, pick); err == nil {
 		d.profile = connProfile{Username: ig.Username, Name: ig.Name, ProfilePictureURL: ig.ProfilePictureURL}
 		d.accountType = ig.AccountType
 	} else {
-		s.log.Warn("read Instagram account details", "err", err)
+		s.Log.Warn("read Instagram account details", "err", err)
 	}
 	// Scopes and expiry: debug_token is the only place Meta states them for
 	// a Facebook token. Without them the login still stands.
@@ -121,7 +122,7 @@ func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, 
 			d.expiry = info.ExpiresAt
 		}
 	} else {
-		s.log.Warn("debug_token", "err", err)
+		s.Log.Warn("debug_token", "err", err)
 	}
 	return d, nil
 }
@@ -130,7 +131,7 @@ func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, 
 // already holds the account (a re-login), else the requested or default
 // name. A connection holding another account is never overwritten.
 func (s *Server) pickLoginConn(requested string, explicit bool, d *discovered) (string, error) {
-	if owner, err := s.db.ConnByAccount(d.igUserID); err == nil {
+	if owner, err := s.DB.ConnByAccount(d.igUserID); err == nil {
 		if explicit && owner != requested {
 			return "", &api.Error{Code: api.CodeConflict,
 				Message: fmt.Sprintf("Instagram account %s is already connection %q", d.igUserID, owner),
@@ -140,7 +141,7 @@ func (s *Server) pickLoginConn(requested string, explicit bool, d *discovered) (
 	}
 	name := requested
 	if !explicit {
-		conns, err := s.db.Conns()
+		conns, err := s.DB.Conns()
 		if err != nil {
 			return "", err
 		}
@@ -148,7 +149,7 @@ func (s *Server) pickLoginConn(requested string, explicit bool, d *discovered) (
 			name = "default"
 		}
 	}
-	if c, err := s.db.Conn(name); err == nil && c.IGUserID != "" && c.IGUserID != d.igUserID {
+	if c, err := s.DB.Conn(name); err == nil && c.IGUserID != "" && c.IGUserID != d.igUserID {
 		return "", &api.Error{Code: api.CodeConflict,
 			Message: fmt.Sprintf("connection %q belongs to Instagram account %s, not to %s", name, c.IGUserID, d.igUserID),
 			Hint:    "give the new account its own connection: `impress auth login --connection NAME`"}
@@ -180,7 +181,7 @@ func (s *Server) saveLogin(ctx context.Context, requested string, explicit bool,
 	}
 	c := store.Conn{Name: name, Flavour: string(d.flavour), AppUserID: d.appUserID, IGUserID: d.igUserID,
 		PageID: d.pageID, AccountType: d.accountType, Scopes: d.scopes, State: store.ConnOK,
-		TokenIssuedAt: s.now().UTC(), TokenExpiry: d.expiry.UTC()}
+		TokenIssuedAt: s.Now().UTC(), TokenExpiry: d.expiry.UTC()}
 	if d.expiry.IsZero() {
 		c.TokenExpiry = time.Time{}
 	}
@@ -196,14 +197,14 @@ func (s *Server) saveLogin(ctx context.Context, requested string, explicit bool,
 	if c.SealedProfile, err = dk.Seal(fieldProfile, prof); err != nil {
 		return api.AuthConnection{}, err
 	}
-	c, err = s.db.PutConn(c, newKey)
+	c, err = s.DB.PutConn(c, newKey)
 	if errors.Is(err, store.ErrAccountInUse) {
 		return api.AuthConnection{}, api.Errorf(api.CodeConflict, "%s", strings.TrimPrefix(err.Error(), "store: "))
 	}
 	if err != nil {
 		return api.AuthConnection{}, err
 	}
-	conns, _ := s.db.Conns()
+	conns, _ := s.DB.Conns()
 	return s.connToAPI(ctx, c, defaultConnName(conns) == c.Name), nil
 }
 
@@ -215,22 +216,22 @@ func (s *Server) saveLogin(ctx context.Context, requested string, explicit bool,
 // until the first refresh (24 h later) reports one.
 func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
 	var req api.TokenLogin
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	tok := strings.TrimSpace(req.Token)
 	if tok == "" {
-		s.fail(w, api.Errorf(api.CodeInvalid, "no token given: pipe it on stdin, e.g. `impress auth login --with-token < token.txt`"))
+		s.Fail(w, api.Errorf(api.CodeInvalid, "no token given: pipe it on stdin, e.g. `impress auth login --with-token < token.txt`"))
 		return
 	}
 	if strings.ContainsAny(tok, " \t\r\n") {
-		s.fail(w, api.Errorf(api.CodeInvalid, "the token contains spaces or line breaks; give exactly one token"))
+		s.Fail(w, api.Errorf(api.CodeInvalid, "the token contains spaces or line breaks; give exactly one token"))
 		return
 	}
-	s.addSecret(tok)
+	s.AddSecret(tok)
 	if req.Connection != "" {
 		if err := validConnName(req.Connection); err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 	}
@@ -239,7 +240,7 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
 	case req.Flavor != "":
 		f, err := meta.ParseFlavour(req.Flavor)
 		if err != nil {
-			s.fail(w, api.Errorf(api.CodeInvalid, "--flavor %q: want instagram or facebook", req.Flavor))
+			s.Fail(w, api.Errorf(api.CodeInvalid, "--flavor %q: want instagram or facebook", req.Flavor))
 			return
 		}
 		order = []meta.Flavour{f}
@@ -266,14 +267,14 @@ func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if d == nil {
-		s.fail(w, s.toAPIError(first))
+		s.Fail(w, s.toAPIError(first))
 		return
 	}
 	ac, err := s.saveLogin(r.Context(), req.Connection, req.Connection != "", d)
 	if err != nil {
-		s.fail(w, s.toAPIError(err))
+		s.Fail(w, s.toAPIError(err))
 		return
 	}
-	s.log.Info("token stored", "connection", ac.Connection, "flavor", ac.Flavor)
-	writeJSON(w, http.StatusOK, ac)
+	s.Log.Info("token stored", "connection", ac.Connection, "flavor", ac.Flavor)
+	httpx.WriteJSON(w, http.StatusOK, ac)
 }

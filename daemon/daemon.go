@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/store"
@@ -94,12 +96,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if s := settings.String("meta.webhook_verify_token"); s != "" {
 		red.Add(s)
 	}
-	logFile, err := openRotating(cfg.Paths.LogFile(), 10<<20, 5)
+	logFile, err := logx.OpenRotating(cfg.Paths.LogFile(), 10<<20, 5)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
 	defer logFile.Close()
-	log := newLogger(logFile, red, slog.LevelInfo)
+	log := logx.NewLogger(logFile, red, slog.LevelInfo)
 
 	// A daemon already answering on the socket is the clearest sign of a
 	// second instance, and it is cheaper to detect than the store lock.
@@ -107,31 +109,23 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("daemon: %w (socket %s answers); stop it with `impress daemon stop`", ErrAlreadyRunning, cfg.Paths.Socket)
 	}
 
-	s := &Server{
-		cfg:      cfg,
-		settings: settings,
-		log:      log,
-		logFile:  logFile,
-		red:      red,
-		started:  cfg.Now().UTC(),
-		state:    "ok",
-	}
+	deps := feature.Deps{Log: log, LogFile: logFile, Red: red}
 	db, err := store.Open(cfg.Paths.DBFile(), store.Options{LockTimeout: time.Second, Now: cfg.Now})
 	switch {
 	case err == nil:
-		s.db = db
+		deps.DB = db
 		defer db.Close()
 	case errors.Is(err, store.ErrLocked):
 		return fmt.Errorf("daemon: %w (the store %s is locked); stop it with `impress daemon stop`", ErrAlreadyRunning, cfg.Paths.DBFile())
 	case errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrTooNew):
 		// Keep serving so `impress doctor` can explain; every data
 		// endpoint answers store_recovery until the file is dealt with.
-		s.state = "recovery"
-		s.storeErr = err
+		deps.StoreErr = err
 		log.Error("store failed its check; serving in recovery state", "err", err)
 	default:
 		return fmt.Errorf("daemon: %w", err)
 	}
+	s := newServer(cfg, settings, deps)
 
 	os.Remove(cfg.Paths.Socket) // stale: nobody answered above
 	ln, err := net.Listen("unix", cfg.Paths.Socket)
@@ -147,7 +141,6 @@ func Run(ctx context.Context, cfg Config) error {
 
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
-	s.jobs = newJobRunner(s)
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,7 +148,7 @@ func Run(ctx context.Context, cfg Config) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	s.shutdown = cancelRun
-	if s.db != nil {
+	if s.DB != nil {
 		if err := s.startServices(runCtx); err != nil {
 			return err
 		}
@@ -181,7 +174,7 @@ func Run(ctx context.Context, cfg Config) error {
 	// POST /v1/shutdown itself — reach their clients before Close.
 	shutDone := make(chan struct{})
 	go func() { srv.Shutdown(shutCtx); close(shutDone) }()
-	s.jobs.parkAll(shutCtx)
+	s.Jobs.ParkAll(shutCtx)
 	s.stopServices(shutCtx)
 	select {
 	case <-shutDone:

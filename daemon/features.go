@@ -5,33 +5,41 @@ import (
 	"net/http"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 )
 
-// Each feature lives in its own file and plugs in here: its routes, a
-// service started after the store opens (resuming persisted work first),
-// and its doctor checks. Keeping the list in one place makes start-up order
-// explicit: render before publish (publish waits on renders), auth before
-// publish and community (they need tokens), privacy first of all, because
-// an interrupted purge must finish before anything else is served.
+// features is the daemon's feature table, in start order: privacy first of
+// all, because an interrupted purge must finish before anything else is
+// served; render before publish (publish waits on renders); auth before
+// publish and community (they need tokens). Stops run in the reverse order.
+func (s *Server) features() []feature.Feature {
+	return []feature.Feature{
+		{Name: "privacy", Routes: s.privacyRoutes, Start: s.startPrivacy, Health: s.privacyHealth},
+		{Name: "projects", Routes: func(mux *http.ServeMux) { s.renderRoutes(mux); s.previewRoutes(mux) },
+			Start: s.startRender, Health: s.renderHealth},
+		{Name: "auth", Routes: s.authRoutes, Start: s.startAuth, Health: s.authHealth},
+		{Name: "publish", Routes: s.publishRoutes, Start: s.startPublish, Health: s.publishHealth},
+		{Name: "community", Routes: s.communityRoutes, Start: s.startCommunity, Health: s.communityHealth},
+	}
+}
+
+// checkOrder is the order of the features' lines in `impress doctor`:
+// the toolchain first (nothing renders without it), the privacy lines last.
+// TestFeatureTable checks that it names every feature with checks.
+var checkOrder = []string{"projects", "auth", "publish", "community", "privacy"}
 
 func (s *Server) featureRoutes(mux *http.ServeMux) {
-	s.privacyRoutes(mux)
-	s.renderRoutes(mux)
-	s.authRoutes(mux)
-	s.publishRoutes(mux)
-	s.communityRoutes(mux)
-	s.previewRoutes(mux)
+	for _, f := range s.feats {
+		f.Routes(mux)
+	}
 }
 
 func (s *Server) startServices(ctx context.Context) error {
-	for _, start := range []func(context.Context) error{
-		s.startPrivacy,
-		s.startRender,
-		s.startAuth,
-		s.startPublish,
-		s.startCommunity,
-	} {
-		if err := start(ctx); err != nil {
+	for _, f := range s.feats {
+		if f.Start == nil {
+			continue
+		}
+		if err := f.Start(ctx); err != nil {
 			return err
 		}
 	}
@@ -49,8 +57,12 @@ func (s *Server) stopServices(ctx context.Context) {
 
 func (s *Server) featureHealth() []api.Check {
 	var out []api.Check
-	for _, f := range []func() []api.Check{s.renderHealth, s.authHealth, s.publishHealth, s.communityHealth, s.privacyHealth} {
-		out = append(out, f()...)
+	for _, name := range checkOrder {
+		for _, f := range s.feats {
+			if f.Name == name && f.Health != nil {
+				out = append(out, f.Health()...)
+			}
+		}
 	}
 	return out
 }

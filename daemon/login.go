@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 	"golang.org/x/oauth2"
@@ -229,7 +230,7 @@ func (s *Server) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, b
 		port = 8788
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(f.serveCallback), ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+		ErrorLog: slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn)}
 	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		if !req.Manual {
@@ -283,10 +284,10 @@ func (s *Server) loginFlavour(flag, conn string) (meta.Flavour, error) {
 		return f, nil
 	}
 	if conn == "" {
-		conns, _ := s.db.Conns()
+		conns, _ := s.DB.Conns()
 		conn = defaultConnName(conns)
 	}
-	if c, err := s.db.Conn(conn); err == nil && c.Flavour != "" {
+	if c, err := s.DB.Conn(conn); err == nil && c.Flavour != "" {
 		return meta.Flavour(c.Flavour), nil
 	}
 	return meta.FlavourInstagram, nil
@@ -304,23 +305,23 @@ func (s *Server) currentLogin(id string) (*loginFlow, error) {
 
 func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	var req api.LoginRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	f, srv, listening, err := s.newLoginFlow(req)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	defer s.endLogin(f, srv)
 	authURL, err := f.client.AuthCodeURL(meta.AuthURLOptions{State: f.state, Verifier: f.verifier})
 	if err != nil {
 		f.finish("", true)
-		s.fail(w, api.Errorf(api.CodeInvalid, "%s", s.redactString(err.Error())))
+		s.Fail(w, api.Errorf(api.CodeInvalid, "%s", s.RedactString(err.Error())))
 		return
 	}
-	s.log.Info("login started", "flavor", string(f.flavour), "manual", req.Manual, "listening", listening)
-	out := newNDJSON(w)
+	s.Log.Info("login started", "flavor", string(f.flavour), "manual", req.Manual, "listening", listening)
+	out := httpx.NewNDJSON(w)
 	out.Send(api.LoginEvent{Stage: api.LoginAuthorize, LoginID: f.id, AuthURL: authURL,
 		RedirectURI: redirectURL(s.Settings().Int("meta.redirect_port")), ExpiresAt: f.expires.UTC(), Listening: listening})
 
@@ -336,11 +337,11 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 			err = &api.Error{Code: api.CodeCancelled, Message: fmt.Sprintf("the login was not completed within %s", s.loginTimeoutOr()),
 				Hint: "run `impress auth login` again; `--no-browser` lets you paste the redirect address"}
 		}
-		s.log.Warn("login failed", "err", err)
+		s.Log.Warn("login failed", "err", err)
 		out.Error(s.toAPIError(err))
 		return
 	}
-	s.log.Info("login done", "connection", ac.Connection, "flavor", ac.Flavor)
+	s.Log.Info("login done", "connection", ac.Connection, "flavor", ac.Flavor)
 	out.Send(api.LoginEvent{Stage: api.LoginDone, Connection: &ac})
 }
 
@@ -354,18 +355,18 @@ func (s *Server) loginTimeoutOr() time.Duration {
 // toAPIError turns any error into a redacted wire error.
 func (s *Server) toAPIError(err error) *api.Error {
 	if e, ok := api.AsError(err); ok {
-		e.Message = s.redactString(e.Message)
+		e.Message = s.RedactString(e.Message)
 		return e
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return api.Errorf(api.CodeCancelled, "%s", s.redactString(err.Error()))
+		return api.Errorf(api.CodeCancelled, "%s", s.RedactString(err.Error()))
 	}
 	return s.metaFail("", err)
 }
 
 // runLogin waits for the redirect, exchanges the code, discovers the
 // account and stores the connection.
-func (s *Server) runLogin(ctx context.Context, f *loginFlow, out *ndjson) (api.AuthConnection, error) {
+func (s *Server) runLogin(ctx context.Context, f *loginFlow, out *httpx.NDJSON) (api.AuthConnection, error) {
 	var code string
 	select {
 	case <-ctx.Done():
@@ -376,7 +377,7 @@ func (s *Server) runLogin(ctx context.Context, f *loginFlow, out *ndjson) (api.A
 		}
 		code = cr.code
 	}
-	s.addSecret(code)
+	s.AddSecret(code)
 	out.Send(api.LoginEvent{Stage: api.LoginExchanging})
 	xctx, cancel := context.WithTimeout(ctx, metaCallTimeout)
 	tok, err := f.client.ExchangeCode(xctx, code, f.verifier)
@@ -384,7 +385,7 @@ func (s *Server) runLogin(ctx context.Context, f *loginFlow, out *ndjson) (api.A
 	if err != nil {
 		return api.AuthConnection{}, s.exchangeFailed(err)
 	}
-	s.addSecret(tok.AccessToken)
+	s.AddSecret(tok.AccessToken)
 	choose := func(choices []api.AccountChoice) (string, error) {
 		if !f.interactive {
 			return "", tooManyAccounts(choices)
@@ -438,26 +439,26 @@ func tooManyAccounts(choices []api.AccountChoice) error {
 func (s *Server) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
 	f, err := s.currentLogin(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	var body struct {
 		URL string `json:"url"`
 	}
-	if !decodeBody(w, r, &body) {
+	if !httpx.DecodeBody(w, r, &body) {
 		return
 	}
 	q, err := redirectParams(body.URL)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if err := f.redirect(q); err != nil {
-		s.log.Warn("pasted login redirect refused", "err", err)
-		s.fail(w, err)
+		s.Log.Warn("pasted login redirect refused", "err", err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "accepted"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "accepted"})
 }
 
 // redirectParams reads code/state/error from a pasted address: a full URL,
@@ -484,20 +485,20 @@ func redirectParams(pasted string) (url.Values, error) {
 func (s *Server) postLoginAccount(w http.ResponseWriter, r *http.Request) {
 	f, err := s.currentLogin(r.PathValue("id"))
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	var body struct {
 		Account string `json:"account"`
 	}
-	if !decodeBody(w, r, &body) {
+	if !httpx.DecodeBody(w, r, &body) {
 		return
 	}
 	f.mu.Lock()
 	choices := f.choices
 	f.mu.Unlock()
 	if len(choices) == 0 {
-		s.fail(w, api.Errorf(api.CodeConflict, "the login is not waiting for an account choice"))
+		s.Fail(w, api.Errorf(api.CodeConflict, "the login is not waiting for an account choice"))
 		return
 	}
 	for _, c := range choices {
@@ -505,12 +506,12 @@ func (s *Server) postLoginAccount(w http.ResponseWriter, r *http.Request) {
 			select {
 			case f.accountCh <- c.ID:
 			default:
-				s.fail(w, api.Errorf(api.CodeConflict, "an account was already chosen"))
+				s.Fail(w, api.Errorf(api.CodeConflict, "an account was already chosen"))
 				return
 			}
-			writeJSON(w, http.StatusOK, map[string]string{"status": "accepted"})
+			httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "accepted"})
 			return
 		}
 	}
-	s.fail(w, tooManyAccounts(choices))
+	s.Fail(w, tooManyAccounts(choices))
 }

@@ -64,14 +64,14 @@ func factsOf(info *render.MediaInfo) mediaFacts {
 }
 
 // mediaRoot is the media store directory.
-func (s *Server) mediaRoot() string { return filepath.Join(s.cfg.Paths.DataDir, "media") }
+func (s *Server) mediaRoot() string { return filepath.Join(s.Paths.DataDir, "media") }
 
 // mediaRel is a media file's path relative to the data directory: the
 // form the stored specs use.
 func mediaRel(sha, ext string) string { return filepath.Join("media", sha[:2], sha+ext) }
 
 func (s *Server) mediaPath(m store.Media) string {
-	return filepath.Join(s.cfg.Paths.DataDir, mediaRel(m.SHA256, m.Ext))
+	return filepath.Join(s.Paths.DataDir, mediaRel(m.SHA256, m.Ext))
 }
 
 var (
@@ -121,7 +121,7 @@ func (s *Server) storedMedia(path string) (store.Media, bool) {
 	if m == nil || filepath.Dir(rel) != m[1][:2] {
 		return store.Media{}, false
 	}
-	rec, err := s.db.Media(m[1])
+	rec, err := s.DB.Media(m[1])
 	if err != nil || rec.Ext != m[2] {
 		return store.Media{}, false
 	}
@@ -165,7 +165,7 @@ func (s *Server) importMedia(ctx context.Context, path, want, key string) (store
 		return store.Media{}, false, err
 	}
 	defer os.Remove(tmp) // no-op once renamed
-	rec, err := s.db.Media(sha)
+	rec, err := s.DB.Media(sha)
 	switch {
 	case err == nil:
 		// Known content: make sure the file is (still) there.
@@ -206,7 +206,7 @@ func (s *Server) importMedia(ctx context.Context, path, want, key string) (store
 		}
 		rec.Probe, _ = json.Marshal(factsOf(info))
 	}
-	rec, created, err := s.db.PutMedia(rec)
+	rec, created, err := s.DB.PutMedia(rec)
 	if err != nil {
 		return store.Media{}, false, err
 	}

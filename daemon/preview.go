@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 )
 
 // The TUI's preview: one small still of an imported media file, as raw
@@ -27,26 +28,26 @@ import (
 const previewTimeout = 20 * time.Second
 
 func (s *Server) previewRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/preview/frame", s.needStore(s.previewFrame))
+	mux.HandleFunc("POST /v1/preview/frame", s.NeedStore(s.previewFrame))
 }
 
 func (s *Server) previewFrame(w http.ResponseWriter, r *http.Request) {
 	var req api.PreviewRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	if err := s.checkPreview(req); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), previewTimeout)
 	defer cancel()
 	rgb, err := runPreview(ctx, s.ffmpegPath(), req)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, api.PreviewFrame{Width: req.Width, Height: req.Height, RGB: rgb})
+	httpx.WriteJSON(w, http.StatusOK, api.PreviewFrame{Width: req.Width, Height: req.Height, RGB: rgb})
 }
 
 // checkPreview refuses what the preview must never do: read a file outside
@@ -56,7 +57,7 @@ func (s *Server) checkPreview(req api.PreviewRequest) error {
 	if err := requireAbs("preview", req.Path); err != nil {
 		return err
 	}
-	store := filepath.Join(s.cfg.Paths.DataDir, "media") + string(filepath.Separator)
+	store := filepath.Join(s.Paths.DataDir, "media") + string(filepath.Separator)
 	if clean := filepath.Clean(req.Path); !strings.HasPrefix(clean, store) {
 		return api.Errorf(api.CodeInvalid, "preview: %s is not in the media store (%s); preview only imported media", req.Path, store)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -165,13 +166,13 @@ func (p *privacyState) failure(code string) error {
 }
 
 func (s *Server) privacyRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/privacy/purge/plan", s.needStore(s.purgePlanHandler))
-	mux.HandleFunc("POST /v1/privacy/purge", s.needStore(s.purgeHandler))
-	mux.HandleFunc("GET /v1/privacy/requests", s.needStore(s.listPrivacyRequests))
-	mux.HandleFunc("GET /v1/privacy/requests/{code}", s.needStore(s.getPrivacyRequest))
-	mux.HandleFunc("GET /v1/privacy/retention", s.needStore(s.getRetention))
-	mux.HandleFunc("PUT /v1/privacy/retention/{kind}", s.needStore(s.putRetention))
-	mux.HandleFunc("GET /v1/privacy/export", s.needStore(s.exportHandler))
+	mux.HandleFunc("POST /v1/privacy/purge/plan", s.NeedStore(s.purgePlanHandler))
+	mux.HandleFunc("POST /v1/privacy/purge", s.NeedStore(s.purgeHandler))
+	mux.HandleFunc("GET /v1/privacy/requests", s.NeedStore(s.listPrivacyRequests))
+	mux.HandleFunc("GET /v1/privacy/requests/{code}", s.NeedStore(s.getPrivacyRequest))
+	mux.HandleFunc("GET /v1/privacy/retention", s.NeedStore(s.getRetention))
+	mux.HandleFunc("PUT /v1/privacy/retention/{kind}", s.NeedStore(s.putRetention))
+	mux.HandleFunc("GET /v1/privacy/export", s.NeedStore(s.exportHandler))
 }
 
 // startPrivacy runs before every other feature starts: it finishes the
@@ -182,12 +183,12 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 func (s *Server) startPrivacy(ctx context.Context) error {
 	s.setPublicHandler(PublicDataDeletion, http.HandlerFunc(s.dataDeletionCallback))
 	s.setPublicHandler(PublicDeletionStatus, http.HandlerFunc(s.deletionStatusPage))
-	purges, err := s.db.Purges()
+	purges, err := s.DB.Purges()
 	if err != nil {
 		return fmt.Errorf("daemon: privacy: %w", err)
 	}
 	for _, p := range purges {
-		s.log.Info("privacy: resuming an interrupted purge", "code", p.Code, "step", p.Step)
+		s.Log.Info("privacy: resuming an interrupted purge", "code", p.Code, "step", p.Step)
 		s.privacy.run.Lock()
 		_, err := s.runPurge(ctx, p.Code)
 		s.privacy.run.Unlock()
@@ -196,7 +197,7 @@ func (s *Server) startPrivacy(ctx context.Context) error {
 		}
 	}
 	if _, err := s.retentionSweep(ctx); err != nil {
-		s.log.Error("privacy: retention sweep failed", "err", err)
+		s.Log.Error("privacy: retention sweep failed", "err", err)
 	}
 	done := make(chan struct{})
 	go s.purgeWorker(ctx, done)
@@ -228,9 +229,9 @@ func (s *Server) purgeWorker(ctx context.Context, done chan struct{}) {
 		case <-wake:
 		}
 		for ctx.Err() == nil {
-			purges, err := s.db.Purges()
+			purges, err := s.DB.Purges()
 			if err != nil {
-				s.log.Error("privacy: list purges", "err", err)
+				s.Log.Error("privacy: list purges", "err", err)
 				break
 			}
 			var next string
@@ -250,7 +251,7 @@ func (s *Server) purgeWorker(ctx context.Context, done chan struct{}) {
 				if ctx.Err() != nil {
 					return // shutting down: resumed at the next start
 				}
-				s.log.Error("privacy: purge stopped", "code", next, "err", err)
+				s.Log.Error("privacy: purge stopped", "code", next, "err", err)
 				s.privacy.setFailed(next, err)
 				s.privacy.publish(api.PurgeEvent{Code: next, Step: "failed"})
 			}
@@ -295,17 +296,17 @@ func (s *Server) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
 
 func (s *Server) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.PurgeRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	t, err := s.purgeTargetOf(req)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	plan, err := s.planPurge(r.Context(), t, "")
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	out := api.PurgePlan{Scope: t.Scope, Counts: map[string]int{}, Identifiers: len(plan.data.IDs), Notes: plan.notes}
@@ -321,7 +322,7 @@ func (s *Server) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 	if out.Counts[cntFiles] == 0 {
 		delete(out.Counts, cntFiles)
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // countLogLines is how many log lines a purge would remove (dry run).
@@ -352,21 +353,21 @@ func (s *Server) countLogLines(plan *purgePlan, t purgeTarget) int {
 // away leaves it running.
 func (s *Server) purgeHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.PurgeRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	t, err := s.purgeTargetOf(req)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if _, _, err := s.resolvePurge(t); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	code, err := s.pendingPurgeFor(t)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	var ch chan api.PurgeEvent
@@ -377,20 +378,20 @@ func (s *Server) purgeHandler(w http.ResponseWriter, r *http.Request) {
 	} else {
 		// Subscribe before the record exists, so no step is missed.
 		if code, err = newConfirmationCode(); err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 		ch, unsub = s.privacy.subscribe(code)
 		if err := s.newPurge(r.Context(), code, t, api.SourceCLI, ""); err != nil {
 			unsub()
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 	}
 	defer unsub()
-	s.log.Info("privacy: purge requested", "code", code, "scope", t.Scope)
+	s.Log.Info("privacy: purge requested", "code", code, "scope", t.Scope)
 	s.privacy.kick()
-	out := newNDJSON(w)
+	out := httpx.NewNDJSON(w)
 	out.Send(api.PurgeEvent{Code: code, Step: api.PurgeReceived})
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
@@ -401,7 +402,7 @@ func (s *Server) purgeHandler(w http.ResponseWriter, r *http.Request) {
 		case ev := <-ch:
 			if ev.Step == "failed" {
 				err := s.privacy.failure(code)
-				out.Error(&api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("purge %s stopped: %s", code, s.redactString(errString(err))),
+				out.Error(&api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("purge %s stopped: %s", code, s.RedactString(errString(err))),
 					Hint: "the purge resumes at the next daemon start, or when you run the same purge again"})
 				return
 			}
@@ -412,7 +413,7 @@ func (s *Server) purgeHandler(w http.ResponseWriter, r *http.Request) {
 		case <-tick.C:
 			// A step published while the channel was full, or the end
 			// reached before we subscribed: the store knows.
-			if rc, err := s.db.Receipt(code); err == nil {
+			if rc, err := s.DB.Receipt(code); err == nil {
 				if r, err := receiptOf(rc); err == nil {
 					out.Send(api.PurgeEvent{Code: code, Step: api.PurgeDone, Receipt: r})
 					return
@@ -431,7 +432,7 @@ func errString(err error) string {
 
 // pendingPurgeFor finds a purge in progress with the same target.
 func (s *Server) pendingPurgeFor(t purgeTarget) (string, error) {
-	ps, err := s.db.Purges()
+	ps, err := s.DB.Purges()
 	if err != nil {
 		return "", err
 	}
@@ -446,9 +447,9 @@ func (s *Server) pendingPurgeFor(t purgeTarget) (string, error) {
 
 func (s *Server) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
 	out := []api.Receipt{}
-	ps, err := s.db.Purges()
+	ps, err := s.DB.Purges()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	for i := len(ps) - 1; i >= 0; i-- {
@@ -456,9 +457,9 @@ func (s *Server) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
 			out = append(out, rc)
 		}
 	}
-	rs, err := s.db.Receipts()
+	rs, err := s.DB.Receipts()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	for _, r := range rs {
@@ -466,7 +467,7 @@ func (s *Server) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
 			out = append(out, *rc)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // privacyRequest returns a receipt, or the state of a purge in progress.
@@ -474,13 +475,13 @@ func (s *Server) privacyRequest(code string) (*api.Receipt, error) {
 	if !codeRE.MatchString(code) {
 		return nil, api.Errorf(api.CodeNotFound, "no deletion request %q (a code is 26 letters and digits)", code)
 	}
-	if p, err := s.db.Purge(code); err == nil {
+	if p, err := s.DB.Purge(code); err == nil {
 		rc, err := progressReceipt(p)
 		return &rc, err
 	} else if !store.IsNotFound(err) {
 		return nil, err
 	}
-	rr, err := s.db.Receipt(code)
+	rr, err := s.DB.Receipt(code)
 	if store.IsNotFound(err) {
 		return nil, &api.Error{Code: api.CodeNotFound, Message: fmt.Sprintf("no deletion request %q", code),
 			Hint: "`impress privacy requests list` shows them"}
@@ -494,18 +495,18 @@ func (s *Server) privacyRequest(code string) (*api.Receipt, error) {
 func (s *Server) getPrivacyRequest(w http.ResponseWriter, r *http.Request) {
 	rc, err := s.privacyRequest(r.PathValue("code"))
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, rc)
+	httpx.WriteJSON(w, http.StatusOK, rc)
 }
 
 // logFiles lists the daemon log files, current and rotated.
 func (s *Server) logFiles() []string {
-	if s.logFile != nil {
-		return s.logFile.Files()
+	if s.LogFile != nil {
+		return s.LogFile.Files()
 	}
-	files, _ := filepath.Glob(s.cfg.Paths.LogFile() + "*")
+	files, _ := filepath.Glob(s.Paths.LogFile() + "*")
 	var out []string
 	for _, f := range files {
 		if !strings.HasSuffix(f, ".tmp") {
@@ -527,22 +528,22 @@ func readFileIfExists(name string) ([]byte, error) {
 // stopped on an error, and receipts whose scan found something. It is
 // listed in featureHealth (features.go).
 func (s *Server) privacyHealth() []api.Check {
-	if s.db == nil {
+	if s.DB == nil {
 		return nil
 	}
 	var out []api.Check
-	ps, err := s.db.Purges()
+	ps, err := s.DB.Purges()
 	if err != nil {
 		return []api.Check{{Name: "privacy", Status: "FAIL", Detail: err.Error()}}
 	}
 	for _, p := range ps {
 		if err := s.privacy.failure(p.Code); err != nil {
 			out = append(out, api.Check{Name: "privacy", Status: "FAIL",
-				Detail: fmt.Sprintf("purge %s stopped after step %s: %s", p.Code, p.Step, s.redactString(err.Error())),
+				Detail: fmt.Sprintf("purge %s stopped after step %s: %s", p.Code, p.Step, s.RedactString(err.Error())),
 				Fix:    "fix the cause, then run the same `impress privacy purge` again (or restart the daemon): it resumes"})
 		}
 	}
-	rs, err := s.db.Receipts()
+	rs, err := s.DB.Receipts()
 	if err != nil {
 		return append(out, api.Check{Name: "privacy", Status: "FAIL", Detail: err.Error()})
 	}

@@ -36,7 +36,7 @@ func plantVolume(tb testing.TB, e *privEnv, conn string, events, comments int) {
 			}
 			cs = append(cs, store.CommentEntry{MediaID: media, CommentID: id, Blob: store.Blob{At: now, Data: sealed}})
 		}
-		if err := e.s.db.PutComments(conn, cs); err != nil {
+		if err := e.s.DB.PutComments(conn, cs); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -53,7 +53,7 @@ func plantVolume(tb testing.TB, e *privEnv, conn string, events, comments int) {
 			}
 			evs = append(evs, store.NewEvent{Conn: conn, Dedupe: fmt.Sprintf("bench-%s-%d", conn, j), Data: sealed})
 		}
-		if _, err := e.s.db.AppendEvents(evs); err != nil {
+		if _, err := e.s.DB.AppendEvents(evs); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -73,7 +73,7 @@ func BenchmarkPurgeConnection(b *testing.B) {
 		e.login(sandbox.TokenRequest{Flavour: "facebook", User: sandbox.FBSoloID}, "other")
 		plantVolume(b, e, "main", 100000, 10000)
 		plantVolume(b, e, "other", 1000, 1000)
-		before, _ := e.s.db.Size()
+		before, _ := e.s.DB.Size()
 		cpu0 := cpuTime()
 		b.StartTimer()
 		start := time.Now()
@@ -84,7 +84,7 @@ func BenchmarkPurgeConnection(b *testing.B) {
 		if err != nil || !rc.Verified || rc.Counts[cntEvents] != 100000 || rc.Counts[cntComments] != 10000 {
 			b.Fatalf("purge: %+v, %v", rc, err)
 		}
-		after, _ := e.s.db.Size()
+		after, _ := e.s.DB.Size()
 		b.ReportMetric(float64(before)/(1<<20), "MiB-before")
 		b.ReportMetric(float64(after)/(1<<20), "MiB-after")
 		b.ReportMetric(cpu.Seconds(), "cpu-s")

@@ -190,7 +190,7 @@ func (s *Server) openAll(conn, kind, field string, dk *secrets.DataKey, c *idCol
 			}
 		}()
 	}
-	err = s.db.EachConnValue(conn, kind, func(value []byte) error {
+	err = s.DB.EachConnValue(conn, kind, func(value []byte) error {
 		n++
 		ch <- value
 		return nil

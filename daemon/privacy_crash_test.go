@@ -93,7 +93,7 @@ func TestPurgeSurvivesKillAtEveryStep(t *testing.T) {
 				t.Fatalf("restart: %v", err)
 			}
 			// Finished before the first request could be served.
-			r, err := e.s.db.Receipt(code)
+			r, err := e.s.DB.Receipt(code)
 			if err != nil {
 				t.Fatalf("no receipt right after the restart: %v", err)
 			}
@@ -104,7 +104,7 @@ func TestPurgeSurvivesKillAtEveryStep(t *testing.T) {
 			if !rc.Verified || rc.Counts[cntComments] != 1 || rc.Counts[cntPublish] != bulkJobs {
 				t.Errorf("receipt after the kill: %+v (scan %+v)", rc, rc.Scan)
 			}
-			if ps, _ := e.s.db.Purges(); len(ps) != 0 {
+			if ps, _ := e.s.DB.Purges(); len(ps) != 0 {
 				t.Errorf("purges left: %+v", ps)
 			}
 			e.assertGone(brand)
@@ -121,13 +121,13 @@ func readPurgeStep(e *privEnv, code string) (string, error) {
 		return "", err
 	}
 	defer func() {
-		e.s.db.Close()
-		e.s.logFile.Close()
+		e.s.DB.Close()
+		e.s.LogFile.Close()
 		e.s = nil
 	}()
-	p, err := e.s.db.Purge(code)
+	p, err := e.s.DB.Purge(code)
 	if err != nil {
-		if _, rerr := e.s.db.Receipt(code); rerr == nil {
+		if _, rerr := e.s.DB.Receipt(code); rerr == nil {
 			return "done", nil
 		}
 		return "", err

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta"
@@ -97,7 +99,7 @@ func (e *privEnv) build() error {
 	if err != nil {
 		return err
 	}
-	logFile, err := openRotating(e.paths.LogFile(), 10<<20, 5)
+	logFile, err := logx.OpenRotating(e.paths.LogFile(), 10<<20, 5)
 	if err != nil {
 		db.Close()
 		return err
@@ -105,12 +107,8 @@ func (e *privEnv) build() error {
 	st := e.settings()
 	red := &redact.Redactor{}
 	red.Add(st.String("meta.app_secret"))
-	s := &Server{
-		cfg:      Config{Paths: e.paths, Now: e.clock.Now, Version: "test"},
-		settings: st, db: db, red: red, state: "ok", started: e.clock.Now(),
-		log: newLogger(logFile, red, slog.LevelInfo), logFile: logFile,
-	}
-	s.jobs = newJobRunner(s)
+	s := newServer(Config{Paths: e.paths, Now: e.clock.Now, Version: "test"}, st,
+		feature.Deps{DB: db, Red: red, Log: logx.NewLogger(logFile, red, slog.LevelInfo), LogFile: logFile})
 	s.auth.retry = meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
 	s.privacy.sweepEvery = e.sweepEvery
 	s.privacy.hook = e.hook
@@ -153,8 +151,8 @@ func (e *privEnv) stop() {
 	if e.srv != nil {
 		e.srv.Close()
 	}
-	e.s.db.Close()
-	e.s.logFile.Close()
+	e.s.DB.Close()
+	e.s.LogFile.Close()
 	e.s, e.srv, e.cancel = nil, nil, nil
 }
 
@@ -225,7 +223,7 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := s.db.PutComments(conn, []store.CommentEntry{{MediaID: c.MediaID, CommentID: c.ID, Blob: store.Blob{At: now, Data: sealed}}}); err != nil {
+	if err := s.DB.PutComments(conn, []store.CommentEntry{{MediaID: c.MediaID, CommentID: c.ID, Blob: store.Blob{At: now, Data: sealed}}}); err != nil {
 		e.t.Fatal(err)
 	}
 	th := threadRecord{ID: "thread" + tag, Participant: p.dmFriend, ParticipantID: "1786666" + tag, LastMessage: p.message,
@@ -233,7 +231,7 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 	if sealed, err = sealJSON(dk, sealThread, th); err != nil {
 		e.t.Fatal(err)
 	}
-	if err := s.db.PutThread(conn, store.ThreadEntry{ThreadID: th.ID, Blob: store.Blob{At: now, Data: sealed}}); err != nil {
+	if err := s.DB.PutThread(conn, store.ThreadEntry{ThreadID: th.ID, Blob: store.Blob{At: now, Data: sealed}}); err != nil {
 		e.t.Fatal(err)
 	}
 	raw, _ := json.Marshal(map[string]any{"from": map[string]string{"id": "1787777" + tag, "username": p.eventUser}, "text": p.eventText})
@@ -242,13 +240,13 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 	if sealed, err = sealJSON(dk, sealEvent, ev); err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := s.db.AppendEvents([]store.NewEvent{{Conn: conn, Dedupe: "delivery-" + tag, Data: sealed}}); err != nil {
+	if _, err := s.DB.AppendEvents([]store.NewEvent{{Conn: conn, Dedupe: "delivery-" + tag, Data: sealed}}); err != nil {
 		e.t.Fatal(err)
 	}
 	detail, _ := json.Marshal(api.PublishDetail{State: api.PubPublished, Connection: conn, Type: "reel", Key: "key-" + tag,
 		Caption: p.caption, Items: []api.PublishItem{{Target: "/home/u/" + p.fileName, Source: "/home/u/" + p.fileName, SourceKind: "file"}},
 		MediaID: "1812222" + tag})
-	if _, err := s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobDone, Conn: conn, Key: "key-" + tag,
+	if _, err := s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobDone, Conn: conn, Key: "key-" + tag,
 		Title: "publish", Detail: detail}, false); err != nil {
 		e.t.Fatal(err)
 	}
@@ -258,13 +256,13 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 		d, _ := json.Marshal(api.PublishDetail{State: api.PubPublished, Connection: conn, Type: "reel", Caption: p.caption,
 			Items: []api.PublishItem{{Target: "/home/u/" + p.fileName, Source: "/home/u/" + p.fileName, SourceKind: "file"}},
 			Notes: slices.Repeat([]string{p.caption}, 100)})
-		if _, err := s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobFailed, Conn: conn,
+		if _, err := s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobFailed, Conn: conn,
 			Key: fmt.Sprintf("bulk-%s-%d", tag, i), Title: "publish", Detail: d}, false); err != nil {
 			e.t.Fatal(err)
 		}
 	}
-	s.log.Info("comment cached", "connection", conn, "media", c.MediaID)
-	s.log.Info("test line quoting a text", "text", p.logText)
+	s.Log.Info("comment cached", "connection", conn, "media", c.MediaID)
+	s.Log.Info("test line quoting a text", "text", p.logText)
 	return p
 }
 
@@ -365,7 +363,7 @@ func (e *privEnv) assertIntact(p planted) {
 	if _, err := mc.Me(ctx); err != nil {
 		e.t.Errorf("a Meta call with %s's token: %v", p.conn, err)
 	}
-	jobs, err := e.s.db.Jobs(api.JobPublish)
+	jobs, err := e.s.DB.Jobs(api.JobPublish)
 	ok = false
 	for _, j := range jobs {
 		ok = ok || j.Conn == p.conn

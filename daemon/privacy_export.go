@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 )
@@ -116,15 +117,15 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 	conn := r.URL.Query().Get("connection")
 	withMedia := r.URL.Query().Get("media") != "0"
 	var conns []store.Conn
-	all, err := s.db.Conns()
+	all, err := s.DB.Conns()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if conn != "" {
 		c, err := s.resolveConn(conn)
 		if err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 		conns = []store.Conn{c}
@@ -154,11 +155,11 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 		err = e.z.Close()
 	}
 	if err != nil {
-		s.log.Error("privacy: export failed", "err", err)
-		w.Header().Set("X-Export-Error", s.redactString(err.Error()))
+		s.Log.Error("privacy: export failed", "err", err)
+		w.Header().Set("X-Export-Error", s.RedactString(err.Error()))
 		return
 	}
-	s.log.Info("privacy: export written", "connections", len(conns), "media", withMedia)
+	s.Log.Info("privacy: export written", "connections", len(conns), "media", withMedia)
 }
 
 // exportConn is a connection as exported: no token, ever.
@@ -192,10 +193,10 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 	}
 	io.WriteString(w, exportReadme)
 	def := ""
-	if all, err := s.db.Conns(); err == nil {
+	if all, err := s.DB.Conns(); err == nil {
 		def = defaultConnName(all)
 	}
-	jobs, err := s.db.Jobs("")
+	allJobs, err := s.DB.Jobs("")
 	if err != nil {
 		return err
 	}
@@ -206,7 +207,7 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 		if err := e.json(dir+"connection.json", exportConn{ac}); err != nil {
 			return err
 		}
-		comments, err := s.db.ConnComments(c.Name)
+		comments, err := s.DB.ConnComments(c.Name)
 		if err != nil {
 			return err
 		}
@@ -224,7 +225,7 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 		if err := e.json(dir+"comments.json", outC); err != nil {
 			return err
 		}
-		threads, err := s.db.Threads(c.Name)
+		threads, err := s.DB.Threads(c.Name)
 		if err != nil {
 			return err
 		}
@@ -242,7 +243,7 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 		if err := e.json(dir+"messages.json", outT); err != nil {
 			return err
 		}
-		events, err := s.db.ConnEvents(c.Name)
+		events, err := s.DB.ConnEvents(c.Name)
 		if err != nil {
 			return err
 		}
@@ -261,9 +262,9 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 			return err
 		}
 		outJ := []api.Job{}
-		for _, j := range jobs {
+		for _, j := range allJobs {
 			if j.Kind == api.JobPublish && j.Conn == c.Name {
-				outJ = append(outJ, jobToAPI(j))
+				outJ = append(outJ, jobs.ToAPI(j))
 				if withMedia {
 					if err := s.exportPublishMedia(ctx, e, j); err != nil {
 						return err
@@ -278,7 +279,7 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 	if !full {
 		return nil
 	}
-	return s.writeExportRest(ctx, e, jobs, withMedia)
+	return s.writeExportRest(ctx, e, allJobs, withMedia)
 }
 
 // exportPublishMedia adds the files a publish record sent that impress
@@ -301,15 +302,15 @@ func (s *Server) exportPublishMedia(ctx context.Context, e *exporter, j store.Jo
 
 // writeExportRest adds what belongs to no connection: the account,
 // projects, render jobs, media, renders, receipts and the policy.
-func (s *Server) writeExportRest(ctx context.Context, e *exporter, jobs []store.Job, withMedia bool) error {
-	a, err := s.db.Account()
+func (s *Server) writeExportRest(ctx context.Context, e *exporter, allJobs []store.Job, withMedia bool) error {
+	a, err := s.DB.Account()
 	if err != nil {
 		return err
 	}
 	if err := e.json("account.json", accountToAPI(a)); err != nil {
 		return err
 	}
-	ps, err := s.db.Projects()
+	ps, err := s.DB.Projects()
 	if err != nil {
 		return err
 	}
@@ -330,15 +331,15 @@ func (s *Server) writeExportRest(ctx context.Context, e *exporter, jobs []store.
 		}
 	}
 	outJ := []api.Job{}
-	for _, j := range jobs {
+	for _, j := range allJobs {
 		if j.Kind != api.JobPublish || j.Conn == "" {
-			outJ = append(outJ, jobToAPI(j))
+			outJ = append(outJ, jobs.ToAPI(j))
 		}
 	}
 	if err := e.json("jobs.json", outJ); err != nil {
 		return err
 	}
-	media, err := s.db.AllMedia()
+	media, err := s.DB.AllMedia()
 	if err != nil {
 		return err
 	}
@@ -364,7 +365,7 @@ func (s *Server) writeExportRest(ctx context.Context, e *exporter, jobs []store.
 		return err
 	}
 	if withMedia {
-		renders, err := s.db.Renders("")
+		renders, err := s.DB.Renders("")
 		if err != nil {
 			return err
 		}
@@ -378,7 +379,7 @@ func (s *Server) writeExportRest(ctx context.Context, e *exporter, jobs []store.
 			}
 		}
 	}
-	rs, err := s.db.Receipts()
+	rs, err := s.DB.Receipts()
 	if err != nil {
 		return err
 	}

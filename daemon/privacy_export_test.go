@@ -58,9 +58,9 @@ func TestExport(t *testing.T) {
 	mpath := filepath.Join(e.paths.DataDir, mediaRel(sha, ".mp4"))
 	os.MkdirAll(filepath.Dir(mpath), 0o700)
 	os.WriteFile(mpath, []byte("the media bytes"), 0o600)
-	e.s.db.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: "holiday.mp4"})
-	e.s.db.CreateProject(store.Project{Name: "trip", Spec: []byte("version: 1\nname: trip\n"), Assets: []string{sha}})
-	e.s.db.UpdateAccount(func(a *store.Account) { a.Email = "me@example.com" })
+	e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: "holiday.mp4"})
+	e.s.DB.CreateProject(store.Project{Name: "trip", Spec: []byte("version: 1\nname: trip\n"), Assets: []string{sha}})
+	e.s.DB.UpdateAccount(func(a *store.Account) { a.Email = "me@example.com" })
 
 	// One connection: its data, none of the other's, no token.
 	var buf bytes.Buffer
@@ -136,7 +136,7 @@ func TestExportRefusesATokenInAnyField(t *testing.T) {
 		t.Fatal(err)
 	}
 	sealed, _ := sealJSON(dk, sealComment, commentRecord{ID: "1", MediaID: "2", Text: "my token is " + main.token})
-	if err := e.s.db.PutComments("main", []store.CommentEntry{{MediaID: "2", CommentID: "1", Blob: store.Blob{At: e.clock.Now(), Data: sealed}}}); err != nil {
+	if err := e.s.DB.PutComments("main", []store.CommentEntry{{MediaID: "2", CommentID: "1", Blob: store.Blob{At: e.clock.Now(), Data: sealed}}}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer

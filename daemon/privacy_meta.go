@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -74,7 +75,7 @@ type deletionAnswer struct {
 }
 
 func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
-	if s.db == nil {
+	if s.DB == nil {
 		publicError(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
@@ -82,26 +83,26 @@ func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if err := checkFresh(sr, s.now()); err != nil {
-		s.log.Warn("data deletion callback refused", "reason", err.Error())
+	if err := checkFresh(sr, s.Now()); err != nil {
+		s.Log.Warn("data deletion callback refused", "reason", err.Error())
 		publicError(w, http.StatusBadRequest, "invalid signed_request")
 		return
 	}
 	t := purgeTarget{Scope: api.ScopeMetaUser}
 	metaUser := sr.UserID
-	conn, err := s.db.ConnByAccount(sr.UserID)
+	conn, err := s.DB.ConnByAccount(sr.UserID)
 	switch {
 	case err == nil:
 		t, metaUser = purgeTarget{Scope: api.ScopeConnection, Target: conn}, ""
 	case !store.IsNotFound(err):
-		s.log.Error("data deletion callback: store", "err", err)
+		s.Log.Error("data deletion callback: store", "err", err)
 		publicError(w, http.StatusInternalServerError, "retry")
 		return
 	}
 	code := ""
 	if t.Scope == api.ScopeConnection {
 		if code, err = s.pendingPurgeFor(t); err != nil {
-			s.log.Error("data deletion callback: store", "err", err)
+			s.Log.Error("data deletion callback: store", "err", err)
 			publicError(w, http.StatusInternalServerError, "retry")
 			return
 		}
@@ -112,14 +113,14 @@ func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 		}
 		if err != nil {
 			// Not stored: Meta must retry, so no success answer.
-			s.log.Error("data deletion callback: could not record the request", "err", err)
+			s.Log.Error("data deletion callback: could not record the request", "err", err)
 			publicError(w, http.StatusInternalServerError, "retry")
 			return
 		}
 	}
-	s.log.Info("data deletion request received from Meta", "code", code, "scope", t.Scope)
+	s.Log.Info("data deletion request received from Meta", "code", code, "scope", t.Scope)
 	s.privacy.kick()
-	writeJSON(w, http.StatusOK, deletionAnswer{URL: s.deletionURL(r, code), ConfirmationCode: code})
+	httpx.WriteJSON(w, http.StatusOK, deletionAnswer{URL: s.deletionURL(r, code), ConfirmationCode: code})
 }
 
 // deletionURL is the status page of a request on the public address.
@@ -154,7 +155,7 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 `))
 
 func (s *Server) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
-	if s.db == nil {
+	if s.DB == nil {
 		publicError(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
@@ -164,7 +165,7 @@ func (s *Server) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
 			publicError(w, http.StatusNotFound, "no such deletion request")
 			return
 		}
-		s.log.Error("deletion status page", "err", err)
+		s.Log.Error("deletion status page", "err", err)
 		publicError(w, http.StatusInternalServerError, "try again later")
 		return
 	}
@@ -175,7 +176,7 @@ func (s *Server) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
 	}
 	accept := r.Header.Get("Accept")
 	if strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") {
-		writeJSON(w, http.StatusOK, st)
+		httpx.WriteJSON(w, http.StatusOK, st)
 		return
 	}
 	view := struct {

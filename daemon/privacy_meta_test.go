@@ -91,7 +91,7 @@ func TestMetaDeletionCallback(t *testing.T) {
 	if rs, _ := e.c.PrivacyRequests(t.Context()); len(rs) != 0 {
 		t.Fatalf("refused requests were recorded: %+v", rs)
 	}
-	if _, err := e.s.db.Conn("main"); err != nil {
+	if _, err := e.s.DB.Conn("main"); err != nil {
 		t.Fatal("a refused request deleted data")
 	}
 
@@ -211,7 +211,7 @@ func TestMetaDeletionStoredBeforeAnswer(t *testing.T) {
 	}
 	e.hook = nil
 	e.restart()
-	if _, err := e.s.db.Receipt(first.ConfirmationCode); err != nil {
+	if _, err := e.s.DB.Receipt(first.ConfirmationCode); err != nil {
 		t.Fatalf("not finished at restart: %v", err)
 	}
 	e.assertGone(main)

@@ -84,7 +84,7 @@ func baseName(p string) string {
 func (s *Server) resolvePurge(t purgeTarget) (conns, projects []string, err error) {
 	switch t.Scope {
 	case api.ScopeConnection:
-		all, err := s.db.ConnNamesAnywhere()
+		all, err := s.DB.ConnNamesAnywhere()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -97,12 +97,12 @@ func (s *Server) resolvePurge(t purgeTarget) (conns, projects []string, err erro
 		}
 		return []string{t.Target}, nil, nil
 	case api.ScopeMeta, api.ScopeAll:
-		all, err := s.db.ConnNamesAnywhere()
+		all, err := s.DB.ConnNamesAnywhere()
 		if err != nil {
 			return nil, nil, err
 		}
 		if t.Scope == api.ScopeAll {
-			ps, err := s.db.Projects()
+			ps, err := s.DB.Projects()
 			if err != nil {
 				return nil, nil, err
 			}
@@ -112,7 +112,7 @@ func (s *Server) resolvePurge(t purgeTarget) (conns, projects []string, err erro
 		}
 		return all, projects, nil
 	case api.ScopeProject:
-		if _, err := s.db.Project(t.Target); err != nil {
+		if _, err := s.DB.Project(t.Target); err != nil {
 			if store.IsNotFound(err) {
 				return nil, nil, projectNotFound(t.Target)
 			}
@@ -141,7 +141,7 @@ func (s *Server) planPurge(ctx context.Context, t purgeTarget, metaUser string) 
 		c.add(true, idAccount, metaUser)
 	}
 
-	names, err := s.db.ConnNamesAnywhere()
+	names, err := s.DB.ConnNamesAnywhere()
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ func (s *Server) planPurge(ctx context.Context, t purgeTarget, metaUser string) 
 	if err := s.collectProjects(c, t, projects, p); err != nil {
 		return nil, err
 	}
-	acct, err := s.db.Account()
+	acct, err := s.DB.Account()
 	if err != nil {
 		return nil, err
 	}
@@ -190,7 +190,7 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 			counts[kind] += v
 		}
 	}
-	cnt, err := s.db.CountConn(name)
+	cnt, err := s.DB.CountConn(name)
 	if err != nil {
 		return 0, err
 	}
@@ -205,7 +205,7 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 		dk, _ = s.connKey(ctx, name)
 	}
 	unreadable := 0
-	conn, err := s.db.Conn(name)
+	conn, err := s.DB.Conn(name)
 	switch {
 	case err == nil:
 		n(cntConnections, 1)
@@ -307,7 +307,7 @@ func jobOwned(j store.Job, scope string, conns, projects []string) bool {
 }
 
 func (s *Server) collectJobs(c *idCollector, t purgeTarget, conns []string, counts map[string]int) error {
-	jobs, err := s.db.Jobs("")
+	jobs, err := s.DB.Jobs("")
 	if err != nil {
 		return err
 	}
@@ -383,7 +383,7 @@ func collectSpec(c *idCollector, owned bool, spec []byte) {
 // renders.
 func (s *Server) collectProjects(c *idCollector, t purgeTarget, projects []string, p *purgePlan) error {
 	all := t.Scope == api.ScopeAll
-	ps, err := s.db.Projects()
+	ps, err := s.DB.Projects()
 	if err != nil {
 		return err
 	}
@@ -407,7 +407,7 @@ func (s *Server) collectProjects(c *idCollector, t purgeTarget, projects []strin
 			}
 		}
 	}
-	media, err := s.db.AllMedia()
+	media, err := s.DB.AllMedia()
 	if err != nil {
 		return err
 	}
@@ -420,7 +420,7 @@ func (s *Server) collectProjects(c *idCollector, t purgeTarget, projects []strin
 			p.data.Files = append(p.data.Files, s.mediaPath(m))
 		}
 	}
-	renders, err := s.db.Renders("")
+	renders, err := s.DB.Renders("")
 	if err != nil {
 		return err
 	}

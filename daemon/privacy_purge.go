@@ -119,7 +119,7 @@ func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, se
 			return sealed
 		}
 	}
-	s.log.Warn("privacy: purge identifiers kept in memory only", "code", code, "err", err)
+	s.Log.Warn("privacy: purge identifiers kept in memory only", "code", code, "err", err)
 	d.SealedKey, d.HasSecret, d.Unsealed = nil, false, true
 	return nil
 }
@@ -135,7 +135,7 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 		d.Lost = d.Lost || d.Unsealed
 		return sec
 	}
-	sealed, err := s.db.PurgeSecret(code)
+	sealed, err := s.DB.PurgeSecret(code)
 	var dk *secrets.DataKey
 	if err == nil {
 		dk, err = s.purgeKey(ctx, code, d)
@@ -144,7 +144,7 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 		err = openJSON(dk, sealPurge, sealed, sec)
 	}
 	if err != nil {
-		s.log.Error("privacy: purge secret unreadable", "code", code, "err", err)
+		s.Log.Error("privacy: purge secret unreadable", "code", code, "err", err)
 		d.Lost = true
 		return &purgeSecret{}
 	}
@@ -154,7 +154,7 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 
 // newPurge records a purge under code (one fsynced commit).
 func (s *Server) newPurge(ctx context.Context, code string, t purgeTarget, source, metaUser string) error {
-	d := purgeDetail{purgeTarget: t, Source: source, StartedAt: s.now().UTC()}
+	d := purgeDetail{purgeTarget: t, Source: source, StartedAt: s.Now().UTC()}
 	var sealed []byte
 	if metaUser != "" {
 		sealed = s.sealSecret(ctx, code, &d, &purgeSecret{MetaUser: metaUser})
@@ -163,16 +163,16 @@ func (s *Server) newPurge(ctx context.Context, code string, t purgeTarget, sourc
 	if err != nil {
 		return err
 	}
-	_, err = s.db.CreatePurge(store.PurgeRecord{Code: code, Step: api.PurgeReceived, Detail: raw}, sealed)
+	_, err = s.DB.CreatePurge(store.PurgeRecord{Code: code, Step: api.PurgeReceived, Detail: raw}, sealed)
 	return err
 }
 
 // runPurge carries a purge from the step it reached to its receipt.
 func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error) {
 	for {
-		rec, err := s.db.Purge(code)
+		rec, err := s.DB.Purge(code)
 		if store.IsNotFound(err) {
-			r, err := s.db.Receipt(code)
+			r, err := s.DB.Receipt(code)
 			if err != nil {
 				return nil, err
 			}
@@ -197,20 +197,20 @@ func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error
 			return nil, err
 		}
 		if next == api.PurgeDone {
-			rc := buildReceipt(code, rec.CreatedAt, s.now().UTC(), &d)
+			rc := buildReceipt(code, rec.CreatedAt, s.Now().UTC(), &d)
 			raw, err := json.Marshal(rc)
 			if err != nil {
 				return nil, err
 			}
-			if _, err := s.db.FinishPurge(code, raw); err != nil {
+			if _, err := s.DB.FinishPurge(code, raw); err != nil {
 				return nil, err
 			}
 			s.privacy.setSecret(code, nil)
 			// The record (sealed identifiers, names) leaves the file too.
-			if err := s.db.Compact(); err != nil {
-				s.log.Warn("privacy: compaction after the receipt failed", "code", code, "err", err)
+			if err := s.DB.Compact(); err != nil {
+				s.Log.Warn("privacy: compaction after the receipt failed", "code", code, "err", err)
 			}
-			s.log.Info("privacy: purge done", "code", code, "scope", d.Scope, "verified", rc.Verified)
+			s.Log.Info("privacy: purge done", "code", code, "scope", d.Scope, "verified", rc.Verified)
 			s.privacy.publish(api.PurgeEvent{Code: code, Step: api.PurgeDone, Receipt: &rc})
 			return &rc, nil
 		}
@@ -218,13 +218,13 @@ func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error
 		if err != nil {
 			return nil, err
 		}
-		if _, err := s.db.UpdatePurge(code, sealed, func(p *store.PurgeRecord) error {
+		if _, err := s.DB.UpdatePurge(code, sealed, func(p *store.PurgeRecord) error {
 			p.Step, p.Detail = next, raw
 			return nil
 		}); err != nil {
 			return nil, err
 		}
-		s.log.Info("privacy: purge step done", "code", code, "step", next, "took", time.Since(stepStart).Round(time.Millisecond).String())
+		s.Log.Info("privacy: purge step done", "code", code, "step", next, "took", time.Since(stepStart).Round(time.Millisecond).String())
 		s.privacy.publish(api.PurgeEvent{Code: code, Step: next})
 		if err := s.privacy.crashHook(next, true); err != nil {
 			return nil, err
@@ -260,7 +260,7 @@ func (s *Server) purgeWork(ctx context.Context, code, done string, d *purgeDetai
 		return api.PurgeRevoke, nil
 	case api.PurgeRevoke:
 		for _, c := range d.Conns {
-			if _, err := s.db.DestroyDataKey(c); err != nil {
+			if _, err := s.DB.DestroyDataKey(c); err != nil {
 				return "", err
 			}
 		}
@@ -268,11 +268,11 @@ func (s *Server) purgeWork(ctx context.Context, code, done string, d *purgeDetai
 	case api.PurgeShred:
 		return api.PurgeDelete, s.purgeDelete(ctx, code, d)
 	case api.PurgeDelete:
-		return api.PurgeCompact, s.db.Compact()
+		return api.PurgeCompact, s.DB.Compact()
 	case api.PurgeCompact:
 		sec := s.secretOf(ctx, code, d)
 		m := s.privacy.matcherFor(code, sec)
-		res, err := m.scanDirs([][2]string{{"data", s.cfg.Paths.DataDir}, {"state", s.cfg.Paths.StateDir}})
+		res, err := m.scanDirs([][2]string{{"data", s.Paths.DataDir}, {"state", s.Paths.StateDir}})
 		if err != nil {
 			return "", fmt.Errorf("scan: %w", err)
 		}
@@ -291,7 +291,7 @@ func (s *Server) purgeWork(ctx context.Context, code, done string, d *purgeDetai
 func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []api.Revocation {
 	var out []api.Revocation
 	for _, name := range d.Conns {
-		c, err := s.db.Conn(name)
+		c, err := s.DB.Conn(name)
 		if err != nil {
 			continue // leftovers only: nothing to revoke
 		}
@@ -311,7 +311,7 @@ func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []a
 			out = append(out, api.Revocation{Outcome: "revoked"})
 		} else {
 			m := s.privacy.matcherFor(code, s.secretOf(ctx, code, d))
-			out = append(out, api.Revocation{Outcome: "failed", Detail: m.mask(s.redactString(why))})
+			out = append(out, api.Revocation{Outcome: "failed", Detail: m.mask(s.RedactString(why))})
 		}
 	}
 	return out
@@ -320,7 +320,7 @@ func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []a
 // insideDirs reports whether path lies under the data or state directory:
 // a purge deletes only files impress made.
 func (s *Server) insideDirs(path string) bool {
-	for _, dir := range []string{s.cfg.Paths.DataDir, s.cfg.Paths.StateDir} {
+	for _, dir := range []string{s.Paths.DataDir, s.Paths.StateDir} {
 		if rel, err := filepath.Rel(dir, path); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
 			return true
 		}
@@ -333,40 +333,40 @@ func (s *Server) insideDirs(path string) bool {
 func (s *Server) purgeDelete(ctx context.Context, code string, d *purgeDetail) error {
 	all := d.Scope == api.ScopeAll
 	// Stop the covered jobs first, so none writes after its record went.
-	if jobs, err := s.db.Jobs(""); err == nil && s.jobs != nil {
+	if jobs, err := s.DB.Jobs(""); err == nil && s.Jobs != nil {
 		for _, j := range jobs {
 			if jobOwned(j, d.Scope, d.Conns, d.Projects) {
-				s.jobs.Cancel(j.ID)
+				s.Jobs.Cancel(j.ID)
 			}
 		}
 	}
 	for _, c := range d.Conns {
-		if _, err := s.db.DeleteConnection(c); err != nil && !store.IsNotFound(err) {
+		if _, err := s.DB.DeleteConnection(c); err != nil && !store.IsNotFound(err) {
 			return err
 		}
 	}
-	if _, err := s.db.DeleteJobs(func(j store.Job, _ func(string) bool) bool {
+	if _, err := s.DB.DeleteJobs(func(j store.Job, _ func(string) bool) bool {
 		return jobOwned(j, d.Scope, d.Conns, d.Projects)
 	}); err != nil {
 		return err
 	}
 	for _, p := range d.Projects {
-		if _, err := s.db.DeleteProject(p); err != nil && !store.IsNotFound(err) {
+		if _, err := s.DB.DeleteProject(p); err != nil && !store.IsNotFound(err) {
 			return err
 		}
 	}
 	for _, k := range d.Renders {
-		if err := s.db.DeleteRender(k); err != nil && !store.IsNotFound(err) {
+		if err := s.DB.DeleteRender(k); err != nil && !store.IsNotFound(err) {
 			return err
 		}
 	}
 	for _, m := range d.Media {
-		if err := s.db.DeleteMedia(m); err != nil && !store.IsNotFound(err) {
+		if err := s.DB.DeleteMedia(m); err != nil && !store.IsNotFound(err) {
 			return err
 		}
 	}
 	if all || d.Scope == api.ScopeAccount {
-		if err := s.db.DeleteAccount(); err != nil {
+		if err := s.DB.DeleteAccount(); err != nil {
 			return err
 		}
 	}
@@ -416,14 +416,14 @@ func (s *Server) purgeFilter(ctx context.Context, code string, d *purgeDetail) *
 func (s *Server) purgeLogs(ctx context.Context, code string, d *purgeDetail) (int, error) {
 	f := s.purgeFilter(ctx, code, d)
 	removed := 0
-	if s.logFile != nil {
-		n, err := s.logFile.Rewrite(func(l string) bool { return !f.drop(l) })
+	if s.LogFile != nil {
+		n, err := s.LogFile.Rewrite(func(l string) bool { return !f.drop(l) })
 		if err != nil {
 			return removed, fmt.Errorf("rewrite the log: %w", err)
 		}
 		removed += n
 	} else {
-		files, _ := filepath.Glob(s.cfg.Paths.LogFile() + "*")
+		files, _ := filepath.Glob(s.Paths.LogFile() + "*")
 		for _, name := range files {
 			if strings.HasSuffix(name, ".tmp") {
 				continue
@@ -435,12 +435,12 @@ func (s *Server) purgeLogs(ctx context.Context, code string, d *purgeDetail) (in
 			removed += n
 		}
 	}
-	n, err := filterTextFile(filepath.Join(s.cfg.Paths.StateDir, "daemon.out"), f)
+	n, err := filterTextFile(filepath.Join(s.Paths.StateDir, "daemon.out"), f)
 	if err != nil {
 		return removed, err
 	}
 	removed += n
-	tmps, _ := filepath.Glob(filepath.Join(s.cfg.Paths.StateDir, "*.tmp"))
+	tmps, _ := filepath.Glob(filepath.Join(s.Paths.StateDir, "*.tmp"))
 	for _, t := range tmps {
 		os.Remove(t)
 	}

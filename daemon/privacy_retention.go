@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -101,7 +102,7 @@ func formatRetention(d time.Duration) string {
 // retentionPolicy returns each kind's current duration (0: while the
 // connection exists) and the wire view.
 func (s *Server) retentionPolicy() (map[string]time.Duration, []api.RetentionPolicy, error) {
-	over, err := s.db.Retention()
+	over, err := s.DB.Retention()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,7 +113,7 @@ func (s *Server) retentionPolicy() (map[string]time.Duration, []api.RetentionPol
 		d, err := parseRetention(k, v)
 		if v == "" || err != nil {
 			if v != "" {
-				s.log.Warn("privacy: unreadable retention override ignored", "kind", k.kind, "value", v)
+				s.Log.Warn("privacy: unreadable retention override ignored", "kind", k.kind, "value", v)
 			}
 			v, isDef = k.def, true
 			d, _ = parseRetention(k, v)
@@ -126,10 +127,10 @@ func (s *Server) retentionPolicy() (map[string]time.Duration, []api.RetentionPol
 func (s *Server) getRetention(w http.ResponseWriter, r *http.Request) {
 	_, out, err := s.retentionPolicy()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) putRetention(w http.ResponseWriter, r *http.Request) {
@@ -140,40 +141,40 @@ func (s *Server) putRetention(w http.ResponseWriter, r *http.Request) {
 		for _, k := range retentionKinds() {
 			names = append(names, k.kind)
 		}
-		s.fail(w, api.Errorf(api.CodeInvalid, "unknown retention kind %q: want one of %s", kind, strings.Join(names, ", ")))
+		s.Fail(w, api.Errorf(api.CodeInvalid, "unknown retention kind %q: want one of %s", kind, strings.Join(names, ", ")))
 		return
 	}
 	var u api.RetentionUpdate
-	if !decodeBody(w, r, &u) {
+	if !httpx.DecodeBody(w, r, &u) {
 		return
 	}
 	value := ""
 	if v := strings.TrimSpace(u.Value); v != "" && v != "default" {
 		d, err := parseRetention(k, v)
 		if err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 		value = formatRetention(d)
 	}
-	if err := s.db.SetRetention(kind, value); err != nil {
-		s.fail(w, err)
+	if err := s.DB.SetRetention(kind, value); err != nil {
+		s.Fail(w, err)
 		return
 	}
-	s.log.Info("privacy: retention changed", "kind", kind, "value", value)
+	s.Log.Info("privacy: retention changed", "kind", kind, "value", value)
 	// A shorter policy applies now, not within the hour.
 	if _, err := s.retentionSweep(r.Context()); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	_, pols, err := s.retentionPolicy()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	for _, p := range pols {
 		if p.Kind == kind {
-			writeJSON(w, http.StatusOK, p)
+			httpx.WriteJSON(w, http.StatusOK, p)
 			return
 		}
 	}
@@ -190,19 +191,19 @@ func (s *Server) retentionSweep(ctx context.Context) (sweepResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := s.now()
+	now := s.Now()
 	res := sweepResult{}
-	if res[api.RetainEvents], err = s.db.PruneEvents(now.Add(-durs[api.RetainEvents])); err != nil {
+	if res[api.RetainEvents], err = s.DB.PruneEvents(now.Add(-durs[api.RetainEvents])); err != nil {
 		return res, err
 	}
-	if res[api.RetainMessages], err = s.db.PruneThreads(now.Add(-durs[api.RetainMessages])); err != nil {
+	if res[api.RetainMessages], err = s.DB.PruneThreads(now.Add(-durs[api.RetainMessages])); err != nil {
 		return res, err
 	}
-	if res[api.RetainComments], err = s.db.PruneComments(now.Add(-durs[api.RetainComments])); err != nil {
+	if res[api.RetainComments], err = s.DB.PruneComments(now.Add(-durs[api.RetainComments])); err != nil {
 		return res, err
 	}
 	pubCutoff := now.Add(-durs[api.RetainPublish])
-	st, err := s.db.DeleteJobs(func(j store.Job, exists func(string) bool) bool {
+	st, err := s.DB.DeleteJobs(func(j store.Job, exists func(string) bool) bool {
 		if j.Kind != api.JobPublish || j.Conn == "" {
 			return false
 		}
@@ -221,10 +222,10 @@ func (s *Server) retentionSweep(ctx context.Context) (sweepResult, error) {
 	}
 	res[api.RetainLogs] = s.pruneLogs(now.Add(-durs[api.RetainLogs]))
 	if stored > 0 {
-		if err := s.db.Compact(); err != nil {
+		if err := s.DB.Compact(); err != nil {
 			return res, fmt.Errorf("privacy: compact after the sweep: %w", err)
 		}
-		s.log.Info("privacy: retention sweep", "events", res[api.RetainEvents], "messages", res[api.RetainMessages],
+		s.Log.Info("privacy: retention sweep", "events", res[api.RetainEvents], "messages", res[api.RetainMessages],
 			"comments", res[api.RetainComments], "publish", res[api.RetainPublish], "log_lines", res[api.RetainLogs])
 	}
 	return res, nil
@@ -247,7 +248,7 @@ func (s *Server) sweeper(ctx context.Context, stop, done chan struct{}) {
 			return
 		case <-t.C:
 			if _, err := s.retentionSweep(ctx); err != nil {
-				s.log.Error("privacy: retention sweep failed", "err", err)
+				s.Log.Error("privacy: retention sweep failed", "err", err)
 			}
 		}
 	}
@@ -269,10 +270,10 @@ func logLineTime(line string) time.Time {
 // not rotate for months). It returns how many lines and files went.
 func (s *Server) pruneLogs(cutoff time.Time) int {
 	removed := 0
-	if s.logFile != nil {
-		removed += s.logFile.PruneOlderThan(cutoff)
+	if s.LogFile != nil {
+		removed += s.LogFile.PruneOlderThan(cutoff)
 	} else {
-		files, _ := filepath.Glob(s.cfg.Paths.LogFile() + ".*")
+		files, _ := filepath.Glob(s.Paths.LogFile() + ".*")
 		for _, f := range files {
 			if fi, err := os.Stat(f); err == nil && fi.ModTime().Before(cutoff) && os.Remove(f) == nil {
 				removed++
@@ -293,10 +294,10 @@ func (s *Server) pruneLogs(cutoff time.Time) int {
 		t := logLineTime(l)
 		return t.IsZero() || !t.Before(cutoff)
 	}
-	if s.logFile != nil {
-		n, err := s.logFile.Rewrite(keep)
+	if s.LogFile != nil {
+		n, err := s.LogFile.Rewrite(keep)
 		if err != nil {
-			s.log.Error("privacy: prune log lines", "err", err)
+			s.Log.Error("privacy: prune log lines", "err", err)
 		}
 		return removed + n
 	}

@@ -18,15 +18,15 @@ import (
 func sealedForms(t *testing.T, e *privEnv, conn string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	cs, _ := e.s.db.ConnComments(conn)
+	cs, _ := e.s.DB.ConnComments(conn)
 	for _, c := range cs {
 		out["comment"] = []byte(base64.StdEncoding.EncodeToString(c.Data))
 	}
-	ts, _ := e.s.db.Threads(conn)
+	ts, _ := e.s.DB.Threads(conn)
 	for _, th := range ts {
 		out["thread"] = []byte(base64.StdEncoding.EncodeToString(th.Data))
 	}
-	evs, _ := e.s.db.ConnEvents(conn)
+	evs, _ := e.s.DB.ConnEvents(conn)
 	for _, ev := range evs {
 		out["event"] = []byte(base64.StdEncoding.EncodeToString(ev.Data))
 	}
@@ -57,10 +57,10 @@ func plantBulk(t *testing.T, e *privEnv, conn string, n int) (comments, events [
 		comments = append(comments, []byte(base64.StdEncoding.EncodeToString(sc)))
 		events = append(events, []byte(base64.StdEncoding.EncodeToString(se)))
 	}
-	if err := e.s.db.PutComments(conn, cs); err != nil {
+	if err := e.s.DB.PutComments(conn, cs); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.db.AppendEvents(evs); err != nil {
+	if _, err := e.s.DB.AppendEvents(evs); err != nil {
 		t.Fatal(err)
 	}
 	return comments, events
@@ -99,7 +99,7 @@ func TestRetentionOnTheClock(t *testing.T) {
 	bulkComments, bulkEvents := plantBulk(t, e, "main", 300)
 	// A publish record whose connection no longer exists goes at the
 	// first sweep ("publish records while the connection exists").
-	if _, err := e.s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobDone, Conn: "ghost", Key: "orphan-key"}, false); err != nil {
+	if _, err := e.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobDone, Conn: "ghost", Key: "orphan-key"}, false); err != nil {
 		t.Fatal(err)
 	}
 	db := e.paths.DBFile()
@@ -116,10 +116,10 @@ func TestRetentionOnTheClock(t *testing.T) {
 		}
 	}
 	sweep(0)
-	if _, err := e.s.db.JobByKey("orphan-key"); !store.IsNotFound(err) {
+	if _, err := e.s.DB.JobByKey("orphan-key"); !store.IsNotFound(err) {
 		t.Errorf("orphan publish record kept: %v", err)
 	}
-	if _, err := e.s.db.JobByKey("key-aurora"); err != nil {
+	if _, err := e.s.DB.JobByKey("key-aurora"); err != nil {
 		t.Errorf("publish record of a live connection deleted: %v", err)
 	}
 
@@ -145,7 +145,7 @@ func TestRetentionOnTheClock(t *testing.T) {
 	if inFile(t, db, forms["event"]) {
 		t.Error("day 31: the expired event's bytes are still in the store file")
 	}
-	if evs, _ := e.s.db.ConnEvents("main"); len(evs) != 0 {
+	if evs, _ := e.s.DB.ConnEvents("main"); len(evs) != 0 {
 		t.Errorf("day 31: events = %d", len(evs))
 	}
 	if n := countIn(t, db, bulkEvents); n != 0 {
@@ -175,14 +175,14 @@ func TestRetentionOnTheClock(t *testing.T) {
 	}
 	// Publish records stay while the connection exists, unless a
 	// duration is set: then they go that long after they ended.
-	if _, err := e.s.db.JobByKey("key-aurora"); err != nil {
+	if _, err := e.s.DB.JobByKey("key-aurora"); err != nil {
 		t.Errorf("day 91: publish record deleted: %v", err)
 	}
 	pol, err := e.c.SetRetention(ctx, api.RetainPublish, "30d")
 	if err != nil || pol.Value != "30d" || pol.IsDefault {
 		t.Fatalf("set publish 30d: %+v, %v", pol, err)
 	}
-	if _, err := e.s.db.JobByKey("key-aurora"); !store.IsNotFound(err) {
+	if _, err := e.s.DB.JobByKey("key-aurora"); !store.IsNotFound(err) {
 		t.Errorf("publish record 91 days old kept under a 30d policy: %v", err)
 	}
 	if inFile(t, db, []byte(p.caption)) {
@@ -252,13 +252,13 @@ func TestSweeperRunsOnItsOwn(t *testing.T) {
 	e.plant(sandbox.TokenRequest{}, "main", "aurora")
 	e.sweepEvery = 5 * time.Millisecond
 	e.restart()
-	if evs, _ := e.s.db.ConnEvents("main"); len(evs) != 1 {
+	if evs, _ := e.s.DB.ConnEvents("main"); len(evs) != 1 {
 		t.Fatalf("events before: %d", len(evs))
 	}
 	e.clock.Advance(31 * 24 * time.Hour)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		evs, err := e.s.db.ConnEvents("main")
+		evs, err := e.s.DB.ConnEvents("main")
 		if err == nil && len(evs) == 0 {
 			break
 		}

@@ -65,7 +65,7 @@ func TestPurgeConnectionLeavesNoTrace(t *testing.T) {
 				t.Errorf("dry run: %+v", plan)
 			}
 			// A dry run changes nothing.
-			if _, err := e.s.db.Conn(gone.conn); err != nil {
+			if _, err := e.s.DB.Conn(gone.conn); err != nil {
 				t.Fatalf("dry run deleted: %v", err)
 			}
 
@@ -96,7 +96,7 @@ func TestPurgeConnectionLeavesNoTrace(t *testing.T) {
 
 			e.assertGone(gone)
 			e.assertIntact(kept)
-			if _, err := e.s.db.Conn(gone.conn); err == nil {
+			if _, err := e.s.DB.Conn(gone.conn); err == nil {
 				t.Error("the purged connection is still there")
 			}
 
@@ -130,7 +130,7 @@ func TestPurgeScopesAndRefusals(t *testing.T) {
 			t.Errorf("purge %+v: %v, want exit 2", req, err)
 		}
 	}
-	if _, err := e.s.db.UpdateAccount(func(a *store.Account) { a.Email = "owner-canary@example.com"; a.Company = "Canary Works Ltd" }); err != nil {
+	if _, err := e.s.DB.UpdateAccount(func(a *store.Account) { a.Email = "owner-canary@example.com"; a.Company = "Canary Works Ltd" }); err != nil {
 		t.Fatal(err)
 	}
 	rc, err := e.c.Purge(ctx, api.PurgeRequest{Scope: api.ScopeAccount}, nil)
@@ -172,13 +172,13 @@ func TestPurgeProject(t *testing.T) {
 			if err := os.WriteFile(path, []byte("media bytes of "+c), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if _, _, err := e.s.db.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: c + ".mp4", Size: 10}); err != nil {
+			if _, _, err := e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: c + ".mp4", Size: 10}); err != nil {
 				t.Fatal(err)
 			}
 			shas = append(shas, sha)
 		}
 		spec := "version: 1\nname: " + name + "\ntexts:\n  - text: \"overlay canary of " + name + "\"\n  - text: common tagline\n"
-		if _, err := e.s.db.CreateProject(store.Project{Name: name, Spec: []byte(spec), Assets: shas}); err != nil {
+		if _, err := e.s.DB.CreateProject(store.Project{Name: name, Spec: []byte(spec), Assets: shas}); err != nil {
 			t.Fatal(err)
 		}
 		return shas
@@ -188,7 +188,7 @@ func TestPurgeProject(t *testing.T) {
 	render := filepath.Join(e.paths.DataDir, "renders", "r1.mp4")
 	os.MkdirAll(filepath.Dir(render), 0o700)
 	os.WriteFile(render, []byte("rendered"), 0o600)
-	if _, err := e.s.db.PutRender(store.Render{Key: "r1", Path: render, Project: "secretproj", Preset: "reels"}); err != nil {
+	if _, err := e.s.DB.PutRender(store.Render{Key: "r1", Path: render, Project: "secretproj", Preset: "reels"}); err != nil {
 		t.Fatal(err)
 	}
 	rc, err := e.c.Purge(ctx, api.PurgeRequest{Scope: api.ScopeProject, Project: "secretproj"}, nil)
@@ -208,10 +208,10 @@ func TestPurgeProject(t *testing.T) {
 			}
 		}
 	}
-	if _, err := e.s.db.Project("keptproj"); err != nil {
+	if _, err := e.s.DB.Project("keptproj"); err != nil {
 		t.Errorf("other project: %v", err)
 	}
-	if _, err := e.s.db.Media(strings.Repeat("s", 64)); err != nil {
+	if _, err := e.s.DB.Media(strings.Repeat("s", 64)); err != nil {
 		t.Errorf("shared medium deleted: %v", err)
 	}
 	if _, err := os.Stat(filepath.Join(e.paths.DataDir, mediaRel(strings.Repeat("s", 64), ".mp4"))); err != nil {

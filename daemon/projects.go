@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
@@ -18,13 +19,13 @@ import (
 // socket.
 
 func (s *Server) projectRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /v1/projects", s.needStore(s.listProjects))
-	mux.HandleFunc("POST /v1/projects", s.needStore(s.createProject))
-	mux.HandleFunc("POST /v1/projects/apply", s.needStore(s.applyProject))
-	mux.HandleFunc("GET /v1/projects/{name}", s.needStore(s.getProject))
-	mux.HandleFunc("DELETE /v1/projects/{name}", s.needStore(s.deleteProject))
-	mux.HandleFunc("GET /v1/projects/{name}/export", s.needStore(s.exportProject))
-	mux.HandleFunc("POST /v1/projects/{name}/assets", s.needStore(s.addAssets))
+	mux.HandleFunc("GET /v1/projects", s.NeedStore(s.listProjects))
+	mux.HandleFunc("POST /v1/projects", s.NeedStore(s.createProject))
+	mux.HandleFunc("POST /v1/projects/apply", s.NeedStore(s.applyProject))
+	mux.HandleFunc("GET /v1/projects/{name}", s.NeedStore(s.getProject))
+	mux.HandleFunc("DELETE /v1/projects/{name}", s.NeedStore(s.deleteProject))
+	mux.HandleFunc("GET /v1/projects/{name}/export", s.NeedStore(s.exportProject))
+	mux.HandleFunc("POST /v1/projects/{name}/assets", s.NeedStore(s.addAssets))
 }
 
 func projectNotFound(name string) *api.Error {
@@ -34,7 +35,7 @@ func projectNotFound(name string) *api.Error {
 
 // getStoredProject maps store.ErrNotFound to the wire's not_found.
 func (s *Server) getStoredProject(name string) (store.Project, error) {
-	p, err := s.db.Project(name)
+	p, err := s.DB.Project(name)
 	if store.IsNotFound(err) {
 		return p, projectNotFound(name)
 	}
@@ -72,7 +73,7 @@ func (s *Server) projectToAPI(p store.Project, withSpec bool) (api.Project, erro
 	}
 	out.Preset = sp.PresetOrDefault()
 	out.Clips = len(sp.Clips)
-	media, err := s.db.MediaMany(p.Assets)
+	media, err := s.DB.MediaMany(p.Assets)
 	if err != nil {
 		return out, err
 	}
@@ -94,57 +95,57 @@ func (s *Server) projectToAPI(p store.Project, withSpec bool) (api.Project, erro
 }
 
 func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.db.Projects()
+	ps, err := s.DB.Projects()
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	out := make([]api.Project, 0, len(ps))
 	for _, p := range ps {
 		ap, err := s.projectToAPI(p, false)
 		if err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 		out = append(out, ap)
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
 	p, err := s.getStoredProject(r.PathValue("name"))
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	ap, err := s.projectToAPI(p, true)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ap)
+	httpx.WriteJSON(w, http.StatusOK, ap)
 }
 
 func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 	var req api.NewProjectRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	p, err := s.newProject(r.Context(), req)
 	if err != nil {
-		s.fail(w, mediaError(err))
+		s.Fail(w, mediaError(err))
 		return
 	}
 	ap, err := s.projectToAPI(p, true)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ap)
+	httpx.WriteJSON(w, http.StatusCreated, ap)
 }
 
 func (s *Server) newProject(ctx context.Context, req api.NewProjectRequest) (store.Project, error) {
-	if _, err := s.db.Project(req.Name); err == nil {
+	if _, err := s.DB.Project(req.Name); err == nil {
 		return store.Project{}, &api.Error{Code: api.CodeConflict, Message: "project \"" + req.Name + "\" already exists",
 			Hint: "change it with `impress project apply SPEC` or remove it with `impress project rm " + req.Name + "`"}
 	}
@@ -177,7 +178,7 @@ func (s *Server) newProject(ctx context.Context, req api.NewProjectRequest) (sto
 	if err != nil {
 		return store.Project{}, err
 	}
-	p, err := s.db.CreateProject(store.Project{Name: req.Name, Spec: data, Assets: uniq(shas)})
+	p, err := s.DB.CreateProject(store.Project{Name: req.Name, Spec: data, Assets: uniq(shas)})
 	if store.IsExists(err) {
 		return p, &api.Error{Code: api.CodeConflict, Message: "project \"" + req.Name + "\" already exists"}
 	}
@@ -225,41 +226,41 @@ func uniq(shas []string) []string {
 }
 
 func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.db.DeleteProject(r.PathValue("name")); err != nil {
+	if _, err := s.DB.DeleteProject(r.PathValue("name")); err != nil {
 		if store.IsNotFound(err) {
 			err = projectNotFound(r.PathValue("name"))
 		}
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "deleted"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "deleted"})
 }
 
 func (s *Server) exportProject(w http.ResponseWriter, r *http.Request) {
 	p, err := s.getStoredProject(r.PathValue("name"))
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	text, err := s.exportSpec(p)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, api.Export{Spec: string(text)})
+	httpx.WriteJSON(w, http.StatusOK, api.Export{Spec: string(text)})
 }
 
 func (s *Server) applyProject(w http.ResponseWriter, r *http.Request) {
 	var req api.ApplyRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	res, err := s.apply(r.Context(), req)
 	if err != nil {
-		s.fail(w, mediaError(err))
+		s.Fail(w, mediaError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
 // apply creates or updates the project a spec file names. The spec is
@@ -294,7 +295,7 @@ func (s *Server) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyRes
 		return nil, err
 	}
 	changed := true
-	p, isNew, err := s.db.PutProject(sp.Name, func(old, p *store.Project) error {
+	p, isNew, err := s.DB.PutProject(sp.Name, func(old, p *store.Project) error {
 		if old != nil && bytes.Equal(old.Spec, stored) {
 			changed = false
 		}
@@ -318,16 +319,16 @@ func (s *Server) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyRes
 
 func (s *Server) addAssets(w http.ResponseWriter, r *http.Request) {
 	var req api.AddAssetsRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	name := r.PathValue("name")
 	if _, err := s.getStoredProject(name); err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	if len(req.Paths) == 0 {
-		s.fail(w, api.Errorf(api.CodeInvalid, "asset add: no files given"))
+		s.Fail(w, api.Errorf(api.CodeInvalid, "asset add: no files given"))
 		return
 	}
 	// Import everything first: one bad file refuses the whole request
@@ -335,7 +336,7 @@ func (s *Server) addAssets(w http.ResponseWriter, r *http.Request) {
 	var media []store.Media
 	for _, path := range req.Paths {
 		if err := requireAbs("asset", path); err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
 		want := ""
@@ -344,7 +345,7 @@ func (s *Server) addAssets(w http.ResponseWriter, r *http.Request) {
 		}
 		m, _, err := s.importMedia(r.Context(), path, want, "asset")
 		if err != nil {
-			s.fail(w, mediaError(err))
+			s.Fail(w, mediaError(err))
 			return
 		}
 		media = append(media, m)
@@ -357,13 +358,13 @@ func (s *Server) addAssets(w http.ResponseWriter, r *http.Request) {
 			}
 			c, err := clipFor(m, req.Paths[i], i)
 			if err != nil {
-				s.fail(w, mediaError(err))
+				s.Fail(w, mediaError(err))
 				return
 			}
 			clips = append(clips, c)
 		}
 	}
-	_, err := s.db.UpdateProject(name, func(p *store.Project) error {
+	_, err := s.DB.UpdateProject(name, func(p *store.Project) error {
 		for _, m := range media {
 			p.AddAssets(m.SHA256)
 		}
@@ -383,14 +384,14 @@ func (s *Server) addAssets(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	out := api.AddAssetsResult{Project: name, Assets: []api.Asset{}}
 	for _, m := range media {
 		out.Assets = append(out.Assets, s.assetToAPI(m))
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func isSubtitleName(p string) bool {

@@ -145,7 +145,7 @@ func (s *Server) publicHarden(limiter *ipLimiter, next http.Handler) http.Handle
 		if !limiter.allow(ip) {
 			h.Set("Retry-After", "1")
 			publicError(w, http.StatusTooManyRequests, "slow down")
-			s.log.Warn("public endpoint rate limit", "path", r.URL.Path)
+			s.Log.Warn("public endpoint rate limit", "path", r.URL.Path)
 			return
 		}
 		defer func() {
@@ -153,7 +153,7 @@ func (s *Server) publicHarden(limiter *ipLimiter, next http.Handler) http.Handle
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("public handler panic", "path", r.URL.Path, "panic", v)
+				s.Log.Error("public handler panic", "path", r.URL.Path, "panic", v)
 				publicError(w, http.StatusInternalServerError, "internal error")
 			}
 		}()
@@ -276,7 +276,7 @@ func (s *Server) startPublic(ctx context.Context) {
 		c.mu.Lock()
 		c.publicErr = fmt.Errorf("listen on %s: %w", addr, err)
 		c.mu.Unlock()
-		s.log.Error("public endpoint not started", "addr", addr, "err", err)
+		s.Log.Error("public endpoint not started", "addr", addr, "err", err)
 		return
 	}
 	srv := &http.Server{
@@ -287,7 +287,7 @@ func (s *Server) startPublic(ctx context.Context) {
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
-		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
 	}
 	pl := &publicListener{addr: ln.Addr().String(), srv: srv, done: make(chan struct{})}
 	c.mu.Lock()
@@ -296,10 +296,10 @@ func (s *Server) startPublic(ctx context.Context) {
 	go func() {
 		defer close(pl.done)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			s.log.Error("public endpoint stopped", "err", err)
+			s.Log.Error("public endpoint stopped", "err", err)
 		}
 	}()
-	s.log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String("daemon.public_url"))
+	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String("daemon.public_url"))
 	s.onStop(func(ctx context.Context) {
 		if err := srv.Shutdown(ctx); err != nil {
 			srv.Close()

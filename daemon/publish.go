@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -50,10 +52,10 @@ type publisher struct {
 }
 
 func (s *Server) publishRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /v1/publish", s.needStore(s.postPublish))
-	mux.HandleFunc("POST /v1/jobs/{id}/retry", s.needStore(s.retryJob))
-	mux.HandleFunc("GET /v1/media", s.needStore(s.listPublishedMedia))
-	mux.HandleFunc("GET /v1/media/{id}", s.needStore(s.showPublishedMedia))
+	mux.HandleFunc("POST /v1/publish", s.NeedStore(s.postPublish))
+	mux.HandleFunc("POST /v1/jobs/{id}/retry", s.NeedStore(s.retryJob))
+	mux.HandleFunc("GET /v1/media", s.NeedStore(s.listPublishedMedia))
+	mux.HandleFunc("GET /v1/media/{id}", s.NeedStore(s.showPublishedMedia))
 }
 
 // startPublish loads the URL signing key, then resumes every publish job
@@ -69,7 +71,7 @@ func (s *Server) startPublish(ctx context.Context) error {
 	}
 	p.account = p.connAccount
 	p.render = p.renderTarget
-	key, err := loadSignKey(s.cfg.Paths.DataDir)
+	key, err := loadSignKey(s.Paths.DataDir)
 	if err != nil {
 		return fmt.Errorf("daemon: publish: %w", err)
 	}
@@ -77,7 +79,7 @@ func (s *Server) startPublish(ctx context.Context) error {
 	s.pub = p
 	s.setPublicHandler(PublicMedia, http.HandlerFunc(s.servePublicMedia))
 
-	jobs, err := s.db.Jobs(api.JobPublish)
+	jobs, err := s.DB.Jobs(api.JobPublish)
 	if err != nil {
 		return fmt.Errorf("daemon: publish: list jobs: %w", err)
 	}
@@ -102,10 +104,10 @@ func (s *Server) publishHealth() []api.Check {
 	}
 	// Without a public endpoint, Instagram Login connections (and every
 	// image or cover) cannot reach Meta: say so when it matters.
-	if s.db == nil {
+	if s.DB == nil {
 		return []api.Check{c}
 	}
-	conns, err := s.db.Conns()
+	conns, err := s.DB.Conns()
 	if err != nil {
 		return []api.Check{c}
 	}
@@ -129,7 +131,7 @@ func (p *publisher) enqueue(j store.Job) {
 	if len(j.Detail) > 0 {
 		_ = json.Unmarshal(j.Detail, &d)
 	}
-	if d.At != nil && d.State == api.PubQueued && p.s.cfg.Now().Before(*d.At) {
+	if d.At != nil && d.State == api.PubQueued && p.s.Now().Before(*d.At) {
 		p.mu.Lock()
 		p.scheduled[j.ID] = *d.At
 		p.mu.Unlock()
@@ -145,7 +147,7 @@ func (p *publisher) enqueue(j store.Job) {
 // submit gives the job to the runner. The base context is detached from
 // any request: the runner cancels jobs itself (user cancel, park).
 func (p *publisher) submit(j store.Job) {
-	p.s.jobs.Submit(context.Background(), j, 0, p.runJob)
+	p.s.Jobs.Submit(context.Background(), j, 0, p.runJob)
 }
 
 // schedulerLoop submits scheduled jobs when they are due. The schedule is
@@ -154,7 +156,7 @@ func (p *publisher) schedulerLoop(ctx context.Context) {
 	t := time.NewTimer(time.Hour)
 	defer t.Stop()
 	for {
-		now := p.s.cfg.Now()
+		now := p.s.Now()
 		var due []uint64
 		next := now.Add(time.Hour)
 		p.mu.Lock()
@@ -168,7 +170,7 @@ func (p *publisher) schedulerLoop(ctx context.Context) {
 		}
 		p.mu.Unlock()
 		for _, id := range due {
-			j, err := p.s.db.Job(id)
+			j, err := p.s.DB.Job(id)
 			if err != nil || (api.Job{State: j.State}).Terminal() {
 				continue // cancelled (or purged) while it waited
 			}
@@ -180,7 +182,7 @@ func (p *publisher) schedulerLoop(ctx context.Context) {
 			default:
 			}
 		}
-		t.Reset(max(next.Sub(p.s.cfg.Now()), time.Millisecond))
+		t.Reset(max(next.Sub(p.s.Now()), time.Millisecond))
 		select {
 		case <-ctx.Done():
 			return
@@ -194,16 +196,16 @@ func (p *publisher) schedulerLoop(ctx context.Context) {
 // it reached. Published jobs are done; unconfirmed ones may be live, and
 // only a person who looked may decide to post again (--force).
 func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) {
-	j, ok := s.jobOf(w, r)
+	j, ok := s.Jobs.Of(w, r)
 	if !ok {
 		return
 	}
 	out, err := s.pub.retry(j)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, jobToAPI(out))
+	httpx.WriteJSON(w, http.StatusOK, jobs.ToAPI(out))
 }
 
 func (p *publisher) retry(j store.Job) (store.Job, error) {
@@ -229,7 +231,7 @@ func (p *publisher) retry(j store.Job) (store.Job, error) {
 	if err != nil {
 		return j, err
 	}
-	out, err := p.s.db.UpdateJob(j.ID, func(sj *store.Job) error {
+	out, err := p.s.DB.UpdateJob(j.ID, func(sj *store.Job) error {
 		if sj.State != api.JobFailed && sj.State != api.JobCancelled {
 			return api.Errorf(api.CodeConflict, "job %d is %s already", sj.ID, sj.State)
 		}

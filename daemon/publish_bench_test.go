@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta"
@@ -63,9 +64,8 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 	}
 	defer db.Close()
 	st, _ := config.Load(config.LoadOptions{File: filepath.Join(dir, "none.yaml"), Env: func(string) string { return "" }})
-	s := &Server{db: db, settings: st, red: &redact.Redactor{}, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		state: "ok", render: newRenderState(), cfg: Config{Now: time.Now}}
-	s.jobs = newJobRunner(s)
+	s := newServer(Config{Now: time.Now}, st, feature.Deps{DB: db, Red: &redact.Redactor{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s.render = newRenderState()
 	p := &publisher{s: s, quota: newQuotaGate(), pace: newPacer()}
 	ctx := context.Background()
 
@@ -76,7 +76,7 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 			b.Fatal(err)
 		}
 		c := meta.Container{ID: fmt.Sprint("1790000000000", i)}
-		r := &pubRun{p: p, jp: &JobProgress{r: s.jobs, id: job.ID}, id: job.ID, t: s.pubTimings(),
+		r := &pubRun{p: p, jp: s.Jobs.ProgressOf(job.ID), id: job.ID, t: s.pubTimings(),
 			acct: &pubAccount{Client: cl, Conn: "bench", IGUser: "17841400000000001", Flavour: meta.FlavourFacebook},
 			d:    api.PublishDetail{Connection: "bench"}}
 		it := &api.PublishItem{Target: "big.mp4", File: big, Size: size, Kind: kindVideo, UploadURI: c.UploadURI}

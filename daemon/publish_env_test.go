@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/internal/redact"
@@ -88,11 +90,8 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 	}
 	t.Cleanup(func() { db.Close() })
 	red := &redact.Redactor{}
-	s := &Server{
-		cfg:      Config{Paths: config.Paths{DataDir: filepath.Join(e.dir, "data"), StateDir: filepath.Join(e.dir, "state")}, Now: time.Now, Version: "test"},
-		settings: nil, db: db, red: red, state: "ok",
-		log: newLogger(e.log, red, -4),
-	}
+	s := newServer(Config{Paths: config.Paths{DataDir: filepath.Join(e.dir, "data"), StateDir: filepath.Join(e.dir, "state")}, Now: time.Now, Version: "test"},
+		nil, feature.Deps{DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4)})
 	e.s = s
 	if !o.noPublic {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -106,7 +105,6 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 		t.Cleanup(func() { pub.Close() })
 	}
 	s.settings = e.settings()
-	s.jobs = newJobRunner(s)
 	handler := s.Handler()
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := s.startPublish(ctx); err != nil {
@@ -116,7 +114,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 		cancel()
 		sctx, c2 := context.WithTimeout(context.Background(), 10*time.Second)
 		defer c2()
-		s.jobs.parkAll(sctx)
+		s.Jobs.ParkAll(sctx)
 	})
 
 	e.c = serveUnix(t, handler)

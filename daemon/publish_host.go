@@ -138,7 +138,7 @@ func (p *publisher) mediaURL(job uint64, item int, file string, exp time.Time) (
 // one file a valid token names, only while its job runs. Anything else is
 // a bare 404 that tells a prober nothing.
 func (s *Server) servePublicMedia(w http.ResponseWriter, r *http.Request) {
-	if s.pub == nil || s.db == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+	if s.pub == nil || s.DB == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		http.NotFound(w, r)
 		return
 	}
@@ -146,12 +146,12 @@ func (s *Server) servePublicMedia(w http.ResponseWriter, r *http.Request) {
 	if tok == "" {
 		tok = strings.TrimPrefix(r.URL.Path, "/media/")
 	}
-	jobID, item, ok := s.pub.parseMediaToken(tok, s.cfg.Now())
+	jobID, item, ok := s.pub.parseMediaToken(tok, s.Now())
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	j, err := s.db.Job(jobID)
+	j, err := s.DB.Job(jobID)
 	if err != nil || j.Kind != api.JobPublish || (api.Job{State: j.State}).Terminal() {
 		http.NotFound(w, r)
 		return
@@ -192,7 +192,7 @@ func (s *Server) servePublicMedia(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "private, no-store")
-	s.log.Info("media fetched", "job", jobID, "item", item, "bytes", fi.Size())
+	s.Log.Info("media fetched", "job", jobID, "item", item, "bytes", fi.Size())
 	// ServeContent streams from the file and answers Range requests.
 	http.ServeContent(w, r, "", fi.ModTime(), f)
 }

@@ -22,7 +22,7 @@ func (r *pubRun) publish(ctx context.Context) error {
 	if err := r.awaitQuota(ctx); err != nil {
 		return err
 	}
-	now := r.p.s.cfg.Now().UTC()
+	now := r.p.s.Now().UTC()
 	r.d.Attempts++
 	r.d.PublishAttemptAt = &now
 	if err := r.setState(api.PubPublishing); err != nil {
@@ -40,7 +40,7 @@ func (r *pubRun) publish(ctx context.Context) error {
 	if err == nil {
 		return r.markPublished(mediaID, "")
 	}
-	r.p.s.log.Warn("media_publish failed", "job", r.id, "container", r.d.ContainerID, "attempt", r.d.Attempts, "err", r.p.s.redactString(err.Error()))
+	r.p.s.Log.Warn("media_publish failed", "job", r.id, "container", r.d.ContainerID, "attempt", r.d.Attempts, "err", r.p.s.RedactString(err.Error()))
 	switch {
 	case meta.IsNotReady(err):
 		// 9007/2207027: Meta says it did not publish; wait and try again.
@@ -70,7 +70,7 @@ func (r *pubRun) publish(ctx context.Context) error {
 }
 
 func (r *pubRun) markPublished(mediaID, permalink string) error {
-	now := r.p.s.cfg.Now().UTC()
+	now := r.p.s.Now().UTC()
 	r.d.MediaID, r.d.PublishedAt = mediaID, &now
 	if permalink != "" {
 		r.d.Permalink = permalink
@@ -82,7 +82,7 @@ func (r *pubRun) markPublished(mediaID, permalink string) error {
 		return err
 	}
 	r.unreserve()
-	r.p.s.log.Info("published", "job", r.id, "media", mediaID, "connection", r.d.Connection)
+	r.p.s.Log.Info("published", "job", r.id, "media", mediaID, "connection", r.d.Connection)
 	r.jp.Progress(api.JobEvent{Stage: api.PubPublished, Percent: 100, Message: mediaID})
 	return nil
 }
@@ -172,6 +172,6 @@ func (r *pubRun) firstComment(ctx context.Context) {
 
 func (r *pubRun) saveQuietly() {
 	if err := r.save(); err != nil {
-		r.p.s.log.Error("publish: save", "job", r.id, "err", err)
+		r.p.s.Log.Error("publish: save", "job", r.id, "err", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -42,7 +43,7 @@ const (
 // pubRun is one run of a publish job: the detail it advances and saves.
 type pubRun struct {
 	p     *publisher
-	jp    *JobProgress
+	jp    *jobs.Progress
 	id    uint64
 	d     api.PublishDetail
 	acct  *pubAccount
@@ -54,8 +55,8 @@ type pubRun struct {
 }
 
 // runJob is a publish job's JobFunc.
-func (p *publisher) runJob(ctx context.Context, jp *JobProgress) error {
-	j, err := p.s.db.Job(jp.ID())
+func (p *publisher) runJob(ctx context.Context, jp *jobs.Progress) error {
+	j, err := p.s.DB.Job(jp.ID())
 	if err != nil {
 		return err
 	}
@@ -158,7 +159,7 @@ func (r *pubRun) progress(ev api.JobEvent) {
 }
 
 func (r *pubRun) note(format string, args ...any) {
-	r.d.Notes = append(r.d.Notes, r.p.s.redactString(fmt.Sprintf(format, args...)))
+	r.d.Notes = append(r.d.Notes, r.p.s.RedactString(fmt.Sprintf(format, args...)))
 }
 
 func (r *pubRun) unreserve() {
@@ -170,7 +171,7 @@ func (r *pubRun) unreserve() {
 
 // wait shows why the job is not moving, then sleeps.
 func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error {
-	r.d.WaitReason = r.p.s.redactString(reason)
+	r.d.WaitReason = r.p.s.RedactString(reason)
 	if err := r.save(); err != nil {
 		return err
 	}
@@ -184,7 +185,7 @@ func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error
 // being paced, and paces the next calls when the answer's usage headers
 // say 80 % or more.
 func (r *pubRun) call(ctx context.Context, fn func(context.Context) error) error {
-	if d := r.p.pace.delay(r.d.Connection, r.p.s.cfg.Now()); d > 0 {
+	if d := r.p.pace.delay(r.d.Connection, r.p.s.Now()); d > 0 {
 		switch {
 		case d > longestRateWait:
 			return &api.Error{Code: api.CodeTransient,
@@ -201,8 +202,8 @@ func (r *pubRun) call(ctx context.Context, fn func(context.Context) error) error
 		}
 	}
 	err := fn(ctx)
-	if d, slow := r.p.pace.observe(r.d.Connection, r.acct.Client.LastUsage(), r.t.Slowdown, r.p.s.cfg.Now()); slow {
-		r.p.s.log.Info("Meta usage high; pacing calls", "connection", r.d.Connection, "usage", r.acct.Client.LastUsage().Max(), "pause", d)
+	if d, slow := r.p.pace.observe(r.d.Connection, r.acct.Client.LastUsage(), r.t.Slowdown, r.p.s.Now()); slow {
+		r.p.s.Log.Info("Meta usage high; pacing calls", "connection", r.d.Connection, "usage", r.acct.Client.LastUsage().Max(), "pause", d)
 	}
 	return err
 }
@@ -266,7 +267,7 @@ func (r *pubRun) apiError(err error) *api.Error {
 		e := r.p.s.metaFail(r.d.Connection, err)
 		ae = &api.Error{Code: e.Code, Message: e.Message, Hint: e.Hint}
 	} else {
-		ae = &api.Error{Code: api.CodeInternal, Message: r.p.s.redactString(err.Error())}
+		ae = &api.Error{Code: api.CodeInternal, Message: r.p.s.RedactString(err.Error())}
 	}
 	retry := "`impress jobs retry " + strconv.FormatUint(r.id, 10) + "` resumes it"
 	switch ae.Code {

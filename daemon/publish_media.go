@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -36,9 +37,9 @@ func publishedOf(j store.Job) (api.PublishedMedia, bool) {
 
 func (s *Server) listPublishedMedia(w http.ResponseWriter, r *http.Request) {
 	conn := r.URL.Query().Get("connection")
-	jobs, err := s.db.Jobs(api.JobPublish)
+	jobs, err := s.DB.Jobs(api.JobPublish)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	out := []api.PublishedMedia{}
@@ -47,16 +48,16 @@ func (s *Server) listPublishedMedia(w http.ResponseWriter, r *http.Request) {
 			out = append(out, m)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // showPublishedMedia finds a media by media id, job id or "latest", and
 // refreshes it from Meta (permalink, counts) when Meta answers in time.
 func (s *Server) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("id")
-	jobs, err := s.db.Jobs(api.JobPublish)
+	jobs, err := s.DB.Jobs(api.JobPublish)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
 	var found *store.Job
@@ -72,7 +73,7 @@ func (s *Server) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if found == nil {
-		s.fail(w, api.Errorf(api.CodeNotFound, "no published media %q; `impress media list` shows them", key))
+		s.Fail(w, api.Errorf(api.CodeNotFound, "no published media %q; `impress media list` shows them", key))
 		return
 	}
 	if m.MediaID != "" {
@@ -80,7 +81,7 @@ func (s *Server) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
 		defer cancel()
 		m = s.pub.refreshMedia(ctx, *found, m)
 	}
-	writeJSON(w, http.StatusOK, m)
+	httpx.WriteJSON(w, http.StatusOK, m)
 }
 
 // refreshMedia reads the media's current facts from Meta and keeps a
@@ -93,7 +94,7 @@ func (p *publisher) refreshMedia(ctx context.Context, j store.Job, m api.Publish
 	}
 	got, err := acct.Client.Media(ctx, m.MediaID, "id", "permalink", "like_count", "comments_count")
 	if err != nil {
-		m.Live = "not read: " + p.s.redactString(shortErr(err))
+		m.Live = "not read: " + p.s.RedactString(shortErr(err))
 		return m
 	}
 	m.Live = "ok"
@@ -101,7 +102,7 @@ func (p *publisher) refreshMedia(ctx context.Context, j store.Job, m api.Publish
 	m.LikeCount, m.CommentsCount = &lc, &cc
 	if m.Permalink == "" && got.Permalink != "" {
 		m.Permalink = got.Permalink
-		p.s.db.UpdateJob(j.ID, func(sj *store.Job) error {
+		p.s.DB.UpdateJob(j.ID, func(sj *store.Job) error {
 			var d api.PublishDetail
 			if err := json.Unmarshal(sj.Detail, &d); err != nil {
 				return err

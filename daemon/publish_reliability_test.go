@@ -511,7 +511,7 @@ func TestPublishedJobStaysDoneWithoutLogin(t *testing.T) {
 	d := api.PublishDetail{State: api.PubPublished, Connection: "main", Type: api.PublishReel, Key: "publish/main/key/x",
 		ContainerID: "17900000000000042", MediaID: "18000000000000042", PublishedAt: &now, FirstComment: "hi"}
 	data, _ := json.Marshal(d)
-	j, err := e.s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Conn: "main", Key: d.Key, Detail: data}, false)
+	j, err := e.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Conn: "main", Key: d.Key, Detail: data}, false)
 	if err != nil {
 		t.Fatal(err)
 	}

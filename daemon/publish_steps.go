@@ -100,7 +100,7 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 			// Meta enforces the limit itself (9/2207042); a quota it
 			// refuses to show (permissions, an unknown field) is no
 			// reason to stop.
-			r.p.s.log.Warn("publishing quota unreadable; going on", "job", r.id, "err", r.p.s.redactString(err.Error()))
+			r.p.s.Log.Warn("publishing quota unreadable; going on", "job", r.id, "err", r.p.s.RedactString(err.Error()))
 			return nil
 		}
 		if r.p.quota.reserve(r.d.Connection, lim) {
@@ -134,7 +134,7 @@ func (r *pubRun) containerIDOf(i int) string {
 // createContainers creates the post's container, or a carousel's item
 // containers, saving each id before the next call.
 func (r *pubRun) createContainers(ctx context.Context) error {
-	exp := r.p.s.cfg.Now().Add(urlLifetime)
+	exp := r.p.s.Now().Add(urlLifetime)
 	coverURL := ""
 	if cf := coverFile(&r.d); cf != "" {
 		u, err := r.p.mediaURL(r.id, coverItem, cf, exp)
@@ -277,7 +277,7 @@ func (r *pubRun) waitOptions(what string) meta.WaitOptions {
 			r.progress(api.JobEvent{Stage: "processing", Percent: percentOf[api.PubProcessing], Message: what + ": " + string(st.Code)})
 		},
 		Sleep: func(ctx context.Context, d time.Duration) error {
-			d = max(d, r.p.pace.delay(r.d.Connection, r.p.s.cfg.Now()))
+			d = max(d, r.p.pace.delay(r.d.Connection, r.p.s.Now()))
 			if d > longestRateWait {
 				return &api.Error{Code: api.CodeTransient,
 					Message: fmt.Sprintf("Meta asked impress to leave this account alone for %s (rate limit)", d.Round(time.Minute)),

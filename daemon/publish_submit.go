@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
@@ -33,15 +35,15 @@ type pubPlan struct {
 
 func (s *Server) postPublish(w http.ResponseWriter, r *http.Request) {
 	var req api.PublishRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	res, err := s.pub.submitPublish(r.Context(), req)
 	if err != nil {
-		s.fail(w, err)
+		s.Fail(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, res)
+	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
 // submitPublish checks a request (every violation at once, nothing sent to
@@ -55,8 +57,8 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	d := &pl.d
 	if req.DryRun {
 		plan := p.dryRun(pl)
-		if j, err := p.s.db.JobByKey(d.Key); err == nil {
-			aj := jobToAPI(j)
+		if j, err := p.s.DB.JobByKey(d.Key); err == nil {
+			aj := jobs.ToAPI(j)
 			plan.Existing = &aj
 		}
 		return &api.PublishResult{Plan: plan}, nil
@@ -67,11 +69,11 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	}
 	title := d.Type + " " + titleOf(req, d) + " → " + d.Connection
 	stage := api.PubQueued
-	if d.At != nil && p.s.cfg.Now().Before(*d.At) {
+	if d.At != nil && p.s.Now().Before(*d.At) {
 		stage = "scheduled"
 		title += " at " + d.At.Format(time.RFC3339)
 	}
-	job, err := p.s.db.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Stage: stage,
+	job, err := p.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Stage: stage,
 		Title: title, Conn: d.Connection, Key: d.Key, Detail: detail}, req.Force)
 	if errors.Is(err, store.ErrKeyExists) {
 		return p.reuse(job, d, req)
@@ -79,9 +81,9 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	if err != nil {
 		return nil, err
 	}
-	p.s.log.Info("publish queued", "job", job.ID, "type", d.Type, "connection", d.Connection, "key", displayKey(d.Key))
+	p.s.Log.Info("publish queued", "job", job.ID, "type", d.Type, "connection", d.Connection, "key", displayKey(d.Key))
 	p.enqueue(job)
-	aj := jobToAPI(job)
+	aj := jobs.ToAPI(job)
 	return &api.PublishResult{Job: &aj}, nil
 }
 
@@ -106,7 +108,7 @@ func (p *publisher) reuse(old store.Job, d *api.PublishDetail, req api.PublishRe
 			old, res.Resumed = j, true
 		}
 	}
-	aj := jobToAPI(old)
+	aj := jobs.ToAPI(old)
 	res.Job = &aj
 	return res, nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
@@ -146,7 +147,7 @@ func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
 		}
 		return sp, nil
 	case srcProject:
-		p, err := s.db.Project(t.Source)
+		p, err := s.DB.Project(t.Source)
 		if err != nil {
 			if store.IsNotFound(err) {
 				return nil, api.Errorf(api.CodeNotFound, "%q is neither a file nor a project; `impress project list` shows the projects", t.Source)
@@ -166,7 +167,7 @@ func (s *Server) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) 
 	case srcFile:
 		return s.hashFile(ctx, t.Source)
 	case srcProject:
-		p, err := s.db.Project(t.Source)
+		p, err := s.DB.Project(t.Source)
 		if err != nil {
 			return "", err
 		}
@@ -220,17 +221,17 @@ func (p *publisher) renderTarget(ctx context.Context, it api.PublishItem, preset
 // store says when it ended (events are dropped for slow watchers, the
 // final state never is).
 func (p *publisher) awaitRender(ctx context.Context, id uint64, progress func(api.JobEvent)) (*api.RenderResult, error) {
-	ch, unsub := p.s.jobs.subscribe(id)
+	ch, unsub := p.s.Jobs.Subscribe(id)
 	defer unsub()
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		j, err := p.s.db.Job(id)
+		j, err := p.s.DB.Job(id)
 		if err != nil {
 			return nil, fmt.Errorf("render job %d: %w", id, err)
 		}
 		if (api.Job{State: j.State}).Terminal() {
-			aj := jobToAPI(j)
+			aj := jobs.ToAPI(j)
 			if j.State == api.JobDone {
 				if res := api.ResultOf(&aj); res != nil {
 					return res, nil

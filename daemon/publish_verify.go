@@ -53,7 +53,7 @@ func (r *pubRun) verifyAndPublish(ctx context.Context, st *meta.Status) error {
 	case vLive:
 		return r.markPublished(mediaID, permalink)
 	case vNotLive:
-		r.p.s.log.Info("media_publish did not go live; publishing the same container again", "job", r.id, "container", r.d.ContainerID)
+		r.p.s.Log.Info("media_publish did not go live; publishing the same container again", "job", r.id, "container", r.d.ContainerID)
 		return r.publish(ctx)
 	case vPending:
 		return r.setState(api.PubProcessing)
@@ -70,7 +70,7 @@ func (r *pubRun) verifyAndPublish(ctx context.Context, st *meta.Status) error {
 		why = shortErr(lastErr)
 	}
 	return &api.Error{Code: api.CodeUnconfirmed,
-		Message: fmt.Sprintf("media_publish of container %s may or may not have gone live: Meta's answer was lost and the container cannot be read (%s)", r.d.ContainerID, r.p.s.redactString(why)),
+		Message: fmt.Sprintf("media_publish of container %s may or may not have gone live: Meta's answer was lost and the container cannot be read (%s)", r.d.ContainerID, r.p.s.RedactString(why)),
 		Hint: fmt.Sprintf("look at the account in the Instagram app (or `impress media list`); `impress jobs show %d` has the container id. "+
 			"Only if the post is not there, publish again with --force — never re-run it blindly", r.id)}
 }
@@ -179,7 +179,7 @@ func (r *pubRun) findMedia(ctx context.Context) (id, permalink string, n int, er
 
 // claimedMedia is the set of media ids other publish jobs recorded.
 func (p *publisher) claimedMedia(except uint64) (map[string]bool, error) {
-	jobs, err := p.s.db.Jobs(api.JobPublish)
+	jobs, err := p.s.DB.Jobs(api.JobPublish)
 	if err != nil {
 		return nil, err
 	}

@@ -76,23 +76,23 @@ func decideRefresh(c store.Conn, now time.Time) refreshDecision {
 // expired ones login_needed. Failures are logged and recorded on the
 // connection; the next sweep tries again.
 func (s *Server) refreshSweep(ctx context.Context) {
-	conns, err := s.db.Conns()
+	conns, err := s.DB.Conns()
 	if err != nil {
-		s.log.Error("token refresher: list connections", "err", err)
+		s.Log.Error("token refresher: list connections", "err", err)
 		return
 	}
 	for _, c := range conns {
 		if ctx.Err() != nil {
 			return
 		}
-		switch decideRefresh(c, s.now()) {
+		switch decideRefresh(c, s.Now()) {
 		case refreshExpired:
 			s.expire(c)
 		case refreshNow:
 			if _, err := s.refreshConn(ctx, c.Name, false); err != nil {
-				s.log.Warn("token refresh failed", "connection", c.Name, "err", err)
+				s.Log.Warn("token refresh failed", "connection", c.Name, "err", err)
 			} else {
-				s.log.Info("token refreshed", "connection", c.Name)
+				s.Log.Info("token refreshed", "connection", c.Name)
 			}
 		}
 	}
@@ -108,7 +108,7 @@ func (s *Server) expire(c store.Conn) {
 // expireLocked marks an expired token login_needed; the caller holds the
 // connection's lock.
 func (s *Server) expireLocked(c store.Conn) {
-	_, err := s.db.UpdateConn(c.Name, func(cur *store.Conn) error {
+	_, err := s.DB.UpdateConn(c.Name, func(cur *store.Conn) error {
 		if !bytes.Equal(cur.SealedToken, c.SealedToken) {
 			return errStale
 		}
@@ -117,7 +117,7 @@ func (s *Server) expireLocked(c store.Conn) {
 		return nil
 	})
 	if err == nil {
-		s.log.Warn("connection token expired", "connection", c.Name)
+		s.Log.Warn("connection token expired", "connection", c.Name)
 	}
 }
 
@@ -129,14 +129,14 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 	mu := s.connLock(name)
 	mu.Lock()
 	defer mu.Unlock()
-	c, err := s.db.Conn(name)
+	c, err := s.DB.Conn(name)
 	if err != nil {
 		return c, err
 	}
 	if lerr := loginNeededErr(c); lerr != nil {
 		return c, lerr
 	}
-	now := s.now()
+	now := s.Now()
 	switch {
 	case c.Flavour != string(meta.FlavourInstagram):
 		return c, &api.Error{Code: api.CodeInvalid,
@@ -173,13 +173,13 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 	if err != nil {
 		return c, s.refreshFailed(c, err)
 	}
-	s.addSecret(tok.AccessToken)
+	s.AddSecret(tok.AccessToken)
 	sealed, err := dk.Seal(fieldToken, []byte(tok.AccessToken))
 	if err != nil {
 		return c, err
 	}
 	before := c.SealedToken
-	out, err := s.db.UpdateConn(name, func(cur *store.Conn) error {
+	out, err := s.DB.UpdateConn(name, func(cur *store.Conn) error {
 		if !bytes.Equal(cur.SealedToken, before) {
 			return errStale
 		}
@@ -191,7 +191,7 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 	})
 	if errors.Is(err, errStale) {
 		// Someone (a login) replaced the token while we refreshed: theirs wins.
-		return s.db.Conn(name)
+		return s.DB.Conn(name)
 	}
 	return out, err
 }
@@ -214,7 +214,7 @@ func (s *Server) refreshFailed(c store.Conn, err error) error {
 		return ae
 	}
 	before := c.SealedToken
-	s.db.UpdateConn(c.Name, func(cur *store.Conn) error {
+	s.DB.UpdateConn(c.Name, func(cur *store.Conn) error {
 		if !bytes.Equal(cur.SealedToken, before) {
 			return errStale
 		}

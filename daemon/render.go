@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
@@ -59,8 +61,8 @@ func (s *Server) renderRoutes(mux *http.ServeMux) {
 		s.render = newRenderState()
 	}
 	s.projectRoutes(mux)
-	mux.HandleFunc("POST /v1/renders", s.needStore(s.startRenderHandler))
-	mux.HandleFunc("POST /v1/validate", s.needStore(s.validateHandler))
+	mux.HandleFunc("POST /v1/renders", s.NeedStore(s.startRenderHandler))
+	mux.HandleFunc("POST /v1/validate", s.NeedStore(s.validateHandler))
 }
 
 // startRender resumes the render jobs a crash or a shutdown left queued or
@@ -79,7 +81,7 @@ func (s *Server) startRender(ctx context.Context) error {
 	// Learn the ffmpeg version now rather than on the first cache hit,
 	// which should answer at once.
 	go s.ffmpegVersion(ctx)
-	jobs, err := s.db.Jobs(api.JobRender)
+	jobs, err := s.DB.Jobs(api.JobRender)
 	if err != nil {
 		return fmt.Errorf("render: list jobs: %w", err)
 	}
@@ -91,22 +93,22 @@ func (s *Server) startRender(ctx context.Context) error {
 		}
 		var d renderDetail
 		if err := json.Unmarshal(j.Detail, &d); err != nil {
-			s.db.UpdateJob(j.ID, func(j *store.Job) error {
+			s.DB.UpdateJob(j.ID, func(j *store.Job) error {
 				j.State, j.Error = api.JobFailed, &store.JobError{Code: api.CodeInternal, Message: "unreadable job detail: " + err.Error()}
 				return nil
 			})
 			continue
 		}
 		if j.State == api.JobRunning {
-			s.db.UpdateJob(j.ID, func(j *store.Job) error { j.State, j.Stage, j.Percent = api.JobQueued, "queued", 0; return nil })
+			s.DB.UpdateJob(j.ID, func(j *store.Job) error { j.State, j.Stage, j.Percent = api.JobQueued, "queued", 0; return nil })
 		}
-		s.log.Info("resuming render job", "job", j.ID, "target", d.Request.Display)
+		s.Log.Info("resuming render job", "job", j.ID, "target", d.Request.Display)
 		s.submitRender(ctx, j, d.Request, "")
 	}
 	return nil
 }
 
-func (s *Server) rendersDir() string { return filepath.Join(s.cfg.Paths.DataDir, "renders") }
+func (s *Server) rendersDir() string { return filepath.Join(s.Paths.DataDir, "renders") }
 func (s *Server) rendersTmp() string { return filepath.Join(s.rendersDir(), "tmp") }
 
 // renderDetail is what a render job keeps in its Detail. It is a superset
@@ -121,15 +123,15 @@ type renderDetail struct {
 
 func (s *Server) startRenderHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.RenderRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	start, err := s.requestRender(r.Context(), req)
 	if err != nil {
-		s.fail(w, renderError(err))
+		s.Fail(w, renderError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, start)
+	httpx.WriteJSON(w, http.StatusOK, start)
 }
 
 // requestRender answers from the cache or queues a job. Everything that
@@ -154,8 +156,8 @@ func (s *Server) requestRender(ctx context.Context, req api.RenderRequest) (*api
 	s.render.mu.Lock()
 	if id, ok := s.render.inflight[pl.key]; ok && req.Out == "" {
 		s.render.mu.Unlock()
-		if j, err := s.db.Job(id); err == nil && !(api.Job{State: j.State}).Terminal() {
-			aj := jobToAPI(j)
+		if j, err := s.DB.Job(id); err == nil && !(api.Job{State: j.State}).Terminal() {
+			aj := jobs.ToAPI(j)
 			return &api.RenderStart{Job: &aj}, nil
 		}
 	} else {
@@ -166,7 +168,7 @@ func (s *Server) requestRender(ctx context.Context, req api.RenderRequest) (*api
 	if err != nil {
 		return nil, err
 	}
-	job, err := s.db.CreateJob(store.Job{Kind: api.JobRender, State: api.JobQueued, Stage: "queued",
+	job, err := s.DB.CreateJob(store.Job{Kind: api.JobRender, State: api.JobQueued, Stage: "queued",
 		Title: "render " + req.Display, Detail: detail}, false)
 	if err != nil {
 		return nil, err
@@ -175,7 +177,7 @@ func (s *Server) requestRender(ctx context.Context, req api.RenderRequest) (*api
 	// the cancel endpoint, and a shutdown parks it (the runner cancels
 	// every job's context then), so only the request's values are kept.
 	s.submitRender(context.WithoutCancel(ctx), job, req, pl.key)
-	aj := jobToAPI(job)
+	aj := jobs.ToAPI(job)
 	return &api.RenderStart{Job: &aj}, nil
 }
 
@@ -231,7 +233,7 @@ func (s *Server) submitRender(base context.Context, job store.Job, req api.Rende
 		s.render.inflight[key] = job.ID
 		s.render.mu.Unlock()
 	}
-	s.jobs.Submit(base, job, renderTimeLimit, func(ctx context.Context, p *JobProgress) error {
+	s.Jobs.Submit(base, job, renderTimeLimit, func(ctx context.Context, p *jobs.Progress) error {
 		defer func() {
 			if key != "" {
 				s.render.mu.Lock()
@@ -246,7 +248,7 @@ func (s *Server) submitRender(base context.Context, job store.Job, req api.Rende
 }
 
 // runRenderJob is a render job's work.
-func (s *Server) runRenderJob(ctx context.Context, p *JobProgress, req api.RenderRequest) error {
+func (s *Server) runRenderJob(ctx context.Context, p *jobs.Progress, req api.RenderRequest) error {
 	started := time.Now()
 	p.Progress(api.JobEvent{Stage: "plan"})
 	pl, err := s.planRender(ctx, req)
@@ -308,7 +310,7 @@ func (s *Server) runRenderJob(ctx context.Context, p *JobProgress, req api.Rende
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.PutRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
+	if _, err := s.DB.PutRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
 		Target: req.Display, Preset: res.Preset, Size: res.Size, Result: raw}); err != nil {
 		return err
 	}
@@ -338,7 +340,7 @@ func violationsError(vs []api.Violation, kind string) error {
 // cachedResult answers from the render cache when the key's file is
 // still there, whole.
 func (s *Server) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
-	rec, err := s.db.Render(pl.key)
+	rec, err := s.DB.Render(pl.key)
 	if err != nil {
 		return nil, false
 	}

@@ -133,13 +133,13 @@ func (s *Server) readSignedRequest(w http.ResponseWriter, r *http.Request) (sign
 	case err == nil:
 		return sr, true
 	case errors.Is(err, errSignedRequestNoSecret):
-		s.log.Warn("public callback refused: meta.app_secret is not configured", "path", r.URL.Path)
+		s.Log.Warn("public callback refused: meta.app_secret is not configured", "path", r.URL.Path)
 		publicError(w, http.StatusServiceUnavailable, "not configured")
 	case errors.Is(err, errSignedRequestSignature), errors.Is(err, errSignedRequestAlgorithm):
-		s.log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
+		s.Log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
 		publicError(w, http.StatusForbidden, "invalid signed_request")
 	default:
-		s.log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
+		s.Log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
 		publicError(w, http.StatusBadRequest, "invalid signed_request")
 	}
 	return signedRequest{}, false

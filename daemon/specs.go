@@ -121,7 +121,7 @@ func marshalStored(sp *render.Spec) ([]byte, error) { return render.MarshalSpec(
 func (s *Server) absolutise(sp *render.Spec) {
 	for _, ref := range specMedia(sp) {
 		if !filepath.IsAbs(*ref.path) {
-			*ref.path = filepath.Join(s.cfg.Paths.DataDir, *ref.path)
+			*ref.path = filepath.Join(s.Paths.DataDir, *ref.path)
 		}
 	}
 }
@@ -154,12 +154,12 @@ func (s *Server) loadProjectSpec(p store.Project) (*render.Spec, error) {
 		return nil, err
 	}
 	for _, ref := range specMedia(checked) {
-		abs := filepath.Join(s.cfg.Paths.DataDir, *ref.path)
+		abs := filepath.Join(s.Paths.DataDir, *ref.path)
 		if _, err := os.Stat(abs); err != nil {
 			return nil, api.Errorf(api.CodeInvalid, "project %q: %s: the media store lost %s (%v); import the file again with `impress asset add %s FILE` and re-apply the spec", p.Name, ref.key, abs, err, p.Name)
 		}
 	}
-	if err := checked.Resolve(s.cfg.Paths.DataDir); err != nil {
+	if err := checked.Resolve(s.Paths.DataDir); err != nil {
 		return nil, err
 	}
 	return checked, nil

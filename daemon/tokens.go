@@ -65,20 +65,20 @@ type authState struct {
 // now is the daemon's clock (Config.Now, injectable).
 func (s *Server) now() time.Time {
 	if s.cfg.Now != nil {
-		return s.cfg.Now()
+		return s.Now()
 	}
 	return time.Now()
 }
 
 func (s *Server) addSecret(v ...string) {
-	if s.red != nil {
-		s.red.Add(v...)
+	if s.Red != nil {
+		s.Red.Add(v...)
 	}
 }
 
 func (s *Server) redactString(v string) string {
-	if s.red != nil {
-		return s.red.String(v)
+	if s.Red != nil {
+		return s.Red.String(v)
 	}
 	return meta.Redact(v)
 }
@@ -112,15 +112,15 @@ func (s *Server) masterKey(ctx context.Context) (*secrets.Master, error) {
 	if s.auth.master != nil {
 		return s.auth.master, nil
 	}
-	m, err := secrets.OpenMaster(ctx, secrets.Options{Dir: s.cfg.Paths.DataDir, Mode: keyringMode(),
+	m, err := secrets.OpenMaster(ctx, secrets.Options{Dir: s.Paths.DataDir, Mode: keyringMode(),
 		Keyring: s.auth.keyring, Timeout: s.auth.keyringTimeout})
 	if err != nil {
-		s.log.Error("master key unavailable", "err", err)
+		s.Log.Error("master key unavailable", "err", err)
 		return nil, &api.Error{Code: api.CodeInternal, Message: "the master key that protects tokens is unavailable: " + err.Error(),
-			Hint: "IMPRESS_KEYRING=file keeps it in " + s.cfg.Paths.DataDir + "/" + secrets.KeyFileName + " instead of the OS keyring (only for a new data directory)"}
+			Hint: "IMPRESS_KEYRING=file keeps it in " + s.Paths.DataDir + "/" + secrets.KeyFileName + " instead of the OS keyring (only for a new data directory)"}
 	}
 	if m.Backend() == secrets.BackendFile && m.Note() != "" {
-		s.log.Warn("master key kept in a key file", "file", m.Location(), "why", m.Note())
+		s.Log.Warn("master key kept in a key file", "file", m.Location(), "why", m.Note())
 	}
 	s.auth.master = m
 	return m, nil
@@ -139,9 +139,9 @@ func (s *Server) keyStorage(ctx context.Context, haveConns bool) api.KeyStorage 
 	}
 	if m == nil {
 		note := "created at the first login: in the OS keyring when one answers, else in " +
-			s.cfg.Paths.DataDir + "/" + secrets.KeyFileName
+			s.Paths.DataDir + "/" + secrets.KeyFileName
 		if mode, _ := secrets.ParseMode(keyringMode()); mode == secrets.ModeFile {
-			note = "created at the first login in " + s.cfg.Paths.DataDir + "/" + secrets.KeyFileName + " (IMPRESS_KEYRING=file)"
+			note = "created at the first login in " + s.Paths.DataDir + "/" + secrets.KeyFileName + " (IMPRESS_KEYRING=file)"
 		}
 		return api.KeyStorage{Backend: "none", Note: note}
 	}
@@ -151,7 +151,7 @@ func (s *Server) keyStorage(ctx context.Context, haveConns bool) api.KeyStorage 
 // connKey opens a connection's data key. Nothing is cached: after a purge
 // the key exists nowhere.
 func (s *Server) connKey(ctx context.Context, name string) (*secrets.DataKey, error) {
-	sealed, err := s.db.ConnKey(name)
+	sealed, err := s.DB.ConnKey(name)
 	if err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ type connInfo struct {
 // with the connection's data key), so a long job picks up a token the
 // refresher renewed meanwhile, and stops with login_needed the moment the
 // connection is marked so. The token is registered with the log redactor
-// (s.red). Any call that Meta answers with a login error (190 and its
+// (s.Red). Any call that Meta answers with a login error (190 and its
 // subcodes, 102, HTTP 401) marks the connection "login_needed" (exit 4,
 // hint `impress auth login --connection N`); the refresher and `auth
 // status` then say so. Use [Server.metaPageClient] where Facebook Login
@@ -251,7 +251,7 @@ func (s *Server) connClient(ctx context.Context, conn, field string) (*meta.Clie
 	if err != nil {
 		return nil, connInfo{}, err
 	}
-	s.addSecret(tok)
+	s.AddSecret(tok)
 	cl, err := s.newMetaClient(meta.Flavour(c.Flavour), &connTokenSource{s: s, conn: c.Name, field: field},
 		&loginWatch{s: s, conn: c.Name, base: s.metaTransport()})
 	if err != nil {
@@ -272,7 +272,7 @@ func (s *Server) newMetaClient(f meta.Flavour, ts oauth2.TokenSource, rt http.Ro
 	cfg.HTTPClient = &http.Client{Transport: rt}
 	cl, err := meta.New(cfg)
 	if err != nil {
-		return nil, api.Errorf(api.CodeInvalid, "%s", s.redactString(err.Error()))
+		return nil, api.Errorf(api.CodeInvalid, "%s", s.RedactString(err.Error()))
 	}
 	return cl, nil
 }
@@ -297,7 +297,7 @@ func (s *Server) metaConfig(f meta.Flavour) meta.Config {
 		RedirectURL: redirectURL(st.Int("meta.redirect_port")),
 		Retry:       s.auth.retry,
 	}
-	s.addSecret(cfg.AppSecret)
+	s.AddSecret(cfg.AppSecret)
 	return cfg
 }
 
@@ -306,7 +306,7 @@ func (s *Server) metaConfig(f meta.Flavour) meta.Config {
 // move); zero when Meta did not say.
 func (s *Server) tokenExpiry(tok *meta.Token) time.Time {
 	if tok.ExpiresIn > 0 {
-		return s.now().Add(time.Duration(tok.ExpiresIn) * time.Second).UTC()
+		return s.Now().Add(time.Duration(tok.ExpiresIn) * time.Second).UTC()
 	}
 	if tok.Expiry.IsZero() {
 		return time.Time{}
@@ -365,7 +365,7 @@ type connTokenSource struct {
 }
 
 func (ts *connTokenSource) Token() (*oauth2.Token, error) {
-	c, err := ts.s.db.Conn(ts.conn)
+	c, err := ts.s.DB.Conn(ts.conn)
 	if err != nil {
 		return nil, fmt.Errorf("%w: connection %q: %v", meta.ErrNoToken, ts.conn, err)
 	}
@@ -382,7 +382,7 @@ func (ts *connTokenSource) Token() (*oauth2.Token, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", meta.ErrNoToken, err)
 	}
-	ts.s.addSecret(tok)
+	ts.s.AddSecret(tok)
 	return &oauth2.Token{AccessToken: tok, TokenType: "Bearer", Expiry: c.TokenExpiry}, nil
 }
 
@@ -423,7 +423,7 @@ func (t *loginWatch) RoundTrip(req *http.Request) (*http.Response, error) {
 		reason += fmt.Sprintf("/%d", e.Subcode)
 	}
 	reason += ") " + e.Message
-	t.s.markLoginNeeded(t.conn, requestToken(req), t.s.redactString(strings.TrimSpace(reason)))
+	t.s.markLoginNeeded(t.conn, requestToken(req), t.s.RedactString(strings.TrimSpace(reason)))
 	return resp, nil
 }
 
@@ -444,7 +444,7 @@ func (s *Server) markLoginNeeded(conn, used, reason string) {
 	mu := s.connLock(conn)
 	mu.Lock()
 	defer mu.Unlock()
-	c, err := s.db.Conn(conn)
+	c, err := s.DB.Conn(conn)
 	if err != nil || c.State == store.ConnLoginNeeded || c.State == store.ConnDisconnected {
 		return
 	}
@@ -460,7 +460,7 @@ func (s *Server) markLoginNeeded(conn, used, reason string) {
 		}
 	}
 	before := c.SealedToken
-	_, err = s.db.UpdateConn(conn, func(c *store.Conn) error {
+	_, err = s.DB.UpdateConn(conn, func(c *store.Conn) error {
 		if !bytes.Equal(c.SealedToken, before) {
 			return errStale
 		}
@@ -468,7 +468,7 @@ func (s *Server) markLoginNeeded(conn, used, reason string) {
 		return nil
 	})
 	if err == nil {
-		s.log.Warn("connection needs a new login", "connection", conn, "reason", reason)
+		s.Log.Warn("connection needs a new login", "connection", conn, "reason", reason)
 	}
 }
 
@@ -483,12 +483,12 @@ func (s *Server) metaFail(conn string, err error) *api.Error {
 	if e, ok := api.AsError(err); ok {
 		return e
 	}
-	msg := s.redactString(err.Error())
+	msg := s.RedactString(err.Error())
 	var me *meta.Error
 	if errors.As(err, &me) {
-		msg = s.redactString(strings.TrimPrefix(me.Error(), "meta: "))
+		msg = s.RedactString(strings.TrimPrefix(me.Error(), "meta: "))
 		if um := me.UserMessage(); um != "" && me.UserMsg != "" {
-			msg = s.redactString(um) + " (" + msg + ")"
+			msg = s.RedactString(um) + " (" + msg + ")"
 		}
 	}
 	switch {

@@ -54,21 +54,21 @@ func TestDecideRefresh(t *testing.T) {
 func TestRefresherRenewsInstagramToken(t *testing.T) {
 	e := newAuthEnv(t, envOpts{})
 	tok, _ := e.withToken(sandbox.TokenRequest{}, "", "")
-	before, _ := e.s.db.Conn("default")
+	before, _ := e.s.DB.Conn("default")
 
 	// Day 1: too young. The sweep leaves it alone; a forced refresh of a
 	// --with-token token (age unknown here) asks Meta, which refuses, and
 	// the connection stays ok.
 	e.clock.Advance(2 * time.Hour)
 	e.s.refreshSweep(t.Context())
-	if c, _ := e.s.db.Conn("default"); !bytes.Equal(c.SealedToken, before.SealedToken) {
+	if c, _ := e.s.DB.Conn("default"); !bytes.Equal(c.SealedToken, before.SealedToken) {
 		t.Error("a token younger than 24 h was refreshed")
 	}
 	_, err := e.c.RefreshAuth(t.Context(), api.RefreshRequest{})
 	if !api.HasCode(err, api.CodeRejected) || !strings.Contains(err.Error(), "24 hours") {
 		t.Errorf("young refresh: %v", err)
 	}
-	if c, _ := e.s.db.Conn("default"); c.State != store.ConnOK || !bytes.Equal(c.SealedToken, before.SealedToken) {
+	if c, _ := e.s.DB.Conn("default"); c.State != store.ConnOK || !bytes.Equal(c.SealedToken, before.SealedToken) {
 		t.Errorf("after a refused refresh: %+v", c)
 	}
 
@@ -76,7 +76,7 @@ func TestRefresherRenewsInstagramToken(t *testing.T) {
 	// refreshes, which also tells the expiry.
 	e.clock.Advance(day)
 	e.s.refreshSweep(t.Context())
-	c, _ := e.s.db.Conn("default")
+	c, _ := e.s.DB.Conn("default")
 	if bytes.Equal(c.SealedToken, before.SealedToken) || c.TokenExpiry.IsZero() || c.State != store.ConnOK {
 		t.Fatalf("after sweep: %+v", c)
 	}
@@ -100,7 +100,7 @@ func TestRefresherRenewsInstagramToken(t *testing.T) {
 	}
 	old := c
 	e.s.refreshSweep(t.Context())
-	c, _ = e.s.db.Conn("default")
+	c, _ = e.s.DB.Conn("default")
 	if !c.TokenExpiry.After(old.TokenExpiry) {
 		t.Errorf("expiry not moved: %v → %v", old.TokenExpiry, c.TokenExpiry)
 	}
@@ -127,7 +127,7 @@ func TestExpiredAndFacebookTokens(t *testing.T) {
 		t.Errorf("facebook refresh: %v", err)
 	}
 	// A week before expiry status warns; after it, login is needed.
-	c, _ := e.s.db.Conn("fb")
+	c, _ := e.s.DB.Conn("fb")
 	e.clock.Advance(c.TokenExpiry.Sub(e.clock.Now()) - 3*day)
 	st, _ := e.c.AuthStatus(t.Context())
 	if st.Connections[0].State != api.ConnRefreshDue || !strings.Contains(st.Connections[0].Fix, "auth login") {
@@ -135,7 +135,7 @@ func TestExpiredAndFacebookTokens(t *testing.T) {
 	}
 	e.clock.Advance(4 * day)
 	e.s.refreshSweep(t.Context())
-	c, _ = e.s.db.Conn("fb")
+	c, _ = e.s.DB.Conn("fb")
 	if c.State != store.ConnLoginNeeded {
 		t.Errorf("after expiry: %+v", c)
 	}
@@ -162,7 +162,7 @@ func TestLoginErrorMarksConnection(t *testing.T) {
 		if ae.ExitCode() != 4 || ae.Hint != "run `impress auth login --connection main`" {
 			t.Errorf("metaFail = %+v", ae)
 		}
-		c, _ := e.s.db.Conn("main")
+		c, _ := e.s.DB.Conn("main")
 		if c.State != store.ConnLoginNeeded || !strings.Contains(c.StateReason, "190") {
 			t.Errorf("subcode %d: connection %+v", sub, c)
 		}

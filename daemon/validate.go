@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/render"
 )
 
@@ -23,15 +24,15 @@ var validateTypes = map[string]string{
 
 func (s *Server) validateHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.ValidateRequest
-	if !decodeBody(w, r, &req) {
+	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	v, err := s.validate(r.Context(), req)
 	if err != nil {
-		s.fail(w, renderError(err))
+		s.Fail(w, renderError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	httpx.WriteJSON(w, http.StatusOK, v)
 }
 
 // validate checks a media file directly. A spec or a project is checked
@@ -142,9 +143,9 @@ func (s *Server) renderHealth() []api.Check {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	checks := toolchainChecks(ctx, s.ffmpegPath(), s.ffprobePath())
-	if s.db != nil {
+	if s.DB != nil {
 		if fi, err := os.Stat(s.rendersDir()); err == nil && fi.IsDir() {
-			if rs, err := s.db.Renders(""); err == nil {
+			if rs, err := s.DB.Renders(""); err == nil {
 				checks = append(checks, api.Check{Name: "render cache", Status: "OK",
 					Detail: s.rendersDir() + " (" + strconv.Itoa(len(rs)) + " renders)"})
 			}

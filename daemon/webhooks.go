@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -42,13 +43,13 @@ func (s *Server) webhookVerify(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	want := s.Settings().String("meta.webhook_verify_token")
 	if want == "" {
-		s.log.Warn("webhook verification refused: meta.webhook_verify_token is not set")
+		s.Log.Warn("webhook verification refused: meta.webhook_verify_token is not set")
 		publicError(w, http.StatusForbidden, "forbidden")
 		return
 	}
 	token := q.Get("hub.verify_token")
 	if q.Get("hub.mode") != "subscribe" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
-		s.log.Warn("webhook verification refused: wrong mode or verify token")
+		s.Log.Warn("webhook verification refused: wrong mode or verify token")
 		publicError(w, http.StatusForbidden, "forbidden")
 		return
 	}
@@ -57,7 +58,7 @@ func (s *Server) webhookVerify(w http.ResponseWriter, r *http.Request) {
 		publicError(w, http.StatusBadRequest, "bad challenge")
 		return
 	}
-	s.log.Info("webhook subscription verified")
+	s.Log.Info("webhook subscription verified")
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, challenge)
@@ -105,7 +106,7 @@ func (s *Server) webhookReceive(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			s.log.Warn("webhook refused: body over the cap", "cap", mbe.Limit)
+			s.Log.Warn("webhook refused: body over the cap", "cap", mbe.Limit)
 			publicError(w, http.StatusRequestEntityTooLarge, "body too large")
 			return
 		}
@@ -114,35 +115,35 @@ func (s *Server) webhookReceive(w http.ResponseWriter, r *http.Request) {
 	}
 	secret := s.Settings().String("meta.app_secret")
 	if secret == "" {
-		s.log.Warn("webhook refused: meta.app_secret is not set, deliveries cannot be verified")
+		s.Log.Warn("webhook refused: meta.app_secret is not set, deliveries cannot be verified")
 		publicError(w, http.StatusServiceUnavailable, "not configured")
 		return
 	}
 	sig := r.Header.Get("X-Hub-Signature-256")
 	if sig == "" {
-		s.log.Warn("webhook refused: no X-Hub-Signature-256")
+		s.Log.Warn("webhook refused: no X-Hub-Signature-256")
 		publicError(w, http.StatusUnauthorized, "missing signature")
 		return
 	}
 	if !checkSignature(sig, body, secret) {
-		s.log.Warn("webhook refused: signature does not match the app secret (an Instagram Login app signs with the Instagram app secret)")
+		s.Log.Warn("webhook refused: signature does not match the app secret (an Instagram Login app signs with the Instagram app secret)")
 		publicError(w, http.StatusForbidden, "bad signature")
 		return
 	}
-	if s.db == nil {
+	if s.DB == nil {
 		publicError(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
 	evs, err := parseWebhook(body)
 	if err != nil {
-		s.log.Warn("webhook refused: signed body is not a webhook payload")
+		s.Log.Warn("webhook refused: signed body is not a webhook payload")
 		publicError(w, http.StatusBadRequest, "not a webhook payload")
 		return
 	}
 	stored, err := s.storeEvents(r.Context(), evs)
 	if err != nil {
 		// Meta retries: nothing is lost while the store is unhappy.
-		s.log.Error("webhook not stored", "err", err)
+		s.Log.Error("webhook not stored", "err", err)
 		publicError(w, http.StatusInternalServerError, "not stored, retry")
 		return
 	}
@@ -180,7 +181,7 @@ func (s *Server) storeEvents(ctx context.Context, evs []eventRecord) ([]storedEv
 		conn, seen := conns[ev.Account]
 		if !seen {
 			if ev.Account != "" {
-				if c, err := s.db.ConnByAccount(ev.Account); err == nil {
+				if c, err := s.DB.ConnByAccount(ev.Account); err == nil {
 					conn = c
 				} else if !store.IsNotFound(err) {
 					return nil, err
@@ -208,12 +209,12 @@ func (s *Server) storeEvents(ctx context.Context, evs []eventRecord) ([]storedEv
 		recs = append(recs, ev)
 	}
 	if dropped > 0 {
-		s.log.Info("webhook events for accounts that are not connections dropped", "count", dropped)
+		s.Log.Info("webhook events for accounts that are not connections dropped", "count", dropped)
 	}
 	if len(news) == 0 {
 		return nil, nil
 	}
-	entries, err := s.db.AppendEvents(news)
+	entries, err := s.DB.AppendEvents(news)
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +228,7 @@ func (s *Server) storeEvents(ctx context.Context, evs []eventRecord) ([]storedEv
 			j++
 		}
 	}
-	s.log.Info("webhook stored", "events", len(out), "duplicates", len(news)-len(out))
+	s.Log.Info("webhook stored", "events", len(out), "duplicates", len(news)-len(out))
 	return out, nil
 }
 
@@ -246,7 +247,7 @@ func (s *Server) applyEvents(ctx context.Context, evs []storedEvent) {
 			err = s.applyMessage(ctx, ev.conn, ev.rec)
 		}
 		if err != nil {
-			s.log.Warn("webhook event not applied to the cache", "event", ev.id, "err", err)
+			s.Log.Warn("webhook event not applied to the cache", "event", ev.id, "err", err)
 		}
 	}
 }
@@ -308,28 +309,28 @@ func (s *Server) deauthorize(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if s.db == nil {
+	if s.DB == nil {
 		publicError(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
-	conn, err := s.db.ConnByAccount(sr.UserID)
+	conn, err := s.DB.ConnByAccount(sr.UserID)
 	if err != nil {
 		if !store.IsNotFound(err) {
-			s.log.Error("deauthorize: store", "err", err)
+			s.Log.Error("deauthorize: store", "err", err)
 			publicError(w, http.StatusInternalServerError, "retry")
 			return
 		}
-		s.log.Info("deauthorize callback for an account that is not a connection")
-		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+		s.Log.Info("deauthorize callback for an account that is not a connection")
+		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
 		return
 	}
-	if err := s.disconnect(conn, "Meta reported on "+s.now().UTC().Format(time.RFC3339)+" that the app was removed from the account"); err != nil {
-		s.log.Error("deauthorize: disconnect", "connection", conn, "err", err)
+	if err := s.disconnect(conn, "Meta reported on "+s.Now().UTC().Format(time.RFC3339)+" that the app was removed from the account"); err != nil {
+		s.Log.Error("deauthorize: disconnect", "connection", conn, "err", err)
 		publicError(w, http.StatusInternalServerError, "retry")
 		return
 	}
-	s.log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn)
-	writeJSON(w, http.StatusOK, map[string]bool{"success": true})
+	s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn)
+	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
 }
 
 // disconnect deletes a connection's tokens and marks it disconnected, as
@@ -338,7 +339,7 @@ func (s *Server) disconnect(conn, reason string) error {
 	mu := s.connLock(conn)
 	mu.Lock()
 	defer mu.Unlock()
-	_, err := s.db.UpdateConn(conn, func(c *store.Conn) error {
+	_, err := s.DB.UpdateConn(conn, func(c *store.Conn) error {
 		c.SealedToken, c.SealedPageToken = nil, nil
 		c.State, c.StateReason = store.ConnDisconnected, reason
 		return nil
@@ -381,7 +382,7 @@ func (s *Server) follow() (chan struct{}, func()) {
 // looked at (including skipped ones), where a follower continues.
 func (s *Server) readEvents(ctx context.Context, since uint64, typ, conn string, limit int) (out []api.Event, last uint64, err error) {
 	last = since
-	entries, err := s.db.Events(since, 0)
+	entries, err := s.DB.Events(since, 0)
 	if err != nil {
 		return nil, last, err
 	}
@@ -407,7 +408,7 @@ func (s *Server) readEvents(ctx context.Context, since uint64, typ, conn string,
 		}
 		var rec eventRecord
 		if err := openJSON(dk, sealEvent, e.Data, &rec); err != nil {
-			s.log.Warn("stored event unreadable", "event", e.Seq, "err", err)
+			s.Log.Warn("stored event unreadable", "event", e.Seq, "err", err)
 			continue
 		}
 		if typ != "" && rec.Type != typ {
@@ -441,7 +442,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("since"); v != "" {
 		n, err := strconv.ParseUint(v, 10, 64)
 		if err != nil {
-			s.fail(w, api.Errorf(api.CodeInvalid, "--since %q is not an event id", v))
+			s.Fail(w, api.Errorf(api.CodeInvalid, "--since %q is not an event id", v))
 			return
 		}
 		since = n
@@ -450,7 +451,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
-			s.fail(w, api.Errorf(api.CodeInvalid, "--limit %q is not a count", v))
+			s.Fail(w, api.Errorf(api.CodeInvalid, "--limit %q is not a count", v))
 			return
 		}
 		limit = n
@@ -459,10 +460,10 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 	if !boolParam(r, "follow") {
 		evs, _, err := s.readEvents(r.Context(), since, typ, "", limit)
 		if err != nil {
-			s.fail(w, err)
+			s.Fail(w, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, evs)
+		httpx.WriteJSON(w, http.StatusOK, evs)
 		return
 	}
 	s.followEvents(w, r, since, typ, limit)
@@ -475,8 +476,8 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) followEvents(w http.ResponseWriter, r *http.Request, since uint64, typ string, limit int) {
 	wake, stop := s.follow()
 	defer stop()
-	s.log.Info("events follower connected", "since", since)
-	out := newNDJSON(w)
+	s.Log.Info("events follower connected", "since", since)
+	out := httpx.NewNDJSON(w)
 	sent := 0
 	// Headers go out at once so the client knows it is following.
 	out.Start()

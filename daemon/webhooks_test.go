@@ -332,16 +332,16 @@ func TestDeauthorizeCallback(t *testing.T) {
 	if resp.StatusCode != http.StatusUnsupportedMediaType {
 		t.Errorf("JSON deauthorize: %d", resp.StatusCode)
 	}
-	if c, _ := e.s.db.Conn("main"); c.State != store.ConnOK || len(c.SealedToken) == 0 {
+	if c, _ := e.s.DB.Conn("main"); c.State != store.ConnOK || len(c.SealedToken) == 0 {
 		t.Fatalf("connection changed by refused callbacks: %+v", c)
 	}
 	// Meta's callback names the app-scoped id (or the IG id).
-	c, _ := e.s.db.Conn("main")
+	c, _ := e.s.DB.Conn("main")
 	rec, err := e.sb.SendSignedRequest(t.Context(), target, c.AppUserID)
 	if err != nil || rec.Status != 200 {
 		t.Fatalf("deauthorize: %+v, %v", rec, err)
 	}
-	c, _ = e.s.db.Conn("main")
+	c, _ = e.s.DB.Conn("main")
 	if c.State != store.ConnDisconnected || len(c.SealedToken) != 0 || len(c.SealedPageToken) != 0 {
 		t.Errorf("after deauthorize: state %s, token kept %v", c.State, len(c.SealedToken) > 0)
 	}

@@ -1,4 +1,7 @@
-package daemon
+// Package logx is the daemon's log: JSON lines in a file rotated by size
+// and pruned by count and age, written through a handler that masks every
+// known secret and every secret-shaped string before a record is encoded.
+package logx
 
 import (
 	"context"
@@ -15,9 +18,9 @@ import (
 	"github.com/impress-dev/impress/internal/redact"
 )
 
-// rotatingFile is the daemon log: JSON lines, rotated by size, old files
+// File is the daemon log: JSON lines, rotated by size, old files
 // pruned by count and by age (the privacy promise of 14 days of logs).
-type rotatingFile struct {
+type File struct {
 	mu       sync.Mutex
 	path     string
 	maxBytes int64
@@ -26,18 +29,20 @@ type rotatingFile struct {
 	size     int64
 }
 
-func openRotating(path string, maxBytes int64, keep int) (*rotatingFile, error) {
+// OpenRotating opens (creating) the log at path, rotated past maxBytes with
+// keep old files.
+func OpenRotating(path string, maxBytes int64, keep int) (*File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
-	r := &rotatingFile{path: path, maxBytes: maxBytes, keep: keep}
+	r := &File{path: path, maxBytes: maxBytes, keep: keep}
 	if err := r.open(); err != nil {
 		return nil, err
 	}
 	return r, nil
 }
 
-func (r *rotatingFile) open() error {
+func (r *File) open() error {
 	f, err := os.OpenFile(r.path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("open log %s: %w", r.path, err)
@@ -51,7 +56,7 @@ func (r *rotatingFile) open() error {
 	return nil
 }
 
-func (r *rotatingFile) Write(p []byte) (int, error) {
+func (r *File) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.f == nil {
@@ -67,7 +72,7 @@ func (r *rotatingFile) Write(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *rotatingFile) rotateLocked() error {
+func (r *File) rotateLocked() error {
 	r.f.Close()
 	for i := r.keep - 1; i >= 1; i-- {
 		os.Rename(fmt.Sprintf("%s.%d", r.path, i), fmt.Sprintf("%s.%d", r.path, i+1))
@@ -78,14 +83,14 @@ func (r *rotatingFile) rotateLocked() error {
 }
 
 // Files lists the current and rotated log files, newest first.
-func (r *rotatingFile) Files() []string {
+func (r *File) Files() []string {
 	matches, _ := filepath.Glob(r.path + ".*")
 	sort.Strings(matches)
 	return append([]string{r.path}, matches...)
 }
 
 // PruneOlderThan removes rotated files last written before cutoff.
-func (r *rotatingFile) PruneOlderThan(cutoff time.Time) int {
+func (r *File) PruneOlderThan(cutoff time.Time) int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
@@ -102,7 +107,7 @@ func (r *rotatingFile) PruneOlderThan(cutoff time.Time) int {
 
 // Rewrite filters every log file's lines through keep, atomically per file.
 // A purge uses it to drop the lines that mention purged identifiers.
-func (r *rotatingFile) Rewrite(keep func(line string) bool) (removed int, err error) {
+func (r *File) Rewrite(keep func(line string) bool) (removed int, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.f.Close()
@@ -148,7 +153,8 @@ func (r *rotatingFile) Rewrite(keep func(line string) bool) (removed int, err er
 	return removed, nil
 }
 
-func (r *rotatingFile) Close() error {
+// Close closes the current file; writes after it fail.
+func (r *File) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.f == nil {
@@ -167,7 +173,8 @@ type redactingHandler struct {
 	r    *redact.Redactor
 }
 
-func newLogger(w io.Writer, r *redact.Redactor, level slog.Level) *slog.Logger {
+// NewLogger is a JSON logger on w at level whose records r redacts.
+func NewLogger(w io.Writer, r *redact.Redactor, level slog.Level) *slog.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
 	return slog.New(&redactingHandler{next: h, r: r})
 }

@@ -1,4 +1,4 @@
-package daemon
+package jobs
 
 import (
 	"bytes"
@@ -14,7 +14,15 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-func newTestServer(t *testing.T) *Server {
+// testServer is what the runner tests use of a daemon: the store, the
+// redactor and the runner.
+type testServer struct {
+	db   *store.DB
+	red  *redact.Redactor
+	jobs *Runner
+}
+
+func newTestServer(t *testing.T) *testServer {
 	t.Helper()
 	db, err := store.Open(filepath.Join(t.TempDir(), "impress.db"), store.Options{})
 	if err != nil {
@@ -22,12 +30,13 @@ func newTestServer(t *testing.T) *Server {
 	}
 	t.Cleanup(func() { db.Close() })
 	st, _ := config.Load(config.LoadOptions{File: filepath.Join(t.TempDir(), "none.yaml"), Env: func(string) string { return "" }})
-	s := &Server{db: db, settings: st, red: &redact.Redactor{}, log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)), state: "ok"}
-	s.jobs = newJobRunner(s)
+	s := &testServer{db: db, red: &redact.Redactor{}}
+	s.jobs = New(Config{DB: db, Red: s.red, Log: slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)),
+		Settings: func() *config.Settings { return st }})
 	return s
 }
 
-func waitState(t *testing.T, s *Server, id uint64, want string) store.Job {
+func waitState(t *testing.T, s *testServer, id uint64, want string) store.Job {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -53,7 +62,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 	}
 	// done, with detail persisted
 	j1 := mk()
-	s.jobs.Submit(t.Context(), j1, 0, func(ctx context.Context, p *JobProgress) error {
+	s.jobs.Submit(t.Context(), j1, 0, func(ctx context.Context, p *Progress) error {
 		p.Progress(api.JobEvent{Stage: "encode", Percent: 50})
 		return p.SaveDetail("encode", map[string]string{"output": "/x.mp4"})
 	})
@@ -64,7 +73,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 	// failed with a typed error whose code survives, and a token that doesn't
 	s.red.Add("EAAsecret-token-value")
 	j2 := mk()
-	s.jobs.Submit(t.Context(), j2, 0, func(ctx context.Context, p *JobProgress) error {
+	s.jobs.Submit(t.Context(), j2, 0, func(ctx context.Context, p *Progress) error {
 		return &api.Error{Code: api.CodeRejected, Message: "refused for EAAsecret-token-value"}
 	})
 	got = waitState(t, s, j2.ID, api.JobFailed)
@@ -73,7 +82,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 	}
 	// time limit
 	j3 := mk()
-	s.jobs.Submit(t.Context(), j3, 20*time.Millisecond, func(ctx context.Context, p *JobProgress) error {
+	s.jobs.Submit(t.Context(), j3, 20*time.Millisecond, func(ctx context.Context, p *Progress) error {
 		<-ctx.Done()
 		return ctx.Err()
 	})
@@ -84,13 +93,13 @@ func TestJobRunnerOutcomes(t *testing.T) {
 	// user cancel, watched through subscribe
 	j4 := mk()
 	started := make(chan struct{})
-	s.jobs.Submit(t.Context(), j4, 0, func(ctx context.Context, p *JobProgress) error {
+	s.jobs.Submit(t.Context(), j4, 0, func(ctx context.Context, p *Progress) error {
 		close(started)
 		<-ctx.Done()
 		return ctx.Err()
 	})
 	<-started
-	ch, unsub := s.jobs.subscribe(j4.ID)
+	ch, unsub := s.jobs.Subscribe(j4.ID)
 	defer unsub()
 	if !s.jobs.Cancel(j4.ID) {
 		t.Fatal("Cancel returned false for a running job")
@@ -110,7 +119,7 @@ func TestJobRunnerParksOnShutdown(t *testing.T) {
 	s := newTestServer(t)
 	j, _ := s.db.CreateJob(store.Job{Kind: api.JobRender, State: api.JobQueued}, false)
 	started := make(chan struct{})
-	s.jobs.Submit(t.Context(), j, 0, func(ctx context.Context, p *JobProgress) error {
+	s.jobs.Submit(t.Context(), j, 0, func(ctx context.Context, p *Progress) error {
 		close(started)
 		<-ctx.Done()
 		return ctx.Err()
@@ -118,7 +127,7 @@ func TestJobRunnerParksOnShutdown(t *testing.T) {
 	<-started
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
-	s.jobs.parkAll(ctx)
+	s.jobs.ParkAll(ctx)
 	got, _ := s.db.Job(j.ID)
 	if got.State != api.JobQueued {
 		t.Errorf("parked job state %q, want queued (resumed at next start)", got.State)
@@ -133,7 +142,7 @@ func TestJobRunnerBoundsConcurrency(t *testing.T) {
 	for range 3 {
 		j, _ := s.db.CreateJob(store.Job{Kind: api.JobRender, State: api.JobQueued}, false)
 		ids = append(ids, j.ID)
-		s.jobs.Submit(t.Context(), j, 0, func(ctx context.Context, p *JobProgress) error {
+		s.jobs.Submit(t.Context(), j, 0, func(ctx context.Context, p *Progress) error {
 			running <- 1
 			<-release
 			return nil

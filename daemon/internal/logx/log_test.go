@@ -1,4 +1,4 @@
-package daemon
+package logx
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 
 func TestLogRedactsEverySecretShape(t *testing.T) {
 	dir := t.TempDir()
-	rf, err := openRotating(filepath.Join(dir, "daemon.log"), 1<<20, 3)
+	rf, err := OpenRotating(filepath.Join(dir, "daemon.log"), 1<<20, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestLogRedactsEverySecretShape(t *testing.T) {
 	red := &redact.Redactor{}
 	known := "plain-known-token-0001"
 	red.Add(known)
-	log := newLogger(rf, red, 0)
+	log := NewLogger(rf, red, 0)
 	urlErr := &url.Error{Op: "Get", URL: "https://graph.instagram.com/v25.0/me?access_token=IGQVJsecret123456789012345", Err: errors.New("dial tcp: refused")}
 	log.Info("refresh failed "+known, "err", urlErr, "token", known, "nested", fmt.Errorf("wrap: %w", urlErr))
 	log.With("tok", known).Warn("with attrs")
@@ -41,7 +41,7 @@ func TestLogRedactsEverySecretShape(t *testing.T) {
 func TestLogRotationAndRewrite(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "daemon.log")
-	rf, err := openRotating(path, 200, 2)
+	rf, err := OpenRotating(path, 200, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

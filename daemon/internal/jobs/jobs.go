@@ -1,15 +1,24 @@
-package daemon
+// Package jobs is the daemon's job runner: long work (renders, publishes)
+// runs as jobs stored in the store, at most <kind>.concurrency of a kind at
+// once, watched through /v1/jobs/{id}/events and cancelled through
+// /v1/jobs/{id}/cancel. A daemon shutdown parks running jobs (back to
+// queued) so that the next start resumes them; see [Runner.ParkAll].
+package jobs
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -20,31 +29,35 @@ var errParked = errors.New("daemon shutting down; job parked")
 // errCancelled is the cause of a user's cancel.
 var errCancelled = errors.New("cancelled by the user")
 
-// JobFunc does a job's work. It reports progress with p.Progress and saves
+// Func does a job's work. It reports progress with p.Progress and saves
 // kind-specific state with p.SaveDetail (persisted before it returns, so
 // the step after it may talk to the outside world). Returning nil marks the
 // job done; an *api.Error fails it with that code; a context error after
 // cancel marks it cancelled.
-type JobFunc func(ctx context.Context, p *JobProgress) error
+type Func func(ctx context.Context, p *Progress) error
 
-// JobProgress is a running job's link back to the runner.
-type JobProgress struct {
-	r        *jobRunner
+// Progress is a running job's link back to the runner.
+type Progress struct {
+	r        *Runner
 	id       uint64
 	lastSave time.Time
 }
 
+// ProgressOf is the link of job id for work driven outside Submit (a
+// benchmark timing one step of a job's work).
+func (r *Runner) ProgressOf(id uint64) *Progress { return &Progress{r: r, id: id} }
+
 // ID is the job's id.
-func (p *JobProgress) ID() uint64 { return p.id }
+func (p *Progress) ID() uint64 { return p.id }
 
 // Progress broadcasts an event to watchers. Percent and stage are saved to
 // the store at most once a second: each bbolt commit is an fsync.
-func (p *JobProgress) Progress(ev api.JobEvent) {
+func (p *Progress) Progress(ev api.JobEvent) {
 	ev.JobID = strconv.FormatUint(p.id, 10)
 	p.r.broadcast(p.id, ev)
 	if time.Since(p.lastSave) >= time.Second {
 		p.lastSave = time.Now()
-		p.r.s.db.UpdateJob(p.id, func(j *store.Job) error {
+		p.r.db.UpdateJob(p.id, func(j *store.Job) error {
 			j.Stage, j.Percent = ev.Stage, ev.Percent
 			return nil
 		})
@@ -52,12 +65,12 @@ func (p *JobProgress) Progress(ev api.JobEvent) {
 }
 
 // SaveDetail persists the job's kind-specific state (and stage) now.
-func (p *JobProgress) SaveDetail(stage string, detail any) error {
+func (p *Progress) SaveDetail(stage string, detail any) error {
 	data, err := json.Marshal(detail)
 	if err != nil {
 		return err
 	}
-	_, err = p.r.s.db.UpdateJob(p.id, func(j *store.Job) error {
+	_, err = p.r.db.UpdateJob(p.id, func(j *store.Job) error {
 		j.Detail = data
 		if stage != "" {
 			j.Stage = stage
@@ -78,10 +91,15 @@ type runningJob struct {
 	last   *api.JobEvent
 }
 
-// jobRunner runs jobs with per-kind bounded concurrency and lets clients
+// Runner runs jobs with per-kind bounded concurrency and lets clients
 // watch and cancel them.
-type jobRunner struct {
-	s  *Server
+type Runner struct {
+	db       *store.DB
+	log      *slog.Logger
+	red      *redact.Redactor
+	settings func() *config.Settings
+	fail     func(http.ResponseWriter, error)
+
 	mu sync.Mutex
 	// running holds queued and running jobs of this process.
 	running map[uint64]*runningJob
@@ -89,17 +107,30 @@ type jobRunner struct {
 	wg      sync.WaitGroup
 }
 
-func newJobRunner(s *Server) *jobRunner {
-	return &jobRunner{s: s, running: map[uint64]*runningJob{}, sems: map[string]chan struct{}{}}
+// Config is what a Runner needs of the daemon.
+type Config struct {
+	DB  *store.DB
+	Log *slog.Logger
+	Red *redact.Redactor
+	// Settings returns the current settings (<kind>.concurrency).
+	Settings func() *config.Settings
+	// Fail answers an error on the /v1/jobs routes.
+	Fail func(http.ResponseWriter, error)
 }
 
-func (r *jobRunner) sem(kind string) chan struct{} {
+// New makes a runner; it runs nothing until Submit.
+func New(c Config) *Runner {
+	return &Runner{db: c.DB, log: c.Log, red: c.Red, settings: c.Settings, fail: c.Fail,
+		running: map[uint64]*runningJob{}, sems: map[string]chan struct{}{}}
+}
+
+func (r *Runner) sem(kind string) chan struct{} {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c, ok := r.sems[kind]; ok {
 		return c
 	}
-	n := r.s.Settings().Int(kind + ".concurrency")
+	n := r.settings().Int(kind + ".concurrency")
 	if n <= 0 {
 		n = 1
 	}
@@ -113,9 +144,9 @@ func (r *jobRunner) sem(kind string) chan struct{} {
 //
 // The job belongs to the runner from here on: base gives it its values but
 // not its cancellation, so a job resumed with the daemon's run context (or
-// submitted from a request) is parked by parkAll at shutdown, never failed
+// submitted from a request) is parked by ParkAll at shutdown, never failed
 // because its submitter went away.
-func (r *jobRunner) Submit(base context.Context, job store.Job, limit time.Duration, fn JobFunc) {
+func (r *Runner) Submit(base context.Context, job store.Job, limit time.Duration, fn Func) {
 	ctx, cancel := context.WithCancelCause(context.WithoutCancel(base))
 	rj := &runningJob{cancel: cancel, subs: map[chan api.JobEvent]struct{}{}}
 	r.mu.Lock()
@@ -129,7 +160,7 @@ func (r *jobRunner) Submit(base context.Context, job store.Job, limit time.Durat
 	}()
 }
 
-func (r *jobRunner) run(ctx context.Context, job store.Job, limit time.Duration, fn JobFunc) {
+func (r *Runner) run(ctx context.Context, job store.Job, limit time.Duration, fn Func) {
 	sem := r.sem(job.Kind)
 	select {
 	case sem <- struct{}{}:
@@ -138,8 +169,8 @@ func (r *jobRunner) run(ctx context.Context, job store.Job, limit time.Duration,
 		r.finish(job.ID, ctx, ctx.Err())
 		return
 	}
-	if _, err := r.s.db.UpdateJob(job.ID, func(j *store.Job) error { j.State = api.JobRunning; return nil }); err != nil {
-		r.s.log.Error("job state", "job", job.ID, "err", err)
+	if _, err := r.db.UpdateJob(job.ID, func(j *store.Job) error { j.State = api.JobRunning; return nil }); err != nil {
+		r.log.Error("job state", "job", job.ID, "err", err)
 	}
 	r.broadcast(job.ID, api.JobEvent{JobID: strconv.FormatUint(job.ID, 10), Stage: "start"})
 	runCtx := ctx
@@ -148,16 +179,16 @@ func (r *jobRunner) run(ctx context.Context, job store.Job, limit time.Duration,
 		runCtx, cancel = context.WithTimeout(ctx, limit)
 		defer cancel()
 	}
-	err := fn(runCtx, &JobProgress{r: r, id: job.ID})
+	err := fn(runCtx, &Progress{r: r, id: job.ID})
 	if err == nil && runCtx.Err() == context.DeadlineExceeded {
 		err = runCtx.Err()
 	}
 	r.finish(job.ID, ctx, err)
 }
 
-func (r *jobRunner) finish(id uint64, ctx context.Context, err error) {
+func (r *Runner) finish(id uint64, ctx context.Context, err error) {
 	cause := context.Cause(ctx)
-	final, uerr := r.s.db.UpdateJob(id, func(j *store.Job) error {
+	final, uerr := r.db.UpdateJob(id, func(j *store.Job) error {
 		switch {
 		case err == nil:
 			j.State, j.Stage, j.Percent, j.Error = api.JobDone, "done", 100, nil
@@ -171,17 +202,17 @@ func (r *jobRunner) finish(id uint64, ctx context.Context, err error) {
 			j.Error = &store.JobError{Code: api.CodeCancelled, Message: "the job ran past its time limit and was stopped"}
 		default:
 			j.State = api.JobFailed
-			j.Error = toJobError(err, r.s)
+			j.Error = r.jobError(err)
 		}
 		return nil
 	})
 	if uerr != nil {
-		r.s.log.Error("job finish", "job", id, "err", uerr)
+		r.log.Error("job finish", "job", id, "err", uerr)
 	}
 	if err != nil && !errors.Is(cause, errParked) {
-		r.s.log.Info("job ended", "job", id, "state", final.State, "err", err)
+		r.log.Info("job ended", "job", id, "state", final.State, "err", err)
 	}
-	j := jobToAPI(final)
+	j := ToAPI(final)
 	// Take the watchers out under the lock: an unsubscribe may run at the
 	// same time, and after this the job is gone from running so nobody new
 	// subscribes.
@@ -215,14 +246,14 @@ func (r *jobRunner) finish(id uint64, ctx context.Context, err error) {
 	}
 }
 
-func toJobError(err error, s *Server) *store.JobError {
+func (r *Runner) jobError(err error) *store.JobError {
 	if e, ok := api.AsError(err); ok {
-		return &store.JobError{Code: e.Code, Message: s.red.String(e.Message), Hint: e.Hint}
+		return &store.JobError{Code: e.Code, Message: r.red.String(e.Message), Hint: e.Hint}
 	}
-	return &store.JobError{Code: api.CodeInternal, Message: s.red.String(err.Error())}
+	return &store.JobError{Code: api.CodeInternal, Message: r.red.String(err.Error())}
 }
 
-func (r *jobRunner) broadcast(id uint64, ev api.JobEvent) {
+func (r *Runner) broadcast(id uint64, ev api.JobEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rj := r.running[id]
@@ -238,9 +269,9 @@ func (r *jobRunner) broadcast(id uint64, ev api.JobEvent) {
 	}
 }
 
-// subscribe returns a channel of the job's events, closed after the final
+// Subscribe returns a channel of the job's events, closed after the final
 // one, or nil when the job is not running in this process.
-func (r *jobRunner) subscribe(id uint64) (chan api.JobEvent, func()) {
+func (r *Runner) Subscribe(id uint64) (chan api.JobEvent, func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rj := r.running[id]
@@ -261,8 +292,8 @@ func (r *jobRunner) subscribe(id uint64) (chan api.JobEvent, func()) {
 	}
 }
 
-// unsubscribe drops a watcher's channel taken by subscribe.
-func (r *jobRunner) unsubscribe(id uint64, ch chan api.JobEvent) {
+// Unsubscribe drops a watcher's channel taken by Subscribe.
+func (r *Runner) Unsubscribe(id uint64, ch chan api.JobEvent) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if rj := r.running[id]; rj != nil {
@@ -271,7 +302,7 @@ func (r *jobRunner) unsubscribe(id uint64, ch chan api.JobEvent) {
 }
 
 // Cancel stops a running job; false if it is not running here.
-func (r *jobRunner) Cancel(id uint64) bool {
+func (r *Runner) Cancel(id uint64) bool {
 	r.mu.Lock()
 	rj := r.running[id]
 	r.mu.Unlock()
@@ -282,8 +313,8 @@ func (r *jobRunner) Cancel(id uint64) bool {
 	return true
 }
 
-// parkAll cancels every job with errParked and waits (bounded by ctx).
-func (r *jobRunner) parkAll(ctx context.Context) {
+// ParkAll cancels every job with errParked and waits (bounded by ctx).
+func (r *Runner) ParkAll(ctx context.Context) {
 	r.mu.Lock()
 	for _, rj := range r.running {
 		rj.cancel(errParked)
@@ -297,7 +328,8 @@ func (r *jobRunner) parkAll(ctx context.Context) {
 	}
 }
 
-func jobToAPI(j store.Job) api.Job {
+// ToAPI maps a stored job to the wire.
+func ToAPI(j store.Job) api.Job {
 	out := api.Job{
 		ID: strconv.FormatUint(j.ID, 10), Kind: j.Kind, State: j.State, Stage: j.Stage,
 		Percent: j.Percent, Title: j.Title, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Detail: j.Detail,
@@ -311,69 +343,77 @@ func jobToAPI(j store.Job) api.Job {
 func parseJobID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
 	id, err := strconv.ParseUint(r.PathValue("id"), 10, 64)
 	if err != nil {
-		writeError(w, api.Errorf(api.CodeInvalid, "job id %q is not a number; `impress jobs list` shows the ids", r.PathValue("id")))
+		httpx.WriteError(w, api.Errorf(api.CodeInvalid, "job id %q is not a number; `impress jobs list` shows the ids", r.PathValue("id")))
 		return 0, false
 	}
 	return id, true
 }
 
-// jobOf reads the job the path names, or answers why there is none
-// (not a number, not found) and returns false.
-func (s *Server) jobOf(w http.ResponseWriter, r *http.Request) (store.Job, bool) {
-	id, ok := parseJobID(w, r)
+// Routes registers /v1/jobs, each handler wrapped by needStore.
+func (r *Runner) Routes(mux *http.ServeMux, needStore func(http.HandlerFunc) http.HandlerFunc) {
+	mux.HandleFunc("GET /v1/jobs", needStore(r.listJobs))
+	mux.HandleFunc("GET /v1/jobs/{id}", needStore(r.getJob))
+	mux.HandleFunc("GET /v1/jobs/{id}/events", needStore(r.jobEvents))
+	mux.HandleFunc("POST /v1/jobs/{id}/cancel", needStore(r.cancelJob))
+}
+
+// Of reads the job the path names, or answers why there is none (not a
+// number, not found) and returns false.
+func (r *Runner) Of(w http.ResponseWriter, req *http.Request) (store.Job, bool) {
+	id, ok := parseJobID(w, req)
 	if !ok {
 		return store.Job{}, false
 	}
-	j, err := s.db.Job(id)
+	j, err := r.db.Job(id)
 	if err != nil {
 		if store.IsNotFound(err) {
 			err = api.Errorf(api.CodeNotFound, "job %d not found; `impress jobs list` shows the jobs", id)
 		}
-		s.fail(w, err)
+		r.fail(w, err)
 		return store.Job{}, false
 	}
 	return j, true
 }
 
-func (s *Server) listJobs(w http.ResponseWriter, r *http.Request) {
-	jobs, err := s.db.Jobs(r.URL.Query().Get("kind"))
+func (rn *Runner) listJobs(w http.ResponseWriter, r *http.Request) {
+	jobs, err := rn.db.Jobs(r.URL.Query().Get("kind"))
 	if err != nil {
-		s.fail(w, err)
+		rn.fail(w, err)
 		return
 	}
 	out := make([]api.Job, 0, len(jobs))
 	for _, j := range jobs {
-		out = append(out, jobToAPI(j))
+		out = append(out, ToAPI(j))
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request) {
-	j, ok := s.jobOf(w, r)
+func (rn *Runner) getJob(w http.ResponseWriter, r *http.Request) {
+	j, ok := rn.Of(w, r)
 	if !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, jobToAPI(j))
+	httpx.WriteJSON(w, http.StatusOK, ToAPI(j))
 }
 
-func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
+func (rn *Runner) jobEvents(w http.ResponseWriter, r *http.Request) {
 	id, ok := parseJobID(w, r)
 	if !ok {
 		return
 	}
-	ch, unsub := s.jobs.subscribe(id)
+	ch, unsub := rn.Subscribe(id)
 	defer unsub()
-	j, err := s.db.Job(id)
+	j, err := rn.db.Job(id)
 	if err != nil {
 		if store.IsNotFound(err) {
 			err = api.Errorf(api.CodeNotFound, "job %d not found", id)
 		}
-		s.fail(w, err)
+		rn.fail(w, err)
 		return
 	}
-	out := newNDJSON(w)
+	out := httpx.NewNDJSON(w)
 	if (api.Job{State: j.State}).Terminal() {
-		aj := jobToAPI(j)
+		aj := ToAPI(j)
 		out.Send(api.JobEvent{JobID: aj.ID, Stage: j.Stage, Percent: j.Percent, Job: &aj})
 		return
 	}
@@ -381,10 +421,10 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 		// Queued but not in the runner yet (a scheduled publish waits for
 		// its time outside it): follow the store until the job starts here
 		// or ends.
-		if ch = s.awaitRunnable(r.Context(), out, id); ch == nil {
+		if ch = rn.awaitRunnable(r.Context(), out, id); ch == nil {
 			return
 		}
-		defer s.jobs.unsubscribe(id, ch)
+		defer rn.Unsubscribe(id, ch)
 	}
 	for {
 		select {
@@ -407,21 +447,21 @@ func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
 // awaitRunnable polls a queued job that is not running in this process:
 // it returns the job's event channel once the runner has it, or nil after
 // sending the final event (the job ended) or when the client left.
-func (s *Server) awaitRunnable(ctx context.Context, out *ndjson, id uint64) chan api.JobEvent {
+func (rn *Runner) awaitRunnable(ctx context.Context, out *httpx.NDJSON, id uint64) chan api.JobEvent {
 	sent := false
 	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	for {
-		j, err := s.db.Job(id)
+		j, err := rn.db.Job(id)
 		if err != nil {
 			return nil
 		}
-		aj := jobToAPI(j)
+		aj := ToAPI(j)
 		if aj.Terminal() {
 			out.Send(api.JobEvent{JobID: aj.ID, Stage: j.Stage, Percent: j.Percent, Job: &aj})
 			return nil
 		}
-		if ch, _ := s.jobs.subscribe(id); ch != nil {
+		if ch, _ := rn.Subscribe(id); ch != nil {
 			return ch
 		}
 		if !sent {
@@ -438,37 +478,37 @@ func (s *Server) awaitRunnable(ctx context.Context, out *ndjson, id uint64) chan
 	}
 }
 
-func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
+func (rn *Runner) cancelJob(w http.ResponseWriter, r *http.Request) {
 	id, ok := parseJobID(w, r)
 	if !ok {
 		return
 	}
-	if !s.jobs.Cancel(id) {
-		j, err := s.db.Job(id)
+	if !rn.Cancel(id) {
+		j, err := rn.db.Job(id)
 		if err != nil {
-			s.fail(w, api.Errorf(api.CodeNotFound, "job %d not found", id))
+			rn.fail(w, api.Errorf(api.CodeNotFound, "job %d not found", id))
 			return
 		}
 		if !(api.Job{State: j.State}).Terminal() {
-			j, err = s.db.UpdateJob(id, func(j *store.Job) error {
+			j, err = rn.db.UpdateJob(id, func(j *store.Job) error {
 				j.State, j.Stage = api.JobCancelled, "cancelled"
 				return nil
 			})
 			if err != nil {
-				s.fail(w, err)
+				rn.fail(w, err)
 				return
 			}
 		}
-		writeJSON(w, http.StatusOK, jobToAPI(j))
+		httpx.WriteJSON(w, http.StatusOK, ToAPI(j))
 		return
 	}
 	// Wait briefly for the job to reach its final state so the answer is
 	// the truth rather than "cancelling".
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
-		j, err := s.db.Job(id)
+		j, err := rn.db.Job(id)
 		if err == nil && (api.Job{State: j.State}).Terminal() {
-			writeJSON(w, http.StatusOK, jobToAPI(j))
+			httpx.WriteJSON(w, http.StatusOK, ToAPI(j))
 			return
 		}
 		select {
@@ -477,6 +517,6 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	j, _ := s.db.Job(id)
-	writeJSON(w, http.StatusOK, jobToAPI(j))
+	j, _ := rn.db.Job(id)
+	httpx.WriteJSON(w, http.StatusOK, ToAPI(j))
 }
