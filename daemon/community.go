@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
@@ -198,7 +199,7 @@ func sortComments(cs []api.Comment) {
 // a media id. Job ids are the daemon's small sequence numbers; Instagram
 // media ids have 15 digits or more, so a number of up to 12 digits is a
 // job.
-func (s *Server) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Client, ci connInfo) (string, error) {
+func (s *Server) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Client, ci feature.ConnInfo) (string, error) {
 	switch {
 	case arg == "":
 		return "", api.Errorf(api.CodeInvalid, "which media? give a media id, a publish job id or `latest`")
@@ -217,7 +218,7 @@ func (s *Server) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Cl
 		}
 		media, _, err := cl.ListMedia(ctx, ci.IGUserID, meta.ListMediaOptions{PageOptions: meta.PageOptions{Limit: 1}, Fields: []string{"id"}})
 		if err != nil {
-			return "", s.metaFail(conn, err)
+			return "", s.accounts.MetaFail(conn, err)
 		}
 		if len(media) == 0 {
 			return "", api.Errorf(api.CodeNotFound, "the account of connection %q has no media yet", conn)
@@ -287,15 +288,15 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.CommentList, error) {
-	c, err := s.resolveConn(conn)
+	c, err := s.accounts.ResolveConn(conn)
 	if err != nil {
 		return nil, err
 	}
-	mediaID, err := s.resolveMedia(ctx, c.Name, media, nil, connInfo{})
+	mediaID, err := s.resolveMedia(ctx, c.Name, media, nil, feature.ConnInfo{})
 	if err != nil {
 		return nil, err
 	}
-	dk, err := s.connKey(ctx, c.Name)
+	dk, err := s.accounts.ConnKey(ctx, c.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -320,7 +321,7 @@ func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.C
 }
 
 func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool) (*api.CommentList, error) {
-	cl, ci, err := s.metaClient(ctx, conn)
+	cl, ci, err := s.accounts.MetaClient(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -341,7 +342,7 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 	for {
 		list, paging, err := cl.Comments(ctx, mediaID, page)
 		if err != nil {
-			return nil, s.metaFail(ci.Name, err)
+			return nil, s.accounts.MetaFail(ci.Name, err)
 		}
 		for _, c := range list {
 			add(commentFromMeta(mediaID, "", c))
@@ -358,7 +359,7 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 		}
 		page.After = paging.After
 	}
-	dk, err := s.connKey(ctx, ci.Name)
+	dk, err := s.accounts.ConnKey(ctx, ci.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -410,7 +411,7 @@ func (s *Server) updateCachedComment(ctx context.Context, conn, id string, fn fu
 	if err != nil {
 		return
 	}
-	dk, err := s.connKey(ctx, conn)
+	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		return
 	}
@@ -435,7 +436,7 @@ func (s *Server) putCachedComment(ctx context.Context, conn string, rec commentR
 	if _, err := s.DB.FindComment(conn, rec.ID); err == nil {
 		return nil
 	}
-	dk, err := s.connKey(ctx, conn)
+	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		return err
 	}
@@ -467,7 +468,7 @@ func readAction(w http.ResponseWriter, r *http.Request, needText bool) (api.Comm
 // commentRefusal explains Meta's refusals of comment writes in the user's
 // terms; the class (exit code) stays Meta's.
 func (s *Server) commentRefusal(conn, op, id string, err error) error {
-	e := s.metaFail(conn, err)
+	e := s.accounts.MetaFail(conn, err)
 	if e.Code != api.CodeRejected {
 		return e
 	}
@@ -491,7 +492,7 @@ func (s *Server) replyComment(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.metaClient(ctx, a.Connection)
+	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -516,7 +517,7 @@ func (s *Server) hideComment(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.metaClient(ctx, a.Connection)
+	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -537,7 +538,7 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.metaClient(ctx, a.Connection)
+	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -564,7 +565,7 @@ type communityExport struct {
 // skipped (a destroyed key means they are gone).
 func (s *Server) communityData(ctx context.Context, conn string) (communityExport, error) {
 	out := communityExport{Comments: []api.Comment{}, Threads: []api.ThreadMessages{}, Events: []api.Event{}}
-	dk, err := s.connKey(ctx, conn)
+	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		return out, err
 	}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
@@ -98,7 +99,7 @@ func boolPtr(b bool) *bool { return &b }
 
 // dmOwner is the node whose conversations and messages edges are used:
 // the IG account (Instagram Login) or its Page (Facebook Login).
-func dmOwner(ci connInfo) string {
+func dmOwner(ci feature.ConnInfo) string {
 	if ci.Flavour == meta.FlavourFacebook && ci.PageID != "" {
 		return ci.PageID
 	}
@@ -108,13 +109,13 @@ func dmOwner(ci connInfo) string {
 	return "me"
 }
 
-func isMe(ci connInfo, u meta.User) bool {
+func isMe(ci feature.ConnInfo, u meta.User) bool {
 	return u.ID != "" && (u.ID == ci.IGUserID || u.ID == ci.PageID || u.ID == ci.AppUserID) ||
 		ci.Username != "" && u.Username == ci.Username
 }
 
 // summarize fills t from a thread's messages as Meta returned them.
-func summarize(t *threadRecord, ci connInfo, msgs []meta.Message) []messageRecord {
+func summarize(t *threadRecord, ci feature.ConnInfo, msgs []meta.Message) []messageRecord {
 	recs := make([]messageRecord, 0, len(msgs))
 	for _, m := range msgs {
 		r := messageRecord{ID: m.ID, FromID: m.From.ID, From: m.From.Username, FromMe: isMe(ci, m.From),
@@ -153,7 +154,7 @@ func summarize(t *threadRecord, ci connInfo, msgs []meta.Message) []messageRecor
 }
 
 func (s *Server) loadThreads(ctx context.Context, conn string) (map[string]threadRecord, map[string]time.Time, error) {
-	dk, err := s.connKey(ctx, conn)
+	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -195,7 +196,7 @@ func (s *Server) absorbPending(conn string, cached map[string]threadRecord, t *t
 }
 
 func (s *Server) saveThread(ctx context.Context, conn string, t threadRecord) (time.Time, error) {
-	dk, err := s.connKey(ctx, conn)
+	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -234,7 +235,7 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cachedThreads(ctx context.Context, conn string) ([]api.Thread, error) {
-	c, err := s.resolveConn(conn)
+	c, err := s.accounts.ResolveConn(conn)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +252,7 @@ func (s *Server) cachedThreads(ctx context.Context, conn string) ([]api.Thread, 
 }
 
 func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, error) {
-	cl, ci, err := s.metaPageClient(ctx, conn)
+	cl, ci, err := s.accounts.MetaPageClient(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -260,7 +261,7 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 	for len(convs) < maxThreads {
 		list, paging, err := cl.Conversations(ctx, dmOwner(ci), meta.ConversationOptions{PageOptions: page})
 		if err != nil {
-			return nil, s.metaFail(ci.Name, err)
+			return nil, s.accounts.MetaFail(ci.Name, err)
 		}
 		convs = append(convs, list...)
 		if !paging.HasNext || paging.After == "" {
@@ -284,7 +285,7 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 		}
 		msgs, err := cl.ConversationMessages(ctx, cv.ID)
 		if err != nil {
-			return nil, s.metaFail(ci.Name, err)
+			return nil, s.accounts.MetaFail(ci.Name, err)
 		}
 		fetched[cv.ID] = msgs
 	}
@@ -354,7 +355,7 @@ func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	conn, keep := q.Get("connection"), boolParam(r, "keep")
 	if boolParam(r, "offline") {
-		c, err := s.resolveConn(conn)
+		c, err := s.accounts.ResolveConn(conn)
 		if err != nil {
 			s.Fail(w, err)
 			return
@@ -381,14 +382,14 @@ func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, api.Errorf(api.CodeNotFound, "thread %s is known only from a webhook; run `impress messages list` to find its conversation", id))
 		return
 	}
-	cl, ci, err := s.metaPageClient(ctx, conn)
+	cl, ci, err := s.accounts.MetaPageClient(ctx, conn)
 	if err != nil {
 		s.Fail(w, err)
 		return
 	}
 	msgs, err := cl.ConversationMessages(ctx, id)
 	if err != nil {
-		s.Fail(w, s.metaFail(ci.Name, err))
+		s.Fail(w, s.accounts.MetaFail(ci.Name, err))
 		return
 	}
 	s.comm.cacheMu.Lock()
@@ -469,7 +470,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.metaPageClient(ctx, req.Connection)
+	cl, ci, err := s.accounts.MetaPageClient(ctx, req.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -488,7 +489,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	if open, _ := t.window(now); !open || t.ParticipantID == "" {
 		msgs, err := cl.ConversationMessages(ctx, id)
 		if err != nil {
-			s.Fail(w, s.metaFail(ci.Name, err))
+			s.Fail(w, s.accounts.MetaFail(ci.Name, err))
 			return
 		}
 		s.comm.cacheMu.Lock()
@@ -517,7 +518,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := cl.SendMessage(ctx, dmOwner(ci), t.ParticipantID, req.Text)
 	if err != nil {
-		e := s.metaFail(ci.Name, err)
+		e := s.accounts.MetaFail(ci.Name, err)
 		if e.Code == api.CodeRejected {
 			e.Hint = "Instagram allows replies only within 24 h of the person's last message; check `impress messages show " + id + "`"
 		}
@@ -557,7 +558,7 @@ func (s *Server) privateReply(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.metaPageClient(ctx, req.Connection)
+	cl, ci, err := s.accounts.MetaPageClient(ctx, req.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -565,7 +566,7 @@ func (s *Server) privateReply(w http.ResponseWriter, r *http.Request) {
 	now := s.Now()
 	if e, err := s.DB.FindComment(ci.Name, id); err == nil {
 		var rec commentRecord
-		if dk, err := s.connKey(ctx, ci.Name); err == nil && openJSON(dk, sealComment, e.Data, &rec) == nil {
+		if dk, err := s.accounts.ConnKey(ctx, ci.Name); err == nil && openJSON(dk, sealComment, e.Data, &rec) == nil {
 			if rec.PrivateReplied {
 				s.Fail(w, api.Errorf(api.CodeRejected, "comment %s already got its private reply; Instagram allows one per comment", id))
 				return

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 )
@@ -21,7 +22,7 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
 	conn, offline := r.URL.Query().Get("connection"), boolParam(r, "offline")
-	c, err := s.resolveConn(conn)
+	c, err := s.accounts.ResolveConn(conn)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -32,9 +33,9 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var cl *meta.Client
-	var ci connInfo
+	var ci feature.ConnInfo
 	if !offline && len(evs) > 0 {
-		if cl, ci, err = s.metaClient(ctx, c.Name); err != nil {
+		if cl, ci, err = s.accounts.MetaClient(ctx, c.Name); err != nil {
 			s.Fail(w, err)
 			return
 		}
@@ -50,7 +51,7 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci connInfo, m *api.Mention) {
+func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci feature.ConnInfo, m *api.Mention) {
 	if m.CommentID != "" {
 		cm, err := cl.MentionedComment(ctx, ci.IGUserID, m.CommentID)
 		if err != nil {
@@ -98,14 +99,14 @@ func (s *Server) replyMention(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.metaClient(ctx, req.Connection)
+	cl, ci, err := s.accounts.MetaClient(ctx, req.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
 	}
 	id, err := cl.ReplyMention(ctx, ci.IGUserID, req.MediaID, req.CommentID, req.Text)
 	if err != nil {
-		s.Fail(w, s.metaFail(ci.Name, err))
+		s.Fail(w, s.accounts.MetaFail(ci.Name, err))
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: req.CommentID, ReplyID: id})

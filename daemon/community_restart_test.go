@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
 
@@ -26,7 +27,7 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	hs := httptest.NewServer(sb)
 	defer func() { hs.Close(); sb.Close() }()
 	p := testPaths(t)
-	port := freePort(t)
+	port := daemontest.FreePort(t)
 	publicURL := fmt.Sprintf("http://127.0.0.1:%d/webhooks/meta", port)
 	cfg := fmt.Sprintf("meta:\n  endpoint: %s\n  app_id: %q\n  app_secret: %q\n  webhook_verify_token: tok\n"+
 		"daemon:\n  public_listen: 127.0.0.1:%d\n  public_url: https://hooks.example.com\n", hs.URL, sb.AppID(), sb.AppSecret(), port)

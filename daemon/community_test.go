@@ -23,7 +23,7 @@ type commEnv struct {
 
 func newCommEnv(t *testing.T) *commEnv {
 	t.Helper()
-	e := &commEnv{newAuthEnv(t, envOpts{})}
+	e := &commEnv{newAuthEnv(t)}
 	e.withToken(sandbox.TokenRequest{}, "main", "")
 	return e
 }

@@ -125,7 +125,7 @@ func Run(ctx context.Context, cfg Config) error {
 	default:
 		return fmt.Errorf("daemon: %w", err)
 	}
-	s := newServer(cfg, settings, deps)
+	s := newServer(cfg, settings, deps, serverOptions{})
 
 	os.Remove(cfg.Paths.Socket) // stale: nobody answered above
 	ln, err := net.Listen("unix", cfg.Paths.Socket)

@@ -17,7 +17,7 @@ func (s *Server) features() []feature.Feature {
 		{Name: "privacy", Routes: s.privacyRoutes, Start: s.startPrivacy, Health: s.privacyHealth},
 		{Name: "projects", Routes: func(mux *http.ServeMux) { s.renderRoutes(mux); s.previewRoutes(mux) },
 			Start: s.startRender, Health: s.renderHealth},
-		{Name: "auth", Routes: s.authRoutes, Start: s.startAuth, Health: s.authHealth},
+		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: s.accounts.Health},
 		{Name: "publish", Routes: s.publishRoutes, Start: s.startPublish, Health: s.publishHealth},
 		{Name: "community", Routes: s.communityRoutes, Start: s.startCommunity, Health: s.communityHealth},
 	}
@@ -36,11 +36,13 @@ func (s *Server) featureRoutes(mux *http.ServeMux) {
 
 func (s *Server) startServices(ctx context.Context) error {
 	for _, f := range s.feats {
-		if f.Start == nil {
-			continue
+		if f.Start != nil {
+			if err := f.Start(ctx); err != nil {
+				return err
+			}
 		}
-		if err := f.Start(ctx); err != nil {
-			return err
+		if f.Stop != nil {
+			s.onStop(f.Stop)
 		}
 	}
 	return nil

@@ -11,7 +11,7 @@ import (
 // and the doctor's order lists exactly the features that have checks, so a
 // new feature's checks cannot be left out of `impress doctor`.
 func TestFeatureTable(t *testing.T) {
-	s := newServer(Config{}, nil, feature.Deps{})
+	s := newServer(Config{}, nil, feature.Deps{}, serverOptions{})
 	seen := map[string]bool{}
 	var withHealth []string
 	for _, f := range s.feats {

@@ -18,7 +18,7 @@ import (
 // as the community feature seals them, written in large transactions.
 func plantVolume(tb testing.TB, e *privEnv, conn string, events, comments int) {
 	tb.Helper()
-	dk, err := e.s.connKey(tb.Context(), conn)
+	dk, err := e.s.accounts.ConnKey(tb.Context(), conn)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 )
 
 // The purge is killed (SIGKILL, no cleanup of any kind) in a child
@@ -29,7 +30,7 @@ func TestPrivacyDaemonChild(t *testing.T) {
 		t.Skip("only runs as TestPurgeSurvivesKillAtEveryStep's child")
 	}
 	step, saved, _ := strings.Cut(os.Getenv("IMPRESS_PRIVACY_KILL"), ":")
-	e := &privEnv{t: t, home: home, paths: privPaths(home), clock: &fakeClock{t: time.Now().UTC()}, env: map[string]string{}}
+	e := &privEnv{t: t, home: home, paths: privPaths(home), clock: daemontest.NewClock(time.Now().UTC()), env: map[string]string{}}
 	for _, k := range []string{"IMPRESS_META_ENDPOINT", "IMPRESS_META_APP_ID", "IMPRESS_META_APP_SECRET"} {
 		e.env[k] = os.Getenv(k)
 	}

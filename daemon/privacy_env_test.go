@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/auth"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
@@ -37,7 +39,7 @@ type privEnv struct {
 	home   string
 	paths  config.Paths
 	env    map[string]string
-	clock  *fakeClock
+	clock  *daemontest.FakeClock
 	sb     *sandbox.Server
 	s      *Server
 	c      *api.Client
@@ -53,7 +55,7 @@ func newPrivEnv(t testing.TB) *privEnv {
 	if os.Getenv("IMPRESS_KEYRING") != "file" {
 		t.Setenv("IMPRESS_KEYRING", "file") // never the developer's keyring
 	}
-	clock := &fakeClock{t: time.Now().UTC().Truncate(time.Second)}
+	clock := daemontest.NewClock(time.Now().UTC().Truncate(time.Second))
 	sb := sandbox.New(sandbox.Options{Seed: 7, Clock: clock.Now, ProcessingTime: -1})
 	hs := httptest.NewServer(sb)
 	t.Cleanup(func() { hs.Close(); sb.Close() })
@@ -108,8 +110,8 @@ func (e *privEnv) build() error {
 	red := &redact.Redactor{}
 	red.Add(st.String("meta.app_secret"))
 	s := newServer(Config{Paths: e.paths, Now: e.clock.Now, Version: "test"}, st,
-		feature.Deps{DB: db, Red: red, Log: logx.NewLogger(logFile, red, slog.LevelInfo), LogFile: logFile})
-	s.auth.retry = meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
+		feature.Deps{DB: db, Red: red, Log: logx.NewLogger(logFile, red, slog.LevelInfo), LogFile: logFile},
+		serverOptions{Auth: auth.Options{Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}}})
 	s.privacy.sweepEvery = e.sweepEvery
 	s.privacy.hook = e.hook
 	e.s = s
@@ -213,7 +215,7 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 	p.logText = "a log line quoting " + p.comment
 	ctx := e.t.Context()
 	s := e.s
-	dk, err := s.connKey(ctx, conn)
+	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -356,7 +358,7 @@ func (e *privEnv) assertIntact(p planted) {
 	if _, err := e.c.Threads(ctx, p.conn, true); err != nil {
 		e.t.Errorf("threads of %s: %v", p.conn, err)
 	}
-	mc, _, err := e.s.metaClient(ctx, p.conn)
+	mc, _, err := e.s.accounts.MetaClient(ctx, p.conn)
 	if err != nil {
 		e.t.Fatalf("meta client of %s: %v", p.conn, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
@@ -123,7 +124,7 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if conn != "" {
-		c, err := s.resolveConn(conn)
+		c, err := s.accounts.ResolveConn(conn)
 		if err != nil {
 			s.Fail(w, err)
 			return
@@ -136,13 +137,13 @@ func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
 	var tokens [][]byte
 	keys := map[string]*secrets.DataKey{}
 	for _, c := range all {
-		dk, err := s.connKey(r.Context(), c.Name)
+		dk, err := s.accounts.ConnKey(r.Context(), c.Name)
 		if err != nil {
 			continue
 		}
 		keys[c.Name] = dk
-		for _, f := range []string{fieldToken, fieldPageToken} {
-			if t, err := s.openToken(dk, c, f); err == nil {
+		for _, f := range []string{feature.FieldToken, feature.FieldPageToken} {
+			if t, err := s.accounts.OpenToken(dk, c, f); err == nil {
 				tokens = append(tokens, []byte(t))
 			}
 		}
@@ -192,9 +193,9 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 		return err
 	}
 	io.WriteString(w, exportReadme)
-	def := ""
-	if all, err := s.DB.Conns(); err == nil {
-		def = defaultConnName(all)
+	def := "" // the default connection, when there is one
+	if c, err := s.accounts.ResolveConn(""); err == nil {
+		def = c.Name
 	}
 	allJobs, err := s.DB.Jobs("")
 	if err != nil {
@@ -203,7 +204,7 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 	for _, c := range conns {
 		dir := "connections/" + exportName(c.Name) + "/"
 		dk := keys[c.Name]
-		ac := s.connToAPI(ctx, c, c.Name == def)
+		ac := s.accounts.ConnToAPI(ctx, c, c.Name == def)
 		if err := e.json(dir+"connection.json", exportConn{ac}); err != nil {
 			return err
 		}

@@ -131,7 +131,7 @@ func TestExport(t *testing.T) {
 func TestExportRefusesATokenInAnyField(t *testing.T) {
 	e := newPrivEnv(t)
 	main, _ := plantTwo(e)
-	dk, err := e.s.connKey(t.Context(), "main")
+	dk, err := e.s.accounts.ConnKey(t.Context(), "main")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"slices"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 	"gopkg.in/yaml.v3"
@@ -202,7 +203,7 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 	// key unavailable: the sealed values are then unreadable, to us too.
 	var dk *secrets.DataKey
 	if cnt.DataKey {
-		dk, _ = s.connKey(ctx, name)
+		dk, _ = s.accounts.ConnKey(ctx, name)
 	}
 	unreadable := 0
 	conn, err := s.DB.Conn(name)
@@ -210,9 +211,9 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 	case err == nil:
 		n(cntConnections, 1)
 		c.add(owned, idAccount, conn.IGUserID, conn.AppUserID, conn.PageID)
-		for _, f := range []string{fieldToken, fieldPageToken} {
+		for _, f := range []string{feature.FieldToken, feature.FieldPageToken} {
 			sealed := conn.SealedToken
-			if f == fieldPageToken {
+			if f == feature.FieldPageToken {
 				sealed = conn.SealedPageToken
 			}
 			if len(sealed) == 0 {
@@ -223,16 +224,16 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 				unreadable++
 				continue
 			}
-			if tok, err := s.openToken(dk, conn, f); err == nil {
+			if tok, err := s.accounts.OpenToken(dk, conn, f); err == nil {
 				c.add(owned, idToken, tok)
 			} else {
 				unreadable++
 			}
 		}
 		if len(conn.SealedProfile) > 0 {
-			var pr connProfile
+			var pr feature.Profile
 			if dk != nil {
-				pr = openProfile(dk, conn)
+				pr = s.accounts.OpenProfile(dk, conn)
 			}
 			c.add(owned, idUsername, pr.Username)
 			c.add(owned, idName, pr.Name)

@@ -90,7 +90,7 @@ func decodeDetail(rec store.PurgeRecord) (purgeDetail, error) {
 
 // purgeKey opens (or, the first time, makes) the purge's own data key.
 func (s *Server) purgeKey(ctx context.Context, code string, d *purgeDetail) (*secrets.DataKey, error) {
-	m, err := s.masterKey(ctx)
+	m, err := s.accounts.MasterKey(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -305,7 +305,7 @@ func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []a
 			continue
 		}
 		rctx, cancel := context.WithTimeout(ctx, revokeTimeout)
-		ok, why := s.revoke(rctx, c)
+		ok, why := s.accounts.Revoke(rctx, c)
 		cancel()
 		if ok {
 			out = append(out, api.Revocation{Outcome: "revoked"})

@@ -41,7 +41,7 @@ func sealedForms(t *testing.T, e *privEnv, conn string) map[string][]byte {
 // without compaction their bytes would stay in the file.
 func plantBulk(t *testing.T, e *privEnv, conn string, n int) (comments, events [][]byte) {
 	t.Helper()
-	dk, err := e.s.connKey(t.Context(), conn)
+	dk, err := e.s.accounts.ConnKey(t.Context(), conn)
 	if err != nil {
 		t.Fatal(err)
 	}

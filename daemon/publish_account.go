@@ -19,7 +19,7 @@ type pubAccount struct {
 // connAccount is publisher.account in the daemon: the auth feature's
 // metaClient (default connection, login_needed errors with their fix).
 func (p *publisher) connAccount(ctx context.Context, conn string) (*pubAccount, error) {
-	cl, ci, err := p.s.metaClient(ctx, conn)
+	cl, ci, err := p.s.accounts.MetaClient(ctx, conn)
 	if err != nil {
 		return nil, err
 	}
@@ -32,5 +32,5 @@ func (p *publisher) connAccount(ctx context.Context, conn string) (*pubAccount, 
 
 // metaError maps an error of a Meta call to the wire error a job ends with.
 func (p *publisher) metaError(conn string, err error) error {
-	return p.s.metaFail(conn, err)
+	return p.s.accounts.MetaFail(conn, err)
 }

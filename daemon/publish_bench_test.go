@@ -64,7 +64,7 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 	}
 	defer db.Close()
 	st, _ := config.Load(config.LoadOptions{File: filepath.Join(dir, "none.yaml"), Env: func(string) string { return "" }})
-	s := newServer(Config{Now: time.Now}, st, feature.Deps{DB: db, Red: &redact.Redactor{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s := newServer(Config{Now: time.Now}, st, feature.Deps{DB: db, Red: &redact.Redactor{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, serverOptions{})
 	s.render = newRenderState()
 	p := &publisher{s: s, quota: newQuotaGate(), pace: newPacer()}
 	ctx := context.Background()

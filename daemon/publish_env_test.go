@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
@@ -48,7 +49,7 @@ type pubEnv struct {
 	proxy  *gateProxy
 	metaHS *httptest.Server
 	env    map[string]string
-	log    *syncBuffer
+	log    *daemontest.SyncBuffer
 	dir    string
 }
 
@@ -72,7 +73,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 	metaHS := httptest.NewServer(proxy)
 	t.Cleanup(func() { metaHS.Close(); sb.Close() })
 
-	e := &pubEnv{t: t, sb: sb, proxy: proxy, metaHS: metaHS, log: &syncBuffer{}, dir: t.TempDir()}
+	e := &pubEnv{t: t, sb: sb, proxy: proxy, metaHS: metaHS, log: &daemontest.SyncBuffer{}, dir: t.TempDir()}
 	e.env = map[string]string{
 		"IMPRESS_META_ENDPOINT":   metaHS.URL,
 		"IMPRESS_META_APP_ID":     sb.AppID(),
@@ -91,7 +92,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 	t.Cleanup(func() { db.Close() })
 	red := &redact.Redactor{}
 	s := newServer(Config{Paths: config.Paths{DataDir: filepath.Join(e.dir, "data"), StateDir: filepath.Join(e.dir, "state")}, Now: time.Now, Version: "test"},
-		nil, feature.Deps{DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4)})
+		nil, feature.Deps{DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4)}, serverOptions{})
 	e.s = s
 	if !o.noPublic {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -117,7 +118,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 		s.Jobs.ParkAll(sctx)
 	})
 
-	e.c = serveUnix(t, handler)
+	e.c = daemontest.ServeUnix(t, handler)
 
 	switch o.flavour {
 	case "facebook":

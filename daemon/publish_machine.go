@@ -264,7 +264,7 @@ func (r *pubRun) apiError(err error) *api.Error {
 	if e, ok := api.AsError(err); ok {
 		ae = &api.Error{Code: e.Code, Message: e.Message, Hint: e.Hint}
 	} else if me := (*meta.Error)(nil); errors.As(err, &me) || errors.Is(err, meta.ErrInvalid) {
-		e := r.p.s.metaFail(r.d.Connection, err)
+		e := r.p.s.accounts.MetaFail(r.d.Connection, err)
 		ae = &api.Error{Code: e.Code, Message: e.Message, Hint: e.Hint}
 	} else {
 		ae = &api.Error{Code: api.CodeInternal, Message: r.p.s.RedactString(err.Error())}

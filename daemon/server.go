@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/auth"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
-	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
@@ -38,15 +38,14 @@ type Server struct {
 	// scheduler, sweeper, public listener), stopped in reverse order.
 	stops []func(context.Context)
 
+	// accounts is the auth feature (connections, tokens, Graph clients).
+	accounts *auth.Service
+
 	// render is the render feature's state (render.go).
 	render *renderState
 
 	// pub is the publish feature's state (publish.go).
 	pub *publisher
-
-	// auth is the login and token state (auth.go, tokens.go); its zero
-	// value is ready.
-	auth authState
 
 	// comm is the community feature's state: public endpoint, event
 	// followers, cache lock (community.go, public.go, webhooks.go); its
@@ -58,18 +57,25 @@ type Server struct {
 	privacy privacyState
 }
 
+// serverOptions are the features' test seams; Run passes the zero value
+// (the real thing).
+type serverOptions struct {
+	Auth auth.Options
+}
+
 // newServer builds the daemon's root on d's store (nil in recovery state),
 // log, log file and redactor: it fills in the rest of d (paths, settings,
 // clock, the job runner) and builds every feature with it. Run uses it, and
 // so do tests.
-func newServer(cfg Config, settings *config.Settings, d feature.Deps) *Server {
+func newServer(cfg Config, settings *config.Settings, d feature.Deps, o serverOptions) *Server {
 	s := &Server{cfg: cfg, settings: settings, state: "ok"}
 	if d.DB == nil {
 		s.state = "recovery"
 	}
 	d.Paths, d.SettingsFn, d.Clock = cfg.Paths, s.Settings, cfg.Now
-	d.Jobs = jobs.New(jobs.Config{DB: d.DB, Log: d.Log, Red: d.Red, Settings: s.Settings, Fail: s.Fail})
 	s.Deps = d
+	s.Jobs = s.NewJobs()
+	s.accounts = auth.New(s.Deps, o.Auth)
 	s.started = s.Now().UTC()
 	s.feats = s.features()
 	return s

@@ -195,7 +195,7 @@ func (s *Server) storeEvents(ctx context.Context, evs []eventRecord) ([]storedEv
 		}
 		dk, ok := keys[conn]
 		if !ok {
-			k, err := s.connKey(ctx, conn)
+			k, err := s.accounts.ConnKey(ctx, conn)
 			if err != nil {
 				return nil, err
 			}
@@ -324,27 +324,13 @@ func (s *Server) deauthorize(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
 		return
 	}
-	if err := s.disconnect(conn, "Meta reported on "+s.Now().UTC().Format(time.RFC3339)+" that the app was removed from the account"); err != nil {
+	if err := s.accounts.Disconnect(conn, "Meta reported on "+s.Now().UTC().Format(time.RFC3339)+" that the app was removed from the account"); err != nil {
 		s.Log.Error("deauthorize: disconnect", "connection", conn, "err", err)
 		publicError(w, http.StatusInternalServerError, "retry")
 		return
 	}
 	s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn)
 	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
-}
-
-// disconnect deletes a connection's tokens and marks it disconnected, as
-// `auth logout` does.
-func (s *Server) disconnect(conn, reason string) error {
-	mu := s.connLock(conn)
-	mu.Lock()
-	defer mu.Unlock()
-	_, err := s.DB.UpdateConn(conn, func(c *store.Conn) error {
-		c.SealedToken, c.SealedPageToken = nil, nil
-		c.State, c.StateReason = store.ConnDisconnected, reason
-		return nil
-	})
-	return err
 }
 
 // --- events -----------------------------------------------------------
@@ -398,7 +384,7 @@ func (s *Server) readEvents(ctx context.Context, since uint64, typ, conn string,
 		}
 		dk, ok := keys[e.Conn]
 		if !ok {
-			if k, err := s.connKey(ctx, e.Conn); err == nil {
+			if k, err := s.accounts.ConnKey(ctx, e.Conn); err == nil {
 				dk = k
 			}
 			keys[e.Conn] = dk

@@ -61,6 +61,12 @@ type Deps struct {
 	Clock func() time.Time
 }
 
+// NewJobs is a job runner on d's store, log and settings; the root and the
+// test harnesses build d.Jobs with it.
+func (d *Deps) NewJobs() *jobs.Runner {
+	return jobs.New(jobs.Config{DB: d.DB, Log: d.Log, Red: d.Red, Settings: d.Settings, Fail: d.Fail})
+}
+
 // Settings returns the current settings.
 func (d *Deps) Settings() *config.Settings { return d.SettingsFn() }
 

@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"context"
@@ -186,7 +186,7 @@ func callbackPage(w http.ResponseWriter, status int, title, msg string) {
 
 // newLoginFlow validates the request, builds the authorize URL and opens
 // the loopback listener. The caller must call endLogin.
-func (s *Server) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, bool, error) {
+func (s *Service) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, bool, error) {
 	st := s.Settings()
 	if st.String("meta.app_id") == "" || st.String("meta.app_secret") == "" {
 		return nil, nil, false, &api.Error{Code: api.CodeInvalid,
@@ -252,7 +252,7 @@ func (s *Server) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, b
 
 // endLogin closes the listener and frees the login slot. The callback page
 // being written gets a moment to finish.
-func (s *Server) endLogin(f *loginFlow, srv *http.Server) {
+func (s *Service) endLogin(f *loginFlow, srv *http.Server) {
 	s.auth.mu.Lock()
 	if s.auth.login == f {
 		s.auth.login = nil
@@ -275,7 +275,7 @@ func validConnName(name string) error {
 
 // loginFlavour is --flavor, else the flavour of the connection being
 // logged in again, else Instagram Login (no Facebook Page needed).
-func (s *Server) loginFlavour(flag, conn string) (meta.Flavour, error) {
+func (s *Service) loginFlavour(flag, conn string) (meta.Flavour, error) {
 	if flag != "" {
 		f, err := meta.ParseFlavour(flag)
 		if err != nil {
@@ -293,7 +293,7 @@ func (s *Server) loginFlavour(flag, conn string) (meta.Flavour, error) {
 	return meta.FlavourInstagram, nil
 }
 
-func (s *Server) currentLogin(id string) (*loginFlow, error) {
+func (s *Service) currentLogin(id string) (*loginFlow, error) {
 	s.auth.mu.Lock()
 	defer s.auth.mu.Unlock()
 	f := s.auth.login
@@ -303,7 +303,7 @@ func (s *Server) currentLogin(id string) (*loginFlow, error) {
 	return f, nil
 }
 
-func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
+func (s *Service) postLogin(w http.ResponseWriter, r *http.Request) {
 	var req api.LoginRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
@@ -345,7 +345,7 @@ func (s *Server) postLogin(w http.ResponseWriter, r *http.Request) {
 	out.Send(api.LoginEvent{Stage: api.LoginDone, Connection: &ac})
 }
 
-func (s *Server) loginTimeoutOr() time.Duration {
+func (s *Service) loginTimeoutOr() time.Duration {
 	if s.auth.loginTimeout > 0 {
 		return s.auth.loginTimeout
 	}
@@ -353,7 +353,7 @@ func (s *Server) loginTimeoutOr() time.Duration {
 }
 
 // toAPIError turns any error into a redacted wire error.
-func (s *Server) toAPIError(err error) *api.Error {
+func (s *Service) toAPIError(err error) *api.Error {
 	if e, ok := api.AsError(err); ok {
 		e.Message = s.RedactString(e.Message)
 		return e
@@ -361,12 +361,12 @@ func (s *Server) toAPIError(err error) *api.Error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return api.Errorf(api.CodeCancelled, "%s", s.RedactString(err.Error()))
 	}
-	return s.metaFail("", err)
+	return s.MetaFail("", err)
 }
 
 // runLogin waits for the redirect, exchanges the code, discovers the
 // account and stores the connection.
-func (s *Server) runLogin(ctx context.Context, f *loginFlow, out *httpx.NDJSON) (api.AuthConnection, error) {
+func (s *Service) runLogin(ctx context.Context, f *loginFlow, out *httpx.NDJSON) (api.AuthConnection, error) {
 	var code string
 	select {
 	case <-ctx.Done():
@@ -411,8 +411,8 @@ func (s *Server) runLogin(ctx context.Context, f *loginFlow, out *httpx.NDJSON) 
 // exchangeFailed maps a failed code exchange: an outage is transient (exit
 // 6), anything else means the login did not happen (exit 4) and names the
 // usual causes.
-func (s *Server) exchangeFailed(err error) error {
-	ae := s.metaFail("", err)
+func (s *Service) exchangeFailed(err error) error {
+	ae := s.MetaFail("", err)
 	switch ae.Code {
 	case api.CodeTransient, api.CodeCancelled:
 		ae.Message = "the code exchange with Meta failed: " + ae.Message
@@ -436,7 +436,7 @@ func tooManyAccounts(choices []api.AccountChoice) error {
 		len(choices), strings.Join(list, ", "))
 }
 
-func (s *Server) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
+func (s *Service) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
 	f, err := s.currentLogin(r.PathValue("id"))
 	if err != nil {
 		s.Fail(w, err)
@@ -482,7 +482,7 @@ func redirectParams(pasted string) (url.Values, error) {
 	return q, nil
 }
 
-func (s *Server) postLoginAccount(w http.ResponseWriter, r *http.Request) {
+func (s *Service) postLoginAccount(w http.ResponseWriter, r *http.Request) {
 	f, err := s.currentLogin(r.PathValue("id"))
 	if err != nil {
 		s.Fail(w, err)

@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"bytes"
@@ -16,7 +16,7 @@ import (
 // (a daemon that was off may find tokens close to expiry) and then every
 // refreshEvery. The decisions use the injectable clock s.now; tests call
 // refreshSweep directly instead of waiting for the ticker.
-func (s *Server) startRefresher(ctx context.Context) {
+func (s *Service) startRefresher(ctx context.Context) {
 	every := s.auth.refreshEvery
 	if every <= 0 {
 		every = defaultRefreshEvery
@@ -36,13 +36,13 @@ func (s *Server) startRefresher(ctx context.Context) {
 			}
 		}
 	}()
-	s.onStop(func(stopCtx context.Context) {
+	s.stopRefresher = func(stopCtx context.Context) {
 		cancel()
 		select {
 		case <-done:
 		case <-stopCtx.Done():
 		}
-	})
+	}
 }
 
 // refreshDecision says what the refresher should do with a connection now.
@@ -75,7 +75,7 @@ func decideRefresh(c store.Conn, now time.Time) refreshDecision {
 // refreshSweep refreshes every Instagram token that is due and marks
 // expired ones login_needed. Failures are logged and recorded on the
 // connection; the next sweep tries again.
-func (s *Server) refreshSweep(ctx context.Context) {
+func (s *Service) refreshSweep(ctx context.Context) {
 	conns, err := s.DB.Conns()
 	if err != nil {
 		s.Log.Error("token refresher: list connections", "err", err)
@@ -98,7 +98,7 @@ func (s *Server) refreshSweep(ctx context.Context) {
 	}
 }
 
-func (s *Server) expire(c store.Conn) {
+func (s *Service) expire(c store.Conn) {
 	mu := s.connLock(c.Name)
 	mu.Lock()
 	defer mu.Unlock()
@@ -107,7 +107,7 @@ func (s *Server) expire(c store.Conn) {
 
 // expireLocked marks an expired token login_needed; the caller holds the
 // connection's lock.
-func (s *Server) expireLocked(c store.Conn) {
+func (s *Service) expireLocked(c store.Conn) {
 	_, err := s.DB.UpdateConn(c.Name, func(cur *store.Conn) error {
 		if !bytes.Equal(cur.SealedToken, c.SealedToken) {
 			return errStale
@@ -125,7 +125,7 @@ func (s *Server) expireLocked(c store.Conn) {
 // refresh_access_token) and writes the new sealed token in one
 // transaction, only if the stored token is still the one it refreshed.
 // force is `impress auth refresh`: it explains instead of skipping.
-func (s *Server) refreshConn(ctx context.Context, name string, force bool) (store.Conn, error) {
+func (s *Service) refreshConn(ctx context.Context, name string, force bool) (store.Conn, error) {
 	mu := s.connLock(name)
 	mu.Lock()
 	defer mu.Unlock()
@@ -155,11 +155,11 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 			Message: fmt.Sprintf("the token of connection %q is less than 24 hours old; Meta refreshes only older tokens", name),
 			Hint:    "nothing to do: the daemon refreshes it on its own after " + c.TokenIssuedAt.Add(minRefreshAge).UTC().Format(time.RFC3339)}
 	}
-	dk, err := s.connKey(ctx, name)
+	dk, err := s.ConnKey(ctx, name)
 	if err != nil {
 		return c, err
 	}
-	old, err := s.openToken(dk, c, fieldToken)
+	old, err := s.OpenToken(dk, c, fieldToken)
 	if err != nil {
 		return c, err
 	}
@@ -200,8 +200,8 @@ func (s *Server) refreshConn(ctx context.Context, name string, force bool) (stor
 // connection's usability (login_needed); an outage leaves it usable and
 // flags it refresh_due so `auth status` shows the problem; a refusal of
 // the refresh alone changes nothing.
-func (s *Server) refreshFailed(c store.Conn, err error) error {
-	ae := s.metaFail(c.Name, err)
+func (s *Service) refreshFailed(c store.Conn, err error) error {
+	ae := s.MetaFail(c.Name, err)
 	var state string
 	switch {
 	case meta.IsLoginNeeded(err):

@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
@@ -40,13 +41,44 @@ const (
 
 // Sealed field names (associated data of each sealed value).
 const (
-	fieldToken     = "token"
-	fieldPageToken = "page_token"
+	fieldToken     = feature.FieldToken
+	fieldPageToken = feature.FieldPageToken
 	fieldProfile   = "profile"
 )
 
+// Service is the auth feature. It implements feature.Accounts and
+// feature.AccountData for the other features.
+type Service struct {
+	feature.Deps
+	auth authState
+
+	// refresher is the running token refresher (Start), stopped by Stop.
+	stopRefresher func(context.Context)
+}
+
+// Options are the auth feature's test seams; the zero value is the real
+// thing.
+type Options struct {
+	// Retry is the retry policy of every Graph client the daemon builds.
+	Retry meta.RetryPolicy
+	// LoginTimeout bounds a browser login (default 5 minutes).
+	LoginTimeout time.Duration
+}
+
+// New builds the auth feature.
+func New(d feature.Deps, o Options) *Service {
+	s := &Service{Deps: d}
+	s.auth.retry, s.auth.loginTimeout = o.Retry, o.LoginTimeout
+	return s
+}
+
+var (
+	_ feature.Accounts    = (*Service)(nil)
+	_ feature.AccountData = (*Service)(nil)
+)
+
 // authState is the daemon's login and token state. Its zero value is
-// ready: tests that build a Server by hand get a working one.
+// ready.
 type authState struct {
 	mu     sync.Mutex
 	master *secrets.Master // opened on first need, then cached
@@ -62,30 +94,9 @@ type authState struct {
 	retry          meta.RetryPolicy
 }
 
-// now is the daemon's clock (Config.Now, injectable).
-func (s *Server) now() time.Time {
-	if s.cfg.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
-
-func (s *Server) addSecret(v ...string) {
-	if s.Red != nil {
-		s.Red.Add(v...)
-	}
-}
-
-func (s *Server) redactString(v string) string {
-	if s.Red != nil {
-		return s.Red.String(v)
-	}
-	return meta.Redact(v)
-}
-
 // connLock serialises token writes (login, refresh, logout, 190 marks) of
 // one connection.
-func (s *Server) connLock(name string) *sync.Mutex {
+func (s *Service) connLock(name string) *sync.Mutex {
 	s.auth.mu.Lock()
 	defer s.auth.mu.Unlock()
 	if s.auth.locks == nil {
@@ -102,11 +113,11 @@ func (s *Server) connLock(name string) *sync.Mutex {
 // keyringMode is IMPRESS_KEYRING: "keyring", "file" or empty (auto).
 func keyringMode() string { return os.Getenv("IMPRESS_KEYRING") }
 
-// masterKey opens (creating on first use) the master key. It is called
+// MasterKey opens (creating on first use) the master key. It is called
 // lazily, at the first login or token use, so a daemon that never logs in
 // never touches the OS keyring. Failures are not cached: an unlocked
 // keyring works on the next try.
-func (s *Server) masterKey(ctx context.Context) (*secrets.Master, error) {
+func (s *Service) MasterKey(ctx context.Context) (*secrets.Master, error) {
 	s.auth.mu.Lock()
 	defer s.auth.mu.Unlock()
 	if s.auth.master != nil {
@@ -127,13 +138,13 @@ func (s *Server) masterKey(ctx context.Context) (*secrets.Master, error) {
 }
 
 // keyStorage reports where the master key is, without creating one.
-func (s *Server) keyStorage(ctx context.Context, haveConns bool) api.KeyStorage {
+func (s *Service) keyStorage(ctx context.Context, haveConns bool) api.KeyStorage {
 	s.auth.mu.Lock()
 	m := s.auth.master
 	s.auth.mu.Unlock()
 	if m == nil && haveConns {
 		var err error
-		if m, err = s.masterKey(ctx); err != nil {
+		if m, err = s.MasterKey(ctx); err != nil {
 			return api.KeyStorage{Backend: "none", Note: err.Error()}
 		}
 	}
@@ -148,14 +159,14 @@ func (s *Server) keyStorage(ctx context.Context, haveConns bool) api.KeyStorage 
 	return api.KeyStorage{Backend: string(m.Backend()), Location: m.Location(), Note: m.Note()}
 }
 
-// connKey opens a connection's data key. Nothing is cached: after a purge
+// ConnKey opens a connection's data key. Nothing is cached: after a purge
 // the key exists nowhere.
-func (s *Server) connKey(ctx context.Context, name string) (*secrets.DataKey, error) {
+func (s *Service) ConnKey(ctx context.Context, name string) (*secrets.DataKey, error) {
 	sealed, err := s.DB.ConnKey(name)
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.masterKey(ctx)
+	m, err := s.MasterKey(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -168,15 +179,10 @@ func (s *Server) connKey(ctx context.Context, name string) (*secrets.DataKey, er
 	return dk, nil
 }
 
-// connProfile is the sealed part of a connection's identity.
-type connProfile struct {
-	Username          string `json:"username,omitempty"`
-	Name              string `json:"name,omitempty"`
-	ProfilePictureURL string `json:"profile_picture_url,omitempty"`
-}
-
-func openProfile(dk *secrets.DataKey, c store.Conn) connProfile {
-	var p connProfile
+// OpenProfile opens c's sealed profile with dk (empty when either is
+// missing or it does not open).
+func (s *Service) OpenProfile(dk *secrets.DataKey, c store.Conn) feature.Profile {
+	var p feature.Profile
 	if dk == nil || len(c.SealedProfile) == 0 {
 		return p
 	}
@@ -186,31 +192,18 @@ func openProfile(dk *secrets.DataKey, c store.Conn) connProfile {
 	return p
 }
 
-// connInfo is what features need to know about a connection to call Meta.
-// It holds no token.
-type connInfo struct {
-	Name      string
-	Flavour   meta.Flavour
-	IGUserID  string // the Instagram account id to use in paths
-	AppUserID string // app-scoped user id (deletion callbacks)
-	PageID    string // Facebook Login: the Page linked to the account
-	Username  string
-	Scopes    []string
-	ExpiresAt time.Time
-}
-
-// metaClient returns a Graph client for connection conn ("" picks the
+// MetaClient returns a Graph client for connection conn ("" picks the
 // default connection: the only one, else the one named "default") and
 // what the caller needs to know about it. Use it for every Meta call made
 // on behalf of a connection (publish, comments, messages):
 //
-//	cl, ci, err := s.metaClient(ctx, req.Connection)
+//	cl, ci, err := s.MetaClient(ctx, req.Connection)
 //	if err != nil {
 //		return err // an *api.Error: not_found, login_needed (exit 4, with the fix), ...
 //	}
 //	_, err = cl.CreateContainer(ctx, ci.IGUserID, r)
 //	if err != nil {
-//		return s.metaFail(ci.Name, err) // maps meta's class to the wire code
+//		return s.MetaFail(ci.Name, err) // maps meta's class to the wire code
 //	}
 //
 // The client reads the token from the store at every call (decrypting it
@@ -220,45 +213,45 @@ type connInfo struct {
 // (s.Red). Any call that Meta answers with a login error (190 and its
 // subcodes, 102, HTTP 401) marks the connection "login_needed" (exit 4,
 // hint `impress auth login --connection N`); the refresher and `auth
-// status` then say so. Use [Server.metaPageClient] where Facebook Login
+// status` then say so. Use [Service.MetaPageClient] where Facebook Login
 // needs the Page token (conversations, messages).
-func (s *Server) metaClient(ctx context.Context, conn string) (*meta.Client, connInfo, error) {
+func (s *Service) MetaClient(ctx context.Context, conn string) (*meta.Client, feature.ConnInfo, error) {
 	return s.connClient(ctx, conn, fieldToken)
 }
 
-// metaPageClient is [Server.metaClient] with the Page token for Facebook
+// MetaPageClient is [Service.MetaClient] with the Page token for Facebook
 // Login connections (the user token for Instagram Login ones).
-func (s *Server) metaPageClient(ctx context.Context, conn string) (*meta.Client, connInfo, error) {
+func (s *Service) MetaPageClient(ctx context.Context, conn string) (*meta.Client, feature.ConnInfo, error) {
 	return s.connClient(ctx, conn, fieldPageToken)
 }
 
-func (s *Server) connClient(ctx context.Context, conn, field string) (*meta.Client, connInfo, error) {
-	c, err := s.resolveConn(conn)
+func (s *Service) connClient(ctx context.Context, conn, field string) (*meta.Client, feature.ConnInfo, error) {
+	c, err := s.ResolveConn(conn)
 	if err != nil {
-		return nil, connInfo{}, err
+		return nil, feature.ConnInfo{}, err
 	}
 	if lerr := loginNeededErr(c); lerr != nil {
-		return nil, connInfo{}, lerr
+		return nil, feature.ConnInfo{}, lerr
 	}
 	if field == fieldPageToken && len(c.SealedPageToken) == 0 {
 		field = fieldToken
 	}
-	dk, err := s.connKey(ctx, c.Name)
+	dk, err := s.ConnKey(ctx, c.Name)
 	if err != nil {
-		return nil, connInfo{}, err
+		return nil, feature.ConnInfo{}, err
 	}
-	tok, err := s.openToken(dk, c, field)
+	tok, err := s.OpenToken(dk, c, field)
 	if err != nil {
-		return nil, connInfo{}, err
+		return nil, feature.ConnInfo{}, err
 	}
 	s.AddSecret(tok)
 	cl, err := s.newMetaClient(meta.Flavour(c.Flavour), &connTokenSource{s: s, conn: c.Name, field: field},
 		&loginWatch{s: s, conn: c.Name, base: s.metaTransport()})
 	if err != nil {
-		return nil, connInfo{}, err
+		return nil, feature.ConnInfo{}, err
 	}
-	p := openProfile(dk, c)
-	return cl, connInfo{Name: c.Name, Flavour: meta.Flavour(c.Flavour), IGUserID: c.IGUserID, AppUserID: c.AppUserID,
+	p := s.OpenProfile(dk, c)
+	return cl, feature.ConnInfo{Name: c.Name, Flavour: meta.Flavour(c.Flavour), IGUserID: c.IGUserID, AppUserID: c.AppUserID,
 		PageID: c.PageID, Username: p.Username, Scopes: c.Scopes, ExpiresAt: c.TokenExpiry}, nil
 }
 
@@ -266,7 +259,7 @@ func (s *Server) connClient(ctx context.Context, conn, field string) (*meta.Clie
 // settings, with token source ts (nil for calls that carry their own token)
 // over rt. Every client the daemon builds goes through here, so a
 // configuration error reads the same (and redacted) everywhere.
-func (s *Server) newMetaClient(f meta.Flavour, ts oauth2.TokenSource, rt http.RoundTripper) (*meta.Client, error) {
+func (s *Service) newMetaClient(f meta.Flavour, ts oauth2.TokenSource, rt http.RoundTripper) (*meta.Client, error) {
 	cfg := s.metaConfig(f)
 	cfg.TokenSource = ts
 	cfg.HTTPClient = &http.Client{Transport: rt}
@@ -277,7 +270,7 @@ func (s *Server) newMetaClient(f meta.Flavour, ts oauth2.TokenSource, rt http.Ro
 	return cl, nil
 }
 
-func (s *Server) metaTransport() http.RoundTripper {
+func (s *Service) metaTransport() http.RoundTripper {
 	if s.auth.transport != nil {
 		return s.auth.transport
 	}
@@ -286,7 +279,7 @@ func (s *Server) metaTransport() http.RoundTripper {
 
 // metaConfig is the client configuration from the settings: endpoint
 // (IMPRESS_META_ENDPOINT), version, the user's app and redirect URL.
-func (s *Server) metaConfig(f meta.Flavour) meta.Config {
+func (s *Service) metaConfig(f meta.Flavour) meta.Config {
 	st := s.Settings()
 	cfg := meta.Config{
 		Flavour:     f,
@@ -304,7 +297,7 @@ func (s *Server) metaConfig(f meta.Flavour) meta.Config {
 // tokenExpiry computes a token's expiry from Meta's expires_in with the
 // daemon's clock (meta.Token.Expiry uses the real one, which tests cannot
 // move); zero when Meta did not say.
-func (s *Server) tokenExpiry(tok *meta.Token) time.Time {
+func (s *Service) tokenExpiry(tok *meta.Token) time.Time {
 	if tok.ExpiresIn > 0 {
 		return s.Now().Add(time.Duration(tok.ExpiresIn) * time.Second).UTC()
 	}
@@ -321,7 +314,9 @@ func redirectURL(port int) string {
 	return fmt.Sprintf("http://localhost:%d/callback", port)
 }
 
-func (s *Server) openToken(dk *secrets.DataKey, c store.Conn, field string) (string, error) {
+// OpenToken opens the token sealed in field (fieldToken or fieldPageToken)
+// of c; a missing or unreadable one is login_needed with the fix.
+func (s *Service) OpenToken(dk *secrets.DataKey, c store.Conn, field string) (string, error) {
 	sealed := c.SealedToken
 	if field == fieldPageToken {
 		sealed = c.SealedPageToken
@@ -359,7 +354,7 @@ func loginNeededErr(c store.Conn) *api.Error {
 
 // connTokenSource reads the connection's current token at every call.
 type connTokenSource struct {
-	s     *Server
+	s     *Service
 	conn  string
 	field string
 }
@@ -374,11 +369,11 @@ func (ts *connTokenSource) Token() (*oauth2.Token, error) {
 	}
 	// The master key is cached by now (metaClient opened it); the context
 	// only bounds a keyring call, which cannot happen here.
-	dk, err := ts.s.connKey(context.Background(), ts.conn)
+	dk, err := ts.s.ConnKey(context.Background(), ts.conn)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", meta.ErrNoToken, err)
 	}
-	tok, err := ts.s.openToken(dk, c, ts.field)
+	tok, err := ts.s.OpenToken(dk, c, ts.field)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", meta.ErrNoToken, err)
 	}
@@ -390,7 +385,7 @@ func (ts *connTokenSource) Token() (*oauth2.Token, error) {
 // a login error (190, 102, HTTP 401) for the connection's current token
 // marks the connection login_needed, whichever feature made the call.
 type loginWatch struct {
-	s    *Server
+	s    *Service
 	conn string
 	base http.RoundTripper
 }
@@ -440,7 +435,7 @@ func requestToken(req *http.Request) string {
 // markLoginNeeded records that Meta refused the connection's token. used
 // is the token that was refused: when it is no longer the stored one (a
 // refresh or a new login replaced it meanwhile) nothing is marked.
-func (s *Server) markLoginNeeded(conn, used, reason string) {
+func (s *Service) markLoginNeeded(conn, used, reason string) {
 	mu := s.connLock(conn)
 	mu.Lock()
 	defer mu.Unlock()
@@ -449,12 +444,12 @@ func (s *Server) markLoginNeeded(conn, used, reason string) {
 		return
 	}
 	if used != "" {
-		dk, err := s.connKey(context.Background(), conn)
+		dk, err := s.ConnKey(context.Background(), conn)
 		if err != nil {
 			return
 		}
-		cur, _ := s.openToken(dk, c, fieldToken)
-		page, _ := s.openToken(dk, c, fieldPageToken)
+		cur, _ := s.OpenToken(dk, c, fieldToken)
+		page, _ := s.OpenToken(dk, c, fieldPageToken)
 		if used != cur && used != page {
 			return
 		}
@@ -474,12 +469,12 @@ func (s *Server) markLoginNeeded(conn, used, reason string) {
 
 var errStale = errors.New("the token changed meanwhile")
 
-// metaFail maps an error of a Meta call made for connection conn to the
+// MetaFail maps an error of a Meta call made for connection conn to the
 // wire error other features should return: login errors become
 // login_needed with the fix, rate limits and
 // outages transient (exit 6), refusals rejected (exit 5), an unconfirmed
 // publish unconfirmed (exit 7). The message is redacted.
-func (s *Server) metaFail(conn string, err error) *api.Error {
+func (s *Service) MetaFail(conn string, err error) *api.Error {
 	if e, ok := api.AsError(err); ok {
 		return e
 	}

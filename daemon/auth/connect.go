@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
@@ -22,7 +23,7 @@ type discovered struct {
 	igUserID    string
 	pageID      string
 	accountType string
-	profile     connProfile
+	profile     feature.Profile
 	scopes      []string
 	token       string
 	pageToken   string
@@ -36,7 +37,7 @@ type chooseFunc func([]api.AccountChoice) (string, error)
 // professional account. Facebook Login: /me is the Facebook user, the IG
 // account is found through the user's Pages (account picks one when there
 // are several; otherwise choose is asked).
-func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, account string, choose chooseFunc) (*discovered, error) {
+func (s *Service) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, account string, choose chooseFunc) (*discovered, error) {
 	cl, err := s.newMetaClient(f, meta.StaticToken(tok.AccessToken), s.metaTransport())
 	if err != nil {
 		return nil, err
@@ -46,7 +47,7 @@ func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, 
 	d := &discovered{flavour: f, token: tok.AccessToken, scopes: tok.Permissions, expiry: s.tokenExpiry(tok)}
 	me, err := cl.Me(cctx)
 	if err != nil {
-		return nil, s.metaFail("", err)
+		return nil, s.MetaFail("", err)
 	}
 	d.appUserID = me.ID
 	if f == meta.FlavourInstagram {
@@ -61,13 +62,13 @@ func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, 
 			return nil, api.Errorf(api.CodeInvalid, "--account %s does not match the token's Instagram account %s (@%s)", account, d.igUserID, me.Username)
 		}
 		d.accountType = me.AccountType
-		d.profile = connProfile{Username: me.Username, Name: me.Name, ProfilePictureURL: me.ProfilePictureURL}
+		d.profile = feature.Profile{Username: me.Username, Name: me.Name, ProfilePictureURL: me.ProfilePictureURL}
 		return d, nil
 	}
 
 	pages, err := cl.Pages(cctx)
 	if err != nil {
-		return nil, s.metaFail("", err)
+		return nil, s.MetaFail("", err)
 	}
 	var choices []api.AccountChoice
 	byID := map[string]meta.Page{}
@@ -105,9 +106,9 @@ func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, 
 	page := byID[pick]
 	d.igUserID, d.pageID, d.pageToken = pick, page.ID, page.AccessToken
 	s.AddSecret(d.pageToken)
-	d.profile = connProfile{Username: page.IGAccount.Username}
+	d.profile = feature.Profile{Username: page.IGAccount.Username}
 	if ig, err := cl.IGAccount(cctx, pick); err == nil {
-		d.profile = connProfile{Username: ig.Username, Name: ig.Name, ProfilePictureURL: ig.ProfilePictureURL}
+		d.profile = feature.Profile{Username: ig.Username, Name: ig.Name, ProfilePictureURL: ig.ProfilePictureURL}
 		d.accountType = ig.AccountType
 	} else {
 		s.Log.Warn("read Instagram account details", "err", err)
@@ -130,7 +131,7 @@ func (s *Server) discover(ctx context.Context, f meta.Flavour, tok *meta.Token, 
 // pickLoginConn decides which connection a login lands in: the one that
 // already holds the account (a re-login), else the requested or default
 // name. A connection holding another account is never overwritten.
-func (s *Server) pickLoginConn(requested string, explicit bool, d *discovered) (string, error) {
+func (s *Service) pickLoginConn(requested string, explicit bool, d *discovered) (string, error) {
 	if owner, err := s.DB.ConnByAccount(d.igUserID); err == nil {
 		if explicit && owner != requested {
 			return "", &api.Error{Code: api.CodeConflict,
@@ -159,7 +160,7 @@ func (s *Server) pickLoginConn(requested string, explicit bool, d *discovered) (
 
 // saveLogin seals the tokens and profile with the connection's data key
 // (made now for a new connection) and stores record and key together.
-func (s *Server) saveLogin(ctx context.Context, requested string, explicit bool, d *discovered) (api.AuthConnection, error) {
+func (s *Service) saveLogin(ctx context.Context, requested string, explicit bool, d *discovered) (api.AuthConnection, error) {
 	name, err := s.pickLoginConn(requested, explicit, d)
 	if err != nil {
 		return api.AuthConnection{}, err
@@ -167,12 +168,12 @@ func (s *Server) saveLogin(ctx context.Context, requested string, explicit bool,
 	mu := s.connLock(name)
 	mu.Lock()
 	defer mu.Unlock()
-	m, err := s.masterKey(ctx)
+	m, err := s.MasterKey(ctx)
 	if err != nil {
 		return api.AuthConnection{}, err
 	}
 	var newKey []byte
-	dk, err := s.connKey(ctx, name)
+	dk, err := s.ConnKey(ctx, name)
 	if store.IsNotFound(err) {
 		dk, newKey, err = m.NewDataKey(name)
 	}
@@ -205,7 +206,7 @@ func (s *Server) saveLogin(ctx context.Context, requested string, explicit bool,
 		return api.AuthConnection{}, err
 	}
 	conns, _ := s.DB.Conns()
-	return s.connToAPI(ctx, c, defaultConnName(conns) == c.Name), nil
+	return s.ConnToAPI(ctx, c, defaultConnName(conns) == c.Name), nil
 }
 
 // postToken is `impress auth login --with-token`: the CI path, and the
@@ -214,7 +215,7 @@ func (s *Server) saveLogin(ctx context.Context, requested string, explicit bool,
 // Instagram) with the other tried when Meta does not recognise it. No app
 // secret is needed. Instagram tokens given this way have no known expiry
 // until the first refresh (24 h later) reports one.
-func (s *Server) postToken(w http.ResponseWriter, r *http.Request) {
+func (s *Service) postToken(w http.ResponseWriter, r *http.Request) {
 	var req api.TokenLogin
 	if !httpx.DecodeBody(w, r, &req) {
 		return

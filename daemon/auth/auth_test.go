@@ -1,11 +1,10 @@
-package daemon
+package auth
 
 import (
 	"bytes"
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
@@ -25,18 +25,18 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// authEnv is a daemon Server with a real store, served on a unix socket,
-// talking to a sandbox over loopback.
+// authEnv is the auth feature on a real store, its local API served on a
+// unix socket, talking to a sandbox over loopback.
 type authEnv struct {
 	t      *testing.T
-	s      *Server
+	s      *Service
 	c      *api.Client
 	sb     *sandbox.Server
 	sbURL  string
-	clock  *fakeClock
-	log    *syncBuffer
+	clock  *daemontest.FakeClock
+	log    *daemontest.SyncBuffer
 	port   int
-	env    map[string]string
+	st     *daemontest.Settings
 	dbPath string
 }
 
@@ -46,42 +46,32 @@ type envOpts struct {
 	noApp    bool   // no meta.app_id / meta.app_secret
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 func newAuthEnv(t *testing.T, o envOpts) *authEnv {
 	t.Helper()
 	t.Setenv("IMPRESS_KEYRING", "file") // never the developer's real keyring
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
-	port := freePort(t)
+	clock := daemontest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+	port := daemontest.FreePort(t)
 	sb := sandbox.New(sandbox.Options{Seed: 7, Clock: clock.Now, ProcessingTime: -1,
 		RedirectURIs: []string{fmt.Sprintf("http://localhost:%d/callback", port)}})
 	hs := httptest.NewServer(sb)
 	t.Cleanup(func() { hs.Close(); sb.Close() })
 
-	e := &authEnv{t: t, sb: sb, sbURL: hs.URL, clock: clock, log: &syncBuffer{}, port: port}
-	e.env = map[string]string{
+	e := &authEnv{t: t, sb: sb, sbURL: hs.URL, clock: clock, log: &daemontest.SyncBuffer{}, port: port}
+	env := map[string]string{
 		"IMPRESS_META_ENDPOINT":      hs.URL,
 		"IMPRESS_META_APP_ID":        sb.AppID(),
 		"IMPRESS_META_APP_SECRET":    sb.AppSecret(),
 		"IMPRESS_META_REDIRECT_PORT": strconv.Itoa(port),
 	}
 	if o.secret != "" {
-		e.env["IMPRESS_META_APP_SECRET"] = o.secret
+		env["IMPRESS_META_APP_SECRET"] = o.secret
 	}
 	if o.endpoint != "" {
-		e.env["IMPRESS_META_ENDPOINT"] = o.endpoint
+		env["IMPRESS_META_ENDPOINT"] = o.endpoint
 	}
 	if o.noApp {
-		delete(e.env, "IMPRESS_META_APP_ID")
-		delete(e.env, "IMPRESS_META_APP_SECRET")
+		delete(env, "IMPRESS_META_APP_ID")
+		delete(env, "IMPRESS_META_APP_SECRET")
 	}
 	dir := t.TempDir()
 	e.dbPath = filepath.Join(dir, "data", "impress.db")
@@ -90,36 +80,20 @@ func newAuthEnv(t *testing.T, o envOpts) *authEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	st := e.settings()
+	e.st = daemontest.NewSettings(t, filepath.Join(dir, "none.yaml"), env)
 	red := &redact.Redactor{}
-	red.Add(st.String("meta.app_secret"))
-	s := newServer(Config{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
-		Now: clock.Now, Version: "test"}, st, feature.Deps{DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4)})
-	s.auth.loginTimeout = 20 * time.Second
-	s.auth.retry = meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}
-	e.s = s
-
-	e.c = serveUnix(t, s.Handler())
+	red.Add(e.st.Get().String("meta.app_secret"))
+	d := feature.Deps{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
+		DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4), SettingsFn: e.st.Get, Clock: clock.Now}
+	d.Jobs = d.NewJobs()
+	e.s = New(d, Options{LoginTimeout: 20 * time.Second,
+		Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}})
+	e.c = daemontest.ServeUnix(t, daemontest.Handler(&d, e.s.Routes))
 	return e
 }
 
-func (e *authEnv) settings() *config.Settings {
-	st, err := config.Load(config.LoadOptions{File: filepath.Join(e.t.TempDir(), "none.yaml"),
-		Env: func(k string) string { return e.env[k] }})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return st
-}
-
 // setEnv changes a setting as `impress config set` + reload would.
-func (e *authEnv) setEnv(k, v string) {
-	e.env[k] = v
-	st := e.settings()
-	e.s.mu.Lock()
-	e.s.settings = st
-	e.s.mu.Unlock()
-}
+func (e *authEnv) setEnv(k, v string) { e.st.Set(k, v) }
 
 // withToken stores a sandbox-minted token through the API.
 func (e *authEnv) withToken(req sandbox.TokenRequest, conn, account string) (string, *api.AuthConnection) {
@@ -155,7 +129,7 @@ func TestAuthStatusEmpty(t *testing.T) {
 		t.Errorf("status = %+v", st)
 	}
 	// No connection: every feature gets login_needed (exit 4) with the fix.
-	_, _, err = e.s.metaClient(t.Context(), "")
+	_, _, err = e.s.MetaClient(t.Context(), "")
 	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeLoginNeeded || ae.ExitCode() != 4 || !strings.Contains(ae.Hint, "impress auth login") {
 		t.Errorf("metaClient without connections: %v", err)
 	}
@@ -195,12 +169,12 @@ func TestWithTokenStatusAndTokensSealed(t *testing.T) {
 	}
 	// The helper other features use works and its token is registered
 	// with the redactor.
-	cl, ci, err := e.s.metaClient(t.Context(), "")
+	cl, ci, err := e.s.MetaClient(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ci.IGUserID != sandbox.IGCreatorID || ci.Username != sandbox.IGCreatorUsername {
-		t.Errorf("connInfo = %+v", ci)
+		t.Errorf("feature.ConnInfo = %+v", ci)
 	}
 	me, err := cl.Me(t.Context())
 	if err != nil || me.UserID != sandbox.IGCreatorID {
@@ -229,10 +203,10 @@ func TestWithTokenStatusAndTokensSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Two connections, one named default: default still resolves.
-	if _, ci, err := e.s.metaClient(t.Context(), ""); err != nil || ci.Name != "default" {
+	if _, ci, err := e.s.MetaClient(t.Context(), ""); err != nil || ci.Name != "default" {
 		t.Errorf("default resolution: %v %v", ci, err)
 	}
-	if _, _, err := e.s.metaClient(t.Context(), "nope"); !api.IsNotFound(err) {
+	if _, _, err := e.s.MetaClient(t.Context(), "nope"); !api.IsNotFound(err) {
 		t.Errorf("unknown connection: %v", err)
 	}
 	assertNoSecret(t, "daemon log", e.log.String(), tok, tok2, e.sb.AppSecret())
@@ -271,7 +245,7 @@ func TestWithTokenErrors(t *testing.T) {
 		t.Fatalf("facebook --with-token: %+v, %v", ac, err)
 	}
 	// The page token is sealed alongside; the page client uses it.
-	if _, _, err := e.s.metaPageClient(t.Context(), "brand"); err != nil {
+	if _, _, err := e.s.MetaPageClient(t.Context(), "brand"); err != nil {
 		t.Errorf("metaPageClient: %v", err)
 	}
 }
@@ -306,7 +280,7 @@ func TestLogoutAndRevoke(t *testing.T) {
 		if len(c.SealedToken) != 0 || c.State != store.ConnDisconnected {
 			t.Errorf("%s after logout: %+v", name, c)
 		}
-		_, _, err := e.s.metaClient(t.Context(), name)
+		_, _, err := e.s.MetaClient(t.Context(), name)
 		if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 4 || !strings.Contains(ae.Hint, "impress auth login --connection "+name) {
 			t.Errorf("%s metaClient after logout: %v", name, err)
 		}
@@ -353,20 +327,20 @@ func (k hangingKeyring) Delete(string, string) error        { <-k.hang; return i
 func TestResolveConnRules(t *testing.T) {
 	e := newAuthEnv(t, envOpts{})
 	e.withToken(sandbox.TokenRequest{}, "a", "")
-	if c, err := e.s.resolveConn(""); err != nil || c.Name != "a" {
+	if c, err := e.s.ResolveConn(""); err != nil || c.Name != "a" {
 		t.Errorf("only connection: %v %v", c.Name, err)
 	}
 	e.withToken(sandbox.TokenRequest{Account: sandbox.IGSoloID}, "b", "")
-	_, err := e.s.resolveConn("")
+	_, err := e.s.ResolveConn("")
 	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 2 || !strings.Contains(ae.Message, "--connection") {
 		t.Errorf("two connections, no default: %v", err)
 	}
-	if c, err := e.s.resolveConn("b"); err != nil || c.Name != "b" {
+	if c, err := e.s.ResolveConn("b"); err != nil || c.Name != "b" {
 		t.Errorf("named: %v %v", c.Name, err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
-	if _, _, err := e.s.metaClient(ctx, "b"); err != nil {
+	if _, _, err := e.s.MetaClient(ctx, "b"); err != nil {
 		t.Error(err)
 	}
 }

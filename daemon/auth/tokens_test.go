@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"bytes"
@@ -83,12 +83,12 @@ func TestRefresherRenewsInstagramToken(t *testing.T) {
 	if d := c.TokenExpiry.Sub(e.clock.Now()); d < 59*day {
 		t.Errorf("new expiry in %s", d)
 	}
-	_, ci, err := e.s.metaClient(t.Context(), "")
+	_, ci, err := e.s.MetaClient(t.Context(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ci.ExpiresAt != c.TokenExpiry {
-		t.Errorf("connInfo expiry %v, want %v", ci.ExpiresAt, c.TokenExpiry)
+		t.Errorf("feature.ConnInfo expiry %v, want %v", ci.ExpiresAt, c.TokenExpiry)
 	}
 
 	// 50 days later it is inside the window: status says refresh_due
@@ -111,7 +111,7 @@ func TestRefresherRenewsInstagramToken(t *testing.T) {
 		t.Fatalf("forced refresh: %+v %v", ac, err)
 	}
 	// Clients built before the refresh use the new token (read per call).
-	cl, _, _ := e.s.metaClient(t.Context(), "")
+	cl, _, _ := e.s.MetaClient(t.Context(), "")
 	if _, err := cl.Me(t.Context()); err != nil {
 		t.Errorf("Me after refreshes: %v", err)
 	}
@@ -139,7 +139,7 @@ func TestExpiredAndFacebookTokens(t *testing.T) {
 	if c.State != store.ConnLoginNeeded {
 		t.Errorf("after expiry: %+v", c)
 	}
-	_, _, err = e.s.metaClient(t.Context(), "fb")
+	_, _, err = e.s.MetaClient(t.Context(), "fb")
 	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 4 || ae.Hint != "run `impress auth login --connection fb`" {
 		t.Errorf("expired: %v", err)
 	}
@@ -149,7 +149,7 @@ func TestLoginErrorMarksConnection(t *testing.T) {
 	for _, sub := range []int{463, 460, 467} {
 		e := newAuthEnv(t, envOpts{})
 		e.withToken(sandbox.TokenRequest{}, "main", "")
-		cl, ci, err := e.s.metaClient(t.Context(), "main")
+		cl, ci, err := e.s.MetaClient(t.Context(), "main")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,7 +158,7 @@ func TestLoginErrorMarksConnection(t *testing.T) {
 		if !meta.IsLoginNeeded(err) {
 			t.Fatalf("subcode %d: %v", sub, err)
 		}
-		ae := e.s.metaFail(ci.Name, err)
+		ae := e.s.MetaFail(ci.Name, err)
 		if ae.ExitCode() != 4 || ae.Hint != "run `impress auth login --connection main`" {
 			t.Errorf("metaFail = %+v", ae)
 		}
@@ -207,14 +207,14 @@ func TestTokenNeverLeaks(t *testing.T) {
 	}
 	calls := func(what string, ctx context.Context) {
 		for _, conn := range []string{"main", "fb"} {
-			cl, ci, err := e.s.metaClient(ctx, conn)
+			cl, ci, err := e.s.MetaClient(ctx, conn)
 			if err != nil {
 				record(what+" metaClient "+conn, err)
 				continue
 			}
 			_, err = cl.Me(ctx)
 			record(what+" Me "+conn, err)
-			record(what+" metaFail "+conn, e.s.metaFail(conn, err))
+			record(what+" metaFail "+conn, e.s.MetaFail(conn, err))
 			_, _, err = cl.ListMedia(ctx, ci.IGUserID, meta.ListMediaOptions{})
 			record(what+" ListMedia "+conn, err)
 		}
@@ -233,7 +233,7 @@ func TestTokenNeverLeaks(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := "http://" + ln.Addr().String()
 	ln.Close()
-	live := e.env["IMPRESS_META_ENDPOINT"]
+	live := e.st.Var("IMPRESS_META_ENDPOINT")
 	e.setEnv("IMPRESS_META_ENDPOINT", dead)
 	calls("dial", t.Context())
 	e.setEnv("IMPRESS_META_ENDPOINT", live)

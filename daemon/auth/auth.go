@@ -1,4 +1,4 @@
-package daemon
+package auth
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/meta"
@@ -26,7 +27,8 @@ import (
 //	POST /v1/auth/logout                 forget the tokens (and revoke them)
 //	POST /v1/auth/refresh                refresh an Instagram token now
 
-func (s *Server) authRoutes(mux *http.ServeMux) {
+// Routes registers the auth feature's local API routes.
+func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/auth/status", s.NeedStore(s.authStatus))
 	mux.HandleFunc("POST /v1/auth/login", s.NeedStore(s.postLogin))
 	mux.HandleFunc("POST /v1/auth/login/{id}/redirect", s.NeedStore(s.postLoginRedirect))
@@ -36,9 +38,32 @@ func (s *Server) authRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/auth/refresh", s.NeedStore(s.postRefresh))
 }
 
-func (s *Server) startAuth(ctx context.Context) error {
+// Start starts the token refresher.
+func (s *Service) Start(ctx context.Context) error {
 	s.startRefresher(ctx)
 	return nil
+}
+
+// Stop stops the token refresher, waiting for a sweep in progress
+// (bounded by ctx).
+func (s *Service) Stop(ctx context.Context) {
+	if s.stopRefresher != nil {
+		s.stopRefresher(ctx)
+	}
+}
+
+// Disconnect deletes a connection's tokens and marks it disconnected, as
+// `auth logout` does (Meta's deauthorize callback).
+func (s *Service) Disconnect(conn, reason string) error {
+	mu := s.connLock(conn)
+	mu.Lock()
+	defer mu.Unlock()
+	_, err := s.DB.UpdateConn(conn, func(c *store.Conn) error {
+		c.SealedToken, c.SealedPageToken = nil, nil
+		c.State, c.StateReason = store.ConnDisconnected, reason
+		return nil
+	})
+	return err
 }
 
 // defaultConnName applies product.md's rule: the only connection, else the
@@ -63,11 +88,11 @@ func connNames(conns []store.Conn) string {
 	return strings.Join(names, ", ")
 }
 
-// resolveConn finds the connection a command means: the named one, or the
+// ResolveConn finds the connection a command means: the named one, or the
 // default. Errors are wire errors: no connection at all is login_needed
 // (exit 4), an unknown name not_found, an ambiguous default invalid_input
 // naming --connection.
-func (s *Server) resolveConn(name string) (store.Conn, error) {
+func (s *Service) ResolveConn(name string) (store.Conn, error) {
 	conns, err := s.DB.Conns()
 	if err != nil {
 		return store.Conn{}, err
@@ -121,12 +146,12 @@ func displayState(c store.Conn, now time.Time) (state, reason, fix string) {
 	return api.ConnOK, "", ""
 }
 
-// connToAPI maps a connection to the wire; the profile is decrypted when
+// ConnToAPI maps a connection to the wire; the profile is decrypted when
 // the keys are at hand (it stays empty otherwise).
-func (s *Server) connToAPI(ctx context.Context, c store.Conn, isDefault bool) api.AuthConnection {
-	var p connProfile
-	if dk, err := s.connKey(ctx, c.Name); err == nil {
-		p = openProfile(dk, c)
+func (s *Service) ConnToAPI(ctx context.Context, c store.Conn, isDefault bool) api.AuthConnection {
+	var p feature.Profile
+	if dk, err := s.ConnKey(ctx, c.Name); err == nil {
+		p = s.OpenProfile(dk, c)
 	}
 	state, reason, fix := displayState(c, s.Now())
 	scopes := c.Scopes
@@ -142,7 +167,7 @@ func (s *Server) connToAPI(ctx context.Context, c store.Conn, isDefault bool) ap
 	}
 }
 
-func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
+func (s *Service) authStatus(w http.ResponseWriter, r *http.Request) {
 	conns, err := s.DB.Conns()
 	if err != nil {
 		s.Fail(w, err)
@@ -152,17 +177,17 @@ func (s *Server) authStatus(w http.ResponseWriter, r *http.Request) {
 	out := api.AuthStatus{KeyStorage: s.keyStorage(r.Context(), len(conns) > 0), Default: def,
 		Connections: []api.AuthConnection{}}
 	for _, c := range conns {
-		out.Connections = append(out.Connections, s.connToAPI(r.Context(), c, c.Name == def))
+		out.Connections = append(out.Connections, s.ConnToAPI(r.Context(), c, c.Name == def))
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) postRefresh(w http.ResponseWriter, r *http.Request) {
+func (s *Service) postRefresh(w http.ResponseWriter, r *http.Request) {
 	var req api.RefreshRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
-	c, err := s.resolveConn(req.Connection)
+	c, err := s.ResolveConn(req.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -173,7 +198,7 @@ func (s *Server) postRefresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conns, _ := s.DB.Conns()
-	httpx.WriteJSON(w, http.StatusOK, s.connToAPI(r.Context(), c, defaultConnName(conns) == c.Name))
+	httpx.WriteJSON(w, http.StatusOK, s.ConnToAPI(r.Context(), c, defaultConnName(conns) == c.Name))
 }
 
 // postLogout forgets a connection's tokens: the sealed tokens are removed
@@ -181,19 +206,19 @@ func (s *Server) postRefresh(w http.ResponseWriter, r *http.Request) {
 // features stored for it stay until `impress privacy purge`. With revoke,
 // Meta is asked first to drop the app's permissions (Facebook Login; best
 // effort: the local token goes whatever Meta answers).
-func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
+func (s *Service) postLogout(w http.ResponseWriter, r *http.Request) {
 	var req api.LogoutRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
-	c, err := s.resolveConn(req.Connection)
+	c, err := s.ResolveConn(req.Connection)
 	if err != nil {
 		s.Fail(w, err)
 		return
 	}
 	res := api.LogoutResult{Connection: c.Name, State: api.ConnDisconnected}
 	if req.Revoke {
-		res.Revoked, res.RevokeError = s.revoke(r.Context(), c)
+		res.Revoked, res.RevokeError = s.Revoke(r.Context(), c)
 	}
 	mu := s.connLock(c.Name)
 	mu.Lock()
@@ -212,20 +237,20 @@ func (s *Server) postLogout(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, res)
 }
 
-// revoke asks Meta to remove the app's permissions for the connection's
+// Revoke asks Meta to remove the app's permissions for the connection's
 // user (DELETE /me/permissions). Instagram Login documents no revoke.
-func (s *Server) revoke(ctx context.Context, c store.Conn) (bool, string) {
+func (s *Service) Revoke(ctx context.Context, c store.Conn) (bool, string) {
 	if c.Flavour != string(meta.FlavourFacebook) {
 		return false, "Instagram Login has no revoke endpoint; remove the app in Instagram: Settings → Apps and websites"
 	}
 	if len(c.SealedToken) == 0 {
 		return false, "no token to revoke (already logged out)"
 	}
-	dk, err := s.connKey(ctx, c.Name)
+	dk, err := s.ConnKey(ctx, c.Name)
 	if err != nil {
 		return false, s.RedactString(err.Error())
 	}
-	tok, err := s.openToken(dk, c, fieldToken)
+	tok, err := s.OpenToken(dk, c, fieldToken)
 	if err != nil {
 		return false, s.RedactString(err.Error())
 	}
@@ -236,12 +261,13 @@ func (s *Server) revoke(ctx context.Context, c store.Conn) (bool, string) {
 	cctx, cancel := context.WithTimeout(ctx, metaCallTimeout)
 	defer cancel()
 	if err := cl.Revoke(cctx); err != nil {
-		return false, s.metaFail("", err).Message
+		return false, s.MetaFail("", err).Message
 	}
 	return true, ""
 }
 
-func (s *Server) authHealth() []api.Check {
+// Health is doctor's view of the master key and each connection.
+func (s *Service) Health() []api.Check {
 	if s.DB == nil {
 		return nil
 	}
