@@ -15,8 +15,7 @@ import (
 func (s *Server) features() []feature.Feature {
 	return []feature.Feature{
 		{Name: "privacy", Routes: s.privacyRoutes, Start: s.startPrivacy, Health: s.privacyHealth},
-		{Name: "projects", Routes: func(mux *http.ServeMux) { s.renderRoutes(mux); s.previewRoutes(mux) },
-			Start: s.startRender, Health: s.renderHealth},
+		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.projects.Health},
 		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: s.accounts.Health},
 		{Name: "publish", Routes: s.publishRoutes, Start: s.startPublish, Health: s.publishHealth},
 		{Name: "community", Routes: s.communityRoutes, Start: s.startCommunity, Health: s.communityHealth},

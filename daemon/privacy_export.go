@@ -18,6 +18,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 )
@@ -110,7 +111,7 @@ func (e *exporter) file(ctx context.Context, name, src string) error {
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(w, ctxReader{ctx: ctx, r: f})
+	_, err = io.Copy(w, mediastore.CtxReader{Ctx: ctx, R: f})
 	return err
 }
 
@@ -316,7 +317,7 @@ func (s *Server) writeExportRest(ctx context.Context, e *exporter, allJobs []sto
 		return err
 	}
 	for _, p := range ps {
-		ap, err := s.projectToAPI(p, false)
+		ap, err := s.projects.ProjectToAPI(p, false)
 		if err != nil {
 			return err
 		}
@@ -357,7 +358,7 @@ func (s *Server) writeExportRest(ctx context.Context, e *exporter, allJobs []sto
 		name := "media/" + m.SHA256 + m.Ext
 		index = append(index, mediaEntry{File: name, Name: m.Name, Kind: m.Kind, Size: m.Size, SHA256: m.SHA256, ImportedAt: m.ImportedAt})
 		if withMedia {
-			if err := e.file(ctx, name, s.mediaPath(m)); err != nil {
+			if err := e.file(ctx, name, mediastore.Path(s.Paths.DataDir, m)); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -55,7 +56,7 @@ func TestExport(t *testing.T) {
 	main, brand := plantTwo(e)
 	ctx := t.Context()
 	sha := strings.Repeat("e", 64)
-	mpath := filepath.Join(e.paths.DataDir, mediaRel(sha, ".mp4"))
+	mpath := filepath.Join(e.paths.DataDir, mediastore.Rel(sha, ".mp4"))
 	os.MkdirAll(filepath.Dir(mpath), 0o700)
 	os.WriteFile(mpath, []byte("the media bytes"), 0o600)
 	e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: "holiday.mp4"})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 	"gopkg.in/yaml.v3"
@@ -115,7 +116,7 @@ func (s *Server) resolvePurge(t purgeTarget) (conns, projects []string, err erro
 	case api.ScopeProject:
 		if _, err := s.DB.Project(t.Target); err != nil {
 			if store.IsNotFound(err) {
-				return nil, nil, projectNotFound(t.Target)
+				return nil, nil, feature.ProjectNotFound(t.Target)
 			}
 			return nil, nil, err
 		}
@@ -281,7 +282,7 @@ func jobProjects(j store.Job) []string {
 			}
 		}
 	case api.JobRender:
-		var d renderDetail
+		var d api.RenderDetail
 		if json.Unmarshal(j.Detail, &d) == nil && d.Request.Project != "" {
 			out = append(out, d.Request.Project)
 		}
@@ -343,7 +344,7 @@ func (s *Server) collectJobs(c *idCollector, t purgeTarget, conns []string, coun
 				}
 			}
 		case api.JobRender:
-			var d renderDetail
+			var d api.RenderDetail
 			if json.Unmarshal(j.Detail, &d) == nil {
 				c.add(owned, idFile, baseName(d.Request.Spec), baseName(d.Request.Media), baseName(d.Request.Out))
 			}
@@ -418,7 +419,7 @@ func (s *Server) collectProjects(c *idCollector, t purgeTarget, projects []strin
 		if owned {
 			p.counts[cntMedia]++
 			p.data.Media = append(p.data.Media, m.SHA256)
-			p.data.Files = append(p.data.Files, s.mediaPath(m))
+			p.data.Files = append(p.data.Files, mediastore.Path(s.Paths.DataDir, m))
 		}
 	}
 	renders, err := s.DB.Renders("")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 )
@@ -384,7 +385,7 @@ func (s *Server) purgeDelete(ctx context.Context, code string, d *purgeDetail) e
 	if all {
 		// Everything impress made from media: the store, renders with
 		// their temporaries, import temporaries.
-		for _, dir := range []string{s.mediaRoot(), s.rendersDir()} {
+		for _, dir := range []string{mediastore.Root(s.Paths.DataDir), mediastore.RendersDir(s.Paths.DataDir)} {
 			if err := os.RemoveAll(dir); err != nil {
 				return err
 			}

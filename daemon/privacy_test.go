@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -167,7 +168,7 @@ func TestPurgeProject(t *testing.T) {
 		var shas []string
 		for _, c := range contents {
 			sha := strings.Repeat(c[:1], 64)
-			path := filepath.Join(e.paths.DataDir, mediaRel(sha, ".mp4"))
+			path := filepath.Join(e.paths.DataDir, mediastore.Rel(sha, ".mp4"))
 			os.MkdirAll(filepath.Dir(path), 0o700)
 			if err := os.WriteFile(path, []byte("media bytes of "+c), 0o600); err != nil {
 				t.Fatal(err)
@@ -214,7 +215,7 @@ func TestPurgeProject(t *testing.T) {
 	if _, err := e.s.DB.Media(strings.Repeat("s", 64)); err != nil {
 		t.Errorf("shared medium deleted: %v", err)
 	}
-	if _, err := os.Stat(filepath.Join(e.paths.DataDir, mediaRel(strings.Repeat("s", 64), ".mp4"))); err != nil {
+	if _, err := os.Stat(filepath.Join(e.paths.DataDir, mediastore.Rel(strings.Repeat("s", 64), ".mp4"))); err != nil {
 		t.Errorf("shared medium's file deleted: %v", err)
 	}
 	if rc.Scan.Shared == 0 {

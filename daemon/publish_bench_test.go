@@ -20,6 +20,8 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta"
@@ -65,7 +67,6 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 	defer db.Close()
 	st, _ := config.Load(config.LoadOptions{File: filepath.Join(dir, "none.yaml"), Env: func(string) string { return "" }})
 	s := newServer(Config{Now: time.Now}, st, feature.Deps{DB: db, Red: &redact.Redactor{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, serverOptions{})
-	s.render = newRenderState()
 	p := &publisher{s: s, quota: newQuotaGate(), pace: newPacer()}
 	ctx := context.Background()
 
@@ -79,11 +80,11 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 		r := &pubRun{p: p, jp: s.Jobs.ProgressOf(job.ID), id: job.ID, t: s.pubTimings(),
 			acct: &pubAccount{Client: cl, Conn: "bench", IGUser: "17841400000000001", Flavour: meta.FlavourFacebook},
 			d:    api.PublishDetail{Connection: "bench"}}
-		it := &api.PublishItem{Target: "big.mp4", File: big, Size: size, Kind: kindVideo, UploadURI: c.UploadURI}
+		it := &api.PublishItem{Target: "big.mp4", File: big, Size: size, Kind: mediastore.KindVideo, UploadURI: c.UploadURI}
 
 		base := resetPeakRSS(b)
 		start := time.Now()
-		sum, err := s.hashFile(ctx, big)
+		sum, err := s.projects.HashFile(ctx, big)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 		seconds = time.Since(start).Seconds()
 		peak := procStatusKB(b, "VmHWM")
 		growth = float64(peak-base) / 1024
-		s.render.hashes = hashCache{} // the next round hashes again
+		s.projects = projects.New(s.Deps) // the next round hashes again
 	}
 	b.ReportMetric(growth, "MiB-peak-RSS-growth")
 	b.ReportMetric(float64(size)/(1<<20)/seconds, "MiB/s-hash+upload")

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -218,7 +219,7 @@ func (p *publisher) containerRequest(d *api.PublishDetail, i int, mediaURL, cove
 		}
 	} else {
 		it := d.Items[i]
-		video := it.Kind != kindImage
+		video := it.Kind != mediastore.KindImage
 		switch {
 		case carousel && video:
 			r.MediaType = meta.MediaVideo

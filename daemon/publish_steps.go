@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -46,7 +47,7 @@ func (r *pubRun) prepare(ctx context.Context) error {
 				Message: fmt.Sprintf("%s: the render breaks Instagram's rules for a %s:\n  - %s", it.Target, r.d.Type, strings.Join(lines, "\n  - ")),
 				Hint:    "change the spec (or --type) and publish again"}
 		}
-		sum, err := s.hashFile(ctx, res.Output)
+		sum, err := s.projects.HashFile(ctx, res.Output)
 		if err != nil {
 			return err
 		}
@@ -152,7 +153,7 @@ func (r *pubRun) createContainers(ctx context.Context) error {
 			continue
 		}
 		mediaURL := ""
-		if r.d.Hosting == hostURL || r.d.Items[i].Kind == kindImage {
+		if r.d.Hosting == hostURL || r.d.Items[i].Kind == mediastore.KindImage {
 			u, err := r.p.mediaURL(r.id, i, r.d.Items[i].File, exp)
 			if err != nil {
 				return err
@@ -193,7 +194,7 @@ func (r *pubRun) createContainers(ctx context.Context) error {
 func (r *pubRun) upload(ctx context.Context) error {
 	for i := range r.d.Items {
 		it := &r.d.Items[i]
-		if it.Uploaded || r.d.Hosting != hostUpload || it.Kind == kindImage {
+		if it.Uploaded || r.d.Hosting != hostUpload || it.Kind == mediastore.KindImage {
 			continue
 		}
 		cid := r.containerIDOf(i)
@@ -240,7 +241,7 @@ func (r *pubRun) upload(ctx context.Context) error {
 
 func (r *pubRun) allUploaded() bool {
 	for _, it := range r.d.Items {
-		if !it.Uploaded && it.Kind != kindImage {
+		if !it.Uploaded && it.Kind != mediastore.KindImage {
 			return false
 		}
 	}

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
@@ -286,7 +288,7 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		it := api.PublishItem{Target: t.Display, Source: t.Source, SourceKind: t.Kind}
 		sum, err := s.contentHash(ctx, t, specs[i])
 		if err != nil {
-			return nil, renderError(err)
+			return nil, feature.RenderError(err)
 		}
 		content = append(content, sum)
 		if t.Kind == srcFile {
@@ -312,11 +314,11 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 			}
 		} else {
 			it.Render = true
-			it.Kind = kindVideo
+			it.Kind = mediastore.KindVideo
 			if specs[i].PresetOrDefault() == "image" {
-				it.Kind = kindImage
+				it.Kind = mediastore.KindImage
 			}
-			if d.Type == api.PublishImage && it.Kind != kindImage {
+			if d.Type == api.PublishImage && it.Kind != mediastore.KindImage {
 				add(t.Display, api.Violation{Rule: "kind", Message: "an image post needs the image preset (preset: image) or an image file"})
 			}
 		}
@@ -326,7 +328,7 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	if d.Cover != "" {
 		f, err := render.Sniff(d.Cover)
 		if err != nil {
-			return nil, renderError(err)
+			return nil, feature.RenderError(err)
 		}
 		if f.Name != "JPEG" {
 			add("cover", api.Violation{Rule: "cover_format", Message: "the cover must be a JPEG", Got: f.Name, Want: "JPEG"})
@@ -334,8 +336,8 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		if fi, err := os.Stat(d.Cover); err == nil && fi.Size() > maxCoverBytes {
 			add("cover", api.Violation{Rule: "cover_size", Message: "the cover must be at most 8 MB"})
 		}
-		if coverSum, err = s.hashFile(ctx, d.Cover); err != nil {
-			return nil, renderError(err)
+		if coverSum, err = s.projects.HashFile(ctx, d.Cover); err != nil {
+			return nil, feature.RenderError(err)
 		}
 	}
 
@@ -345,7 +347,7 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	d.Hosting = hostUpload
 	needURL := acct.Flavour != meta.FlavourFacebook || d.Cover != ""
 	for _, it := range d.Items {
-		if it.Kind == kindImage {
+		if it.Kind == mediastore.KindImage {
 			needURL = true
 		}
 	}

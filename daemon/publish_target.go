@@ -5,16 +5,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
-	"github.com/impress-dev/impress/daemon/internal/jobs"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
@@ -66,7 +65,7 @@ func validationKind(typ string) string {
 
 // presetFor is the preset a media file is normalised to for a type.
 func presetFor(typ, itemKind string) string {
-	if itemKind == kindImage {
+	if itemKind == mediastore.KindImage {
 		return "image"
 	}
 	switch typ {
@@ -84,7 +83,7 @@ func presetFor(typ, itemKind string) string {
 func (s *Server) checkMedia(ctx context.Context, path, typ string) (kind string, vs []api.Violation, fixable bool, err error) {
 	// A file whose identity is unchanged gets the same answer: ffprobe
 	// costs a process start, and a batch publishes one file many times.
-	id, idErr := statID(path)
+	id, idErr := mediastore.StatID(path)
 	if idErr == nil && s.pub != nil {
 		k := checkKey{id, typ}
 		if c, ok := s.pub.checks.get(k); ok {
@@ -100,33 +99,33 @@ func (s *Server) checkMedia(ctx context.Context, path, typ string) (kind string,
 		}
 		defer func() {
 			if err == nil {
-				if id2, err2 := statID(path); err2 == nil && id2 == id {
+				if id2, err2 := mediastore.StatID(path); err2 == nil && id2 == id {
 					s.pub.checks.put(checkKey{id, typ}, checkResult{kind, vs, fixable})
 				}
 			}
 		}()
 	}
-	info, err := render.Probe(ctx, s.ffprobePath(), path)
+	info, err := render.Probe(ctx, s.projects.FFprobePath(), path)
 	if err != nil {
-		return "", nil, false, renderError(err)
+		return "", nil, false, feature.RenderError(err)
 	}
-	kind = kindVideo
+	kind = mediastore.KindVideo
 	if info.Video != nil && info.Video.Still {
-		kind = kindImage
+		kind = mediastore.KindImage
 	}
 	vk := validationKind(typ)
 	switch {
-	case typ == api.PublishImage && kind != kindImage:
+	case typ == api.PublishImage && kind != mediastore.KindImage:
 		return kind, []api.Violation{{Rule: "kind", Message: "an image post needs an image file; publish a video as --type reel"}}, false, nil
-	case typ == api.PublishReel && kind == kindImage:
+	case typ == api.PublishReel && kind == mediastore.KindImage:
 		return kind, []api.Violation{{Rule: "kind", Message: "a reel needs a video; publish an image as --type image or story"}}, false, nil
-	case typ == api.PublishStory && kind == kindImage:
+	case typ == api.PublishStory && kind == mediastore.KindImage:
 		vk = render.KindImage
 	}
 	fixable = true
 	for _, v := range render.Validate(info, vk) {
 		// A story image may have any aspect (9:16 recommended).
-		if typ == api.PublishStory && kind == kindImage && v.Rule == "aspect" {
+		if typ == api.PublishStory && kind == mediastore.KindImage && v.Rule == "aspect" {
 			continue
 		}
 		vs = append(vs, api.Violation{Rule: v.Rule, Message: v.Message, Got: v.Got, Want: v.Want})
@@ -143,7 +142,7 @@ func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
 	case srcSpec:
 		sp, err := render.LoadSpec(t.Source)
 		if err != nil {
-			return nil, renderError(err)
+			return nil, feature.RenderError(err)
 		}
 		return sp, nil
 	case srcProject:
@@ -154,7 +153,7 @@ func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
 			}
 			return nil, err
 		}
-		return s.loadProjectSpec(p)
+		return s.projects.LoadProjectSpec(p)
 	}
 	return nil, nil
 }
@@ -165,7 +164,7 @@ func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
 func (s *Server) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) (string, error) {
 	switch t.Kind {
 	case srcFile:
-		return s.hashFile(ctx, t.Source)
+		return s.projects.HashFile(ctx, t.Source)
 	case srcProject:
 		p, err := s.DB.Project(t.Source)
 		if err != nil {
@@ -175,13 +174,13 @@ func (s *Server) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) 
 		return hex.EncodeToString(sum[:]), nil
 	}
 	h := sha256.New()
-	specSum, err := s.hashFile(ctx, t.Source)
+	specSum, err := s.projects.HashFile(ctx, t.Source)
 	if err != nil {
 		return "", err
 	}
 	h.Write([]byte(specSum))
 	for _, m := range sp.MediaPaths() {
-		sum, err := s.hashFile(ctx, m)
+		sum, err := s.projects.HashFile(ctx, m)
 		if err != nil {
 			return "", err
 		}
@@ -190,9 +189,8 @@ func (s *Server) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) 
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// renderTarget is publisher.render in the daemon: it asks the render
-// feature for the target's output (the render cache answers at once when it
-// has it) and follows the render job to its end.
+// renderTarget is publisher.render in the daemon: the projects feature
+// renders the target (or answers from its cache) and follows the job.
 func (p *publisher) renderTarget(ctx context.Context, it api.PublishItem, preset string, progress func(api.JobEvent)) (*api.RenderResult, error) {
 	req := api.RenderRequest{Display: it.Target}
 	switch it.SourceKind {
@@ -203,60 +201,7 @@ func (p *publisher) renderTarget(ctx context.Context, it api.PublishItem, preset
 	default:
 		req.Media, req.Preset = it.Source, preset
 	}
-	start, err := p.s.requestRender(ctx, req)
-	if err != nil {
-		return nil, renderError(err)
-	}
-	if start.Result != nil {
-		return start.Result, nil
-	}
-	id, err := strconv.ParseUint(start.Job.ID, 10, 64)
-	if err != nil {
-		return nil, fmt.Errorf("render job id %q: %w", start.Job.ID, err)
-	}
-	return p.awaitRender(ctx, id, progress)
-}
-
-// awaitRender follows a render job: its events feed progress, and the
-// store says when it ended (events are dropped for slow watchers, the
-// final state never is).
-func (p *publisher) awaitRender(ctx context.Context, id uint64, progress func(api.JobEvent)) (*api.RenderResult, error) {
-	ch, unsub := p.s.Jobs.Subscribe(id)
-	defer unsub()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		j, err := p.s.DB.Job(id)
-		if err != nil {
-			return nil, fmt.Errorf("render job %d: %w", id, err)
-		}
-		if (api.Job{State: j.State}).Terminal() {
-			aj := jobs.ToAPI(j)
-			if j.State == api.JobDone {
-				if res := api.ResultOf(&aj); res != nil {
-					return res, nil
-				}
-				return nil, fmt.Errorf("render job %d ended without a result", id)
-			}
-			if aj.Error != nil {
-				return nil, aj.Error
-			}
-			return nil, api.Errorf(api.CodeCancelled, "render job %d was %s", id, j.State)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case ev, ok := <-ch:
-			if !ok {
-				ch = nil
-				continue
-			}
-			if ev.Job == nil {
-				progress(api.JobEvent{Stage: "render", Percent: ev.Percent, Speed: ev.Speed, ETA: ev.ETA, Message: ev.Stage})
-			}
-		case <-tick.C:
-		}
-	}
+	return p.s.projects.Render(ctx, req, progress)
 }
 
 // fingerprint hashes everything that makes a publish what it is.
@@ -329,7 +274,7 @@ func (c *checkCache) keyLock(k checkKey) *sync.Mutex {
 }
 
 type checkKey struct {
-	id  fileID
+	id  mediastore.FileID
 	typ string
 }
 

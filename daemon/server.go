@@ -12,6 +12,7 @@ import (
 	"github.com/impress-dev/impress/daemon/auth"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
@@ -41,8 +42,8 @@ type Server struct {
 	// accounts is the auth feature (connections, tokens, Graph clients).
 	accounts *auth.Service
 
-	// render is the render feature's state (render.go).
-	render *renderState
+	// projects is the projects feature (projects, renders, the media store).
+	projects *projects.Service
 
 	// pub is the publish feature's state (publish.go).
 	pub *publisher
@@ -76,6 +77,7 @@ func newServer(cfg Config, settings *config.Settings, d feature.Deps, o serverOp
 	s.Deps = d
 	s.Jobs = s.NewJobs()
 	s.accounts = auth.New(s.Deps, o.Auth)
+	s.projects = projects.New(s.Deps)
 	s.started = s.Now().UTC()
 	s.feats = s.features()
 	return s

@@ -1,4 +1,4 @@
-package daemon
+package projects
 
 import (
 	"bytes"
@@ -27,11 +27,11 @@ import (
 // well under a second, so anything near this is a stuck ffmpeg.
 const previewTimeout = 20 * time.Second
 
-func (s *Server) previewRoutes(mux *http.ServeMux) {
+func (s *Service) previewRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/preview/frame", s.NeedStore(s.previewFrame))
 }
 
-func (s *Server) previewFrame(w http.ResponseWriter, r *http.Request) {
+func (s *Service) previewFrame(w http.ResponseWriter, r *http.Request) {
 	var req api.PreviewRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
@@ -53,7 +53,7 @@ func (s *Server) previewFrame(w http.ResponseWriter, r *http.Request) {
 // checkPreview refuses what the preview must never do: read a file outside
 // the media store (the socket is private, but the endpoint has no reason
 // to be a general file reader), or ask ffmpeg for a huge or odd frame.
-func (s *Server) checkPreview(req api.PreviewRequest) error {
+func (s *Service) checkPreview(req api.PreviewRequest) error {
 	if err := requireAbs("preview", req.Path); err != nil {
 		return err
 	}

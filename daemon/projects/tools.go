@@ -1,4 +1,4 @@
-package daemon
+package projects
 
 import (
 	"context"
@@ -8,17 +8,16 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/render"
 )
 
-// toolFix is the install hint for a missing ffmpeg or ffprobe.
-const toolFix = "install ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg fonts-dejavu-core`; macOS: `brew install ffmpeg`) or set ffmpeg.path and ffprobe.path with `impress config set`"
-
 // ffmpegPath and ffprobePath come from the settings, else from PATH.
-func (s *Server) ffmpegPath() string  { return s.toolPath("ffmpeg") }
-func (s *Server) ffprobePath() string { return s.toolPath("ffprobe") }
+func (s *Service) ffmpegPath() string  { return s.toolPath("ffmpeg") }
+func (s *Service) FFprobePath() string { return s.toolPath("ffprobe") }
 
-func (s *Server) toolPath(name string) string {
+func (s *Service) toolPath(name string) string {
 	if p := s.Settings().String(name + ".path"); p != "" {
 		return p
 	}
@@ -31,13 +30,13 @@ func (s *Server) toolPath(name string) string {
 // ffmpegVersion is the first line of `ffmpeg -version`, part of every
 // cache key. It is cached per binary identity (a new binary at the same
 // path has a new inode or mtime), so a cache hit runs no process.
-func (s *Server) ffmpegVersion(ctx context.Context) (string, error) {
+func (s *Service) ffmpegVersion(ctx context.Context) (string, error) {
 	path := s.ffmpegPath()
 	resolved, err := exec.LookPath(path)
 	if err != nil {
-		return "", &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: toolFix}
+		return "", &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: feature.ToolFix}
 	}
-	id, err := statID(resolved)
+	id, err := mediastore.StatID(resolved)
 	if err == nil {
 		s.render.mu.Lock()
 		v, ok := s.render.versions[id]
@@ -50,11 +49,11 @@ func (s *Server) ffmpegVersion(ctx context.Context) (string, error) {
 	defer cancel()
 	out, err := exec.CommandContext(ctx, resolved, "-hide_banner", "-version").Output()
 	if err != nil {
-		return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", resolved, err), Hint: toolFix}
+		return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", resolved, err), Hint: feature.ToolFix}
 	}
 	v, _, _ := strings.Cut(string(out), "\n")
 	v = strings.TrimSpace(v)
-	if id.path != "" {
+	if id.Known() {
 		s.render.mu.Lock()
 		s.render.versions[id] = v
 		s.render.mu.Unlock()
@@ -74,7 +73,7 @@ func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
 	}
 	tool := func(name, path, version string) {
 		if ps := byItem[name]; len(ps) > 0 {
-			out = append(out, api.Check{Name: name, Status: "FAIL", Detail: ps[0].Message, Fix: toolFix})
+			out = append(out, api.Check{Name: name, Status: "FAIL", Detail: ps[0].Message, Fix: feature.ToolFix})
 			return
 		}
 		out = append(out, api.Check{Name: name, Status: "OK", Detail: path + " (version " + version + ")"})

@@ -1,4 +1,4 @@
-package daemon
+package projects
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/render"
 )
@@ -22,14 +23,14 @@ var validateTypes = map[string]string{
 	"carousel": render.KindCarouselItem,
 }
 
-func (s *Server) validateHandler(w http.ResponseWriter, r *http.Request) {
+func (s *Service) validateHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.ValidateRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	v, err := s.validate(r.Context(), req)
 	if err != nil {
-		s.Fail(w, renderError(err))
+		s.Fail(w, feature.RenderError(err))
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, v)
@@ -38,7 +39,7 @@ func (s *Server) validateHandler(w http.ResponseWriter, r *http.Request) {
 // validate checks a media file directly. A spec or a project is checked
 // through its render: the cached one when there is one, else a render job
 // is started and returned for the caller to follow (then ask again).
-func (s *Server) validate(ctx context.Context, req api.ValidateRequest) (*api.Validation, error) {
+func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.Validation, error) {
 	if req.Type != "" {
 		if _, ok := validateTypes[req.Type]; !ok {
 			return nil, api.Errorf(api.CodeInvalid, "validate: unknown --type %q (want reel, story, image or carousel)", req.Type)
@@ -61,7 +62,7 @@ func (s *Server) validate(ctx context.Context, req api.ValidateRequest) (*api.Va
 			rreq = api.RenderRequest{Spec: req.Path, Display: display}
 			break
 		}
-		info, err := render.Probe(ctx, s.ffprobePath(), req.Path)
+		info, err := render.Probe(ctx, s.FFprobePath(), req.Path)
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +106,7 @@ func (s *Server) validate(ctx context.Context, req api.ValidateRequest) (*api.Va
 		}
 		res = start.Result
 	}
-	info, err := render.Probe(ctx, s.ffprobePath(), res.Output)
+	info, err := render.Probe(ctx, s.FFprobePath(), res.Output)
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +121,7 @@ func (s *Server) validate(ctx context.Context, req api.ValidateRequest) (*api.Va
 	return out, nil
 }
 
-func (s *Server) check(out *api.Validation, info *render.MediaInfo) {
+func (s *Service) check(out *api.Validation, info *render.MediaInfo) {
 	for _, v := range render.Validate(info, validateTypes[out.Type]) {
 		out.Violations = append(out.Violations, api.Violation(v))
 	}
@@ -136,13 +137,13 @@ func isSpecName(p string) bool {
 	return false
 }
 
-// renderHealth is the doctor's view of the toolchain.
-func (s *Server) renderHealth() []api.Check {
+// Health is the doctor's view of the toolchain and the render cache.
+func (s *Service) Health() []api.Check {
 	// The health endpoint has no context of its own to pass down; the
 	// checks run short tools under their own deadline.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	checks := toolchainChecks(ctx, s.ffmpegPath(), s.ffprobePath())
+	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath())
 	if s.DB != nil {
 		if fi, err := os.Stat(s.rendersDir()); err == nil && fi.IsDir() {
 			if rs, err := s.DB.Renders(""); err == nil {

@@ -1,4 +1,4 @@
-package daemon
+package projects
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -17,23 +16,21 @@ import (
 	"unicode/utf8"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
 
-// The media store keeps every imported file under the data directory as
-// media/<aa>/<sha256><ext>, where aa are the hash's first two hex digits.
-// Files are always copied, never linked: the user may edit or delete the
-// original, and a project must render the same bytes next year. A copy is
+// Imports into the media store (its layout: package mediastore). A copy is
 // written to a temporary name, synced and renamed into place, so a crash
 // never leaves a half file under a hash name.
 
 // Media kinds of the store.
 const (
-	kindVideo    = "video"
-	kindImage    = "image"
-	kindAudio    = "audio"
-	kindSubtitle = "subtitle"
+	kindVideo    = mediastore.KindVideo
+	kindImage    = mediastore.KindImage
+	kindAudio    = mediastore.KindAudio
+	kindSubtitle = mediastore.KindSubtitle
 )
 
 // maxSubtitleBytes bounds a captions file; real SRT files are kilobytes.
@@ -64,15 +61,9 @@ func factsOf(info *render.MediaInfo) mediaFacts {
 }
 
 // mediaRoot is the media store directory.
-func (s *Server) mediaRoot() string { return filepath.Join(s.Paths.DataDir, "media") }
+func (s *Service) mediaRoot() string { return mediastore.Root(s.Paths.DataDir) }
 
-// mediaRel is a media file's path relative to the data directory: the
-// form the stored specs use.
-func mediaRel(sha, ext string) string { return filepath.Join("media", sha[:2], sha+ext) }
-
-func (s *Server) mediaPath(m store.Media) string {
-	return filepath.Join(s.Paths.DataDir, mediaRel(m.SHA256, m.Ext))
-}
+func (s *Service) mediaPath(m store.Media) string { return mediastore.Path(s.Paths.DataDir, m) }
 
 var (
 	shaNameRE = regexp.MustCompile(`^([0-9a-f]{64})(\.[a-z0-9]{1,5})?$`)
@@ -112,7 +103,7 @@ func extFor(path string, f render.Format, kind string) string {
 // storedMedia recognises a path inside our own media store (as `project
 // export` writes them) and returns its record without reading the file
 // again: an exported spec applied back must not copy or rehash anything.
-func (s *Server) storedMedia(path string) (store.Media, bool) {
+func (s *Service) storedMedia(path string) (store.Media, bool) {
 	rel, err := filepath.Rel(s.mediaRoot(), path)
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return store.Media{}, false
@@ -137,7 +128,7 @@ func (s *Server) storedMedia(path string) (store.Media, bool) {
 // want is the kind the caller needs ("" for any media; kindSubtitle for
 // captions, which are text and never probed). key names the spec key or
 // argument for messages.
-func (s *Server) importMedia(ctx context.Context, path, want, key string) (store.Media, bool, error) {
+func (s *Service) importMedia(ctx context.Context, path, want, key string) (store.Media, bool, error) {
 	if rec, ok := s.storedMedia(path); ok {
 		if err := kindMismatch(path, rec.Kind, want, key); err != nil {
 			return store.Media{}, false, err
@@ -189,7 +180,7 @@ func (s *Server) importMedia(ctx context.Context, path, want, key string) (store
 	if kind != kindSubtitle {
 		// Probe the stored copy: the facts then describe exactly the bytes
 		// renders will read.
-		info, err := render.Probe(ctx, s.ffprobePath(), dst)
+		info, err := render.Probe(ctx, s.FFprobePath(), dst)
 		if err != nil {
 			os.Remove(dst)
 			var me *render.MediaError
@@ -275,7 +266,7 @@ func checkSubtitle(path string) error {
 
 // copyHashed copies path to a temporary file in the media store while
 // hashing it, and syncs the copy. It reads the source once.
-func (s *Server) copyHashed(ctx context.Context, path string) (sha string, size int64, tmp string, err error) {
+func (s *Service) copyHashed(ctx context.Context, path string) (sha string, size int64, tmp string, err error) {
 	src, err := os.Open(path)
 	if err != nil {
 		return "", 0, "", &render.MediaError{File: path, Reason: "cannot open", Err: err}
@@ -295,7 +286,7 @@ func (s *Server) copyHashed(ctx context.Context, path string) (sha string, size 
 		return "", 0, "", err
 	}
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), ctxReader{ctx, src})
+	n, err := io.Copy(io.MultiWriter(f, h), mediastore.CtxReader{Ctx: ctx, R: src})
 	if err != nil {
 		if ctx.Err() != nil {
 			return fail(ctx.Err())
@@ -326,25 +317,12 @@ func renameInto(tmp, dst string) error {
 	return nil
 }
 
-// ctxReader stops a long copy or hash when the request goes away.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
-// hashFile returns a file's sha256 without copying it (spec files and
+// HashFile returns a file's sha256 without copying it (spec files and
 // single media files rendered in place). A file whose identity (device,
 // inode, size, mtime, ctime) is unchanged since the last hash is not read
 // again: that is what makes a cache hit on an unchanged 60 s spec instant.
-func (s *Server) hashFile(ctx context.Context, path string) (string, error) {
-	id, err := statID(path)
+func (s *Service) HashFile(ctx context.Context, path string) (string, error) {
+	id, err := mediastore.StatID(path)
 	if err != nil {
 		return "", &render.MediaError{File: path, Reason: "cannot read", Err: err}
 	}
@@ -357,7 +335,7 @@ func (s *Server) hashFile(ctx context.Context, path string) (string, error) {
 	}
 	defer f.Close()
 	h := sha256.New()
-	if _, err := io.Copy(h, ctxReader{ctx, f}); err != nil {
+	if _, err := io.Copy(h, mediastore.CtxReader{Ctx: ctx, R: f}); err != nil {
 		if ctx.Err() != nil {
 			return "", ctx.Err()
 		}
@@ -365,66 +343,45 @@ func (s *Server) hashFile(ctx context.Context, path string) (string, error) {
 	}
 	sha := hex.EncodeToString(h.Sum(nil))
 	// Only remember it when nothing changed while we read.
-	if id2, err := statID(path); err == nil && id2 == id {
+	if id2, err := mediastore.StatID(path); err == nil && id2 == id {
 		s.render.hashes.put(id, sha)
 	}
 	return sha, nil
 }
 
-// fileID identifies a file's content cheaply: any write changes ctime.
-type fileID struct {
-	path         string
-	dev, ino     uint64
-	size         int64
-	mtime, ctime int64
-}
-
-func statID(path string) (fileID, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return fileID{}, err
-	}
-	if !fi.Mode().IsRegular() {
-		return fileID{}, fmt.Errorf("%w: not a regular file", fs.ErrInvalid)
-	}
-	id := fileID{path: path, size: fi.Size(), mtime: fi.ModTime().UnixNano()}
-	id.dev, id.ino, id.ctime = sysID(fi)
-	return id, nil
-}
-
 // hashCache remembers file hashes by identity, bounded in size.
 type hashCache struct {
 	mu sync.Mutex
-	m  map[fileID]string
+	m  map[mediastore.FileID]string
 }
 
 const hashCacheMax = 4096
 
-func (c *hashCache) get(id fileID) (string, bool) {
+func (c *hashCache) get(id mediastore.FileID) (string, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	sha, ok := c.m[id]
 	return sha, ok
 }
 
-func (c *hashCache) put(id fileID, sha string) {
+func (c *hashCache) put(id mediastore.FileID, sha string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= hashCacheMax {
-		c.m = map[fileID]string{}
+		c.m = map[mediastore.FileID]string{}
 	}
 	c.m[id] = sha
 }
 
 // remember records the hash of a file just imported from path.
 func (c *hashCache) remember(path, sha string) {
-	if id, err := statID(path); err == nil {
+	if id, err := mediastore.StatID(path); err == nil {
 		c.put(id, sha)
 	}
 }
 
 // assetToAPI maps a media record to the wire.
-func (s *Server) assetToAPI(m store.Media) api.Asset {
+func (s *Service) assetToAPI(m store.Media) api.Asset {
 	a := api.Asset{SHA256: m.SHA256, Name: m.Name, Kind: m.Kind, Path: s.mediaPath(m), Source: m.Source,
 		Size: m.Size, ImportedAt: m.ImportedAt}
 	var f mediaFacts

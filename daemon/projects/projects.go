@@ -1,4 +1,4 @@
-package daemon
+package projects
 
 import (
 	"bytes"
@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
@@ -18,7 +20,7 @@ import (
 // as the same user and reads the files itself; no media bytes cross the
 // socket.
 
-func (s *Server) projectRoutes(mux *http.ServeMux) {
+func (s *Service) projectRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/projects", s.NeedStore(s.listProjects))
 	mux.HandleFunc("POST /v1/projects", s.NeedStore(s.createProject))
 	mux.HandleFunc("POST /v1/projects/apply", s.NeedStore(s.applyProject))
@@ -28,16 +30,11 @@ func (s *Server) projectRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/projects/{name}/assets", s.NeedStore(s.addAssets))
 }
 
-func projectNotFound(name string) *api.Error {
-	return &api.Error{Code: api.CodeNotFound, Message: "project \"" + name + "\" not found",
-		Hint: "`impress project list` shows the projects"}
-}
-
 // getStoredProject maps store.ErrNotFound to the wire's not_found.
-func (s *Server) getStoredProject(name string) (store.Project, error) {
+func (s *Service) getStoredProject(name string) (store.Project, error) {
 	p, err := s.DB.Project(name)
 	if store.IsNotFound(err) {
-		return p, projectNotFound(name)
+		return p, feature.ProjectNotFound(name)
 	}
 	return p, err
 }
@@ -63,9 +60,9 @@ func requireAbs(what, p string) error {
 	return nil
 }
 
-// projectToAPI maps a project to the wire, with its assets' facts. withSpec
+// ProjectToAPI maps a project to the wire, with its assets' facts. withSpec
 // adds the exported spec text.
-func (s *Server) projectToAPI(p store.Project, withSpec bool) (api.Project, error) {
+func (s *Service) ProjectToAPI(p store.Project, withSpec bool) (api.Project, error) {
 	out := api.Project{Name: p.Name, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Assets: []api.Asset{}}
 	sp, err := storedSpec(p)
 	if err != nil {
@@ -81,7 +78,7 @@ func (s *Server) projectToAPI(p store.Project, withSpec bool) (api.Project, erro
 	for _, m := range media {
 		a := s.assetToAPI(m)
 		out.Assets = append(out.Assets, a)
-		lengths[mediaRel(m.SHA256, m.Ext)] = a.Duration
+		lengths[mediastore.Rel(m.SHA256, m.Ext)] = a.Duration
 	}
 	out.Duration = timelineLength(sp, func(p string) float64 { return lengths[p] })
 	if withSpec {
@@ -94,7 +91,7 @@ func (s *Server) projectToAPI(p store.Project, withSpec bool) (api.Project, erro
 	return out, nil
 }
 
-func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
+func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.DB.Projects()
 	if err != nil {
 		s.Fail(w, err)
@@ -102,7 +99,7 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]api.Project, 0, len(ps))
 	for _, p := range ps {
-		ap, err := s.projectToAPI(p, false)
+		ap, err := s.ProjectToAPI(p, false)
 		if err != nil {
 			s.Fail(w, err)
 			return
@@ -112,13 +109,13 @@ func (s *Server) listProjects(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
+func (s *Service) getProject(w http.ResponseWriter, r *http.Request) {
 	p, err := s.getStoredProject(r.PathValue("name"))
 	if err != nil {
 		s.Fail(w, err)
 		return
 	}
-	ap, err := s.projectToAPI(p, true)
+	ap, err := s.ProjectToAPI(p, true)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -126,7 +123,7 @@ func (s *Server) getProject(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, ap)
 }
 
-func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
+func (s *Service) createProject(w http.ResponseWriter, r *http.Request) {
 	var req api.NewProjectRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
@@ -136,7 +133,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, mediaError(err))
 		return
 	}
-	ap, err := s.projectToAPI(p, true)
+	ap, err := s.ProjectToAPI(p, true)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -144,7 +141,7 @@ func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusCreated, ap)
 }
 
-func (s *Server) newProject(ctx context.Context, req api.NewProjectRequest) (store.Project, error) {
+func (s *Service) newProject(ctx context.Context, req api.NewProjectRequest) (store.Project, error) {
 	if _, err := s.DB.Project(req.Name); err == nil {
 		return store.Project{}, &api.Error{Code: api.CodeConflict, Message: "project \"" + req.Name + "\" already exists",
 			Hint: "change it with `impress project apply SPEC` or remove it with `impress project rm " + req.Name + "`"}
@@ -189,9 +186,9 @@ func (s *Server) newProject(ctx context.Context, req api.NewProjectRequest) (sto
 func clipFor(m store.Media, path string, i int) (render.Clip, error) {
 	switch m.Kind {
 	case kindVideo:
-		return render.Clip{Video: mediaRel(m.SHA256, m.Ext)}, nil
+		return render.Clip{Video: mediastore.Rel(m.SHA256, m.Ext)}, nil
 	case kindImage:
-		return render.Clip{Image: mediaRel(m.SHA256, m.Ext)}, nil
+		return render.Clip{Image: mediastore.Rel(m.SHA256, m.Ext)}, nil
 	}
 	return render.Clip{}, &render.MediaError{File: path, Reason: "a clip must be a video or an image, this is " + article(m.Kind)}
 }
@@ -225,10 +222,10 @@ func uniq(shas []string) []string {
 	return p.Assets
 }
 
-func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request) {
+func (s *Service) deleteProject(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.DB.DeleteProject(r.PathValue("name")); err != nil {
 		if store.IsNotFound(err) {
-			err = projectNotFound(r.PathValue("name"))
+			err = feature.ProjectNotFound(r.PathValue("name"))
 		}
 		s.Fail(w, err)
 		return
@@ -236,7 +233,7 @@ func (s *Server) deleteProject(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "deleted"})
 }
 
-func (s *Server) exportProject(w http.ResponseWriter, r *http.Request) {
+func (s *Service) exportProject(w http.ResponseWriter, r *http.Request) {
 	p, err := s.getStoredProject(r.PathValue("name"))
 	if err != nil {
 		s.Fail(w, err)
@@ -250,7 +247,7 @@ func (s *Server) exportProject(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, api.Export{Spec: string(text)})
 }
 
-func (s *Server) applyProject(w http.ResponseWriter, r *http.Request) {
+func (s *Service) applyProject(w http.ResponseWriter, r *http.Request) {
 	var req api.ApplyRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
@@ -267,7 +264,7 @@ func (s *Server) applyProject(w http.ResponseWriter, r *http.Request) {
 // parsed with the name the user typed (errors carry it and the line),
 // resolved against the spec file's directory, its media imported, and
 // stored. Re-applying the same spec changes nothing.
-func (s *Server) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyResult, error) {
+func (s *Service) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyResult, error) {
 	if err := requireAbs("spec", req.Path); err != nil {
 		return nil, err
 	}
@@ -306,7 +303,7 @@ func (s *Server) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyRes
 	if err != nil {
 		return nil, err
 	}
-	ap, err := s.projectToAPI(p, false)
+	ap, err := s.ProjectToAPI(p, false)
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +314,7 @@ func (s *Server) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyRes
 	return res, nil
 }
 
-func (s *Server) addAssets(w http.ResponseWriter, r *http.Request) {
+func (s *Service) addAssets(w http.ResponseWriter, r *http.Request) {
 	var req api.AddAssetsRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return

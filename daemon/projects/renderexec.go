@@ -1,4 +1,4 @@
-package daemon
+package projects
 
 import (
 	"context"
@@ -29,7 +29,7 @@ type renderPlan struct {
 // planRender resolves a request. It reads no more than it must: a
 // project's inputs are already hashed (their store names are the hashes),
 // a spec's and a media file's are hashed once per file identity.
-func (s *Server) planRender(ctx context.Context, req api.RenderRequest) (*renderPlan, error) {
+func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*renderPlan, error) {
 	pl := &renderPlan{req: req, hashes: map[string]string{}}
 	presetName := req.Preset
 	switch {
@@ -38,7 +38,7 @@ func (s *Server) planRender(ctx context.Context, req api.RenderRequest) (*render
 		if err != nil {
 			return nil, err
 		}
-		sp, err := s.loadProjectSpec(p)
+		sp, err := s.LoadProjectSpec(p)
 		if err != nil {
 			return nil, err
 		}
@@ -66,7 +66,7 @@ func (s *Server) planRender(ctx context.Context, req api.RenderRequest) (*render
 			if err := s.checkInput(*ref.path, ref.want, ref.key); err != nil {
 				return nil, err
 			}
-			sha, err := s.hashFile(ctx, *ref.path)
+			sha, err := s.HashFile(ctx, *ref.path)
 			if err != nil {
 				return nil, err
 			}
@@ -81,7 +81,7 @@ func (s *Server) planRender(ctx context.Context, req api.RenderRequest) (*render
 		if presetName == "" && f.Kind == kindImage {
 			presetName = "image" // a still picture is normalised to a JPEG
 		}
-		sha, err := s.hashFile(ctx, req.Media)
+		sha, err := s.HashFile(ctx, req.Media)
 		if err != nil {
 			return nil, err
 		}
@@ -115,7 +115,7 @@ func (s *Server) planRender(ctx context.Context, req api.RenderRequest) (*render
 }
 
 // checkInput refuses what is not media before anything runs ffmpeg on it.
-func (s *Server) checkInput(path, want, key string) error {
+func (s *Service) checkInput(path, want, key string) error {
 	if want == kindSubtitle {
 		return checkSubtitle(path)
 	}
@@ -177,11 +177,11 @@ type renderOutput struct {
 // remux for a media file that already meets the preset; then the output
 // is probed and validated against the preset's media kind, and the cover
 // made.
-func (s *Server) execRender(ctx context.Context, pl *renderPlan, work string, fn func(render.Progress)) (*renderOutput, error) {
+func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, fn func(render.Progress)) (*renderOutput, error) {
 	out := &renderOutput{file: filepath.Join(work, "out"+pl.ext())}
 	rr := render.RenderRequest{
 		Preset: pl.presetName, Preview: pl.req.Preview,
-		FFmpeg: s.ffmpegPath(), FFprobe: s.ffprobePath(),
+		FFmpeg: s.ffmpegPath(), FFprobe: s.FFprobePath(),
 		Output: out.file, TempDir: work,
 	}
 	if pl.spec != nil {

@@ -1,4 +1,4 @@
-package daemon
+package projects
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 	"gopkg.in/yaml.v3"
@@ -74,7 +75,7 @@ func checkAllMapped(s *render.Spec, ok func(string) bool) error {
 // importSpecMedia imports every media file of a resolved spec into the
 // store and rewrites the spec's paths to their data-relative store names.
 // It returns the hashes in spec order and the records newly created.
-func (s *Server) importSpecMedia(ctx context.Context, sp *render.Spec) ([]string, []store.Media, error) {
+func (s *Service) importSpecMedia(ctx context.Context, sp *render.Spec) ([]string, []store.Media, error) {
 	var shas []string
 	var created []store.Media
 	seen := map[string]store.Media{}
@@ -96,7 +97,7 @@ func (s *Server) importSpecMedia(ctx context.Context, sp *render.Spec) ([]string
 		} else if err := kindMismatch(src, m.Kind, ref.want, ref.key); err != nil {
 			return nil, nil, err
 		}
-		*ref.path = mediaRel(m.SHA256, m.Ext)
+		*ref.path = mediastore.Rel(m.SHA256, m.Ext)
 	}
 	if err := checkAllMapped(sp, func(p string) bool { return strings.HasPrefix(p, "media"+string(filepath.Separator)) }); err != nil {
 		return nil, nil, err
@@ -118,7 +119,7 @@ func storedSpec(p store.Project) (*render.Spec, error) {
 func marshalStored(sp *render.Spec) ([]byte, error) { return render.MarshalSpec(sp) }
 
 // absolutise makes a stored spec's media paths absolute (in the media store).
-func (s *Server) absolutise(sp *render.Spec) {
+func (s *Service) absolutise(sp *render.Spec) {
 	for _, ref := range specMedia(sp) {
 		if !filepath.IsAbs(*ref.path) {
 			*ref.path = filepath.Join(s.Paths.DataDir, *ref.path)
@@ -128,7 +129,7 @@ func (s *Server) absolutise(sp *render.Spec) {
 
 // exportSpec is the spec `project export` prints: the stored spec with
 // absolute media-store paths.
-func (s *Server) exportSpec(p store.Project) ([]byte, error) {
+func (s *Service) exportSpec(p store.Project) ([]byte, error) {
 	sp, err := storedSpec(p)
 	if err != nil {
 		return nil, err
@@ -137,11 +138,11 @@ func (s *Server) exportSpec(p store.Project) ([]byte, error) {
 	return render.MarshalSpec(sp)
 }
 
-// loadProjectSpec returns a project's spec ready to render: checked by the
+// LoadProjectSpec returns a project's spec ready to render: checked by the
 // spec parser (so a spec edited only through the API obeys the same rules
 // as a file) and resolved to absolute media-store paths. A file missing
 // from the media store is named with the way to fix it.
-func (s *Server) loadProjectSpec(p store.Project) (*render.Spec, error) {
+func (s *Service) LoadProjectSpec(p store.Project) (*render.Spec, error) {
 	sp, err := storedSpec(p)
 	if err != nil {
 		return nil, err

@@ -1,30 +1,11 @@
-package daemon
-
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"sync"
-	"time"
-
-	"github.com/impress-dev/impress/api"
-	"github.com/impress-dev/impress/daemon/internal/httpx"
-	"github.com/impress-dev/impress/daemon/internal/jobs"
-	"github.com/impress-dev/impress/render"
-	"github.com/impress-dev/impress/store"
-)
-
-// Render feature: projects and media import (projects.go, media.go,
-// specs.go), renders as daemon jobs with a content-keyed cache (this file
-// and renderexec.go), validation (validate.go) and the doctor checks.
+// Package projects is the daemon's projects feature: projects and media
+// import into the media store (projects.go, media.go, specs.go), renders as
+// daemon jobs with a content-keyed cache (render.go, renderexec.go),
+// validation (validate.go), the TUI's preview stills (preview.go), and the
+// ffmpeg toolchain with its doctor checks (tools.go). It is named after
+// what users make with it, not render, the leaf package it drives. It
+// implements feature.Renderer for publish and feature.Projects for the
+// privacy export.
 //
 // A render runs as a job of kind "render" through the job runner, at most
 // render.concurrency at once, each bounded by renderTimeLimit. Its output
@@ -34,6 +15,29 @@ import (
 // and its leftovers in tmp are swept at the next start. Jobs are
 // idempotent, so those left queued or running by a crash or a shutdown
 // are simply submitted again at start.
+package projects
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/render"
+	"github.com/impress-dev/impress/store"
+)
 
 // renderTimeLimit bounds one render's wall time. A 15-minute Reel at
 // 1080x1920 encodes at roughly real time on two cores; anything far past
@@ -49,28 +53,40 @@ type renderState struct {
 	// requests for the same output share one ffmpeg run.
 	inflight map[string]uint64
 	// versions caches `ffmpeg -version` per binary identity.
-	versions map[fileID]string
+	versions map[mediastore.FileID]string
 }
 
 func newRenderState() *renderState {
-	return &renderState{inflight: map[string]uint64{}, versions: map[fileID]string{}}
+	return &renderState{inflight: map[string]uint64{}, versions: map[mediastore.FileID]string{}}
 }
 
-func (s *Server) renderRoutes(mux *http.ServeMux) {
-	if s.render == nil {
-		s.render = newRenderState()
-	}
+// Service is the projects feature.
+type Service struct {
+	feature.Deps
+	render *renderState
+}
+
+var (
+	_ feature.Renderer = (*Service)(nil)
+	_ feature.Projects = (*Service)(nil)
+)
+
+// New builds the projects feature.
+func New(d feature.Deps) *Service {
+	return &Service{Deps: d, render: newRenderState()}
+}
+
+// Routes registers the projects, renders, validate and preview routes.
+func (s *Service) Routes(mux *http.ServeMux) {
 	s.projectRoutes(mux)
 	mux.HandleFunc("POST /v1/renders", s.NeedStore(s.startRenderHandler))
 	mux.HandleFunc("POST /v1/validate", s.NeedStore(s.validateHandler))
+	s.previewRoutes(mux)
 }
 
-// startRender resumes the render jobs a crash or a shutdown left queued or
+// Start resumes the render jobs a crash or a shutdown left queued or
 // running, and sweeps temporary outputs nobody will finish.
-func (s *Server) startRender(ctx context.Context) error {
-	if s.render == nil {
-		s.render = newRenderState()
-	}
+func (s *Service) Start(ctx context.Context) error {
 	os.RemoveAll(s.rendersTmp())
 	// Imports interrupted by a crash leave their temporary copies.
 	if stale, err := filepath.Glob(filepath.Join(s.mediaRoot(), ".import-*")); err == nil {
@@ -108,8 +124,8 @@ func (s *Server) startRender(ctx context.Context) error {
 	return nil
 }
 
-func (s *Server) rendersDir() string { return filepath.Join(s.Paths.DataDir, "renders") }
-func (s *Server) rendersTmp() string { return filepath.Join(s.rendersDir(), "tmp") }
+func (s *Service) rendersDir() string { return mediastore.RendersDir(s.Paths.DataDir) }
+func (s *Service) rendersTmp() string { return filepath.Join(s.rendersDir(), "tmp") }
 
 // renderDetail is what a render job keeps in its Detail. It is a superset
 // of api.RenderDetail (the wire reads the fields it knows).
@@ -121,14 +137,14 @@ type renderDetail struct {
 	Result   *api.RenderResult `json:"result,omitempty"`
 }
 
-func (s *Server) startRenderHandler(w http.ResponseWriter, r *http.Request) {
+func (s *Service) startRenderHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.RenderRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
 	}
 	start, err := s.requestRender(r.Context(), req)
 	if err != nil {
-		s.Fail(w, renderError(err))
+		s.Fail(w, feature.RenderError(err))
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, start)
@@ -137,7 +153,7 @@ func (s *Server) startRenderHandler(w http.ResponseWriter, r *http.Request) {
 // requestRender answers from the cache or queues a job. Everything that
 // can be refused (bad target, spec errors, non-media) is refused here,
 // before a job exists: exit 2 means nothing was changed.
-func (s *Server) requestRender(ctx context.Context, req api.RenderRequest) (*api.RenderStart, error) {
+func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*api.RenderStart, error) {
 	if err := checkRenderRequest(&req); err != nil {
 		return nil, err
 	}
@@ -210,24 +226,10 @@ func checkRenderRequest(req *api.RenderRequest) error {
 	return nil
 }
 
-// renderError maps the render package's refusals to wire codes.
-func renderError(err error) error {
-	if _, ok := api.AsError(err); ok {
-		return err
-	}
-	switch {
-	case render.IsSpecError(err), render.IsMediaError(err):
-		return &api.Error{Code: api.CodeInvalid, Message: err.Error()}
-	case errors.Is(err, render.ErrToolMissing), errors.Is(err, exec.ErrNotFound):
-		return &api.Error{Code: api.CodeInternal, Message: err.Error(), Hint: toolFix}
-	}
-	return err
-}
-
 // submitRender hands a render job to the runner. key is the cache key the
 // request planned ("" when resuming); the job plans again anyway, since
 // the inputs may have changed while it waited.
-func (s *Server) submitRender(base context.Context, job store.Job, req api.RenderRequest, key string) {
+func (s *Service) submitRender(base context.Context, job store.Job, req api.RenderRequest, key string) {
 	if key != "" {
 		s.render.mu.Lock()
 		s.render.inflight[key] = job.ID
@@ -243,12 +245,12 @@ func (s *Server) submitRender(base context.Context, job store.Job, req api.Rende
 				s.render.mu.Unlock()
 			}
 		}()
-		return renderError(s.runRenderJob(ctx, p, req))
+		return feature.RenderError(s.runRenderJob(ctx, p, req))
 	})
 }
 
 // runRenderJob is a render job's work.
-func (s *Server) runRenderJob(ctx context.Context, p *jobs.Progress, req api.RenderRequest) error {
+func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.RenderRequest) error {
 	started := time.Now()
 	p.Progress(api.JobEvent{Stage: "plan"})
 	pl, err := s.planRender(ctx, req)
@@ -339,7 +341,7 @@ func violationsError(vs []api.Violation, kind string) error {
 
 // cachedResult answers from the render cache when the key's file is
 // still there, whole.
-func (s *Server) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
+func (s *Service) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
 	rec, err := s.DB.Render(pl.key)
 	if err != nil {
 		return nil, false
@@ -362,7 +364,7 @@ func (s *Server) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
 // deliver copies the result to the user's --out path (never a link: the
 // user may edit their copy, and the cache must stay what its key says).
 // An existing directory gets the file inside it.
-func (s *Server) deliver(res *api.RenderResult, out string) error {
+func (s *Service) deliver(res *api.RenderResult, out string) error {
 	if out == "" {
 		return nil
 	}

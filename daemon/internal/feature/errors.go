@@ -1,0 +1,34 @@
+package feature
+
+import (
+	"errors"
+	"os/exec"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/render"
+)
+
+// ToolFix is the install hint for a missing ffmpeg or ffprobe.
+const ToolFix = "install ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg fonts-dejavu-core`; macOS: `brew install ffmpeg`) or set ffmpeg.path and ffprobe.path with `impress config set`"
+
+// RenderError maps the render package's refusals to wire codes: a bad spec
+// or a file that is not media is invalid_input (exit 2), a missing tool
+// names the fix; other errors pass through.
+func RenderError(err error) error {
+	if _, ok := api.AsError(err); ok {
+		return err
+	}
+	switch {
+	case render.IsSpecError(err), render.IsMediaError(err):
+		return &api.Error{Code: api.CodeInvalid, Message: err.Error()}
+	case errors.Is(err, render.ErrToolMissing), errors.Is(err, exec.ErrNotFound):
+		return &api.Error{Code: api.CodeInternal, Message: err.Error(), Hint: ToolFix}
+	}
+	return err
+}
+
+// ProjectNotFound is the not_found of a project name.
+func ProjectNotFound(name string) *api.Error {
+	return &api.Error{Code: api.CodeNotFound, Message: "project \"" + name + "\" not found",
+		Hint: "`impress project list` shows the projects"}
+}
