@@ -51,7 +51,7 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	}
 	deliver := func(id string) {
 		t.Helper()
-		body := commentPayload(id, "hello "+id, time.Now().Unix())
+		body := daemontest.CommentPayload(sandbox.IGCreatorID, sandbox.FanID, sandbox.FanUsername, sandbox.SeedReelID, id, "hello "+id, time.Now().Unix())
 		req, _ := http.NewRequest("POST", publicURL, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Hub-Signature-256", sandbox.SignBody(sb.AppSecret(), body))
@@ -79,9 +79,9 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	deliver("17858800000000001")
 	ended := make(chan error, 1)
 	go func() { ended <- follow(t.Context(), 0) }()
-	commWaitFor(t, func() bool { return count() == 1 })
+	daemontest.WaitFor(t, func() bool { return count() == 1 })
 	deliver("17858800000000002")
-	commWaitFor(t, func() bool { return count() == 2 })
+	daemontest.WaitFor(t, func() bool { return count() == 2 })
 
 	stop1()
 	if err := <-done1; err != nil {
@@ -102,9 +102,9 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go func() { ended <- follow(ctx, last) }()
-	commWaitFor(t, func() bool { return count() == 3 })
+	daemontest.WaitFor(t, func() bool { return count() == 3 })
 	deliver("17858800000000004")
-	commWaitFor(t, func() bool { return count() == 4 })
+	daemontest.WaitFor(t, func() bool { return count() == 4 })
 	cancel()
 	<-ended
 	mu.Lock()

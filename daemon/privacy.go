@@ -17,6 +17,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -181,8 +182,8 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 // was deleting), sweeps expired data, then starts the purge worker and the
 // hourly sweeper.
 func (s *Server) startPrivacy(ctx context.Context) error {
-	s.setPublicHandler(PublicDataDeletion, http.HandlerFunc(s.dataDeletionCallback))
-	s.setPublicHandler(PublicDeletionStatus, http.HandlerFunc(s.deletionStatusPage))
+	s.community.HandlePublic(public.DataDeletion, http.HandlerFunc(s.dataDeletionCallback))
+	s.community.HandlePublic(public.DeletionStatus, http.HandlerFunc(s.deletionStatusPage))
 	purges, err := s.DB.Purges()
 	if err != nil {
 		return fmt.Errorf("daemon: privacy: %w", err)

@@ -74,7 +74,7 @@ func (c *idCollector) result() (ids []scanID, shared, tooShort int) {
 }
 
 // idKeys are the JSON keys, in any record the community feature seals
-// (commentRecord, threadRecord, messageRecord, eventRecord and the raw
+// (records.Comment, records.Thread, records.Message, records.Event and the raw
 // Meta payload inside it), whose string values identify a person or are
 // their words.
 var idKeys = map[string]string{

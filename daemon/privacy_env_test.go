@@ -22,6 +22,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/logx"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta"
@@ -220,26 +221,26 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 		e.t.Fatal(err)
 	}
 	now := e.clock.Now().UTC()
-	c := commentRecord{ID: "1790000" + tag, MediaID: "1800000" + tag, Text: p.comment, Username: p.commenter, FromID: "1785555" + tag}
-	sealed, err := sealJSON(dk, sealComment, c)
+	c := records.Comment{ID: "1790000" + tag, MediaID: "1800000" + tag, Text: p.comment, Username: p.commenter, FromID: "1785555" + tag}
+	sealed, err := records.Seal(dk, records.FieldComment, c)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	if err := s.DB.PutComments(conn, []store.CommentEntry{{MediaID: c.MediaID, CommentID: c.ID, Blob: store.Blob{At: now, Data: sealed}}}); err != nil {
 		e.t.Fatal(err)
 	}
-	th := threadRecord{ID: "thread" + tag, Participant: p.dmFriend, ParticipantID: "1786666" + tag, LastMessage: p.message,
-		Messages: []messageRecord{{ID: "mid" + tag, From: p.dmFriend, Text: p.message}}}
-	if sealed, err = sealJSON(dk, sealThread, th); err != nil {
+	th := records.Thread{ID: "thread" + tag, Participant: p.dmFriend, ParticipantID: "1786666" + tag, LastMessage: p.message,
+		Messages: []records.Message{{ID: "mid" + tag, From: p.dmFriend, Text: p.message}}}
+	if sealed, err = records.Seal(dk, records.FieldThread, th); err != nil {
 		e.t.Fatal(err)
 	}
 	if err := s.DB.PutThread(conn, store.ThreadEntry{ThreadID: th.ID, Blob: store.Blob{At: now, Data: sealed}}); err != nil {
 		e.t.Fatal(err)
 	}
 	raw, _ := json.Marshal(map[string]any{"from": map[string]string{"id": "1787777" + tag, "username": p.eventUser}, "text": p.eventText})
-	ev := eventRecord{Type: evComments, Object: "instagram", Account: ac.AccountID, CommentID: "1791111" + tag, MediaID: c.MediaID,
+	ev := records.Event{Type: records.EvComments, Object: "instagram", Account: ac.AccountID, CommentID: "1791111" + tag, MediaID: c.MediaID,
 		FromID: "1787777" + tag, FromUsername: p.eventUser, Text: p.eventText, Raw: raw}
-	if sealed, err = sealJSON(dk, sealEvent, ev); err != nil {
+	if sealed, err = records.Seal(dk, records.FieldEvent, ev); err != nil {
 		e.t.Fatal(err)
 	}
 	if _, err := s.DB.AppendEvents([]store.NewEvent{{Conn: conn, Dedupe: "delivery-" + tag, Data: sealed}}); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 )
@@ -170,20 +171,20 @@ type exportConn struct {
 }
 
 type exportEvent struct {
-	ID         uint64       `json:"id"`
-	ReceivedAt time.Time    `json:"received_at"`
-	Event      *eventRecord `json:"event,omitempty"`
-	Unreadable bool         `json:"unreadable,omitempty"`
+	ID         uint64         `json:"id"`
+	ReceivedAt time.Time      `json:"received_at"`
+	Event      *records.Event `json:"event,omitempty"`
+	Unreadable bool           `json:"unreadable,omitempty"`
 }
 
 type exportComment struct {
-	*commentRecord
+	*records.Comment
 	CachedAt   time.Time `json:"cached_at"`
 	Unreadable bool      `json:"unreadable,omitempty"`
 }
 
 type exportThread struct {
-	*threadRecord
+	*records.Thread
 	CachedAt   time.Time `json:"cached_at"`
 	Unreadable bool      `json:"unreadable,omitempty"`
 }
@@ -216,9 +217,9 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 		outC := []exportComment{}
 		for _, ce := range comments {
 			x := exportComment{CachedAt: ce.At}
-			var rec commentRecord
-			if dk != nil && openJSON(dk, sealComment, ce.Data, &rec) == nil {
-				x.commentRecord = &rec
+			var rec records.Comment
+			if dk != nil && records.Open(dk, records.FieldComment, ce.Data, &rec) == nil {
+				x.Comment = &rec
 			} else {
 				x.Unreadable = true
 			}
@@ -234,9 +235,9 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 		outT := []exportThread{}
 		for _, te := range threads {
 			x := exportThread{CachedAt: te.At}
-			var rec threadRecord
-			if dk != nil && openJSON(dk, sealThread, te.Data, &rec) == nil {
-				x.threadRecord = &rec
+			var rec records.Thread
+			if dk != nil && records.Open(dk, records.FieldThread, te.Data, &rec) == nil {
+				x.Thread = &rec
 			} else {
 				x.Unreadable = true
 			}
@@ -252,8 +253,8 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 		outE := []exportEvent{}
 		for _, ev := range events {
 			x := exportEvent{ID: ev.Seq, ReceivedAt: ev.At}
-			var rec eventRecord
-			if dk != nil && openJSON(dk, sealEvent, ev.Data, &rec) == nil {
+			var rec records.Event
+			if dk != nil && records.Open(dk, records.FieldEvent, ev.Data, &rec) == nil {
 				x.Event = &rec
 			} else {
 				x.Unreadable = true

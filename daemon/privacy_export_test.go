@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -121,7 +123,7 @@ func TestExport(t *testing.T) {
 	if !bytes.Contains(entries["media/index.json"], []byte("holiday.mp4")) {
 		t.Error("--no-media lost the media index")
 	}
-	if _, err := e.c.Export(ctx, api.ExportRequest{Connection: "nobody"}, &buf); exitOf(err) != 2 {
+	if _, err := e.c.Export(ctx, api.ExportRequest{Connection: "nobody"}, &buf); daemontest.ExitOf(err) != 2 {
 		t.Errorf("export of an unknown connection: %v", err)
 	}
 }
@@ -136,7 +138,7 @@ func TestExportRefusesATokenInAnyField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealed, _ := sealJSON(dk, sealComment, commentRecord{ID: "1", MediaID: "2", Text: "my token is " + main.token})
+	sealed, _ := records.Seal(dk, records.FieldComment, records.Comment{ID: "1", MediaID: "2", Text: "my token is " + main.token})
 	if err := e.s.DB.PutComments("main", []store.CommentEntry{{MediaID: "2", CommentID: "1", Blob: store.Blob{At: e.clock.Now(), Data: sealed}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -48,7 +49,7 @@ var (
 )
 
 // checkFresh applies the freshness rule above at now.
-func checkFresh(sr signedRequest, now time.Time) error {
+func checkFresh(sr public.SignedRequest, now time.Time) error {
 	if sr.IssuedAt <= 0 {
 		return errSignedRequestNoTime
 	}
@@ -76,16 +77,16 @@ type deletionAnswer struct {
 
 func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 	if s.DB == nil {
-		publicError(w, http.StatusServiceUnavailable, "unavailable")
+		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
-	sr, ok := s.readSignedRequest(w, r)
+	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String("meta.app_secret"), s.Log)
 	if !ok {
 		return
 	}
 	if err := checkFresh(sr, s.Now()); err != nil {
 		s.Log.Warn("data deletion callback refused", "reason", err.Error())
-		publicError(w, http.StatusBadRequest, "invalid signed_request")
+		public.Error(w, http.StatusBadRequest, "invalid signed_request")
 		return
 	}
 	t := purgeTarget{Scope: api.ScopeMetaUser}
@@ -96,14 +97,14 @@ func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 		t, metaUser = purgeTarget{Scope: api.ScopeConnection, Target: conn}, ""
 	case !store.IsNotFound(err):
 		s.Log.Error("data deletion callback: store", "err", err)
-		publicError(w, http.StatusInternalServerError, "retry")
+		public.Error(w, http.StatusInternalServerError, "retry")
 		return
 	}
 	code := ""
 	if t.Scope == api.ScopeConnection {
 		if code, err = s.pendingPurgeFor(t); err != nil {
 			s.Log.Error("data deletion callback: store", "err", err)
-			publicError(w, http.StatusInternalServerError, "retry")
+			public.Error(w, http.StatusInternalServerError, "retry")
 			return
 		}
 	}
@@ -114,7 +115,7 @@ func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			// Not stored: Meta must retry, so no success answer.
 			s.Log.Error("data deletion callback: could not record the request", "err", err)
-			publicError(w, http.StatusInternalServerError, "retry")
+			public.Error(w, http.StatusInternalServerError, "retry")
 			return
 		}
 	}
@@ -156,17 +157,17 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 
 func (s *Server) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
 	if s.DB == nil {
-		publicError(w, http.StatusServiceUnavailable, "unavailable")
+		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
 	rc, err := s.privacyRequest(r.PathValue("code"))
 	if err != nil {
 		if api.HasCode(err, api.CodeNotFound) {
-			publicError(w, http.StatusNotFound, "no such deletion request")
+			public.Error(w, http.StatusNotFound, "no such deletion request")
 			return
 		}
 		s.Log.Error("deletion status page", "err", err)
-		publicError(w, http.StatusInternalServerError, "try again later")
+		public.Error(w, http.StatusInternalServerError, "try again later")
 		return
 	}
 	st := deletionStatus{ConfirmationCode: rc.Code, Status: rc.Status, ReceivedAt: rc.StartedAt.UTC(), CompletedAt: rc.FinishedAt.UTC()}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/public"
 )
 
 // deletionRequest builds a signed_request as Meta does.
@@ -55,7 +56,7 @@ func getStatus(t *testing.T, base, code, accept string) (int, string) {
 func TestMetaDeletionCallback(t *testing.T) {
 	e := newPrivEnv(t)
 	main, brand := plantTwo(e)
-	pub := httptest.NewServer(e.s.PublicHandler())
+	pub := httptest.NewServer(e.s.community.PublicHandler())
 	t.Cleanup(pub.Close)
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now().Unix()
@@ -181,7 +182,7 @@ func TestMetaDeletionStoredBeforeAnswer(t *testing.T) {
 		return nil
 	}
 	e.s.privacy.mu.Unlock()
-	pub := httptest.NewServer(e.s.PublicHandler())
+	pub := httptest.NewServer(e.s.community.PublicHandler())
 	t.Cleanup(pub.Close)
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now().Unix()
@@ -233,7 +234,7 @@ func FuzzDeletionSignedRequest(f *testing.F) {
 	f.Add("===.===")
 	f.Add(".")
 	f.Fuzz(func(t *testing.T, raw string) {
-		sr, err := parseSignedRequest(raw, secret)
+		sr, err := public.ParseSignedRequest(raw, secret)
 		if err != nil {
 			return
 		}

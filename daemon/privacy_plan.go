@@ -10,6 +10,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 	"gopkg.in/yaml.v3"
@@ -258,9 +259,9 @@ func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, o
 		return err
 	}
 	for _, k := range []struct{ kind, cnt, field string }{
-		{store.BlobComments, cntComments, sealComment},
-		{store.BlobThreads, cntThreads, sealThread},
-		{store.BlobEvents, cntEvents, sealEvent},
+		{store.BlobComments, cntComments, records.FieldComment},
+		{store.BlobThreads, cntThreads, records.FieldThread},
+		{store.BlobEvents, cntEvents, records.FieldEvent},
 	} {
 		if err := count(k.kind, k.cnt, k.field, extractIDs); err != nil {
 			return 0, err

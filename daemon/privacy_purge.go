@@ -13,6 +13,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/store"
 )
@@ -115,7 +116,7 @@ func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, se
 	dk, err := s.purgeKey(ctx, code, d)
 	if err == nil {
 		var sealed []byte
-		if sealed, err = sealJSON(dk, sealPurge, sec); err == nil {
+		if sealed, err = records.Seal(dk, sealPurge, sec); err == nil {
 			d.HasSecret, d.Unsealed = true, false
 			return sealed
 		}
@@ -142,7 +143,7 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 		dk, err = s.purgeKey(ctx, code, d)
 	}
 	if err == nil {
-		err = openJSON(dk, sealPurge, sealed, sec)
+		err = records.Open(dk, sealPurge, sealed, sec)
 	}
 	if err != nil {
 		s.Log.Error("privacy: purge secret unreadable", "code", code, "err", err)

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -50,9 +52,9 @@ func plantBulk(t *testing.T, e *privEnv, conn string, n int) (comments, events [
 	var evs []store.NewEvent
 	for i := range n {
 		id := fmt.Sprintf("17%015d", i)
-		sc, _ := sealJSON(dk, sealComment, commentRecord{ID: id, MediaID: "bulkmedia", Text: "bulk comment " + id})
+		sc, _ := records.Seal(dk, records.FieldComment, records.Comment{ID: id, MediaID: "bulkmedia", Text: "bulk comment " + id})
 		cs = append(cs, store.CommentEntry{MediaID: "bulkmedia", CommentID: id, Blob: store.Blob{At: now, Data: sc}})
-		se, _ := sealJSON(dk, sealEvent, eventRecord{Type: evComments, Text: "bulk event " + id})
+		se, _ := records.Seal(dk, records.FieldEvent, records.Event{Type: records.EvComments, Text: "bulk event " + id})
 		evs = append(evs, store.NewEvent{Conn: conn, Dedupe: "bulk-" + id, Data: se})
 		comments = append(comments, []byte(base64.StdEncoding.EncodeToString(sc)))
 		events = append(events, []byte(base64.StdEncoding.EncodeToString(se)))
@@ -223,7 +225,7 @@ func TestRetentionSetAndShow(t *testing.T) {
 		}
 	}
 	for _, bad := range [][2]string{{"events", "1h"}, {"events", "connection"}, {"sometimes", "3d"}, {"logs", "soon"}, {"logs", "-3d"}} {
-		if _, err := e.c.SetRetention(ctx, bad[0], bad[1]); exitOf(err) != 2 {
+		if _, err := e.c.SetRetention(ctx, bad[0], bad[1]); daemontest.ExitOf(err) != 2 {
 			t.Errorf("set %s %s: %v, want exit 2", bad[0], bad[1], err)
 		}
 	}

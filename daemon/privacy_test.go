@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
@@ -124,10 +125,10 @@ func TestPurgeScopesAndRefusals(t *testing.T) {
 		{Scope: "everything"},
 		{Scope: api.ScopeConnection},
 	} {
-		if _, err := e.c.PurgePlan(ctx, req); exitOf(err) != 2 {
+		if _, err := e.c.PurgePlan(ctx, req); daemontest.ExitOf(err) != 2 {
 			t.Errorf("plan %+v: %v, want exit 2", req, err)
 		}
-		if _, err := e.c.Purge(ctx, req, nil); exitOf(err) != 2 {
+		if _, err := e.c.Purge(ctx, req, nil); daemontest.ExitOf(err) != 2 {
 			t.Errorf("purge %+v: %v, want exit 2", req, err)
 		}
 	}

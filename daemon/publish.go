@@ -14,6 +14,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
+	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -77,7 +78,7 @@ func (s *Server) startPublish(ctx context.Context) error {
 	}
 	p.signKey = key
 	s.pub = p
-	s.setPublicHandler(PublicMedia, http.HandlerFunc(s.servePublicMedia))
+	s.community.HandlePublic(public.Media, http.HandlerFunc(s.servePublicMedia))
 
 	jobs, err := s.DB.Jobs(api.JobPublish)
 	if err != nil {

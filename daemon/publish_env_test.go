@@ -101,7 +101,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 		}
 		e.env["IMPRESS_DAEMON_PUBLIC_LISTEN"] = ln.Addr().String()
 		e.env["IMPRESS_DAEMON_PUBLIC_URL"] = "http://" + ln.Addr().String()
-		pub := &http.Server{Handler: s.PublicHandler()}
+		pub := &http.Server{Handler: s.community.PublicHandler()}
 		go pub.Serve(ln)
 		t.Cleanup(func() { pub.Close() })
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/auth"
+	"github.com/impress-dev/impress/daemon/community"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/projects"
@@ -48,10 +49,8 @@ type Server struct {
 	// pub is the publish feature's state (publish.go).
 	pub *publisher
 
-	// comm is the community feature's state: public endpoint, event
-	// followers, cache lock (community.go, public.go, webhooks.go); its
-	// zero value is ready.
-	comm communityState
+	// community is the community feature, which owns the public listener.
+	community *community.Service
 
 	// privacy is the privacy feature's state: purge worker, progress
 	// subscribers, retention sweeper (privacy*.go); its zero value is ready.
@@ -78,6 +77,7 @@ func newServer(cfg Config, settings *config.Settings, d feature.Deps, o serverOp
 	s.Jobs = s.NewJobs()
 	s.accounts = auth.New(s.Deps, o.Auth)
 	s.projects = projects.New(s.Deps)
+	s.community = community.New(s.Deps, s.accounts)
 	s.started = s.Now().UTC()
 	s.feats = s.features()
 	return s

@@ -6,6 +6,11 @@ package daemontest
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -160,4 +165,53 @@ func (s *Settings) Set(k, v string) {
 	s.mu.Lock()
 	s.cur = st
 	s.mu.Unlock()
+}
+
+// SignRequest builds a signed_request the way Meta does.
+func SignRequest(t testing.TB, payload any, secret string) string {
+	t.Helper()
+	b, err := json.Marshal(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return SignRaw(string(b), secret)
+}
+
+// SignRaw signs a raw payload as Meta does.
+func SignRaw(payload, secret string) string {
+	enc := base64.RawURLEncoding.EncodeToString([]byte(payload))
+	mac := hmac.New(sha256.New, []byte(secret))
+	mac.Write([]byte(enc))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil)) + "." + enc
+}
+
+// CommentPayload is a webhook delivery of one comment on media of account
+// (the form Meta sends for the comments field), text inserted as is.
+func CommentPayload(account, fromID, fromUser, media, id, text string, at int64) []byte {
+	return fmt.Appendf(nil, `{"object":"instagram","entry":[{"id":%q,"time":%d,"changes":[{"field":"comments","value":`+
+		`{"from":{"id":%q,"username":%q},"media":{"id":%q,"media_product_type":"REELS"},"id":%q,"text":"%s"}}]}]}`,
+		account, at, fromID, fromUser, media, id, text)
+}
+
+// WaitFor polls cond until it holds, failing the test after 10 s.
+func WaitFor(t testing.TB, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10 s")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// ExitOf is the exit code the CLI would give err.
+func ExitOf(err error) int {
+	if e, ok := api.AsError(err); ok {
+		return e.ExitCode()
+	}
+	if err == nil {
+		return 0
+	}
+	return 1
 }

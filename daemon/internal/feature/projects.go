@@ -2,6 +2,7 @@ package feature
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/render"
@@ -29,4 +30,13 @@ type Renderer interface {
 // feature: a project as the local API shows it.
 type Projects interface {
 	ProjectToAPI(p store.Project, withSpec bool) (api.Project, error)
+}
+
+// PublicRoutes is the registrar of the daemon's public endpoint, which the
+// community feature owns: publish serves its signed media URLs there,
+// privacy Meta's data-deletion callback and its status page.
+type PublicRoutes interface {
+	// HandlePublic serves h at route, one of the routes of package
+	// daemon/internal/public (any other panics).
+	HandlePublic(route string, h http.Handler)
 }

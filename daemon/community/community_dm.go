@@ -1,4 +1,4 @@
-package daemon
+package community
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 )
@@ -23,42 +24,13 @@ import (
 // letting Meta fail the send.
 
 const (
-	replyWindow        = 24 * time.Hour
+	replyWindow        = records.ReplyWindow
 	privateReplyWindow = 7 * 24 * time.Hour
 	maxThreads         = 200 // threads read per `messages list`
 	// pendingThreadPrefix keys a thread known only from a webhook (which
 	// names the sender, not the conversation) until a listing finds it.
 	pendingThreadPrefix = "u-"
 )
-
-// threadRecord is a cached DM thread summary (sealed as "thread"). Message
-// bodies are kept only when the user asked (show --keep).
-type threadRecord struct {
-	ID            string    `json:"id"`
-	ParticipantID string    `json:"participant_id,omitempty"`
-	Participant   string    `json:"participant,omitempty"`
-	LastMessage   string    `json:"last_message,omitempty"`
-	LastMessageAt time.Time `json:"last_message_at,omitzero"`
-	LastFromMe    bool      `json:"last_from_me,omitempty"`
-	MessageCount  int       `json:"message_count"`
-	CountCapped   bool      `json:"count_capped,omitempty"`
-	Unread        *bool     `json:"unread,omitempty"`
-	LastInboundAt time.Time `json:"last_inbound_at,omitzero"`
-	// MetaUpdated is Meta's updated_time when the messages were last read:
-	// an unchanged thread is not read again (≈2 calls/s per account).
-	MetaUpdated time.Time       `json:"meta_updated,omitzero"`
-	Messages    []messageRecord `json:"messages,omitempty"`
-}
-
-type messageRecord struct {
-	ID          string    `json:"id"`
-	FromID      string    `json:"from_id,omitempty"`
-	From        string    `json:"from,omitempty"`
-	FromMe      bool      `json:"from_me,omitempty"`
-	Text        string    `json:"text,omitempty"`
-	CreatedAt   time.Time `json:"created_at,omitzero"`
-	Attachments []string  `json:"attachments,omitempty"`
-}
 
 func firstLine(s string) string {
 	s = strings.TrimSpace(s)
@@ -70,29 +42,6 @@ func firstLine(s string) string {
 		s = string(r[:79]) + "…"
 	}
 	return s
-}
-
-// window says whether a reply is allowed at now and when the window closes.
-func (t threadRecord) window(now time.Time) (bool, time.Time) {
-	if t.LastInboundAt.IsZero() {
-		return false, time.Time{}
-	}
-	closes := t.LastInboundAt.Add(replyWindow)
-	return now.Before(closes), closes
-}
-
-func (t threadRecord) toAPI(now, at time.Time) api.Thread {
-	ok, closes := t.window(now)
-	return api.Thread{ID: t.ID, Participant: t.Participant, ParticipantID: t.ParticipantID,
-		LastMessage: t.LastMessage, LastMessageAt: t.LastMessageAt, LastFromMe: t.LastFromMe,
-		MessageCount: t.MessageCount, CountCapped: t.CountCapped, Unread: t.Unread,
-		LastInboundAt: t.LastInboundAt, ReplyAllowed: ok, ReplyWindowClosesAt: closes,
-		Kept: len(t.Messages) > 0, UpdatedAt: at}
-}
-
-func (m messageRecord) toAPI() api.Message {
-	return api.Message{ID: m.ID, From: m.From, FromID: m.FromID, FromMe: m.FromMe, Text: m.Text,
-		CreatedAt: m.CreatedAt, Attachments: m.Attachments}
 }
 
 func boolPtr(b bool) *bool { return &b }
@@ -115,10 +64,10 @@ func isMe(ci feature.ConnInfo, u meta.User) bool {
 }
 
 // summarize fills t from a thread's messages as Meta returned them.
-func summarize(t *threadRecord, ci feature.ConnInfo, msgs []meta.Message) []messageRecord {
-	recs := make([]messageRecord, 0, len(msgs))
+func summarize(t *records.Thread, ci feature.ConnInfo, msgs []meta.Message) []records.Message {
+	recs := make([]records.Message, 0, len(msgs))
 	for _, m := range msgs {
-		r := messageRecord{ID: m.ID, FromID: m.From.ID, From: m.From.Username, FromMe: isMe(ci, m.From),
+		r := records.Message{ID: m.ID, FromID: m.From.ID, From: m.From.Username, FromMe: isMe(ci, m.From),
 			Text: m.Text, CreatedAt: m.CreatedTime.Time.UTC()}
 		for _, a := range m.Attachments {
 			r.Attachments = append(r.Attachments, a.Type)
@@ -153,7 +102,7 @@ func summarize(t *threadRecord, ci feature.ConnInfo, msgs []meta.Message) []mess
 	return recs
 }
 
-func (s *Server) loadThreads(ctx context.Context, conn string) (map[string]threadRecord, map[string]time.Time, error) {
+func (s *Service) loadThreads(ctx context.Context, conn string) (map[string]records.Thread, map[string]time.Time, error) {
 	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		return nil, nil, err
@@ -162,10 +111,10 @@ func (s *Server) loadThreads(ctx context.Context, conn string) (map[string]threa
 	if err != nil {
 		return nil, nil, err
 	}
-	out, at := map[string]threadRecord{}, map[string]time.Time{}
+	out, at := map[string]records.Thread{}, map[string]time.Time{}
 	for _, e := range entries {
-		var t threadRecord
-		if err := openJSON(dk, sealThread, e.Data, &t); err != nil {
+		var t records.Thread
+		if err := records.Open(dk, records.FieldThread, e.Data, &t); err != nil {
 			s.Log.Warn("cached thread unreadable", "connection", conn, "err", err)
 			continue
 		}
@@ -177,7 +126,7 @@ func (s *Server) loadThreads(ctx context.Context, conn string) (map[string]threa
 // absorbPending merges the webhook-only summary of t's participant (keyed
 // by the person, see applyMessage) into t and deletes it. The caller holds
 // the cache lock and saves t.
-func (s *Server) absorbPending(conn string, cached map[string]threadRecord, t *threadRecord) {
+func (s *Service) absorbPending(conn string, cached map[string]records.Thread, t *records.Thread) {
 	p, ok := cached[pendingThreadPrefix+t.ParticipantID]
 	if !ok || t.ParticipantID == "" || p.ID == t.ID {
 		return
@@ -195,12 +144,12 @@ func (s *Server) absorbPending(conn string, cached map[string]threadRecord, t *t
 	delete(cached, p.ID)
 }
 
-func (s *Server) saveThread(ctx context.Context, conn string, t threadRecord) (time.Time, error) {
+func (s *Service) saveThread(ctx context.Context, conn string, t records.Thread) (time.Time, error) {
 	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
 		return time.Time{}, err
 	}
-	sealed, err := sealJSON(dk, sealThread, t)
+	sealed, err := records.Seal(dk, records.FieldThread, t)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -216,7 +165,7 @@ func sortThreads(ts []api.Thread) []api.Thread {
 	return ts
 }
 
-func (s *Server) listThreads(w http.ResponseWriter, r *http.Request) {
+func (s *Service) listThreads(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
 	conn := r.URL.Query().Get("connection")
@@ -234,7 +183,7 @@ func (s *Server) listThreads(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, sortThreads(out))
 }
 
-func (s *Server) cachedThreads(ctx context.Context, conn string) ([]api.Thread, error) {
+func (s *Service) cachedThreads(ctx context.Context, conn string) ([]api.Thread, error) {
 	c, err := s.accounts.ResolveConn(conn)
 	if err != nil {
 		return nil, err
@@ -246,12 +195,12 @@ func (s *Server) cachedThreads(ctx context.Context, conn string) ([]api.Thread, 
 	now := s.Now()
 	var out []api.Thread
 	for id, t := range ts {
-		out = append(out, t.toAPI(now, at[id]))
+		out = append(out, t.ToAPI(now, at[id]))
 	}
 	return out, nil
 }
 
-func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, error) {
+func (s *Service) fetchThreads(ctx context.Context, conn string) ([]api.Thread, error) {
 	cl, ci, err := s.accounts.MetaPageClient(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -301,7 +250,7 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 		msgs, ok := fetched[cv.ID]
 		if !ok {
 			if t, ok := cached[cv.ID]; ok {
-				out = append(out, t.toAPI(now, at[cv.ID]))
+				out = append(out, t.ToAPI(now, at[cv.ID]))
 			}
 			continue
 		}
@@ -326,17 +275,17 @@ func (s *Server) fetchThreads(ctx context.Context, conn string) ([]api.Thread, e
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, t.toAPI(now, when))
+		out = append(out, t.ToAPI(now, when))
 	}
 	for id, t := range cached { // webhook-only threads not listed yet
 		if strings.HasPrefix(id, pendingThreadPrefix) {
-			out = append(out, t.toAPI(now, at[id]))
+			out = append(out, t.ToAPI(now, at[id]))
 		}
 	}
 	return out, nil
 }
 
-func (s *Server) threadParam(w http.ResponseWriter, r *http.Request) (string, bool) {
+func (s *Service) threadParam(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("thread")
 	if err := checkID("thread", id); err != nil {
 		s.Fail(w, err)
@@ -345,7 +294,7 @@ func (s *Server) threadParam(w http.ResponseWriter, r *http.Request) (string, bo
 	return id, true
 }
 
-func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
+func (s *Service) showThread(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.threadParam(w, r)
 	if !ok {
 		return
@@ -371,9 +320,9 @@ func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
 				Hint: "run `impress messages list` online first"})
 			return
 		}
-		out := api.ThreadMessages{Thread: t.toAPI(s.Now(), at[id]), Offline: true, Messages: []api.Message{}}
+		out := api.ThreadMessages{Thread: t.ToAPI(s.Now(), at[id]), Offline: true, Messages: []api.Message{}}
 		for _, m := range t.Messages {
-			out.Messages = append(out.Messages, m.toAPI())
+			out.Messages = append(out.Messages, m.ToAPI())
 		}
 		httpx.WriteJSON(w, http.StatusOK, out)
 		return
@@ -414,9 +363,9 @@ func (s *Server) showThread(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	out := api.ThreadMessages{Thread: t.toAPI(s.Now(), when), Messages: []api.Message{}}
+	out := api.ThreadMessages{Thread: t.ToAPI(s.Now(), when), Messages: []api.Message{}}
 	for _, m := range recs {
-		out.Messages = append(out.Messages, m.toAPI())
+		out.Messages = append(out.Messages, m.ToAPI())
 	}
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
@@ -432,13 +381,13 @@ func checkDMText(text string) error {
 }
 
 // windowClosed is the refusal of a send outside the 24 h window.
-func windowClosed(t threadRecord, now time.Time) *api.Error {
+func windowClosed(t records.Thread, now time.Time) *api.Error {
 	hint := "wait until they write again; a comment can still get one private reply within 7 days (`impress messages private-reply COMMENT TEXT`)"
 	if t.LastInboundAt.IsZero() {
 		return &api.Error{Code: api.CodeRejected, Hint: hint,
 			Message: fmt.Sprintf("cannot message thread %s: %s has not written to you, and Instagram allows a business to answer only within 24 h of the person's last message", t.ID, orSomeone(t.Participant))}
 	}
-	_, closes := t.window(now)
+	_, closes := t.Window(now)
 	return &api.Error{Code: api.CodeRejected, Hint: hint,
 		Message: fmt.Sprintf("the reply window of thread %s closed at %s (24 h after %s's last message at %s); Instagram refuses replies outside it",
 			t.ID, closes.UTC().Format(time.RFC3339), orSomeone(t.Participant), t.LastInboundAt.UTC().Format(time.RFC3339))}
@@ -451,7 +400,7 @@ func orSomeone(u string) string {
 	return "@" + u
 }
 
-func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
+func (s *Service) sendMessage(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.threadParam(w, r)
 	if !ok {
 		return
@@ -486,7 +435,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	// A later message only extends the window, so a window that is open by
 	// the stored summary is open; otherwise read the thread (it may have
 	// news the webhooks did not bring) before deciding.
-	if open, _ := t.window(now); !open || t.ParticipantID == "" {
+	if open, _ := t.Window(now); !open || t.ParticipantID == "" {
 		msgs, err := cl.ConversationMessages(ctx, id)
 		if err != nil {
 			s.Fail(w, s.accounts.MetaFail(ci.Name, err))
@@ -506,7 +455,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 			summarize(&t, ci, msgs)
 		}
 		s.comm.cacheMu.Unlock()
-		if open, _ := t.window(now); !open {
+		if open, _ := t.Window(now); !open {
 			s.Log.Info("DM refused locally: outside the 24 h window", "connection", ci.Name, "thread", id)
 			s.Fail(w, windowClosed(t, now))
 			return
@@ -542,7 +491,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 // privateReply sends the one private reply a comment allows, refusing
 // locally what Meta would refuse: a second reply impress already sent, or
 // a comment older than 7 days (when the comment is cached).
-func (s *Server) privateReply(w http.ResponseWriter, r *http.Request) {
+func (s *Service) privateReply(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if err := checkID("comment", id); err != nil {
 		s.Fail(w, err)
@@ -565,8 +514,8 @@ func (s *Server) privateReply(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.Now()
 	if e, err := s.DB.FindComment(ci.Name, id); err == nil {
-		var rec commentRecord
-		if dk, err := s.accounts.ConnKey(ctx, ci.Name); err == nil && openJSON(dk, sealComment, e.Data, &rec) == nil {
+		var rec records.Comment
+		if dk, err := s.accounts.ConnKey(ctx, ci.Name); err == nil && records.Open(dk, records.FieldComment, e.Data, &rec) == nil {
 			if rec.PrivateReplied {
 				s.Fail(w, api.Errorf(api.CodeRejected, "comment %s already got its private reply; Instagram allows one per comment", id))
 				return
@@ -585,7 +534,7 @@ func (s *Server) privateReply(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, s.commentRefusal(ci.Name, "private-reply", id, err))
 		return
 	}
-	s.updateCachedComment(ctx, ci.Name, id, func(c *commentRecord) bool { c.PrivateReplied = true; return false })
+	s.updateCachedComment(ctx, ci.Name, id, func(c *records.Comment) bool { c.PrivateReplied = true; return false })
 	s.Log.Info("private reply sent", "connection", ci.Name, "comment", id)
 	httpx.WriteJSON(w, http.StatusOK, api.SendResult{CommentID: id, RecipientID: res.RecipientID, MessageID: res.MessageID})
 }

@@ -1,10 +1,12 @@
-package daemon
+package community
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/impress-dev/impress/daemon/internal/records"
 )
 
 // Payloads shaped like Meta's examples (meta-graph-api.md §6.4).
@@ -50,7 +52,7 @@ var webhookSeeds = map[string]string{
 }
 
 func TestParseWebhookShapes(t *testing.T) {
-	one := func(name string) eventRecord {
+	one := func(name string) records.Event {
 		t.Helper()
 		evs, err := parseWebhook([]byte(webhookSeeds[name]))
 		if err != nil || len(evs) != 1 {
@@ -59,7 +61,7 @@ func TestParseWebhookShapes(t *testing.T) {
 		return evs[0]
 	}
 	c := one("comment")
-	if c.Type != evComments || c.Account != "17841400000000001" || c.CommentID != "17858893269000001" ||
+	if c.Type != records.EvComments || c.Account != "17841400000000001" || c.CommentID != "17858893269000001" ||
 		c.MediaID != "18000000000000001" || c.MediaProduct != "REELS" || c.FromUsername != "someone" ||
 		c.Text != "great video ❤ / yes" || !c.Time.Equal(time.Unix(1740000000, 0)) {
 		t.Errorf("comment = %+v", c)
@@ -67,17 +69,17 @@ func TestParseWebhookShapes(t *testing.T) {
 	if r := one("reply"); r.ParentID != "17858893269000001" {
 		t.Errorf("reply parent = %q", r.ParentID)
 	}
-	if f := one("flat comment"); f.Type != evComments || f.CommentID != "17858893269000003" || f.MediaID != "18000000000000002" {
+	if f := one("flat comment"); f.Type != records.EvComments || f.CommentID != "17858893269000003" || f.MediaID != "18000000000000002" {
 		t.Errorf("flat form = %+v", f)
 	}
-	if m := one("mention"); m.Type != evMentions || m.MediaID != "18000000000000006" || m.CommentID != "17850000000000901" {
+	if m := one("mention"); m.Type != records.EvMentions || m.MediaID != "18000000000000006" || m.CommentID != "17850000000000901" {
 		t.Errorf("mention = %+v", m)
 	}
 	if m := one("caption mention"); m.CommentID != "" || m.MediaID != "18000000000000007" {
 		t.Errorf("caption mention = %+v", m)
 	}
 	msg := one("message")
-	if msg.Type != evMessages || msg.FromID != "6100000000000001" || msg.ToID != "17841400000000001" || msg.MessageID != "aWdfMID1" ||
+	if msg.Type != records.EvMessages || msg.FromID != "6100000000000001" || msg.ToID != "17841400000000001" || msg.MessageID != "aWdfMID1" ||
 		msg.Text != "hello\nsecond line" || msg.Echo || len(msg.Attachments) != 1 || msg.Attachments[0] != "image" ||
 		!msg.Time.Equal(time.UnixMilli(1740000005123)) {
 		t.Errorf("message = %+v", msg)
@@ -85,31 +87,31 @@ func TestParseWebhookShapes(t *testing.T) {
 	if !strings.Contains(string(msg.Raw), "lookaside") {
 		t.Errorf("raw lost the attachment URL: %s", msg.Raw)
 	}
-	if e := one("echo"); e.Type != evMessages || !e.Echo || e.ToID != "6100000000000001" {
+	if e := one("echo"); e.Type != records.EvMessages || !e.Echo || e.ToID != "6100000000000001" {
 		t.Errorf("echo = %+v", e)
 	}
-	if r := one("reaction"); r.Type != evReactions || r.Reaction != "❤" || r.MessageID != "aWdfMID2" {
+	if r := one("reaction"); r.Type != records.EvReactions || r.Reaction != "❤" || r.MessageID != "aWdfMID2" {
 		t.Errorf("reaction = %+v", r)
 	}
-	if s := one("seen"); s.Type != evSeen {
+	if s := one("seen"); s.Type != records.EvSeen {
 		t.Errorf("seen = %+v", s)
 	}
-	if p := one("postback"); p.Type != evPostbacks || p.Text != "Yes" {
+	if p := one("postback"); p.Type != records.EvPostbacks || p.Text != "Yes" {
 		t.Errorf("postback = %+v", p)
 	}
-	if e := one("edit"); e.Type != evEdits || e.Text != "hello (edited)" {
+	if e := one("edit"); e.Type != records.EvEdits || e.Text != "hello (edited)" {
 		t.Errorf("edit = %+v", e)
 	}
-	if s := one("story mention"); s.Type != evMessages || len(s.Attachments) != 1 || s.Attachments[0] != "story_mention" {
+	if s := one("story mention"); s.Type != records.EvMessages || len(s.Attachments) != 1 || s.Attachments[0] != "story_mention" {
 		t.Errorf("story mention = %+v", s)
 	}
 	if u := one("unknown field"); u.Type != "brand_new_field" || string(u.Raw) != `{"x":1}` {
 		t.Errorf("unknown field = %+v", u)
 	}
-	if p := one("page object"); p.Type != evOptins || p.Object != "page" {
+	if p := one("page object"); p.Type != records.EvOptins || p.Object != "page" {
 		t.Errorf("page optin = %+v", p)
 	}
-	if s := one("standby"); s.Type != evStandby || s.Text != "s" {
+	if s := one("standby"); s.Type != records.EvStandby || s.Text != "s" {
 		t.Errorf("standby = %+v", s)
 	}
 	evs, err := parseWebhook([]byte(webhookSeeds["batch"]))
@@ -132,13 +134,13 @@ func TestWebhookDedupeKeys(t *testing.T) {
 		}
 		b, _ := parseWebhook([]byte(body))
 		for i := range a {
-			if a[i].dedupe == "" || a[i].dedupe != b[i].dedupe {
-				t.Errorf("%s: dedupe key %q not stable (%q)", name, a[i].dedupe, b[i].dedupe)
+			if a[i].Dedupe == "" || a[i].Dedupe != b[i].Dedupe {
+				t.Errorf("%s: dedupe key %q not stable (%q)", name, a[i].Dedupe, b[i].Dedupe)
 			}
-			if other, ok := keys[a[i].dedupe]; ok {
-				t.Errorf("%s and %s share dedupe key %q", name, other, a[i].dedupe)
+			if other, ok := keys[a[i].Dedupe]; ok {
+				t.Errorf("%s and %s share dedupe key %q", name, other, a[i].Dedupe)
 			}
-			keys[a[i].dedupe] = name
+			keys[a[i].Dedupe] = name
 		}
 	}
 	// A redelivery is the same change even when Meta batches it
@@ -146,8 +148,8 @@ func TestWebhookDedupeKeys(t *testing.T) {
 	single, _ := parseWebhook([]byte(webhookSeeds["comment"]))
 	rebatched := strings.Replace(webhookSeeds["comment"], `"time":1740000000`, `"time":1740009999`, 1)
 	again, _ := parseWebhook([]byte(rebatched))
-	if single[0].dedupe != again[0].dedupe {
-		t.Errorf("a retried comment gets another key: %q vs %q", single[0].dedupe, again[0].dedupe)
+	if single[0].Dedupe != again[0].Dedupe {
+		t.Errorf("a retried comment gets another key: %q vs %q", single[0].Dedupe, again[0].Dedupe)
 	}
 }
 
@@ -172,13 +174,13 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 		again, _ := parseWebhook(body)
 		for i, ev := range evs {
-			if ev.Type == "" || ev.dedupe == "" {
+			if ev.Type == "" || ev.Dedupe == "" {
 				t.Fatalf("event %d without type or dedupe key: %+v", i, ev)
 			}
 			if ev.Raw != nil && !json.Valid(ev.Raw) {
 				t.Fatalf("event %d raw is not JSON: %q", i, ev.Raw)
 			}
-			if again[i].dedupe != ev.dedupe {
+			if again[i].Dedupe != ev.Dedupe {
 				t.Fatalf("dedupe key not deterministic")
 			}
 			if _, err := json.Marshal(ev); err != nil {

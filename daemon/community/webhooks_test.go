@@ -1,4 +1,4 @@
-package daemon
+package community
 
 import (
 	"bytes"
@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -78,9 +80,7 @@ func (e *hookEnv) events(t *testing.T) []api.Event {
 // commentPayload builds a comments webhook; text goes in as JSON string
 // content, unescaped, so tests can use Meta's \uXXXX and \/ escapes.
 func commentPayload(id, text string, at int64) []byte {
-	return fmt.Appendf(nil, `{"object":"instagram","entry":[{"id":%q,"time":%d,"changes":[{"field":"comments","value":`+
-		`{"from":{"id":%q,"username":%q},"media":{"id":%q,"media_product_type":"REELS"},"id":%q,"text":"%s"}}]}]}`,
-		sandbox.IGCreatorID, at, sandbox.FanID, sandbox.FanUsername, sandbox.SeedReelID, id, text)
+	return daemontest.CommentPayload(sandbox.IGCreatorID, sandbox.FanID, sandbox.FanUsername, sandbox.SeedReelID, id, text, at)
 }
 
 func messagePayload(mid, text string, atMillis int64) []byte {
@@ -299,7 +299,7 @@ func TestPublicEndpointServesOnlyItsRoutes(t *testing.T) {
 		}
 	}
 	// Another feature registers its handler: the route comes alive.
-	e.s.setPublicHandler(PublicMedia, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.s.HandlePublic(public.Media, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "media "+r.PathValue("token"))
 	}))
 	resp, err := http.Get(e.pub.URL + "/media/tok123")
@@ -316,14 +316,14 @@ func TestPublicEndpointServesOnlyItsRoutes(t *testing.T) {
 			t.Error("registering a route outside the list did not panic")
 		}
 	}()
-	e.s.setPublicHandler("GET /v1/ping", http.NotFoundHandler())
+	e.s.HandlePublic("GET /v1/ping", http.NotFoundHandler())
 }
 
 func TestDeauthorizeCallback(t *testing.T) {
 	e := newHookEnv(t)
 	target := e.pub.URL + "/meta/deauthorize"
 	// A forged request changes nothing.
-	forged := url.Values{"signed_request": {signRequest(t, map[string]any{"algorithm": "HMAC-SHA256", "user_id": sandbox.IGCreatorID}, "not the secret")}}
+	forged := url.Values{"signed_request": {daemontest.SignRequest(t, map[string]any{"algorithm": "HMAC-SHA256", "user_id": sandbox.IGCreatorID}, "not the secret")}}
 	resp, _ := e.post(t, "/meta/deauthorize", "application/x-www-form-urlencoded", []byte(forged.Encode()), nil)
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("forged deauthorize: %d", resp.StatusCode)
@@ -346,8 +346,8 @@ func TestDeauthorizeCallback(t *testing.T) {
 		t.Errorf("after deauthorize: state %s, token kept %v", c.State, len(c.SealedToken) > 0)
 	}
 	_, err = e.c.Comments(t.Context(), api.CommentsQuery{Media: sandbox.SeedReelID})
-	if exitOf(err) != 4 {
-		t.Errorf("comments after deauthorize: %v (exit %d), want 4", err, exitOf(err))
+	if daemontest.ExitOf(err) != 4 {
+		t.Errorf("comments after deauthorize: %v (exit %d), want 4", err, daemontest.ExitOf(err))
 	}
 	// An unknown user is acknowledged and ignored.
 	if rec, err := e.sb.SendSignedRequest(t.Context(), target, "12345"); err != nil || rec.Status != 200 {
@@ -436,7 +436,7 @@ func TestFollowStreamsNewEvents(t *testing.T) {
 		})
 	}()
 	// Wait until the follower has the stored event, then deliver more.
-	commWaitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+	daemontest.WaitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
 	e.deliver(t, messagePayload("m-1", "not a comment", time.Now().UnixMilli()), secret)
 	e.deliver(t, commentPayload("17858800000000002", "two", 2), secret)
 	e.deliver(t, commentPayload("17858800000000003", "three", 3), secret)
@@ -450,17 +450,6 @@ func TestFollowStreamsNewEvents(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[1 3 4]" {
 		t.Errorf("followed ids %v, want [1 3 4] (2 is a message)", got)
-	}
-}
-
-func commWaitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10 s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -1,4 +1,4 @@
-package daemon
+package community
 
 import (
 	"bytes"
@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/daemon/internal/records"
 )
 
 // Parsing of Meta webhook payloads (meta-graph-api.md §6.4). Meta sends
@@ -25,60 +28,11 @@ import (
 // with the raw JSON (stored and shown, never an error), so a new Meta field
 // is not lost.
 
-// Event types are Meta's webhook field names, as subscribed in the app
-// dashboard, so `impress events list --type comments` reads naturally.
-const (
-	evComments      = "comments"
-	evLiveComments  = "live_comments"
-	evMentions      = "mentions"
-	evMessages      = "messages" // echo: true for the account's own sends
-	evReactions     = "message_reactions"
-	evEdits         = "message_edits"
-	evSeen          = "messaging_seen"
-	evPostbacks     = "messaging_postbacks"
-	evReferral      = "messaging_referral"
-	evOptins        = "messaging_optins"
-	evHandover      = "messaging_handover"
-	evStandby       = "standby"
-	evMessagingMisc = "messaging"
-)
-
 // maxWebhookEvents bounds the events taken from one delivery (Meta batches
 // at most 1000).
 const maxWebhookEvents = 2000
 
 var errWebhookPayload = errors.New("webhook: not a Meta webhook payload")
-
-// eventRecord is a webhook event as the daemon keeps it: sealed with the
-// connection's data key in conns/<name>/events/<id>.
-type eventRecord struct {
-	Type    string `json:"type"`
-	Object  string `json:"object"`
-	Account string `json:"account"` // entry.id: the IG account (or Page) the event is for
-	// Time is when it happened (message timestamp), else when Meta sent it.
-	Time         time.Time `json:"time,omitzero"`
-	MediaID      string    `json:"media_id,omitempty"`
-	MediaProduct string    `json:"media_product_type,omitempty"`
-	CommentID    string    `json:"comment_id,omitempty"`
-	ParentID     string    `json:"parent_id,omitempty"`
-	FromID       string    `json:"from_id,omitempty"`
-	FromUsername string    `json:"from_username,omitempty"`
-	ToID         string    `json:"to_id,omitempty"`
-	MessageID    string    `json:"message_id,omitempty"`
-	Text         string    `json:"text,omitempty"`
-	Echo         bool      `json:"echo,omitempty"`
-	Deleted      bool      `json:"deleted,omitempty"`
-	// Attachments are the attachment types; their CDN URLs expire and stay
-	// only in Raw.
-	Attachments []string `json:"attachments,omitempty"`
-	Reaction    string   `json:"reaction,omitempty"`
-	// Raw is the change value or messaging item exactly as Meta sent it.
-	Raw json.RawMessage `json:"raw,omitempty"`
-
-	// dedupe identifies the delivery: a Meta retry of the same change has
-	// the same key (reliability.md §5: per change, not per POST).
-	dedupe string
-}
 
 type webhookEntry struct {
 	ID        json.RawMessage   `json:"id"`
@@ -98,7 +52,7 @@ type webhookChange struct {
 // parseWebhook turns a verified delivery into events. It fails only when
 // the body is not a JSON object with an entry list; odd entries inside are
 // kept with what could be read.
-func parseWebhook(body []byte) ([]eventRecord, error) {
+func parseWebhook(body []byte) ([]records.Event, error) {
 	var p struct {
 		Object string            `json:"object"`
 		Entry  []json.RawMessage `json:"entry"`
@@ -106,13 +60,13 @@ func parseWebhook(body []byte) ([]eventRecord, error) {
 	if err := json.Unmarshal(body, &p); err != nil || p.Entry == nil {
 		return nil, errWebhookPayload
 	}
-	var out []eventRecord
+	var out []records.Event
 	for _, rawEntry := range p.Entry {
 		var e webhookEntry
 		if json.Unmarshal(rawEntry, &e) != nil {
 			continue
 		}
-		base := eventRecord{Object: p.Object, Account: jsonID(e.ID), Time: unixTime(e.Time)}
+		base := records.Event{Object: p.Object, Account: public.JSONID(e.ID), Time: unixTime(e.Time)}
 		if e.Field != "" && e.Changes == nil {
 			e.Changes = []webhookChange{{Field: e.Field, Value: e.Value}}
 		}
@@ -123,7 +77,7 @@ func parseWebhook(body []byte) ([]eventRecord, error) {
 			out = append(out, parseMessaging(base, m, ""))
 		}
 		for _, m := range e.Standby {
-			out = append(out, parseMessaging(base, m, evStandby))
+			out = append(out, parseMessaging(base, m, records.EvStandby))
 		}
 		if len(out) > maxWebhookEvents {
 			return out[:maxWebhookEvents], nil
@@ -165,7 +119,7 @@ func compactRaw(raw json.RawMessage) json.RawMessage {
 	return b.Bytes()
 }
 
-func parseChange(ev eventRecord, ch webhookChange) eventRecord {
+func parseChange(ev records.Event, ch webhookChange) records.Event {
 	ev.Type = ch.Field
 	if ev.Type == "" {
 		ev.Type = "unknown"
@@ -188,30 +142,30 @@ func parseChange(ev eventRecord, ch webhookChange) eventRecord {
 		CommentID json.RawMessage `json:"comment_id"`
 	}
 	if json.Unmarshal(ch.Value, &v) != nil {
-		ev.dedupe = key + "raw|" + rawHash(ch.Value)
+		ev.Dedupe = key + "raw|" + rawHash(ch.Value)
 		return ev
 	}
 	switch ev.Type {
-	case evComments, evLiveComments:
-		ev.CommentID, ev.Text, ev.ParentID = jsonID(v.ID), v.Text, jsonID(v.ParentID)
+	case records.EvComments, records.EvLiveComments:
+		ev.CommentID, ev.Text, ev.ParentID = public.JSONID(v.ID), v.Text, public.JSONID(v.ParentID)
 		if v.From != nil {
-			ev.FromID, ev.FromUsername = jsonID(v.From.ID), v.From.Username
+			ev.FromID, ev.FromUsername = public.JSONID(v.From.ID), v.From.Username
 		}
 		if v.Media != nil {
-			ev.MediaID, ev.MediaProduct = jsonID(v.Media.ID), v.Media.Product
+			ev.MediaID, ev.MediaProduct = public.JSONID(v.Media.ID), v.Media.Product
 		}
 		if ev.CommentID != "" {
-			ev.dedupe = key + ev.CommentID
+			ev.Dedupe = key + ev.CommentID
 			return ev
 		}
-	case evMentions:
-		ev.MediaID, ev.CommentID = jsonID(v.MediaID), jsonID(v.CommentID)
+	case records.EvMentions:
+		ev.MediaID, ev.CommentID = public.JSONID(v.MediaID), public.JSONID(v.CommentID)
 		if ev.MediaID != "" {
-			ev.dedupe = key + ev.MediaID + "|" + ev.CommentID
+			ev.Dedupe = key + ev.MediaID + "|" + ev.CommentID
 			return ev
 		}
 	}
-	ev.dedupe = key + "raw|" + rawHash(ch.Value)
+	ev.Dedupe = key + "raw|" + rawHash(ch.Value)
 	return ev
 }
 
@@ -254,22 +208,22 @@ type messagingItem struct {
 	Take     json.RawMessage `json:"take_thread_control"`
 }
 
-func parseMessaging(ev eventRecord, raw json.RawMessage, forced string) eventRecord {
+func parseMessaging(ev records.Event, raw json.RawMessage, forced string) records.Event {
 	ev.Raw = compactRaw(raw)
 	var m messagingItem
 	if json.Unmarshal(raw, &m) != nil {
-		ev.Type = evMessagingMisc
+		ev.Type = records.EvMessagingMisc
 		if forced != "" {
 			ev.Type = forced
 		}
-		ev.dedupe = "msg|" + ev.Object + "|" + ev.Account + "|raw|" + rawHash(raw)
+		ev.Dedupe = "msg|" + ev.Object + "|" + ev.Account + "|raw|" + rawHash(raw)
 		return ev
 	}
 	if m.Sender != nil {
-		ev.FromID = jsonID(m.Sender.ID)
+		ev.FromID = public.JSONID(m.Sender.ID)
 	}
 	if m.Recipient != nil {
-		ev.ToID = jsonID(m.Recipient.ID)
+		ev.ToID = public.JSONID(m.Recipient.ID)
 	}
 	if t := unixTime(m.Timestamp); !t.IsZero() {
 		ev.Time = t
@@ -277,7 +231,7 @@ func parseMessaging(ev eventRecord, raw json.RawMessage, forced string) eventRec
 	var id string
 	switch {
 	case m.Message != nil:
-		ev.Type, ev.MessageID, ev.Text = evMessages, m.Message.MID, m.Message.Text
+		ev.Type, ev.MessageID, ev.Text = records.EvMessages, m.Message.MID, m.Message.Text
 		ev.Echo, ev.Deleted = m.Message.IsEcho, m.Message.IsDeleted
 		for _, a := range m.Message.Attachments {
 			ev.Attachments = append(ev.Attachments, a.Type)
@@ -287,7 +241,7 @@ func parseMessaging(ev eventRecord, raw json.RawMessage, forced string) eventRec
 			id += "|deleted"
 		}
 	case m.Reaction != nil:
-		ev.Type, ev.MessageID, ev.Reaction = evReactions, m.Reaction.MID, m.Reaction.Reaction
+		ev.Type, ev.MessageID, ev.Reaction = records.EvReactions, m.Reaction.MID, m.Reaction.Reaction
 		if m.Reaction.Emoji != "" {
 			ev.Reaction = m.Reaction.Emoji
 		}
@@ -295,35 +249,35 @@ func parseMessaging(ev eventRecord, raw json.RawMessage, forced string) eventRec
 			id = m.Reaction.MID + "|" + ev.FromID + "|" + m.Reaction.Action + "|" + m.Reaction.Reaction + "|" + string(m.Timestamp)
 		}
 	case m.Edit != nil:
-		ev.Type, ev.MessageID, ev.Text = evEdits, m.Edit.MID, m.Edit.Text
+		ev.Type, ev.MessageID, ev.Text = records.EvEdits, m.Edit.MID, m.Edit.Text
 		if m.Edit.MID != "" {
 			id = m.Edit.MID + "|" + strconv.Itoa(m.Edit.NumEdit)
 		}
 	case m.Read != nil:
-		ev.Type, ev.MessageID = evSeen, m.Read.MID
+		ev.Type, ev.MessageID = records.EvSeen, m.Read.MID
 		if m.Read.MID != "" {
 			id = m.Read.MID + "|" + ev.FromID
 		}
 	case m.Postback != nil:
-		ev.Type, ev.MessageID, ev.Text = evPostbacks, m.Postback.MID, m.Postback.Title
+		ev.Type, ev.MessageID, ev.Text = records.EvPostbacks, m.Postback.MID, m.Postback.Title
 		id = m.Postback.MID
 	case m.Referral != nil:
-		ev.Type = evReferral
+		ev.Type = records.EvReferral
 	case m.Optin != nil:
-		ev.Type = evOptins
+		ev.Type = records.EvOptins
 	case m.Handover != nil || m.Take != nil:
-		ev.Type = evHandover
+		ev.Type = records.EvHandover
 	default:
-		ev.Type = evMessagingMisc
+		ev.Type = records.EvMessagingMisc
 	}
 	if forced != "" {
 		ev.Type = forced
 	}
 	key := "msg|" + ev.Object + "|" + ev.Account + "|" + ev.Type + "|"
 	if id != "" {
-		ev.dedupe = key + id
+		ev.Dedupe = key + id
 	} else {
-		ev.dedupe = key + "raw|" + rawHash(raw)
+		ev.Dedupe = key + "raw|" + rawHash(raw)
 	}
 	return ev
 }

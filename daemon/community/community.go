@@ -1,4 +1,27 @@
-package daemon
+// Package community is the daemon's community feature: comments, direct
+// messages, mentions, webhook events, Meta's deauthorize callback, and the
+// public endpoint, whose listener it owns (public.go, webhooks.go,
+// community_dm.go, community_mentions.go). Other features serve their
+// public routes through it (feature.PublicRoutes). It reaches the auth
+// feature only through feature.Accounts.
+//
+//	GET  /v1/comments?media=&all=&offline=   list (and cache) a media's comments
+//	POST /v1/comments/{id}/reply             public reply
+//	POST /v1/comments/{id}/hide              hide or unhide
+//	POST /v1/comments/{id}/delete            delete
+//	POST /v1/comments/{id}/private-reply     the one private DM reply
+//	GET  /v1/mentions                        @mentions received by webhook
+//	POST /v1/mentions/reply                  answer a mention
+//	GET  /v1/messages                        DM thread summaries
+//	GET  /v1/messages/{thread}               newest messages of a thread
+//	POST /v1/messages/{thread}/send          reply inside the 24 h window
+//	GET  /v1/events?since=&type=&follow=     stored webhook events (NDJSON with follow)
+//
+// What is cached (comments, thread summaries, events, and message bodies
+// only with --keep) lives in the connection's subtree, sealed with the
+// connection's data key (package records), so that a purge (or destroying the key) removes it
+// and the privacy sweeper ages it out (store Prune… by Blob.At).
+package community
 
 import (
 	"context"
@@ -15,35 +38,9 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
-)
-
-// Community feature: comments, direct messages, webhook events and the
-// public endpoint (public.go, webhooks.go, community_dm.go).
-//
-//	GET  /v1/comments?media=&all=&offline=   list (and cache) a media's comments
-//	POST /v1/comments/{id}/reply             public reply
-//	POST /v1/comments/{id}/hide              hide or unhide
-//	POST /v1/comments/{id}/delete            delete
-//	POST /v1/comments/{id}/private-reply     the one private DM reply
-//	GET  /v1/mentions                        @mentions received by webhook
-//	POST /v1/mentions/reply                  answer a mention
-//	GET  /v1/messages                        DM thread summaries
-//	GET  /v1/messages/{thread}               newest messages of a thread
-//	POST /v1/messages/{thread}/send          reply inside the 24 h window
-//	GET  /v1/events?since=&type=&follow=     stored webhook events (NDJSON with follow)
-//
-// What is cached (comments, thread summaries, events, and message bodies
-// only with --keep) lives in the connection's subtree, sealed with the
-// connection's data key, so that a purge (or destroying the key) removes it
-// and the privacy sweeper ages it out (store Prune… by Blob.At).
-
-// Sealed field names (associated data), one per kind of cached value.
-const (
-	sealComment = "comment"
-	sealThread  = "thread"
-	sealEvent   = "event"
 )
 
 // metaCommunityTimeout bounds one command's Meta calls (a --all listing
@@ -63,7 +60,22 @@ type communityState struct {
 	cacheMu sync.Mutex
 }
 
-func (s *Server) communityRoutes(mux *http.ServeMux) {
+// Service is the community feature. It implements feature.PublicRoutes.
+type Service struct {
+	feature.Deps
+	accounts feature.Accounts
+	comm     communityState
+}
+
+var _ feature.PublicRoutes = (*Service)(nil)
+
+// New builds the community feature on the auth feature's accounts.
+func New(d feature.Deps, accounts feature.Accounts) *Service {
+	return &Service{Deps: d, accounts: accounts}
+}
+
+// Routes registers the comments, mentions, messages and events routes.
+func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/comments", s.NeedStore(s.listComments))
 	mux.HandleFunc("POST /v1/comments/{id}/reply", s.NeedStore(s.replyComment))
 	mux.HandleFunc("POST /v1/comments/{id}/hide", s.NeedStore(s.hideComment))
@@ -77,12 +89,24 @@ func (s *Server) communityRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/events", s.NeedStore(s.listEvents))
 }
 
-func (s *Server) startCommunity(ctx context.Context) error {
+// Start opens the public listener when daemon.public_listen is set.
+func (s *Service) Start(ctx context.Context) error {
 	s.startPublic(ctx)
 	return nil
 }
 
-func (s *Server) communityHealth() []api.Check { return s.publicHealth() }
+// Stop shuts the public listener down (bounded by ctx).
+func (s *Service) Stop(ctx context.Context) {
+	s.comm.mu.Lock()
+	pl := s.comm.public
+	s.comm.mu.Unlock()
+	if pl != nil {
+		pl.stop(ctx)
+	}
+}
+
+// Health is doctor's view of the public endpoint and webhooks.
+func (s *Service) Health() []api.Check { return s.publicHealth() }
 
 // idRE is what a Meta id given on the command line may look like: digits
 // for media and comments, base64url for conversations. Anything else
@@ -96,27 +120,6 @@ func checkID(kind, id string) *api.Error {
 	return nil
 }
 
-// sealJSON and openJSON store a value of a connection sealed with its key.
-func sealJSON(dk interface {
-	Seal(string, []byte) ([]byte, error)
-}, field string, v any) ([]byte, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return dk.Seal(field, raw)
-}
-
-func openJSON(dk interface {
-	Open(string, []byte) ([]byte, error)
-}, field string, sealed []byte, v any) error {
-	raw, err := dk.Open(field, sealed)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(raw, v)
-}
-
 // communityCtx bounds the Meta calls of one command.
 func communityCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, metaCommunityTimeout)
@@ -124,22 +127,8 @@ func communityCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 
 // --- comments ---------------------------------------------------------
 
-// commentRecord is a cached comment (sealed as "comment").
-type commentRecord struct {
-	ID             string    `json:"id"`
-	MediaID        string    `json:"media_id"`
-	ParentID       string    `json:"parent_id,omitempty"`
-	Text           string    `json:"text"`
-	Username       string    `json:"username,omitempty"`
-	FromID         string    `json:"from_id,omitempty"`
-	Timestamp      time.Time `json:"timestamp,omitzero"`
-	LikeCount      int       `json:"like_count,omitempty"`
-	Hidden         bool      `json:"hidden,omitempty"`
-	PrivateReplied bool      `json:"private_replied,omitempty"`
-}
-
-func commentFromMeta(mediaID, parent string, c meta.Comment) commentRecord {
-	r := commentRecord{ID: c.ID, MediaID: mediaID, ParentID: c.ParentID, Text: c.Text, Username: c.Username,
+func commentFromMeta(mediaID, parent string, c meta.Comment) records.Comment {
+	r := records.Comment{ID: c.ID, MediaID: mediaID, ParentID: c.ParentID, Text: c.Text, Username: c.Username,
 		Timestamp: c.Timestamp.Time.UTC(), LikeCount: c.LikeCount, Hidden: c.Hidden}
 	if r.ParentID == "" {
 		r.ParentID = parent
@@ -151,12 +140,6 @@ func commentFromMeta(mediaID, parent string, c meta.Comment) commentRecord {
 		}
 	}
 	return r
-}
-
-func (r commentRecord) toAPI(at time.Time) api.Comment {
-	return api.Comment{ID: r.ID, MediaID: r.MediaID, ParentID: r.ParentID, Text: r.Text, Username: r.Username,
-		FromID: r.FromID, Timestamp: r.Timestamp, LikeCount: r.LikeCount, Hidden: r.Hidden,
-		PrivateReplied: r.PrivateReplied, CachedAt: at}
 }
 
 // commentTree nests replies under their parents, both sorted by time
@@ -199,7 +182,7 @@ func sortComments(cs []api.Comment) {
 // a media id. Job ids are the daemon's small sequence numbers; Instagram
 // media ids have 15 digits or more, so a number of up to 12 digits is a
 // job.
-func (s *Server) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Client, ci feature.ConnInfo) (string, error) {
+func (s *Service) resolveMedia(ctx context.Context, conn, arg string, cl *meta.Client, ci feature.ConnInfo) (string, error) {
 	switch {
 	case arg == "":
 		return "", api.Errorf(api.CodeInvalid, "which media? give a media id, a publish job id or `latest`")
@@ -268,7 +251,7 @@ func boolParam(r *http.Request, name string) bool {
 	return v == "1" || v == "true"
 }
 
-func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
+func (s *Service) listComments(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
 	q := r.URL.Query()
@@ -287,7 +270,7 @@ func (s *Server) listComments(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.CommentList, error) {
+func (s *Service) cachedComments(ctx context.Context, conn, media string) (*api.CommentList, error) {
 	c, err := s.accounts.ResolveConn(conn)
 	if err != nil {
 		return nil, err
@@ -307,12 +290,12 @@ func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.C
 	out := &api.CommentList{Connection: c.Name, MediaID: mediaID, Offline: true, Comments: []api.Comment{}}
 	var flat []api.Comment
 	for _, e := range entries {
-		var rec commentRecord
-		if err := openJSON(dk, sealComment, e.Data, &rec); err != nil {
+		var rec records.Comment
+		if err := records.Open(dk, records.FieldComment, e.Data, &rec); err != nil {
 			s.Log.Warn("cached comment unreadable", "connection", c.Name, "err", err)
 			continue
 		}
-		flat = append(flat, rec.toAPI(e.At))
+		flat = append(flat, rec.ToAPI(e.At))
 	}
 	if t := commentTree(flat); t != nil {
 		out.Comments = t
@@ -320,7 +303,7 @@ func (s *Server) cachedComments(ctx context.Context, conn, media string) (*api.C
 	return out, nil
 }
 
-func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool) (*api.CommentList, error) {
+func (s *Service) fetchComments(ctx context.Context, conn, media string, all bool) (*api.CommentList, error) {
 	cl, ci, err := s.accounts.MetaClient(ctx, conn)
 	if err != nil {
 		return nil, err
@@ -329,9 +312,9 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 	if err != nil {
 		return nil, err
 	}
-	var recs []commentRecord
+	var recs []records.Comment
 	seen := map[string]bool{}
-	add := func(rec commentRecord) {
+	add := func(rec records.Comment) {
 		if !seen[rec.ID] {
 			seen[rec.ID] = true
 			recs = append(recs, rec)
@@ -366,11 +349,11 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
 	// Keep what only impress knows (the private reply was sent).
-	old := map[string]commentRecord{}
+	old := map[string]records.Comment{}
 	if entries, err := s.DB.MediaComments(ci.Name, mediaID); err == nil {
 		for _, e := range entries {
-			var rec commentRecord
-			if openJSON(dk, sealComment, e.Data, &rec) == nil {
+			var rec records.Comment
+			if records.Open(dk, records.FieldComment, e.Data, &rec) == nil {
 				old[rec.ID] = rec
 			}
 		}
@@ -380,12 +363,12 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 	flat := make([]api.Comment, 0, len(recs))
 	for _, rec := range recs {
 		rec.PrivateReplied = old[rec.ID].PrivateReplied
-		sealed, err := sealJSON(dk, sealComment, rec)
+		sealed, err := records.Seal(dk, records.FieldComment, rec)
 		if err != nil {
 			return nil, err
 		}
 		entries = append(entries, store.CommentEntry{MediaID: mediaID, CommentID: rec.ID, Blob: store.Blob{At: now, Data: sealed}})
-		flat = append(flat, rec.toAPI(now))
+		flat = append(flat, rec.ToAPI(now))
 	}
 	if more {
 		err = s.DB.PutComments(ci.Name, entries)
@@ -404,7 +387,7 @@ func (s *Server) fetchComments(ctx context.Context, conn, media string, all bool
 }
 
 // updateCachedComment applies fn to a cached comment, if it is cached.
-func (s *Server) updateCachedComment(ctx context.Context, conn, id string, fn func(*commentRecord) (del bool)) {
+func (s *Service) updateCachedComment(ctx context.Context, conn, id string, fn func(*records.Comment) (del bool)) {
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
 	e, err := s.DB.FindComment(conn, id)
@@ -415,22 +398,22 @@ func (s *Server) updateCachedComment(ctx context.Context, conn, id string, fn fu
 	if err != nil {
 		return
 	}
-	var rec commentRecord
-	if openJSON(dk, sealComment, e.Data, &rec) != nil {
+	var rec records.Comment
+	if records.Open(dk, records.FieldComment, e.Data, &rec) != nil {
 		return
 	}
 	if fn(&rec) {
 		s.DB.DeleteCachedComment(conn, e.MediaID, id)
 		return
 	}
-	if sealed, err := sealJSON(dk, sealComment, rec); err == nil {
+	if sealed, err := records.Seal(dk, records.FieldComment, rec); err == nil {
 		s.DB.PutComments(conn, []store.CommentEntry{{MediaID: e.MediaID, CommentID: id, Blob: store.Blob{At: s.Now().UTC(), Data: sealed}}})
 	}
 }
 
 // putCachedComment caches a new comment unless it is cached already (a
 // listing knows more than a webhook: like count, hidden state).
-func (s *Server) putCachedComment(ctx context.Context, conn string, rec commentRecord) error {
+func (s *Service) putCachedComment(ctx context.Context, conn string, rec records.Comment) error {
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
 	if _, err := s.DB.FindComment(conn, rec.ID); err == nil {
@@ -440,7 +423,7 @@ func (s *Server) putCachedComment(ctx context.Context, conn string, rec commentR
 	if err != nil {
 		return err
 	}
-	sealed, err := sealJSON(dk, sealComment, rec)
+	sealed, err := records.Seal(dk, records.FieldComment, rec)
 	if err != nil {
 		return err
 	}
@@ -467,7 +450,7 @@ func readAction(w http.ResponseWriter, r *http.Request, needText bool) (api.Comm
 
 // commentRefusal explains Meta's refusals of comment writes in the user's
 // terms; the class (exit code) stays Meta's.
-func (s *Server) commentRefusal(conn, op, id string, err error) error {
+func (s *Service) commentRefusal(conn, op, id string, err error) error {
 	e := s.accounts.MetaFail(conn, err)
 	if e.Code != api.CodeRejected {
 		return e
@@ -485,7 +468,7 @@ func (s *Server) commentRefusal(conn, op, id string, err error) error {
 	return e
 }
 
-func (s *Server) replyComment(w http.ResponseWriter, r *http.Request) {
+func (s *Service) replyComment(w http.ResponseWriter, r *http.Request) {
 	a, id, ok := readAction(w, r, true)
 	if !ok {
 		return
@@ -503,14 +486,14 @@ func (s *Server) replyComment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if parent, err := s.DB.FindComment(ci.Name, id); err == nil {
-		s.putCachedComment(ctx, ci.Name, commentRecord{ID: newID, MediaID: parent.MediaID, ParentID: id, Text: a.Text,
+		s.putCachedComment(ctx, ci.Name, records.Comment{ID: newID, MediaID: parent.MediaID, ParentID: id, Text: a.Text,
 			Username: ci.Username, FromID: ci.IGUserID, Timestamp: s.Now().UTC()})
 	}
 	s.Log.Info("comment reply sent", "connection", ci.Name, "comment", id)
 	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, ReplyID: newID})
 }
 
-func (s *Server) hideComment(w http.ResponseWriter, r *http.Request) {
+func (s *Service) hideComment(w http.ResponseWriter, r *http.Request) {
 	a, id, ok := readAction(w, r, false)
 	if !ok {
 		return
@@ -526,12 +509,12 @@ func (s *Server) hideComment(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, s.commentRefusal(ci.Name, "hide", id, err))
 		return
 	}
-	s.updateCachedComment(ctx, ci.Name, id, func(c *commentRecord) bool { c.Hidden = a.Hide; return false })
+	s.updateCachedComment(ctx, ci.Name, id, func(c *records.Comment) bool { c.Hidden = a.Hide; return false })
 	hidden := a.Hide
 	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Hidden: &hidden})
 }
 
-func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
+func (s *Service) deleteComment(w http.ResponseWriter, r *http.Request) {
 	a, id, ok := readAction(w, r, false)
 	if !ok {
 		return
@@ -547,7 +530,7 @@ func (s *Server) deleteComment(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, s.commentRefusal(ci.Name, "delete", id, err))
 		return
 	}
-	s.updateCachedComment(ctx, ci.Name, id, func(*commentRecord) bool { return true })
+	s.updateCachedComment(ctx, ci.Name, id, func(*records.Comment) bool { return true })
 	s.Log.Info("comment deleted", "connection", ci.Name, "comment", id)
 	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Deleted: true})
 }
@@ -563,7 +546,7 @@ type communityExport struct {
 // communityData reads a connection's cached comments, thread summaries
 // and webhook events with its data key. Values that do not decrypt are
 // skipped (a destroyed key means they are gone).
-func (s *Server) communityData(ctx context.Context, conn string) (communityExport, error) {
+func (s *Service) communityData(ctx context.Context, conn string) (communityExport, error) {
 	out := communityExport{Comments: []api.Comment{}, Threads: []api.ThreadMessages{}, Events: []api.Event{}}
 	dk, err := s.accounts.ConnKey(ctx, conn)
 	if err != nil {
@@ -574,9 +557,9 @@ func (s *Server) communityData(ctx context.Context, conn string) (communityExpor
 		return out, err
 	}
 	for _, e := range cs {
-		var rec commentRecord
-		if openJSON(dk, sealComment, e.Data, &rec) == nil {
-			out.Comments = append(out.Comments, rec.toAPI(e.At))
+		var rec records.Comment
+		if records.Open(dk, records.FieldComment, e.Data, &rec) == nil {
+			out.Comments = append(out.Comments, rec.ToAPI(e.At))
 		}
 	}
 	sortComments(out.Comments)
@@ -586,9 +569,9 @@ func (s *Server) communityData(ctx context.Context, conn string) (communityExpor
 	}
 	now := s.Now()
 	for id, t := range ts {
-		tm := api.ThreadMessages{Thread: t.toAPI(now, at[id]), Offline: true, Messages: []api.Message{}}
+		tm := api.ThreadMessages{Thread: t.ToAPI(now, at[id]), Offline: true, Messages: []api.Message{}}
 		for _, m := range t.Messages {
-			tm.Messages = append(tm.Messages, m.toAPI())
+			tm.Messages = append(tm.Messages, m.ToAPI())
 		}
 		out.Threads = append(out.Threads, tm)
 	}

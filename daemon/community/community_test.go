@@ -1,4 +1,4 @@
-package daemon
+package community
 
 import (
 	"bytes"
@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
 
-// commEnv is the auth test environment (a Server with a real store, its
+// commEnv is the auth test environment (a Service with a real store, its
 // local API on a unix socket, a sandbox) logged in as the sandbox creator
 // on connection "main".
 type commEnv struct {
@@ -46,16 +47,6 @@ func findComment(cs []api.Comment, id string) *api.Comment {
 		}
 	}
 	return nil
-}
-
-func exitOf(err error) int {
-	if e, ok := api.AsError(err); ok {
-		return e.ExitCode()
-	}
-	if err == nil {
-		return 0
-	}
-	return 1
 }
 
 func TestCommentsPaginationCacheAndOffline(t *testing.T) {
@@ -109,8 +100,8 @@ func TestCommentsPaginationCacheAndOffline(t *testing.T) {
 		t.Errorf("offline with Meta unreachable: %v", err)
 	}
 	_, err = e.c.Comments(ctx, api.CommentsQuery{Media: sandbox.SeedReelID})
-	if exitOf(err) != 6 {
-		t.Errorf("online with Meta unreachable: %v (exit %d), want transient exit 6", err, exitOf(err))
+	if daemontest.ExitOf(err) != 6 {
+		t.Errorf("online with Meta unreachable: %v (exit %d), want transient exit 6", err, daemontest.ExitOf(err))
 	}
 }
 
@@ -139,8 +130,8 @@ func TestCommentsMediaArgument(t *testing.T) {
 		{sandbox.SeedCarouselID, sandbox.SeedCarouselID, 0},
 	} {
 		l, err := e.c.Comments(ctx, api.CommentsQuery{Media: tc.media})
-		if exitOf(err) != tc.exit {
-			t.Errorf("media %q: %v (exit %d), want exit %d", tc.media, err, exitOf(err), tc.exit)
+		if daemontest.ExitOf(err) != tc.exit {
+			t.Errorf("media %q: %v (exit %d), want exit %d", tc.media, err, daemontest.ExitOf(err), tc.exit)
 			continue
 		}
 		if err == nil && l.MediaID != tc.want {
@@ -192,10 +183,10 @@ func TestCommentWritesAndRefusals(t *testing.T) {
 	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 5 || !strings.Contains(ae.Hint, "your own media") {
 		t.Errorf("delete on someone else's media: %v", err)
 	}
-	if _, err := e.c.ReplyComment(ctx, "", target, "   "); exitOf(err) != 2 {
+	if _, err := e.c.ReplyComment(ctx, "", target, "   "); daemontest.ExitOf(err) != 2 {
 		t.Errorf("empty reply: %v", err)
 	}
-	if _, err := e.c.ReplyComment(ctx, "ghost", target, "x"); exitOf(err) != 2 {
+	if _, err := e.c.ReplyComment(ctx, "ghost", target, "x"); daemontest.ExitOf(err) != 2 {
 		t.Errorf("unknown connection: %v", err)
 	}
 }
@@ -231,7 +222,7 @@ func TestMessagesWindowAndKeep(t *testing.T) {
 	if after := sandboxMessages(e.sb, sandbox.ConvClosedID); after != before {
 		t.Errorf("the sandbox got a message (%d → %d)", before, after)
 	}
-	if _, err := e.c.SendMessage(ctx, "", sandbox.ConvOpenID, strings.Repeat("x", 1001)); exitOf(err) != 2 {
+	if _, err := e.c.SendMessage(ctx, "", sandbox.ConvOpenID, strings.Repeat("x", 1001)); daemontest.ExitOf(err) != 2 {
 		t.Errorf("1001 characters: %v", err)
 	}
 	res, err := e.c.SendMessage(ctx, "", sandbox.ConvOpenID, "thanks for writing\nsecond line")
@@ -272,7 +263,7 @@ func TestMessagesWindowAndKeep(t *testing.T) {
 	// The window closes with time.
 	e.clock.Advance(48 * time.Hour)
 	_, err = e.c.SendMessage(ctx, "", sandbox.ConvOpenID, "late")
-	if exitOf(err) != 5 {
+	if daemontest.ExitOf(err) != 5 {
 		t.Errorf("send two days later: %v", err)
 	}
 }

@@ -1,4 +1,4 @@
-package daemon
+package community
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/public"
 )
 
 // The public endpoint: the daemon's optional second listener
@@ -26,22 +27,11 @@ import (
 // headers on every answer.
 //
 // Routes served by other features are registered with
-// [Server.setPublicHandler] using the Public… constants; until a feature
-// registers its handler the route answers 404 (GET pages) or 503 (Meta's
-// data-deletion POST, so Meta retries later instead of seeing "gone").
-// Registration may happen before or after the listener starts: handlers are
-// looked up per request.
-const (
-	// PublicDataDeletion is Meta's Data Deletion Request callback
-	// (privacy feature). Use [Server.readSignedRequest] to verify it.
-	PublicDataDeletion = "POST /meta/data-deletion"
-	// PublicDeletionStatus is the status page a deletion answer links to
-	// (privacy feature).
-	PublicDeletionStatus = "GET /privacy/deletion/{code}"
-	// PublicMedia serves a short-lived signed media URL to Meta's fetcher
-	// (publish feature). GET also answers HEAD.
-	PublicMedia = "GET /media/{token}"
-)
+// [Service.HandlePublic] using the routes of package public; until a
+// feature registers its handler the route answers 404 (GET pages) or 503
+// (Meta's data-deletion POST, so Meta retries later instead of seeing
+// "gone"). Registration may happen before or after the listener starts:
+// handlers are looked up per request.
 
 // Routes of this file's feature.
 const (
@@ -56,12 +46,13 @@ const (
 	publicLimiterSlots = 4096
 )
 
-// setPublicHandler registers another feature's handler for one of the
-// Public… routes. It panics on any other pattern: the set of public routes
-// is fixed by product.md, and a new one must be added here deliberately.
-func (s *Server) setPublicHandler(route string, h http.Handler) {
+// HandlePublic registers another feature's handler for one of the routes
+// of package public. It panics on any other pattern: the set of public
+// routes is fixed by product.md, and a new one must be added here
+// deliberately.
+func (s *Service) HandlePublic(route string, h http.Handler) {
 	switch route {
-	case PublicDataDeletion, PublicDeletionStatus, PublicMedia:
+	case public.DataDeletion, public.DeletionStatus, public.Media:
 	default:
 		panic("daemon: " + route + " is not a public route")
 	}
@@ -74,7 +65,7 @@ func (s *Server) setPublicHandler(route string, h http.Handler) {
 	c.publicHandlers[route] = h
 }
 
-func (s *Server) publicHandler(route string) http.Handler {
+func (s *Service) publicHandler(route string) http.Handler {
 	c := &s.comm
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -83,26 +74,26 @@ func (s *Server) publicHandler(route string) http.Handler {
 
 // PublicHandler is the public endpoint's whole handler (exported for
 // tests and for anyone embedding the daemon behind their own listener).
-func (s *Server) PublicHandler() http.Handler {
+func (s *Service) PublicHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(publicWebhookGet, s.capBody(0, http.HandlerFunc(s.webhookVerify)))
 	mux.Handle(publicWebhookPost, s.capBody(maxWebhookBody, http.HandlerFunc(s.webhookReceive)))
 	mux.Handle(publicDeauthorize, s.capBody(maxSmallBody, http.HandlerFunc(s.deauthorize)))
-	mux.Handle(PublicDataDeletion, s.capBody(maxSmallBody, s.delegated(PublicDataDeletion, http.StatusServiceUnavailable)))
-	mux.Handle(PublicDeletionStatus, s.capBody(0, s.delegated(PublicDeletionStatus, http.StatusNotFound)))
-	mux.Handle(PublicMedia, s.capBody(0, s.mediaDeadline(s.delegated(PublicMedia, http.StatusNotFound))))
+	mux.Handle(public.DataDeletion, s.capBody(maxSmallBody, s.delegated(public.DataDeletion, http.StatusServiceUnavailable)))
+	mux.Handle(public.DeletionStatus, s.capBody(0, s.delegated(public.DeletionStatus, http.StatusNotFound)))
+	mux.Handle(public.Media, s.capBody(0, s.mediaDeadline(s.delegated(public.Media, http.StatusNotFound))))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		publicError(w, http.StatusNotFound, "not found")
+		public.Error(w, http.StatusNotFound, "not found")
 	})
 	limiter := newIPLimiter(publicRate, publicBurst, publicLimiterSlots, time.Now)
 	return s.publicHarden(limiter, mux)
 }
 
-func (s *Server) delegated(route string, missing int) http.Handler {
+func (s *Service) delegated(route string, missing int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := s.publicHandler(route)
 		if h == nil {
-			publicError(w, missing, http.StatusText(missing))
+			public.Error(w, missing, http.StatusText(missing))
 			return
 		}
 		h.ServeHTTP(w, r)
@@ -110,7 +101,7 @@ func (s *Server) delegated(route string, missing int) http.Handler {
 }
 
 // mediaDeadline lifts the server's write timeout for media downloads only.
-func (s *Server) mediaDeadline(next http.Handler) http.Handler {
+func (s *Service) mediaDeadline(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(publicMediaWrite))
 		next.ServeHTTP(w, r)
@@ -118,10 +109,10 @@ func (s *Server) mediaDeadline(next http.Handler) http.Handler {
 }
 
 // capBody limits a route's body; max 0 means the route takes none.
-func (s *Server) capBody(max int64, next http.Handler) http.Handler {
+func (s *Service) capBody(max int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > max {
-			publicError(w, http.StatusRequestEntityTooLarge, "body too large")
+			public.Error(w, http.StatusRequestEntityTooLarge, "body too large")
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, max)
@@ -132,7 +123,7 @@ func (s *Server) capBody(max int64, next http.Handler) http.Handler {
 // publicHarden wraps every public answer: defensive headers, per-IP rate
 // limit, panic recovery, and a log line without query strings (a
 // verification GET carries the verify token in its query).
-func (s *Server) publicHarden(limiter *ipLimiter, next http.Handler) http.Handler {
+func (s *Service) publicHarden(limiter *ipLimiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
@@ -144,7 +135,7 @@ func (s *Server) publicHarden(limiter *ipLimiter, next http.Handler) http.Handle
 		ip := clientIP(r)
 		if !limiter.allow(ip) {
 			h.Set("Retry-After", "1")
-			publicError(w, http.StatusTooManyRequests, "slow down")
+			public.Error(w, http.StatusTooManyRequests, "slow down")
 			s.Log.Warn("public endpoint rate limit", "path", r.URL.Path)
 			return
 		}
@@ -154,18 +145,11 @@ func (s *Server) publicHarden(limiter *ipLimiter, next http.Handler) http.Handle
 					panic(v)
 				}
 				s.Log.Error("public handler panic", "path", r.URL.Path, "panic", v)
-				publicError(w, http.StatusInternalServerError, "internal error")
+				public.Error(w, http.StatusInternalServerError, "internal error")
 			}
 		}()
 		next.ServeHTTP(w, r)
 	})
-}
-
-// publicError answers with a short text body: nothing internal, no HTML.
-func publicError(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.WriteHeader(status)
-	fmt.Fprintln(w, msg)
 }
 
 // clientIP is the peer address, or, when the peer is the local tunnel or
@@ -265,7 +249,7 @@ type publicListener struct {
 // startPublic opens daemon.public_listen when it is set. A failure to
 // listen is logged and reported by doctor, not fatal: the local API and
 // everything else keep working without webhooks.
-func (s *Server) startPublic(ctx context.Context) {
+func (s *Service) startPublic(ctx context.Context) {
 	addr := strings.TrimSpace(s.Settings().String("daemon.public_listen"))
 	if addr == "" {
 		return
@@ -300,16 +284,18 @@ func (s *Server) startPublic(ctx context.Context) {
 		}
 	}()
 	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String("daemon.public_url"))
-	s.onStop(func(ctx context.Context) {
-		if err := srv.Shutdown(ctx); err != nil {
-			srv.Close()
-		}
-		<-pl.done
-	})
+}
+
+// stop shuts the listener down and waits for it.
+func (pl *publicListener) stop(ctx context.Context) {
+	if err := pl.srv.Shutdown(ctx); err != nil {
+		pl.srv.Close()
+	}
+	<-pl.done
 }
 
 // PublicAddr is the public listener's bound address ("" when it is off).
-func (s *Server) PublicAddr() string {
+func (s *Service) PublicAddr() string {
 	c := &s.comm
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -320,7 +306,7 @@ func (s *Server) PublicAddr() string {
 }
 
 // publicHealth is doctor's view of the public endpoint.
-func (s *Server) publicHealth() []api.Check {
+func (s *Service) publicHealth() []api.Check {
 	st := s.Settings()
 	listen := strings.TrimSpace(st.String("daemon.public_listen"))
 	if listen == "" {

@@ -1,4 +1,4 @@
-package daemon
+package community
 
 import (
 	"fmt"
@@ -20,11 +20,12 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// authEnv is a daemon Server with a real store, served on a unix socket,
-// talking to a sandbox over loopback.
+// authEnv is the community feature and the auth feature it uses, on a real
+// store, their local API served on a unix socket, talking to a sandbox over
+// loopback.
 type authEnv struct {
 	t      *testing.T
-	s      *Server
+	s      *Service
 	c      *api.Client
 	sb     *sandbox.Server
 	st     *daemontest.Settings
@@ -55,21 +56,18 @@ func newAuthEnv(t *testing.T) *authEnv {
 	})}
 	red := &redact.Redactor{}
 	red.Add(sb.AppSecret())
-	e.s = newServer(Config{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
-		Now: clock.Now, Version: "test"}, e.st.Get(), feature.Deps{DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4)},
-		serverOptions{Auth: auth.Options{LoginTimeout: 20 * time.Second,
-			Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}}})
-	e.c = daemontest.ServeUnix(t, e.s.Handler())
+	d := feature.Deps{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
+		DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4), SettingsFn: e.st.Get, Clock: clock.Now}
+	d.Jobs = d.NewJobs()
+	acc := auth.New(d, auth.Options{LoginTimeout: 20 * time.Second,
+		Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}})
+	e.s = New(d, acc)
+	e.c = daemontest.ServeUnix(t, daemontest.Handler(&d, acc.Routes, e.s.Routes))
 	return e
 }
 
 // setEnv changes a setting as `impress config set` + reload would.
-func (e *authEnv) setEnv(k, v string) {
-	e.st.Set(k, v)
-	e.s.mu.Lock()
-	e.s.settings = e.st.Get()
-	e.s.mu.Unlock()
-}
+func (e *authEnv) setEnv(k, v string) { e.st.Set(k, v) }
 
 // withToken stores a sandbox-minted token through the API.
 func (e *authEnv) withToken(req sandbox.TokenRequest, conn, account string) (string, *api.AuthConnection) {

@@ -1,8 +1,7 @@
-package daemon
+package community
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -39,23 +40,23 @@ import (
 // (counted in the log): impress keeps no data of people it is not
 // connected for.
 
-func (s *Server) webhookVerify(w http.ResponseWriter, r *http.Request) {
+func (s *Service) webhookVerify(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	want := s.Settings().String("meta.webhook_verify_token")
 	if want == "" {
 		s.Log.Warn("webhook verification refused: meta.webhook_verify_token is not set")
-		publicError(w, http.StatusForbidden, "forbidden")
+		public.Error(w, http.StatusForbidden, "forbidden")
 		return
 	}
 	token := q.Get("hub.verify_token")
 	if q.Get("hub.mode") != "subscribe" || subtle.ConstantTimeCompare([]byte(token), []byte(want)) != 1 {
 		s.Log.Warn("webhook verification refused: wrong mode or verify token")
-		publicError(w, http.StatusForbidden, "forbidden")
+		public.Error(w, http.StatusForbidden, "forbidden")
 		return
 	}
 	challenge := q.Get("hub.challenge")
 	if !isDigits(challenge) || len(challenge) > 32 {
-		publicError(w, http.StatusBadRequest, "bad challenge")
+		public.Error(w, http.StatusBadRequest, "bad challenge")
 		return
 	}
 	s.Log.Info("webhook subscription verified")
@@ -86,20 +87,12 @@ func checkSignature(header string, body []byte, secret string) bool {
 	if err != nil || len(got) != sha256.Size {
 		return false
 	}
-	return validMAC(got, body, secret)
+	return public.ValidMAC(got, body, secret)
 }
 
-// validMAC reports in constant time whether sig is the HMAC-SHA256 of msg
-// under secret: the check behind webhook signatures and signed requests.
-func validMAC(sig, msg []byte, secret string) bool {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(msg)
-	return hmac.Equal(sig, mac.Sum(nil))
-}
-
-func (s *Server) webhookReceive(w http.ResponseWriter, r *http.Request) {
+func (s *Service) webhookReceive(w http.ResponseWriter, r *http.Request) {
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		publicError(w, http.StatusUnsupportedMediaType, "want application/json")
+		public.Error(w, http.StatusUnsupportedMediaType, "want application/json")
 		return
 	}
 	body, err := io.ReadAll(r.Body)
@@ -107,44 +100,44 @@ func (s *Server) webhookReceive(w http.ResponseWriter, r *http.Request) {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			s.Log.Warn("webhook refused: body over the cap", "cap", mbe.Limit)
-			publicError(w, http.StatusRequestEntityTooLarge, "body too large")
+			public.Error(w, http.StatusRequestEntityTooLarge, "body too large")
 			return
 		}
-		publicError(w, http.StatusBadRequest, "unreadable body")
+		public.Error(w, http.StatusBadRequest, "unreadable body")
 		return
 	}
 	secret := s.Settings().String("meta.app_secret")
 	if secret == "" {
 		s.Log.Warn("webhook refused: meta.app_secret is not set, deliveries cannot be verified")
-		publicError(w, http.StatusServiceUnavailable, "not configured")
+		public.Error(w, http.StatusServiceUnavailable, "not configured")
 		return
 	}
 	sig := r.Header.Get("X-Hub-Signature-256")
 	if sig == "" {
 		s.Log.Warn("webhook refused: no X-Hub-Signature-256")
-		publicError(w, http.StatusUnauthorized, "missing signature")
+		public.Error(w, http.StatusUnauthorized, "missing signature")
 		return
 	}
 	if !checkSignature(sig, body, secret) {
 		s.Log.Warn("webhook refused: signature does not match the app secret (an Instagram Login app signs with the Instagram app secret)")
-		publicError(w, http.StatusForbidden, "bad signature")
+		public.Error(w, http.StatusForbidden, "bad signature")
 		return
 	}
 	if s.DB == nil {
-		publicError(w, http.StatusServiceUnavailable, "unavailable")
+		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
 	evs, err := parseWebhook(body)
 	if err != nil {
 		s.Log.Warn("webhook refused: signed body is not a webhook payload")
-		publicError(w, http.StatusBadRequest, "not a webhook payload")
+		public.Error(w, http.StatusBadRequest, "not a webhook payload")
 		return
 	}
 	stored, err := s.storeEvents(r.Context(), evs)
 	if err != nil {
 		// Meta retries: nothing is lost while the store is unhappy.
 		s.Log.Error("webhook not stored", "err", err)
-		publicError(w, http.StatusInternalServerError, "not stored, retry")
+		public.Error(w, http.StatusInternalServerError, "not stored, retry")
 		return
 	}
 	// The events are durable. The caches are updated before answering, so
@@ -165,17 +158,17 @@ func (s *Server) webhookReceive(w http.ResponseWriter, r *http.Request) {
 type storedEvent struct {
 	id   uint64
 	conn string
-	rec  eventRecord
+	rec  records.Event
 }
 
 // storeEvents maps events to connections, seals and stores them.
-func (s *Server) storeEvents(ctx context.Context, evs []eventRecord) ([]storedEvent, error) {
+func (s *Service) storeEvents(ctx context.Context, evs []records.Event) ([]storedEvent, error) {
 	conns := map[string]string{} // account → connection ("" unknown)
 	keys := map[string]interface {
 		Seal(string, []byte) ([]byte, error)
 	}{}
 	var news []store.NewEvent
-	var recs []eventRecord
+	var recs []records.Event
 	dropped := 0
 	for _, ev := range evs {
 		conn, seen := conns[ev.Account]
@@ -201,11 +194,11 @@ func (s *Server) storeEvents(ctx context.Context, evs []eventRecord) ([]storedEv
 			}
 			dk, keys[conn] = k, k
 		}
-		sealed, err := sealJSON(dk, sealEvent, ev)
+		sealed, err := records.Seal(dk, records.FieldEvent, ev)
 		if err != nil {
 			return nil, err
 		}
-		news = append(news, store.NewEvent{Conn: conn, Dedupe: ev.dedupe, Data: sealed})
+		news = append(news, store.NewEvent{Conn: conn, Dedupe: ev.Dedupe, Data: sealed})
 		recs = append(recs, ev)
 	}
 	if dropped > 0 {
@@ -235,15 +228,15 @@ func (s *Server) storeEvents(ctx context.Context, evs []eventRecord) ([]storedEv
 // applyEvents updates the comment and thread caches from new events. It
 // runs after the events are durable; a failure here loses nothing (the
 // events stay, and the next listing refreshes the caches).
-func (s *Server) applyEvents(ctx context.Context, evs []storedEvent) {
+func (s *Service) applyEvents(ctx context.Context, evs []storedEvent) {
 	for _, ev := range evs {
 		var err error
 		switch {
-		case (ev.rec.Type == evComments || ev.rec.Type == evLiveComments) && ev.rec.CommentID != "" && ev.rec.MediaID != "":
-			err = s.putCachedComment(ctx, ev.conn, commentRecord{ID: ev.rec.CommentID, MediaID: ev.rec.MediaID,
+		case (ev.rec.Type == records.EvComments || ev.rec.Type == records.EvLiveComments) && ev.rec.CommentID != "" && ev.rec.MediaID != "":
+			err = s.putCachedComment(ctx, ev.conn, records.Comment{ID: ev.rec.CommentID, MediaID: ev.rec.MediaID,
 				ParentID: ev.rec.ParentID, Text: ev.rec.Text, Username: ev.rec.FromUsername, FromID: ev.rec.FromID,
 				Timestamp: ev.rec.Time})
-		case ev.rec.Type == evMessages && !ev.rec.Deleted:
+		case ev.rec.Type == records.EvMessages && !ev.rec.Deleted:
 			err = s.applyMessage(ctx, ev.conn, ev.rec)
 		}
 		if err != nil {
@@ -255,7 +248,7 @@ func (s *Server) applyEvents(ctx context.Context, evs []storedEvent) {
 // applyMessage updates the summary of the thread with the message's other
 // party. Webhooks name people, not conversations: a thread not cached yet
 // is keyed by the person until `messages list` finds its conversation.
-func (s *Server) applyMessage(ctx context.Context, conn string, ev eventRecord) error {
+func (s *Service) applyMessage(ctx context.Context, conn string, ev records.Event) error {
 	other := ev.FromID
 	if ev.Echo {
 		other = ev.ToID
@@ -269,14 +262,14 @@ func (s *Server) applyMessage(ctx context.Context, conn string, ev eventRecord) 
 	if err != nil {
 		return err
 	}
-	var t threadRecord
+	var t records.Thread
 	for _, c := range ts {
 		if c.ParticipantID == other && (t.ID == "" || strings.HasPrefix(t.ID, pendingThreadPrefix)) {
 			t = c
 		}
 	}
 	if t.ID == "" {
-		t = threadRecord{ID: pendingThreadPrefix + other, ParticipantID: other}
+		t = records.Thread{ID: pendingThreadPrefix + other, ParticipantID: other}
 		if !ev.Echo {
 			t.Participant = ev.FromUsername
 		}
@@ -294,7 +287,7 @@ func (s *Server) applyMessage(ctx context.Context, conn string, ev eventRecord) 
 		t.LastInboundAt = ev.Time
 	}
 	if len(t.Messages) > 0 { // the user keeps this thread's bodies
-		t.Messages = append([]messageRecord{{ID: ev.MessageID, FromID: ev.FromID, FromMe: ev.Echo, Text: ev.Text,
+		t.Messages = append([]records.Message{{ID: ev.MessageID, FromID: ev.FromID, FromMe: ev.Echo, Text: ev.Text,
 			CreatedAt: ev.Time, Attachments: ev.Attachments}}, t.Messages...)
 	}
 	_, err = s.saveThread(ctx, conn, t)
@@ -304,20 +297,20 @@ func (s *Server) applyMessage(ctx context.Context, conn string, ev eventRecord) 
 // deauthorize is Meta's Deauthorize callback: the user removed the app.
 // The connection is marked disconnected and its tokens are deleted; its
 // data stays until a purge (the data-deletion callback asks for that).
-func (s *Server) deauthorize(w http.ResponseWriter, r *http.Request) {
-	sr, ok := s.readSignedRequest(w, r)
+func (s *Service) deauthorize(w http.ResponseWriter, r *http.Request) {
+	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String("meta.app_secret"), s.Log)
 	if !ok {
 		return
 	}
 	if s.DB == nil {
-		publicError(w, http.StatusServiceUnavailable, "unavailable")
+		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
 	conn, err := s.DB.ConnByAccount(sr.UserID)
 	if err != nil {
 		if !store.IsNotFound(err) {
 			s.Log.Error("deauthorize: store", "err", err)
-			publicError(w, http.StatusInternalServerError, "retry")
+			public.Error(w, http.StatusInternalServerError, "retry")
 			return
 		}
 		s.Log.Info("deauthorize callback for an account that is not a connection")
@@ -326,7 +319,7 @@ func (s *Server) deauthorize(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.accounts.Disconnect(conn, "Meta reported on "+s.Now().UTC().Format(time.RFC3339)+" that the app was removed from the account"); err != nil {
 		s.Log.Error("deauthorize: disconnect", "connection", conn, "err", err)
-		publicError(w, http.StatusInternalServerError, "retry")
+		public.Error(w, http.StatusInternalServerError, "retry")
 		return
 	}
 	s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn)
@@ -335,7 +328,7 @@ func (s *Server) deauthorize(w http.ResponseWriter, r *http.Request) {
 
 // --- events -----------------------------------------------------------
 
-func (s *Server) notifyFollowers() {
+func (s *Service) notifyFollowers() {
 	c := &s.comm
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -347,7 +340,7 @@ func (s *Server) notifyFollowers() {
 	}
 }
 
-func (s *Server) follow() (chan struct{}, func()) {
+func (s *Service) follow() (chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	c := &s.comm
 	c.mu.Lock()
@@ -366,7 +359,7 @@ func (s *Server) follow() (chan struct{}, func()) {
 // readEvents returns decrypted events after since, oldest first; typ
 // filters by type, conn by connection ("" all). last is the highest id
 // looked at (including skipped ones), where a follower continues.
-func (s *Server) readEvents(ctx context.Context, since uint64, typ, conn string, limit int) (out []api.Event, last uint64, err error) {
+func (s *Service) readEvents(ctx context.Context, since uint64, typ, conn string, limit int) (out []api.Event, last uint64, err error) {
 	last = since
 	entries, err := s.DB.Events(since, 0)
 	if err != nil {
@@ -392,8 +385,8 @@ func (s *Server) readEvents(ctx context.Context, since uint64, typ, conn string,
 		if dk == nil {
 			continue // key gone (purge in progress): unreadable by design
 		}
-		var rec eventRecord
-		if err := openJSON(dk, sealEvent, e.Data, &rec); err != nil {
+		var rec records.Event
+		if err := records.Open(dk, records.FieldEvent, e.Data, &rec); err != nil {
 			s.Log.Warn("stored event unreadable", "event", e.Seq, "err", err)
 			continue
 		}
@@ -408,7 +401,7 @@ func (s *Server) readEvents(ctx context.Context, since uint64, typ, conn string,
 	return out, last, nil
 }
 
-func eventToAPI(id uint64, conn string, at time.Time, r eventRecord) api.Event {
+func eventToAPI(id uint64, conn string, at time.Time, r records.Event) api.Event {
 	return api.Event{ID: id, Type: r.Type, Connection: conn, ReceivedAt: at, Time: r.Time, Object: r.Object,
 		Account: r.Account, MediaID: r.MediaID, MediaProduct: r.MediaProduct, CommentID: r.CommentID,
 		ParentID: r.ParentID, FromID: r.FromID, FromUsername: r.FromUsername, ToID: r.ToID,
@@ -417,12 +410,12 @@ func eventToAPI(id uint64, conn string, at time.Time, r eventRecord) api.Event {
 }
 
 // connEvents returns a connection's events of one type.
-func (s *Server) connEvents(ctx context.Context, conn, typ string) ([]api.Event, error) {
+func (s *Service) connEvents(ctx context.Context, conn, typ string) ([]api.Event, error) {
 	evs, _, err := s.readEvents(ctx, 0, typ, conn, 0)
 	return evs, err
 }
 
-func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
+func (s *Service) listEvents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var since uint64
 	if v := q.Get("since"); v != "" {
@@ -459,7 +452,7 @@ func (s *Server) listEvents(w http.ResponseWriter, r *http.Request) {
 // are committed, until the client goes, limit is reached or the daemon
 // stops. It subscribes before reading, so nothing committed in between is
 // missed, and it tracks the last id sent, so nothing is sent twice.
-func (s *Server) followEvents(w http.ResponseWriter, r *http.Request, since uint64, typ string, limit int) {
+func (s *Service) followEvents(w http.ResponseWriter, r *http.Request, since uint64, typ string, limit int) {
 	wake, stop := s.follow()
 	defer stop()
 	s.Log.Info("events follower connected", "since", since)

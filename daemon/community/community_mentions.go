@@ -1,4 +1,4 @@
-package daemon
+package community
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -18,7 +19,7 @@ import (
 
 // listMentions lists the mentions webhooks delivered (Meta has no list
 // endpoint); online, each one's text and permalink are read from Meta.
-func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
+func (s *Service) listMentions(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
 	conn, offline := r.URL.Query().Get("connection"), boolParam(r, "offline")
@@ -27,7 +28,7 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	evs, err := s.connEvents(ctx, c.Name, evMentions)
+	evs, err := s.connEvents(ctx, c.Name, records.EvMentions)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -51,7 +52,7 @@ func (s *Server) listMentions(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci feature.ConnInfo, m *api.Mention) {
+func (s *Service) enrichMention(ctx context.Context, cl *meta.Client, ci feature.ConnInfo, m *api.Mention) {
 	if m.CommentID != "" {
 		cm, err := cl.MentionedComment(ctx, ci.IGUserID, m.CommentID)
 		if err != nil {
@@ -78,7 +79,7 @@ func (s *Server) enrichMention(ctx context.Context, cl *meta.Client, ci feature.
 	}
 }
 
-func (s *Server) replyMention(w http.ResponseWriter, r *http.Request) {
+func (s *Service) replyMention(w http.ResponseWriter, r *http.Request) {
 	var req api.MentionReply
 	if !httpx.DecodeBody(w, r, &req) {
 		return

@@ -1,4 +1,4 @@
-package daemon
+package public
 
 import (
 	"bytes"
@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"mime"
 	"net/http"
 	"strings"
@@ -19,23 +20,23 @@ import (
 // The signature covers the encoded payload exactly as received, so it is
 // checked before the payload is decoded, in constant time, and only then
 // is the JSON trusted; the algorithm must be "HMAC-SHA256" exactly (copied
-// doc samples never check it). Both callbacks share this code: the privacy
-// feature's data-deletion handler uses [Server.readSignedRequest].
+// doc samples never check it). Both callbacks share this code: community's
+// deauthorize and privacy's data deletion use [ReadSignedRequest].
 
 // maxSignedRequest caps the form value; real ones are a few hundred bytes.
 const maxSignedRequest = 8 << 10
 
-// Errors of parseSignedRequest. None of them carries the input.
+// Errors of ParseSignedRequest. None of them carries the input.
 var (
-	errSignedRequestMalformed = errors.New("signed_request: malformed")
-	errSignedRequestSignature = errors.New("signed_request: signature does not match the app secret")
-	errSignedRequestAlgorithm = errors.New("signed_request: algorithm is not HMAC-SHA256")
-	errSignedRequestNoUser    = errors.New("signed_request: no user_id")
-	errSignedRequestNoSecret  = errors.New("signed_request: meta.app_secret is not configured")
+	ErrSignedRequestMalformed = errors.New("signed_request: malformed")
+	ErrSignedRequestSignature = errors.New("signed_request: signature does not match the app secret")
+	ErrSignedRequestAlgorithm = errors.New("signed_request: algorithm is not HMAC-SHA256")
+	ErrSignedRequestNoUser    = errors.New("signed_request: no user_id")
+	ErrSignedRequestNoSecret  = errors.New("signed_request: meta.app_secret is not configured")
 )
 
-// signedRequest is a verified signed_request payload.
-type signedRequest struct {
+// SignedRequest is a verified signed_request payload.
+type SignedRequest struct {
 	Algorithm string
 	// UserID is the app-scoped id of the user who removed the app (for
 	// Instagram Login, the Instagram-scoped id): store.ConnByAccount maps
@@ -45,29 +46,29 @@ type signedRequest struct {
 	Expires  int64
 }
 
-// parseSignedRequest verifies raw with appSecret and returns its payload.
-func parseSignedRequest(raw, appSecret string) (signedRequest, error) {
-	var sr signedRequest
+// ParseSignedRequest verifies raw with appSecret and returns its payload.
+func ParseSignedRequest(raw, appSecret string) (SignedRequest, error) {
+	var sr SignedRequest
 	if appSecret == "" {
-		return sr, errSignedRequestNoSecret
+		return sr, ErrSignedRequestNoSecret
 	}
 	if len(raw) == 0 || len(raw) > maxSignedRequest || strings.Count(raw, ".") != 1 {
-		return sr, errSignedRequestMalformed
+		return sr, ErrSignedRequestMalformed
 	}
 	encSig, encPayload, _ := strings.Cut(raw, ".")
 	if encSig == "" || encPayload == "" {
-		return sr, errSignedRequestMalformed
+		return sr, ErrSignedRequestMalformed
 	}
 	sig, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(encSig, "="))
 	if err != nil || len(sig) != sha256.Size {
-		return sr, errSignedRequestMalformed
+		return sr, ErrSignedRequestMalformed
 	}
-	if !validMAC(sig, []byte(encPayload), appSecret) {
-		return sr, errSignedRequestSignature
+	if !ValidMAC(sig, []byte(encPayload), appSecret) {
+		return sr, ErrSignedRequestSignature
 	}
 	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(encPayload, "="))
 	if err != nil {
-		return sr, errSignedRequestMalformed
+		return sr, ErrSignedRequestMalformed
 	}
 	var p struct {
 		Algorithm string          `json:"algorithm"`
@@ -78,14 +79,14 @@ func parseSignedRequest(raw, appSecret string) (signedRequest, error) {
 	dec := json.NewDecoder(bytes.NewReader(payload))
 	dec.UseNumber()
 	if err := dec.Decode(&p); err != nil {
-		return sr, errSignedRequestMalformed
+		return sr, ErrSignedRequestMalformed
 	}
 	if p.Algorithm != "HMAC-SHA256" {
-		return sr, errSignedRequestAlgorithm
+		return sr, ErrSignedRequestAlgorithm
 	}
-	sr.UserID = jsonID(p.UserID)
+	sr.UserID = JSONID(p.UserID)
 	if sr.UserID == "" {
-		return sr, errSignedRequestNoUser
+		return sr, ErrSignedRequestNoUser
 	}
 	sr.Algorithm = p.Algorithm
 	sr.IssuedAt, _ = p.IssuedAt.Int64()
@@ -93,9 +94,9 @@ func parseSignedRequest(raw, appSecret string) (signedRequest, error) {
 	return sr, nil
 }
 
-// jsonID reads an id Meta may send as a string or as a number; anything
+// JSONID reads an id Meta may send as a string or as a number; anything
 // else (object, array, bool, null) is no id.
-func jsonID(raw json.RawMessage) string {
+func JSONID(raw json.RawMessage) string {
 	var s string
 	if json.Unmarshal(raw, &s) == nil {
 		return s
@@ -107,40 +108,42 @@ func jsonID(raw json.RawMessage) string {
 	return ""
 }
 
-// readSignedRequest reads the signed_request form field of a public
+// ReadSignedRequest reads the signed_request form field of a public
 // callback and verifies it with meta.app_secret. On failure it has written
 // the answer (415 not a form, 413 too big, 400 malformed, 403 bad
 // signature or algorithm, 503 no app secret) and returns false; nothing of
 // the request is logged beyond the reason.
-func (s *Server) readSignedRequest(w http.ResponseWriter, r *http.Request) (signedRequest, bool) {
+//
+// appSecret is meta.app_secret; log gets the reason of a refusal.
+func ReadSignedRequest(w http.ResponseWriter, r *http.Request, appSecret string, log *slog.Logger) (SignedRequest, bool) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt != "application/x-www-form-urlencoded" {
-		publicError(w, http.StatusUnsupportedMediaType, "want application/x-www-form-urlencoded")
-		return signedRequest{}, false
+		Error(w, http.StatusUnsupportedMediaType, "want application/x-www-form-urlencoded")
+		return SignedRequest{}, false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxSignedRequest+1024)
 	if err := r.ParseForm(); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			publicError(w, http.StatusRequestEntityTooLarge, "body too large")
+			Error(w, http.StatusRequestEntityTooLarge, "body too large")
 		} else {
-			publicError(w, http.StatusBadRequest, "bad form body")
+			Error(w, http.StatusBadRequest, "bad form body")
 		}
-		return signedRequest{}, false
+		return SignedRequest{}, false
 	}
-	sr, err := parseSignedRequest(r.PostForm.Get("signed_request"), s.Settings().String("meta.app_secret"))
+	sr, err := ParseSignedRequest(r.PostForm.Get("signed_request"), appSecret)
 	switch {
 	case err == nil:
 		return sr, true
-	case errors.Is(err, errSignedRequestNoSecret):
-		s.Log.Warn("public callback refused: meta.app_secret is not configured", "path", r.URL.Path)
-		publicError(w, http.StatusServiceUnavailable, "not configured")
-	case errors.Is(err, errSignedRequestSignature), errors.Is(err, errSignedRequestAlgorithm):
-		s.Log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
-		publicError(w, http.StatusForbidden, "invalid signed_request")
+	case errors.Is(err, ErrSignedRequestNoSecret):
+		log.Warn("public callback refused: meta.app_secret is not configured", "path", r.URL.Path)
+		Error(w, http.StatusServiceUnavailable, "not configured")
+	case errors.Is(err, ErrSignedRequestSignature), errors.Is(err, ErrSignedRequestAlgorithm):
+		log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
+		Error(w, http.StatusForbidden, "invalid signed_request")
 	default:
-		s.Log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
-		publicError(w, http.StatusBadRequest, "invalid signed_request")
+		log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
+		Error(w, http.StatusBadRequest, "invalid signed_request")
 	}
-	return signedRequest{}, false
+	return SignedRequest{}, false
 }
