@@ -17,7 +17,7 @@ func (s *Server) features() []feature.Feature {
 		{Name: "privacy", Routes: s.privacyRoutes, Start: s.startPrivacy, Health: s.privacyHealth},
 		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.projects.Health},
 		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: s.accounts.Health},
-		{Name: "publish", Routes: s.publishRoutes, Start: s.startPublish, Health: s.publishHealth},
+		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: s.publish.Health},
 		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: s.community.Health},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/projects"
+	"github.com/impress-dev/impress/daemon/publish"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
@@ -46,8 +47,8 @@ type Server struct {
 	// projects is the projects feature (projects, renders, the media store).
 	projects *projects.Service
 
-	// pub is the publish feature's state (publish.go).
-	pub *publisher
+	// publish is the publish feature.
+	publish *publish.Service
 
 	// community is the community feature, which owns the public listener.
 	community *community.Service
@@ -78,6 +79,7 @@ func newServer(cfg Config, settings *config.Settings, d feature.Deps, o serverOp
 	s.accounts = auth.New(s.Deps, o.Auth)
 	s.projects = projects.New(s.Deps)
 	s.community = community.New(s.Deps, s.accounts)
+	s.publish = publish.New(s.Deps, s.accounts, s.projects, s.community)
 	s.started = s.Now().UTC()
 	s.feats = s.features()
 	return s

@@ -65,7 +65,7 @@ var rules = []rule{
 
 // testOnly packages may be imported only from _test.go files (or by each
 // other): they must never reach the shipped binary.
-var testOnly = []string{"internal/ffmpegtest", "meta/metatest"}
+var testOnly = []string{"internal/ffmpegtest", "meta/metatest", "daemon/internal/daemontest"}
 
 // pkg is the part of `go list -json` output the rules need.
 type pkg struct {

@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 // The steps of a publish job before media_publish: prepare, quota, containers, upload, processing.
 
@@ -47,7 +47,7 @@ func (r *pubRun) prepare(ctx context.Context) error {
 				Message: fmt.Sprintf("%s: the render breaks Instagram's rules for a %s:\n  - %s", it.Target, r.d.Type, strings.Join(lines, "\n  - ")),
 				Hint:    "change the spec (or --type) and publish again"}
 		}
-		sum, err := s.projects.HashFile(ctx, res.Output)
+		sum, err := s.renderer.HashFile(ctx, res.Output)
 		if err != nil {
 			return err
 		}

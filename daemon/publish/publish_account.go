@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"crypto/hmac"
@@ -138,7 +138,7 @@ func (p *publisher) mediaURL(job uint64, item int, file string, exp time.Time) (
 // servePublicMedia serves GET /media/{token} on the public listener: the
 // one file a valid token names, only while its job runs. Anything else is
 // a bare 404 that tells a prober nothing.
-func (s *Server) servePublicMedia(w http.ResponseWriter, r *http.Request) {
+func (s *Service) servePublicMedia(w http.ResponseWriter, r *http.Request) {
 	if s.pub == nil || s.DB == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
 		http.NotFound(w, r)
 		return

@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 // The publish state machine driver: the run loop, saving and progress, pacing and retries, and how a job ends.
 

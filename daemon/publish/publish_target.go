@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"context"
@@ -80,7 +80,7 @@ func presetFor(typ, itemKind string) string {
 // checkMedia probes a file and checks it against the type's rules. It
 // returns the item kind (video or image), the violations, and whether
 // rendering would fix every one of them.
-func (s *Server) checkMedia(ctx context.Context, path, typ string) (kind string, vs []api.Violation, fixable bool, err error) {
+func (s *Service) checkMedia(ctx context.Context, path, typ string) (kind string, vs []api.Violation, fixable bool, err error) {
 	// A file whose identity is unchanged gets the same answer: ffprobe
 	// costs a process start, and a batch publishes one file many times.
 	id, idErr := mediastore.StatID(path)
@@ -105,7 +105,7 @@ func (s *Server) checkMedia(ctx context.Context, path, typ string) (kind string,
 			}
 		}()
 	}
-	info, err := render.Probe(ctx, s.projects.FFprobePath(), path)
+	info, err := render.Probe(ctx, s.renderer.FFprobePath(), path)
 	if err != nil {
 		return "", nil, false, feature.RenderError(err)
 	}
@@ -137,7 +137,7 @@ func (s *Server) checkMedia(ctx context.Context, path, typ string) (kind string,
 }
 
 // specOf loads a spec or project target.
-func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
+func (s *Service) specOf(t pubTarget) (*render.Spec, error) {
 	switch t.Kind {
 	case srcSpec:
 		sp, err := render.LoadSpec(t.Source)
@@ -153,7 +153,7 @@ func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
 			}
 			return nil, err
 		}
-		return s.projects.LoadProjectSpec(p)
+		return s.renderer.LoadProjectSpec(p)
 	}
 	return nil, nil
 }
@@ -161,10 +161,10 @@ func (s *Server) specOf(t pubTarget) (*render.Spec, error) {
 // contentHash is the hash of what an item's output is made of: the file's
 // bytes, or a spec's bytes and every media file it names (a project's
 // spec names content-addressed files, so its bytes are enough).
-func (s *Server) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) (string, error) {
+func (s *Service) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) (string, error) {
 	switch t.Kind {
 	case srcFile:
-		return s.projects.HashFile(ctx, t.Source)
+		return s.renderer.HashFile(ctx, t.Source)
 	case srcProject:
 		p, err := s.DB.Project(t.Source)
 		if err != nil {
@@ -174,13 +174,13 @@ func (s *Server) contentHash(ctx context.Context, t pubTarget, sp *render.Spec) 
 		return hex.EncodeToString(sum[:]), nil
 	}
 	h := sha256.New()
-	specSum, err := s.projects.HashFile(ctx, t.Source)
+	specSum, err := s.renderer.HashFile(ctx, t.Source)
 	if err != nil {
 		return "", err
 	}
 	h.Write([]byte(specSum))
 	for _, m := range sp.MediaPaths() {
-		sum, err := s.projects.HashFile(ctx, m)
+		sum, err := s.renderer.HashFile(ctx, m)
 		if err != nil {
 			return "", err
 		}
@@ -201,7 +201,7 @@ func (p *publisher) renderTarget(ctx context.Context, it api.PublishItem, preset
 	default:
 		req.Media, req.Preset = it.Source, preset
 	}
-	return p.s.projects.Render(ctx, req, progress)
+	return p.s.renderer.Render(ctx, req, progress)
 }
 
 // fingerprint hashes everything that makes a publish what it is.

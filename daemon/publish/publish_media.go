@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func publishedOf(j store.Job) (api.PublishedMedia, bool) {
 	return m, true
 }
 
-func (s *Server) listPublishedMedia(w http.ResponseWriter, r *http.Request) {
+func (s *Service) listPublishedMedia(w http.ResponseWriter, r *http.Request) {
 	conn := r.URL.Query().Get("connection")
 	jobs, err := s.DB.Jobs(api.JobPublish)
 	if err != nil {
@@ -53,7 +53,7 @@ func (s *Server) listPublishedMedia(w http.ResponseWriter, r *http.Request) {
 
 // showPublishedMedia finds a media by media id, job id or "latest", and
 // refreshes it from Meta (permalink, counts) when Meta answers in time.
-func (s *Server) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
+func (s *Service) showPublishedMedia(w http.ResponseWriter, r *http.Request) {
 	key := r.PathValue("id")
 	jobs, err := s.DB.Jobs(api.JobPublish)
 	if err != nil {

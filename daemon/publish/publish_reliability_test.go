@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"encoding/json"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
@@ -16,8 +17,6 @@ import (
 
 // Reliability of the publish state machine against the sandbox, counting
 // there: every test checks how many media Meta's side actually holds.
-
-func strp(s string) *string { return &s }
 
 // distinctMedia fails when the sandbox holds a media twice for one job.
 func assertOnePerJob(t *testing.T, e *pubEnv, jobs ...*api.Job) {
@@ -32,7 +31,7 @@ func assertOnePerJob(t *testing.T, e *pubEnv, jobs ...*api.Job) {
 	}
 	seen := map[string]bool{}
 	for _, j := range jobs {
-		d := detailOf(t, j)
+		d := daemontest.DetailOf(t, j)
 		if d.MediaID == "" || !ids[d.MediaID] || seen[d.MediaID] {
 			t.Errorf("job %s: media %q not (uniquely) in the sandbox", j.ID, d.MediaID)
 		}
@@ -42,13 +41,13 @@ func assertOnePerJob(t *testing.T, e *pubEnv, jobs ...*api.Job) {
 
 func TestPublishLostResponseIsVerifiedNotRepeated(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	e.sb.DropNextPublishResponse()
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("lost answer")}).Job.ID)
+	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("lost answer")}).Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v\n%s", j.State, j.Error, e.log.String())
 	}
-	d := detailOf(t, j)
+	d := daemontest.DetailOf(t, j)
 	if d.Attempts != 1 || d.ContainerStatus != "PUBLISHED" {
 		t.Errorf("attempts %d, container %s: want 1 call and a PUBLISHED container", d.Attempts, d.ContainerStatus)
 	}
@@ -60,22 +59,20 @@ func TestPublishLostResponseIsVerifiedNotRepeated(t *testing.T) {
 
 func TestPublishUnconfirmedWhenNothingCanBeRead(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	e.sb.DropNextPublishResponse()
-	g := e.proxy.hold("POST", false, hasSuffix("/media_publish"))
-	req := api.PublishRequest{Targets: []string{clip}, Caption: strp("in the dark")}
+	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media_publish"))
+	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("in the dark")}
 	res := e.publish(req)
-	g.waitHit(t)
+	g.WaitHit(t)
 	// From now on Meta cannot be read: every GET loses its connection.
-	e.proxy.mu.Lock()
-	e.proxy.failGET = func(*http.Request) bool { return true }
-	e.proxy.mu.Unlock()
-	g.release()
+	e.proxy.SetFailGET(func(*http.Request) bool { return true })
+	g.Release()
 	j := e.wait(res.Job.ID)
 	if j.State != api.JobFailed || j.Error == nil || j.Error.Code != api.CodeUnconfirmed || j.Error.ExitCode() != 7 {
 		t.Fatalf("job: %s %+v, want failed unconfirmed (exit 7)", j.State, j.Error)
 	}
-	if d := detailOf(t, j); d.State != api.PubUnconfirmed {
+	if d := daemontest.DetailOf(t, j); d.State != api.PubUnconfirmed {
 		t.Errorf("detail state %s", d.State)
 	}
 	if !strings.Contains(j.Error.Hint, "--force") || !strings.Contains(j.Error.Hint, "jobs show") {
@@ -84,9 +81,7 @@ func TestPublishUnconfirmedWhenNothingCanBeRead(t *testing.T) {
 	if n := len(e.published()); n != 1 {
 		t.Fatalf("sandbox: %d published", n)
 	}
-	e.proxy.mu.Lock()
-	e.proxy.failGET = nil
-	e.proxy.mu.Unlock()
+	e.proxy.SetFailGET(nil)
 	// Never retried: not by jobs retry, not by a re-run.
 	if _, err := e.c.RetryJob(t.Context(), j.ID); !api.HasCode(err, api.CodeConflict) {
 		t.Errorf("retry of an unconfirmed job: %v, want conflict", err)
@@ -106,13 +101,13 @@ func TestPublishUnconfirmedWhenNothingCanBeRead(t *testing.T) {
 
 func TestPublishContainerErrorFailsThenRetrySucceeds(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	e.sb.FailNextContainers(1, "Error: The video file you tried to upload is not supported.", 352, 2207026)
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("bad codec")}).Job.ID)
+	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("bad codec")}).Job.ID)
 	if j.State != api.JobFailed || j.Error == nil || j.Error.ExitCode() != 5 {
 		t.Fatalf("job: %s %+v, want failed with exit 5", j.State, j.Error)
 	}
-	d := detailOf(t, j)
+	d := daemontest.DetailOf(t, j)
 	if d.State != api.PubFailed || d.Step != api.PubProcessing || d.ContainerStatus != "ERROR" {
 		t.Errorf("detail: state %s step %s container %s", d.State, d.Step, d.ContainerStatus)
 	}
@@ -127,7 +122,7 @@ func TestPublishContainerErrorFailsThenRetrySucceeds(t *testing.T) {
 	if j.State != api.JobDone {
 		t.Fatalf("retry: %s %+v", j.State, j.Error)
 	}
-	if d2 := detailOf(t, j); d2.ContainerID == d.ContainerID {
+	if d2 := daemontest.DetailOf(t, j); d2.ContainerID == d.ContainerID {
 		t.Errorf("retry kept the dead container %s", d.ContainerID)
 	}
 	assertOnePerJob(t, e, j)
@@ -138,20 +133,20 @@ func TestPublishContainerErrorFailsThenRetrySucceeds(t *testing.T) {
 
 func TestPublishRecreatesContainersMetaLost(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	e.sb.FailNextContainers(1, "Error: An unknown error occurred. 2207053", -1, 2207053)
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("second container")}).Job.ID)
+	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("second container")}).Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v", j.State, j.Error)
 	}
-	if d := detailOf(t, j); d.Recreated != 1 || len(d.Notes) == 0 {
+	if d := daemontest.DetailOf(t, j); d.Recreated != 1 || len(d.Notes) == 0 {
 		t.Errorf("recreated %d, notes %q", d.Recreated, d.Notes)
 	}
 	assertOnePerJob(t, e, j)
 
 	// An expired container (the daemon was away for a day) is replaced too.
 	e.sb.SetProcessingTime(time.Hour)
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("slept a day")})
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("slept a day")})
 	waitFor(t, func() bool {
 		j, _ := e.c.Job(t.Context(), res.Job.ID)
 		return j != nil && j.Stage == api.PubProcessing
@@ -162,7 +157,7 @@ func TestPublishRecreatesContainersMetaLost(t *testing.T) {
 	if j2.State != api.JobDone {
 		t.Fatalf("expired container: %s %+v", j2.State, j2.Error)
 	}
-	if d := detailOf(t, j2); d.Recreated != 1 {
+	if d := daemontest.DetailOf(t, j2); d.Recreated != 1 {
 		t.Errorf("recreated %d", d.Recreated)
 	}
 	assertOnePerJob(t, e, j, j2)
@@ -181,17 +176,17 @@ func waitFor(t *testing.T, cond func() bool) {
 
 func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	e.sb.SetPublishQuota(1)
-	a := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("a")}).Job.ID)
+	a := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("a")}).Job.ID)
 	if a.State != api.JobDone {
 		t.Fatalf("a: %+v", a.Error)
 	}
-	b := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("b"), NoWait: true}).Job.ID)
+	b := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("b"), NoWait: true}).Job.ID)
 	if b.State != api.JobFailed || b.Error.ExitCode() != 5 || !strings.Contains(b.Error.Message, "quota") {
 		t.Fatalf("--no-wait over quota: %s %+v, want exit 5", b.State, b.Error)
 	}
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("c")})
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("c")})
 	waitFor(t, func() bool {
 		j, _ := e.c.Job(t.Context(), res.Job.ID)
 		d := api.PublishDetailOf(j)
@@ -210,11 +205,11 @@ func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 
 func TestPublishQuotaSharedByConcurrentJobs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 4})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	e.sb.SetPublishQuota(2)
 	var ids []string
 	for i := range 4 {
-		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp(fmt.Sprint("q", i)), NoWait: true}).Job.ID)
+		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("q", i)), NoWait: true}).Job.ID)
 	}
 	var done []*api.Job
 	refused := 0
@@ -237,22 +232,22 @@ func TestPublishQuotaSharedByConcurrentJobs(t *testing.T) {
 
 func TestPublishTokenExpiresMidBatch(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	first := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("before")}).Job.ID)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	first := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("before")}).Job.ID)
 	// The token dies while the second job waits for its container.
-	g := e.proxy.hold("GET", false, statusRead)
-	r2 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("during")})
-	r3 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("after")})
-	g.waitHit(t)
+	g := e.proxy.Hold("GET", false, daemontest.StatusRead)
+	r2 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("during")})
+	r3 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("after")})
+	g.WaitHit(t)
 	e.sb.ExpireTokens()
-	g.release()
+	g.Release()
 	j2, j3 := e.wait(r2.Job.ID), e.wait(r3.Job.ID)
 	for _, j := range []*api.Job{j2, j3} {
 		if j.State != api.JobFailed || j.Error == nil || j.Error.ExitCode() != 4 || !strings.Contains(j.Error.Hint, "auth login") {
 			t.Errorf("job %s: %s %+v, want login needed (exit 4) with the fix", j.ID, j.State, j.Error)
 		}
 	}
-	if d := detailOf(t, j2); d.Step != api.PubProcessing || d.ContainerID == "" {
+	if d := daemontest.DetailOf(t, j2); d.Step != api.PubProcessing || d.ContainerID == "" {
 		t.Errorf("job 2 stopped at %s (container %q)", d.Step, d.ContainerID)
 	}
 	if n := len(e.published()); n != 1 {
@@ -274,11 +269,11 @@ func TestPublishTokenExpiresMidBatch(t *testing.T) {
 
 func TestPublishTransientFailuresNoDuplicateNoLoss(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	e.sb.SetFailRate(0.25)
 	var ids []string
 	for i := range 6 {
-		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp(fmt.Sprint("flaky ", i)), FirstComment: strp("first!")}).Job.ID)
+		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("flaky ", i)), FirstComment: daemontest.Strp("first!")}).Job.ID)
 	}
 	var jobs []*api.Job
 	for _, id := range ids {
@@ -306,12 +301,12 @@ func TestPublishTransientFailuresNoDuplicateNoLoss(t *testing.T) {
 
 func TestPublishRateLimits(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	// A short limit with high usage: the job slows down and finishes.
 	if err := e.sb.RateLimitNext(3, 4, 95, 0); err != nil {
 		t.Fatal(err)
 	}
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("throttled")}).Job.ID)
+	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("throttled")}).Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v\n%s", j.State, j.Error, e.log.String())
 	}
@@ -322,7 +317,7 @@ func TestPublishRateLimits(t *testing.T) {
 	if err := e.sb.RateLimitNext(20, 80002, 100, 120); err != nil {
 		t.Fatal(err)
 	}
-	j2 := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("blocked")}).Job.ID)
+	j2 := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("blocked")}).Job.ID)
 	if j2.State != api.JobFailed || j2.Error.ExitCode() != 6 || !strings.Contains(j2.Error.Hint, "jobs retry") {
 		t.Fatalf("long rate limit: %s %+v, want exit 6 with the retry hint", j2.State, j2.Error)
 	}
@@ -331,18 +326,18 @@ func TestPublishRateLimits(t *testing.T) {
 
 func TestPublishScheduledAndCancelled(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	// The request itself checks the file first, which can take a while on a
 	// loaded machine; give the schedule room, and only demand the
 	// "scheduled" stage when the answer came before the time (a schedule
 	// already past is published at once, which is right).
 	at := time.Now().Add(2 * time.Second)
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("later"), At: &at})
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("later"), At: &at})
 	if answered := time.Now(); answered.Before(at) && (res.Job.Stage != "scheduled" || res.Job.State != api.JobQueued) {
 		t.Fatalf("scheduled job: %+v", res.Job)
 	}
 	later := at.Add(time.Hour)
-	cancelled := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("never"), At: &later})
+	cancelled := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("never"), At: &later})
 	if _, err := e.c.CancelJob(t.Context(), cancelled.Job.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +345,7 @@ func TestPublishScheduledAndCancelled(t *testing.T) {
 	if j.State != api.JobDone {
 		t.Fatalf("job: %+v", j.Error)
 	}
-	if d := detailOf(t, j); d.PublishedAt == nil || d.PublishedAt.Before(at) {
+	if d := daemontest.DetailOf(t, j); d.PublishedAt == nil || d.PublishedAt.Before(at) {
 		t.Errorf("published at %v, before its time %v", d.PublishedAt, at)
 	}
 	if c, _ := e.c.Job(t.Context(), cancelled.Job.ID); c.State != api.JobCancelled {
@@ -362,11 +357,11 @@ func TestPublishScheduledAndCancelled(t *testing.T) {
 func TestPublishFirstCommentAndMedia(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "instagram"})
 	img := ffmpegtest.Image(t, 64, 64)
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{img}, Caption: strp("pic"), FirstComment: strp("Link in bio")}).Job.ID)
+	j := e.wait(e.publish(api.PublishRequest{Targets: []string{img}, Caption: daemontest.Strp("pic"), FirstComment: daemontest.Strp("Link in bio")}).Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %+v", j.Error)
 	}
-	d := detailOf(t, j)
+	d := daemontest.DetailOf(t, j)
 	if d.FirstCommentID == "" {
 		t.Fatalf("no first comment: %+v", d)
 	}
@@ -394,11 +389,11 @@ func TestPublishFirstCommentAndMedia(t *testing.T) {
 
 func TestSignedMediaURLs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "instagram"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	g := e.proxy.hold("POST", false, hasSuffix("/media"))
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("url")})
-	g.waitHit(t)
-	defer g.release()
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media"))
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("url")})
+	g.WaitHit(t)
+	defer g.Release()
 	id := mustID(t, res.Job.ID)
 	p := e.s.pub
 	good, err := p.mediaURL(id, 0, clip, time.Now().Add(time.Hour))
@@ -449,13 +444,13 @@ func mustID(t *testing.T, s string) uint64 {
 
 func TestPublishAlreadyPublishedIsRecordedNotFailed(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	g := e.proxy.hold("POST", false, hasSuffix("/media_publish"))
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: strp("raced")})
-	g.waitHit(t)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media_publish"))
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("raced")})
+	g.WaitHit(t)
 	// Someone (a stale read, another tool) publishes the container first.
 	j, _ := e.c.Job(t.Context(), res.Job.ID)
-	cid := detailOf(t, j).ContainerID
+	cid := daemontest.DetailOf(t, j).ContainerID
 	tok, err := e.sb.IssueToken(sandbox.TokenRequest{Flavour: "facebook"})
 	if err != nil {
 		t.Fatal(err)
@@ -467,7 +462,7 @@ func TestPublishAlreadyPublishedIsRecordedNotFailed(t *testing.T) {
 		t.Fatalf("direct publish: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	g.release()
+	g.Release()
 	j = e.wait(res.Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v, want done: Meta's \"already published\" means it is live", j.State, j.Error)
@@ -478,10 +473,10 @@ func TestPublishAlreadyPublishedIsRecordedNotFailed(t *testing.T) {
 func TestPublishStoriesAndUploadedCarousel(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
 	dir := t.TempDir()
-	a := reelClip(t, dir, "a.mp4", 3*time.Second)
-	b := reelClip(t, dir, "b.mp4", 4*time.Second)
+	a := daemontest.ReelClip(t, dir, "a.mp4", 3*time.Second)
+	b := daemontest.ReelClip(t, dir, "b.mp4", 4*time.Second)
 	story := e.wait(e.publish(api.PublishRequest{Targets: []string{a}, Type: api.PublishStory}).Job.ID)
-	car := e.wait(e.publish(api.PublishRequest{Targets: []string{a, b}, Caption: strp("two clips")}).Job.ID)
+	car := e.wait(e.publish(api.PublishRequest{Targets: []string{a, b}, Caption: daemontest.Strp("two clips")}).Job.ID)
 	img := ffmpegtest.Image(t, 64, 114)
 	istory := e.wait(e.publish(api.PublishRequest{Targets: []string{img}, Type: api.PublishStory}).Job.ID)
 	for _, j := range []*api.Job{story, car, istory} {
@@ -489,10 +484,10 @@ func TestPublishStoriesAndUploadedCarousel(t *testing.T) {
 			t.Fatalf("job %s: %s %+v", j.Title, j.State, j.Error)
 		}
 	}
-	if d := detailOf(t, car); d.Hosting != hostUpload || !d.Items[0].Uploaded || !d.Items[1].Uploaded {
+	if d := daemontest.DetailOf(t, car); d.Hosting != hostUpload || !d.Items[0].Uploaded || !d.Items[1].Uploaded {
 		t.Errorf("carousel of videos: %+v", d)
 	}
-	if d := detailOf(t, istory); d.Hosting != hostURL {
+	if d := daemontest.DetailOf(t, istory); d.Hosting != hostURL {
 		t.Errorf("image story hosting %s", d.Hosting)
 	}
 	pub := e.published()
@@ -500,7 +495,7 @@ func TestPublishStoriesAndUploadedCarousel(t *testing.T) {
 		t.Fatalf("sandbox: %+v", pub)
 	}
 	// A story takes no caption: asking for one is refused up front.
-	if _, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{a}, Type: api.PublishStory, Caption: strp("no")}); !api.HasCode(err, api.CodeRejected) {
+	if _, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{a}, Type: api.PublishStory, Caption: daemontest.Strp("no")}); !api.HasCode(err, api.CodeRejected) {
 		t.Errorf("story caption: %v", err)
 	}
 }
@@ -523,7 +518,7 @@ func TestPublishedJobStaysDoneWithoutLogin(t *testing.T) {
 	if got.State != api.JobDone {
 		t.Fatalf("a live post without a login: %s %+v, want done", got.State, got.Error)
 	}
-	if d := detailOf(t, got); len(d.Notes) == 0 || !strings.Contains(d.Notes[0], "skipped") {
+	if d := daemontest.DetailOf(t, got); len(d.Notes) == 0 || !strings.Contains(d.Notes[0], "skipped") {
 		t.Errorf("notes: %q", d.Notes)
 	}
 }

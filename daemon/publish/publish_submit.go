@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"context"
@@ -35,7 +35,7 @@ type pubPlan struct {
 	acct *pubAccount
 }
 
-func (s *Server) postPublish(w http.ResponseWriter, r *http.Request) {
+func (s *Service) postPublish(w http.ResponseWriter, r *http.Request) {
 	var req api.PublishRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
@@ -336,7 +336,7 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		if fi, err := os.Stat(d.Cover); err == nil && fi.Size() > maxCoverBytes {
 			add("cover", api.Violation{Rule: "cover_size", Message: "the cover must be at most 8 MB"})
 		}
-		if coverSum, err = s.projects.HashFile(ctx, d.Cover); err != nil {
+		if coverSum, err = s.renderer.HashFile(ctx, d.Cover); err != nil {
 			return nil, feature.RenderError(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 // Going live and after: the media_publish call, marking the job published, permalink and first comment.
 

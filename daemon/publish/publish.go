@@ -1,4 +1,17 @@
-package daemon
+// Package publish is the daemon's publish feature: POST /v1/publish, job
+// retry, the published-media list, the scheduler, quota and pacing, and
+// the signed media URLs Meta fetches from the public endpoint. It takes
+// the auth feature as feature.Accounts, the projects feature as
+// feature.Renderer, and the public endpoint as feature.PublicRoutes.
+//
+// A publish is a job whose Detail (api.PublishDetail) is the persisted
+// state machine of api.PubQueued … api.PubPublished. Every step writes the
+// state with jobs.Progress.SaveDetail (one bbolt commit, fsynced) before the
+// next call to Meta, so a daemon killed at any moment resumes each job from
+// its last saved state. media_publish is never called again blindly: a job
+// found in "publishing" first re-reads the container and the account's
+// recent media (publish_verify.go).
+package publish
 
 import (
 	"context"
@@ -12,26 +25,34 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/store"
 )
 
-// The publish feature: POST /v1/publish, job retry, the published-media
-// list, the scheduler and the signed media URLs Meta fetches.
-//
-// A publish is a job whose Detail (api.PublishDetail) is the persisted
-// state machine of api.PubQueued … api.PubPublished. Every step writes the
-// state with JobProgress.SaveDetail (one bbolt commit, fsynced) before the
-// next call to Meta, so a daemon killed at any moment resumes each job from
-// its last saved state. media_publish is never called again blindly: a job
-// found in "publishing" first re-reads the container and the account's
-// recent media (publish_verify.go).
+// Service is the publish feature.
+type Service struct {
+	feature.Deps
+	accounts     feature.Accounts
+	renderer     feature.Renderer
+	publicRoutes feature.PublicRoutes
 
-// publisher is the publish feature's state, hung on Server.pub.
+	// pub is the running feature's state, made by Start (nil in recovery
+	// state, when nothing starts).
+	pub *publisher
+}
+
+// New builds the publish feature on the auth feature's accounts, the
+// projects feature's renders, and the public endpoint's routes.
+func New(d feature.Deps, accounts feature.Accounts, renderer feature.Renderer, routes feature.PublicRoutes) *Service {
+	return &Service{Deps: d, accounts: accounts, renderer: renderer, publicRoutes: routes}
+}
+
+// publisher is the publish feature's state, hung on Service.pub.
 type publisher struct {
-	s *Server
+	s *Service
 
 	// account returns a ready Meta client for a connection; it is the
 	// seam to the auth feature (publish_account.go).
@@ -52,17 +73,18 @@ type publisher struct {
 	wake      chan struct{}
 }
 
-func (s *Server) publishRoutes(mux *http.ServeMux) {
+// Routes registers publish, retry and the published-media routes.
+func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/publish", s.NeedStore(s.postPublish))
 	mux.HandleFunc("POST /v1/jobs/{id}/retry", s.NeedStore(s.retryJob))
 	mux.HandleFunc("GET /v1/media", s.NeedStore(s.listPublishedMedia))
 	mux.HandleFunc("GET /v1/media/{id}", s.NeedStore(s.showPublishedMedia))
 }
 
-// startPublish loads the URL signing key, then resumes every publish job
-// that did not end: scheduled ones go back to the scheduler, the others to
-// the runner, which continues each from its saved state.
-func (s *Server) startPublish(ctx context.Context) error {
+// Start loads the URL signing key, then resumes every publish job that did
+// not end: scheduled ones go back to the scheduler, the others to the
+// runner, which continues each from its saved state.
+func (s *Service) Start(ctx context.Context) error {
 	p := &publisher{
 		s:         s,
 		quota:     newQuotaGate(),
@@ -78,7 +100,7 @@ func (s *Server) startPublish(ctx context.Context) error {
 	}
 	p.signKey = key
 	s.pub = p
-	s.community.HandlePublic(public.Media, http.HandlerFunc(s.servePublicMedia))
+	s.publicRoutes.HandlePublic(public.Media, http.HandlerFunc(s.servePublicMedia))
 
 	jobs, err := s.DB.Jobs(api.JobPublish)
 	if err != nil {
@@ -96,7 +118,8 @@ func (s *Server) startPublish(ctx context.Context) error {
 	return nil
 }
 
-func (s *Server) publishHealth() []api.Check {
+// Health is doctor's view of how media reaches Meta.
+func (s *Service) Health() []api.Check {
 	st := s.Settings()
 	c := api.Check{Name: "publish hosting", Status: "OK", Detail: "videos of Facebook Login connections upload to rupload"}
 	if st.String("daemon.public_url") != "" && st.String("daemon.public_listen") != "" {
@@ -196,7 +219,7 @@ func (p *publisher) schedulerLoop(ctx context.Context) {
 // retryJob resumes a failed (or cancelled) publish job from the last step
 // it reached. Published jobs are done; unconfirmed ones may be live, and
 // only a person who looked may decide to post again (--force).
-func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) {
+func (s *Service) retryJob(w http.ResponseWriter, r *http.Request) {
 	j, ok := s.Jobs.Of(w, r)
 	if !ok {
 		return

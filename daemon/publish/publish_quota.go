@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"context"
@@ -17,7 +17,7 @@ type pubTimings struct {
 	Slowdown                          time.Duration
 }
 
-func (s *Server) pubTimings() pubTimings {
+func (s *Service) pubTimings() pubTimings {
 	st := s.Settings()
 	dur := func(key string, def time.Duration) time.Duration {
 		if d, err := time.ParseDuration(st.String(key)); err == nil && d > 0 {

@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"net/http"
@@ -8,12 +8,13 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 )
 
 func TestPublishReelUpload(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	caption := "Hello #impress"
 	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: &caption})
 	if res.Reused || res.Job == nil {
@@ -23,7 +24,7 @@ func TestPublishReelUpload(t *testing.T) {
 	if j.State != api.JobDone {
 		t.Fatalf("job ended %s: %+v\n%s", j.State, j.Error, e.log.String())
 	}
-	d := detailOf(t, j)
+	d := daemontest.DetailOf(t, j)
 	if d.State != api.PubPublished || d.MediaID == "" || d.Permalink == "" || d.Hosting != hostUpload {
 		t.Errorf("detail: %+v", d)
 	}
@@ -41,14 +42,14 @@ func TestPublishImageAndCarouselByURL(t *testing.T) {
 	dir := t.TempDir()
 	img := ffmpegtest.ImageFile(t, 80, 64, filepath.Join(dir, "a.jpg"))
 	img2 := ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "b.jpg"))
-	clip := reelClip(t, dir, "c.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, dir, "c.mp4", 3*time.Second)
 
 	caption := "one image"
 	j := e.wait(e.publish(api.PublishRequest{Targets: []string{img}, Caption: &caption}).Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("image: %s %+v\n%s", j.State, j.Error, e.log.String())
 	}
-	if d := detailOf(t, j); d.Type != api.PublishImage || d.Hosting != hostURL {
+	if d := daemontest.DetailOf(t, j); d.Type != api.PublishImage || d.Hosting != hostURL {
 		t.Errorf("image detail: %+v", d)
 	}
 
@@ -57,7 +58,7 @@ func TestPublishImageAndCarouselByURL(t *testing.T) {
 	if j.State != api.JobDone {
 		t.Fatalf("carousel: %s %+v\n%s", j.State, j.Error, e.log.String())
 	}
-	d := detailOf(t, j)
+	d := daemontest.DetailOf(t, j)
 	if d.Type != api.PublishCarousel || len(d.Items) != 3 || d.Items[1].ContainerID == "" {
 		t.Errorf("carousel detail: %+v", d)
 	}
@@ -89,7 +90,7 @@ func TestPublishImageAndCarouselByURL(t *testing.T) {
 
 func TestPublishIdempotency(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	caption := "same"
 	req := api.PublishRequest{Targets: []string{clip}, Caption: &caption}
 	first := e.publish(req)
@@ -138,7 +139,7 @@ func TestPublishIdempotency(t *testing.T) {
 
 func TestPublishDryRunSendsNothing(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := reelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
 	caption := "dry"
 	off := 1500
 	before := len(e.sb.State().Containers)
@@ -170,7 +171,7 @@ func TestPublishDryRunSendsNothing(t *testing.T) {
 
 func TestPublishRefusesWithEveryViolation(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	short := reelClip(t, t.TempDir(), "short.mp4", time.Second)
+	short := daemontest.ReelClip(t, t.TempDir(), "short.mp4", time.Second)
 	caption := strings.Repeat("#tag ", 31) + strings.Repeat("x", 2200)
 	_, err := e.c.Publish(t.Context(), api.PublishRequest{Targets: []string{short}, Caption: &caption,
 		Collaborators: []string{"a", "b", "c", "d"}})
@@ -202,14 +203,14 @@ func TestPublishRefusesWithEveryViolation(t *testing.T) {
 func TestPublishReelWithCoverImage(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
 	dir := t.TempDir()
-	clip := reelClip(t, dir, "reel.mp4", 3*time.Second)
+	clip := daemontest.ReelClip(t, dir, "reel.mp4", 3*time.Second)
 	cover := ffmpegtest.ImageFile(t, 72, 128, filepath.Join(dir, "cover.jpg"))
 	caption := "with a cover"
 	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: &caption, Cover: cover}).Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v", j.State, j.Error)
 	}
-	d := detailOf(t, j)
+	d := daemontest.DetailOf(t, j)
 	// A cover goes by URL, so the whole publish does.
 	if d.Hosting != hostURL || d.Cover != cover {
 		t.Errorf("detail: hosting %s cover %q", d.Hosting, d.Cover)

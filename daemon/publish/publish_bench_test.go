@@ -1,4 +1,4 @@
-package daemon
+package publish
 
 import (
 	"bufio"
@@ -66,7 +66,10 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 	}
 	defer db.Close()
 	st, _ := config.Load(config.LoadOptions{File: filepath.Join(dir, "none.yaml"), Env: func(string) string { return "" }})
-	s := newServer(Config{Now: time.Now}, st, feature.Deps{DB: db, Red: &redact.Redactor{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}, serverOptions{})
+	d := feature.Deps{DB: db, Red: &redact.Redactor{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		SettingsFn: func() *config.Settings { return st }}
+	d.Jobs = d.NewJobs()
+	s := New(d, nil, projects.New(d), nil)
 	p := &publisher{s: s, quota: newQuotaGate(), pace: newPacer()}
 	ctx := context.Background()
 
@@ -84,7 +87,7 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 
 		base := resetPeakRSS(b)
 		start := time.Now()
-		sum, err := s.projects.HashFile(ctx, big)
+		sum, err := s.renderer.HashFile(ctx, big)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -95,7 +98,7 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 		seconds = time.Since(start).Seconds()
 		peak := procStatusKB(b, "VmHWM")
 		growth = float64(peak-base) / 1024
-		s.projects = projects.New(s.Deps) // the next round hashes again
+		s.renderer = projects.New(d) // the next round hashes again
 	}
 	b.ReportMetric(growth, "MiB-peak-RSS-growth")
 	b.ReportMetric(float64(size)/(1<<20)/seconds, "MiB/s-hash+upload")
