@@ -14,7 +14,7 @@ import (
 // publish and community (they need tokens). Stops run in the reverse order.
 func (s *Server) features() []feature.Feature {
 	return []feature.Feature{
-		{Name: "privacy", Routes: s.privacyRoutes, Start: s.startPrivacy, Health: s.privacyHealth},
+		{Name: "privacy", Routes: s.privacy.Routes, Start: s.privacy.Start, Stop: s.privacy.Stop, Health: s.privacy.Health},
 		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.projects.Health},
 		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: s.accounts.Health},
 		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: s.publish.Health},
@@ -41,15 +41,13 @@ func (s *Server) startServices(ctx context.Context) error {
 			}
 		}
 		if f.Stop != nil {
-			s.onStop(f.Stop)
+			s.stops = append(s.stops, f.Stop)
 		}
 	}
 	return nil
 }
 
-// onStop registers a service's stop function; they run in reverse order.
-func (s *Server) onStop(fn func(context.Context)) { s.stops = append(s.stops, fn) }
-
+// stopServices stops the started features in reverse order.
 func (s *Server) stopServices(ctx context.Context) {
 	for i := len(s.stops) - 1; i >= 0; i-- {
 		s.stops[i](ctx)

@@ -221,6 +221,18 @@ func TestPublishSurvivesSIGKILLAtEveryState(t *testing.T) {
 			if d := api.PublishDetailOf(e.job(res.Job.ID)); d == nil || d.State != tc.state {
 				t.Fatalf("state at the kill: %+v, want %s", d, tc.state)
 			}
+			// Meta's crawler fetches a URL-hosted video in the background
+			// after the container was created; a kill before it finished
+			// would fail the container for a reason this test is not about
+			// (seen under load). Let the fetch end first.
+			daemontest.WaitFor(t, func() bool {
+				for _, c := range e.sb.State().Containers {
+					if c.Fetch != nil && c.Fetch.Fetched && !c.Fetch.Done {
+						return false
+					}
+				}
+				return true
+			})
 			// The held request dies with the daemon's connection; it is
 			// never released, so "not sent" stays not sent.
 			e.kill()

@@ -13,6 +13,7 @@ import (
 	"github.com/impress-dev/impress/daemon/community"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/privacy"
 	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/daemon/publish"
 	"github.com/impress-dev/impress/internal/config"
@@ -37,8 +38,7 @@ type Server struct {
 	// feats is the feature table (features.go).
 	feats []feature.Feature
 
-	// services started by feature files (render queue, token refresher,
-	// scheduler, sweeper, public listener), stopped in reverse order.
+	// stops are the Stop of each started feature, run in reverse order.
 	stops []func(context.Context)
 
 	// accounts is the auth feature (connections, tokens, Graph clients).
@@ -53,15 +53,15 @@ type Server struct {
 	// community is the community feature, which owns the public listener.
 	community *community.Service
 
-	// privacy is the privacy feature's state: purge worker, progress
-	// subscribers, retention sweeper (privacy*.go); its zero value is ready.
-	privacy privacyState
+	// privacy is the privacy feature (purge, export, retention).
+	privacy *privacy.Service
 }
 
 // serverOptions are the features' test seams; Run passes the zero value
 // (the real thing).
 type serverOptions struct {
-	Auth auth.Options
+	Auth    auth.Options
+	Privacy privacy.Options
 }
 
 // newServer builds the daemon's root on d's store (nil in recovery state),
@@ -80,6 +80,7 @@ func newServer(cfg Config, settings *config.Settings, d feature.Deps, o serverOp
 	s.projects = projects.New(s.Deps)
 	s.community = community.New(s.Deps, s.accounts)
 	s.publish = publish.New(s.Deps, s.accounts, s.projects, s.community)
+	s.privacy = privacy.New(s.Deps, s.accounts, s.projects, s.community, o.Privacy)
 	s.started = s.Now().UTC()
 	s.feats = s.features()
 	return s
@@ -204,7 +205,7 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, accountToAPI(a))
+	httpx.WriteJSON(w, http.StatusOK, feature.AccountToAPI(a))
 }
 
 func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) {
@@ -227,9 +228,5 @@ func (s *Server) patchAccount(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	httpx.WriteJSON(w, http.StatusOK, accountToAPI(a))
-}
-
-func accountToAPI(a store.Account) api.Account {
-	return api.Account{Email: a.Email, Company: a.Company, Store: a.Store, Contact: a.Contact, UpdatedAt: a.UpdatedAt}
+	httpx.WriteJSON(w, http.StatusOK, feature.AccountToAPI(a))
 }

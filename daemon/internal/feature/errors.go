@@ -6,6 +6,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/render"
+	"github.com/impress-dev/impress/store"
 )
 
 // ToolFix is the install hint for a missing ffmpeg or ffprobe.
@@ -25,6 +26,12 @@ func RenderError(err error) error {
 		return &api.Error{Code: api.CodeInternal, Message: err.Error(), Hint: ToolFix}
 	}
 	return err
+}
+
+// AccountToAPI maps the workspace's account profile to the wire (the
+// root's /v1/account and privacy's export).
+func AccountToAPI(a store.Account) api.Account {
+	return api.Account{Email: a.Email, Company: a.Company, Store: a.Store, Contact: a.Contact, UpdatedAt: a.UpdatedAt}
 }
 
 // ProjectNotFound is the not_found of a project name.

@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"archive/zip"
@@ -116,7 +116,7 @@ func (e *exporter) file(ctx context.Context, name, src string) error {
 	return err
 }
 
-func (s *Server) exportHandler(w http.ResponseWriter, r *http.Request) {
+func (s *Service) exportHandler(w http.ResponseWriter, r *http.Request) {
 	conn := r.URL.Query().Get("connection")
 	withMedia := r.URL.Query().Get("media") != "0"
 	var conns []store.Conn
@@ -189,7 +189,7 @@ type exportThread struct {
 	Unreadable bool      `json:"unreadable,omitempty"`
 }
 
-func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Conn, keys map[string]*secrets.DataKey, full, withMedia bool) error {
+func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Conn, keys map[string]*secrets.DataKey, full, withMedia bool) error {
 	w, err := e.z.Create("README.txt")
 	if err != nil {
 		return err
@@ -288,7 +288,7 @@ func (s *Server) writeExport(ctx context.Context, e *exporter, conns []store.Con
 // exportPublishMedia adds the files a publish record sent that impress
 // holds (renders, imported media); the user's own files stay where they
 // are.
-func (s *Server) exportPublishMedia(ctx context.Context, e *exporter, j store.Job) error {
+func (s *Service) exportPublishMedia(ctx context.Context, e *exporter, j store.Job) error {
 	d := api.PublishDetailOf(&api.Job{Detail: j.Detail})
 	if d == nil {
 		return nil
@@ -305,12 +305,12 @@ func (s *Server) exportPublishMedia(ctx context.Context, e *exporter, j store.Jo
 
 // writeExportRest adds what belongs to no connection: the account,
 // projects, render jobs, media, renders, receipts and the policy.
-func (s *Server) writeExportRest(ctx context.Context, e *exporter, allJobs []store.Job, withMedia bool) error {
+func (s *Service) writeExportRest(ctx context.Context, e *exporter, allJobs []store.Job, withMedia bool) error {
 	a, err := s.DB.Account()
 	if err != nil {
 		return err
 	}
-	if err := e.json("account.json", accountToAPI(a)); err != nil {
+	if err := e.json("account.json", feature.AccountToAPI(a)); err != nil {
 		return err
 	}
 	ps, err := s.DB.Projects()

@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"bytes"
@@ -277,7 +277,7 @@ func TestReceiptNamesNoIdentifierWhenSomethingRemains(t *testing.T) {
 		t.Errorf("findings: %+v", rc.Scan.Findings)
 	}
 	// doctor says so.
-	hs := e.s.privacyHealth()
+	hs := e.s.Health()
 	if len(hs) != 1 || hs[0].Status != "WARN" || !strings.Contains(hs[0].Detail, "1 purge receipt(s) not verified") {
 		t.Errorf("privacy health: %+v", hs)
 	}

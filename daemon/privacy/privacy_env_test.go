@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"bytes"
@@ -19,10 +19,12 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/auth"
+	"github.com/impress-dev/impress/daemon/community"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta"
@@ -30,22 +32,26 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// privEnv is a daemon Server built as Run builds it (real store in
-// <home>/data, real rotating log in <home>/state, master key file) whose
-// privacy feature starts with startPrivacy, served on a unix socket, with
-// a sandbox for Meta. stop and start again on the same home is a daemon
+// privEnv is the privacy feature with the features whose data it purges
+// (auth, projects, community), built as Run builds them (real store in
+// <home>/data, real rotating log in <home>/state, master key file); the
+// privacy feature starts with Start, and the local API is served on a unix
+// socket, with a sandbox for Meta. stop and start again on the same home is a daemon
 // restart.
 type privEnv struct {
-	t      testing.TB
-	home   string
-	paths  config.Paths
-	env    map[string]string
-	clock  *daemontest.FakeClock
-	sb     *sandbox.Server
-	s      *Server
-	c      *api.Client
-	cancel context.CancelFunc
-	srv    *http.Server
+	t     testing.TB
+	home  string
+	paths config.Paths
+	env   map[string]string
+	clock *daemontest.FakeClock
+	sb    *sandbox.Server
+	s     *Service
+	comm  *community.Service // the public endpoint
+	c     *api.Client
+	// handler is the local API of the features the tests use.
+	handler http.Handler
+	cancel  context.CancelFunc
+	srv     *http.Server
 	// sweepEvery is handed to the privacy state at each start.
 	sweepEvery time.Duration
 	hook       func(step string, saved bool) error
@@ -91,7 +97,7 @@ func (e *privEnv) settings() *config.Settings {
 	return st
 }
 
-// build makes the Server (store, log) without starting anything.
+// build makes the Service (store, log) without starting anything.
 func (e *privEnv) build() error {
 	for _, d := range []string{e.paths.DataDir, e.paths.StateDir, filepath.Dir(e.paths.Socket)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -110,12 +116,14 @@ func (e *privEnv) build() error {
 	st := e.settings()
 	red := &redact.Redactor{}
 	red.Add(st.String("meta.app_secret"))
-	s := newServer(Config{Paths: e.paths, Now: e.clock.Now, Version: "test"}, st,
-		feature.Deps{DB: db, Red: red, Log: logx.NewLogger(logFile, red, slog.LevelInfo), LogFile: logFile},
-		serverOptions{Auth: auth.Options{Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}}})
-	s.privacy.sweepEvery = e.sweepEvery
-	s.privacy.hook = e.hook
-	e.s = s
+	d := feature.Deps{Paths: e.paths, DB: db, Red: red, Log: logx.NewLogger(logFile, red, slog.LevelInfo), LogFile: logFile,
+		SettingsFn: func() *config.Settings { return st }, Clock: e.clock.Now}
+	d.Jobs = d.NewJobs()
+	acc := auth.New(d, auth.Options{Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}})
+	prj := projects.New(d)
+	e.comm = community.New(d, acc)
+	e.s = New(d, acc, prj, e.comm, Options{Hook: e.hook, SweepEvery: e.sweepEvery})
+	e.handler = daemontest.Handler(&d, acc.Routes, prj.Routes, e.comm.Routes, e.s.Routes)
 	return nil
 }
 
@@ -127,7 +135,7 @@ func (e *privEnv) start() error {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
-	if err := e.s.startPrivacy(ctx); err != nil {
+	if err := e.s.Start(ctx); err != nil {
 		return err
 	}
 	os.Remove(e.paths.Socket)
@@ -135,7 +143,7 @@ func (e *privEnv) start() error {
 	if err != nil {
 		return err
 	}
-	e.srv = &http.Server{Handler: e.s.Handler(), BaseContext: func(net.Listener) context.Context { return ctx }}
+	e.srv = &http.Server{Handler: e.handler, BaseContext: func(net.Listener) context.Context { return ctx }}
 	go e.srv.Serve(ln)
 	e.c = api.NewClient(e.paths.Socket)
 	return nil
@@ -150,7 +158,7 @@ func (e *privEnv) stop() {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	e.s.stopServices(ctx)
+	e.s.Stop(ctx)
 	if e.srv != nil {
 		e.srv.Close()
 	}

@@ -1,4 +1,27 @@
-package daemon
+// Package privacy is the daemon's privacy feature (product.md "Privacy
+// promises the code keeps"): purges with receipts (privacy_purge.go,
+// privacy_plan.go, privacy_scan.go), retention on a clock
+// (privacy_retention.go), export (privacy_export.go) and Meta's data
+// deletion callback (privacy_meta.go).
+//
+// There is one store, and a purge must reach every record of what it
+// covers, so privacy reads and deletes in the store directly; it opens
+// what community caches through package records. It reaches the auth
+// feature through feature.AccountData (keys, tokens, revoke), the projects
+// feature through feature.Projects (the export), and serves its public
+// routes through feature.PublicRoutes.
+//
+//	POST /v1/privacy/purge/plan        dry run
+//	POST /v1/privacy/purge             run one, NDJSON progress, the receipt last
+//	GET  /v1/privacy/requests          receipts and purges in progress
+//	GET  /v1/privacy/requests/{code}   one of them
+//	GET  /v1/privacy/retention         policies
+//	PUT  /v1/privacy/retention/{kind}  set one, then sweep
+//	GET  /v1/privacy/export            zip of JSON (and media)
+//
+// Purges and sweeps run one at a time (privacyState.run): both end with a
+// compaction, and a scan must not look at a store being rewritten.
+package privacy
 
 import (
 	"context"
@@ -16,27 +39,41 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/store"
 )
 
-// Privacy feature (product.md "Privacy promises the code keeps"): purges
-// with receipts (privacy_purge.go, privacy_plan.go, privacy_scan.go),
-// retention on a clock (privacy_retention.go), export
-// (privacy_export.go) and Meta's data deletion callback
-// (privacy_meta.go).
-//
-//	POST /v1/privacy/purge/plan        dry run
-//	POST /v1/privacy/purge             run one, NDJSON progress, the receipt last
-//	GET  /v1/privacy/requests          receipts and purges in progress
-//	GET  /v1/privacy/requests/{code}   one of them
-//	GET  /v1/privacy/retention         policies
-//	PUT  /v1/privacy/retention/{kind}  set one, then sweep
-//	GET  /v1/privacy/export            zip of JSON (and media)
-//
-// Purges and sweeps run one at a time (privacyState.run): both end with a
-// compaction, and a scan must not look at a store being rewritten.
+// Service is the privacy feature.
+type Service struct {
+	feature.Deps
+	accounts     feature.AccountData
+	projects     feature.Projects
+	publicRoutes feature.PublicRoutes
+	privacy      privacyState
+
+	// stop ends the purge worker and the sweeper that Start started.
+	stop func(context.Context)
+}
+
+// Options are the privacy feature's test seams; the zero value is the real
+// thing.
+type Options struct {
+	// Hook is called around each purge step; an error stops the purge as
+	// a crash would.
+	Hook func(step string, saved bool) error
+	// SweepEvery is the retention sweeper's period (default 1 h).
+	SweepEvery time.Duration
+}
+
+// New builds the privacy feature on the auth feature's account data, the
+// projects feature (for the export), and the public endpoint's routes.
+func New(d feature.Deps, accounts feature.AccountData, projects feature.Projects, routes feature.PublicRoutes, o Options) *Service {
+	s := &Service{Deps: d, accounts: accounts, projects: projects, publicRoutes: routes}
+	s.privacy.hook, s.privacy.sweepEvery = o.Hook, o.SweepEvery
+	return s
+}
 
 // privacyState is the feature's state. Its zero value is ready.
 type privacyState struct {
@@ -166,7 +203,8 @@ func (p *privacyState) failure(code string) error {
 	return p.failed[code]
 }
 
-func (s *Server) privacyRoutes(mux *http.ServeMux) {
+// Routes registers the purge, requests, retention and export routes.
+func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/privacy/purge/plan", s.NeedStore(s.purgePlanHandler))
 	mux.HandleFunc("POST /v1/privacy/purge", s.NeedStore(s.purgeHandler))
 	mux.HandleFunc("GET /v1/privacy/requests", s.NeedStore(s.listPrivacyRequests))
@@ -176,14 +214,14 @@ func (s *Server) privacyRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v1/privacy/export", s.NeedStore(s.exportHandler))
 }
 
-// startPrivacy runs before every other feature starts: it finishes the
+// Start runs before every other feature starts: it finishes the
 // purges a crash interrupted (nothing is served until they are done; one
 // that cannot finish stops the start, since serving could expose what it
 // was deleting), sweeps expired data, then starts the purge worker and the
 // hourly sweeper.
-func (s *Server) startPrivacy(ctx context.Context) error {
-	s.community.HandlePublic(public.DataDeletion, http.HandlerFunc(s.dataDeletionCallback))
-	s.community.HandlePublic(public.DeletionStatus, http.HandlerFunc(s.deletionStatusPage))
+func (s *Service) Start(ctx context.Context) error {
+	s.publicRoutes.HandlePublic(public.DataDeletion, http.HandlerFunc(s.dataDeletionCallback))
+	s.publicRoutes.HandlePublic(public.DeletionStatus, http.HandlerFunc(s.deletionStatusPage))
 	purges, err := s.DB.Purges()
 	if err != nil {
 		return fmt.Errorf("daemon: privacy: %w", err)
@@ -205,7 +243,7 @@ func (s *Server) startPrivacy(ctx context.Context) error {
 	stopSweeper := make(chan struct{})
 	sweeperDone := make(chan struct{})
 	go s.sweeper(ctx, stopSweeper, sweeperDone)
-	s.onStop(func(ctx context.Context) {
+	s.stop = func(ctx context.Context) {
 		close(stopSweeper)
 		for _, ch := range []chan struct{}{done, sweeperDone} {
 			select {
@@ -213,14 +251,23 @@ func (s *Server) startPrivacy(ctx context.Context) error {
 			case <-ctx.Done():
 			}
 		}
-	})
+	}
 	return nil
+}
+
+// Stop ends the purge worker and the sweeper, waiting for a purge step or
+// sweep in progress (bounded by ctx; one cut short resumes at the next
+// start).
+func (s *Service) Stop(ctx context.Context) {
+	if s.stop != nil {
+		s.stop(ctx)
+	}
 }
 
 // purgeWorker runs the recorded purges, oldest first, whenever kicked.
 // The store is the queue: a purge recorded by a request that raced a
 // shutdown is resumed at the next start.
-func (s *Server) purgeWorker(ctx context.Context, done chan struct{}) {
+func (s *Service) purgeWorker(ctx context.Context, done chan struct{}) {
 	defer close(done)
 	wake := s.privacy.wakeChan()
 	for {
@@ -275,7 +322,7 @@ func newConfirmationCode() (string, error) {
 	return codeEncoding.EncodeToString(b), nil
 }
 
-func (s *Server) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
+func (s *Service) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
 	t := purgeTarget{Scope: r.Scope}
 	switch r.Scope {
 	case api.ScopeConnection:
@@ -295,7 +342,7 @@ func (s *Server) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
 	return t, nil
 }
 
-func (s *Server) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
+func (s *Service) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.PurgeRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
@@ -327,7 +374,7 @@ func (s *Server) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 // countLogLines is how many log lines a purge would remove (dry run).
-func (s *Server) countLogLines(plan *purgePlan, t purgeTarget) int {
+func (s *Service) countLogLines(plan *purgePlan, t purgeTarget) int {
 	f := &lineFilter{m: newMatcher(plan.data.IDs), names: map[string]bool{}, all: t.Scope == api.ScopeAll}
 	for _, n := range append(append([]string(nil), plan.data.Conns...), plan.data.Projects...) {
 		f.names[n] = true
@@ -352,7 +399,7 @@ func (s *Server) countLogLines(plan *purgePlan, t purgeTarget) int {
 // same target), lets the worker run it, and streams its steps until the
 // receipt. The purge does not depend on this request: a client that goes
 // away leaves it running.
-func (s *Server) purgeHandler(w http.ResponseWriter, r *http.Request) {
+func (s *Service) purgeHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.PurgeRequest
 	if !httpx.DecodeBody(w, r, &req) {
 		return
@@ -432,7 +479,7 @@ func errString(err error) string {
 }
 
 // pendingPurgeFor finds a purge in progress with the same target.
-func (s *Server) pendingPurgeFor(t purgeTarget) (string, error) {
+func (s *Service) pendingPurgeFor(t purgeTarget) (string, error) {
 	ps, err := s.DB.Purges()
 	if err != nil {
 		return "", err
@@ -446,7 +493,7 @@ func (s *Server) pendingPurgeFor(t purgeTarget) (string, error) {
 	return "", nil
 }
 
-func (s *Server) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
+func (s *Service) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
 	out := []api.Receipt{}
 	ps, err := s.DB.Purges()
 	if err != nil {
@@ -472,7 +519,7 @@ func (s *Server) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
 }
 
 // privacyRequest returns a receipt, or the state of a purge in progress.
-func (s *Server) privacyRequest(code string) (*api.Receipt, error) {
+func (s *Service) privacyRequest(code string) (*api.Receipt, error) {
 	if !codeRE.MatchString(code) {
 		return nil, api.Errorf(api.CodeNotFound, "no deletion request %q (a code is 26 letters and digits)", code)
 	}
@@ -493,7 +540,7 @@ func (s *Server) privacyRequest(code string) (*api.Receipt, error) {
 	return receiptOf(rr)
 }
 
-func (s *Server) getPrivacyRequest(w http.ResponseWriter, r *http.Request) {
+func (s *Service) getPrivacyRequest(w http.ResponseWriter, r *http.Request) {
 	rc, err := s.privacyRequest(r.PathValue("code"))
 	if err != nil {
 		s.Fail(w, err)
@@ -503,7 +550,7 @@ func (s *Server) getPrivacyRequest(w http.ResponseWriter, r *http.Request) {
 }
 
 // logFiles lists the daemon log files, current and rotated.
-func (s *Server) logFiles() []string {
+func (s *Service) logFiles() []string {
 	if s.LogFile != nil {
 		return s.LogFile.Files()
 	}
@@ -525,10 +572,9 @@ func readFileIfExists(name string) ([]byte, error) {
 	return data, err
 }
 
-// privacyHealth is doctor's view of the privacy feature: purges that
-// stopped on an error, and receipts whose scan found something. It is
-// listed in featureHealth (features.go).
-func (s *Server) privacyHealth() []api.Check {
+// Health is doctor's view of the privacy feature: purges that stopped on
+// an error, and receipts whose scan found something.
+func (s *Service) Health() []api.Check {
 	if s.DB == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"archive/zip"

@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"bufio"
@@ -101,7 +101,7 @@ func formatRetention(d time.Duration) string {
 
 // retentionPolicy returns each kind's current duration (0: while the
 // connection exists) and the wire view.
-func (s *Server) retentionPolicy() (map[string]time.Duration, []api.RetentionPolicy, error) {
+func (s *Service) retentionPolicy() (map[string]time.Duration, []api.RetentionPolicy, error) {
 	over, err := s.DB.Retention()
 	if err != nil {
 		return nil, nil, err
@@ -124,7 +124,7 @@ func (s *Server) retentionPolicy() (map[string]time.Duration, []api.RetentionPol
 	return durs, out, nil
 }
 
-func (s *Server) getRetention(w http.ResponseWriter, r *http.Request) {
+func (s *Service) getRetention(w http.ResponseWriter, r *http.Request) {
 	_, out, err := s.retentionPolicy()
 	if err != nil {
 		s.Fail(w, err)
@@ -133,7 +133,7 @@ func (s *Server) getRetention(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) putRetention(w http.ResponseWriter, r *http.Request) {
+func (s *Service) putRetention(w http.ResponseWriter, r *http.Request) {
 	kind := r.PathValue("kind")
 	k, ok := findRetentionKind(kind)
 	if !ok {
@@ -184,7 +184,7 @@ func (s *Server) putRetention(w http.ResponseWriter, r *http.Request) {
 type sweepResult map[string]int
 
 // retentionSweep removes what the policy says has expired.
-func (s *Server) retentionSweep(ctx context.Context) (sweepResult, error) {
+func (s *Service) retentionSweep(ctx context.Context) (sweepResult, error) {
 	s.privacy.run.Lock()
 	defer s.privacy.run.Unlock()
 	durs, _, err := s.retentionPolicy()
@@ -232,7 +232,7 @@ func (s *Server) retentionSweep(ctx context.Context) (sweepResult, error) {
 }
 
 // sweeper sweeps every sweepEvery until stop.
-func (s *Server) sweeper(ctx context.Context, stop, done chan struct{}) {
+func (s *Service) sweeper(ctx context.Context, stop, done chan struct{}) {
 	defer close(done)
 	every := s.privacy.sweepEvery
 	if every <= 0 {
@@ -268,7 +268,7 @@ func logLineTime(line string) time.Time {
 // pruneLogs removes rotated log files last written before cutoff, and
 // lines older than cutoff from the files that remain (a quiet daemon may
 // not rotate for months). It returns how many lines and files went.
-func (s *Server) pruneLogs(cutoff time.Time) int {
+func (s *Service) pruneLogs(cutoff time.Time) int {
 	removed := 0
 	if s.LogFile != nil {
 		removed += s.LogFile.PruneOlderThan(cutoff)

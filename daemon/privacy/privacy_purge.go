@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"context"
@@ -91,7 +91,7 @@ func decodeDetail(rec store.PurgeRecord) (purgeDetail, error) {
 }
 
 // purgeKey opens (or, the first time, makes) the purge's own data key.
-func (s *Server) purgeKey(ctx context.Context, code string, d *purgeDetail) (*secrets.DataKey, error) {
+func (s *Service) purgeKey(ctx context.Context, code string, d *purgeDetail) (*secrets.DataKey, error) {
 	m, err := s.accounts.MasterKey(ctx)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (s *Server) purgeKey(ctx context.Context, code string, d *purgeDetail) (*se
 // record) and keeps it in memory for the steps that follow. Without a
 // master key it returns nil and the secret stays in memory only (a
 // restart then loses it, and the receipt says so).
-func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, sec *purgeSecret) []byte {
+func (s *Service) sealSecret(ctx context.Context, code string, d *purgeDetail, sec *purgeSecret) []byte {
 	s.privacy.setSecret(code, sec)
 	dk, err := s.purgeKey(ctx, code, d)
 	if err == nil {
@@ -127,7 +127,7 @@ func (s *Server) sealSecret(ctx context.Context, code string, d *purgeDetail, se
 }
 
 // secretOf returns the purge's secret, from memory or unsealed.
-func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *purgeSecret {
+func (s *Service) secretOf(ctx context.Context, code string, d *purgeDetail) *purgeSecret {
 	if sec := s.privacy.secret(code); sec != nil {
 		return sec
 	}
@@ -155,7 +155,7 @@ func (s *Server) secretOf(ctx context.Context, code string, d *purgeDetail) *pur
 }
 
 // newPurge records a purge under code (one fsynced commit).
-func (s *Server) newPurge(ctx context.Context, code string, t purgeTarget, source, metaUser string) error {
+func (s *Service) newPurge(ctx context.Context, code string, t purgeTarget, source, metaUser string) error {
 	d := purgeDetail{purgeTarget: t, Source: source, StartedAt: s.Now().UTC()}
 	var sealed []byte
 	if metaUser != "" {
@@ -170,7 +170,7 @@ func (s *Server) newPurge(ctx context.Context, code string, t purgeTarget, sourc
 }
 
 // runPurge carries a purge from the step it reached to its receipt.
-func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error) {
+func (s *Service) runPurge(ctx context.Context, code string) (*api.Receipt, error) {
 	for {
 		rec, err := s.DB.Purge(code)
 		if store.IsNotFound(err) {
@@ -236,7 +236,7 @@ func (s *Server) runPurge(ctx context.Context, code string) (*api.Receipt, error
 
 // purgeStep does the step after done and returns its name, and the
 // purge's secret, sealed, when the step made a new one.
-func (s *Server) purgeStep(ctx context.Context, code, done string, d *purgeDetail) (string, []byte, error) {
+func (s *Service) purgeStep(ctx context.Context, code, done string, d *purgeDetail) (string, []byte, error) {
 	if done == api.PurgeReceived {
 		sec := s.secretOf(ctx, code, d)
 		plan, err := s.planPurge(ctx, d.purgeTarget, sec.MetaUser)
@@ -255,7 +255,7 @@ func (s *Server) purgeStep(ctx context.Context, code, done string, d *purgeDetai
 }
 
 // purgeWork does the steps after planning.
-func (s *Server) purgeWork(ctx context.Context, code, done string, d *purgeDetail) (string, error) {
+func (s *Service) purgeWork(ctx context.Context, code, done string, d *purgeDetail) (string, error) {
 	switch done {
 	case api.PurgePlanned:
 		d.Revocation = s.revokeAll(ctx, code, d)
@@ -290,7 +290,7 @@ func (s *Server) purgeWork(ctx context.Context, code, done string, d *purgeDetai
 // revokeAll asks Meta to revoke each covered connection's tokens. Nothing
 // here stops the purge; a receipt says what happened, with identifiers
 // masked.
-func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []api.Revocation {
+func (s *Service) revokeAll(ctx context.Context, code string, d *purgeDetail) []api.Revocation {
 	var out []api.Revocation
 	for _, name := range d.Conns {
 		c, err := s.DB.Conn(name)
@@ -321,7 +321,7 @@ func (s *Server) revokeAll(ctx context.Context, code string, d *purgeDetail) []a
 
 // insideDirs reports whether path lies under the data or state directory:
 // a purge deletes only files impress made.
-func (s *Server) insideDirs(path string) bool {
+func (s *Service) insideDirs(path string) bool {
 	for _, dir := range []string{s.Paths.DataDir, s.Paths.StateDir} {
 		if rel, err := filepath.Rel(dir, path); err == nil && rel != "." && !strings.HasPrefix(rel, "..") {
 			return true
@@ -332,7 +332,7 @@ func (s *Server) insideDirs(path string) bool {
 
 // purgeDelete is the delete step: records and index entries, files, log
 // lines. Each part tolerates having run before.
-func (s *Server) purgeDelete(ctx context.Context, code string, d *purgeDetail) error {
+func (s *Service) purgeDelete(ctx context.Context, code string, d *purgeDetail) error {
 	all := d.Scope == api.ScopeAll
 	// Stop the covered jobs first, so none writes after its record went.
 	if jobs, err := s.DB.Jobs(""); err == nil && s.Jobs != nil {
@@ -404,7 +404,7 @@ func (s *Server) purgeDelete(ctx context.Context, code string, d *purgeDetail) e
 }
 
 // purgeFilter is the log-line filter of a purge.
-func (s *Server) purgeFilter(ctx context.Context, code string, d *purgeDetail) *lineFilter {
+func (s *Service) purgeFilter(ctx context.Context, code string, d *purgeDetail) *lineFilter {
 	f := &lineFilter{m: s.privacy.matcherFor(code, s.secretOf(ctx, code, d)), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
 	for _, n := range slices.Concat(d.Conns, d.Projects) {
 		f.names[n] = true
@@ -415,7 +415,7 @@ func (s *Server) purgeFilter(ctx context.Context, code string, d *purgeDetail) *
 // purgeLogs rewrites the daemon log files (current and rotated) and the
 // auto-start output without the purge's lines, and removes temporaries an
 // interrupted rewrite left (they hold whole copies of the log).
-func (s *Server) purgeLogs(ctx context.Context, code string, d *purgeDetail) (int, error) {
+func (s *Service) purgeLogs(ctx context.Context, code string, d *purgeDetail) (int, error) {
 	f := s.purgeFilter(ctx, code, d)
 	removed := 0
 	if s.LogFile != nil {

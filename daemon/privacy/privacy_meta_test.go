@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"crypto/hmac"
@@ -56,7 +56,7 @@ func getStatus(t *testing.T, base, code, accept string) (int, string) {
 func TestMetaDeletionCallback(t *testing.T) {
 	e := newPrivEnv(t)
 	main, brand := plantTwo(e)
-	pub := httptest.NewServer(e.s.community.PublicHandler())
+	pub := httptest.NewServer(e.comm.PublicHandler())
 	t.Cleanup(pub.Close)
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now().Unix()
@@ -182,7 +182,7 @@ func TestMetaDeletionStoredBeforeAnswer(t *testing.T) {
 		return nil
 	}
 	e.s.privacy.mu.Unlock()
-	pub := httptest.NewServer(e.s.community.PublicHandler())
+	pub := httptest.NewServer(e.comm.PublicHandler())
 	t.Cleanup(pub.Close)
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now().Unix()

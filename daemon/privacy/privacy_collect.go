@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"encoding/json"
@@ -162,7 +162,7 @@ func jsonStrings(raw []byte, keys map[string]string, fn func(kind, val string)) 
 // plaintext to extract, decoding and decrypting with a worker per CPU.
 // Each worker fills its own collector; they are merged into c at the end.
 // It returns how many values there were and how many could not be opened.
-func (s *Server) openAll(conn, kind, field string, dk *secrets.DataKey, c *idCollector,
+func (s *Service) openAll(conn, kind, field string, dk *secrets.DataKey, c *idCollector,
 	addTo func(*idCollector) func(string, ...string), extract func(add func(string, ...string), raw []byte)) (n, unreadable int, err error) {
 	workers := runtime.GOMAXPROCS(0)
 	ch := make(chan []byte, 1024)

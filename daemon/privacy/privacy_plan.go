@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"context"
@@ -84,7 +84,7 @@ func baseName(p string) string {
 
 // resolvePurge checks a request and says which connections and projects it
 // covers. Errors are wire errors (not_found, invalid_input: exit 2).
-func (s *Server) resolvePurge(t purgeTarget) (conns, projects []string, err error) {
+func (s *Service) resolvePurge(t purgeTarget) (conns, projects []string, err error) {
 	switch t.Scope {
 	case api.ScopeConnection:
 		all, err := s.DB.ConnNamesAnywhere()
@@ -131,7 +131,7 @@ func (s *Server) resolvePurge(t purgeTarget) (conns, projects []string, err erro
 // planPurge reads everything the store holds and sorts it into the scope
 // and the rest. metaUser is the app-scoped id of a deletion request (scope
 // meta_user), looked for by the scan.
-func (s *Server) planPurge(ctx context.Context, t purgeTarget, metaUser string) (*purgePlan, error) {
+func (s *Service) planPurge(ctx context.Context, t purgeTarget, metaUser string) (*purgePlan, error) {
 	conns, projects, err := s.resolvePurge(t)
 	if err != nil {
 		return nil, err
@@ -187,7 +187,7 @@ func (s *Server) planPurge(ctx context.Context, t purgeTarget, metaUser string) 
 
 // collectConn reads one connection's record and sealed values. It returns
 // how many sealed values could not be opened.
-func (s *Server) collectConn(ctx context.Context, c *idCollector, name string, owned bool, counts map[string]int) (int, error) {
+func (s *Service) collectConn(ctx context.Context, c *idCollector, name string, owned bool, counts map[string]int) (int, error) {
 	n := func(kind string, v int) {
 		if owned {
 			counts[kind] += v
@@ -309,7 +309,7 @@ func jobOwned(j store.Job, scope string, conns, projects []string) bool {
 	return false
 }
 
-func (s *Server) collectJobs(c *idCollector, t purgeTarget, conns []string, counts map[string]int) error {
+func (s *Service) collectJobs(c *idCollector, t purgeTarget, conns []string, counts map[string]int) error {
 	jobs, err := s.DB.Jobs("")
 	if err != nil {
 		return err
@@ -384,7 +384,7 @@ func collectSpec(c *idCollector, owned bool, spec []byte) {
 
 // collectProjects covers projects, the media only they hold, and their
 // renders.
-func (s *Server) collectProjects(c *idCollector, t purgeTarget, projects []string, p *purgePlan) error {
+func (s *Service) collectProjects(c *idCollector, t purgeTarget, projects []string, p *purgePlan) error {
 	all := t.Scope == api.ScopeAll
 	ps, err := s.DB.Projects()
 	if err != nil {

@@ -1,4 +1,4 @@
-package daemon
+package privacy
 
 import (
 	"errors"
@@ -75,7 +75,7 @@ type deletionAnswer struct {
 	ConfirmationCode string `json:"confirmation_code"`
 }
 
-func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
+func (s *Service) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 	if s.DB == nil {
 		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
@@ -125,7 +125,7 @@ func (s *Server) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // deletionURL is the status page of a request on the public address.
-func (s *Server) deletionURL(r *http.Request, code string) string {
+func (s *Service) deletionURL(r *http.Request, code string) string {
 	base := strings.TrimRight(strings.TrimSpace(s.Settings().String("daemon.public_url")), "/")
 	if base == "" {
 		base = "https://" + r.Host
@@ -155,7 +155,7 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 </body></html>
 `))
 
-func (s *Server) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
+func (s *Service) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
 	if s.DB == nil {
 		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
