@@ -79,9 +79,9 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	deliver("17858800000000001")
 	ended := make(chan error, 1)
 	go func() { ended <- follow(t.Context(), 0) }()
-	daemontest.WaitFor(t, func() bool { return count() == 1 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 1 })
 	deliver("17858800000000002")
-	daemontest.WaitFor(t, func() bool { return count() == 2 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 2 })
 
 	stop1()
 	if err := <-done1; err != nil {
@@ -102,9 +102,9 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go func() { ended <- follow(ctx, last) }()
-	daemontest.WaitFor(t, func() bool { return count() == 3 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 3 })
 	deliver("17858800000000004")
-	daemontest.WaitFor(t, func() bool { return count() == 4 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 4 })
 	cancel()
 	<-ended
 	mu.Lock()

@@ -9,9 +9,34 @@
 // rebinding and browser CSRF cannot reach a unix socket today, but a future
 // TCP listener or a proxy must not inherit an open door).
 //
-// The star of dependencies is centred here: daemon maps between api wire
-// types, store records, render and meta; those packages never see each
-// other.
+// # Features
+//
+// This package is the root: Run, the local API server with its core routes
+// (ping, shutdown, reload, health, account), and the feature table
+// (features.go) that wires the features in start order. Each feature is a
+// package of its own (daemon/auth, daemon/projects, daemon/publish,
+// daemon/community, daemon/privacy) built with feature.Deps; a feature
+// never imports another, and uses one only through a seam of
+// daemon/internal/feature. docs/ARCHITECTURE.md has the map.
+//
+// # Lock order
+//
+// Every mutex field says in its comment what may be held while it is
+// taken. Most are leaves. The nestings, always in this direction:
+//
+//   - privacy's purge lock → the privacy state lock, the auth state lock,
+//     the job runner's lock, the log file's lock, the store (a purge or a
+//     sweep runs under it);
+//   - an auth per-connection lock → the auth state lock (the master key);
+//   - community's cache lock → the auth state lock (a data key);
+//   - a publish per-file check lock → the check cache's lock;
+//   - the job runner's lock → the settings lock.
+//
+// The settings lock, the log file's lock and the redactor's are innermost:
+// taken under anything, nothing taken under them. No code holds two
+// per-connection locks, and a call to Meta is made under a lock only by a
+// token refresh (its connection's lock) and a purge's revoke (the purge
+// lock), both bounded.
 package daemon
 
 import (

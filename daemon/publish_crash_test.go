@@ -225,7 +225,7 @@ func TestPublishSurvivesSIGKILLAtEveryState(t *testing.T) {
 			// after the container was created; a kill before it finished
 			// would fail the container for a reason this test is not about
 			// (seen under load). Let the fetch end first.
-			daemontest.WaitFor(t, func() bool {
+			daemontest.WaitFor(t, 10*time.Second, func() bool {
 				for _, c := range e.sb.State().Containers {
 					if c.Fetch != nil && c.Fetch.Fetched && !c.Fetch.Done {
 						return false

@@ -29,6 +29,8 @@ type Server struct {
 	cfg     Config
 	started time.Time
 
+	// mu guards settings. Lock order: innermost — any code may read the
+	// settings while holding its own locks, and nothing is taken under mu.
 	mu       sync.RWMutex
 	settings *config.Settings
 

@@ -3,24 +3,16 @@ package auth
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
-	"github.com/impress-dev/impress/daemon/internal/feature"
-	"github.com/impress-dev/impress/daemon/internal/logx"
-	"github.com/impress-dev/impress/internal/config"
-	"github.com/impress-dev/impress/internal/redact"
-	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -48,47 +40,21 @@ type envOpts struct {
 
 func newAuthEnv(t *testing.T, o envOpts) *authEnv {
 	t.Helper()
-	t.Setenv("IMPRESS_KEYRING", "file") // never the developer's real keyring
-	clock := daemontest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
-	port := daemontest.FreePort(t)
-	sb := sandbox.New(sandbox.Options{Seed: 7, Clock: clock.Now, ProcessingTime: -1,
-		RedirectURIs: []string{fmt.Sprintf("http://localhost:%d/callback", port)}})
-	hs := httptest.NewServer(sb)
-	t.Cleanup(func() { hs.Close(); sb.Close() })
-
-	e := &authEnv{t: t, sb: sb, sbURL: hs.URL, clock: clock, log: &daemontest.SyncBuffer{}, port: port}
-	env := map[string]string{
-		"IMPRESS_META_ENDPOINT":      hs.URL,
-		"IMPRESS_META_APP_ID":        sb.AppID(),
-		"IMPRESS_META_APP_SECRET":    sb.AppSecret(),
-		"IMPRESS_META_REDIRECT_PORT": strconv.Itoa(port),
-	}
-	if o.secret != "" {
-		env["IMPRESS_META_APP_SECRET"] = o.secret
-	}
-	if o.endpoint != "" {
-		env["IMPRESS_META_ENDPOINT"] = o.endpoint
-	}
-	if o.noApp {
-		delete(env, "IMPRESS_META_APP_ID")
-		delete(env, "IMPRESS_META_APP_SECRET")
-	}
-	dir := t.TempDir()
-	e.dbPath = filepath.Join(dir, "data", "impress.db")
-	db, err := store.Open(e.dbPath, store.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	e.st = daemontest.NewSettings(t, filepath.Join(dir, "none.yaml"), env)
-	red := &redact.Redactor{}
-	red.Add(e.st.Get().String("meta.app_secret"))
-	d := feature.Deps{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
-		DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4), SettingsFn: e.st.Get, Clock: clock.Now}
-	d.Jobs = d.NewJobs()
-	e.s = New(d, Options{LoginTimeout: 20 * time.Second,
-		Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}})
-	e.c = daemontest.ServeUnix(t, daemontest.Handler(&d, e.s.Routes))
+	m := daemontest.NewMetaEnv(t, func(env map[string]string) {
+		if o.secret != "" {
+			env["IMPRESS_META_APP_SECRET"] = o.secret
+		}
+		if o.endpoint != "" {
+			env["IMPRESS_META_ENDPOINT"] = o.endpoint
+		}
+		if o.noApp {
+			delete(env, "IMPRESS_META_APP_ID")
+			delete(env, "IMPRESS_META_APP_SECRET")
+		}
+	})
+	e := &authEnv{t: t, sb: m.SB, sbURL: m.URL, clock: m.Clock, log: m.Log, port: m.Port, st: m.Settings, dbPath: m.DBPath}
+	e.s = New(m.Deps, Options{LoginTimeout: 20 * time.Second, Retry: daemontest.FastRetry})
+	e.c = daemontest.ServeUnix(t, daemontest.Handler(&m.Deps, e.s.Routes))
 	return e
 }
 
@@ -98,15 +64,7 @@ func (e *authEnv) setEnv(k, v string) { e.st.Set(k, v) }
 // withToken stores a sandbox-minted token through the API.
 func (e *authEnv) withToken(req sandbox.TokenRequest, conn, account string) (string, *api.AuthConnection) {
 	e.t.Helper()
-	tok, err := e.sb.IssueToken(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ac, err := e.c.LoginWithToken(e.t.Context(), api.TokenLogin{Connection: conn, Token: tok, Account: account})
-	if err != nil {
-		e.t.Fatalf("LoginWithToken: %v", err)
-	}
-	return tok, ac
+	return daemontest.Login(e.t, e.sb, e.c, req, api.TokenLogin{Connection: conn, Account: account})
 }
 
 // assertNoSecret fails when any text contains one of the secrets.

@@ -70,6 +70,8 @@ type loginFlow struct {
 	done       chan struct{}   // closed when the login ended
 	finishOnce sync.Once
 
+	// mu guards the fields below. Lock order: a leaf (nothing is taken
+	// under it).
 	mu       sync.Mutex
 	used     bool
 	choices  []api.AccountChoice

@@ -80,10 +80,19 @@ var (
 // authState is the daemon's login and token state. Its zero value is
 // ready.
 type authState struct {
+	// mu guards master, login and locks. Lock order: it may be taken
+	// under a per-connection lock, community's cache lock or privacy's
+	// purge lock (all through ConnKey/MasterKey); nothing but the log is
+	// taken under it. OpenMaster may wait for the OS keyring under it,
+	// bounded by the keyring timeout.
 	mu     sync.Mutex
 	master *secrets.Master // opened on first need, then cached
 	login  *loginFlow      // the browser login in progress, if any
-	locks  map[string]*sync.Mutex
+	// locks are the per-connection locks (connLock) that serialise the
+	// token writes of one connection. Lock order: one is taken with no
+	// other lock held, never two at once; under it mu may be taken
+	// (ConnKey), and a token refresh calls Meta under it on purpose.
+	locks map[string]*sync.Mutex
 
 	// Test seams; zero values mean the real thing.
 	keyring        secrets.Keyring // OS keyring

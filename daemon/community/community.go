@@ -49,6 +49,8 @@ const metaCommunityTimeout = 2 * time.Minute
 
 // communityState is the feature's state. Its zero value is ready.
 type communityState struct {
+	// mu guards the public handlers, listener and followers. Lock order:
+	// a leaf; wake-ups of followers under it never block.
 	mu             sync.Mutex
 	publicHandlers map[string]http.Handler
 	public         *publicListener
@@ -56,7 +58,9 @@ type communityState struct {
 	followers      map[chan struct{}]struct{}
 
 	// cacheMu serialises read-modify-writes of cached records (webhooks
-	// and commands update the same thread summaries).
+	// and commands update the same thread summaries). Lock order: taken
+	// with no other lock held; under it the auth state lock (ConnKey) and
+	// the store, never a call to Meta.
 	cacheMu sync.Mutex
 }
 

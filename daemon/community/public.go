@@ -184,7 +184,7 @@ func clientIP(r *http.Request) string {
 // dropped, and if none has, the new client shares a catch-all bucket, so a
 // flood of source addresses cannot grow memory.
 type ipLimiter struct {
-	mu      sync.Mutex
+	mu      sync.Mutex // guards buckets; a leaf
 	rate    float64
 	burst   float64
 	max     int

@@ -436,7 +436,7 @@ func TestFollowStreamsNewEvents(t *testing.T) {
 		})
 	}()
 	// Wait until the follower has the stored event, then deliver more.
-	daemontest.WaitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 1 })
 	e.deliver(t, messagePayload("m-1", "not a comment", time.Now().UnixMilli()), secret)
 	e.deliver(t, commentPayload("17858800000000002", "two", 2), secret)
 	e.deliver(t, commentPayload("17858800000000003", "three", 3), secret)

@@ -27,7 +27,6 @@ import (
 	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
-	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -119,7 +118,7 @@ func (e *privEnv) build() error {
 	d := feature.Deps{Paths: e.paths, DB: db, Red: red, Log: logx.NewLogger(logFile, red, slog.LevelInfo), LogFile: logFile,
 		SettingsFn: func() *config.Settings { return st }, Clock: e.clock.Now}
 	d.Jobs = d.NewJobs()
-	acc := auth.New(d, auth.Options{Retry: meta.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond, MaxDelay: 10 * time.Millisecond}})
+	acc := auth.New(d, auth.Options{Retry: daemontest.FastRetry})
 	prj := projects.New(d)
 	e.comm = community.New(d, acc)
 	e.s = New(d, acc, prj, e.comm, Options{Hook: e.hook, SweepEvery: e.sweepEvery})
@@ -178,15 +177,7 @@ func (e *privEnv) restart() {
 // login stores a sandbox token for conn and returns it with the account.
 func (e *privEnv) login(req sandbox.TokenRequest, conn string) (string, *api.AuthConnection) {
 	e.t.Helper()
-	tok, err := e.sb.IssueToken(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ac, err := e.c.LoginWithToken(e.t.Context(), api.TokenLogin{Connection: conn, Token: tok})
-	if err != nil {
-		e.t.Fatalf("LoginWithToken: %v", err)
-	}
-	return tok, ac
+	return daemontest.Login(e.t, e.sb, e.c, req, api.TokenLogin{Connection: conn})
 }
 
 // bulkJobs is how many publish records plant writes per connection.

@@ -351,7 +351,7 @@ func (s *Service) HashFile(ctx context.Context, path string) (string, error) {
 
 // hashCache remembers file hashes by identity, bounded in size.
 type hashCache struct {
-	mu sync.Mutex
+	mu sync.Mutex // guards m; a leaf
 	m  map[mediastore.FileID]string
 }
 

@@ -48,6 +48,8 @@ const renderTimeLimit = 90 * time.Minute
 type renderState struct {
 	hashes hashCache
 
+	// mu guards inflight and versions. Lock order: a leaf (released
+	// before the store, the runner or ffmpeg is called).
 	mu sync.Mutex
 	// inflight maps a cache key to the job rendering it, so that two
 	// requests for the same output share one ffmpeg run.

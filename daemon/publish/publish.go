@@ -66,6 +66,8 @@ type publisher struct {
 	quota   *quotaGate
 	pace    *pacer
 
+	// mu guards scheduled. Lock order: a leaf (released before the
+	// scheduler is woken or a job submitted).
 	mu sync.Mutex
 	// scheduled are jobs waiting for their --at time, not yet handed to
 	// the runner (a slot held for hours would starve other publishes).

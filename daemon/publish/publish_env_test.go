@@ -14,10 +14,7 @@ import (
 	"github.com/impress-dev/impress/daemon/auth"
 	"github.com/impress-dev/impress/daemon/community"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
-	"github.com/impress-dev/impress/daemon/internal/feature"
-	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/daemon/projects"
-	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
@@ -87,9 +84,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 		e.env["IMPRESS_DAEMON_PUBLIC_URL"] = "http://" + ln.Addr().String()
 	}
 	st := daemontest.NewSettings(t, filepath.Join(e.dir, "none.yaml"), e.env)
-	d := feature.Deps{Paths: config.Paths{DataDir: filepath.Join(e.dir, "data"), StateDir: filepath.Join(e.dir, "state")},
-		DB: db, Red: red, Log: logx.NewLogger(e.log, red, -4), SettingsFn: st.Get}
-	d.Jobs = d.NewJobs()
+	d := daemontest.Deps(e.dir, db, red, e.log, st, nil)
 	acc := auth.New(d, auth.Options{})
 	prj := projects.New(d)
 	e.comm = community.New(d, acc)
@@ -125,13 +120,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 
 func (e *pubEnv) login(req sandbox.TokenRequest, conn, account string) {
 	e.t.Helper()
-	tok, err := e.sb.IssueToken(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if _, err := e.c.LoginWithToken(e.t.Context(), api.TokenLogin{Connection: conn, Token: tok, Account: account, Flavor: req.Flavour}); err != nil {
-		e.t.Fatalf("login: %v", err)
-	}
+	daemontest.Login(e.t, e.sb, e.c, req, api.TokenLogin{Connection: conn, Account: account, Flavor: req.Flavour})
 }
 
 // publish submits a request and fails the test on a refusal.

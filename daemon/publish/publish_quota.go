@@ -49,7 +49,7 @@ func (t pubTimings) backoff(n int) time.Duration {
 // quota check that has room for only some of them: between its check and
 // its media_publish a job holds a reservation.
 type quotaGate struct {
-	mu       sync.Mutex
+	mu       sync.Mutex // guards reserved; a leaf
 	reserved map[string]int
 }
 
@@ -79,7 +79,7 @@ func (g *quotaGate) release(conn string) {
 // 80 % or more of an allowance is used (meta-graph-api.md §3.4, §11.9):
 // every call of that account waits until the pause has passed.
 type pacer struct {
-	mu    sync.Mutex
+	mu    sync.Mutex // guards until; a leaf
 	until map[string]time.Time
 }
 

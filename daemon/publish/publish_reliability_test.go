@@ -147,7 +147,7 @@ func TestPublishRecreatesContainersMetaLost(t *testing.T) {
 	// An expired container (the daemon was away for a day) is replaced too.
 	e.sb.SetProcessingTime(time.Hour)
 	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("slept a day")})
-	waitFor(t, func() bool {
+	daemontest.WaitFor(t, 30*time.Second, func() bool {
 		j, _ := e.c.Job(t.Context(), res.Job.ID)
 		return j != nil && j.Stage == api.PubProcessing
 	})
@@ -163,17 +163,6 @@ func TestPublishRecreatesContainersMetaLost(t *testing.T) {
 	assertOnePerJob(t, e, j, j2)
 }
 
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 30 s")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
 	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
@@ -187,7 +176,7 @@ func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 		t.Fatalf("--no-wait over quota: %s %+v, want exit 5", b.State, b.Error)
 	}
 	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("c")})
-	waitFor(t, func() bool {
+	daemontest.WaitFor(t, 30*time.Second, func() bool {
 		j, _ := e.c.Job(t.Context(), res.Job.ID)
 		d := api.PublishDetailOf(j)
 		return d != nil && strings.Contains(d.WaitReason, "quota") && j.Stage == "waiting"

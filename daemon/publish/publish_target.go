@@ -254,8 +254,12 @@ func fileUnchanged(it api.PublishItem) error {
 
 // checkCache remembers checkMedia's answers by file identity and type.
 type checkCache struct {
-	mu    sync.Mutex
-	m     map[checkKey]checkResult
+	// mu guards m and locks. Lock order: a leaf, taken under a key lock.
+	mu sync.Mutex
+	m  map[checkKey]checkResult
+	// locks are per-key locks (keyLock): the first check of a file probes
+	// while the others wait. Lock order: taken with no other lock held;
+	// held across one ffprobe; under it mu and the settings lock.
 	locks map[checkKey]*sync.Mutex
 }
 

@@ -69,6 +69,9 @@ var rules = []rule{
 	// The daemon's shared infrastructure (HTTP helpers, job runner, seams):
 	// the leaves and each other, never a feature or the root.
 	{root: "daemon/internal", allow: []string{"api", "store", "render", "meta", "internal/..."}},
+	// The features' test helpers (test-only, see testOnly) drive the Meta
+	// emulator as the features' tests do.
+	{root: "daemon/internal/daemontest", allow: []string{"api", "store", "render", "meta", "meta/sandbox", "internal/...", "daemon/internal/..."}},
 	// The front end talks to the daemon through api; daemon is there for
 	// daemon.Run only, meta/sandbox for `impress sandbox`, the one
 	// sanctioned use of the emulator in the shipped binary.
@@ -310,7 +313,7 @@ func TestCheckGraph(t *testing.T) {
 		{ImportPath: m("daemon/internal/httpx"), Imports: []string{m("api"), m("store"), m("internal/redact")}},
 		{ImportPath: m("daemon/internal/mediastore"), Imports: []string{m("store")}},
 		{ImportPath: m("daemon/internal/records"), Imports: []string{m("api")}},
-		{ImportPath: m("daemon/internal/daemontest"), Imports: []string{m("api"), m("daemon/internal/feature"), m("internal/ffmpegtest")}},
+		{ImportPath: m("daemon/internal/daemontest"), Imports: []string{m("api"), m("meta/sandbox"), m("daemon/internal/feature"), m("internal/ffmpegtest")}},
 		{ImportPath: m("tui"), Imports: []string{m("api"), "github.com/charmbracelet/bubbletea"}},
 		{ImportPath: m("cli"), Imports: []string{m("api"), m("tui"), m("daemon"), m("meta/sandbox"), m("internal/version"), "github.com/spf13/cobra"}},
 		{ImportPath: m("cmd/impress"), Imports: []string{m("cli")}, TestImports: []string{m("meta/metatest"), m("internal/ffmpegtest"), m("api")}},

@@ -11,6 +11,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -21,7 +23,11 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/meta/sandbox"
+	"github.com/impress-dev/impress/store"
 )
 
 // FakeClock is shared by the daemon and the sandbox so that token ages
@@ -193,13 +199,13 @@ func CommentPayload(account, fromID, fromUser, media, id, text string, at int64)
 		account, at, fromID, fromUser, media, id, text)
 }
 
-// WaitFor polls cond until it holds, failing the test after 10 s.
-func WaitFor(t testing.TB, cond func() bool) {
+// WaitFor polls cond until it holds, failing the test after within.
+func WaitFor(t testing.TB, within time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(within)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatal("condition not met within 10 s")
+			t.Fatalf("condition not met within %s", within)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -214,4 +220,32 @@ func ExitOf(err error) int {
 		return 0
 	}
 	return 1
+}
+
+// Deps is feature.Deps as the daemon's root builds it, for a test: the
+// store db, the data and state directories under dir, the log written to
+// log at debug level through red, the settings st, the clock now (nil:
+// time.Now) and a job runner.
+func Deps(dir string, db *store.DB, red *redact.Redactor, log io.Writer, st *Settings, now func() time.Time) feature.Deps {
+	d := feature.Deps{Paths: config.Paths{DataDir: filepath.Join(dir, "data"), StateDir: filepath.Join(dir, "state")},
+		DB: db, Red: red, Log: logx.NewLogger(log, red, slog.LevelDebug), SettingsFn: st.Get, Clock: now}
+	d.Jobs = d.NewJobs()
+	return d
+}
+
+// Login stores a token the sandbox mints for req through the local API, as
+// `impress auth login --with-token` does; login names the connection (and
+// account, flavour) and gets the token.
+func Login(t testing.TB, sb *sandbox.Server, c *api.Client, req sandbox.TokenRequest, login api.TokenLogin) (string, *api.AuthConnection) {
+	t.Helper()
+	tok, err := sb.IssueToken(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login.Token = tok
+	ac, err := c.LoginWithToken(t.Context(), login)
+	if err != nil {
+		t.Fatalf("LoginWithToken: %v", err)
+	}
+	return tok, ac
 }

@@ -100,6 +100,10 @@ type Runner struct {
 	settings func() *config.Settings
 	fail     func(http.ResponseWriter, error)
 
+	// mu guards running and sems. Lock order: it may be taken under
+	// privacy's purge lock (a purge cancels the jobs it covers); under it
+	// only the settings lock (a kind's concurrency, in sem) is taken, and
+	// sends to watchers never block.
 	mu sync.Mutex
 	// running holds queued and running jobs of this process.
 	running map[uint64]*runningJob

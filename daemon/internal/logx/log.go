@@ -21,6 +21,9 @@ import (
 // File is the daemon log: JSON lines, rotated by size, old files
 // pruned by count and by age (the privacy promise of 14 days of logs).
 type File struct {
+	// mu guards the file. Lock order: innermost — any code may log while
+	// holding its own locks (a purge rewrites the log under its own), and
+	// nothing is taken under mu.
 	mu       sync.Mutex
 	path     string
 	maxBytes int64
