@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 	"github.com/spf13/cobra"
 )
 
@@ -380,7 +381,8 @@ func printPublished(ios *IOStreams, o publishOutput) {
 		fmt.Fprintf(out, "%s%s %s → %s (job %s, stopped at %s)\n", prefix, st.red(o.State), d.Type, d.Connection, o.ID, orNone(d.Step))
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(ios.ErrOut, "note: %s\n", n)
+		// A note may quote Meta (a first comment that failed, …).
+		fmt.Fprintf(ios.ErrOut, "note: %s\n", inert.Line(n))
 	}
 }
 
