@@ -249,6 +249,10 @@ func (p *plan) fit(g *graph, v pad, mode string, cm colorMode) pad {
 		bg = g.chain(bg, "boxblur", o("luma_radius", r), o("luma_power", "2"))
 		bg = g.chain(bg, "scale", o("w", W), o("h", H), o("flags", scalerBgUp))
 		return g.filter("overlay", []pad{bg, fg}, o("x", "(W-w)/2"), o("y", "(H-h)/2"))
+	case "stretch":
+		// every pixel kept, the aspect given up (setsar=1 follows)
+		v = g.chain(v, "scale", scaleOpts(W, H, scalerMain, cm)...)
+		return toFormat(v)
 	default: // crop
 		v = p.coverCrop(g, v)
 		v = g.chain(v, "scale", scaleOpts(W, H, scalerMain, cm)...)

@@ -120,16 +120,6 @@ type Publish struct {
 	ThumbOffset *int `yaml:"thumb_offset,omitempty" json:"thumb_offset,omitempty"`
 }
 
-// Enumerations accepted in a spec. Keep the error messages in spec_parse.go
-// in step: they list these values.
-var (
-	fitValues        = []string{"crop", "pad", "blur"}
-	zoomValues       = []string{"none", "in", "out"}
-	transitionValues = []string{"none", "fade", "slideleft", "slideup", "wipeleft", "dissolve"}
-	positionValues   = []string{"top", "center", "bottom"}
-	publishTypes     = []string{"reel", "story", "image", "carousel"}
-)
-
 // Defaults applied by the accessors.
 const (
 	defaultImageDuration      = 3.0

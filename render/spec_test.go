@@ -134,7 +134,7 @@ func TestParseSpecErrors(t *testing.T) {
 	}{
 		{"unknown key", base + "  - video: a.mp4\n    colour: red\n", 5, "clips[0].colour", `unknown key "colour"`},
 		{"unknown top key", "version: 1\nname: x\nclip: []\n", 3, "clip", "unknown key"},
-		{"unknown value fit", base + "  - video: a.mp4\n    fit: zoom\n", 5, "clips[0].fit", `unknown value "zoom" (want crop, pad or blur)`},
+		{"unknown value fit", base + "  - video: a.mp4\n    fit: zoom\n", 5, "clips[0].fit", `unknown value "zoom" (want crop, pad, blur or stretch)`},
 		{"unknown transition", base + "  - video: a.mp4\n    transition: {type: spin}\n  - video: b.mp4\n", 5, "clips[0].transition.type", `unknown value "spin"`},
 		{"unknown preset", "version: 1\nname: x\npreset: tiktok\nclips:\n  - video: a.mp4\n", 3, "preset", `unknown value "tiktok"`},
 		{"unknown position", "version: 1\nname: x\nclips:\n  - video: a.mp4\ntexts:\n  - text: hi\n    position: left\n", 7, "texts[0].position", `unknown value "left"`},

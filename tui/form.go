@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -172,17 +173,17 @@ func parseBool(label, s string) (bool, error) {
 
 // parsePosition reads top, center, bottom or "x,y" fractions.
 func parsePosition(label, s string) (*api.SpecPosition, error) {
-	switch s {
-	case "":
+	if s == "" {
 		return nil, nil
-	case "top", "center", "bottom":
+	}
+	if slices.Contains(api.SpecPositions, s) {
 		return &api.SpecPosition{Named: s}, nil
 	}
 	xs, ys, ok := strings.Cut(s, ",")
 	x, err1 := strconv.ParseFloat(strings.TrimSpace(xs), 64)
 	y, err2 := strconv.ParseFloat(strings.TrimSpace(ys), 64)
 	if !ok || err1 != nil || err2 != nil || x < 0 || x > 1 || y < 0 || y > 1 {
-		return nil, fmt.Errorf("%s: want top, center, bottom or x,y fractions like 0.5,0.2", label)
+		return nil, fmt.Errorf("%s: want %s or x,y fractions like 0.5,0.2", label, strings.Join(api.SpecPositions, ", "))
 	}
 	return &api.SpecPosition{X: x, Y: y}, nil
 }

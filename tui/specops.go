@@ -16,13 +16,12 @@ import (
 // volume in range, no transition out of the last clip) so that an edit
 // the editor accepts is one the daemon stores.
 
-// Values a spec accepts, in the order the cycling keys walk them.
+// The cycling keys walk the values a spec accepts in api's order
+// (api.SpecFits, api.SpecTransitions, api.SpecZooms): the TUI keeps no
+// list of its own. The steps below are the editor's choice of stops.
 var (
-	fitCycle        = []string{"crop", "pad", "blur"}
-	transitionCycle = []string{"none", "fade", "slideleft", "slideup", "wipeleft", "dissolve"}
-	transitionLens  = []float64{0.25, 0.5, 1, 1.5}
-	zoomCycle       = []string{"none", "in", "out"}
-	speedSteps      = []float64{0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4}
+	transitionLens = []float64{0.25, 0.5, 1, 1.5}
+	speedSteps     = []float64{0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4}
 )
 
 const (
@@ -293,7 +292,7 @@ func (d doc) cycleFit(i int) error {
 	if err != nil {
 		return err
 	}
-	c.Fit = next(fitCycle, fitOf(c))
+	c.Fit = next(api.SpecFits, fitOf(c))
 	if c.Fit == "crop" {
 		c.Fit = ""
 	}
@@ -386,7 +385,7 @@ func (d doc) cycleTransition(i int) error {
 		return fmt.Errorf("the last clip has no next clip to transition into")
 	}
 	typ, _ := transitionOf(c)
-	typ = next(transitionCycle, typ)
+	typ = next(api.SpecTransitions, typ)
 	if typ == "none" {
 		c.Transition = nil
 		return nil
@@ -444,7 +443,7 @@ func (d doc) cycleZoom(i int) error {
 	if z == "" {
 		z = "none"
 	}
-	c.Zoom = next(zoomCycle, z)
+	c.Zoom = next(api.SpecZooms, z)
 	if c.Zoom == "none" {
 		c.Zoom = ""
 	}
