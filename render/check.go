@@ -20,7 +20,10 @@ type Toolchain struct {
 	FFmpeg, FFprobe               string // resolved paths
 	FFmpegVersion, FFprobeVersion string
 	Font                          string // the font drawtext will use
-	Problems                      []Problem
+	// Transitions are the xfade transitions this ffmpeg has (see
+	// [XfadeTransitions]); [Transitions] lists those a spec may name.
+	Transitions []string
+	Problems    []Problem
 }
 
 // Problem is one missing piece. Fatal ones stop renders; the others
@@ -164,6 +167,11 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 				}
 			}
 		}
+	}
+	if tc.FFmpeg != "" {
+		// not a problem when some are missing: doctor shows what there is
+		// and a spec naming a missing one is refused with this list
+		tc.Transitions, _ = XfadeTransitions(ctx, tc.FFmpeg)
 	}
 	if tc.Font = FindFont(); tc.Font == "" {
 		fail("font", "no font for titles and captions found", installFix("fonts"), true)

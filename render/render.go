@@ -44,6 +44,10 @@ type RenderRequest struct {
 	// Media may carry probes the caller already has, keyed by absolute
 	// path; the rest are probed (and every file is sniffed either way).
 	Media map[string]*MediaInfo
+	// Transitions is the FFmpeg binary's xfade list ([XfadeTransitions])
+	// when the caller keeps it; nil makes Render ask ffmpeg, and only when
+	// the spec uses a transition newer than ffmpeg 4.3's.
+	Transitions []string
 }
 
 // Result is what a render produced.
@@ -217,6 +221,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	}
 	if pr.Image {
 		return nil, spec.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
+	}
+	if err := checkTransitions(ctx, spec, req.FFmpeg, req.Transitions); err != nil {
+		return nil, err
 	}
 	var paths []string
 	for i := range spec.Clips {
