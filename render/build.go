@@ -53,6 +53,16 @@ type plan struct {
 
 func (p *plan) duration() float64 { return float64(p.frames) / p.fps }
 
+// clipSpan is where clip i starts and ends on the output timeline, in
+// seconds: it starts where the transition into it begins.
+func (p *plan) clipSpan(i int) (start, end float64) {
+	f := 0
+	for j := range i {
+		f += p.clips[j].frames - p.clips[j].trans
+	}
+	return float64(f) / p.fps, float64(f+p.clips[i].frames) / p.fps
+}
+
 func (p *plan) framesFor(sec float64) int { return int(math.Round(sec * p.fps)) }
 
 func (p *plan) samplesFor(frames int) int {
@@ -132,6 +142,7 @@ func newPlan(s *Spec, opts BuildOptions) (*plan, error) {
 	if !filepath.IsAbs(opts.Output) {
 		return nil, fmt.Errorf("build: output %q is not an absolute path", opts.Output)
 	}
+	s = s.Effective()
 	p := &plan{spec: s, opts: opts, fps: pr.FPS, w: pr.Width, h: pr.Height}
 	if s.FPS > 0 {
 		p.fps = s.FPS
@@ -183,6 +194,11 @@ func (p *plan) placeClip(i int) (clipPlan, error) {
 	s := p.spec
 	c := &s.Clips[i]
 	cp := clipPlan{idx: i, clip: c}
+	if c.IsCard() {
+		cp.frames = max(1, p.framesFor(c.DurationOrDefault()))
+		cp.samples = p.samplesFor(cp.frames)
+		return cp, nil
+	}
 	key := fmt.Sprintf("clips[%d].%s", i, map[bool]string{true: "image", false: "video"}[c.IsImage()])
 	info := p.opts.Media[c.Source()]
 	if info == nil {

@@ -54,11 +54,12 @@ func (p *plan) overlays(g *graph, v pad, files *fileSet) (pad, error) {
 			o("fontsize", fmt.Sprint(fs)), o("fontcolor", color),
 			o("x", x), o("y", y),
 		}
-		if t.Box {
+		if t.BoxOn() {
 			opts = append(opts, o("box", "1"), o("boxcolor", "0x00000099"),
 				o("boxborderw", fmt.Sprint(max(1, int(math.Round(float64(fs)*0.3))))))
 		}
-		opts = append(opts, o("enable", enableExpr(t.Start, t.End)))
+		start, end := p.textSpan(t)
+		opts = append(opts, o("enable", enableExpr(start, end)))
 		v = g.chain(v, "drawtext", opts...)
 	}
 	if c := s.Captions; c != nil && len(p.opts.Cues) > 0 {
@@ -67,6 +68,20 @@ func (p *plan) overlays(g *graph, v pad, files *fileSet) (pad, error) {
 		v = g.chain(v, "ass", o("filename", path), o("fontsdir", filepath.Dir(font)))
 	}
 	return v, nil
+}
+
+// textSpan is when a text shows on the output timeline: its own times,
+// or with clip N times from that clip's start, to its end by default.
+func (p *plan) textSpan(t *Text) (start, end float64) {
+	if t.Clip == 0 {
+		return t.Start, t.End
+	}
+	cs, ce := p.clipSpan(t.Clip - 1)
+	start, end = cs+t.Start, ce
+	if t.End > 0 {
+		end = cs + t.End
+	}
+	return start, end
 }
 
 // enableExpr shows a text from start to end (end 0: to the end).

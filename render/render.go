@@ -226,11 +226,12 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		return nil, err
 	}
 	var paths []string
-	for i := range spec.Clips {
-		paths = append(paths, spec.Clips[i].Source())
-	}
-	for i := range spec.Audio {
-		paths = append(paths, spec.Audio[i].File)
+	for _, r := range spec.MediaRefs() {
+		// captions are parsed, not probed; the cover image is probed when
+		// the cover is made
+		if r.Want != WantSubtitle && r.Key != "cover.image" {
+			paths = append(paths, *r.Path)
+		}
 	}
 	if err := probeAll(paths, probe); err != nil {
 		return nil, err

@@ -26,6 +26,11 @@ const everyKey = `version: 1
 name: every-key
 preset: story
 fps: 25
+defaults:
+  fit: blur
+  duration: 1.5
+  transition: {type: fade, duration: 0.3}
+  text: {position: bottom, size: 60, color: white, box: false, font: "DejaVu Sans", align: left, line_spacing: 1.5, max_lines: 3, fit: shrink}
 clips:
   - video: a.mp4
     in: 0.5
@@ -37,20 +42,40 @@ clips:
   - image: b.jpg
     duration: 2
     zoom: out
+  - color: "#102030"
+    duration: 1
+  - gradient: [red, "#0000FF"]
 texts:
   - text: "every key"
+    clip: 2
+    font: fonts/Brand.ttf
+    align: right
+    line_spacing: 1.1
+    max_lines: 2
+    fit: wrap
     start: 0.5
     end: 1.5
     position: {x: 0.5, y: 0.4}
     size: 72
     color: yellow
     box: true
+overlays:
+  - image: logo.png
+    position: top-right
+    size: 0.2
+    opacity: 0.8
+    start: 1
+    end: 2
+  - video: pip.mp4
+    position: {x: 0.7, y: 0.3}
 captions:
   file: c.srt
   style: {size: 48, position: top}
   words: true
 audio:
   - file: m.mp3
+    in: 2
+    out: 10
     volume: 0.3
     start: 0.5
     fade_in: 1
@@ -125,6 +150,10 @@ func walkSet(v reflect.Value, path string, set map[string]bool) {
 		return
 	}
 	for i := range t.NumField() {
+		if embedded(t.Field(i)) {
+			walkSet(v.Field(i), path, set)
+			continue
+		}
 		name := jsonName(t.Field(i))
 		if name == "" || v.Field(i).IsZero() {
 			continue
@@ -133,6 +162,12 @@ func walkSet(v reflect.Value, path string, set map[string]bool) {
 		set[kp] = true
 		walkSet(v.Field(i), kp, set)
 	}
+}
+
+// embedded: an anonymous struct field without a JSON name, whose keys
+// encoding/json (and yaml's inline) put beside its parent's.
+func embedded(f reflect.StructField) bool {
+	return f.Anonymous && f.Tag.Get("json") == "" && f.Type.Kind() == reflect.Struct
 }
 
 func jsonName(f reflect.StructField) string {
@@ -163,6 +198,10 @@ func shape(t reflect.Type, path string, out *[]string) {
 	}
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if embedded(f) {
+			shape(f.Type, path, out)
+			continue
+		}
 		name := jsonName(f)
 		if name == "" {
 			continue

@@ -68,7 +68,7 @@ func TestParseSpecFull(t *testing.T) {
 	if s.Clips[1].Image != "media/product.jpg" || s.Clips[1].Zoom != "in" || s.Clips[1].DurationOrDefault() != 3 {
 		t.Errorf("clip 1 = %+v", s.Clips[1])
 	}
-	if s.Texts[0].Text != "50% OFF: today's deal" || s.Texts[0].Position.Named != "top" || !s.Texts[0].Box {
+	if s.Texts[0].Text != "50% OFF: today's deal" || s.Texts[0].Position.Named != "top" || !s.Texts[0].BoxOn() {
 		t.Errorf("text 0 = %+v", s.Texts[0])
 	}
 	if p := s.Texts[1].Position; p.Named != "" || p.X != 0.5 || p.Y != 0.2 {
@@ -146,8 +146,8 @@ func TestParseSpecErrors(t *testing.T) {
 		{"speed too high", base + "  - video: a.mp4\n    speed: 5\n", 5, "clips[0].speed", "out of range 0.25..4"},
 		{"speed too low", base + "  - video: a.mp4\n    speed: 0.1\n", 5, "clips[0].speed", "out of range 0.25..4"},
 		{"speed not a number", base + "  - video: a.mp4\n    speed: fast\n", 5, "clips[0].speed", "must be a number"},
-		{"no source", base + "  - fit: crop\n", 4, "clips[0]", "needs video or image"},
-		{"both sources", base + "  - video: a.mp4\n    image: b.jpg\n", 5, "clips[0].image", "not both"},
+		{"no source", base + "  - fit: crop\n", 4, "clips[0]", "needs video, image, color or gradient"},
+		{"both sources", base + "  - video: a.mp4\n    image: b.jpg\n", 5, "clips[0].image", "not video and image"},
 		{"zoom on video", base + "  - video: a.mp4\n    zoom: in\n", 5, "clips[0].zoom", "image clips only"},
 		{"speed on image", base + "  - image: a.jpg\n    speed: 2\n", 5, "clips[0].speed", "video clips only"},
 		{"transition on last", base + "  - video: a.mp4\n    transition: {type: fade}\n", 5, "clips[0].transition", "last clip"},

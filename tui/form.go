@@ -171,6 +171,22 @@ func parseBool(label, s string) (bool, error) {
 	return false, fmt.Errorf("%s: answer yes or no", label)
 }
 
+// parseBoolPtr is parseBool where empty means "not set" (nil).
+func parseBoolPtr(label, s string) (*bool, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := parseBool(label, s)
+	return &b, err
+}
+
+func yesNoPtr(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return yesNo(*b)
+}
+
 // parsePosition reads top, center, bottom or "x,y" fractions.
 func parsePosition(label, s string) (*api.SpecPosition, error) {
 	if s == "" {

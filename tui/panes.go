@@ -88,7 +88,8 @@ func (m *timelineModel) textForm(i int, t api.SpecText) tea.Cmd {
 		size = strconv.Itoa(t.Size)
 	}
 	apply := func(v []string) error {
-		nt := api.SpecText{Text: v[0], Color: v[5]}
+		nt := t // keys the form does not show are kept
+		nt.Text, nt.Color = v[0], v[5]
 		var err error
 		if nt.Text == "" {
 			return fmt.Errorf("text: write something to show")
@@ -108,7 +109,7 @@ func (m *timelineModel) textForm(i int, t api.SpecText) tea.Cmd {
 		if nt.Size, err = parseInt("size", v[4], 8, 400); err != nil {
 			return err
 		}
-		if nt.Box, err = parseBool("box", v[6]); err != nil {
+		if nt.Box, err = parseBoolPtr("box", v[6]); err != nil {
 			return err
 		}
 		return m.applyEdit(func(d doc) error {
@@ -128,7 +129,7 @@ func (m *timelineModel) textForm(i int, t api.SpecText) tea.Cmd {
 		field("position", "top | center | bottom | x,y", posString(t.Position)),
 		field("size", "pixels at 1080 wide; empty: 64", size),
 		field("color", "#RRGGBB or a name; empty: white", t.Color),
-		field("box", "yes | no", yesNo(t.Box)),
+		field("box", "yes | no; empty: the default", yesNoPtr(t.Box)),
 	)
 	m.form.SetSize(m.width, m.height)
 	return m.form.setFocus(0)

@@ -1,0 +1,82 @@
+package render
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/impress-dev/impress/internal/ffmpegtest"
+)
+
+// e2e tests of the keys issue 14 added, one render per group, checked on
+// the output's pixels and sound.
+
+func isWhite(r, g, b uint8) bool { return r > 200 && g > 200 && b > 200 }
+
+// TestRenderCardsStretchClipTextsAudioCut: a colour card, a gradient
+// card, a stretched picture, a text timed on clip 2, and music cut in.
+func TestRenderCardsStretchClipTextsAudioCut(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	// a picture whose left quarter is red and the rest blue: stretched, the
+	// left quarter of the frame is red; cropped it would be blue there
+	ffmpegtest.Run(t, "-filter_complex", "color=c=red:s=32x32,trim=end_frame=1[l];color=c=blue:s=96x32,trim=end_frame=1[r];[l][r]hstack",
+		"-frames:v", "1", "-update", "1", filepath.Join(e.dir, "quarter.png"))
+	// one second of silence, then a tone: in: 1 starts on the tone
+	ffmpegtest.Run(t, "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo:d=1", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3",
+		"-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1", filepath.Join(e.dir, "late.wav"))
+	res := e.render(`version: 1
+name: cards
+clips:
+  - color: black
+    duration: 1
+  - gradient: ["#FF0000", "#0000FF"]
+    duration: 1
+  - image: quarter.png
+    fit: stretch
+    duration: 1
+texts:
+  - text: "HI"
+    clip: 2
+    start: 0.2
+    end: 0.8
+    size: 120
+audio:
+  - file: late.wav
+    in: 1
+    out: 3.5
+`, true)
+	wantOutput(t, res.Output, 540, 960, 30, 90)
+
+	black := ffmpegtest.FrameAt(t, res.Output, 0.5)
+	if box := black.Find(black.All(), func(r, g, b uint8) bool { return r > 40 || g > 40 || b > 40 }); !box.Empty() {
+		t.Errorf("black card: bright pixels at %s", box)
+	}
+	grad := ffmpegtest.FrameAt(t, res.Output, 1.5)
+	if r, _, b := grad.RGB(270, 20); r < 180 || b > 80 {
+		t.Errorf("gradient top = %d,%d (r,b), want red", r, b)
+	}
+	if r, _, b := grad.RGB(270, 940); b < 180 || r > 80 {
+		t.Errorf("gradient bottom = %d,%d (r,b), want blue", r, b)
+	}
+	if r, _, b := grad.RGB(270, 200); r < 80 || b < 20 || r < b {
+		t.Errorf("gradient at 20%% height = %d,%d (r,b), want mostly red with some blue", r, b)
+	}
+	text := grad.Find(grad.All(), isWhite)
+	if text.Empty() || text.X0 < 100 || text.X1 > 440 {
+		t.Errorf("clip 2 at 0.5 s: white text at %s, want centred", text)
+	}
+	early := ffmpegtest.FrameAt(t, res.Output, 1.1)
+	if box := early.Find(early.All(), isWhite); !box.Empty() {
+		t.Errorf("clip 2 at 0.1 s (the text starts at 0.2): white pixels at %s", box)
+	}
+	st := ffmpegtest.FrameAt(t, res.Output, 2.5)
+	if r, _, b := st.RGB(60, 480); r < 180 || b > 80 {
+		t.Errorf("stretched picture at x=60: %d,%d (r,b), want red (its left quarter)", r, b)
+	}
+	if r, _, b := st.RGB(300, 480); b < 180 || r > 80 {
+		t.Errorf("stretched picture at x=300: %d,%d (r,b), want blue", r, b)
+	}
+	if v := ffmpegtest.MeanVolume(t, res.Output, 0, 0.5, "anull"); v < -30 {
+		t.Errorf("music cut in at 1 s is %.1f dB in the first half second, want the tone (the file's first second is silent)", v)
+	}
+}
