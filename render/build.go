@@ -18,6 +18,9 @@ type BuildOptions struct {
 	// FontFile is the TrueType/OpenType font drawtext uses (see [FindFont]);
 	// required when the spec has texts or captions.
 	FontFile string
+	// Fonts maps the font names texts use to their files ([ResolveFonts]);
+	// font files named by path need no entry.
+	Fonts map[string]string
 	// WorkDir is the absolute, private (0700) directory where Run writes
 	// the text files the graph reads. Its name must not need quoting
 	// beyond what ffmpeg-go does (the runner makes it with os.MkdirTemp).
@@ -42,10 +45,12 @@ type clipPlan struct {
 
 // plan is the computed timeline.
 type plan struct {
-	spec    *Spec
-	opts    BuildOptions
-	fps     float64
-	w, h    int
+	spec     *Spec // with its defaults applied
+	opts     BuildOptions
+	frame    frameLayout
+	warnings []Warning
+	fps      float64
+	w, h     int
 	clips   []clipPlan
 	frames  int // total output frames
 	samples int
@@ -85,7 +90,11 @@ func Build(s *Spec, opts BuildOptions) (*Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err = p.overlays(g, v, files)
+	v, err = p.overlays(g, v)
+	if err != nil {
+		return nil, err
+	}
+	v, err = p.texts(g, v, files)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +109,7 @@ func Build(s *Spec, opts BuildOptions) (*Command, error) {
 	return &Command{
 		Op: "render", Args: args, Output: opts.Output,
 		Files: files.files, WorkDir: opts.WorkDir, Duration: p.duration(),
+		Warnings: p.warnings,
 	}, nil
 }
 
@@ -143,7 +153,7 @@ func newPlan(s *Spec, opts BuildOptions) (*plan, error) {
 		return nil, fmt.Errorf("build: output %q is not an absolute path", opts.Output)
 	}
 	s = s.Effective()
-	p := &plan{spec: s, opts: opts, fps: pr.FPS, w: pr.Width, h: pr.Height}
+	p := &plan{spec: s, opts: opts, frame: layoutFor(pr), fps: pr.FPS, w: pr.Width, h: pr.Height}
 	if s.FPS > 0 {
 		p.fps = s.FPS
 	}

@@ -17,6 +17,21 @@ const (
 	goldenFont = "/fonts/DejaVuSans-Bold.ttf"
 )
 
+// useGoldenFont makes goldenFont measure as the installed DejaVu Sans Bold:
+// the layout reads the font, and the goldens hold its numbers.
+func useGoldenFont(t *testing.T) {
+	t.Helper()
+	f := FindFont()
+	if filepath.Base(f) != "DejaVuSans-Bold.ttf" {
+		t.Skipf("the goldens are laid out with DejaVu Sans Bold; found %q (install fonts-dejavu-core)", f)
+	}
+	fm, err := loadFontMetrics(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fontCache.Store(goldenFont, fm)
+}
+
 func videoInfo(path string, w, h int, dur float64, audio bool) *MediaInfo {
 	m := &MediaInfo{
 		Path: path, Format: Format{Kind: "video", Demuxer: "mov", Name: "MP4/MOV"}, FormatName: "mov,mp4,m4a,3gp,3g2,mj2",
@@ -229,6 +244,7 @@ captions:
   file: /media/voice.srt
 `, false, nil},
 	}
+	useGoldenFont(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := goldenSpec(t, tt.spec)

@@ -59,6 +59,9 @@ type Result struct {
 	Info       *MediaInfo
 	Kind       string
 	Violations []Violation
+	// Warnings are layout findings that do not stop a publish: texts,
+	// captions or overlays under Instagram's interface, texts cut short.
+	Warnings []Warning
 	// FastPath is set when Input was remuxed without re-encoding;
 	// Reasons says why it was not, when it was not.
 	FastPath bool
@@ -268,6 +271,7 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = cmd.Warnings
 	cmd.Op = "encode"
 	if err := runStage(ctx, req, cmd, res, report); err != nil {
 		return nil, err
