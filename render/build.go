@@ -51,9 +51,9 @@ type plan struct {
 	warnings []Warning
 	fps      float64
 	w, h     int
-	clips   []clipPlan
-	frames  int // total output frames
-	samples int
+	clips    []clipPlan
+	frames   int // total output frames
+	samples  int
 }
 
 func (p *plan) duration() float64 { return float64(p.frames) / p.fps }

@@ -32,7 +32,7 @@ type textLayout struct {
 	pad   int // box padding
 	// truncated: lines were dropped (max_lines or the frame's height);
 	// shrunk: the size was lowered (fit: shrink), from → px.
-	truncated bool
+	truncated  bool
 	shrunkFrom int
 }
 
