@@ -23,6 +23,10 @@ type Toolchain struct {
 	// Transitions are the xfade transitions this ffmpeg has (see
 	// [XfadeTransitions]); [Transitions] lists those a spec may name.
 	Transitions []string
+	// Fonts are the fonts a spec may name ([ListFonts]); FontsErr says why
+	// there is no list (fontconfig missing: only font files then).
+	Fonts    []FontFace
+	FontsErr string
 	Problems    []Problem
 }
 
@@ -172,6 +176,9 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 		// not a problem when some are missing: doctor shows what there is
 		// and a spec naming a missing one is refused with this list
 		tc.Transitions, _ = XfadeTransitions(ctx, tc.FFmpeg)
+	}
+	if tc.Fonts, err = ListFonts(ctx); err != nil {
+		tc.FontsErr = err.Error()
 	}
 	if tc.Font = FindFont(); tc.Font == "" {
 		fail("font", "no font for titles and captions found", installFix("fonts"), true)

@@ -246,6 +246,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		}
 	}
 	if len(spec.Texts) > 0 || spec.Captions != nil {
+		if opts.Fonts, err = ResolveFonts(ctx, spec); err != nil {
+			return nil, err
+		}
 		if opts.FontFile = FindFont(req.FontFile); opts.FontFile == "" {
 			return nil, fmt.Errorf("%w: no font for titles and captions (%s)", ErrToolMissing, installFix("fonts"))
 		}
