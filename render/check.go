@@ -27,7 +27,7 @@ type Toolchain struct {
 	// there is no list (fontconfig missing: only font files then).
 	Fonts    []FontFace
 	FontsErr string
-	Problems    []Problem
+	Problems []Problem
 }
 
 // Problem is one missing piece. Fatal ones stop renders; the others
