@@ -3,6 +3,7 @@ package render
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 )
@@ -79,4 +80,77 @@ audio:
 	if v := ffmpegtest.MeanVolume(t, res.Output, 0, 0.5, "anull"); v < -30 {
 		t.Errorf("music cut in at 1 s is %.1f dB in the first half second, want the tone (the file's first second is silent)", v)
 	}
+}
+
+// TestRenderOverlays: a logo watermark (top-right, timed), a
+// half-transparent picture, and a picture-in-picture video placed by
+// {x, y}, found by their colours where the layout put them.
+func TestRenderOverlays(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t)
+	ffmpegtest.Run(t, "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", "-update", "1", filepath.Join(e.dir, "logo.png"))
+	ffmpegtest.Run(t, "-f", "lavfi", "-i", "color=c=white:s=80x40", "-frames:v", "1", "-update", "1", filepath.Join(e.dir, "white.png"))
+	ffmpegtest.SolidClip(t, "blue", 64, 36, time.Second, filepath.Join(e.dir, "pip.mp4"))
+	res := e.render(`version: 1
+name: overlays
+clips:
+  - color: black
+    duration: 2
+overlays:
+  - image: logo.png
+    position: top-right
+    size: 0.2
+    end: 1
+  - image: white.png
+    position: center
+    size: 0.5
+    opacity: 0.5
+    start: 1
+  - video: pip.mp4
+    position: {x: 0.8, y: 0.3}
+    size: 0.4
+    start: 0.5
+`, true)
+	wantOutput(t, res.Output, 540, 960, 30, 60)
+	pr, _ := LookupPreset("reels", true)
+	safe := layoutFor(pr).safe
+	red := func(r, g, b uint8) bool { return r > 180 && g < 60 && b < 60 }
+	blue := func(r, g, b uint8) bool { return b > 180 && r < 60 && g < 60 }
+
+	f := ffmpegtest.FrameAt(t, res.Output, 0.25)
+	// 20% of 540 is 108 px, square: in the safe area's top right corner
+	if b := f.Find(f.All(), red); b.X1 < safe.x1-2 || b.X1 > safe.x1 || b.Y0 > safe.y0+2 || b.Y0 < safe.y0 || b.X1-b.X0 < 104 || b.X1-b.X0 > 110 {
+		t.Errorf("logo at %s, want 108x108 in the top right corner of the safe area %v", b, safe)
+	}
+	if b := f.Find(f.All(), blue); !b.Empty() {
+		t.Errorf("the picture-in-picture shows at %s before its start", b)
+	}
+	f = ffmpegtest.FrameAt(t, res.Output, 0.75)
+	// 40% of 540 is 216 px wide, 16:9; centred on (432, 288)
+	if b := f.Find(f.All(), blue); b.Empty() || abs(b.X0+b.X1-2*432) > 4 || abs(b.Y0+b.Y1-2*288) > 4 || abs(b.X1-b.X0-216) > 4 || abs(b.Y1-b.Y0-122) > 4 {
+		t.Errorf("picture-in-picture at %s, want 216x122 centred on 432,288", b)
+	}
+	// (the encoder's one-frame reorder delay shifts times by 33 ms: look
+	// between boundaries)
+	f = ffmpegtest.FrameAt(t, res.Output, 1.6)
+	if b := f.Find(f.All(), red); !b.Empty() {
+		t.Errorf("the logo shows at %s after its end", b)
+	}
+	if b := f.Find(f.All(), blue); !b.Empty() {
+		t.Errorf("the picture-in-picture shows at %s after its video ended", b)
+	}
+	if r, g, b := f.RGB(270, 480); r < 100 || r > 160 || g < 100 || g > 160 || b < 100 || b > 160 {
+		t.Errorf("half-transparent white over black = %d,%d,%d, want mid grey", r, g, b)
+	}
+	// the picture-in-picture reaches under the buttons on the right
+	if len(res.Warnings) != 1 || res.Warnings[0].Key != "overlays[2].position" || res.Warnings[0].Rule != WarnSafeZone || res.Warnings[0].Line != 17 {
+		t.Errorf("warnings %+v, want one safe_zone on overlays[2].position (line 17)", res.Warnings)
+	}
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
