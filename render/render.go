@@ -101,34 +101,7 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	}
 	report(Progress{Stage: "probe"})
 	spec := req.Spec
-	media := map[string]*MediaInfo{}
-	for k, v := range req.Media {
-		media[k] = v
-	}
-	var mu sync.Mutex
-	fresh := map[string]bool{} // facts read from the file in this render
-	probe := func(path string) (*MediaInfo, error) {
-		mu.Lock()
-		info, ok := media[path], fresh[path]
-		mu.Unlock()
-		if ok {
-			return info, nil
-		}
-		if info != nil {
-			if _, err := Sniff(path); err != nil { // the caller's facts: the file may have changed since
-				return nil, err
-			}
-		} else {
-			var err error
-			if info, err = Probe(ctx, req.FFprobe, path); err != nil {
-				return nil, err
-			}
-		}
-		mu.Lock()
-		media[path], fresh[path] = info, true
-		mu.Unlock()
-		return info, nil
-	}
+	pb := newProber(ctx, req)
 
 	res := &Result{Output: req.Output}
 	var presetName string
@@ -148,13 +121,13 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		defer sp.abort()
 		// abs was sniffed just now: neither the caller's facts nor ffprobe
 		// need it sniffed again (nothing runs concurrently yet).
-		info := media[abs]
+		info := pb.media[abs]
 		if info == nil {
 			if info, err = probeSniffed(ctx, req.FFprobe, abs, abs, fm); err != nil {
 				return nil, err
 			}
 		}
-		media[abs], fresh[abs] = info, true
+		pb.known(abs, info)
 		presetName = req.Preset
 		if presetName == "" {
 			presetName = "reels"
@@ -225,33 +198,11 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	if pr.Image {
 		return nil, spec.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
 	}
-	if err := checkTransitions(ctx, spec, req.FFmpeg, req.Transitions); err != nil {
+	opts, err := specOptions(ctx, req, spec, pr, pb)
+	if err != nil {
 		return nil, err
-	}
-	var paths []string
-	for _, r := range spec.MediaRefs() {
-		// captions are parsed, not probed; the cover image is probed when
-		// the cover is made
-		if r.Want != WantSubtitle && r.Key != "cover.image" {
-			paths = append(paths, *r.Path)
-		}
-	}
-	if err := probeAll(paths, probe); err != nil {
-		return nil, err
-	}
-	opts := BuildOptions{Preset: pr, Media: media, Output: req.Output}
-	if spec.Captions != nil {
-		if opts.Cues, err = readCues(spec); err != nil {
-			return nil, err
-		}
 	}
 	if len(spec.Texts) > 0 || spec.Captions != nil {
-		if opts.Fonts, err = ResolveFonts(ctx, spec); err != nil {
-			return nil, err
-		}
-		if opts.FontFile = FindFont(req.FontFile); opts.FontFile == "" {
-			return nil, fmt.Errorf("%w: no font for titles and captions (%s)", ErrToolMissing, installFix("fonts"))
-		}
 		dir, err := os.MkdirTemp(req.TempDir, "impress-render-")
 		if err != nil {
 			return nil, fmt.Errorf("render: work dir: %w", err)
@@ -280,6 +231,89 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		return nil, err
 	}
 	return finish(ctx, req, res, pr, spec, nil, start, report)
+}
+
+// prober probes each file once per render (safe for concurrent use): the
+// caller's facts (RenderRequest.Media) are used after a fresh sniff, the
+// rest are read with ffprobe.
+type prober struct {
+	ctx     context.Context
+	ffprobe string
+	mu      sync.Mutex
+	media   map[string]*MediaInfo
+	fresh   map[string]bool // facts read from the file in this render
+}
+
+func newProber(ctx context.Context, req RenderRequest) *prober {
+	p := &prober{ctx: ctx, ffprobe: req.FFprobe, media: map[string]*MediaInfo{}, fresh: map[string]bool{}}
+	for k, v := range req.Media {
+		p.media[k] = v
+	}
+	return p
+}
+
+func (p *prober) probe(path string) (*MediaInfo, error) {
+	p.mu.Lock()
+	info, ok := p.media[path], p.fresh[path]
+	p.mu.Unlock()
+	if ok {
+		return info, nil
+	}
+	if info != nil {
+		if _, err := Sniff(path); err != nil { // the caller's facts: the file may have changed since
+			return nil, err
+		}
+	} else {
+		var err error
+		if info, err = Probe(p.ctx, p.ffprobe, path); err != nil {
+			return nil, err
+		}
+	}
+	p.known(path, info)
+	return info, nil
+}
+
+// known records facts just read from path.
+func (p *prober) known(path string, info *MediaInfo) {
+	p.mu.Lock()
+	p.media[path], p.fresh[path] = info, true
+	p.mu.Unlock()
+}
+
+// specOptions gathers what Build needs for a spec, short of the work dir
+// and the loudness pass: the transitions checked against this ffmpeg, every
+// medium probed, the captions read, the fonts resolved.
+func specOptions(ctx context.Context, req RenderRequest, spec *Spec, pr Preset, pb *prober) (BuildOptions, error) {
+	opts := BuildOptions{Preset: pr, Media: pb.media, Output: req.Output}
+	if err := checkTransitions(ctx, spec, req.FFmpeg, req.Transitions); err != nil {
+		return opts, err
+	}
+	var paths []string
+	for _, r := range spec.MediaRefs() {
+		// captions are parsed, not probed; the cover image is probed when
+		// the cover is made
+		if r.Want != WantSubtitle && r.Key != "cover.image" {
+			paths = append(paths, *r.Path)
+		}
+	}
+	if err := probeAll(paths, pb.probe); err != nil {
+		return opts, err
+	}
+	var err error
+	if spec.Captions != nil {
+		if opts.Cues, err = readCues(spec); err != nil {
+			return opts, err
+		}
+	}
+	if len(spec.Texts) > 0 || spec.Captions != nil {
+		if opts.Fonts, err = ResolveFonts(ctx, spec); err != nil {
+			return opts, err
+		}
+		if opts.FontFile = FindFont(req.FontFile); opts.FontFile == "" {
+			return opts, fmt.Errorf("%w: no font for titles and captions (%s)", ErrToolMissing, installFix("fonts"))
+		}
+	}
+	return opts, nil
 }
 
 func runStage(ctx context.Context, req RenderRequest, cmd *Command, res *Result, report func(Progress)) error {
