@@ -153,6 +153,27 @@ func (s *Spec) PresetOrDefault() string {
 	return s.Preset
 }
 
+// NominalDuration estimates the output's length from the spec alone and
+// the length of each video file (srcLen; 0 when unknown): the clips in
+// order with their defaults applied, transitions overlapping. Build's
+// frame count is the exact answer; this is for listings before a render.
+func (s *Spec) NominalDuration(srcLen func(path string) float64) float64 {
+	e := s.Effective()
+	total := 0.0
+	for i := range e.Clips {
+		c := &e.Clips[i]
+		l, ok := nominalLength(c)
+		if !ok {
+			l = max(0, srcLen(c.Video)-c.In) / c.SpeedOrDefault()
+		}
+		total += l
+		if i < len(e.Clips)-1 {
+			total -= c.TransitionDuration()
+		}
+	}
+	return max(0, total)
+}
+
 // File returns the name the spec was parsed from ("" if built in code).
 func (s *Spec) File() string { return s.file }
 

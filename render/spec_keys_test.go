@@ -122,3 +122,30 @@ texts:
 		t.Errorf("MarshalSpec wrote the defaults out into the clips (or lost them):\n%s", out)
 	}
 }
+
+func TestNominalDuration(t *testing.T) {
+	s, err := ParseSpec([]byte(`version: 1
+name: n
+defaults:
+  duration: 2
+  transition: {type: fade, duration: 0.5}
+clips:
+  - video: a.mp4
+    in: 1
+    speed: 2
+  - color: red
+  - image: b.jpg
+    duration: 1
+    transition: {type: none}
+  - video: a.mp4
+    out: 3
+`), "n.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.NominalDuration(func(p string) float64 { return map[string]float64{"a.mp4": 9}[p] })
+	// (9-1)/2 + 2 + 1 + 3, minus two default transitions of 0.5 (clip 3 opts out)
+	if want := 4.0 + 2 + 1 + 3 - 1; got != want {
+		t.Errorf("NominalDuration = %v, want %v", got, want)
+	}
+}

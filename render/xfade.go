@@ -71,6 +71,7 @@ func transitionsUsed(s *Spec) map[string]string {
 // refuse with a less helpful message. have is the caller's list (nil: ask
 // ffmpeg, only when the spec uses a transition newer than the baseline).
 func checkTransitions(ctx context.Context, s *Spec, ffmpeg string, have []string) error {
+	s = s.Effective() // a default transition counts on every clip it reaches
 	used := transitionsUsed(s)
 	if len(used) == 0 {
 		return nil
