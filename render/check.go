@@ -8,9 +8,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -55,10 +57,15 @@ var (
 	requiredFilters  = []string{
 		"scale", "crop", "pad", "boxblur", "overlay", "split", "asplit", "format", "setsar", "setpts",
 		"settb", "fps", "trim", "atrim", "tpad", "apad", "loop", "zoompan", "concat", "xfade",
-		"acrossfade", "drawtext", "ass", "aresample", "aformat", "atempo", "volume", "afade", "adelay",
-		"sidechaincompress", "amix", "loudnorm",
+		"acrossfade", "drawtext", "drawbox", "ass", "lut", "color", "aresample", "aformat", "atempo",
+		"volume", "afade", "adelay", "sidechaincompress", "amix", "loudnorm",
 	}
-	optionalFilters  = []string{"zscale", "tonemap"}
+	// optionalFilters serve one feature each: without them the rest works.
+	optionalFilters = map[string]string{
+		"zscale":    "HDR input",
+		"tonemap":   "HDR input",
+		"gradients": "gradient title cards (ffmpeg 4.4 or later)",
+	}
 	requiredDemuxers = []string{"mov", "lavfi", "jpeg_pipe", "png_pipe"}
 )
 
@@ -140,6 +147,7 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 		}
 	}
 	if tc.FFmpeg != "" {
+		optional := slices.Sorted(maps.Keys(optionalFilters))
 		lists := []struct {
 			flag, kind string
 			names      []string
@@ -147,7 +155,7 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 		}{
 			{"-encoders", "encoder", requiredEncoders, true},
 			{"-filters", "filter", requiredFilters, true},
-			{"-filters", "filter", optionalFilters, false},
+			{"-filters", "filter", optional, false},
 			{"-demuxers", "demuxer", requiredDemuxers, true},
 		}
 		cache := map[string]map[string]bool{}
@@ -165,7 +173,7 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 				if !have[n] {
 					msg := fmt.Sprintf("ffmpeg has no %s %s", n, l.kind)
 					if !l.fatal {
-						msg += " (needed only for HDR input)"
+						msg += " (needed only for " + optionalFilters[n] + ")"
 					}
 					fail(l.kind+" "+n, msg, installFix("ffmpeg"), l.fatal)
 				}
