@@ -124,11 +124,11 @@ func (f *form) View() string {
 		} else {
 			label = st.Label.Render(label)
 		}
-		b.WriteString(label + "  " + fl.in.View())
+		b.WriteString(label + "  " + fl.in.View() + "\n")
 		if fl.hint != "" && i == f.focus {
-			b.WriteString("  " + st.Dim.Render(fl.hint))
+			// under the field: beside it, the input's width hides it
+			b.WriteString(strings.Repeat(" ", lw+2) + st.Dim.Render(truncate(fl.hint, max(10, f.width-lw-2))) + "\n")
 		}
-		b.WriteString("\n")
 	}
 	if f.err != "" {
 		b.WriteString(st.Error.Render(f.err) + "\n")
@@ -157,6 +157,26 @@ func parseInt(label, s string, lo, hi int) (int, error) {
 	v, err := strconv.Atoi(s)
 	if err != nil || v < lo || v > hi {
 		return 0, fmt.Errorf("%s: %q is not a whole number in %d..%d", label, s, lo, hi)
+	}
+	return v, nil
+}
+
+// parseEnum reads one of values ("" means not set).
+func parseEnum(label, s string, values []string) (string, error) {
+	if s == "" || slices.Contains(values, s) {
+		return s, nil
+	}
+	return "", fmt.Errorf("%s: want %s", label, strings.Join(values, ", "))
+}
+
+// parseFloatIn reads a number in lo..hi ("" means not set: 0).
+func parseFloatIn(label, s string, lo, hi float64) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("%s: %q is not a number in %g..%g", label, s, lo, hi)
 	}
 	return v, nil
 }
