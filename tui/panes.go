@@ -59,7 +59,6 @@ func (m *timelineModel) updatePane(k tea.KeyMsg) tea.Cmd {
 // changed.
 const readOnlyHint = "overlays and defaults are edited in the spec: impress project export NAME > s.yaml, edit it, impress project apply s.yaml"
 
-
 func (m *timelineModel) updateTexts(k tea.KeyMsg, row, n int) tea.Cmd {
 	keys := m.c.keys
 	switch {
