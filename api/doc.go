@@ -8,8 +8,9 @@
 //	{"error":{"code":"not_found","message":"project \"demo\" not found"}}
 //
 // with a matching HTTP status; [Client] decodes them to *[Error], whose
-// [Error.Code] callers branch on (never on the message) and whose
-// [Error.ExitCode] is the CLI exit code of product.md.
+// [Error.Code] callers branch on (never on the message). [Codes] lists the
+// codes; the CLI maps each to an exit code, and [CodeForClass] maps a
+// platform client's failure class (package meta's) to one.
 //
 // Long jobs (renders, publishes) stream newline-delimited JSON: one event
 // object per line, and a terminal {"error":…} line if the job fails after

@@ -5,26 +5,76 @@ import (
 	"fmt"
 )
 
-// Error codes. They are the stable part of a wire error; the message is for
-// people. Each maps to one exit code of product.md (see [Error.ExitCode]).
+// Code is a wire error code: the stable part of a wire error, which
+// callers branch on; the message is for people. The CLI maps each code to
+// its exit code (one table, in package cli).
+//
+// It is an alias, not a defined type, while the daemon still passes codes
+// through plain strings (its stored job errors); make it a defined type
+// once those are typed.
+type Code = string
+
+// The wire codes. A new one goes into [Codes] too.
 const (
-	CodeInvalid     = "invalid_input"  // bad request, bad spec, unsupported media: exit 2
-	CodeNotFound    = "not_found"      // named thing does not exist: exit 2
-	CodeConflict    = "conflict"       // exists already / wrong state: exit 1
-	CodeCancelled   = "cancelled"      // cancelled or timed out: exit 3
-	CodeLoginNeeded = "login_needed"   // no connection, token expired or revoked: exit 4
-	CodeRejected    = "rejected"       // refused permanently by the platform or its rules: exit 5
-	CodeTransient   = "transient"      // rate-limited or platform failure, retry later: exit 6
-	CodeUnconfirmed = "unconfirmed"    // a publish may or may not be live: exit 7
-	CodeForbidden   = "forbidden"      // local API refused the caller: exit 1
-	CodeRecovery    = "store_recovery" // the store failed its check: exit 1
-	CodeInternal    = "internal"       // anything else: exit 1
+	CodeInvalid     Code = "invalid_input"  // bad request, bad spec, unsupported media
+	CodeNotFound    Code = "not_found"      // named thing does not exist
+	CodeConflict    Code = "conflict"       // exists already / wrong state
+	CodeCancelled   Code = "cancelled"      // cancelled or timed out
+	CodeLoginNeeded Code = "login_needed"   // no connection, token expired or revoked
+	CodeRejected    Code = "rejected"       // refused permanently by the platform or its rules
+	CodeTransient   Code = "transient"      // rate-limited or platform failure, retry later
+	CodeUnconfirmed Code = "unconfirmed"    // a publish may or may not be live
+	CodeForbidden   Code = "forbidden"      // local API refused the caller
+	CodeRecovery    Code = "store_recovery" // the store failed its check
+	CodeInternal    Code = "internal"       // anything else
 )
+
+// Codes returns every wire code, so that a mapping from codes (the CLI's
+// exit codes) can be tested against all of them.
+func Codes() []Code {
+	return []Code{CodeInvalid, CodeNotFound, CodeConflict, CodeCancelled, CodeLoginNeeded, CodeRejected,
+		CodeTransient, CodeUnconfirmed, CodeForbidden, CodeRecovery, CodeInternal}
+}
+
+// FailureClass is how a client of an outside platform classifies a failed
+// call (package meta's Class has these methods). api imports no such
+// client: any type with these methods fits, and [CodeForClass] turns it
+// into a wire code. At most one of the four holds; none means the client
+// could not place the failure.
+type FailureClass interface {
+	// LoginNeeded: the platform refused the credentials; log in again.
+	LoginNeeded() bool
+	// Refused: the platform refused the request and will refuse it again.
+	Refused() bool
+	// RetryLater: trying again later may work (an outage, a limit, media
+	// still processing).
+	RetryLater() bool
+	// MayHaveActed: the call failed without saying whether it took effect
+	// (a publish may be live).
+	MayHaveActed() bool
+}
+
+// CodeForClass is the wire code of a failure of class c. A call that may
+// have taken effect is checked first: it must never pass for a plain
+// failure that is safe to repeat.
+func CodeForClass(c FailureClass) Code {
+	switch {
+	case c.MayHaveActed():
+		return CodeUnconfirmed
+	case c.LoginNeeded():
+		return CodeLoginNeeded
+	case c.Refused():
+		return CodeRejected
+	case c.RetryLater():
+		return CodeTransient
+	}
+	return CodeInternal
+}
 
 // Error is a typed wire error.
 type Error struct {
 	Status  int    `json:"-"`
-	Code    string `json:"code"`
+	Code    Code   `json:"code"`
 	Message string `json:"message"`
 	// Hint says what to do next, when the daemon knows.
 	Hint string `json:"hint,omitempty"`
@@ -37,7 +87,11 @@ func (e *Error) Error() string {
 	return e.Message
 }
 
-// ExitCode is the CLI exit code for this error (product.md "Output and exit codes").
+// ExitCode is the CLI exit code for this error.
+//
+// Deprecated: exit codes belong to package cli (its table of wire codes).
+// This copy is used by daemon tests until they assert wire codes; remove
+// after. A cli test keeps the two in agreement meanwhile.
 func (e *Error) ExitCode() int {
 	switch e.Code {
 	case CodeInvalid, CodeNotFound:
@@ -58,7 +112,7 @@ func (e *Error) ExitCode() int {
 }
 
 // Errorf builds an *Error with a formatted message.
-func Errorf(code, format string, args ...any) *Error {
+func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -75,7 +129,7 @@ func AsError(err error) (*Error, bool) {
 }
 
 // HasCode reports whether err is an *Error with the given code.
-func HasCode(err error, code string) bool {
+func HasCode(err error, code Code) bool {
 	e, ok := AsError(err)
 	return ok && e.Code == code
 }

@@ -29,26 +29,24 @@ master key kept in the OS keyring, or in <data>/master.key when no keyring
 answers (IMPRESS_KEYRING=file forces the file, for CI). ` + "`impress auth status`" + `
 says which.`,
 	}
-	cmd.AddCommand(newAuthLoginCmd(f, nil), newAuthStatusCmd(f), newAuthLogoutCmd(f), newAuthRefreshCmd(f))
+	cmd.AddCommand(newAuthLoginCmd(f, nil), newAuthStatusCmd(f, nil), newAuthLogoutCmd(f, nil), newAuthRefreshCmd(f, nil))
 	return []*cobra.Command{cmd}
 }
 
 type authLoginOptions struct {
-	IO         *IOStreams
+	baseOptions
 	Env        func(string) string
-	Client     func(context.Context) (*api.Client, error)
 	Connection string
 	Flavor     string
 	Account    string
 	NoBrowser  bool
 	WithToken  bool
-	JSON       bool
 	// OpenBrowser opens a URL; tests replace it.
 	OpenBrowser func(url string) error
 }
 
 func newAuthLoginCmd(f *Factory, runF func(context.Context, *authLoginOptions) error) *cobra.Command {
-	o := &authLoginOptions{IO: f.IO, Env: f.Env, Client: f.Client}
+	o := &authLoginOptions{baseOptions: f.base(), Env: f.Env}
 	cmd := &cobra.Command{
 		Use:   "login",
 		Short: "Connect an Instagram account (browser login, or --with-token)",
@@ -74,18 +72,6 @@ tokens generated in the App Dashboard.`,
   impress auth login --connection brand --no-browser
   printenv IG_TOKEN | impress auth login --with-token --connection ci`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.Flavor != "" && o.Flavor != api.FlavorInstagram && o.Flavor != api.FlavorFacebook {
-				return flagErrorf("--flavor %q: want instagram or facebook", o.Flavor)
-			}
-			if o.WithToken && o.NoBrowser {
-				return flagErrorf("--with-token and --no-browser do not go together: --with-token opens no browser")
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runAuthLogin(cmd.Context(), o)
-		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Connection, "connection", "", "connection name (default: the only connection, else \"default\")")
@@ -93,8 +79,15 @@ tokens generated in the App Dashboard.`,
 	fl.StringVar(&o.Account, "account", "", "Instagram account id (or @username) to use when a Facebook login manages several")
 	fl.BoolVar(&o.NoBrowser, "no-browser", false, "do not open a browser: print the address and read the redirect address from stdin")
 	fl.BoolVar(&o.WithToken, "with-token", false, "read an access token from stdin instead of logging in with the browser")
-	fl.BoolVar(&o.JSON, "json", false, "print the connection as JSON")
-	return cmd
+	return runWith(cmd, o, "print the connection as JSON", runF, runAuthLogin, func([]string) error {
+		if o.Flavor != "" && o.Flavor != api.FlavorInstagram && o.Flavor != api.FlavorFacebook {
+			return flagErrorf("--flavor %q: want instagram or facebook", o.Flavor)
+		}
+		if o.WithToken && o.NoBrowser {
+			return flagErrorf("--with-token and --no-browser do not go together: --with-token opens no browser")
+		}
+		return nil
+	})
 }
 
 func runAuthLogin(ctx context.Context, o *authLoginOptions) error {
@@ -306,8 +299,11 @@ func whenText(t time.Time) string {
 	return t.UTC().Format(time.RFC3339) + " (" + amount + " " + rel + ")"
 }
 
-func newAuthStatusCmd(f *Factory) *cobra.Command {
-	var asJSON bool
+// authStatusOptions are `impress auth status`'s inputs.
+type authStatusOptions struct{ baseOptions }
+
+func newAuthStatusCmd(f *Factory, runF func(context.Context, *authStatusOptions) error) *cobra.Command {
+	o := &authStatusOptions{f.base()}
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show connections, their tokens' state, and where the master key is kept",
@@ -317,33 +313,33 @@ command that fixes it, and where the master key that encrypts the tokens is
 kept. Exits 4 when there is no usable connection or the default one needs a
 login.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			st, err := c.AuthStatus(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				if err := writeJSON(f.IO.Out, st); err != nil {
-					return err
-				}
-			} else {
-				printAuthStatus(f.IO.Out, st)
-			}
-			if !statusUsable(st) {
-				if !asJSON && len(st.Connections) == 0 {
-					fmt.Fprintln(f.IO.ErrOut, "No Meta connection yet: log in with `impress auth login` (or `impress auth login --with-token`).")
-				}
-				return errSilent{code: ExitLogin}
-			}
-			return nil
-		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
-	return cmd
+	return runWith(cmd, o, "print as JSON", runF, runAuthStatus, nil)
+}
+
+func runAuthStatus(ctx context.Context, o *authStatusOptions) error {
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
+	}
+	st, err := c.AuthStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		if err := writeJSON(o.IO.Out, st); err != nil {
+			return err
+		}
+	} else {
+		printAuthStatus(o.IO.Out, st)
+	}
+	if !statusUsable(st) {
+		if !o.JSON && len(st.Connections) == 0 {
+			fmt.Fprintln(o.IO.ErrOut, "No Meta connection yet: log in with `impress auth login` (or `impress auth login --with-token`).")
+		}
+		return errSilent{code: ExitLogin}
+	}
+	return nil
 }
 
 func usable(state string) bool { return state == api.ConnOK || state == api.ConnRefreshDue }
@@ -423,9 +419,14 @@ func printAuthStatus(w io.Writer, st *api.AuthStatus) {
 	}
 }
 
-func newAuthLogoutCmd(f *Factory) *cobra.Command {
-	var o api.LogoutRequest
-	var asJSON bool
+// authLogoutOptions are `impress auth logout`'s inputs.
+type authLogoutOptions struct {
+	baseOptions
+	Request api.LogoutRequest
+}
+
+func newAuthLogoutCmd(f *Factory, runF func(context.Context, *authLogoutOptions) error) *cobra.Command {
+	o := &authLogoutOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "logout",
 		Short: "Delete a connection's token (--revoke also asks Meta to drop the app's permissions)",
@@ -436,59 +437,48 @@ app's permissions (Facebook Login; Instagram Login has no revoke endpoint —
 remove the app in Instagram's settings). Revoking is best effort: the local
 token is deleted whatever Meta answers.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := c.Logout(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, res)
-			}
-			fmt.Fprintf(f.IO.Out, "Logged out: connection %s's token is deleted.\n", res.Connection)
-			switch {
-			case res.Revoked:
-				fmt.Fprintln(f.IO.Out, "Meta revoked the app's permissions.")
-			case o.Revoke:
-				fmt.Fprintf(f.IO.Out, "Not revoked at Meta: %s\n", res.RevokeError)
-			}
-			fmt.Fprintf(f.IO.Out, "What impress stored for it stays until `impress privacy purge --connection %s`.\n", res.Connection)
-			return nil
-		},
 	}
-	cmd.Flags().StringVar(&o.Connection, "connection", "", "connection to log out (default: the only one, else \"default\")")
-	cmd.Flags().BoolVar(&o.Revoke, "revoke", false, "also ask Meta to remove the app's permissions (best effort)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	return cmd
+	cmd.Flags().StringVar(&o.Request.Connection, "connection", "", "connection to log out (default: the only one, else \"default\")")
+	cmd.Flags().BoolVar(&o.Request.Revoke, "revoke", false, "also ask Meta to remove the app's permissions (best effort)")
+	return runWith(cmd, o, "print the result as JSON", runF, runAuthLogout, nil)
 }
 
-func newAuthRefreshCmd(f *Factory) *cobra.Command {
-	var o api.RefreshRequest
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   "refresh",
-		Short: "Refresh an Instagram Login token now (the daemon also does it on its own)",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
+func runAuthLogout(ctx context.Context, o *authLogoutOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.LogoutResult, error) { return c.Logout(ctx, o.Request) },
+		func(res *api.LogoutResult) error {
+			out := o.IO.Out
+			fmt.Fprintf(out, "Logged out: connection %s's token is deleted.\n", res.Connection)
+			switch {
+			case res.Revoked:
+				fmt.Fprintln(out, "Meta revoked the app's permissions.")
+			case o.Request.Revoke:
+				fmt.Fprintf(out, "Not revoked at Meta: %s\n", res.RevokeError)
 			}
-			ac, err := c.RefreshAuth(cmd.Context(), o)
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, ac)
-			}
-			fmt.Fprintf(f.IO.Out, "Refreshed: connection %s's token expires %s.\n", ac.Connection, whenText(ac.ExpiresAt))
+			fmt.Fprintf(out, "What impress stored for it stays until `impress privacy purge --connection %s`.\n", res.Connection)
 			return nil
+		})
+}
+
+// authRefreshOptions are `impress auth refresh`'s inputs.
+type authRefreshOptions struct {
+	baseOptions
+	Request api.RefreshRequest
+}
+
+func newAuthRefreshCmd(f *Factory, runF func(context.Context, *authRefreshOptions) error) *cobra.Command {
+	o := &authRefreshOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "refresh", Short: "Refresh an Instagram Login token now (the daemon also does it on its own)", Args: noArgs}
+	cmd.Flags().StringVar(&o.Request.Connection, "connection", "", "connection to refresh (default: the only one, else \"default\")")
+	return runWith(cmd, o, "print the connection as JSON", runF, runAuthRefresh, nil)
+}
+
+func runAuthRefresh(ctx context.Context, o *authRefreshOptions) error {
+	return callAndSay(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.AuthConnection, error) {
+			return c.RefreshAuth(ctx, o.Request)
 		},
-	}
-	cmd.Flags().StringVar(&o.Connection, "connection", "", "connection to refresh (default: the only one, else \"default\")")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the connection as JSON")
-	return cmd
+		func(ac *api.AuthConnection) string {
+			return fmt.Sprintf("Refreshed: connection %s's token expires %s.", ac.Connection, whenText(ac.ExpiresAt))
+		})
 }

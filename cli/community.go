@@ -18,11 +18,11 @@ func communityCommands(f *Factory) []*cobra.Command {
 }
 
 // textArg reads a TEXT argument; "-" reads it from stdin (scripts).
-func textArg(f *Factory, arg string) (string, error) {
+func textArg(in io.Reader, arg string) (string, error) {
 	if arg != "-" {
 		return arg, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(f.IO.In, 64<<10))
+	b, err := io.ReadAll(io.LimitReader(in, 64<<10))
 	if err != nil {
 		return "", fmt.Errorf("read text from stdin: %w", err)
 	}
@@ -47,43 +47,51 @@ MEDIA is an Instagram media id, the id of an impress publish job, or "latest"
 (sealed, kept 90 days by default) that --offline reads without Meta.`,
 	}
 	addConnFlag(cmd, &conn)
-	cmd.AddCommand(newCommentsListCmd(f, &conn), newCommentsReplyCmd(f, &conn),
-		newCommentsHideCmd(f, &conn, "hide", true), newCommentsHideCmd(f, &conn, "unhide", false),
-		newCommentsDeleteCmd(f, &conn), newCommentsMentionsCmd(f, &conn), newCommentsReplyMentionCmd(f, &conn))
+	cmd.AddCommand(newCommentsListCmd(f, &conn, nil), newCommentsReplyCmd(f, &conn, nil),
+		newCommentsHideCmd(f, &conn, nil), newCommentsUnhideCmd(f, &conn, nil),
+		newCommentsDeleteCmd(f, &conn, nil), newCommentsMentionsCmd(f, &conn, nil), newCommentsReplyMentionCmd(f, &conn, nil))
 	return cmd
 }
 
-func newCommentsListCmd(f *Factory, conn *string) *cobra.Command {
-	var all, offline, asJSON bool
-	cmd := &cobra.Command{
-		Use:   "list MEDIA",
-		Short: "List a media's comments with their replies",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			list, err := c.Comments(cmd.Context(), api.CommentsQuery{Connection: *conn, Media: args[0], All: all, Offline: offline})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, list.Comments)
-			}
-			printComments(f, list)
-			return nil
-		},
+// commentsListOptions are `impress comments list`'s inputs.
+type commentsListOptions struct {
+	baseOptions
+	Connection string
+	Media      string
+	All        bool
+	Offline    bool
+}
+
+func newCommentsListCmd(f *Factory, conn *string, runF func(context.Context, *commentsListOptions) error) *cobra.Command {
+	o := &commentsListOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "list MEDIA", Short: "List a media's comments with their replies", Args: exactArgs(1)}
+	cmd.Flags().BoolVar(&o.All, "all", false, "follow every page (Meta serves 50 comments a page)")
+	cmd.Flags().BoolVar(&o.Offline, "offline", false, "read the stored copy; do not call Meta")
+	return runWith(cmd, o, "print the comments as a JSON array (replies nested)", runF, runCommentsList, func(args []string) error {
+		o.Connection, o.Media = *conn, args[0]
+		return nil
+	})
+}
+
+func runCommentsList(ctx context.Context, o *commentsListOptions) error {
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "follow every page (Meta serves 50 comments a page)")
-	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored copy; do not call Meta")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the comments as a JSON array (replies nested)")
-	return cmd
+	list, err := c.Comments(ctx, api.CommentsQuery{Connection: o.Connection, Media: o.Media, All: o.All, Offline: o.Offline})
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, list.Comments)
+	}
+	printComments(o.IO, list)
+	return nil
 }
 
-func printComments(f *Factory, l *api.CommentList) {
-	st := style{on: f.IO.ColorEnabled()}
-	out := f.IO.Out
+func printComments(ios *IOStreams, l *api.CommentList) {
+	st := style{on: ios.ColorEnabled()}
+	out := ios.Out
 	replies := 0
 	for _, c := range l.Comments {
 		printComment(out, st, c, "")
@@ -96,9 +104,9 @@ func printComments(f *Factory, l *api.CommentList) {
 	if l.Offline {
 		src = "stored copy"
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%d comments, %d replies on media %s (%s, connection %s)\n", len(l.Comments), replies, l.MediaID, src, l.Connection)
+	fmt.Fprintf(ios.ErrOut, "%d comments, %d replies on media %s (%s, connection %s)\n", len(l.Comments), replies, l.MediaID, src, l.Connection)
 	if l.More {
-		fmt.Fprintln(f.IO.ErrOut, "more comments on Instagram: add --all to read every page")
+		fmt.Fprintln(ios.ErrOut, "more comments on Instagram: add --all to read every page")
 	}
 }
 
@@ -124,37 +132,75 @@ func printComment(w io.Writer, st style, c api.Comment, indent string) {
 	}
 }
 
-func newCommentsReplyCmd(f *Factory, conn *string) *cobra.Command {
-	return sendTextCmd(f, "reply ID TEXT", "Reply publicly to a top-level comment (TEXT - reads stdin)",
-		func(ctx context.Context, c *api.Client, id, text string) (*api.CommentResult, error) {
-			return c.ReplyComment(ctx, *conn, id, text)
-		},
-		func(_ string, r *api.CommentResult) string { return "replied to " + r.ID + ": reply " + r.ReplyID })
+func newCommentsReplyCmd(f *Factory, conn *string, runF func(context.Context, *sendTextOptions) error) *cobra.Command {
+	return newSendTextCmd(&sendTextOptions{baseOptions: f.base()},
+		&cobra.Command{Use: "reply ID TEXT", Short: "Reply publicly to a top-level comment (TEXT - reads stdin)"},
+		conn, runF, runCommentsReply)
 }
 
-func newCommentsHideCmd(f *Factory, conn *string, verb string, hide bool) *cobra.Command {
-	short, state := "Hide a comment on your media (others no longer see it)", "hidden"
-	if !hide {
-		short, state = "Show a hidden comment again", "visible"
-	}
-	return idActionCmd(f, verb+" ID", short, "print the result as JSON",
-		func(ctx context.Context, c *api.Client, id string) (*api.CommentResult, error) {
-			return c.HideComment(ctx, *conn, id, hide)
-		},
-		func(r *api.CommentResult) string { return "comment " + r.ID + ": " + state })
+func runCommentsReply(ctx context.Context, o *sendTextOptions) error {
+	return sendText(ctx, o, func(ctx context.Context, c *api.Client, text string) (*api.CommentResult, error) {
+		return c.ReplyComment(ctx, o.Connection, o.ID, text)
+	}, func(r *api.CommentResult) string { return "replied to " + r.ID + ": reply " + r.ReplyID })
 }
 
-func newCommentsDeleteCmd(f *Factory, conn *string) *cobra.Command {
-	return idActionCmd(f, "delete ID", "Delete a comment on your media", "print the result as JSON",
-		func(ctx context.Context, c *api.Client, id string) (*api.CommentResult, error) {
-			return c.DeleteComment(ctx, *conn, id)
-		},
-		func(r *api.CommentResult) string { return "comment " + r.ID + ": deleted" })
+func newCommentsHideCmd(f *Factory, conn *string, runF func(context.Context, *idOptions) error) *cobra.Command {
+	return newIDCmd(f, &cobra.Command{Use: "hide ID", Short: "Hide a comment on your media (others no longer see it)"},
+		"print the result as JSON", conn, runF, runCommentsHide)
 }
 
-func newCommentsMentionsCmd(f *Factory, conn *string) *cobra.Command {
-	var offline bool
-	cmd := readCmd(f, &cobra.Command{
+func runCommentsHide(ctx context.Context, o *idOptions) error {
+	return hideComment(ctx, o, true, "hidden")
+}
+
+func newCommentsUnhideCmd(f *Factory, conn *string, runF func(context.Context, *idOptions) error) *cobra.Command {
+	return newIDCmd(f, &cobra.Command{Use: "unhide ID", Short: "Show a hidden comment again"},
+		"print the result as JSON", conn, runF, runCommentsUnhide)
+}
+
+func runCommentsUnhide(ctx context.Context, o *idOptions) error {
+	return hideComment(ctx, o, false, "visible")
+}
+
+// hideComment hides or shows comment o.ID; state is the word for the result.
+func hideComment(ctx context.Context, o *idOptions, hide bool, state string) error {
+	return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (*api.CommentResult, error) {
+		return c.HideComment(ctx, o.Connection, o.ID, hide)
+	}, func(r *api.CommentResult) string { return "comment " + r.ID + ": " + state })
+}
+
+func newCommentsDeleteCmd(f *Factory, conn *string, runF func(context.Context, *idOptions) error) *cobra.Command {
+	return newIDCmd(f, &cobra.Command{Use: "delete ID", Short: "Delete a comment on your media"},
+		"print the result as JSON", conn, runF, runCommentsDelete)
+}
+
+func runCommentsDelete(ctx context.Context, o *idOptions) error {
+	return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (*api.CommentResult, error) {
+		return c.DeleteComment(ctx, o.Connection, o.ID)
+	}, func(r *api.CommentResult) string { return "comment " + r.ID + ": deleted" })
+}
+
+// offlineListOptions are the inputs of the lists that can read the stored
+// copy instead of Meta (comments mentions, messages list).
+type offlineListOptions struct {
+	baseOptions
+	Connection string
+	Offline    bool
+}
+
+// newOfflineListCmd builds a command of the offlineListOptions shape.
+func newOfflineListCmd(f *Factory, cmd *cobra.Command, conn *string, offlineHelp string, runF, run func(context.Context, *offlineListOptions) error) *cobra.Command {
+	o := &offlineListOptions{baseOptions: f.base()}
+	cmd.Args = noArgs
+	cmd.Flags().BoolVar(&o.Offline, "offline", false, offlineHelp)
+	return runWith(cmd, o, "print as a JSON array", runF, run, func([]string) error {
+		o.Connection = *conn
+		return nil
+	})
+}
+
+func newCommentsMentionsCmd(f *Factory, conn *string, runF func(context.Context, *offlineListOptions) error) *cobra.Command {
+	return newOfflineListCmd(f, &cobra.Command{
 		Use:   "mentions",
 		Short: "List comments and captions that @mention you (received by webhook)",
 		Long: `List comments and captions of other accounts that @mention you.
@@ -162,45 +208,43 @@ func newCommentsMentionsCmd(f *Factory, conn *string) *cobra.Command {
 Meta offers no list of mentions: they arrive as "mentions" webhooks (see
 the public endpoint in the README). Online, each mention's text is read
 from Meta; --offline shows what the webhooks said.`,
-		Args: noArgs,
-	}, "print as a JSON array",
-		func(ctx context.Context, c *api.Client, _ []string) ([]api.Mention, error) {
-			return c.Mentions(ctx, *conn, offline)
+	}, conn, "do not read the mentions' text from Meta", runF, runCommentsMentions)
+}
+
+func runCommentsMentions(ctx context.Context, o *offlineListOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.Mention, error) {
+			return c.Mentions(ctx, o.Connection, o.Offline)
 		},
 		func(ms []api.Mention) error {
-			if len(ms) == 0 {
-				fmt.Fprintln(f.IO.ErrOut, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)")
-				return nil
-			}
-			rows := make([][]string, 0, len(ms))
-			for _, m := range ms {
-				who := "-"
-				if m.Username != "" {
-					who = "@" + m.Username
-				}
-				cid := m.CommentID
-				if cid == "" {
-					cid = "(caption)"
-				}
-				rows = append(rows, []string{localTime(m.ReceivedAt), m.MediaID, cid, who, firstLineCLI(m.Text)})
-			}
-			return table(f.IO.Out, []string{"RECEIVED", "MEDIA", "COMMENT", "BY", "TEXT"}, rows)
+			return listTable(o.IO, ms, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)",
+				[]string{"RECEIVED", "MEDIA", "COMMENT", "BY", "TEXT"}, func(m api.Mention) []string {
+					who := "-"
+					if m.Username != "" {
+						who = "@" + m.Username
+					}
+					cid := m.CommentID
+					if cid == "" {
+						cid = "(caption)"
+					}
+					return []string{localTime(m.ReceivedAt), m.MediaID, cid, who, firstLineCLI(m.Text)}
+				})
 		})
-	cmd.Flags().BoolVar(&offline, "offline", false, "do not read the mentions' text from Meta")
+}
+
+func newCommentsReplyMentionCmd(f *Factory, conn *string, runF func(context.Context, *sendTextOptions) error) *cobra.Command {
+	o := &sendTextOptions{baseOptions: f.base()}
+	cmd := newSendTextCmd(o, &cobra.Command{Use: "reply-mention MEDIA_ID TEXT",
+		Short: "Answer a mention with a comment on that media (--comment for a comment mention)"},
+		conn, runF, runCommentsReplyMention)
+	cmd.Flags().StringVar(&o.Comment, "comment", "", "the comment that mentions you (omit for a caption mention)")
 	return cmd
 }
 
-func newCommentsReplyMentionCmd(f *Factory, conn *string) *cobra.Command {
-	var comment string
-	cmd := sendTextCmd(f, "reply-mention MEDIA_ID TEXT", "Answer a mention with a comment on that media (--comment for a comment mention)",
-		func(ctx context.Context, c *api.Client, id, text string) (*api.CommentResult, error) {
-			return c.ReplyMention(ctx, api.MentionReply{Connection: *conn, MediaID: id, CommentID: comment, Text: text})
-		},
-		func(media string, r *api.CommentResult) string {
-			return "answered the mention on " + media + ": comment " + r.ReplyID
-		})
-	cmd.Flags().StringVar(&comment, "comment", "", "the comment that mentions you (omit for a caption mention)")
-	return cmd
+func runCommentsReplyMention(ctx context.Context, o *sendTextOptions) error {
+	return sendText(ctx, o, func(ctx context.Context, c *api.Client, text string) (*api.CommentResult, error) {
+		return c.ReplyMention(ctx, api.MentionReply{Connection: o.Connection, MediaID: o.ID, CommentID: o.Comment, Text: text})
+	}, func(r *api.CommentResult) string { return "answered the mention on " + o.ID + ": comment " + r.ReplyID })
 }
 
 func firstLineCLI(s string) string {
@@ -230,9 +274,30 @@ days of it. Thread summaries are stored (sealed, 90 days by default); full
 message bodies only when you ask with show --keep.`,
 	}
 	addConnFlag(cmd, &conn)
-	cmd.AddCommand(newMessagesListCmd(f, &conn), newMessagesShowCmd(f, &conn), newMessagesSendCmd(f, &conn),
-		newPrivateReplyCmd(f, &conn))
+	cmd.AddCommand(newMessagesListCmd(f, &conn, nil), newMessagesShowCmd(f, &conn, nil), newMessagesSendCmd(f, &conn, nil),
+		newPrivateReplyCmd(f, &conn, nil))
 	return cmd
+}
+
+// threadRow is a thread in `messages list`.
+func threadRow(t api.Thread) []string {
+	who := "-"
+	if t.Participant != "" {
+		who = "@" + t.Participant
+	}
+	last := firstLineCLI(t.LastMessage)
+	if t.LastFromMe {
+		last = "you: " + last
+	}
+	count := strconv.Itoa(t.MessageCount)
+	if t.CountCapped {
+		count += "+"
+	}
+	unread := "?"
+	if t.Unread != nil {
+		unread = map[bool]string{true: "yes", false: "no"}[*t.Unread]
+	}
+	return []string{t.ID, who, last, localTime(t.LastMessageAt), count, unread, windowText(t)}
 }
 
 func windowText(t api.Thread) string {
@@ -246,56 +311,47 @@ func windowText(t api.Thread) string {
 	}
 }
 
-func newMessagesListCmd(f *Factory, conn *string) *cobra.Command {
-	var offline bool
-	cmd := readCmd(f, &cobra.Command{
+func newMessagesListCmd(f *Factory, conn *string, runF func(context.Context, *offlineListOptions) error) *cobra.Command {
+	return newOfflineListCmd(f, &cobra.Command{
 		Use:   "list",
 		Short: "List DM threads, newest first",
-		Args:  noArgs,
-	}, "print as a JSON array",
-		func(ctx context.Context, c *api.Client, _ []string) ([]api.Thread, error) {
-			return c.Threads(ctx, *conn, offline)
-		},
-		func(ts []api.Thread) error {
-			if len(ts) == 0 {
-				fmt.Fprintln(f.IO.ErrOut, "no conversations")
-				return nil
-			}
-			rows := make([][]string, 0, len(ts))
-			for _, t := range ts {
-				who := "-"
-				if t.Participant != "" {
-					who = "@" + t.Participant
-				}
-				last := firstLineCLI(t.LastMessage)
-				if t.LastFromMe {
-					last = "you: " + last
-				}
-				count := strconv.Itoa(t.MessageCount)
-				if t.CountCapped {
-					count += "+"
-				}
-				unread := "?"
-				if t.Unread != nil {
-					unread = map[bool]string{true: "yes", false: "no"}[*t.Unread]
-				}
-				rows = append(rows, []string{t.ID, who, last, localTime(t.LastMessageAt), count, unread, windowText(t)})
-			}
-			return table(f.IO.Out, []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, rows)
-		})
-	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored summaries; do not call Meta")
-	return cmd
+	}, conn, "read the stored summaries; do not call Meta", runF, runMessagesList)
 }
 
-func newMessagesShowCmd(f *Factory, conn *string) *cobra.Command {
-	var offline, keep bool
-	cmd := readCmd(f, &cobra.Command{
-		Use:   "show THREAD",
-		Short: "Show a thread's newest messages (Meta serves the newest 20)",
-		Args:  exactArgs(1),
-	}, "print as JSON",
-		func(ctx context.Context, c *api.Client, args []string) (*api.ThreadMessages, error) {
-			return c.ThreadMessages(ctx, api.ThreadQuery{Connection: *conn, Thread: args[0], Offline: offline, Keep: keep})
+func runMessagesList(ctx context.Context, o *offlineListOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.Thread, error) {
+			return c.Threads(ctx, o.Connection, o.Offline)
+		},
+		func(ts []api.Thread) error {
+			return listTable(o.IO, ts, "no conversations", []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, threadRow)
+		})
+}
+
+// messagesShowOptions are `impress messages show`'s inputs.
+type messagesShowOptions struct {
+	baseOptions
+	Connection string
+	Thread     string
+	Offline    bool
+	Keep       bool
+}
+
+func newMessagesShowCmd(f *Factory, conn *string, runF func(context.Context, *messagesShowOptions) error) *cobra.Command {
+	o := &messagesShowOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "show THREAD", Short: "Show a thread's newest messages (Meta serves the newest 20)", Args: exactArgs(1)}
+	cmd.Flags().BoolVar(&o.Offline, "offline", false, "read the stored copy; do not call Meta")
+	cmd.Flags().BoolVar(&o.Keep, "keep", false, "store the message bodies (sealed) so --offline can show them")
+	return runWith(cmd, o, "print as JSON", runF, runMessagesShow, func(args []string) error {
+		o.Connection, o.Thread = *conn, args[0]
+		return nil
+	})
+}
+
+func runMessagesShow(ctx context.Context, o *messagesShowOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.ThreadMessages, error) {
+			return c.ThreadMessages(ctx, api.ThreadQuery{Connection: o.Connection, Thread: o.Thread, Offline: o.Offline, Keep: o.Keep})
 		},
 		func(tm *api.ThreadMessages) error {
 			t := tm.Thread
@@ -303,7 +359,7 @@ func newMessagesShowCmd(f *Factory, conn *string) *cobra.Command {
 			if t.Participant != "" {
 				who = "@" + t.Participant
 			}
-			fmt.Fprintf(f.IO.Out, "thread %s with %s · reply window %s\n", t.ID, who, windowText(t))
+			fmt.Fprintf(o.IO.Out, "thread %s with %s · reply window %s\n", t.ID, who, windowText(t))
 			for i := len(tm.Messages) - 1; i >= 0; i-- { // oldest first, like a chat
 				m := tm.Messages[i]
 				from := "@" + m.From
@@ -316,63 +372,74 @@ func newMessagesShowCmd(f *Factory, conn *string) *cobra.Command {
 				if len(m.Attachments) > 0 {
 					text = strings.TrimSpace(text + " [" + strings.Join(m.Attachments, ", ") + "]")
 				}
-				fmt.Fprintf(f.IO.Out, "%s  %s: %s\n", localTime(m.CreatedAt), from, text)
+				fmt.Fprintf(o.IO.Out, "%s  %s: %s\n", localTime(m.CreatedAt), from, text)
 			}
 			if tm.Offline && len(tm.Messages) == 0 {
-				fmt.Fprintln(f.IO.ErrOut, "message bodies are not stored; run `impress messages show "+t.ID+" --keep` online to keep them")
+				fmt.Fprintln(o.IO.ErrOut, "message bodies are not stored; run `impress messages show "+t.ID+" --keep` online to keep them")
 			}
 			return nil
 		})
-	cmd.Flags().BoolVar(&offline, "offline", false, "read the stored copy; do not call Meta")
-	cmd.Flags().BoolVar(&keep, "keep", false, "store the message bodies (sealed) so --offline can show them")
-	return cmd
 }
 
-func newMessagesSendCmd(f *Factory, conn *string) *cobra.Command {
-	return sendTextCmd(f, "send THREAD TEXT", "Reply in a thread (only within 24 h of their last message; TEXT - reads stdin)",
-		func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error) {
-			return c.SendMessage(ctx, *conn, id, text)
-		},
-		func(_ string, r *api.SendResult) string {
-			return fmt.Sprintf("sent in thread %s: message %s", r.ThreadID, r.MessageID)
-		})
+func newMessagesSendCmd(f *Factory, conn *string, runF func(context.Context, *sendTextOptions) error) *cobra.Command {
+	return newSendTextCmd(&sendTextOptions{baseOptions: f.base()}, &cobra.Command{Use: "send THREAD TEXT",
+		Short: "Reply in a thread (only within 24 h of their last message; TEXT - reads stdin)"},
+		conn, runF, runMessagesSend)
 }
 
-func newPrivateReplyCmd(f *Factory, conn *string) *cobra.Command {
-	return sendTextCmd(f, "private-reply COMMENT TEXT", "Answer a comment in the commenter's DMs (once per comment, within 7 days)",
-		func(ctx context.Context, c *api.Client, id, text string) (*api.SendResult, error) {
-			return c.PrivateReply(ctx, *conn, id, text)
-		},
-		func(_ string, r *api.SendResult) string {
-			return fmt.Sprintf("private reply to comment %s sent: message %s", r.CommentID, r.MessageID)
-		})
+func runMessagesSend(ctx context.Context, o *sendTextOptions) error {
+	return sendText(ctx, o, func(ctx context.Context, c *api.Client, text string) (*api.SendResult, error) {
+		return c.SendMessage(ctx, o.Connection, o.ID, text)
+	}, func(r *api.SendResult) string {
+		return fmt.Sprintf("sent in thread %s: message %s", r.ThreadID, r.MessageID)
+	})
 }
 
-// sendTextCmd is the shape the commands that send TEXT (args[1], - reads
-// stdin) about an id (args[0]) share: one daemon call, then the result as
-// JSON or as the one line that line makes of the id and the result.
-func sendTextCmd[R any](f *Factory, use, short string, send func(ctx context.Context, c *api.Client, id, text string) (R, error), line func(id string, r R) string) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			text, err := textArg(f, args[1])
-			if err != nil {
-				return err
-			}
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			r, err := send(cmd.Context(), c, args[0], text)
-			if err != nil {
-				return err
-			}
-			return printResult(f, asJSON, r, line(args[0], r))
-		},
+func newPrivateReplyCmd(f *Factory, conn *string, runF func(context.Context, *sendTextOptions) error) *cobra.Command {
+	return newSendTextCmd(&sendTextOptions{baseOptions: f.base()}, &cobra.Command{Use: "private-reply COMMENT TEXT",
+		Short: "Answer a comment in the commenter's DMs (once per comment, within 7 days)"},
+		conn, runF, runPrivateReply)
+}
+
+func runPrivateReply(ctx context.Context, o *sendTextOptions) error {
+	return sendText(ctx, o, func(ctx context.Context, c *api.Client, text string) (*api.SendResult, error) {
+		return c.PrivateReply(ctx, o.Connection, o.ID, text)
+	}, func(r *api.SendResult) string {
+		return fmt.Sprintf("private reply to comment %s sent: message %s", r.CommentID, r.MessageID)
+	})
+}
+
+// sendTextOptions are the inputs of the commands that send TEXT about an
+// ID: comments reply and reply-mention, messages send and private-reply.
+type sendTextOptions struct {
+	baseOptions
+	Connection string
+	ID         string
+	// Text is the TEXT argument; "-" reads it from stdin when the command
+	// runs.
+	Text string
+	// Comment is reply-mention's --comment.
+	Comment string
+}
+
+// newSendTextCmd completes cmd in the sendTextOptions shape: ID and TEXT
+// are the two arguments, conn the parent's --connection flag.
+func newSendTextCmd(o *sendTextOptions, cmd *cobra.Command, conn *string, runF, run func(context.Context, *sendTextOptions) error) *cobra.Command {
+	cmd.Args = exactArgs(2)
+	return runWith(cmd, o, "print the result as JSON", runF, run, func(args []string) error {
+		o.Connection, o.ID, o.Text = *conn, args[0], args[1]
+		return nil
+	})
+}
+
+// sendText reads TEXT, sends it, and prints the result as JSON or as the
+// one line that line makes of it.
+func sendText[R any](ctx context.Context, o *sendTextOptions, send func(context.Context, *api.Client, string) (R, error), line func(R) string) error {
+	text, err := textArg(o.IO.In, o.Text)
+	if err != nil {
+		return err
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	return cmd
+	return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (R, error) {
+		return send(ctx, c, text)
+	}, line)
 }

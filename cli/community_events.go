@@ -13,22 +13,23 @@ import (
 )
 
 func newEventsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "events",
-		Short: "Webhook events Meta delivered to the public endpoint",
-	}
-	cmd.AddCommand(newEventsListCmd(f))
+	cmd := &cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint"}
+	cmd.AddCommand(newEventsListCmd(f, nil))
 	return cmd
 }
 
 // errLimit ends a follow that printed --limit events.
 var errLimit = errors.New("limit reached")
 
-func newEventsListCmd(f *Factory) *cobra.Command {
-	var since uint64
-	var typ string
-	var follow, asJSON bool
-	var limit int
+// eventsListOptions are `impress events list`'s inputs.
+type eventsListOptions struct {
+	baseOptions
+	Query  api.EventsQuery
+	Follow bool
+}
+
+func newEventsListCmd(f *Factory, runF func(context.Context, *eventsListOptions) error) *cobra.Command {
+	o := &eventsListOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List stored webhook events, oldest first; --follow waits for new ones",
@@ -41,50 +42,45 @@ as Meta delivers them (NDJSON with --json) and, when the daemon restarts,
 reconnects and continues after the last id it printed. Types are Meta's
 webhook fields: comments, mentions, messages, message_reactions, …`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if limit < 0 {
-				return flagErrorf("--limit must be 0 or more")
-			}
-			q := api.EventsQuery{Since: since, Type: typ, Limit: limit}
-			if !follow {
-				c, err := f.Client(cmd.Context())
-				if err != nil {
-					return err
-				}
-				evs, err := c.Events(cmd.Context(), q)
-				if err != nil {
-					return err
-				}
-				if asJSON {
-					return writeJSON(f.IO.Out, evs)
-				}
-				if len(evs) == 0 {
-					fmt.Fprintln(f.IO.ErrOut, "no events")
-				}
-				for _, ev := range evs {
-					fmt.Fprintln(f.IO.Out, eventLine(ev))
-				}
-				return nil
-			}
-			return followEvents(cmd.Context(), f, q, asJSON)
-		},
 	}
-	cmd.Flags().Uint64Var(&since, "since", 0, "only events after this id")
-	cmd.Flags().StringVar(&typ, "type", "", "only events of this type (comments, mentions, messages, …)")
-	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new events as they arrive")
-	cmd.Flags().IntVar(&limit, "limit", 0, "stop after this many events (0: no limit)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array (NDJSON, one event per line, with --follow)")
-	return cmd
+	cmd.Flags().Uint64Var(&o.Query.Since, "since", 0, "only events after this id")
+	cmd.Flags().StringVar(&o.Query.Type, "type", "", "only events of this type (comments, mentions, messages, …)")
+	cmd.Flags().BoolVar(&o.Follow, "follow", false, "keep printing new events as they arrive")
+	cmd.Flags().IntVar(&o.Query.Limit, "limit", 0, "stop after this many events (0: no limit)")
+	return runWith(cmd, o, "print a JSON array (NDJSON, one event per line, with --follow)", runF, runEventsList, func([]string) error {
+		if o.Query.Limit < 0 {
+			return flagErrorf("--limit must be 0 or more")
+		}
+		return nil
+	})
+}
+
+func runEventsList(ctx context.Context, o *eventsListOptions) error {
+	if o.Follow {
+		return followEvents(ctx, o)
+	}
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.Event, error) { return c.Events(ctx, o.Query) },
+		func(evs []api.Event) error {
+			if len(evs) == 0 {
+				fmt.Fprintln(o.IO.ErrOut, "no events")
+			}
+			for _, ev := range evs {
+				fmt.Fprintln(o.IO.Out, eventLine(ev))
+			}
+			return nil
+		})
 }
 
 // followEvents prints events until ctx ends or the limit is reached. When
 // the stream breaks (the daemon stopped), it waits for the daemon to come
 // back and resumes after the last id printed: no gap, no repeat.
-func followEvents(ctx context.Context, f *Factory, q api.EventsQuery, asJSON bool) error {
-	c, err := f.Client(ctx)
+func followEvents(ctx context.Context, o *eventsListOptions) error {
+	c, err := o.Client(ctx)
 	if err != nil {
 		return err
 	}
+	q := o.Query
 	printed, limit := 0, q.Limit
 	waiting := false
 	for {
@@ -94,19 +90,19 @@ func followEvents(ctx context.Context, f *Factory, q api.EventsQuery, asJSON boo
 		err := c.FollowEvents(ctx, q, func(ev api.Event) error {
 			if waiting {
 				waiting = false
-				if f.IO.IsStderrTTY() {
-					fmt.Fprintln(f.IO.ErrOut, "reconnected")
+				if o.IO.IsStderrTTY() {
+					fmt.Fprintln(o.IO.ErrOut, "reconnected")
 				}
 			}
-			if asJSON {
+			if o.JSON {
 				b, err := json.Marshal(ev)
 				if err != nil {
 					return err
 				}
-				if _, err := fmt.Fprintf(f.IO.Out, "%s\n", b); err != nil {
+				if _, err := fmt.Fprintf(o.IO.Out, "%s\n", b); err != nil {
 					return err
 				}
-			} else if _, err := fmt.Fprintln(f.IO.Out, eventLine(ev)); err != nil {
+			} else if _, err := fmt.Fprintln(o.IO.Out, eventLine(ev)); err != nil {
 				return err
 			}
 			q.Since = ev.ID
@@ -128,8 +124,8 @@ func followEvents(ctx context.Context, f *Factory, q api.EventsQuery, asJSON boo
 			return e // bad flag, not found, …: reconnecting will not help
 		}
 		// The stream ended or broke: the daemon stopped. Wait for it.
-		if !waiting && f.IO.IsStderrTTY() {
-			fmt.Fprintln(f.IO.ErrOut, "the daemon stopped; waiting for it to come back (Ctrl-C to quit)")
+		if !waiting && o.IO.IsStderrTTY() {
+			fmt.Fprintln(o.IO.ErrOut, "the daemon stopped; waiting for it to come back (Ctrl-C to quit)")
 		}
 		waiting = true
 		if err := waitForDaemon(ctx, c); err != nil {

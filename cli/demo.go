@@ -27,12 +27,14 @@ import (
 // command through the command tree and prints what a user would type.
 
 type demoOptions struct {
-	Home string
-	Keep bool
+	baseOptions
+	Version string
+	Home    string
+	Keep    bool
 }
 
-func newDemoCmd(f *Factory) *cobra.Command {
-	o := &demoOptions{}
+func newDemoCmd(f *Factory, runF func(context.Context, *demoOptions) error) *cobra.Command {
+	o := &demoOptions{baseOptions: f.base(), Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "The whole flow on the offline sandbox: media, spec, render, login, publish, comments, purge",
@@ -45,21 +47,21 @@ command you would type. Nothing touches your own configuration, data or
 keyring; the temporary home is removed at the end unless --keep (or
 IMPRESS_DEMO_KEEP=1).`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if os.Getenv("IMPRESS_DEMO_KEEP") == "1" {
-				o.Keep = true
-			}
-			return runDemo(cmd.Context(), f, o)
-		},
 	}
 	cmd.Flags().StringVar(&o.Home, "home", "", "use DIR as IMPRESS_HOME (kept afterwards) instead of a temporary one")
 	cmd.Flags().BoolVar(&o.Keep, "keep", false, "keep the temporary home for a look afterwards")
-	return cmd
+	return runWith(cmd, o, "", runF, runDemo, func([]string) error {
+		if os.Getenv("IMPRESS_DEMO_KEEP") == "1" {
+			o.Keep = true
+		}
+		return nil
+	})
 }
 
 // demo is one run: its environment, its daemon, its sandbox.
 type demo struct {
-	f       *Factory
+	io      *IOStreams
+	version string
 	env     map[string]string
 	home    string
 	media   string
@@ -72,12 +74,12 @@ type demo struct {
 
 const demoSteps = 11
 
-func runDemo(ctx context.Context, f *Factory, o *demoOptions) (err error) {
+func runDemo(ctx context.Context, o *demoOptions) (err error) {
 	ff, ferr := exec.LookPath("ffmpeg")
 	if ferr != nil {
 		return exitf(ExitFailure, "demo: ffmpeg is needed for the sample media and the render: %v; install it (Debian/Ubuntu: `sudo apt-get install ffmpeg fonts-dejavu-core`, macOS: `brew install ffmpeg`)", ferr)
 	}
-	d := &demo{f: f, total: demoSteps, started: time.Now()}
+	d := &demo{io: o.IO, version: o.Version, total: demoSteps, started: time.Now()}
 	home := o.Home
 	if home == "" {
 		if home, err = os.MkdirTemp("", "impress-demo."); err != nil {
@@ -94,7 +96,7 @@ func runDemo(ctx context.Context, f *Factory, o *demoOptions) (err error) {
 	if err := os.MkdirAll(d.media, 0o700); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	out := f.IO.Out
+	out := o.IO.Out
 	fmt.Fprintf(out, "impress demo: everything happens in %s (IMPRESS_HOME) against an offline sandbox.\n", home)
 
 	// 1. The sandbox.
@@ -192,7 +194,7 @@ func runDemo(ctx context.Context, f *Factory, o *demoOptions) (err error) {
 		if _, err := d.run(ctx, nil, "privacy", "purge", "--connection", "default", "--yes"); err != nil {
 			// The demo's point is the walk-through; a purge that could not
 			// prove itself is reported, loudly, not hidden behind exit 1.
-			fmt.Fprintf(d.f.IO.ErrOut, "warning: %v\n", err)
+			fmt.Fprintf(d.io.ErrOut, "warning: %v\n", err)
 		}
 	} else {
 		d.say("purge the demo connection — skipped: this build has no `impress privacy purge` yet", "")
@@ -209,13 +211,13 @@ func runDemo(ctx context.Context, f *Factory, o *demoOptions) (err error) {
 // say prints a step header and the command a user would type.
 func (d *demo) say(what, command string) {
 	d.step++
-	fmt.Fprintf(d.f.IO.Out, "\n[%d/%d] %s\n", d.step, d.total, what)
+	fmt.Fprintf(d.io.Out, "\n[%d/%d] %s\n", d.step, d.total, what)
 	if command != "" {
-		fmt.Fprintf(d.f.IO.Out, "    $ %s\n", command)
+		fmt.Fprintf(d.io.Out, "    $ %s\n", command)
 	}
 }
 
-func (d *demo) note(s string) { fmt.Fprintf(d.f.IO.Out, "    (%s)\n", s) }
+func (d *demo) note(s string) { fmt.Fprintf(d.io.Out, "    (%s)\n", s) }
 
 func (d *demo) getenv(k string) string {
 	if v, ok := d.env[k]; ok {
@@ -250,7 +252,7 @@ func (d *demo) startDaemon(ctx context.Context) (func(), error) {
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() {
-		done <- daemon.Run(dctx, daemon.Config{Paths: paths, Load: load, Version: d.f.Version, Stderr: io.Discard})
+		done <- daemon.Run(dctx, daemon.Config{Paths: paths, Load: load, Version: d.version, Stderr: io.Discard})
 	}()
 	d.client = api.NewClient(paths.Socket)
 	deadline := time.Now().Add(15 * time.Second)
@@ -293,14 +295,14 @@ func (d *demo) run(ctx context.Context, in io.Reader, args ...string) (string, e
 }
 
 func (d *demo) runShown(ctx context.Context, in io.Reader, shown string, args ...string) (string, error) {
-	fmt.Fprintf(d.f.IO.Out, "    $ %s\n", shown)
+	fmt.Fprintf(d.io.Out, "    $ %s\n", shown)
 	if in == nil {
 		in = strings.NewReader("")
 	}
 	var buf bytes.Buffer
-	ios := &IOStreams{In: in, Out: io.MultiWriter(d.f.IO.Out, &buf), ErrOut: d.f.IO.ErrOut,
-		stdoutTTY: d.f.IO.stdoutTTY, stderrTTY: d.f.IO.stderrTTY, env: d.getenv}
-	sf := &Factory{IO: ios, Version: d.f.Version, Env: d.getenv}
+	ios := &IOStreams{In: in, Out: io.MultiWriter(d.io.Out, &buf), ErrOut: d.io.ErrOut,
+		stdoutTTY: d.io.stdoutTTY, stderrTTY: d.io.stderrTTY, env: d.getenv}
+	sf := &Factory{IO: ios, Version: d.version, Env: d.getenv}
 	root := NewRootCmd(sf)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -318,7 +320,7 @@ func shellQuote(s string) string {
 }
 
 func (d *demo) hasCommand(path ...string) bool {
-	root := NewRootCmd(&Factory{IO: d.f.IO, Version: d.f.Version, Env: d.getenv})
+	root := NewRootCmd(&Factory{IO: d.io, Version: d.version, Env: d.getenv})
 	c, rest, err := root.Find(path)
 	return err == nil && len(rest) == 0 && c != root
 }
@@ -351,13 +353,13 @@ func (d *demo) makeMedia(ctx context.Context, ff string) error {
 		if err := cmd.Run(); err != nil {
 			return fmt.Errorf("demo: ffmpeg for %s: %v: %s", j.name, err, strings.TrimSpace(stderr.String()))
 		}
-		fmt.Fprintf(d.f.IO.Out, "    made %s\n", path)
+		fmt.Fprintf(d.io.Out, "    made %s\n", path)
 	}
 	srt := "1\n00:00:00,300 --> 00:00:02,000\nHello from impress\n\n2\n00:00:02,000 --> 00:00:04,500\nCut, captioned and published from a terminal\n"
 	if err := os.WriteFile(filepath.Join(d.media, "captions.srt"), []byte(srt), 0o600); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(d.f.IO.Out, "    made %s\n", filepath.Join(d.media, "captions.srt"))
+	fmt.Fprintf(d.io.Out, "    made %s\n", filepath.Join(d.media, "captions.srt"))
 	return nil
 }
 

@@ -17,9 +17,8 @@ func TestDemo(t *testing.T) {
 	old := syscall.Umask(0o077)
 	t.Cleanup(func() { syscall.Umask(old) })
 	io, _, out, errOut := TestIO()
-	f := &Factory{IO: io, Version: "test", Env: func(string) string { return "" }}
 	home := t.TempDir()
-	if err := runDemo(t.Context(), f, &demoOptions{Home: home}); err != nil {
+	if err := runDemo(t.Context(), &demoOptions{baseOptions: baseOptions{IO: io}, Version: "test", Home: home}); err != nil {
 		t.Fatalf("demo: %v\nstdout:\n%s\nstderr:\n%s", err, out, errOut)
 	}
 	text := out.String()

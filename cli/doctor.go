@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,8 +11,16 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func newDoctorCmd(f *Factory) *cobra.Command {
-	var asJSON bool
+// doctorOptions are `impress doctor`'s inputs: what it checks.
+type doctorOptions struct {
+	baseOptions
+	Paths    func() (config.Paths, error)
+	Settings func() (*config.Settings, error)
+	Version  string
+}
+
+func newDoctorCmd(f *Factory, runF func(context.Context, *doctorOptions) error) *cobra.Command {
+	o := &doctorOptions{baseOptions: f.base(), Paths: f.Paths, Settings: f.Settings, Version: f.Version}
 	cmd := &cobra.Command{
 		Use:   "doctor",
 		Short: "Check ffmpeg, fonts, store, daemon, tokens and config; print the fix for each problem",
@@ -19,64 +28,64 @@ func newDoctorCmd(f *Factory) *cobra.Command {
 OK, WARN or FAIL, with the exact fix for anything that is not OK. It exits
 non-zero when any check FAILs.`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			checks := doctorLocal(f)
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				checks = append(checks, api.Check{Name: "daemon", Status: "FAIL", Detail: err.Error(),
-					Fix: "run `impress daemon run` in a terminal to see why it does not start"})
-			} else {
-				ping, perr := c.Ping(cmd.Context())
-				if perr != nil {
-					checks = append(checks, api.Check{Name: "daemon", Status: "FAIL", Detail: perr.Error()})
-				} else {
-					st := "OK"
-					fix := ""
-					if ping.Version != f.Version {
-						st, fix = "WARN", "restart the daemon: `impress daemon stop` (the next command starts the new one)"
-					}
-					checks = append(checks, api.Check{Name: "daemon", Status: st,
-						Detail: fmt.Sprintf("pid %d, version %s (CLI %s), state %s", ping.PID, ping.Version, f.Version, ping.State), Fix: fix})
-				}
-				h, herr := c.Health(cmd.Context())
-				if herr != nil {
-					checks = append(checks, api.Check{Name: "health", Status: "FAIL", Detail: herr.Error()})
-				} else {
-					checks = append(checks, h.Store)
-					checks = append(checks, h.Checks...)
-				}
-			}
-			failed := false
-			for _, ch := range checks {
-				if ch.Status == "FAIL" {
-					failed = true
-				}
-			}
-			if asJSON {
-				if err := writeJSON(f.IO.Out, checks); err != nil {
-					return err
-				}
-			} else {
-				printChecks(f, checks)
-			}
-			if failed {
-				return errSilent{code: ExitFailure}
-			}
-			return nil
-		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as a JSON array")
-	return cmd
+	return runWith(cmd, o, "print the checks as a JSON array", runF, runDoctor, nil)
+}
+
+func runDoctor(ctx context.Context, o *doctorOptions) error {
+	checks := doctorLocal(o)
+	c, err := o.Client(ctx)
+	if err != nil {
+		checks = append(checks, api.Check{Name: "daemon", Status: "FAIL", Detail: err.Error(),
+			Fix: "run `impress daemon run` in a terminal to see why it does not start"})
+	} else {
+		ping, perr := c.Ping(ctx)
+		if perr != nil {
+			checks = append(checks, api.Check{Name: "daemon", Status: "FAIL", Detail: perr.Error()})
+		} else {
+			st := "OK"
+			fix := ""
+			if ping.Version != o.Version {
+				st, fix = "WARN", "restart the daemon: `impress daemon stop` (the next command starts the new one)"
+			}
+			checks = append(checks, api.Check{Name: "daemon", Status: st,
+				Detail: fmt.Sprintf("pid %d, version %s (CLI %s), state %s", ping.PID, ping.Version, o.Version, ping.State), Fix: fix})
+		}
+		h, herr := c.Health(ctx)
+		if herr != nil {
+			checks = append(checks, api.Check{Name: "health", Status: "FAIL", Detail: herr.Error()})
+		} else {
+			checks = append(checks, h.Store)
+			checks = append(checks, h.Checks...)
+		}
+	}
+	failed := false
+	for _, ch := range checks {
+		if ch.Status == "FAIL" {
+			failed = true
+		}
+	}
+	if o.JSON {
+		if err := writeJSON(o.IO.Out, checks); err != nil {
+			return err
+		}
+	} else {
+		printChecks(o.IO, checks)
+	}
+	if failed {
+		return errSilent{code: ExitFailure}
+	}
+	return nil
 }
 
 // doctorLocal runs the checks that need no daemon: config and paths.
-func doctorLocal(f *Factory) []api.Check {
+func doctorLocal(o *doctorOptions) []api.Check {
 	var out []api.Check
-	p, err := f.Paths()
+	p, err := o.Paths()
 	if err != nil {
 		return append(out, api.Check{Name: "paths", Status: "FAIL", Detail: err.Error(), Fix: "set IMPRESS_HOME to a directory you own"})
 	}
-	if _, err := f.Settings(); err != nil {
+	if _, err := o.Settings(); err != nil {
 		out = append(out, api.Check{Name: "config", Status: "FAIL", Detail: err.Error(), Fix: "fix or remove " + p.ConfigFile})
 	} else {
 		detail := p.ConfigFile
@@ -95,8 +104,8 @@ func doctorLocal(f *Factory) []api.Check {
 	return out
 }
 
-func printChecks(f *Factory, checks []api.Check) {
-	sty := style{on: f.IO.ColorEnabled()}
+func printChecks(ios *IOStreams, checks []api.Check) {
+	sty := style{on: ios.ColorEnabled()}
 	for _, ch := range checks {
 		status := ch.Status
 		switch status {
@@ -107,9 +116,9 @@ func printChecks(f *Factory, checks []api.Check) {
 		case "FAIL":
 			status = sty.red("FAIL")
 		}
-		fmt.Fprintf(f.IO.Out, "%s  %-14s %s\n", status, ch.Name, ch.Detail)
+		fmt.Fprintf(ios.Out, "%s  %-14s %s\n", status, ch.Name, ch.Detail)
 		if ch.Fix != "" {
-			fmt.Fprintf(f.IO.Out, "      %-14s fix: %s\n", "", ch.Fix)
+			fmt.Fprintf(ios.Out, "      %-14s fix: %s\n", "", ch.Fix)
 		}
 	}
 }

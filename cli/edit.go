@@ -19,15 +19,14 @@ func editCommands(f *Factory) []*cobra.Command { return []*cobra.Command{newEdit
 
 // editOptions are `impress edit`'s inputs.
 type editOptions struct {
-	IO         *IOStreams
-	Client     func(context.Context) (*api.Client, error)
+	baseOptions
 	Env        func(string) string
 	Project    string
 	Connection string
 }
 
 func newEditCmd(f *Factory, runF func(context.Context, *editOptions) error) *cobra.Command {
-	o := &editOptions{IO: f.IO, Client: f.Client, Env: f.Env}
+	o := &editOptions{baseOptions: f.base(), Env: f.Env}
 	cmd := &cobra.Command{
 		Use:   "edit [PROJECT]",
 		Short: "Edit projects in the terminal: timeline, preview, render, publish, inbox",
@@ -42,18 +41,14 @@ Environment: IMPRESS_PLAYER is the command line of a video player used to
 play low-resolution preview renders (e.g. "mpv --loop"); NO_COLOR draws
 preview stills in ASCII shades.`,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 1 {
-				o.Project = args[0]
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runEdit(cmd.Context(), o)
-		},
 	}
 	cmd.Flags().StringVar(&o.Connection, "connection", "", "Instagram connection for publishing and the inbox (default: the only one, else \"default\")")
-	return cmd
+	return runWith(cmd, o, "", runF, runEdit, func(args []string) error {
+		if len(args) == 1 {
+			o.Project = args[0]
+		}
+		return nil
+	})
 }
 
 func runEdit(ctx context.Context, o *editOptions) error {

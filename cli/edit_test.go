@@ -41,8 +41,8 @@ func TestNewEditCmd(t *testing.T) {
 func TestRunEditNeedsATerminal(t *testing.T) {
 	ios, _, _, _ := TestIO()
 	called := false
-	err := runEdit(t.Context(), &editOptions{IO: ios, Env: func(string) string { return "" },
-		Client: func(context.Context) (*api.Client, error) { called = true; return nil, nil }})
+	err := runEdit(t.Context(), &editOptions{Env: func(string) string { return "" },
+		baseOptions: baseOptions{IO: ios, Client: func(context.Context) (*api.Client, error) { called = true; return nil, nil }}})
 	if exitCode(err, false) != ExitUsage || called {
 		t.Fatalf("err = %v (code %d), daemon asked: %v", err, exitCode(err, false), called)
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/impress-dev/impress/api"
 )
 
-// Exit codes of product.md.
+// The exit codes. This file owns them: the daemon answers wire codes
+// (package api), and wireExit below turns those into these.
 const (
 	ExitOK          = 0
 	ExitFailure     = 1
@@ -20,6 +22,59 @@ const (
 	ExitUnconfirmed = 7
 	ExitInterrupted = 130
 )
+
+// wireExit is the one table from wire codes to exit codes; a test walks
+// api.Codes() and meta's classes through it.
+var wireExit = map[api.Code]int{
+	api.CodeInvalid:     ExitUsage,
+	api.CodeNotFound:    ExitUsage,
+	api.CodeConflict:    ExitFailure,
+	api.CodeCancelled:   ExitCancelled,
+	api.CodeLoginNeeded: ExitLogin,
+	api.CodeRejected:    ExitRejected,
+	api.CodeTransient:   ExitTransient,
+	api.CodeUnconfirmed: ExitUnconfirmed,
+	api.CodeForbidden:   ExitFailure,
+	api.CodeRecovery:    ExitFailure,
+	api.CodeInternal:    ExitFailure,
+}
+
+// exitForCode is the exit code of a wire code; a code this CLI does not
+// know (a newer daemon's) is a plain failure.
+func exitForCode(c api.Code) int {
+	if n, ok := wireExit[c]; ok {
+		return n
+	}
+	return ExitFailure
+}
+
+// severity ranks the exit codes, least urgent first, for a command that
+// reports the worst of several outcomes (a manifest's items). The order is
+// chosen, not the numbers': an unconfirmed item comes first of all, since a
+// post may be live and a person must look before anything runs again; a
+// transient one before a refusal, since a re-run is what moves the batch
+// on (items already published are reused by key, and the refusal is still
+// reported then); a refusal before a missing login, a cancel or a usage
+// mistake, which stop the same way on every item.
+var severity = []int{ExitOK, ExitFailure, ExitUsage, ExitCancelled, ExitLogin, ExitRejected, ExitTransient,
+	ExitUnconfirmed, ExitInterrupted}
+
+// worse returns the more urgent of two exit codes by severity.
+func worse(a, b int) int {
+	if severityRank(b) > severityRank(a) {
+		return b
+	}
+	return a
+}
+
+// severityRank is code's place in severity; a code not ranked there counts
+// as the most urgent, so that it is never hidden.
+func severityRank(code int) int {
+	if i := slices.Index(severity, code); i >= 0 {
+		return i
+	}
+	return len(severity)
+}
 
 // FlagError is a usage mistake: exit 2, and the usage line is printed.
 type FlagError struct{ err error }
@@ -82,7 +137,7 @@ func exitCode(err error, interrupted bool) int {
 		return ExitUsage
 	}
 	if e, ok := api.AsError(err); ok {
-		return e.ExitCode()
+		return exitForCode(e.Code)
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return ExitCancelled

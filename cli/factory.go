@@ -106,7 +106,7 @@ func (f *Factory) Client(ctx context.Context) (*api.Client, error) {
 func (f *Factory) connect(ctx context.Context) (*api.Client, error) {
 	// A bad config file must fail here with its own message, not later as
 	// a daemon that refuses to start.
-	p, err := pathsWithSettings(f)
+	p, err := pathsWithSettings(f.Paths, f.Settings)
 	if err != nil {
 		return nil, err
 	}

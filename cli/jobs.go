@@ -12,61 +12,55 @@ import (
 )
 
 func newJobsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "jobs",
-		Short: "The render and publish queue",
-	}
-	cmd.AddCommand(newJobsListCmd(f), newJobsShowCmd(f), newJobsWaitCmd(f), newJobsCancelCmd(f), newJobsRetryCmd(f))
+	cmd := &cobra.Command{Use: "jobs", Short: "The render and publish queue"}
+	cmd.AddCommand(newJobsListCmd(f, nil), newJobsShowCmd(f, nil), newJobsWaitCmd(f, nil), newJobsCancelCmd(f, nil), newJobsRetryCmd(f, nil))
 	return cmd
 }
 
-func newJobsListCmd(f *Factory) *cobra.Command {
-	var kind string
-	cmd := readCmd(f, &cobra.Command{
-		Use:   "list",
-		Short: "List jobs, newest first",
-		Args:  noArgs,
-	}, "print as a JSON array",
-		func(ctx context.Context, c *api.Client, _ []string) ([]api.Job, error) {
-			jobs, err := c.Jobs(ctx, kind)
-			if err == nil && jobs == nil {
-				jobs = []api.Job{} // JSON: [], not null
-			}
-			return jobs, err
-		},
+// jobsListOptions are `impress jobs list`'s inputs.
+type jobsListOptions struct {
+	baseOptions
+	Kind string
+}
+
+func newJobsListCmd(f *Factory, runF func(context.Context, *jobsListOptions) error) *cobra.Command {
+	o := &jobsListOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "list", Short: "List jobs, newest first", Args: noArgs}
+	cmd.Flags().StringVar(&o.Kind, "kind", "", "only jobs of this kind: render | publish")
+	return runWith(cmd, o, "print as a JSON array", runF, runJobsList, nil)
+}
+
+func runJobsList(ctx context.Context, o *jobsListOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.Job, error) { return nonNil(c.Jobs(ctx, o.Kind)) },
 		func(jobs []api.Job) error {
-			if len(jobs) == 0 {
-				fmt.Fprintln(f.IO.ErrOut, "no jobs")
-				return nil
-			}
-			rows := make([][]string, 0, len(jobs))
-			for _, j := range jobs {
+			return listTable(o.IO, jobs, "no jobs", []string{"ID", "KIND", "STATE", "STAGE", "TITLE", "UPDATED"}, func(j api.Job) []string {
 				stage := j.Stage
 				if j.Error != nil {
 					stage = j.Error.Code
 				}
-				rows = append(rows, []string{j.ID, j.Kind, j.State, stage, j.Title, ago(j.UpdatedAt)})
-			}
-			return table(f.IO.Out, []string{"ID", "KIND", "STATE", "STAGE", "TITLE", "UPDATED"}, rows)
+				return []string{j.ID, j.Kind, j.State, stage, j.Title, ago(j.UpdatedAt)}
+			})
 		})
-	cmd.Flags().StringVar(&kind, "kind", "", "only jobs of this kind: render | publish")
-	return cmd
 }
 
-func newJobsShowCmd(f *Factory) *cobra.Command {
-	return readCmd(f, &cobra.Command{
+func newJobsShowCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {
+	return newIDCmd(f, &cobra.Command{
 		Use:   "show ID",
 		Short: "Show one job, its state and error",
-		Args:  exactArgs(1),
-	}, "print as JSON",
-		func(ctx context.Context, c *api.Client, args []string) (*api.Job, error) { return c.Job(ctx, args[0]) },
+	}, "print as JSON", nil, runF, runJobsShow)
+}
+
+func runJobsShow(ctx context.Context, o *idOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.Job, error) { return c.Job(ctx, o.ID) },
 		func(j *api.Job) error {
-			printJob(f, j)
+			printJob(o.IO, j)
 			return nil
 		})
 }
 
-func printJob(f *Factory, j *api.Job) {
+func printJob(ios *IOStreams, j *api.Job) {
 	rows := [][]string{{"id", j.ID}, {"kind", j.Kind}, {"state", j.State}, {"stage", j.Stage}, {"title", j.Title},
 		{"created", j.CreatedAt.Local().Format(detailTime)}, {"updated", j.UpdatedAt.Local().Format(detailTime)}}
 	if j.Error != nil {
@@ -94,13 +88,13 @@ func printJob(f *Factory, j *api.Job) {
 			}
 		}
 	}
-	table(f.IO.Out, nil, rows)
+	table(ios.Out, nil, rows)
 }
 
 // waitJob follows a job to its end, drawing progress on stderr, and returns
 // the final job. A job that failed returns its error (with its exit code).
-func waitJob(ctx context.Context, f *Factory, c *api.Client, id string, progress string) (*api.Job, error) {
-	bar := newProgressBar(f, progress)
+func waitJob(ctx context.Context, ios *IOStreams, c *api.Client, id string, progress string) (*api.Job, error) {
+	bar := newProgressBar(ios, progress)
 	var final *api.Job
 	err := c.WatchJob(ctx, id, func(ev api.JobEvent) error {
 		bar.Update(ev)
@@ -130,74 +124,56 @@ func waitJob(ctx context.Context, f *Factory, c *api.Client, id string, progress
 	return final, nil
 }
 
-func newJobsWaitCmd(f *Factory) *cobra.Command {
-	var asJSON bool
-	var progress string
-	cmd := &cobra.Command{
-		Use:   "wait ID",
-		Short: "Wait for a job to end; exit code follows the job's outcome",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			j, err := waitJob(cmd.Context(), f, c, args[0], progress)
-			if asJSON && j != nil {
-				if werr := writeJSON(f.IO.Out, j); werr != nil {
-					return werr
-				}
-				return silentAfterJSON(err)
-			}
-			return err
-		},
+// jobsWaitOptions are `impress jobs wait`'s inputs.
+type jobsWaitOptions struct {
+	baseOptions
+	ID       string
+	Progress string
+}
+
+func newJobsWaitCmd(f *Factory, runF func(context.Context, *jobsWaitOptions) error) *cobra.Command {
+	o := &jobsWaitOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "wait ID", Short: "Wait for a job to end; exit code follows the job's outcome", Args: exactArgs(1)}
+	addProgressFlag(cmd, &o.Progress, "progress display: auto | json | none")
+	return runWith(cmd, o, "print the final job as JSON", runF, runJobsWait, firstArg(&o.ID))
+}
+
+func runJobsWait(ctx context.Context, o *jobsWaitOptions) error {
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the final job as JSON")
-	cmd.Flags().StringVar(&progress, "progress", "auto", "progress display: auto | json | none")
-	return cmd
-}
-
-func newJobsCancelCmd(f *Factory) *cobra.Command {
-	return newJobActionCmd(f, "cancel ID", "Cancel a queued or running job", func(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
-		return c.CancelJob(ctx, id)
-	})
-}
-
-func newJobsRetryCmd(f *Factory) *cobra.Command {
-	return newJobActionCmd(f, "retry ID", "Retry a failed job (never a published or unconfirmed one)", func(ctx context.Context, c *api.Client, id string) (*api.Job, error) {
-		return c.RetryJob(ctx, id)
-	})
-}
-
-// newJobActionCmd is the shape cancel and retry share: one call on the job
-// ID, then the job as JSON or as "job ID: state".
-func newJobActionCmd(f *Factory, use, short string, act func(ctx context.Context, c *api.Client, id string) (*api.Job, error)) *cobra.Command {
-	return idActionCmd(f, use, short, "print the job as JSON", act, func(j *api.Job) string {
-		return "job " + j.ID + ": " + j.State
-	})
-}
-
-// idActionCmd is the shape of the commands that act on one ID (args[0]):
-// one daemon call, then its result as JSON (--json, described by jsonHelp)
-// or as the one line that line makes of it.
-func idActionCmd[R any](f *Factory, use, short, jsonHelp string, act func(ctx context.Context, c *api.Client, id string) (R, error), line func(R) string) *cobra.Command {
-	var asJSON bool
-	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			r, err := act(cmd.Context(), c, args[0])
-			if err != nil {
-				return err
-			}
-			return printResult(f, asJSON, r, line(r))
-		},
+	j, err := waitJob(ctx, o.IO, c, o.ID, o.Progress)
+	if o.JSON && j != nil {
+		if werr := writeJSON(o.IO.Out, j); werr != nil {
+			return werr
+		}
+		return silentAfterJSON(err)
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, jsonHelp)
-	return cmd
+	return err
 }
+
+func newJobsCancelCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {
+	return newIDCmd(f, &cobra.Command{Use: "cancel ID", Short: "Cancel a queued or running job"},
+		"print the job as JSON", nil, runF, runJobsCancel)
+}
+
+func runJobsCancel(ctx context.Context, o *idOptions) error {
+	return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (*api.Job, error) {
+		return c.CancelJob(ctx, o.ID)
+	}, jobLine)
+}
+
+func newJobsRetryCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {
+	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published or unconfirmed one)"},
+		"print the job as JSON", nil, runF, runJobsRetry)
+}
+
+func runJobsRetry(ctx context.Context, o *idOptions) error {
+	return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (*api.Job, error) {
+		return c.RetryJob(ctx, o.ID)
+	}, jobLine)
+}
+
+// jobLine is a job after cancel or retry: "job ID: state".
+func jobLine(j *api.Job) string { return "job " + j.ID + ": " + j.State }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/impress-dev/impress/api"
@@ -11,55 +10,57 @@ import (
 
 // newMediaCmd is `impress media list|show`: what impress published.
 func newMediaCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "media",
-		Short: "Media impress published: ids, permalinks, status",
-	}
-	cmd.AddCommand(newMediaListCmd(f), newMediaShowCmd(f))
+	cmd := &cobra.Command{Use: "media", Short: "Media impress published: ids, permalinks, status"}
+	cmd.AddCommand(newMediaListCmd(f, nil), newMediaShowCmd(f, nil))
 	return cmd
 }
 
-func newMediaListCmd(f *Factory) *cobra.Command {
-	var conn string
-	cmd := readCmd(f, &cobra.Command{
-		Use:   "list",
-		Short: "List published (and unconfirmed) media, newest first",
-		Args:  noArgs,
-	}, "print as a JSON array",
-		func(ctx context.Context, c *api.Client, _ []string) ([]api.PublishedMedia, error) {
-			ms, err := c.MediaList(ctx, conn)
-			if err == nil && ms == nil {
-				ms = []api.PublishedMedia{} // JSON: [], not null
-			}
-			return ms, err
+// mediaListOptions are `impress media list`'s inputs.
+type mediaListOptions struct {
+	baseOptions
+	Connection string
+}
+
+func newMediaListCmd(f *Factory, runF func(context.Context, *mediaListOptions) error) *cobra.Command {
+	o := &mediaListOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "list", Short: "List published (and unconfirmed) media, newest first", Args: noArgs}
+	cmd.Flags().StringVar(&o.Connection, "connection", "", "only media of this connection")
+	return runWith(cmd, o, "print as a JSON array", runF, runMediaList, nil)
+}
+
+func runMediaList(ctx context.Context, o *mediaListOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.PublishedMedia, error) {
+			return nonNil(c.MediaList(ctx, o.Connection))
 		},
 		func(ms []api.PublishedMedia) error {
-			if len(ms) == 0 {
-				fmt.Fprintln(f.IO.ErrOut, "nothing published yet; `impress publish TARGET` publishes")
-				return nil
-			}
-			rows := make([][]string, 0, len(ms))
-			for _, m := range ms {
-				when := "-"
-				if m.PublishedAt != nil {
-					when = ago(*m.PublishedAt)
-				}
-				rows = append(rows, []string{orNone(m.MediaID), m.Type, m.Connection, m.State, orNone(m.Permalink), m.JobID, when})
-			}
-			return table(f.IO.Out, []string{"MEDIA", "TYPE", "CONNECTION", "STATE", "PERMALINK", "JOB", "PUBLISHED"}, rows)
+			return listTable(o.IO, ms, "nothing published yet; `impress publish TARGET` publishes",
+				[]string{"MEDIA", "TYPE", "CONNECTION", "STATE", "PERMALINK", "JOB", "PUBLISHED"}, func(m api.PublishedMedia) []string {
+					when := "-"
+					if m.PublishedAt != nil {
+						when = ago(*m.PublishedAt)
+					}
+					return []string{orNone(m.MediaID), m.Type, m.Connection, m.State, orNone(m.Permalink), m.JobID, when}
+				})
 		})
-	cmd.Flags().StringVar(&conn, "connection", "", "only media of this connection")
-	return cmd
 }
 
-func newMediaShowCmd(f *Factory) *cobra.Command {
-	return readCmd(f, &cobra.Command{
-		Use:   "show MEDIA",
-		Short: "Show one published media (a media id, a job id or latest), refreshed from Meta",
-		Args:  exactArgs(1),
-	}, "print as JSON",
-		func(ctx context.Context, c *api.Client, args []string) (*api.PublishedMedia, error) {
-			return c.MediaShow(ctx, args[0])
+// mediaShowOptions are `impress media show`'s inputs.
+type mediaShowOptions struct {
+	baseOptions
+	Media string
+}
+
+func newMediaShowCmd(f *Factory, runF func(context.Context, *mediaShowOptions) error) *cobra.Command {
+	o := &mediaShowOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "show MEDIA", Short: "Show one published media (a media id, a job id or latest), refreshed from Meta", Args: exactArgs(1)}
+	return runWith(cmd, o, "print as JSON", runF, runMediaShow, firstArg(&o.Media))
+}
+
+func runMediaShow(ctx context.Context, o *mediaShowOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.PublishedMedia, error) {
+			return c.MediaShow(ctx, o.Media)
 		},
 		func(m *api.PublishedMedia) error {
 			rows := [][]string{{"media", orNone(m.MediaID)}, {"type", m.Type}, {"connection", m.Connection},
@@ -82,6 +83,6 @@ func newMediaShowCmd(f *Factory) *cobra.Command {
 			if m.State == api.PubUnconfirmed {
 				rows = append(rows, []string{"next", "look at the account in the Instagram app; only if the post is missing, publish again with --force"})
 			}
-			return table(f.IO.Out, nil, rows)
+			return table(o.IO.Out, nil, rows)
 		})
 }

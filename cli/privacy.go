@@ -29,21 +29,19 @@ the records, their index entries, files and log lines, rewrites the store so
 no deleted byte stays in it, then scans every file impress owns for what it
 deleted and writes a receipt that says whether anything was found.`,
 	}
-	cmd.AddCommand(newPurgeCmd(f, nil), newExportCmd(f), newRetentionCmd(f), newRequestsCmd(f))
+	cmd.AddCommand(newPurgeCmd(f, nil), newExportCmd(f, nil), newRetentionCmd(f), newRequestsCmd(f))
 	return []*cobra.Command{cmd}
 }
 
 type purgeOptions struct {
-	IO      *IOStreams
-	Client  func(context.Context) (*api.Client, error)
+	baseOptions
 	Request api.PurgeRequest
 	DryRun  bool
 	Yes     bool
-	JSON    bool
 }
 
 func newPurgeCmd(f *Factory, runF func(context.Context, *purgeOptions) error) *cobra.Command {
-	o := &purgeOptions{IO: f.IO, Client: f.Client}
+	o := &purgeOptions{baseOptions: f.base()}
 	var conn, project string
 	var metaAll, account, all bool
 	cmd := &cobra.Command{
@@ -71,42 +69,6 @@ Exit 1 when the purge finished but the scan still found something.`,
   impress privacy purge --connection brand --yes
   impress privacy purge --all --yes --json`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			n := 0
-			fl := cmd.Flags()
-			for _, name := range []string{"connection", "meta", "project", "account", "all"} {
-				if fl.Changed(name) {
-					n++
-				}
-			}
-			if n != 1 {
-				return flagErrorf("say what to purge with exactly one of --connection N, --meta, --project P, --account, --all")
-			}
-			switch {
-			case fl.Changed("connection"):
-				if conn == "" {
-					return flagErrorf("--connection needs a name")
-				}
-				o.Request = api.PurgeRequest{Scope: api.ScopeConnection, Connection: conn}
-			case fl.Changed("project"):
-				if project == "" {
-					return flagErrorf("--project needs a name")
-				}
-				o.Request = api.PurgeRequest{Scope: api.ScopeProject, Project: project}
-			case metaAll:
-				o.Request = api.PurgeRequest{Scope: api.ScopeMeta}
-			case account:
-				o.Request = api.PurgeRequest{Scope: api.ScopeAccount}
-			case all:
-				o.Request = api.PurgeRequest{Scope: api.ScopeAll}
-			default:
-				return flagErrorf("say what to purge with exactly one of --connection N, --meta, --project P, --account, --all")
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runPurge(cmd.Context(), o)
-		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&conn, "connection", "", "purge one connection's data")
@@ -116,8 +78,38 @@ Exit 1 when the purge finished but the scan still found something.`,
 	fl.BoolVar(&all, "all", false, "purge everything impress holds")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "list what would be removed, by kind and count; change nothing")
 	fl.BoolVar(&o.Yes, "yes", false, "do not ask for confirmation")
-	fl.BoolVar(&o.JSON, "json", false, "print the plan or the receipt as JSON")
-	return cmd
+	return runWith(cmd, o, "print the plan or the receipt as JSON", runF, runPurge, func([]string) error {
+		n := 0
+		for _, name := range []string{"connection", "meta", "project", "account", "all"} {
+			if fl.Changed(name) {
+				n++
+			}
+		}
+		if n != 1 {
+			return flagErrorf("say what to purge with exactly one of --connection N, --meta, --project P, --account, --all")
+		}
+		switch {
+		case fl.Changed("connection"):
+			if conn == "" {
+				return flagErrorf("--connection needs a name")
+			}
+			o.Request = api.PurgeRequest{Scope: api.ScopeConnection, Connection: conn}
+		case fl.Changed("project"):
+			if project == "" {
+				return flagErrorf("--project needs a name")
+			}
+			o.Request = api.PurgeRequest{Scope: api.ScopeProject, Project: project}
+		case metaAll:
+			o.Request = api.PurgeRequest{Scope: api.ScopeMeta}
+		case account:
+			o.Request = api.PurgeRequest{Scope: api.ScopeAccount}
+		case all:
+			o.Request = api.PurgeRequest{Scope: api.ScopeAll}
+		default:
+			return flagErrorf("say what to purge with exactly one of --connection N, --meta, --project P, --account, --all")
+		}
+		return nil
+	})
 }
 
 func describeScope(r api.PurgeRequest) string {
@@ -278,17 +270,25 @@ func newRequestsCmd(f *Factory) *cobra.Command {
 		Long: `Every purge, from the CLI or from Meta's data deletion callback, has a
 confirmation code and, once done, a receipt. Receipts hold no personal data.`,
 	}
-	list := readCmd(f, &cobra.Command{
-		Use:   "list",
-		Short: "List receipts and purges in progress, newest first",
-		Args:  noArgs,
-	}, "print JSON",
-		func(ctx context.Context, c *api.Client, _ []string) ([]api.Receipt, error) {
-			return c.PrivacyRequests(ctx)
-		},
+	cmd.AddCommand(newRequestsListCmd(f, nil), newRequestsShowCmd(f, nil))
+	return cmd
+}
+
+// requestsListOptions are `impress privacy requests list`'s inputs.
+type requestsListOptions struct{ baseOptions }
+
+func newRequestsListCmd(f *Factory, runF func(context.Context, *requestsListOptions) error) *cobra.Command {
+	o := &requestsListOptions{f.base()}
+	cmd := &cobra.Command{Use: "list", Short: "List receipts and purges in progress, newest first", Args: noArgs}
+	return runWith(cmd, o, "print JSON", runF, runRequestsList, nil)
+}
+
+func runRequestsList(ctx context.Context, o *requestsListOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.Receipt, error) { return c.PrivacyRequests(ctx) },
 		func(rs []api.Receipt) error {
 			if len(rs) == 0 {
-				fmt.Fprintln(f.IO.Out, "No purges yet.")
+				fmt.Fprintln(o.IO.Out, "No purges yet.")
 				return nil
 			}
 			rows := [][]string{}
@@ -303,22 +303,29 @@ confirmation code and, once done, a receipt. Receipts hold no personal data.`,
 				}
 				rows = append(rows, []string{r.Code, r.Scope, r.Source, r.Status, verified, when.UTC().Format(time.RFC3339)})
 			}
-			return table(f.IO.Out, []string{"CODE", "SCOPE", "SOURCE", "STATUS", "VERIFIED", "TIME"}, rows)
+			return table(o.IO.Out, []string{"CODE", "SCOPE", "SOURCE", "STATUS", "VERIFIED", "TIME"}, rows)
 		})
-	show := readCmd(f, &cobra.Command{
-		Use:   "show CODE",
-		Short: "Show one receipt",
-		Args:  exactArgs(1),
-	}, "print JSON",
-		func(ctx context.Context, c *api.Client, args []string) (*api.Receipt, error) {
-			return c.PrivacyRequest(ctx, args[0])
-		},
+}
+
+// requestsShowOptions are `impress privacy requests show`'s inputs.
+type requestsShowOptions struct {
+	baseOptions
+	Code string
+}
+
+func newRequestsShowCmd(f *Factory, runF func(context.Context, *requestsShowOptions) error) *cobra.Command {
+	o := &requestsShowOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "show CODE", Short: "Show one receipt", Args: exactArgs(1)}
+	return runWith(cmd, o, "print JSON", runF, runRequestsShow, firstArg(&o.Code))
+}
+
+func runRequestsShow(ctx context.Context, o *requestsShowOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.Receipt, error) { return c.PrivacyRequest(ctx, o.Code) },
 		func(rc *api.Receipt) error {
-			printReceipt(f.IO.Out, rc)
+			printReceipt(o.IO.Out, rc)
 			return nil
 		})
-	cmd.AddCommand(list, show)
-	return cmd
 }
 
 func newRetentionCmd(f *Factory) *cobra.Command {
@@ -334,15 +341,22 @@ Kinds: events (webhook events, 30d), messages (DM summaries, 90d), comments
 "connection", i.e. as long as their connection exists, or a duration).
 Durations: 30d, 36h, 90m. "default" restores the default.`,
 	}
-	var setJSON bool
-	show := readCmd(f, &cobra.Command{
-		Use:   "show",
-		Short: "Show the retention policy",
-		Args:  noArgs,
-	}, "print JSON",
-		func(ctx context.Context, c *api.Client, _ []string) ([]api.RetentionPolicy, error) {
-			return c.Retention(ctx)
-		},
+	cmd.AddCommand(newRetentionShowCmd(f, nil), newRetentionSetCmd(f, nil))
+	return cmd
+}
+
+// retentionShowOptions are `impress privacy retention show`'s inputs.
+type retentionShowOptions struct{ baseOptions }
+
+func newRetentionShowCmd(f *Factory, runF func(context.Context, *retentionShowOptions) error) *cobra.Command {
+	o := &retentionShowOptions{f.base()}
+	cmd := &cobra.Command{Use: "show", Short: "Show the retention policy", Args: noArgs}
+	return runWith(cmd, o, "print JSON", runF, runRetentionShow, nil)
+}
+
+func runRetentionShow(ctx context.Context, o *retentionShowOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.RetentionPolicy, error) { return c.Retention(ctx) },
 		func(pols []api.RetentionPolicy) error {
 			rows := [][]string{}
 			for _, p := range pols {
@@ -352,28 +366,39 @@ Durations: 30d, 36h, 90m. "default" restores the default.`,
 				}
 				rows = append(rows, []string{p.Kind, p.Value, def, p.Description})
 			}
-			return table(f.IO.Out, []string{"KIND", "KEPT", "", "WHAT"}, rows)
+			return table(o.IO.Out, []string{"KIND", "KEPT", "", "WHAT"}, rows)
 		})
-	set := &cobra.Command{
+}
+
+// retentionSetOptions are `impress privacy retention set`'s inputs.
+type retentionSetOptions struct {
+	baseOptions
+	Kind     string
+	Duration string
+}
+
+func newRetentionSetCmd(f *Factory, runF func(context.Context, *retentionSetOptions) error) *cobra.Command {
+	o := &retentionSetOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{
 		Use:     "set KIND DURATION",
 		Short:   "Change how long one kind of data is kept (then sweep at once)",
 		Example: "  impress privacy retention set events 7d\n  impress privacy retention set publish 180d\n  impress privacy retention set logs default",
 		Args:    exactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := c.SetRetention(cmd.Context(), args[0], args[1])
-			if err != nil {
-				return err
-			}
-			return printResult(f, setJSON, p, fmt.Sprintf("%s are kept %s (default %s); expired data was deleted now.", p.Kind, keptFor(p.Value), p.Default))
-		},
 	}
-	set.Flags().BoolVar(&setJSON, "json", false, "print the new policy as JSON")
-	cmd.AddCommand(show, set)
-	return cmd
+	return runWith(cmd, o, "print the new policy as JSON", runF, runRetentionSet, func(args []string) error {
+		o.Kind, o.Duration = args[0], args[1]
+		return nil
+	})
+}
+
+func runRetentionSet(ctx context.Context, o *retentionSetOptions) error {
+	return callAndSay(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.RetentionPolicy, error) {
+			return c.SetRetention(ctx, o.Kind, o.Duration)
+		},
+		func(p *api.RetentionPolicy) string {
+			return fmt.Sprintf("%s are kept %s (default %s); expired data was deleted now.", p.Kind, keptFor(p.Value), p.Default)
+		})
 }
 
 func keptFor(v string) string {
@@ -383,9 +408,15 @@ func keptFor(v string) string {
 	return "for " + v
 }
 
-func newExportCmd(f *Factory) *cobra.Command {
-	var out, conn string
-	var noMedia bool
+// exportOptions are `impress privacy export`'s inputs.
+type exportOptions struct {
+	baseOptions
+	Out     string
+	Request api.ExportRequest
+}
+
+func newExportCmd(f *Factory, runF func(context.Context, *exportOptions) error) *cobra.Command {
+	o := &exportOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "export",
 		Short: "Export everything impress holds as a zip of JSON (and media)",
@@ -396,53 +427,55 @@ records, projects and their specs, receipts, the retention policy, and the
 media files unless --no-media. --out - writes the zip to stdout.`,
 		Example: "  impress privacy export --out me.zip\n  impress privacy export --connection brand --no-media --out brand.zip",
 		Args:    noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			if out == "-" && f.IO.IsStdoutTTY() {
-				return flagErrorf("--out - would write a zip to the terminal; redirect stdout or give a file name")
-			}
-			if out == "" {
-				out = "impress-export-" + time.Now().Format("20060102-150405") + ".zip"
-			}
-			c, err := f.Client(ctx)
-			if err != nil {
-				return err
-			}
-			req := api.ExportRequest{Connection: conn, NoMedia: noMedia}
-			if out == "-" {
-				_, err := c.Export(ctx, req, f.IO.Out)
-				return err
-			}
-			if _, err := os.Stat(out); err == nil {
-				return exitf(ExitUsage, "%s exists; remove it or choose another --out", out)
-			}
-			// Write beside the target and rename at the end: an export that
-			// fails leaves no partial zip (it would hold personal data).
-			tmp, err := os.CreateTemp(filepath.Dir(out), ".impress-export-*.part")
-			if err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-			defer os.Remove(tmp.Name())
-			n, err := c.Export(ctx, req, tmp)
-			if err == nil {
-				err = tmp.Sync()
-			}
-			if cerr := tmp.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-			if err := os.Rename(tmp.Name(), out); err != nil {
-				return fmt.Errorf("export: %w", err)
-			}
-			fmt.Fprintf(f.IO.Out, "Exported %s to %s\n", humanBytes(n), out)
-			return nil
-		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&out, "out", "", "zip file to write (default impress-export-<time>.zip; - for stdout)")
-	fl.StringVar(&conn, "connection", "", "export only this connection's data")
-	fl.BoolVar(&noMedia, "no-media", false, "leave media files out")
-	return cmd
+	fl.StringVar(&o.Out, "out", "", "zip file to write (default impress-export-<time>.zip; - for stdout)")
+	fl.StringVar(&o.Request.Connection, "connection", "", "export only this connection's data")
+	fl.BoolVar(&o.Request.NoMedia, "no-media", false, "leave media files out")
+	return runWith(cmd, o, "", runF, runExport, func([]string) error {
+		if o.Out == "-" && o.IO.IsStdoutTTY() {
+			return flagErrorf("--out - would write a zip to the terminal; redirect stdout or give a file name")
+		}
+		return nil
+	})
+}
+
+func runExport(ctx context.Context, o *exportOptions) error {
+	out := o.Out
+	if out == "" {
+		out = "impress-export-" + time.Now().Format("20060102-150405") + ".zip"
+	}
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err := c.Export(ctx, o.Request, o.IO.Out)
+		return err
+	}
+	if _, err := os.Stat(out); err == nil {
+		return exitf(ExitUsage, "%s exists; remove it or choose another --out", out)
+	}
+	// Write beside the target and rename at the end: an export that
+	// fails leaves no partial zip (it would hold personal data).
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".impress-export-*.part")
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	n, err := c.Export(ctx, o.Request, tmp)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	fmt.Fprintf(o.IO.Out, "Exported %s to %s\n", humanBytes(n), out)
+	return nil
 }

@@ -13,22 +13,22 @@ import (
 // progressBar draws job progress on stderr: a bar on a TTY, NDJSON with
 // --progress json, nothing otherwise (product.md: bars only on a TTY).
 type progressBar struct {
-	f        *Factory
+	io       *IOStreams
 	mode     string // bar | json | none
 	bar      progress.Model
 	lastDraw time.Time
 	drawn    bool
 }
 
-func newProgressBar(f *Factory, mode string) *progressBar {
-	p := &progressBar{f: f}
+func newProgressBar(ios *IOStreams, mode string) *progressBar {
+	p := &progressBar{io: ios}
 	switch mode {
 	case "json":
 		p.mode = "json"
 	case "none":
 		p.mode = "none"
 	default:
-		if f.IO.IsStderrTTY() {
+		if ios.IsStderrTTY() {
 			p.mode = "bar"
 		} else {
 			p.mode = "none"
@@ -36,7 +36,7 @@ func newProgressBar(f *Factory, mode string) *progressBar {
 	}
 	if p.mode == "bar" {
 		opts := []progress.Option{progress.WithWidth(30), progress.WithoutPercentage()}
-		if f.IO.ColorEnabled() {
+		if ios.ColorEnabled() {
 			opts = append(opts, progress.WithDefaultGradient())
 		} else {
 			opts = append(opts, progress.WithFillCharacters('#', '-'), progress.WithColorProfile(0))
@@ -50,7 +50,7 @@ func (p *progressBar) Update(ev api.JobEvent) {
 	switch p.mode {
 	case "json":
 		b, _ := json.Marshal(ev)
-		fmt.Fprintln(p.f.IO.ErrOut, string(b))
+		fmt.Fprintln(p.io.ErrOut, string(b))
 	case "bar":
 		if time.Since(p.lastDraw) < 80*time.Millisecond && ev.Job == nil {
 			return
@@ -66,14 +66,14 @@ func (p *progressBar) Update(ev api.JobEvent) {
 		if ev.ETA > 0 {
 			extra = append(extra, fmt.Sprintf("ETA %s", (time.Duration(ev.ETA)*time.Second).Round(time.Second)))
 		}
-		fmt.Fprintf(p.f.IO.ErrOut, "\r\x1b[K%-10s %s %5.1f%% %s", ev.Stage, p.bar.ViewAs(ev.Percent/100), ev.Percent, strings.Join(extra, "  "))
+		fmt.Fprintf(p.io.ErrOut, "\r\x1b[K%-10s %s %5.1f%% %s", ev.Stage, p.bar.ViewAs(ev.Percent/100), ev.Percent, strings.Join(extra, "  "))
 		p.drawn = true
 	}
 }
 
 func (p *progressBar) Done() {
 	if p.mode == "bar" && p.drawn {
-		fmt.Fprint(p.f.IO.ErrOut, "\r\x1b[K")
+		fmt.Fprint(p.io.ErrOut, "\r\x1b[K")
 	}
 }
 

@@ -37,64 +37,60 @@ plus the media imported into it. Imported media are copied into a
 content-addressed store under the data directory, so a project renders the
 same bytes even after you move or edit the originals.`,
 	}
-	cmd.AddCommand(newProjectNewCmd(f), newProjectListCmd(f), newProjectShowCmd(f), newProjectRmCmd(f),
-		newProjectApplyCmd(f), newProjectExportCmd(f))
+	cmd.AddCommand(newProjectNewCmd(f, nil), newProjectListCmd(f, nil), newProjectShowCmd(f, nil), newProjectRmCmd(f, nil),
+		newProjectApplyCmd(f, nil), newProjectExportCmd(f, nil))
 	return cmd
 }
 
-func newProjectNewCmd(f *Factory) *cobra.Command {
-	var asJSON bool
-	var preset string
-	var clips []string
-	cmd := &cobra.Command{
-		Use:   "new NAME [--preset P] [--clip FILE]…",
-		Short: "Create a project, optionally with clips",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			abs, err := absPaths(clips)
-			if err != nil {
-				return err
-			}
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			p, err := c.CreateProject(cmd.Context(), api.NewProjectRequest{Name: args[0], Preset: preset, Clips: abs})
-			if err != nil {
-				return err
-			}
-			return printResult(f, asJSON, p, p.Name)
-		},
+// projectNewOptions are `impress project new`'s inputs.
+type projectNewOptions struct {
+	baseOptions
+	Name   string
+	Preset string
+	Clips  []string
+}
+
+func newProjectNewCmd(f *Factory, runF func(context.Context, *projectNewOptions) error) *cobra.Command {
+	o := &projectNewOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "new NAME [--preset P] [--clip FILE]…", Short: "Create a project, optionally with clips", Args: exactArgs(1)}
+	cmd.Flags().StringVar(&o.Preset, "preset", "", "output preset: reels | story | feed | square | preview (default reels)")
+	cmd.Flags().StringArrayVar(&o.Clips, "clip", nil, "a video or image to put on the timeline (repeatable, in order)")
+	return runWith(cmd, o, "print the project as JSON", runF, runProjectNew, firstArg(&o.Name))
+}
+
+func runProjectNew(ctx context.Context, o *projectNewOptions) error {
+	abs, err := absPaths(o.Clips)
+	if err != nil {
+		return err
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the project as JSON")
-	cmd.Flags().StringVar(&preset, "preset", "", "output preset: reels | story | feed | square | preview (default reels)")
-	cmd.Flags().StringArrayVar(&clips, "clip", nil, "a video or image to put on the timeline (repeatable, in order)")
-	return cmd
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := c.CreateProject(ctx, api.NewProjectRequest{Name: o.Name, Preset: o.Preset, Clips: abs})
+	if err != nil {
+		return err
+	}
+	return o.printResult(p, p.Name)
 }
 
-func newProjectListCmd(f *Factory) *cobra.Command {
-	return readCmd(f, &cobra.Command{
-		Use:   "list",
-		Short: "List projects",
-		Args:  noArgs,
-	}, "print as a JSON array",
-		func(ctx context.Context, c *api.Client, _ []string) ([]api.Project, error) {
-			ps, err := c.Projects(ctx)
-			if err == nil && ps == nil {
-				ps = []api.Project{} // JSON: [], not null
-			}
-			return ps, err
-		},
+// projectListOptions are `impress project list`'s inputs.
+type projectListOptions struct{ baseOptions }
+
+func newProjectListCmd(f *Factory, runF func(context.Context, *projectListOptions) error) *cobra.Command {
+	o := &projectListOptions{f.base()}
+	cmd := &cobra.Command{Use: "list", Short: "List projects", Args: noArgs}
+	return runWith(cmd, o, "print as a JSON array", runF, runProjectList, nil)
+}
+
+func runProjectList(ctx context.Context, o *projectListOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) ([]api.Project, error) { return nonNil(c.Projects(ctx)) },
 		func(ps []api.Project) error {
-			if len(ps) == 0 {
-				fmt.Fprintln(f.IO.ErrOut, "no projects; create one with `impress project new NAME` or `impress project apply SPEC`")
-				return nil
-			}
-			rows := make([][]string, 0, len(ps))
-			for _, p := range ps {
-				rows = append(rows, []string{p.Name, p.Preset, fmt.Sprint(p.Clips), seconds(p.Duration), fmt.Sprint(len(p.Assets)), ago(p.UpdatedAt)})
-			}
-			return table(f.IO.Out, []string{"NAME", "PRESET", "CLIPS", "LENGTH", "ASSETS", "UPDATED"}, rows)
+			return listTable(o.IO, ps, "no projects; create one with `impress project new NAME` or `impress project apply SPEC`",
+				[]string{"NAME", "PRESET", "CLIPS", "LENGTH", "ASSETS", "UPDATED"}, func(p api.Project) []string {
+					return []string{p.Name, p.Preset, fmt.Sprint(p.Clips), seconds(p.Duration), fmt.Sprint(len(p.Assets)), ago(p.UpdatedAt)}
+				})
 		})
 }
 
@@ -105,36 +101,41 @@ func seconds(s float64) string {
 	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.2f", s), "0"), ".") + "s"
 }
 
-func newProjectShowCmd(f *Factory) *cobra.Command {
-	var spec bool
-	cmd := readCmd(f, &cobra.Command{
-		Use:   "show NAME",
-		Short: "Show a project: timeline length, assets and spec",
-		Args:  exactArgs(1),
-	}, "print as JSON (the spec included)",
-		func(ctx context.Context, c *api.Client, args []string) (*api.Project, error) {
-			return c.Project(ctx, args[0])
-		},
+// projectShowOptions are `impress project show`'s inputs.
+type projectShowOptions struct {
+	baseOptions
+	Name string
+	Spec bool
+}
+
+func newProjectShowCmd(f *Factory, runF func(context.Context, *projectShowOptions) error) *cobra.Command {
+	o := &projectShowOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "show NAME", Short: "Show a project: timeline length, assets and spec", Args: exactArgs(1)}
+	cmd.Flags().BoolVar(&o.Spec, "spec", false, "print only the spec (as impress project export does)")
+	return runWith(cmd, o, "print as JSON (the spec included)", runF, runProjectShow, firstArg(&o.Name))
+}
+
+func runProjectShow(ctx context.Context, o *projectShowOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.Project, error) { return c.Project(ctx, o.Name) },
 		func(p *api.Project) error {
-			if spec {
-				fmt.Fprint(f.IO.Out, p.Spec)
+			if o.Spec {
+				fmt.Fprint(o.IO.Out, p.Spec)
 				return nil
 			}
-			table(f.IO.Out, nil, [][]string{
+			table(o.IO.Out, nil, [][]string{
 				{"name", p.Name}, {"preset", p.Preset}, {"clips", fmt.Sprint(p.Clips)}, {"length", seconds(p.Duration)},
 				{"created", p.CreatedAt.Local().Format(detailTime)}, {"updated", p.UpdatedAt.Local().Format(detailTime)},
 			})
 			if len(p.Assets) > 0 {
-				fmt.Fprintln(f.IO.Out)
-				printAssets(f, p.Assets)
+				fmt.Fprintln(o.IO.Out)
+				printAssets(o.IO, p.Assets)
 			}
 			return nil
 		})
-	cmd.Flags().BoolVar(&spec, "spec", false, "print only the spec (as impress project export does)")
-	return cmd
 }
 
-func printAssets(f *Factory, as []api.Asset) {
+func printAssets(ios *IOStreams, as []api.Asset) {
 	rows := make([][]string, 0, len(as))
 	for _, a := range as {
 		facts := []string{}
@@ -152,31 +153,41 @@ func printAssets(f *Factory, as []api.Asset) {
 		}
 		rows = append(rows, []string{a.SHA256[:12], a.Kind, a.Name, strings.Join(facts, " "), humanBytes(a.Size)})
 	}
-	table(f.IO.Out, []string{"SHA256", "KIND", "NAME", "FACTS", "SIZE"}, rows)
+	table(ios.Out, []string{"SHA256", "KIND", "NAME", "FACTS", "SIZE"}, rows)
 }
 
-func newProjectRmCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "rm NAME",
-		Short: "Remove a project (its media stay in the store for other projects and renders)",
-		Args:  exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if err := c.DeleteProject(cmd.Context(), args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(f.IO.ErrOut, "removed project %s\n", args[0])
-			return nil
-		},
+// projectRmOptions are `impress project rm`'s inputs.
+type projectRmOptions struct {
+	baseOptions
+	Name string
+}
+
+func newProjectRmCmd(f *Factory, runF func(context.Context, *projectRmOptions) error) *cobra.Command {
+	o := &projectRmOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{Use: "rm NAME", Short: "Remove a project (its media stay in the store for other projects and renders)", Args: exactArgs(1)}
+	return runWith(cmd, o, "", runF, runProjectRm, firstArg(&o.Name))
+}
+
+func runProjectRm(ctx context.Context, o *projectRmOptions) error {
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
 	}
-	return cmd
+	if err := c.DeleteProject(ctx, o.Name); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.IO.ErrOut, "removed project %s\n", o.Name)
+	return nil
 }
 
-func newProjectApplyCmd(f *Factory) *cobra.Command {
-	var asJSON bool
+// projectApplyOptions are `impress project apply`'s inputs.
+type projectApplyOptions struct {
+	baseOptions
+	Spec string
+}
+
+func newProjectApplyCmd(f *Factory, runF func(context.Context, *projectApplyOptions) error) *cobra.Command {
+	o := &projectApplyOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "apply SPEC",
 		Short: "Create or update the project a spec file names (idempotent)",
@@ -184,42 +195,38 @@ func newProjectApplyCmd(f *Factory) *cobra.Command {
 creates the project named by the spec's name, or updates it. Applying the
 same spec again changes nothing. Media paths are relative to the spec file.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			abs, err := absPaths(args)
-			if err != nil {
-				return err
-			}
-			if _, err := os.Stat(abs[0]); err != nil {
-				return exitf(ExitUsage, "spec %s: %v", args[0], unwrapPathErr(err))
-			}
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := c.ApplyProject(cmd.Context(), api.ApplyRequest{Path: abs[0], Display: args[0]})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, res)
-			}
+	}
+	return runWith(cmd, o, "print the result as JSON", runF, runProjectApply, firstArg(&o.Spec))
+}
+
+func runProjectApply(ctx context.Context, o *projectApplyOptions) error {
+	abs, err := absPaths([]string{o.Spec})
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(abs[0]); err != nil {
+		return exitf(ExitUsage, "spec %s: %v", o.Spec, unwrapPathErr(err))
+	}
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.ApplyResult, error) {
+			return c.ApplyProject(ctx, api.ApplyRequest{Path: abs[0], Display: o.Spec})
+		},
+		func(res *api.ApplyResult) error {
+			out := o.IO.Out
 			switch {
 			case res.Created:
-				fmt.Fprintf(f.IO.Out, "created project %s", res.Project.Name)
+				fmt.Fprintf(out, "created project %s", res.Project.Name)
 			case res.Changed:
-				fmt.Fprintf(f.IO.Out, "updated project %s", res.Project.Name)
+				fmt.Fprintf(out, "updated project %s", res.Project.Name)
 			default:
-				fmt.Fprintf(f.IO.Out, "project %s unchanged", res.Project.Name)
+				fmt.Fprintf(out, "project %s unchanged", res.Project.Name)
 			}
 			if n := len(res.Imported); n > 0 {
-				fmt.Fprintf(f.IO.Out, " (%d file(s) imported)", n)
+				fmt.Fprintf(out, " (%d file(s) imported)", n)
 			}
-			fmt.Fprintln(f.IO.Out)
+			fmt.Fprintln(out)
 			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	return cmd
+		})
 }
 
 func unwrapPathErr(err error) error {
@@ -229,9 +236,15 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-func newProjectExportCmd(f *Factory) *cobra.Command {
-	var out string
-	var asJSON bool
+// projectExportOptions are `impress project export`'s inputs.
+type projectExportOptions struct {
+	baseOptions
+	Name string
+	Out  string
+}
+
+func newProjectExportCmd(f *Factory, runF func(context.Context, *projectExportOptions) error) *cobra.Command {
+	o := &projectExportOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "export NAME [--out FILE]",
 		Short: "Print a project's spec; `project apply` takes it back unchanged",
@@ -239,48 +252,53 @@ func newProjectExportCmd(f *Factory) *cobra.Command {
 impress's media store, so the file works from any directory and applying it
 again changes nothing (apply → export → apply is a fixed point).`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			e, err := c.ExportProject(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if out != "" {
-				if err := os.WriteFile(out, []byte(e.Spec), 0o644); err != nil {
-					return fmt.Errorf("export: %w", err)
-				}
-				if asJSON {
-					return writeJSON(f.IO.Out, map[string]string{"spec": e.Spec, "out": out})
-				}
-				fmt.Fprintf(f.IO.ErrOut, "wrote %s\n", out)
-				return nil
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, e)
-			}
-			fmt.Fprint(f.IO.Out, e.Spec)
-			return nil
-		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "write the spec to FILE instead of stdout")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print {\"spec\": …} as JSON")
-	return cmd
+	cmd.Flags().StringVarP(&o.Out, "out", "o", "", "write the spec to FILE instead of stdout")
+	return runWith(cmd, o, "print {\"spec\": …} as JSON", runF, runProjectExport, firstArg(&o.Name))
+}
+
+func runProjectExport(ctx context.Context, o *projectExportOptions) error {
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
+	}
+	e, err := c.ExportProject(ctx, o.Name)
+	if err != nil {
+		return err
+	}
+	if o.Out != "" {
+		if err := os.WriteFile(o.Out, []byte(e.Spec), 0o644); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if o.JSON {
+			return writeJSON(o.IO.Out, map[string]string{"spec": e.Spec, "out": o.Out})
+		}
+		fmt.Fprintf(o.IO.ErrOut, "wrote %s\n", o.Out)
+		return nil
+	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, e)
+	}
+	fmt.Fprint(o.IO.Out, e.Spec)
+	return nil
 }
 
 func newAssetCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "asset",
-		Short: "Import media into a project",
-	}
-	cmd.AddCommand(newAssetAddCmd(f))
+	cmd := &cobra.Command{Use: "asset", Short: "Import media into a project"}
+	cmd.AddCommand(newAssetAddCmd(f, nil))
 	return cmd
 }
 
-func newAssetAddCmd(f *Factory) *cobra.Command {
-	var asJSON, appendClips bool
+// assetAddOptions are `impress asset add`'s inputs.
+type assetAddOptions struct {
+	baseOptions
+	Project string
+	Files   []string
+	Append  bool
+}
+
+func newAssetAddCmd(f *Factory, runF func(context.Context, *assetAddOptions) error) *cobra.Command {
+	o := &assetAddOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "add PROJECT FILE…",
 		Short: "Probe and import media into a project (copied into the media store)",
@@ -295,32 +313,30 @@ are also added to the end of the project's timeline. Subtitle files (.srt,
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			abs, err := absPaths(args[1:])
-			if err != nil {
-				return err
-			}
-			for i, p := range abs {
-				if _, err := os.Stat(p); err != nil {
-					return exitf(ExitUsage, "%s: %v", args[1+i], unwrapPathErr(err))
-				}
-			}
-			c, err := f.Client(cmd.Context())
-			if err != nil {
-				return err
-			}
-			res, err := c.AddAssets(cmd.Context(), args[0], api.AddAssetsRequest{Paths: abs, Append: appendClips})
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(f.IO.Out, res)
-			}
-			printAssets(f, res.Assets)
-			return nil
-		},
 	}
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the imported assets as JSON")
-	cmd.Flags().BoolVar(&appendClips, "append", false, "also add the videos and images to the end of the timeline")
-	return cmd
+	cmd.Flags().BoolVar(&o.Append, "append", false, "also add the videos and images to the end of the timeline")
+	return runWith(cmd, o, "print the imported assets as JSON", runF, runAssetAdd, func(args []string) error {
+		o.Project, o.Files = args[0], args[1:]
+		return nil
+	})
+}
+
+func runAssetAdd(ctx context.Context, o *assetAddOptions) error {
+	abs, err := absPaths(o.Files)
+	if err != nil {
+		return err
+	}
+	for i, p := range abs {
+		if _, err := os.Stat(p); err != nil {
+			return exitf(ExitUsage, "%s: %v", o.Files[i], unwrapPathErr(err))
+		}
+	}
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.AddAssetsResult, error) {
+			return c.AddAssets(ctx, o.Project, api.AddAssetsRequest{Paths: abs, Append: o.Append})
+		},
+		func(res *api.AddAssetsResult) error {
+			printAssets(o.IO, res.Assets)
+			return nil
+		})
 }

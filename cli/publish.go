@@ -18,11 +18,12 @@ import (
 
 // publishCommands are the publish feature's nouns: publish, media, demo.
 func publishCommands(f *Factory) []*cobra.Command {
-	return []*cobra.Command{newPublishCmd(f, nil), newMediaCmd(f), newDemoCmd(f)}
+	return []*cobra.Command{newPublishCmd(f, nil), newMediaCmd(f), newDemoCmd(f, nil)}
 }
 
 // publishOptions are `impress publish`'s inputs.
 type publishOptions struct {
+	baseOptions
 	Targets       []string
 	Connection    string
 	Type          string
@@ -38,7 +39,6 @@ type publishOptions struct {
 	Force         bool
 	DryRun        bool
 	NoWait        bool
-	JSON          bool
 	Progress      string
 
 	Manifest    string
@@ -50,7 +50,7 @@ type publishOptions struct {
 }
 
 func newPublishCmd(f *Factory, runF func(context.Context, *publishOptions) error) *cobra.Command {
-	o := &publishOptions{}
+	o := &publishOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "publish TARGET… | --manifest FILE",
 		Short: "Publish a reel, story, image or carousel, exactly once",
@@ -76,22 +76,6 @@ Exit codes: 0 published (or already published), 2 bad input, 4 login
 needed, 5 refused (rules, policy, the day's quota with --no-wait), 6
 transient (retry later: ` + "`impress jobs retry ID`" + `), 7 unconfirmed: the post may
 be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with --force.`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Targets = args
-			fl := cmd.Flags()
-			o.captionSet, o.thumbSet = fl.Changed("caption"), fl.Changed("thumb-offset")
-			o.shareSet, o.commentSet = fl.Changed("share-to-feed"), fl.Changed("first-comment")
-			if err := o.check(); err != nil {
-				return err
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			if o.Manifest != "" {
-				return runManifest(cmd.Context(), f, o)
-			}
-			return runPublish(cmd.Context(), f, o)
-		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Connection, "connection", "", "the account to publish to (default: the only connection, else \"default\")")
@@ -108,20 +92,22 @@ be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with
 	fl.BoolVar(&o.Force, "force", false, "publish even if the key was used (posts again)")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "check and print what would be sent; create nothing at Meta")
 	fl.BoolVar(&o.NoWait, "no-wait", false, "fail (exit 5) instead of waiting when the day's publishing quota is used")
-	fl.BoolVar(&o.JSON, "json", false, "print the final job (an array of item results with --manifest) as JSON")
-	fl.StringVar(&o.Progress, "progress", "auto", "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
+	addProgressFlag(cmd, &o.Progress, "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
 	fl.StringVar(&o.Manifest, "manifest", "", "publish the items of a YAML or CSV manifest")
 	fl.IntVar(&o.Concurrency, "concurrency", 0, "manifest items in flight at once (default: the manifest's, else 4)")
 	fl.StringVar(&o.Shard, "shard", "", "take share I of N of the manifest's items (I/N, 1-based)")
-	return cmd
+	return runWith(cmd, o, "print the final job (an array of item results with --manifest) as JSON", runF, runPublish, func(args []string) error {
+		o.Targets = args
+		o.captionSet, o.thumbSet = fl.Changed("caption"), fl.Changed("thumb-offset")
+		o.shareSet, o.commentSet = fl.Changed("share-to-feed"), fl.Changed("first-comment")
+		return o.check()
+	})
 }
 
 // check validates flag combinations (exit 2, nothing sent).
 func (o *publishOptions) check() error {
-	switch o.Progress {
-	case "auto", "json", "none":
-	default:
-		return flagErrorf("--progress must be auto, json or none, not %q", o.Progress)
+	if err := checkProgress(o.Progress); err != nil {
+		return err
 	}
 	if o.Manifest != "" {
 		if len(o.Targets) > 0 {
@@ -270,12 +256,16 @@ type publishOutput struct {
 	Resumed bool `json:"resumed,omitempty"`
 }
 
-func runPublish(ctx context.Context, f *Factory, o *publishOptions) error {
+// runPublish publishes TARGET…, or the items of --manifest (runManifest).
+func runPublish(ctx context.Context, o *publishOptions) error {
+	if o.Manifest != "" {
+		return runManifest(ctx, o)
+	}
 	req, err := o.request(time.Now())
 	if err != nil {
 		return err
 	}
-	c, err := f.Client(ctx)
+	c, err := o.Client(ctx)
 	if err != nil {
 		return err
 	}
@@ -285,20 +275,20 @@ func runPublish(ctx context.Context, f *Factory, o *publishOptions) error {
 	}
 	if res.Plan != nil {
 		if o.JSON {
-			return writeJSON(f.IO.Out, res.Plan)
+			return writeJSON(o.IO.Out, res.Plan)
 		}
-		printPlan(f, res.Plan)
+		printPlan(o.IO, res.Plan)
 		return nil
 	}
-	j, err := followPublish(ctx, f, c, res, o.Progress)
+	j, err := followPublish(ctx, o.IO, c, res, o.Progress)
 	if j != nil {
 		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed}
 		if o.JSON {
-			if werr := writeJSON(f.IO.Out, out); werr != nil {
+			if werr := writeJSON(o.IO.Out, out); werr != nil {
 				return werr
 			}
 		} else {
-			printPublished(f, out)
+			printPublished(o.IO, out)
 		}
 	}
 	if o.JSON && j != nil {
@@ -310,7 +300,7 @@ func runPublish(ctx context.Context, f *Factory, o *publishOptions) error {
 // followPublish waits for a submitted publish, unless it is scheduled or
 // already over. A daemon that restarts meanwhile (a crash, an upgrade) is
 // waited for: the job resumes there, and so does the watch.
-func followPublish(ctx context.Context, f *Factory, c *api.Client, res *api.PublishResult, progress string) (*api.Job, error) {
+func followPublish(ctx context.Context, ios *IOStreams, c *api.Client, res *api.PublishResult, progress string) (*api.Job, error) {
 	j := res.Job
 	if j == nil {
 		return nil, errors.New("publish: the daemon answered no job")
@@ -325,7 +315,7 @@ func followPublish(ctx context.Context, f *Factory, c *api.Client, res *api.Publ
 		return j, nil
 	}
 	for attempt := 0; ; attempt++ {
-		final, err := waitJob(ctx, f, c, j.ID, progress)
+		final, err := waitJob(ctx, ios, c, j.ID, progress)
 		if err == nil || final != nil || ctx.Err() != nil || attempt >= 20 || !lostDaemon(err) {
 			return final, err
 		}
@@ -366,8 +356,8 @@ func waitDaemon(ctx context.Context, c *api.Client, limit time.Duration) error {
 	}
 }
 
-func printPlan(f *Factory, p *api.PublishPlan) {
-	out := f.IO.Out
+func printPlan(ios *IOStreams, p *api.PublishPlan) {
+	out := ios.Out
 	fmt.Fprintf(out, "dry run: a %s to %s, key %s, bytes by %s\n", p.Type, p.Connection, p.Key, hostingName(p.Hosting))
 	for _, it := range p.Items {
 		what := it.Target
@@ -392,7 +382,7 @@ func printPlan(f *Factory, p *api.PublishPlan) {
 	if p.Existing != nil {
 		fmt.Fprintf(out, "note: job %s holds this key already (%s); a real run would return it and post nothing\n", p.Existing.ID, p.Existing.State)
 	}
-	fmt.Fprintln(f.IO.ErrOut, "nothing was sent to Meta (--dry-run)")
+	fmt.Fprintln(ios.ErrOut, "nothing was sent to Meta (--dry-run)")
 }
 
 func hostingName(h string) string {
@@ -403,10 +393,10 @@ func hostingName(h string) string {
 }
 
 // printPublished is the human summary of a publish.
-func printPublished(f *Factory, o publishOutput) {
+func printPublished(ios *IOStreams, o publishOutput) {
 	d := api.PublishDetailOf(&o.Job)
-	st := style{on: f.IO.ColorEnabled()}
-	out := f.IO.Out
+	st := style{on: ios.ColorEnabled()}
+	out := ios.Out
 	if d == nil {
 		fmt.Fprintf(out, "job %s: %s\n", o.ID, o.State)
 		return
@@ -435,7 +425,7 @@ func printPublished(f *Factory, o publishOutput) {
 		fmt.Fprintf(out, "%s%s %s → %s (job %s, stopped at %s)\n", prefix, st.red(o.State), d.Type, d.Connection, o.ID, orNone(d.Step))
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(f.IO.ErrOut, "note: %s\n", n)
+		fmt.Fprintf(ios.ErrOut, "note: %s\n", n)
 	}
 }
 

@@ -331,7 +331,7 @@ type manifestResult struct {
 	Plan     *api.PublishPlan `json:"plan,omitempty"`
 }
 
-func runManifest(ctx context.Context, f *Factory, o *publishOptions) error {
+func runManifest(ctx context.Context, o *publishOptions) error {
 	m, err := loadManifest(o.Manifest)
 	if err != nil {
 		return err
@@ -375,7 +375,7 @@ func runManifest(ctx context.Context, f *Factory, o *publishOptions) error {
 	if conc <= 0 {
 		conc = 4
 	}
-	c, err := f.Client(ctx)
+	c, err := o.Client(ctx)
 	if err != nil {
 		return err
 	}
@@ -399,28 +399,28 @@ func runManifest(ctx context.Context, f *Factory, o *publishOptions) error {
 				return
 			}
 			defer func() { <-sem }()
-			r := publishItem(ctx, f, c, w.req, progress)
+			r := publishItem(ctx, o.IO, c, w.req, progress)
 			r.Index, r.Item = w.idx, w.item.display()
 			results[k] = r
 			mu.Lock()
 			finished++
-			if !o.JSON && f.IO.IsStderrTTY() {
-				fmt.Fprintf(f.IO.ErrOut, "[%d/%d] %s: %s\n", finished, len(todo), r.Item, r.State)
+			if !o.JSON && o.IO.IsStderrTTY() {
+				fmt.Fprintf(o.IO.ErrOut, "[%d/%d] %s: %s\n", finished, len(todo), r.Item, r.State)
 			}
 			mu.Unlock()
 		}()
 	}
 	wg.Wait()
-	worst := 0
+	worst := ExitOK
 	for _, r := range results {
-		worst = max(worst, r.ExitCode)
+		worst = worse(worst, r.ExitCode)
 	}
 	if o.JSON {
-		if err := writeJSON(f.IO.Out, results); err != nil {
+		if err := writeJSON(o.IO.Out, results); err != nil {
 			return err
 		}
 	} else {
-		printManifestResults(f, results, len(m.Items)-len(todo))
+		printManifestResults(o.IO, results, len(m.Items)-len(todo))
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -432,7 +432,7 @@ func runManifest(ctx context.Context, f *Factory, o *publishOptions) error {
 }
 
 // publishItem submits one item and follows it.
-func publishItem(ctx context.Context, f *Factory, c *api.Client, req api.PublishRequest, progress string) manifestResult {
+func publishItem(ctx context.Context, ios *IOStreams, c *api.Client, req api.PublishRequest, progress string) manifestResult {
 	res, err := c.Publish(ctx, req)
 	if err != nil {
 		r := manifestResult{State: "refused", ExitCode: exitCode(err, ctx.Err() != nil)}
@@ -446,7 +446,7 @@ func publishItem(ctx context.Context, f *Factory, c *api.Client, req api.Publish
 	if res.Plan != nil {
 		return manifestResult{State: "planned", Plan: res.Plan}
 	}
-	j, err := followPublish(ctx, f, c, res, progress)
+	j, err := followPublish(ctx, ios, c, res, progress)
 	r := manifestResult{Job: j, Reused: res.Reused}
 	switch {
 	case err != nil:
@@ -471,7 +471,7 @@ func publishItem(ctx context.Context, f *Factory, c *api.Client, req api.Publish
 	return r
 }
 
-func printManifestResults(f *Factory, rs []manifestResult, skipped int) {
+func printManifestResults(ios *IOStreams, rs []manifestResult, skipped int) {
 	rows := make([][]string, 0, len(rs))
 	for _, r := range rs {
 		job, link, note := "-", "-", ""
@@ -498,13 +498,13 @@ func printManifestResults(f *Factory, rs []manifestResult, skipped int) {
 		}
 		rows = append(rows, []string{strconv.Itoa(r.Index), r.Item, job, r.State, link, note})
 	}
-	table(f.IO.Out, []string{"#", "ITEM", "JOB", "STATE", "MEDIA", "NOTE"}, rows)
+	table(ios.Out, []string{"#", "ITEM", "JOB", "STATE", "MEDIA", "NOTE"}, rows)
 	if skipped > 0 {
-		fmt.Fprintf(f.IO.ErrOut, "%d item(s) belong to other shards\n", skipped)
+		fmt.Fprintf(ios.ErrOut, "%d item(s) belong to other shards\n", skipped)
 	}
 	for _, r := range rs {
 		if r.Error != nil && strings.Contains(r.Error.Message, "\n") {
-			fmt.Fprintf(f.IO.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, r.Error.Error())
+			fmt.Fprintf(ios.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, r.Error.Error())
 		}
 	}
 }

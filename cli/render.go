@@ -16,7 +16,7 @@ import (
 // renderCommands are the render feature's nouns: projects, assets,
 // renders and validation.
 func renderCommands(f *Factory) []*cobra.Command {
-	return []*cobra.Command{newProjectCmd(f), newAssetCmd(f), newRenderCmd(f, nil), newValidateCmd(f)}
+	return []*cobra.Command{newProjectCmd(f), newAssetCmd(f), newRenderCmd(f, nil), newValidateCmd(f, nil)}
 }
 
 // target is what a TARGET argument names.
@@ -75,17 +75,17 @@ func hasMediaExt(p string) bool {
 
 // renderOptions are `impress render`'s inputs.
 type renderOptions struct {
+	baseOptions
 	Target   string
 	Out      string
 	Preset   string
 	Preview  bool
 	NoCache  bool
-	JSON     bool
 	Progress string
 }
 
 func newRenderCmd(f *Factory, runF func(context.Context, *renderOptions) error) *cobra.Command {
-	o := &renderOptions{}
+	o := &renderOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "render TARGET [--out FILE] [--preview]",
 		Short: "Render a project, a spec file or a media file to Instagram's specs",
@@ -100,30 +100,20 @@ with each broken rule listed. Ctrl-C cancels the render and keeps nothing.
 
 The output path is printed on stdout; --json prints the whole result.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Target = args[0]
-			switch o.Progress {
-			case "auto", "json", "none":
-			default:
-				return flagErrorf("--progress must be auto, json or none, not %q", o.Progress)
-			}
-			if runF != nil {
-				return runF(cmd.Context(), o)
-			}
-			return runRender(cmd.Context(), f, o)
-		},
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&o.Out, "out", "o", "", "also write the result to FILE (or into a directory)")
 	fl.StringVar(&o.Preset, "preset", "", "override the preset: reels | story | feed | square | preview (media default: reels)")
 	fl.BoolVar(&o.Preview, "preview", false, "render the half-size, fast preview of the preset")
 	fl.BoolVar(&o.NoCache, "no-cache", false, "render even when the cache holds the result")
-	fl.BoolVar(&o.JSON, "json", false, "print the result as JSON on stdout")
-	fl.StringVar(&o.Progress, "progress", "auto", "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
-	return cmd
+	addProgressFlag(cmd, &o.Progress, "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
+	return runWith(cmd, o, "print the result as JSON on stdout", runF, runRender, func(args []string) error {
+		o.Target = args[0]
+		return checkProgress(o.Progress)
+	})
 }
 
-func runRender(ctx context.Context, f *Factory, o *renderOptions) error {
+func runRender(ctx context.Context, o *renderOptions) error {
 	t, err := resolveTarget(o.Target)
 	if err != nil {
 		return err
@@ -135,13 +125,13 @@ func runRender(ctx context.Context, f *Factory, o *renderOptions) error {
 			return exitf(ExitUsage, "--out %s: %v", o.Out, err)
 		}
 	}
-	c, err := f.Client(ctx)
+	c, err := o.Client(ctx)
 	if err != nil {
 		return err
 	}
-	res, err := renderAndWait(ctx, f, c, req, o.Progress)
+	res, err := renderAndWait(ctx, o.IO, c, req, o.Progress)
 	if res != nil && o.JSON {
-		if werr := writeJSON(f.IO.Out, res); werr != nil {
+		if werr := writeJSON(o.IO.Out, res); werr != nil {
 			return werr
 		}
 	}
@@ -149,7 +139,7 @@ func runRender(ctx context.Context, f *Factory, o *renderOptions) error {
 		return err
 	}
 	if !o.JSON {
-		printRenderResult(f, res)
+		printRenderResult(o.IO, res)
 	}
 	return nil
 }
@@ -157,7 +147,7 @@ func runRender(ctx context.Context, f *Factory, o *renderOptions) error {
 // renderAndWait starts a render and follows its job. On failure the
 // result is returned too when the job has one (a validation failure
 // carries its violations).
-func renderAndWait(ctx context.Context, f *Factory, c *api.Client, req api.RenderRequest, progress string) (*api.RenderResult, error) {
+func renderAndWait(ctx context.Context, ios *IOStreams, c *api.Client, req api.RenderRequest, progress string) (*api.RenderResult, error) {
 	start, err := c.StartRender(ctx, req)
 	if err != nil {
 		return nil, err
@@ -168,7 +158,7 @@ func renderAndWait(ctx context.Context, f *Factory, c *api.Client, req api.Rende
 	if start.Job == nil {
 		return nil, errors.New("render: the daemon answered neither a job nor a result")
 	}
-	j, err := waitJob(ctx, f, c, start.Job.ID, progress)
+	j, err := waitJob(ctx, ios, c, start.Job.ID, progress)
 	res := api.ResultOf(j)
 	if err != nil {
 		return res, err
@@ -179,12 +169,12 @@ func renderAndWait(ctx context.Context, f *Factory, c *api.Client, req api.Rende
 	return res, nil
 }
 
-func printRenderResult(f *Factory, r *api.RenderResult) {
+func printRenderResult(ios *IOStreams, r *api.RenderResult) {
 	path := r.Output
 	if r.Out != "" {
 		path = r.Out
 	}
-	fmt.Fprintln(f.IO.Out, path)
+	fmt.Fprintln(ios.Out, path)
 	how := fmt.Sprintf("rendered in %.1fs", r.Elapsed)
 	switch {
 	case r.Cached:
@@ -196,9 +186,9 @@ func printRenderResult(f *Factory, r *api.RenderResult) {
 	if audio == "" {
 		audio = "no audio"
 	}
-	fmt.Fprintf(f.IO.ErrOut, "%s: %dx%d %.4g fps %s/%s, %s, %s (%s)\n", r.Preset, r.Width, r.Height, r.FPS,
+	fmt.Fprintf(ios.ErrOut, "%s: %dx%d %.4g fps %s/%s, %s, %s (%s)\n", r.Preset, r.Width, r.Height, r.FPS,
 		r.VideoCodec, audio, seconds(r.Duration), humanBytes(r.Size), how)
-	printWarnings(f.IO.ErrOut, r.Warnings)
+	printWarnings(ios.ErrOut, r.Warnings)
 }
 
 // printWarnings lists layout warnings (text under Instagram's UI, text
@@ -209,9 +199,16 @@ func printWarnings(w io.Writer, ws []api.Warning) {
 	}
 }
 
-func newValidateCmd(f *Factory) *cobra.Command {
-	var typ, progress string
-	var asJSON bool
+// validateOptions are `impress validate`'s inputs.
+type validateOptions struct {
+	baseOptions
+	Target   string
+	Type     string
+	Progress string
+}
+
+func newValidateCmd(f *Factory, runF func(context.Context, *validateOptions) error) *cobra.Command {
+	o := &validateOptions{baseOptions: f.base()}
 	cmd := &cobra.Command{
 		Use:   "validate TARGET [--type reel|story|image|carousel]",
 		Short: "Check a media file, spec or project against Instagram's rules",
@@ -222,51 +219,50 @@ for images JPEG, size and aspect. A spec or project is checked through its
 render (from the cache, or rendered first). Exit 0 when publishable, 5 when
 not.`,
 		Args: exactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			t, err := resolveTarget(args[0])
-			if err != nil {
-				return err
-			}
-			req := api.ValidateRequest{Project: t.project, Path: t.spec + t.media, Type: typ, Display: t.display}
-			c, err := f.Client(ctx)
-			if err != nil {
-				return err
-			}
-			v, err := c.Validate(ctx, req)
-			if err != nil {
-				return err
-			}
-			if v.Job != nil {
-				j, werr := waitJob(ctx, f, c, v.Job.ID, progress)
-				if werr != nil {
-					// A render that breaks the rules is the answer itself.
-					res := api.ResultOf(j)
-					if res == nil || len(res.Violations) == 0 {
-						return werr
-					}
-					v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, Warnings: res.Warnings}
-				} else if v, err = c.Validate(ctx, req); err != nil {
-					return err
-				}
-			}
-			if asJSON {
-				if err := writeJSON(f.IO.Out, v); err != nil {
-					return err
-				}
-			} else {
-				printValidation(f.IO.Out, v)
-			}
-			if !v.OK {
-				return errSilent{code: ExitRejected}
-			}
-			return nil
-		},
 	}
-	cmd.Flags().StringVar(&typ, "type", "", "what it will be published as: reel | story | image | carousel (default from the spec or the file)")
-	cmd.Flags().BoolVar(&asJSON, "json", false, "print the result as JSON")
-	cmd.Flags().StringVar(&progress, "progress", "auto", "progress of a render it needs: auto | json | none")
-	return cmd
+	cmd.Flags().StringVar(&o.Type, "type", "", "what it will be published as: reel | story | image | carousel (default from the spec or the file)")
+	addProgressFlag(cmd, &o.Progress, "progress of a render it needs: auto | json | none")
+	return runWith(cmd, o, "print the result as JSON", runF, runValidate, firstArg(&o.Target))
+}
+
+func runValidate(ctx context.Context, o *validateOptions) error {
+	t, err := resolveTarget(o.Target)
+	if err != nil {
+		return err
+	}
+	req := api.ValidateRequest{Project: t.project, Path: t.spec + t.media, Type: o.Type, Display: t.display}
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := c.Validate(ctx, req)
+	if err != nil {
+		return err
+	}
+	if v.Job != nil {
+		j, werr := waitJob(ctx, o.IO, c, v.Job.ID, o.Progress)
+		if werr != nil {
+			// A render that breaks the rules is the answer itself.
+			res := api.ResultOf(j)
+			if res == nil || len(res.Violations) == 0 {
+				return werr
+			}
+			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, Warnings: res.Warnings}
+		} else if v, err = c.Validate(ctx, req); err != nil {
+			return err
+		}
+	}
+	if o.JSON {
+		if err := writeJSON(o.IO.Out, v); err != nil {
+			return err
+		}
+	} else {
+		printValidation(o.IO.Out, v)
+	}
+	if !v.OK {
+		return errSilent{code: ExitRejected}
+	}
+	return nil
 }
 
 func printValidation(w io.Writer, v *api.Validation) {

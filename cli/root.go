@@ -2,11 +2,20 @@
 // only through package api; the only thing taken from package daemon is
 // daemon.Run, for `impress daemon run`.
 //
-// Every command follows one shape: a constructor taking the Factory, an
-// options struct, and a ctx-first run function. Output rules (product.md):
-// human output on a TTY, exactly one JSON document on stdout with --json,
-// progress on stderr, no prompts without a TTY or with CI set, and the exit
-// codes of errors.go.
+// Every command has one shape (command.go): an xOptions struct embedding
+// baseOptions (the streams, a lazily connected daemon client, --json) plus
+// its flags and arguments; newXCmd(f, runF), which declares the flags and
+// checks them before anything runs; and runX(ctx, o), which reaches the
+// daemon only through o.Client, so tests run it against a fake daemon or
+// hand newXCmd a runF to see what it parsed. (The daemon commands, version
+// and config set/unset dial the socket from o.Paths instead: they must
+// never start a daemon.) Output rules: human output on
+// a TTY, exactly one JSON document on stdout with --json, progress on
+// stderr, no prompts without a TTY or with CI set.
+//
+// Exit codes live in errors.go only: the daemon answers wire codes
+// (api.Code) and one table there turns them into exit codes; a batch
+// reports its worst item by the explicit severity order there.
 package cli
 
 import (
@@ -76,12 +85,11 @@ privacy policy. The CLI talks to a local daemon that it starts when needed.`,
 		newDaemonCmd(f),
 		newConfigCmd(f),
 		newAccountCmd(f),
-		newDoctorCmd(f),
-		newVersionCmd(f),
+		newDoctorCmd(f, nil),
+		newVersionCmd(f, nil),
 		newJobsCmd(f),
 	)
 	addFeatureCommands(f, root)
-	root.AddCommand(newManCmd(f))
 	return root
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/spf13/cobra"
 )
@@ -19,6 +20,8 @@ func sandboxCommands(f *Factory) []*cobra.Command {
 }
 
 type sandboxOptions struct {
+	baseOptions
+	Settings func() (*config.Settings, error)
 	Addr     string
 	Latency  time.Duration
 	FailRate float64
@@ -27,8 +30,8 @@ type sandboxOptions struct {
 	ready func(url string)
 }
 
-func newSandboxCmd(f *Factory, ready func(string)) *cobra.Command {
-	o := &sandboxOptions{ready: ready}
+func newSandboxCmd(f *Factory, runF func(context.Context, *sandboxOptions) error) *cobra.Command {
+	o := &sandboxOptions{baseOptions: f.base(), Settings: f.Settings}
 	cmd := &cobra.Command{
 		Use:   "sandbox",
 		Short: "Run an offline emulator of Meta's Graph API (for demos, tests and CI dry runs)",
@@ -46,30 +49,29 @@ sandbox_creator (Instagram Login) or the user "Sandbox Owner" with two Pages
 		Example: `  impress sandbox --addr 127.0.0.1:8789
   impress sandbox --latency 200ms --fail-rate 0.05 --seed 42`,
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if o.FailRate < 0 || o.FailRate > 1 {
-				return flagErrorf("--fail-rate %v: want a probability between 0 and 1", o.FailRate)
-			}
-			if o.Latency < 0 {
-				return flagErrorf("--latency %v: want a duration ≥ 0", o.Latency)
-			}
-			if _, _, err := net.SplitHostPort(o.Addr); err != nil {
-				return flagErrorf("--addr %q: want host:port, e.g. 127.0.0.1:8789", o.Addr)
-			}
-			return runSandbox(cmd.Context(), f, o)
-		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Addr, "addr", "127.0.0.1:8789", "address to listen on")
 	fl.DurationVar(&o.Latency, "latency", 0, "delay added to every Meta call, e.g. 200ms")
 	fl.Float64Var(&o.FailRate, "fail-rate", 0, "probability (0..1) that a Meta call fails with a transient error")
 	fl.Int64Var(&o.Seed, "seed", 1, "seed of every random choice (tokens, ids, injected failures)")
-	return cmd
+	return runWith(cmd, o, "", runF, runSandbox, func([]string) error {
+		if o.FailRate < 0 || o.FailRate > 1 {
+			return flagErrorf("--fail-rate %v: want a probability between 0 and 1", o.FailRate)
+		}
+		if o.Latency < 0 {
+			return flagErrorf("--latency %v: want a duration ≥ 0", o.Latency)
+		}
+		if _, _, err := net.SplitHostPort(o.Addr); err != nil {
+			return flagErrorf("--addr %q: want host:port, e.g. 127.0.0.1:8789", o.Addr)
+		}
+		return nil
+	})
 }
 
-func runSandbox(ctx context.Context, f *Factory, o *sandboxOptions) error {
+func runSandbox(ctx context.Context, o *sandboxOptions) error {
 	port := 8788
-	if st, err := f.Settings(); err == nil {
+	if st, err := o.Settings(); err == nil {
 		if p := st.Int("meta.redirect_port"); p > 0 {
 			port = p
 		}
@@ -87,9 +89,9 @@ func runSandbox(ctx context.Context, f *Factory, o *sandboxOptions) error {
 
 	// stdout carries only the settings, one NAME=value per line, so it can
 	// be captured into a file and sourced; the explanations go to stderr.
-	fmt.Fprintf(f.IO.Out, "IMPRESS_META_ENDPOINT=%s\nIMPRESS_META_APP_ID=%s\nIMPRESS_META_APP_SECRET=%s\n",
+	fmt.Fprintf(o.IO.Out, "IMPRESS_META_ENDPOINT=%s\nIMPRESS_META_APP_ID=%s\nIMPRESS_META_APP_SECRET=%s\n",
 		url, sb.AppID(), sb.AppSecret())
-	e := f.IO.ErrOut
+	e := o.IO.ErrOut
 	fmt.Fprintf(e, "\nimpress sandbox: an offline Meta emulator serves %s (Ctrl-C stops it; its state is lost).\n", url)
 	fmt.Fprintf(e, "Export the three lines above where impress runs (its app id and secret are the sandbox's own),\n")
 	fmt.Fprintf(e, "then restart the daemon so it reads them: `impress daemon stop`.\n")

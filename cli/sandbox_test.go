@@ -17,7 +17,10 @@ func TestSandboxCommand(t *testing.T) {
 		return ""
 	}}
 	ready := make(chan string, 1)
-	cmd := newSandboxCmd(f, func(u string) { ready <- u })
+	cmd := newSandboxCmd(f, func(ctx context.Context, o *sandboxOptions) error {
+		o.ready = func(u string) { ready <- u }
+		return runSandbox(ctx, o)
+	})
 	cmd.SetArgs([]string{"--addr", "127.0.0.1:0", "--latency", "1ms", "--seed", "9"})
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

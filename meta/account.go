@@ -89,7 +89,7 @@ const maxPages = 100
 // account: GET /me/accounts?fields=id,name,access_token,
 // instagram_business_account{id,username}, following cursors. All Pages are
 // returned; the caller picks (Pages without IGAccount cannot publish).
-// Pages granted only through Business Manager may be missing (§1b).
+// Pages granted only through Business Manager may be missing (docs/META.md §2).
 func (c *Client) Pages(ctx context.Context) ([]Page, error) {
 	if c.cfg.Flavour != FlavourFacebook {
 		return nil, fmt.Errorf("meta: pages: %w", ErrUnsupported)

@@ -5,7 +5,7 @@ import "net/http"
 // anyCode in a rule matches every error code: the subcode alone decides.
 const anyCode = -1 << 31
 
-// rule is one row of the classification table (meta-graph-api.md §3).
+// rule is one row of the classification table (docs/META.md §10).
 type rule struct {
 	code, subcode int // subcode 0: the rule is for the code alone
 	class         Class
@@ -13,8 +13,8 @@ type rule struct {
 }
 
 // rules is the classification table keyed by (code, subcode). Lookup order
-// is in [classify]. Sources: meta-graph-api.md §3.2 (publishing), §3.3
-// (token/permission), §3.4 (rate limits), §5 (messaging window), §13.
+// is in [classify]. The table, its sources and its community-only rows are
+// written out in docs/META.md §10 (rate limits §9, messaging window §12).
 var rules = [...]rule{
 	// Publishing, (code, subcode) pairs.
 	{-2, 2207003, ClassRecreate, "Meta timed out downloading the media; use a faster host and a new container"},
@@ -52,7 +52,7 @@ var rules = [...]rule{
 	{anyCode, 2207018, ClassPermanent, "Tagging a collaborator failed"},
 	{anyCode, 2207081, ClassPermanent, "Trial reels are not available for this account"},
 
-	// Token subcodes (§3.3): whatever the code, the session is gone.
+	// Token subcodes (docs/META.md §3, §10): whatever the code, the session is gone.
 	{anyCode, 458, ClassLoginNeeded, "The app was removed from the account; log in again"},
 	{anyCode, 459, ClassLoginNeeded, "The account is checkpointed; log into Instagram/Facebook, then log in again"},
 	{anyCode, 460, ClassLoginNeeded, "The password changed; log in again"},
@@ -175,19 +175,18 @@ func Classify(code, subcode int) Class {
 	return c
 }
 
-// publishClass adjusts the class of a failed media_publish. Whatever did not
-// clearly refuse the call (rate limit, quota, not-ready, login, permanent
-// rejection, expired container) may have published the media: a lost
-// response, a 5xx, codes 1/2/-1 or is_transient. Only a request proven not
-// to have left this machine stays transient.
+// publishClass adjusts the class of a failed media_publish. Only an answer
+// that proves Meta did nothing ([Class.DidNotAct]: a refusal, a login to
+// renew, a limit, a container not ready or dead) keeps its class; whatever
+// else failed may have published the media — a lost response, a 5xx, codes
+// 1/2/-1, is_transient, an error this package cannot place — and becomes
+// unconfirmed. A dead container reported as code -1 (Instagram server
+// error) is such a failure too. Only a request proven not to have left this
+// machine stays transient. The decision follows the class's outcome, not a
+// list of classes here: a new refusal class stays a refusal.
 func publishClass(e *Error) {
-	switch e.class {
-	case ClassRateLimited, ClassQuota, ClassNotReady, ClassLoginNeeded, ClassPermanent:
+	if e.class.DidNotAct() && !(e.class == ClassRecreate && e.Code == -1) {
 		return
-	case ClassRecreate:
-		if e.Code != -1 {
-			return
-		}
 	}
 	if e.cause != nil && e.HTTPStatus == 0 && notSent(e.cause) {
 		e.class = ClassTransient

@@ -9,13 +9,13 @@ import (
 )
 
 // TestClassifyTable covers every (code, subcode) named in
-// meta-graph-api.md §3, §5 and §13.
+// docs/META.md §10 (and §12 for the messaging window).
 func TestClassifyTable(t *testing.T) {
 	cases := []struct {
 		code, sub int
 		want      Class
 	}{
-		// §3.2 publishing
+		// publishing codes
 		{-2, 2207003, ClassRecreate},
 		{-2, 2207020, ClassRecreate},
 		{-1, 2207001, ClassRecreate},
@@ -50,7 +50,7 @@ func TestClassifyTable(t *testing.T) {
 		// a known 7-digit subcode with another code still classifies by subcode
 		{4, 2207042, ClassQuota},
 		{1, 2207026, ClassPermanent},
-		// §3.3 token / permission
+		// token / permission codes
 		{190, 0, ClassLoginNeeded},
 		{190, 458, ClassLoginNeeded},
 		{190, 459, ClassLoginNeeded},
@@ -71,7 +71,7 @@ func TestClassifyTable(t *testing.T) {
 		{2, 0, ClassTransient},
 		{-1, 0, ClassTransient},
 		{-2, 0, ClassTransient},
-		// §3.4 rate limits
+		// rate limits (docs/META.md §9)
 		{4, 0, ClassRateLimited},
 		{17, 0, ClassRateLimited},
 		{32, 0, ClassRateLimited},
@@ -80,7 +80,7 @@ func TestClassifyTable(t *testing.T) {
 		{80002, 0, ClassRateLimited},
 		{80006, 0, ClassRateLimited},
 		{80014, 0, ClassRateLimited},
-		// §5 messaging window
+		// messaging window (docs/META.md §12)
 		{10, 2534022, ClassPermanent},
 		// codes alone
 		{9, 0, ClassQuota},

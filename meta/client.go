@@ -19,11 +19,11 @@ import (
 )
 
 // DefaultVersion is the Graph API version used when [Config.Version] is empty
-// (meta-graph-api.md §9: v25.0 is the newest version the Instagram docs show).
+// (docs/META.md §1: v25.0 is the newest version Meta's Instagram pages show).
 const DefaultVersion = "v25.0"
 
 // Flavour is the login product a connection was made with. It decides the
-// hosts, the OAuth endpoints and some parameters (meta-graph-api.md §0).
+// hosts, the OAuth endpoints and some parameters (docs/META.md §1, §2).
 type Flavour string
 
 const (
@@ -118,7 +118,9 @@ type Client struct {
 	usage Usage
 }
 
-var reVersion = regexp.MustCompile(`^v\d+\.\d+$`)
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
+var reVersion = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v\d+\.\d+$`) })
 
 // New returns a client for cfg.
 func New(cfg Config) (*Client, error) {
@@ -130,7 +132,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Version == "" {
 		cfg.Version = DefaultVersion
 	}
-	if !reVersion.MatchString(cfg.Version) {
+	if !reVersion().MatchString(cfg.Version) {
 		return nil, fmt.Errorf("meta: api version %q: %w: want e.g. %s", cfg.Version, ErrInvalid, DefaultVersion)
 	}
 	c := &Client{cfg: cfg, sleep: sleepCtx, now: time.Now}

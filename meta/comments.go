@@ -8,7 +8,7 @@ import (
 	"strconv"
 )
 
-// Comment is an IG comment (§4). Replies are filled when the comment was
+// Comment is an IG comment (docs/META.md §11). Replies are filled when the comment was
 // listed with [Client.Comments]. Username and From need the
 // manage-comments permission; comments of restricted users may be missing.
 type Comment struct {
@@ -41,7 +41,7 @@ func (cm *Comment) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// Field lists from meta-graph-api.md §4.
+// Field lists from docs/META.md §11.
 const (
 	commentListFields = "id,text,username,timestamp,like_count,hidden,from{id,username},parent_id,replies{id,text,username,timestamp}"
 	commentFields     = "id,text,username,timestamp,hidden,like_count,replies,parent_id"

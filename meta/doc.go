@@ -46,7 +46,7 @@
 // error_subcode, is_transient, error_user_title, error_user_msg,
 // fbtrace_id) plus the HTTP status, or a network failure with a redacted
 // cause. [Error.Class] comes from a table keyed by (code, subcode) built from
-// meta-graph-api.md §3:
+// docs/META.md §10:
 //
 //	transient     1, 2, -1, -2, 24/2207008, is_transient, HTTP 5xx, network errors
 //	rate-limited  4, 17, 32, 341, 613, 80001-80014, HTTP 429
@@ -61,10 +61,12 @@
 // not-ready) wins over is_transient, which Meta also sets on rate limits.
 //
 // [IsLoginNeeded], [IsRateLimited], [IsTransient], [IsQuotaExceeded],
-// [IsNotReady] and [IsUnconfirmed] test an error; [ExitCode] maps it to the
-// product's exit codes (2 invalid, 3 cancelled/timed out, 4 login, 5
-// rejected, 6 transient, 7 unconfirmed, 1 other); [Error.UserMessage] is
-// built from error_user_msg when Meta sent one.
+// [IsNotReady] and [IsUnconfirmed] test an error; a class's traits
+// ([Class.LoginNeeded], [Class.Refused], [Class.RetryLater],
+// [Class.MayHaveActed], [Class.DidNotAct]) say what it means, and [Classes]
+// lists them all. This package knows no exit codes: the daemon maps classes
+// to wire codes and the CLI maps those to exit codes. [Error.UserMessage]
+// is built from error_user_msg when Meta sent one.
 //
 // # Retries
 //
@@ -80,6 +82,15 @@
 // [Client.WaitContainer] polls a container with growing intervals (5 s to
 // 30 s) bounded by ctx and a total wait; [Client.Upload] resumes broken
 // uploads from Meta's offset.
+//
+// # Listing media
+//
+// [Client.ListMedia] reads one page of an account's media (newest first,
+// cursor-paged). [Client.MediaSince] walks pages until they reach past a
+// time window, the media end, or a page cap, and says whether it saw the
+// whole window ([MediaListing.Complete]); each page goes through the
+// caller's [MediaSinceOptions.Call], so the daemon's pacer spaces them.
+// It feeds reconciliation (docs/META.md §15): is an item already live?
 //
 // # Rate-limit usage
 //

@@ -24,10 +24,16 @@ var (
 // Class says what a caller should do about an error. It is derived from
 // Meta's (code, subcode) pair, is_transient, the HTTP status and, for
 // network failures, from whether the request could have reached Meta.
+//
+// A class knows nothing of exit codes or wire codes: callers read its
+// traits ([Class.LoginNeeded], [Class.Refused], [Class.RetryLater],
+// [Class.MayHaveActed], [Class.DidNotAct]) and map them to their own
+// outcomes. [Classes] lists every class, so that such a mapping can be
+// tested against all of them.
 type Class int
 
 const (
-	// ClassOther is an error this package cannot place; exit code 1.
+	// ClassOther is an error this package cannot place.
 	ClassOther Class = iota
 	// ClassTransient: Meta or the network failed; retrying later may work.
 	ClassTransient
@@ -53,45 +59,108 @@ const (
 	// say whether the media went live. Re-read the container (PUBLISHED?)
 	// and the recent media before anything else; never blindly retry.
 	ClassUnconfirmed
+
+	numClasses // not a class: the length of classInfos
 )
 
+// outcome is what a class says about the failed call. Every class has
+// exactly one, chosen on purpose: the zero value is no outcome, and
+// TestEveryClassHasItsTraits fails for a class left without one.
+type outcome int
+
+const (
+	_ outcome = iota
+	// unplaced: an error this package cannot place.
+	unplaced
+	// loginRefused: Meta refused the credentials; nothing was done.
+	loginRefused
+	// refused: Meta refused the request as it is; nothing was done, and
+	// asking again the same way is refused again.
+	refused
+	// deferred: Meta answered that it did not act now (a limit, a
+	// container not ready or dead); a later or a new attempt may work.
+	deferred
+	// failedInFlight: Meta or the network failed; whether the call took
+	// effect is not known, but trying again later may work.
+	failedInFlight
+	// mayHaveActed: the call may have taken effect (a publish may be live).
+	mayHaveActed
+)
+
+// classInfo is one row of the class table.
+type classInfo struct {
+	name    string
+	outcome outcome
+	hint    string // the generic advice, when no rule gave a better one
+}
+
+// classInfos is the class table, one row per class, indexed by class. A
+// class added to the const block without a row here has an empty row and
+// fails TestEveryClassHasItsTraits.
+var classInfos = [numClasses]classInfo{
+	ClassOther:       {"other", unplaced, "The request to Meta failed"},
+	ClassTransient:   {"transient", failedInFlight, "Meta or the network failed temporarily; try again later"},
+	ClassRateLimited: {"rate-limited", deferred, "Meta is rate-limiting this app or account; slow down and try again later"},
+	ClassLoginNeeded: {"login-needed", loginRefused, "The Meta login expired or was revoked; log in again"},
+	ClassPermanent:   {"permanent", refused, "Meta refused the request"},
+	ClassQuota:       {"quota", refused, "The daily publishing limit is reached; publish later"},
+	ClassNotReady:    {"not-ready", deferred, "The media is still being processed; wait and publish again"},
+	ClassRecreate:    {"recreate", deferred, "Meta could not process the media; create a new container and try again"},
+	ClassUnconfirmed: {"unconfirmed", mayHaveActed, "The publish may or may not have gone live; check before retrying"},
+}
+
+// Classes returns every class, in declaration order.
+func Classes() []Class {
+	out := make([]Class, numClasses)
+	for i := range out {
+		out[i] = Class(i)
+	}
+	return out
+}
+
+func (c Class) info() classInfo {
+	if c < 0 || c >= numClasses {
+		return classInfo{}
+	}
+	return classInfos[c]
+}
+
 func (c Class) String() string {
-	switch c {
-	case ClassOther:
-		return "other"
-	case ClassTransient:
-		return "transient"
-	case ClassRateLimited:
-		return "rate-limited"
-	case ClassLoginNeeded:
-		return "login-needed"
-	case ClassPermanent:
-		return "permanent"
-	case ClassQuota:
-		return "quota"
-	case ClassNotReady:
-		return "not-ready"
-	case ClassRecreate:
-		return "recreate"
-	case ClassUnconfirmed:
-		return "unconfirmed"
+	if n := c.info().name; n != "" {
+		return n
 	}
 	return fmt.Sprintf("Class(%d)", int(c))
 }
 
-// ExitCode maps the class to product.md's exit codes.
-func (c Class) ExitCode() int {
-	switch c {
-	case ClassLoginNeeded:
-		return 4
-	case ClassPermanent, ClassQuota:
-		return 5
-	case ClassTransient, ClassRateLimited, ClassNotReady, ClassRecreate:
-		return 6
-	case ClassUnconfirmed:
-		return 7
+// LoginNeeded reports whether the user must log in again before anything
+// works (login-needed).
+func (c Class) LoginNeeded() bool { return c.info().outcome == loginRefused }
+
+// Refused reports whether Meta refused the request for good: asking again
+// the same way is refused again (permanent, quota).
+func (c Class) Refused() bool { return c.info().outcome == refused }
+
+// RetryLater reports whether trying again later may succeed (transient,
+// rate-limited, not-ready, recreate).
+func (c Class) RetryLater() bool {
+	o := c.info().outcome
+	return o == deferred || o == failedInFlight
+}
+
+// MayHaveActed reports whether the failed call may have taken effect at
+// Meta anyway (unconfirmed): check before doing it again.
+func (c Class) MayHaveActed() bool { return c.info().outcome == mayHaveActed }
+
+// DidNotAct reports whether Meta's answer proves that the call did nothing
+// (login-needed, permanent, quota, rate-limited, not-ready, recreate). A
+// failed media_publish of any other class may have published: see
+// publishClass.
+func (c Class) DidNotAct() bool {
+	switch c.info().outcome {
+	case loginRefused, refused, deferred:
+		return true
 	}
-	return 1
+	return false
 }
 
 // Error is a failed call to Meta: a decoded Graph error envelope, an
@@ -196,25 +265,10 @@ func (e *Error) UserMessage() string {
 
 // hint is the generic advice for the class.
 func (c Class) hint() string {
-	switch c {
-	case ClassTransient:
-		return "Meta or the network failed temporarily; try again later"
-	case ClassRateLimited:
-		return "Meta is rate-limiting this app or account; slow down and try again later"
-	case ClassLoginNeeded:
-		return "The Meta login expired or was revoked; log in again"
-	case ClassPermanent:
-		return "Meta refused the request"
-	case ClassQuota:
-		return "The daily publishing limit is reached; publish later"
-	case ClassNotReady:
-		return "The media is still being processed; wait and publish again"
-	case ClassRecreate:
-		return "Meta could not process the media; create a new container and try again"
-	case ClassUnconfirmed:
-		return "The publish may or may not have gone live; check before retrying"
+	if h := c.info().hint; h != "" {
+		return h
 	}
-	return "The request to Meta failed"
+	return classInfos[ClassOther].hint
 }
 
 // ClassOf returns the class of err: the class of a wrapped *Error, or
@@ -243,27 +297,38 @@ func IsNotReady(err error) bool { return ClassOf(err) == ClassNotReady }
 func IsUnconfirmed(err error) bool { return ClassOf(err) == ClassUnconfirmed }
 
 // IsTransient reports whether trying again later may succeed: the classes
-// that map to exit code 6 (transient, rate-limited, not-ready, recreate).
-func IsTransient(err error) bool { return ClassOf(err).ExitCode() == 6 }
+// whose [Class.RetryLater] holds (transient, rate-limited, not-ready,
+// recreate).
+func IsTransient(err error) bool { return ClassOf(err).RetryLater() }
 
-// ExitCode maps err to product.md's exit codes: 0 nil, 2 invalid request,
+// ExitCode maps err to the CLI's exit codes: 0 nil, 2 invalid request,
 // 3 cancelled or timed out, 4 login needed, 5 rejected (permanent, quota),
 // 6 transient, 7 unconfirmed publish, 1 anything else. Unconfirmed wins over
 // cancellation: a publish cut short by Ctrl-C may still have gone live.
+//
+// Deprecated: exit codes belong to package cli, and this package exposes
+// classes only. ExitCode is used by daemon until it maps classes itself
+// (api.CodeForClass); remove after.
 func ExitCode(err error) int {
 	if err == nil {
 		return 0
 	}
 	c := ClassOf(err)
 	switch {
-	case c == ClassUnconfirmed:
+	case c.MayHaveActed():
 		return 7
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, ErrWaitTimeout):
 		return 3
 	case errors.Is(err, ErrInvalid):
 		return 2
+	case c.LoginNeeded():
+		return 4
+	case c.Refused():
+		return 5
+	case c.RetryLater():
+		return 6
 	}
-	return c.ExitCode()
+	return 1
 }
 
 // invalidf returns an ErrInvalid-wrapping error for operation op.

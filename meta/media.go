@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultMediaFields are the fields [Client.Media] and [Client.ListMedia]
-// ask for by default (§8). like_count may be absent when the owner hides
+// ask for by default (docs/META.md §15). like_count may be absent when the owner hides
 // likes, media_url for copyrighted content, permalink on carousel children.
 const DefaultMediaFields = "id,media_type,media_product_type,permalink,shortcode,timestamp,caption," +
 	"like_count,comments_count,media_url,thumbnail_url,is_comment_enabled,is_shared_to_feed,username"
@@ -61,7 +61,7 @@ type User struct {
 
 // Media reads GET /<ver>/<mediaID>?fields=… (default [DefaultMediaFields]). After a
 // publish, treat failures as "try later", not as a failed publish: Meta has
-// answered 100/33 for fresh media during incidents (§13.9).
+// answered 100/33 for fresh media during incidents (docs/META.md §7).
 func (c *Client) Media(ctx context.Context, mediaID string, fields ...string) (Media, error) {
 	f := DefaultMediaFields
 	if len(fields) > 0 {
@@ -82,7 +82,7 @@ type ListMediaOptions struct {
 
 // ListMedia lists the account's media, newest first, one page at a time
 // (Meta serves at most the 10,000 most recent). Used to find a media that a
-// lost publish response hid (§2.3).
+// lost publish response hid (docs/META.md §7).
 func (c *Client) ListMedia(ctx context.Context, igUser string, o ListMediaOptions) ([]Media, Paging, error) {
 	f := DefaultMediaFields
 	if len(o.Fields) > 0 {

@@ -42,7 +42,7 @@ func (c *Client) UsesPKCE() bool {
 }
 
 // DefaultScopes returns the permissions impress asks for (publishing,
-// comments, messages) in the flavour's naming (meta-graph-api.md §1).
+// comments, messages) in the flavour's naming (docs/META.md §2).
 func DefaultScopes(f Flavour) []string {
 	if f == FlavourInstagram {
 		return []string{"instagram_business_basic", "instagram_business_content_publish",

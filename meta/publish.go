@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,7 +40,7 @@ type UserTag struct {
 	Y        *float64 `json:"y,omitempty"`
 }
 
-// ContainerRequest is the body of POST /<ig-user>/media (§2.1). Exactly one
+// ContainerRequest is the body of POST /<ig-user>/media (docs/META.md §4). Exactly one
 // of ImageURL, VideoURL and Resumable is set, except for CAROUSEL parents,
 // which take Children.
 type ContainerRequest struct {
@@ -48,14 +49,14 @@ type ContainerRequest struct {
 	VideoURL  string // public video URL; Meta's crawler downloads it
 	// Resumable asks for upload_type=resumable: the bytes follow with
 	// [Client.Upload]. Documented for Facebook Login; Instagram Login has
-	// been reported to ignore it ([CONFLICT] §2.4).
+	// been reported to ignore it ([UNVERIFIED], docs/META.md §6).
 	Resumable      bool
 	Caption        string
 	ShareToFeed    *bool          // REELS: also show in the feed/grid
 	CoverURL       string         // REELS: JPEG cover; overrides ThumbOffset
 	ThumbOffset    *time.Duration // video: cover frame position, sent in ms
 	AudioName      string         // REELS: name of the original audio
-	Collaborators  []string       // ≤3 usernames ([CONFLICT]: maybe FB Login only)
+	Collaborators  []string       // ≤3 usernames ([UNVERIFIED]: maybe FB Login only, docs/META.md §4)
 	UserTags       []UserTag
 	LocationID     string // a Facebook Page id with location data
 	AltText        string // images only
@@ -208,7 +209,9 @@ type Status struct {
 	Subcode int
 }
 
-var reStatusSubcode = regexp.MustCompile(`\b(2\d{6})\b`)
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
+var reStatusSubcode = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b(2\d{6})\b`) })
 
 // Err returns nil unless the container failed: ERROR (class from the
 // subcode in the text, else [ClassPermanent]) or EXPIRED ([ClassRecreate]).
@@ -266,7 +269,7 @@ func (c *Client) ContainerStatus(ctx context.Context, containerID string) (Statu
 			s.Code = StatusInProgress
 		}
 	}
-	if m := reStatusSubcode.FindStringSubmatch(out.Status); m != nil {
+	if m := reStatusSubcode().FindStringSubmatch(out.Status); m != nil {
 		s.Subcode, _ = strconv.Atoi(m[1])
 	}
 	return s, nil
@@ -284,7 +287,7 @@ type WaitOptions struct {
 
 // maxGoneGlitches is how many consecutive 100/33 "object does not exist"
 // answers WaitContainer tolerates: Meta returned them for fresh objects
-// during the May 2026 incident (§13.9).
+// during the May 2026 incident (docs/META.md §5).
 const maxGoneGlitches = 3
 
 // WaitContainer polls the container until it is FINISHED or PUBLISHED

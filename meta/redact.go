@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // redactedMark replaces every secret this package removes from text.
@@ -17,22 +18,25 @@ const redactedMark = "[redacted]"
 // fb_exchange_token, code_verifier) and the proof derived from the app secret.
 const secretKeys = `access_token|appsecret_proof|client_secret|code|fb_exchange_token|input_token|code_verifier|refresh_token|signed_request|password`
 
-var (
+// redactPatterns are compiled on first use, not at package init: every
+// impress command links this package, few of them redact anything.
+var redactPatterns = sync.OnceValue(func() (p struct{ keyValue, jsonValue, authHeader, tokenShape, userinfo *regexp.Regexp }) {
 	// key=value in a URL, a form body or free text. The value runs to the
 	// next separator; an encoded "%26" is not a separator, so an encoded
 	// nested URL is over-redacted rather than under-redacted.
-	reKeyValue = regexp.MustCompile(`(?i)((?:^|[?&;\s"'(,{]|%26|%3F)(?:` + secretKeys + `)(?:=|%3D))[^&\s"'#;,)}]+`)
+	p.keyValue = regexp.MustCompile(`(?i)((?:^|[?&;\s"'(,{]|%26|%3F)(?:` + secretKeys + `)(?:=|%3D))[^&\s"'#;,)}]+`)
 	// "key": "value" in JSON-ish text.
-	reJSONValue = regexp.MustCompile(`(?i)("(?:` + secretKeys + `)"\s*:\s*")[^"]*`)
+	p.jsonValue = regexp.MustCompile(`(?i)("(?:` + secretKeys + `)"\s*:\s*")[^"]*`)
 	// Authorization header values (Bearer for Graph, OAuth for rupload).
-	reAuthHeader = regexp.MustCompile(`(?i)(\b(?:Bearer|OAuth)\s+)[A-Za-z0-9._~+/=|%-]{16,}`)
+	p.authHeader = regexp.MustCompile(`(?i)(\b(?:Bearer|OAuth)\s+)[A-Za-z0-9._~+/=|%-]{16,}`)
 	// Meta token shapes anywhere, including URL paths: Facebook user/page
 	// tokens start EAA, Instagram Login tokens IGAA/IGQV/IGQW; app tokens are
 	// "<app id>|<secret>" (raw or %7C-encoded).
-	reTokenShape = regexp.MustCompile(`\b(?:EAA|IGAA|IGQV|IGQW)[A-Za-z0-9_\-]{16,}|\b\d{5,}(?:\||%7[Cc])[A-Za-z0-9_\-]{16,}`)
+	p.tokenShape = regexp.MustCompile(`\b(?:EAA|IGAA|IGQV|IGQW)[A-Za-z0-9_\-]{16,}|\b\d{5,}(?:\||%7[Cc])[A-Za-z0-9_\-]{16,}`)
 	// user:password@ in URLs.
-	reUserinfo = regexp.MustCompile(`(://)[^/@\s"]*:[^/@\s"]*@`)
-)
+	p.userinfo = regexp.MustCompile(`(://)[^/@\s"]*:[^/@\s"]*@`)
+	return p
+})
 
 // Redact returns s with every secret this package knows the shape of
 // replaced by "[redacted]": values of access_token, appsecret_proof,
@@ -43,11 +47,12 @@ var (
 // the message of a *url.Error. It is deliberately greedy: a redacted
 // harmless value costs less than a leaked token.
 func Redact(s string) string {
-	s = reKeyValue.ReplaceAllString(s, "${1}"+redactedMark)
-	s = reJSONValue.ReplaceAllString(s, "${1}"+redactedMark)
-	s = reAuthHeader.ReplaceAllString(s, "${1}"+redactedMark)
-	s = reTokenShape.ReplaceAllString(s, redactedMark)
-	s = reUserinfo.ReplaceAllString(s, "${1}"+redactedMark+"@")
+	p := redactPatterns()
+	s = p.keyValue.ReplaceAllString(s, "${1}"+redactedMark)
+	s = p.jsonValue.ReplaceAllString(s, "${1}"+redactedMark)
+	s = p.authHeader.ReplaceAllString(s, "${1}"+redactedMark)
+	s = p.tokenShape.ReplaceAllString(s, redactedMark)
+	s = p.userinfo.ReplaceAllString(s, "${1}"+redactedMark+"@")
 	return s
 }
 

@@ -18,7 +18,7 @@ import (
 )
 
 // These tests run the client against the independent emulator in
-// meta/sandbox, so a misreading of meta-graph-api.md on either side shows.
+// meta/sandbox, so a misreading of docs/META.md on either side shows.
 
 const redirect = "http://localhost:8788/callback"
 

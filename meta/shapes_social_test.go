@@ -6,7 +6,7 @@ import (
 )
 
 // socialShapeCases are the comment, mention and messaging endpoints of
-// [TestRequestShapes] (meta-graph-api.md §4, §5).
+// [TestRequestShapes] (docs/META.md §11, §12).
 func socialShapeCases() []shapeCase {
 	return []shapeCase{
 		{

@@ -9,7 +9,7 @@ import (
 )
 
 // shapeCase is one endpoint: the exact request Meta expects and the
-// decoding of a response payload taken from meta-graph-api.md.
+// decoding of a response payload shaped as docs/META.md shows it.
 type shapeCase struct {
 	name    string
 	cfg     Config

@@ -9,7 +9,7 @@ import (
 )
 
 // authMode is how a call carries its token. Meta wants different forms on
-// different endpoints (meta-graph-api.md §1, §2.4, §14):
+// different endpoints (docs/META.md §3, §6):
 //
 //   - Graph calls accept "Authorization: Bearer" (default; keeps the token
 //     out of URLs) or the access_token parameter ([Config.TokenInQuery]).

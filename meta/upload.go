@@ -29,16 +29,16 @@ type UploadOptions struct {
 // Upload sends a local file to a resumable container (created with
 // [ContainerRequest.Resumable]): POST rupload.facebook.com/ig-api-upload/
 // <ver>/<container> with "Authorization: OAuth <token>", "offset" and
-// "file_size" headers and the raw bytes (§2.4). The body streams from r
+// "file_size" headers and the raw bytes (docs/META.md §6). The body streams from r
 // through a section reader; the file is never held in memory.
 //
 // When a transfer breaks (connection cut, timeout, 5xx, retriable
 // debug_info), Upload asks Meta how many bytes arrived with
 // [Client.UploadOffset] and resumes from there. That query is [UNVERIFIED]
-// for IG containers (§2.4): when it fails or reports nothing, the upload
+// for IG containers (docs/META.md §6): when it fails or reports nothing, the upload
 // restarts from offset 0, which is always correct, only slower.
 // Documented for Facebook Login; Instagram Login has been reported to
-// refuse resumable containers ([CONFLICT] §2.4).
+// refuse resumable containers ([UNVERIFIED], docs/META.md §6).
 func (c *Client) Upload(ctx context.Context, containerID string, r io.ReaderAt, size int64, o UploadOptions) error {
 	const op = "upload"
 	if size <= 0 {

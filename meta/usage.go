@@ -9,7 +9,7 @@ import (
 )
 
 // HighUsage is the percentage at or above which callers should slow down
-// (meta-graph-api.md §3.4, §11: back off at ≥ 80 %).
+// (docs/META.md §9: back off at ≥ 80 %).
 const HighUsage = 80
 
 // Usage is Meta's rate-limit accounting from the response headers of the

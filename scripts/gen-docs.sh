@@ -4,10 +4,13 @@
 #
 # Used by `make man`, `make completions` (IMPRESS=bin/impress) and by
 # goreleaser's before hooks (IMPRESS unset: built from ./cmd/impress here).
+# Man pages come from internal/gendocs, a program of its own, so that
+# cobra/doc and its markdown renderers stay out of bin/impress.
 #
 # Usage: scripts/gen-docs.sh [man|completions|all] [VERSION]
-# VERSION (goreleaser passes {{ .Version }}) is stamped into the build used
-# when IMPRESS is unset, so the man pages name the release.
+# VERSION (goreleaser passes {{ .Version }}, make the git description) is
+# stamped into the man pages' header and into the build used when IMPRESS
+# is unset; without it, `git describe` as `make build` does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,18 +23,17 @@ man | completions | all) ;;
 	;;
 esac
 
+version=${2:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
+ldflags=(-ldflags "-X github.com/impress-dev/impress/internal/version.Version=$version")
+
 if [[ -n ${IMPRESS:-} ]]; then
 	impress=("$IMPRESS")
-else
-	# Build the source being released once (four `go run`s would link four
-	# times).
+elif [[ $what != man ]]; then
+	# Build the source being released once (three `go run`s would link
+	# three times).
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/impress-docs.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	ldflags=()
-	if [[ -n ${2:-} ]]; then
-		ldflags=(-ldflags "-X github.com/impress-dev/impress/internal/version.Version=$2")
-	fi
-	go build ${ldflags[@]+"${ldflags[@]}"} -o "$tmp/impress" ./cmd/impress
+	go build "${ldflags[@]}" -o "$tmp/impress" ./cmd/impress
 	impress=("$tmp/impress")
 fi
 
@@ -43,7 +45,7 @@ if [[ $what == man || $what == all ]]; then
 	fi
 	# Start empty so pages of removed commands do not linger.
 	rm -rf man
-	"${impress[@]}" __man man
+	go run "${ldflags[@]}" ./internal/gendocs man
 	# Packages install gzipped pages (Debian policy); -n leaves the name and
 	# time out of the gzip header so the result is reproducible.
 	pages=(man/*.1)

@@ -60,6 +60,7 @@ func New(ctx context.Context, c Client, o Options) *Model {
 // Run runs the editor full-screen until the user quits. The terminal is
 // restored on the way out whatever happened; daemon errors never end it.
 func Run(ctx context.Context, c Client, o Options, popts ...tea.ProgramOption) error {
+	queryTerminal()
 	m := New(ctx, c, o)
 	opts := append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, popts...)
 	_, err := tea.NewProgram(m, opts...).Run()

@@ -48,3 +48,13 @@ func DefaultStyles() Styles {
 		Focus:     lipgloss.NewStyle().Foreground(accent),
 	}
 }
+
+// queryTerminal asks the terminal for its background colour, which
+// lipgloss caches, before the program takes the terminal over. Asked any
+// later (bubbles' textarea picks adaptive colours in View), the answer
+// would arrive on the program's input as keys nobody typed, after a wait
+// for termenv's 5 s timeout. bubbletea v1 asked in an init(), in every
+// command, which made each one wait 5 s on a pty that never answers; the
+// copy in third_party/bubbletea leaves that to us, and only `impress edit`
+// gets here.
+func queryTerminal() { _ = lipgloss.HasDarkBackground() }

@@ -59,6 +59,9 @@ var rules = []rule{
 	{root: "cli", allow: []string{"api", "tui", "daemon", "meta/sandbox", "internal/..."}},
 	{root: "tui", allow: []string{"api", "internal/..."}},
 	{root: "cmd", allow: []string{"cli", "internal/..."}},
+	// The man page generator (make man): the command tree, outside the
+	// shipped binary so that cobra/doc stays out of it (shipped_test.go).
+	{root: "internal/gendocs", allow: []string{"cli", "internal/..."}},
 	// Benchmark drivers (go run ./bench/…) measure the parts directly.
 	{root: "bench", unshipped: true},
 }
@@ -173,19 +176,25 @@ func checkGraph(pkgs []pkg, rules []rule, testOnly []string) []string {
 	return out
 }
 
-// listPackages runs `go list` over the whole module as the release builds
-// it for goos (CGO_ENABLED=0), so files behind build tags count too.
-func listPackages(t *testing.T, goos string) []pkg {
+// goList is `go list ARGS` at the module's root, as the release builds
+// for goos (arm64, CGO_ENABLED=0).
+func goList(t *testing.T, goos string, args ...string) *exec.Cmd {
 	t.Helper()
 	gomod, err := exec.Command("go", "env", "GOMOD").Output()
 	if err != nil {
 		t.Fatalf("go env GOMOD: %v", err)
 	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	cmd := exec.CommandContext(t.Context(), "go", "list", "-e",
-		"-json=ImportPath,Imports,TestImports,XTestImports,Error", "./...")
-	cmd.Dir = root
+	cmd := exec.CommandContext(t.Context(), "go", append([]string{"list"}, args...)...)
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(gomod)))
 	cmd.Env = append(os.Environ(), "GOOS="+goos, "GOARCH=arm64", "CGO_ENABLED=0")
+	return cmd
+}
+
+// listPackages runs `go list` over the whole module as the release builds
+// it for goos (CGO_ENABLED=0), so files behind build tags count too.
+func listPackages(t *testing.T, goos string) []pkg {
+	t.Helper()
+	cmd := goList(t, goos, "-e", "-json=ImportPath,Imports,TestImports,XTestImports,Error", "./...")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

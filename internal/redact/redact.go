@@ -25,16 +25,19 @@ var sensitiveParams = []string{
 	"password", "token", "secret", "hub.verify_token", "verify_token",
 }
 
-var (
+// patterns are compiled on first use, not at package init: every impress
+// command links this package, few of them redact anything.
+var patterns = sync.OnceValue(func() (p struct{ param, json, auth, metaToken *regexp.Regexp }) {
 	// key=value in URLs and forms.
-	paramRE = regexp.MustCompile(`(?i)\b(` + alternation(sensitiveParams) + `)=([^&\s"'<>]+)`)
+	p.param = regexp.MustCompile(`(?i)\b(` + alternation(sensitiveParams) + `)=([^&\s"'<>]+)`)
 	// "key":"value" in JSON.
-	jsonRE = regexp.MustCompile(`(?i)"(` + alternation(sensitiveParams) + `)"\s*:\s*"([^"]*)"`)
+	p.json = regexp.MustCompile(`(?i)"(` + alternation(sensitiveParams) + `)"\s*:\s*"([^"]*)"`)
 	// Authorization headers.
-	authRE = regexp.MustCompile(`(?i)\b(Bearer|OAuth)\s+([A-Za-z0-9._\-|%]{8,})`)
+	p.auth = regexp.MustCompile(`(?i)\b(Bearer|OAuth)\s+([A-Za-z0-9._\-|%]{8,})`)
 	// Meta token shapes: EAA… (Facebook), IGQ…/IGAA… (Instagram).
-	metaTokenRE = regexp.MustCompile(`\b(EAA[A-Za-z0-9]{20,}|IG[A-Z]{2}[A-Za-z0-9_\-]{20,})`)
-)
+	p.metaToken = regexp.MustCompile(`\b(EAA[A-Za-z0-9]{20,}|IG[A-Z]{2}[A-Za-z0-9_\-]{20,})`)
+	return p
+})
 
 func alternation(words []string) string {
 	q := make([]string, len(words))
@@ -109,9 +112,10 @@ func (r *Redactor) String(s string) string {
 
 // Patterns masks secret-shaped values only (no known secrets).
 func Patterns(s string) string {
-	s = paramRE.ReplaceAllString(s, "${1}="+Mask)
-	s = jsonRE.ReplaceAllString(s, `"${1}":"`+Mask+`"`)
-	s = authRE.ReplaceAllString(s, "${1} "+Mask)
-	s = metaTokenRE.ReplaceAllString(s, Mask)
+	p := patterns()
+	s = p.param.ReplaceAllString(s, "${1}="+Mask)
+	s = p.json.ReplaceAllString(s, `"${1}":"`+Mask+`"`)
+	s = p.auth.ReplaceAllString(s, "${1} "+Mask)
+	s = p.metaToken.ReplaceAllString(s, Mask)
 	return s
 }

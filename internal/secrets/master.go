@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/zalando/go-keyring"
@@ -213,7 +214,9 @@ func OpenMaster(ctx context.Context, o Options) (*Master, error) {
 	return createKeyFile(keyPath, "no OS keyring answered ("+err.Error()+")")
 }
 
-var reKeyringID = regexp.MustCompile(`^master-[0-9a-f]{16}$`)
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
+var reKeyringID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^master-[0-9a-f]{16}$`) })
 
 func readKeyringID(path string) (string, error) {
 	data, err := os.ReadFile(path)
@@ -224,7 +227,7 @@ func readKeyringID(path string) (string, error) {
 		return "", fmt.Errorf("secrets: read %s: %w", path, err)
 	}
 	id := strings.TrimSpace(string(data))
-	if !reKeyringID.MatchString(id) {
+	if !reKeyringID().MatchString(id) {
 		return "", fmt.Errorf("secrets: %s does not name a keyring entry (want master-<16 hex digits>)", path)
 	}
 	return id, nil

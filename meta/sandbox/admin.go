@@ -193,6 +193,15 @@ func (s *Server) RevokeUser(userID string) int {
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	route := r.Method + " " + strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/_sandbox"), "/")
 	var body map[string]json.RawMessage
+	if r.Method == http.MethodGet {
+		// GET routes take their (string) arguments from the query.
+		for k, v := range r.URL.Query() {
+			if body == nil {
+				body = map[string]json.RawMessage{}
+			}
+			body[k], _ = json.Marshal(v[0])
+		}
+	}
 	if r.Method == http.MethodPost {
 		b, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		if err == nil && len(strings.TrimSpace(string(b))) > 0 {

@@ -21,6 +21,27 @@ var adminRoutes = map[string]adminHandler{
 		}
 		return map[string]any{"count": len(p), "media": p}, 0, nil
 	},
+	"GET /live": func(_ context.Context, s *Server, dec func(any) error) (any, int, error) {
+		var in struct {
+			Account string `json:"account"`
+		}
+		if err := dec(&in); err != nil {
+			return nil, 0, err
+		}
+		live, err := s.Live(in.Account)
+		if err != nil {
+			return nil, 0, err
+		}
+		return map[string]any{"count": len(live), "media": live}, 0, nil
+	},
+	"POST /media": func(_ context.Context, s *Server, dec func(any) error) (any, int, error) {
+		var in ElsewherePost
+		if err := dec(&in); err != nil {
+			return nil, 0, err
+		}
+		m, err := s.AddMedia(in)
+		return m, http.StatusCreated * boolInt(err == nil), err
+	},
 	"GET /knobs": func(_ context.Context, s *Server, _ func(any) error) (any, int, error) {
 		return s.Knobs(), 0, nil
 	},

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Token lifetimes (meta-graph-api.md §1).
+// Token lifetimes (docs/META.md §3).
 const (
 	shortLived = time.Hour
 	longLived  = 60 * 24 * time.Hour

@@ -199,7 +199,7 @@ func (s *Server) serveNode(c *call) {
 		kind = "msg"
 	}
 	// Tokens of one flavour cannot reach the other flavour's user nodes
-	// (a FB token on graph.instagram.com "cannot parse", §0).
+	// (a FB token on graph.instagram.com "cannot parse", docs/META.md §2).
 	wrongHost := (kind == "user" || kind == "page") && t.Flavour == flavourIG ||
 		kind == "iguser" && t.Flavour == flavourIG && (edge == "accounts" || edge == "permissions")
 	allowed := kind != "" && !wrongHost && s.mayReadLocked(t, kind, id)
@@ -378,7 +378,7 @@ func checkPageFields(sel []*fieldSel) *GraphError {
 }
 
 // pagesLocked renders a user's pages; page tokens are minted once per user
-// token and page, and never expire (§1b). Caller holds s.mu.
+// token and page, and never expire (docs/META.md §3). Caller holds s.mu.
 func (s *Server) pagesLocked(t *token, u *fbUser, sel []*fieldSel) []map[string]any {
 	var out []map[string]any
 	for _, pid := range u.Pages {

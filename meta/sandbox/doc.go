@@ -2,7 +2,7 @@
 // APIs that impress uses, in the spirit of stripe-mock: the demo, the tests
 // and users' CI dry runs point IMPRESS_META_ENDPOINT at it.
 //
-// It is an independent implementation of meta-graph-api.md (it does not
+// It is an independent implementation of docs/META.md (it does not
 // import package meta), so tests of the client against it catch misreadings
 // of the doc on either side. Standard library only; all state is in memory,
 // guarded by one mutex, and seeded deterministically.
@@ -88,6 +88,12 @@
 //   - Usage headers are percentages of Options.AppCallLimit calls per
 //     rolling hour (app) and Options.BUCCallLimit per account per 24 h,
 //     unless forced by [Server.SetUsage] or a rate-limit knob.
+//   - GET /{ig-user-id}/media lists newest first (by timestamp), without
+//     stories or carousel children; since/until take Unix seconds or a
+//     date; an unknown field is refused before anything is read, so an
+//     empty window still answers 100 "nonexisting field". Posts "from
+//     elsewhere" ([Server.AddMedia]) are listed like API posts but do not
+//     count against the publishing quota or in [Server.Published].
 //   - Lists page with paging.cursors.before/after and next/previous URLs
 //     (which repeat access_token as Meta's do); the default page is 5 and
 //     limit is capped at 10, so clients must paginate.
@@ -120,6 +126,8 @@
 //
 //	GET  /_sandbox/state            State: accounts, media, containers, comments, conversations, tokens (hashed), webhooks
 //	GET  /_sandbox/published        {"count","media"}                         Server.Published
+//	GET  /_sandbox/live[?account=]  {"count","media"}: live now, whoever posted  Server.Live
+//	POST /_sandbox/media            ElsewherePost {account,media_type,caption,children,ago}  Server.AddMedia
 //	GET  /_sandbox/routes           this list
 //	GET|POST /_sandbox/knobs        {latency,fail_rate,processing_time,publish_quota,usage_pct,ig_resumable,
 //	                                 check_video,webhook_url,webhook_flat,require_subscription}  Server.SetLatency, …

@@ -12,7 +12,7 @@ import (
 )
 
 // GraphError is Meta's Graph API error body, the value of the "error" key of
-// the envelope {"error":{...}} (meta-graph-api.md §3.1). Optional members
+// the envelope {"error":{...}} (docs/META.md §10). Optional members
 // are omitted when empty, as Meta does; is_transient and fbtrace_id are
 // always present.
 type GraphError struct {

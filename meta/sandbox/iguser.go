@@ -79,7 +79,7 @@ func (s *Server) getIGUser(c *call, id string) {
 			switch f.Name {
 			case "id":
 				// IG Login: id is the app-scoped id, user_id the professional
-				// account id (§1a). FB Login: id is the IG user id.
+				// account id (docs/META.md §2). FB Login: id is the IG user id.
 				out["id"] = a.ID
 				if c.tok.Flavour == flavourIG {
 					out["id"] = a.AppScopedID

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // paginate cuts ids (already in response order) into the page the call
@@ -106,20 +107,22 @@ func withPaging(data any, paging map[string]any) map[string]any {
 	return out
 }
 
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
 var (
-	hashtagRE = regexp.MustCompile(`#[\p{L}\p{N}_]+`)
-	mentionRE = regexp.MustCompile(`@[A-Za-z0-9._]+`)
+	hashtagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`#[\p{L}\p{N}_]+`) })
+	mentionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`@[A-Za-z0-9._]+`) })
 )
 
 // countHashtags counts #tag occurrences (letters, digits, underscore).
-func countHashtags(s string) int { return len(hashtagRE.FindAllString(s, -1)) }
+func countHashtags(s string) int { return len(hashtagRE().FindAllString(s, -1)) }
 
 // countMentions counts @username occurrences.
-func countMentions(s string) int { return len(mentionRE.FindAllString(s, -1)) }
+func countMentions(s string) int { return len(mentionRE().FindAllString(s, -1)) }
 
 // mentions reports whether text @-mentions username.
 func mentions(text, username string) bool {
-	for _, m := range mentionRE.FindAllString(text, -1) {
+	for _, m := range mentionRE().FindAllString(text, -1) {
 		if strings.EqualFold(strings.TrimRight(m[1:], "."), username) {
 			return true
 		}

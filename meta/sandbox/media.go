@@ -86,25 +86,62 @@ func (s *Server) renderMediaLocked(c *call, md *media, sel []*fieldSel) (map[str
 	return out, nil
 }
 
+// checkMediaFields refuses a selection naming a field IGMedia does not
+// have, before any object is read: Graph validates the selection itself,
+// so an edge with no items (an account with no posts yet) still answers
+// 100 for a misspelt field rather than an empty list.
+func checkMediaFields(sel []*fieldSel) *GraphError {
+	for _, f := range sel {
+		if !slices.Contains(mediaFields, f.Name) {
+			return errField(f.Name, "IGMedia")
+		}
+		if f.Name == "children" {
+			if e := checkMediaFields(f.Sub); e != nil {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+// timeParam reads since/until: a Unix timestamp, or (as Graph's
+// strtotime-style values allow) an RFC 3339 time or a YYYY-MM-DD date.
+func timeParam(c *call, key string) (time.Time, *GraphError) {
+	v := c.params.Get(key)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.Unix(n, 0), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errParam("Param " + key + " must be a unix timestamp or a date")
+}
+
 // listMedia serves GET /{ig-user-id}/media (newest first, no stories, no
 // carousel children) and /stories (last 24 h).
 func (s *Server) listMedia(c *call, owner string, stories bool) {
 	sel, e := c.selection("id")
+	if e == nil {
+		e = checkMediaFields(sel)
+	}
 	if e != nil {
 		s.fail(c, e)
 		return
 	}
 	s.reply(c, func() (any, *GraphError) {
 		now := s.now()
-		var since, until time.Time
-		for key, dst := range map[string]*time.Time{"since": &since, "until": &until} {
-			if v := c.params.Get(key); v != "" {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					return nil, errParam("Param " + key + " must be a unix timestamp")
-				}
-				*dst = time.Unix(n, 0)
-			}
+		since, e := timeParam(c, "since")
+		if e != nil {
+			return nil, e
+		}
+		until, e := timeParam(c, "until")
+		if e != nil {
+			return nil, e
 		}
 		var ids []string
 		for i := len(s.st.mediaOrder) - 1; i >= 0; i-- {
@@ -169,7 +206,7 @@ func (s *Server) serveMedia(c *call, id, edge, m string) {
 		})
 	case edge == "" && m == http.MethodDelete:
 		s.reply(c, func() (any, *GraphError) {
-			// Documented only for Facebook Login (§8).
+			// Documented only for Facebook Login (docs/META.md §15).
 			if c.tok.Flavour != flavourFB || !c.tok.can(capPublish) {
 				return nil, errNoObject(m, id)
 			}
@@ -182,6 +219,9 @@ func (s *Server) serveMedia(c *call, id, edge, m string) {
 		})
 	case edge == "children" && m == http.MethodGet:
 		sel, e := c.selection("id")
+		if e == nil {
+			e = checkMediaFields(sel)
+		}
 		if e != nil {
 			s.fail(c, e)
 			return

@@ -27,7 +27,7 @@ func (s *Server) publish(c *call, owner string) {
 	}
 	if drop {
 		// The media is live; the client gets a broken connection instead of
-		// the answer (§13.7: blind retries duplicate posts).
+		// the answer (docs/META.md §7: blind retries duplicate posts).
 		panic(http.ErrAbortHandler)
 	}
 	s.ok(c, map[string]string{"id": id})
@@ -59,7 +59,7 @@ func (s *Server) publishLocked(owner, cid string) (string, *GraphError) {
 		return "", gerr(400, fc, fs, typeOAuth, "The media could not be published because processing failed").user(
 			"Cannot publish", ct.FailStatus)
 	case StatusInProgress:
-		// Word for word the envelope of meta-graph-api.md §3.1.
+		// Word for word the envelope shown in docs/META.md §10.
 		return "", gerr(400, 9007, 2207027, typeOAuth, "The media is not ready for publishing, please wait for a moment").user(
 			"Cannot Publish", "The media is not ready for publishing, please wait for a moment")
 	}
@@ -81,35 +81,28 @@ func (s *Server) publishLocked(owner, cid string) (string, *GraphError) {
 }
 
 func (s *Server) mediaFromContainerLocked(ct *container, now time.Time) *media {
-	md := &media{ID: s.st.newMediaID(), Owner: ct.Owner, Timestamp: now, ContainerID: ct.ID, ViaAPI: true,
-		CommentsEnabled: true, Shortcode: s.shortcode()}
-	isVideo := ct.VideoURL != "" || ct.Upload != nil
+	typ, product := "IMAGE", "FEED"
 	switch ct.MediaType {
 	case "REELS":
-		md.MediaType, md.ProductType, md.SharedToFeed = "VIDEO", "REELS", ct.ShareToFeed
+		typ, product = "VIDEO", "REELS"
 	case "STORIES":
-		md.MediaType, md.ProductType = "IMAGE", "STORY"
-		if isVideo {
-			md.MediaType = "VIDEO"
+		product = "STORY"
+		if ct.VideoURL != "" || ct.Upload != nil {
+			typ = "VIDEO"
 		}
 	case "CAROUSEL":
-		md.MediaType, md.ProductType = "CAROUSEL_ALBUM", "FEED"
+		typ = "CAROUSEL_ALBUM"
 	case "VIDEO":
-		md.MediaType, md.ProductType = "VIDEO", "FEED"
-	default:
-		md.MediaType, md.ProductType = "IMAGE", "FEED"
+		typ = "VIDEO"
 	}
+	caption := ""
 	if !ct.IsCarouselItem && ct.MediaType != "STORIES" {
-		md.Caption = ct.Caption
+		caption = ct.Caption
 	}
-	md.Permalink = permalink(md, s.st)
-	md.MediaURL = "https://scontent.sandbox.invalid/" + md.Shortcode + mediaExt(md.MediaType)
-	if md.MediaType == "VIDEO" {
-		md.ThumbnailURL = "https://scontent.sandbox.invalid/" + md.Shortcode + "_thumb.jpg"
-	}
+	md := s.addMediaTo(s.st, ct.Owner, typ, product, caption, now)
+	md.ContainerID, md.ViaAPI = ct.ID, true
+	md.SharedToFeed = ct.MediaType == "REELS" && ct.ShareToFeed
 	ct.MediaID = md.ID
-	s.st.media[md.ID] = md
-	s.st.mediaOrder = append(s.st.mediaOrder, md.ID)
 	return md
 }
 

@@ -207,7 +207,7 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 }
 
 // serveMessage serves GET /{message-id}; only the 20 newest messages of a
-// conversation can be read in detail (§5).
+// conversation can be read in detail (docs/META.md §12).
 func (s *Server) serveMessage(c *call, id, edge, m string) {
 	if edge != "" {
 		s.fail(c, errUnknownPath(edge))

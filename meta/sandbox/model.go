@@ -336,16 +336,8 @@ func (s *Server) seed(now time.Time) *state {
 
 	day := 24 * time.Hour
 	addMedia := func(owner, typ, product, caption string, at time.Time, children []string) *media {
-		m := &media{ID: st.newMediaID(), Owner: owner, MediaType: typ, ProductType: product, Caption: caption,
-			Timestamp: at, Children: children, CommentsEnabled: true, SharedToFeed: product == "REELS", LikeCount: 7}
-		m.Shortcode = s.shortcode()
-		m.Permalink = permalink(m, st)
-		m.MediaURL = "https://scontent.sandbox.invalid/" + m.Shortcode + mediaExt(typ)
-		if typ == "VIDEO" {
-			m.ThumbnailURL = "https://scontent.sandbox.invalid/" + m.Shortcode + "_thumb.jpg"
-		}
-		st.media[m.ID] = m
-		st.mediaOrder = append(st.mediaOrder, m.ID)
+		m := s.addMediaTo(st, owner, typ, product, caption, at)
+		m.Children, m.LikeCount = children, 7
 		return m
 	}
 	reel := addMedia(IGCreatorID, "VIDEO", "REELS", "Hello from the sandbox #impress #go", now.Add(-3*day), nil)
@@ -411,6 +403,22 @@ func (s *Server) seed(now time.Time) *state {
 	addConv(IGCreatorID, Fan2ID, 3, now.Add(-3*day))
 	addConv(IGBrandID, Fan3ID, 2, now.Add(-2*time.Hour))
 	return st
+}
+
+// addMediaTo creates a live media in st (the server's state, or the one
+// being seeded): id, shortcode, permalink and CDN-looking URLs. Caller
+// holds s.mu (or is seeding).
+func (s *Server) addMediaTo(st *state, owner, typ, product, caption string, at time.Time) *media {
+	m := &media{ID: st.newMediaID(), Owner: owner, MediaType: typ, ProductType: product, Caption: caption,
+		Timestamp: at, CommentsEnabled: true, SharedToFeed: product == "REELS", Shortcode: s.shortcode()}
+	m.Permalink = permalink(m, st)
+	m.MediaURL = "https://scontent.sandbox.invalid/" + m.Shortcode + mediaExt(typ)
+	if typ == "VIDEO" {
+		m.ThumbnailURL = "https://scontent.sandbox.invalid/" + m.Shortcode + "_thumb.jpg"
+	}
+	st.media[m.ID] = m
+	st.mediaOrder = append(st.mediaOrder, m.ID)
+	return m
 }
 
 // shortcode returns an 11-character Instagram-like shortcode. Caller holds

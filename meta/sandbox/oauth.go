@@ -111,7 +111,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, fl flavour) {
 	default:
 		rq.Set("code", code)
 		if fl == flavourIG {
-			suffix = "#_" // Instagram appends #_; clients must strip it (§1a)
+			suffix = "#_" // Instagram appends #_; clients must strip it (docs/META.md §3)
 		}
 	}
 	u.RawQuery = rq.Encode()
@@ -129,7 +129,7 @@ func refusePage(w http.ResponseWriter, title, msg string) {
 		html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg))
 }
 
-// igFlatError writes api.instagram.com's non-Graph error shape (§1a, §3.1).
+// igFlatError writes api.instagram.com's non-Graph error shape (docs/META.md §3, §10).
 func igFlatError(w http.ResponseWriter, msg string) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(http.StatusBadRequest)
@@ -262,7 +262,7 @@ func (s *Server) fbExchange(c *call) {
 			case msg != "":
 				e = gerr(400, 100, 0, typeOAuth, msg)
 			default:
-				// The server-side code flow yields a long-lived (~60 day) user token (§1b).
+				// The server-side code flow yields a long-lived (~60 day) user token (docs/META.md §3).
 				t = s.issueToken(flavourFB, "long", ac.Subject, "", ac.Scopes, longLived, "oauth")
 			}
 		}
@@ -312,7 +312,7 @@ func (s *Server) igExchange(c *call) {
 
 // igRefresh serves graph.instagram.com/refresh_access_token: only GET, only
 // long-lived IG tokens at least 24 h old, not expired, with
-// instagram_business_basic (§1a step 4).
+// instagram_business_basic (docs/META.md §3).
 func (s *Server) igRefresh(c *call) {
 	if c.r.Method != http.MethodGet {
 		s.fail(c, errUnsupportedMethod(c.r.Method))

@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 )
 
-// Container status codes (§2.2).
+// Container status codes (docs/META.md §5).
 const (
 	StatusInProgress = "IN_PROGRESS"
 	StatusFinished   = "FINISHED"
@@ -53,7 +53,7 @@ func (s *Server) createContainer(c *call, owner string) {
 	}
 	s.mu.Lock()
 	if resumable && c.tok.Flavour == flavourIG && !s.knobs.IGResumable {
-		// graph.instagram.com ignores upload_type=resumable (§2.4 [CONFLICT]).
+		// graph.instagram.com ignores upload_type=resumable (docs/META.md §6, [UNVERIFIED]).
 		resumable = false
 	}
 	s.mu.Unlock()

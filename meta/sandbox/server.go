@@ -76,7 +76,7 @@ type Options struct {
 	WebhookBackoff time.Duration
 	// WebhookFlat sends comment/mention webhooks in the flat
 	// entry[].{field,value} form some IG-Login docs show, instead of
-	// entry[].changes[] (meta-graph-api.md §6.4 [CONFLICT]).
+	// entry[].changes[] (docs/META.md §13, [UNVERIFIED]).
 	WebhookFlat bool
 	// RequireSubscription delivers webhooks for an account only after
 	// POST /{ig-user-id}/subscribed_apps named the field, as Meta does.
@@ -95,7 +95,7 @@ type Options struct {
 	PageSize, MaxPageSize int
 	// IGResumable lets Instagram-Login tokens use upload_type=resumable.
 	// Off by default: community reports say graph.instagram.com ignores it
-	// and answers 100 "The parameter video_url is required" (§2.4).
+	// and answers 100 "The parameter video_url is required" (docs/META.md §6).
 	IGResumable bool
 	// CheckVideo makes the sandbox inspect fetched/uploaded video bytes: an
 	// MP4/MOV whose first box is not ftyp, or whose moov atom comes after
@@ -359,7 +359,9 @@ func (s *Server) Close() {
 	s.bg.Wait()
 }
 
-var versionRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
+// Compiled on first use rather than at package init, which every impress
+// command would pay for.
+var versionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^v[0-9]+\.[0-9]+$`) })
 
 // ServeHTTP routes a request. Every Meta host collapses into this one base
 // URL with its own paths; collisions are resolved by the version prefix:
@@ -383,7 +385,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	segs := splitPath(p)
 	version := ""
-	if len(segs) > 0 && versionRE.MatchString(segs[0]) {
+	if len(segs) > 0 && versionRE().MatchString(segs[0]) {
 		version, segs = segs[0], segs[1:]
 	}
 	if len(segs) == 2 && segs[0] == "dialog" && segs[1] == "oauth" {

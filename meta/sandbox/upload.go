@@ -47,7 +47,7 @@ func isLoopback(raw string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// debugInfo writes rupload's error shape (§2.4).
+// debugInfo writes rupload's error shape (docs/META.md §6).
 func debugInfo(w http.ResponseWriter, status int, retriable bool, typ, detail string) {
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(status)
@@ -69,7 +69,7 @@ func debugInfo(w http.ResponseWriter, status int, retriable bool, typ, detail st
 // carries the same number the documented way).
 func (s *Server) rupload(w http.ResponseWriter, r *http.Request) {
 	segs := splitPath(r.URL.Path)
-	if len(segs) != 3 || !versionRE.MatchString(segs[1]) {
+	if len(segs) != 3 || !versionRE().MatchString(segs[1]) {
 		debugInfo(w, http.StatusNotFound, false, "ProcessingFailedError", "path must be /ig-api-upload/{version}/{container-id}")
 		return
 	}
@@ -263,7 +263,7 @@ func (s *Server) finishMediaLocked(ct *container, vc *videoCheck) {
 }
 
 // fetchImage fetches a loopback image_url while the create call waits and
-// applies the image rules of §2.6.
+// applies the image rules of docs/META.md §16.
 func (s *Server) fetchImage(r *http.Request, raw string, feed bool) (*fetchRecord, *GraphError) {
 	rec := &fetchRecord{URL: raw, Fetched: true, Done: true}
 	body, status, ctype, err := s.get(r.Context(), raw, maxImageBytes+1)

@@ -43,7 +43,7 @@ func SignBody(secret string, body []byte) string {
 
 // metaJSON marshals v the way Meta serialises webhook bodies: non-ASCII as
 // \uXXXX escapes and "/" as "\/". A receiver that re-serialises the JSON
-// before checking the signature gets a different byte string (§6.2).
+// before checking the signature gets a different byte string (docs/META.md §13).
 func metaJSON(v any) []byte {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -223,7 +223,7 @@ func TestRequireSubscription(t *testing.T) {
 	}
 }
 
-// parseSignedRequest is an independent parser following reliability.md §6.
+// parseSignedRequest is an independent parser following docs/META.md §14.
 func parseSignedRequest(t *testing.T, sr, secret string) map[string]any {
 	t.Helper()
 	sigPart, payload, ok := strings.Cut(sr, ".")

@@ -1,0 +1,221 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/impress-dev/impress/api"
+)
+
+// Run functions against a fake daemon: handlers in process behind
+// api.Client's Transport seam (handlerTransport, privacy_test.go). The
+// real daemon is tested in package daemon and by the testscripts; these
+// test what the CLI makes of its answers.
+
+// fakeDaemon is a mux of daemon routes that records the request bodies.
+type fakeDaemon struct {
+	*http.ServeMux
+	mu     sync.Mutex
+	bodies map[string][]string // "METHOD /path" → bodies, in order
+}
+
+func newFakeDaemon() *fakeDaemon {
+	return &fakeDaemon{ServeMux: http.NewServeMux(), bodies: map[string][]string{}}
+}
+
+// answer serves route with v as JSON (status 200), or, for an *api.Error,
+// the daemon's error envelope.
+func (d *fakeDaemon) answer(route string, v func(body []byte) any) {
+	d.HandleFunc(route, func(w http.ResponseWriter, r *http.Request) {
+		var body bytes.Buffer
+		if r.Body != nil { // a GET through handlerTransport has none
+			body.ReadFrom(r.Body)
+		}
+		d.mu.Lock()
+		d.bodies[route] = append(d.bodies[route], body.String())
+		d.mu.Unlock()
+		out := v(body.Bytes())
+		if e, ok := out.(*api.Error); ok {
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			out = map[string]*api.Error{"error": e}
+		}
+		json.NewEncoder(w).Encode(out)
+	})
+}
+
+func (d *fakeDaemon) sent(route string) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.bodies[route]
+}
+
+// base returns options that print into buffers and reach d.
+func (d *fakeDaemon) base() (baseOptions, *bytes.Buffer, *bytes.Buffer, *bytes.Buffer) {
+	ios, in, out, errOut := TestIO()
+	c := &api.Client{Socket: "unused", Transport: handlerTransport{d}}
+	return baseOptions{IO: ios, Client: func(context.Context) (*api.Client, error) { return c, nil }}, in, out, errOut
+}
+
+func TestRunListEmptyAndJSON(t *testing.T) {
+	d := newFakeDaemon()
+	d.answer("GET /v1/projects", func([]byte) any { return nil }) // JSON null: no projects
+	b, _, out, errOut := d.base()
+	if err := runProjectList(t.Context(), &projectListOptions{b}); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 || !strings.Contains(errOut.String(), "no projects; create one") {
+		t.Errorf("empty list: stdout %q, stderr %q; want the hint on stderr only", out, errOut)
+	}
+	b, _, out, _ = d.base()
+	b.JSON = true
+	if err := runProjectList(t.Context(), &projectListOptions{b}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(out.String()) != "[]" {
+		t.Errorf("--json of no projects = %q, want []", out)
+	}
+}
+
+func TestRunJobsCancelSaysOneLine(t *testing.T) {
+	d := newFakeDaemon()
+	d.answer("POST /v1/jobs/{id}/cancel", func([]byte) any { return api.Job{ID: "42", State: api.JobCancelled} })
+	b, _, out, _ := d.base()
+	if err := runJobsCancel(t.Context(), &idOptions{baseOptions: b, ID: "42"}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "job 42: cancelled\n" {
+		t.Errorf("stdout = %q", out)
+	}
+	b, _, out, _ = d.base()
+	b.JSON = true
+	if err := runJobsCancel(t.Context(), &idOptions{baseOptions: b, ID: "42"}); err != nil {
+		t.Fatal(err)
+	}
+	var j api.Job
+	if err := json.Unmarshal(out.Bytes(), &j); err != nil || j.ID != "42" || j.State != api.JobCancelled {
+		t.Errorf("--json = %q (%v)", out, err)
+	}
+}
+
+func TestRunCommentsReplyReadsTextFromStdin(t *testing.T) {
+	d := newFakeDaemon()
+	d.answer("POST /v1/comments/{id}/reply", func([]byte) any { return api.CommentResult{ID: "c1", ReplyID: "r9"} })
+	b, in, out, _ := d.base()
+	in.WriteString("Thank you!\nSee the link in bio.\n")
+	o := &sendTextOptions{baseOptions: b, Connection: "brand", ID: "c1", Text: "-"}
+	if err := runCommentsReply(t.Context(), o); err != nil {
+		t.Fatal(err)
+	}
+	var sent api.CommentAction
+	bodies := d.sent("POST /v1/comments/{id}/reply")
+	if len(bodies) != 1 || json.Unmarshal([]byte(bodies[0]), &sent) != nil ||
+		sent.Text != "Thank you!\nSee the link in bio." || sent.Connection != "brand" {
+		t.Errorf("sent %q", bodies)
+	}
+	if out.String() != "replied to c1: reply r9\n" {
+		t.Errorf("stdout = %q", out)
+	}
+}
+
+func TestRunMediaShowUnconfirmedSaysWhatToDo(t *testing.T) {
+	d := newFakeDaemon()
+	d.answer("GET /v1/media/{id}", func([]byte) any {
+		return api.PublishedMedia{JobID: "7", Type: api.PublishReel, Connection: "brand", State: api.PubUnconfirmed}
+	})
+	b, _, out, _ := d.base()
+	if err := runMediaShow(t.Context(), &mediaShowOptions{baseOptions: b, Media: "7"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "state       unconfirmed") || !strings.Contains(out.String(), "only if the post is missing, publish again with --force") {
+		t.Errorf("stdout:\n%s", out)
+	}
+}
+
+func TestRunErrorsKeepTheirExitCode(t *testing.T) {
+	d := newFakeDaemon()
+	d.answer("GET /v1/projects/{name}", func([]byte) any { return api.Errorf(api.CodeNotFound, "project %q not found", "x") })
+	d.answer("GET /v1/auth/status", func([]byte) any { return api.AuthStatus{} })
+	b, _, out, _ := d.base()
+	err := runProjectShow(t.Context(), &projectShowOptions{baseOptions: b, Name: "x"})
+	if exitCode(err, false) != ExitUsage || !strings.Contains(err.Error(), `project "x" not found`) || out.Len() != 0 {
+		t.Errorf("not found: %v (exit %d), stdout %q", err, exitCode(err, false), out)
+	}
+	// No connection: exit 4, and the hint only when stdout is not JSON.
+	b, _, _, errOut := d.base()
+	err = runAuthStatus(t.Context(), &authStatusOptions{b})
+	if exitCode(err, false) != ExitLogin || !strings.Contains(errOut.String(), "impress auth login") {
+		t.Errorf("no connection: %v (exit %d), stderr %q", err, exitCode(err, false), errOut)
+	}
+	b, _, out, errOut = d.base()
+	b.JSON = true
+	err = runAuthStatus(t.Context(), &authStatusOptions{b})
+	if exitCode(err, false) != ExitLogin || errOut.Len() != 0 || !json.Valid(out.Bytes()) {
+		t.Errorf("no connection, --json: %v, stdout %q, stderr %q", err, out, errOut)
+	}
+}
+
+// TestRunManifestExitsWithTheWorstItem publishes a manifest whose items
+// the fake daemon answers differently: the exit code is the most urgent
+// outcome by the explicit severity order, and every item is reported.
+func TestRunManifestExitsWithTheWorstItem(t *testing.T) {
+	d := newFakeDaemon()
+	outcome := map[string]any{
+		"ok":          api.PublishResult{Job: &api.Job{ID: "1", Kind: "publish", State: api.JobDone}},
+		"refused":     api.Errorf(api.CodeRejected, "the caption has 31 hashtags"),
+		"later":       api.Errorf(api.CodeTransient, "Meta is down"),
+		"maybe-live":  api.Errorf(api.CodeUnconfirmed, "the publish may be live"),
+		"login-again": api.Errorf(api.CodeLoginNeeded, "log in again"),
+	}
+	d.answer("POST /v1/publish", func(body []byte) any {
+		var req api.PublishRequest
+		json.Unmarshal(body, &req)
+		return outcome[req.Targets[0]]
+	})
+	run := func(projects ...string) (int, []manifestResult) {
+		t.Helper()
+		dir := t.TempDir()
+		var m strings.Builder
+		m.WriteString("version: 1\nitems:\n")
+		for _, p := range projects {
+			m.WriteString("  - project: " + p + "\n")
+		}
+		path := filepath.Join(dir, "m.yaml")
+		if err := os.WriteFile(path, []byte(m.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		b, _, out, _ := d.base()
+		b.JSON = true
+		err := runPublish(t.Context(), &publishOptions{baseOptions: b, Manifest: path, Progress: "none"})
+		var rs []manifestResult
+		if jerr := json.Unmarshal(out.Bytes(), &rs); jerr != nil || len(rs) != len(projects) {
+			t.Fatalf("--json: %v\n%s", jerr, out)
+		}
+		return exitCode(err, false), rs
+	}
+	for _, tc := range []struct {
+		items []string
+		want  int
+	}{
+		{[]string{"ok", "ok"}, ExitOK},
+		{[]string{"ok", "refused", "login-again"}, ExitRejected},
+		{[]string{"refused", "later", "ok"}, ExitTransient},
+		{[]string{"later", "maybe-live", "refused"}, ExitUnconfirmed},
+	} {
+		code, rs := run(tc.items...)
+		if code != tc.want {
+			t.Errorf("%v: exit %d, want %d", tc.items, code, tc.want)
+		}
+		for i, r := range rs {
+			if r.Index != i+1 || r.Item != tc.items[i] {
+				t.Errorf("%v: result %d = %+v", tc.items, i, r)
+			}
+		}
+	}
+}
