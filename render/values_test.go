@@ -37,3 +37,7 @@ func TestValueListsMatchAPI(t *testing.T) {
 		t.Errorf("xfadeBaseline %d ends at %q, want vdslice (the last transition of ffmpeg 4.3)", xfadeBaseline, transitionValues[xfadeBaseline])
 	}
 }
+
+// The daemon hands render's warnings over the wire as api.Warning by
+// conversion: the two must keep the same fields.
+var _ = api.Warning(Warning{})
