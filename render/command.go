@@ -1,7 +1,6 @@
 package render
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -52,18 +51,6 @@ const (
 	WarnTruncated = "text_truncated" // lines dropped, the last ending in "…"
 	WarnShrunk    = "text_shrunk"    // fit: shrink lowered the size
 )
-
-func (w Warning) String() string {
-	s := w.Rule + ": "
-	if w.Key != "" {
-		s += w.Key
-		if w.Line > 0 {
-			s += fmt.Sprintf(" (line %d)", w.Line)
-		}
-		s += ": "
-	}
-	return s + w.Message
-}
 
 // TempFile is a file a command's filter graph reads.
 type TempFile struct {

@@ -17,14 +17,8 @@ import (
 func TestFontMetricsMatchDrawtext(t *testing.T) {
 	t.Parallel()
 	ffmpegtest.Require(t)
-	font := FindFont()
-	if font == "" {
-		t.Skip("no font")
-	}
-	fm, err := loadFontMetrics(font)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fm := testFont(t)
+	font := fm.path
 	dir := t.TempDir()
 	lines := []string{"Hello, World!", "Summer sale 50% OFF", "ÀÉÎõü ñç Ég", "WWWWiiii llll", "The quick brown fox jumps", "emoji 😀 and ☀"}
 	sizes := []int{19, 33, 64, 97}

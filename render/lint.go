@@ -3,7 +3,6 @@ package render
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 )
@@ -24,16 +23,9 @@ func Lint(ctx context.Context, req RenderRequest) ([]Warning, error) {
 	if spec == nil {
 		return nil, errors.New("lint: give a Spec")
 	}
-	name := req.Preset
-	if name == "" {
-		name = spec.PresetOrDefault()
-	}
-	pr, err := LookupPreset(name, req.Preview)
+	pr, err := specPreset(spec, req.Preset, req.Preview)
 	if err != nil {
-		return nil, fmt.Errorf("lint: %w", err)
-	}
-	if pr.Image {
-		return nil, spec.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
+		return nil, err
 	}
 	// Build is pure: these paths are only named in the graph it returns
 	nowhere := filepath.Join(os.TempDir(), "impress-lint")

@@ -187,16 +187,10 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		spec = singleClipSpec(abs, info, req.Fit)
 	} else {
 		presetName = req.Preset
-		if presetName == "" {
-			presetName = spec.PresetOrDefault()
-		}
 	}
-	pr, err := LookupPreset(presetName, req.Preview)
+	pr, err := specPreset(spec, presetName, req.Preview)
 	if err != nil {
-		return nil, fmt.Errorf("render: %w", err)
-	}
-	if pr.Image {
-		return nil, spec.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
+		return nil, err
 	}
 	opts, err := specOptions(ctx, req, spec, pr, pb)
 	if err != nil {
@@ -231,6 +225,21 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		return nil, err
 	}
 	return finish(ctx, req, res, pr, spec, nil, start, report)
+}
+
+// specPreset is the preset a spec renders with: name, else the spec's own.
+func specPreset(s *Spec, name string, preview bool) (Preset, error) {
+	if name == "" {
+		name = s.PresetOrDefault()
+	}
+	pr, err := LookupPreset(name, preview)
+	if err != nil {
+		return Preset{}, fmt.Errorf("render: %w", err)
+	}
+	if pr.Image {
+		return Preset{}, s.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
+	}
+	return pr, nil
 }
 
 // prober probes each file once per render (safe for concurrent use): the
