@@ -25,22 +25,24 @@ func TestRenderCardsStretchClipTextsAudioCut(t *testing.T) {
 	// one second of silence, then a tone: in: 1 starts on the tone
 	ffmpegtest.Run(t, "-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo:d=1", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3",
 		"-filter_complex", "[0:a][1:a]concat=n=2:v=0:a=1", filepath.Join(e.dir, "late.wav"))
+	// the defaults give the gradient card and the picture their second,
+	// the picture its fit and the text its size
 	res := e.render(`version: 1
 name: cards
+defaults:
+  duration: 1
+  fit: stretch
+  text: {size: 120, color: white}
 clips:
   - color: black
     duration: 1
   - gradient: ["#FF0000", "#0000FF"]
-    duration: 1
   - image: quarter.png
-    fit: stretch
-    duration: 1
 texts:
   - text: "HI"
     clip: 2
     start: 0.2
     end: 0.8
-    size: 120
 audio:
   - file: late.wav
     in: 1
@@ -62,9 +64,10 @@ audio:
 	if r, _, b := grad.RGB(270, 200); r < 80 || b < 20 || r < b {
 		t.Errorf("gradient at 20%% height = %d,%d (r,b), want mostly red with some blue", r, b)
 	}
+	// "HI" at 120 px (60 at this preview size) is about 80 px wide
 	text := grad.Find(grad.All(), isWhite)
-	if text.Empty() || text.X0 < 100 || text.X1 > 440 {
-		t.Errorf("clip 2 at 0.5 s: white text at %s, want centred", text)
+	if text.Empty() || text.X0 < 200 || text.X1 > 340 || text.X1-text.X0 < 60 {
+		t.Errorf("clip 2 at 0.5 s: white text at %s, want centred at the default size", text)
 	}
 	early := ffmpegtest.FrameAt(t, res.Output, 1.1)
 	if box := early.Find(early.All(), isWhite); !box.Empty() {
