@@ -48,6 +48,7 @@ type plan struct {
 	spec     *Spec // with its defaults applied
 	opts     BuildOptions
 	frame    frameLayout
+	fonts    map[string]*fontMetrics // parsed once per build, by file
 	warnings []Warning
 	fps      float64
 	w, h     int
@@ -153,7 +154,7 @@ func newPlan(s *Spec, opts BuildOptions) (*plan, error) {
 		return nil, fmt.Errorf("build: output %q is not an absolute path", opts.Output)
 	}
 	s = s.Effective()
-	p := &plan{spec: s, opts: opts, frame: layoutFor(pr), fps: pr.FPS, w: pr.Width, h: pr.Height}
+	p := &plan{spec: s, opts: opts, frame: layoutFor(pr), fonts: map[string]*fontMetrics{}, fps: pr.FPS, w: pr.Width, h: pr.Height}
 	if s.FPS > 0 {
 		p.fps = s.FPS
 	}

@@ -103,7 +103,13 @@ func (p *plan) font(name, key string) (string, *fontMetrics, error) {
 			return "", nil, fmt.Errorf("build: font %q (%s) was not resolved; render.ResolveFonts finds it", name, key)
 		}
 	}
+	if fm, ok := p.fonts[file]; ok {
+		return file, fm, nil
+	}
 	fm, err := loadFontMetrics(file)
+	if err == nil {
+		p.fonts[file] = fm
+	}
 	if err != nil {
 		if name == "" {
 			return "", nil, fmt.Errorf("%w: the default font %s: %v", ErrToolMissing, file, err)

@@ -64,7 +64,7 @@ func (p *plan) captionsASS(c *Captions) string {
 // libass does the wrapping; the estimate wraps the tallest cue the way the
 // texts are wrapped, at the caption size, and places it as libass will.
 func (p *plan) warnCaptions(cues []Cue, fs int, pos *Position) {
-	fm, err := loadFontMetrics(p.opts.FontFile)
+	_, fm, err := p.font("", "captions")
 	if err != nil || len(cues) == 0 {
 		return
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"sync"
 )
 
 // fontMetrics measures text the way drawtext draws it: one glyph after
@@ -31,16 +30,10 @@ type fontMetrics struct {
 
 var errNotAFont = errors.New("not a TrueType or OpenType font")
 
-// fontCache keeps parsed fonts by path for the life of the process: a font
-// file is read once however many texts and renders use it. The daemon
-// renders with a handful of fonts, so it stays small.
-var fontCache sync.Map // path → *fontMetrics
-
-// loadFontMetrics parses the font at path (cached).
+// loadFontMetrics parses the font at path. A build keeps what it loaded
+// (plan.font); nothing is kept between builds, so a font replaced on disk
+// is read afresh.
 func loadFontMetrics(path string) (*fontMetrics, error) {
-	if f, ok := fontCache.Load(path); ok {
-		return f.(*fontMetrics), nil
-	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -50,7 +43,6 @@ func loadFontMetrics(path string) (*fontMetrics, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	f.path = path
-	fontCache.Store(path, f)
 	return f, nil
 }
 
