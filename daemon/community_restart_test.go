@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
 
@@ -26,7 +27,7 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	hs := httptest.NewServer(sb)
 	defer func() { hs.Close(); sb.Close() }()
 	p := testPaths(t)
-	port := freePort(t)
+	port := daemontest.FreePort(t)
 	publicURL := fmt.Sprintf("http://127.0.0.1:%d/webhooks/meta", port)
 	cfg := fmt.Sprintf("meta:\n  endpoint: %s\n  app_id: %q\n  app_secret: %q\n  webhook_verify_token: tok\n"+
 		"daemon:\n  public_listen: 127.0.0.1:%d\n  public_url: https://hooks.example.com\n", hs.URL, sb.AppID(), sb.AppSecret(), port)
@@ -50,7 +51,7 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	}
 	deliver := func(id string) {
 		t.Helper()
-		body := commentPayload(id, "hello "+id, time.Now().Unix())
+		body := daemontest.CommentPayload(sandbox.IGCreatorID, sandbox.FanID, sandbox.FanUsername, sandbox.SeedReelID, id, "hello "+id, time.Now().Unix())
 		req, _ := http.NewRequest("POST", publicURL, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("X-Hub-Signature-256", sandbox.SignBody(sb.AppSecret(), body))
@@ -78,9 +79,9 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	deliver("17858800000000001")
 	ended := make(chan error, 1)
 	go func() { ended <- follow(t.Context(), 0) }()
-	commWaitFor(t, func() bool { return count() == 1 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 1 })
 	deliver("17858800000000002")
-	commWaitFor(t, func() bool { return count() == 2 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 2 })
 
 	stop1()
 	if err := <-done1; err != nil {
@@ -101,9 +102,9 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go func() { ended <- follow(ctx, last) }()
-	commWaitFor(t, func() bool { return count() == 3 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 3 })
 	deliver("17858800000000004")
-	commWaitFor(t, func() bool { return count() == 4 })
+	daemontest.WaitFor(t, 10*time.Second, func() bool { return count() == 4 })
 	cancel()
 	<-ended
 	mu.Lock()

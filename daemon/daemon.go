@@ -9,9 +9,34 @@
 // rebinding and browser CSRF cannot reach a unix socket today, but a future
 // TCP listener or a proxy must not inherit an open door).
 //
-// The star of dependencies is centred here: daemon maps between api wire
-// types, store records, render and meta; those packages never see each
-// other.
+// # Features
+//
+// This package is the root: Run, the local API server with its core routes
+// (ping, shutdown, reload, health, account), and the feature table
+// (features.go) that wires the features in start order. Each feature is a
+// package of its own (daemon/auth, daemon/projects, daemon/publish,
+// daemon/community, daemon/privacy) built with feature.Deps; a feature
+// never imports another, and uses one only through a seam of
+// daemon/internal/feature. docs/ARCHITECTURE.md has the map.
+//
+// # Lock order
+//
+// Every mutex field says in its comment what may be held while it is
+// taken. Most are leaves. The nestings, always in this direction:
+//
+//   - privacy's purge lock → the privacy state lock, the auth state lock,
+//     the job runner's lock, the log file's lock, the store (a purge or a
+//     sweep runs under it);
+//   - an auth per-connection lock → the auth state lock (the master key);
+//   - community's cache lock → the auth state lock (a data key);
+//   - a publish per-file check lock → the check cache's lock;
+//   - the job runner's lock → the settings lock.
+//
+// The settings lock, the log file's lock and the redactor's are innermost:
+// taken under anything, nothing taken under them. No code holds two
+// per-connection locks, and a call to Meta is made under a lock only by a
+// token refresh (its connection's lock) and a purge's revoke (the purge
+// lock), both bounded.
 package daemon
 
 import (
@@ -28,6 +53,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/store"
@@ -94,12 +121,12 @@ func Run(ctx context.Context, cfg Config) error {
 	if s := settings.String("meta.webhook_verify_token"); s != "" {
 		red.Add(s)
 	}
-	logFile, err := openRotating(cfg.Paths.LogFile(), 10<<20, 5)
+	logFile, err := logx.OpenRotating(cfg.Paths.LogFile(), 10<<20, 5)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
 	}
 	defer logFile.Close()
-	log := newLogger(logFile, red, slog.LevelInfo)
+	log := logx.NewLogger(logFile, red, slog.LevelInfo)
 
 	// A daemon already answering on the socket is the clearest sign of a
 	// second instance, and it is cheaper to detect than the store lock.
@@ -107,31 +134,23 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("daemon: %w (socket %s answers); stop it with `impress daemon stop`", ErrAlreadyRunning, cfg.Paths.Socket)
 	}
 
-	s := &Server{
-		cfg:      cfg,
-		settings: settings,
-		log:      log,
-		logFile:  logFile,
-		red:      red,
-		started:  cfg.Now().UTC(),
-		state:    "ok",
-	}
+	deps := feature.Deps{Log: log, LogFile: logFile, Red: red}
 	db, err := store.Open(cfg.Paths.DBFile(), store.Options{LockTimeout: time.Second, Now: cfg.Now})
 	switch {
 	case err == nil:
-		s.db = db
+		deps.DB = db
 		defer db.Close()
 	case errors.Is(err, store.ErrLocked):
 		return fmt.Errorf("daemon: %w (the store %s is locked); stop it with `impress daemon stop`", ErrAlreadyRunning, cfg.Paths.DBFile())
 	case errors.Is(err, store.ErrCorrupt), errors.Is(err, store.ErrTooNew):
 		// Keep serving so `impress doctor` can explain; every data
 		// endpoint answers store_recovery until the file is dealt with.
-		s.state = "recovery"
-		s.storeErr = err
+		deps.StoreErr = err
 		log.Error("store failed its check; serving in recovery state", "err", err)
 	default:
 		return fmt.Errorf("daemon: %w", err)
 	}
+	s := newServer(cfg, settings, deps, serverOptions{})
 
 	os.Remove(cfg.Paths.Socket) // stale: nobody answered above
 	ln, err := net.Listen("unix", cfg.Paths.Socket)
@@ -147,7 +166,6 @@ func Run(ctx context.Context, cfg Config) error {
 
 	runCtx, cancelRun := context.WithCancel(ctx)
 	defer cancelRun()
-	s.jobs = newJobRunner(s)
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,7 +173,7 @@ func Run(ctx context.Context, cfg Config) error {
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	s.shutdown = cancelRun
-	if s.db != nil {
+	if s.DB != nil {
 		if err := s.startServices(runCtx); err != nil {
 			return err
 		}
@@ -181,7 +199,7 @@ func Run(ctx context.Context, cfg Config) error {
 	// POST /v1/shutdown itself — reach their clients before Close.
 	shutDone := make(chan struct{})
 	go func() { srv.Shutdown(shutCtx); close(shutDone) }()
-	s.jobs.parkAll(shutCtx)
+	s.Jobs.ParkAll(shutCtx)
 	s.stopServices(shutCtx)
 	select {
 	case <-shutDone:

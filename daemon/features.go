@@ -5,42 +5,49 @@ import (
 	"net/http"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 )
 
-// Each feature lives in its own file and plugs in here: its routes, a
-// service started after the store opens (resuming persisted work first),
-// and its doctor checks. Keeping the list in one place makes start-up order
-// explicit: render before publish (publish waits on renders), auth before
-// publish and community (they need tokens), privacy first of all, because
-// an interrupted purge must finish before anything else is served.
+// features is the daemon's feature table, in start order: privacy first of
+// all, because an interrupted purge must finish before anything else is
+// served; render before publish (publish waits on renders); auth before
+// publish and community (they need tokens). Stops run in the reverse order.
+func (s *Server) features() []feature.Feature {
+	return []feature.Feature{
+		{Name: "privacy", Routes: s.privacy.Routes, Start: s.privacy.Start, Stop: s.privacy.Stop, Health: s.privacy.Health},
+		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.projects.Health},
+		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: s.accounts.Health},
+		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: s.publish.Health},
+		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: s.community.Health},
+	}
+}
+
+// checkOrder is the order of the features' lines in `impress doctor`:
+// the toolchain first (nothing renders without it), the privacy lines last.
+// TestFeatureTable checks that it names every feature with checks.
+var checkOrder = []string{"projects", "auth", "publish", "community", "privacy"}
 
 func (s *Server) featureRoutes(mux *http.ServeMux) {
-	s.privacyRoutes(mux)
-	s.renderRoutes(mux)
-	s.authRoutes(mux)
-	s.publishRoutes(mux)
-	s.communityRoutes(mux)
-	s.previewRoutes(mux)
+	for _, f := range s.feats {
+		f.Routes(mux)
+	}
 }
 
 func (s *Server) startServices(ctx context.Context) error {
-	for _, start := range []func(context.Context) error{
-		s.startPrivacy,
-		s.startRender,
-		s.startAuth,
-		s.startPublish,
-		s.startCommunity,
-	} {
-		if err := start(ctx); err != nil {
-			return err
+	for _, f := range s.feats {
+		if f.Start != nil {
+			if err := f.Start(ctx); err != nil {
+				return err
+			}
+		}
+		if f.Stop != nil {
+			s.stops = append(s.stops, f.Stop)
 		}
 	}
 	return nil
 }
 
-// onStop registers a service's stop function; they run in reverse order.
-func (s *Server) onStop(fn func(context.Context)) { s.stops = append(s.stops, fn) }
-
+// stopServices stops the started features in reverse order.
 func (s *Server) stopServices(ctx context.Context) {
 	for i := len(s.stops) - 1; i >= 0; i-- {
 		s.stops[i](ctx)
@@ -49,8 +56,12 @@ func (s *Server) stopServices(ctx context.Context) {
 
 func (s *Server) featureHealth() []api.Check {
 	var out []api.Check
-	for _, f := range []func() []api.Check{s.renderHealth, s.authHealth, s.publishHealth, s.communityHealth, s.privacyHealth} {
-		out = append(out, f()...)
+	for _, name := range checkOrder {
+		for _, f := range s.feats {
+			if f.Name == name && f.Health != nil {
+				out = append(out, f.Health()...)
+			}
+		}
 	}
 	return out
 }

@@ -413,7 +413,7 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	detail, _ := json.Marshal(renderDetail{Request: api.RenderRequest{Project: "demo", Display: "demo"}})
+	detail, _ := json.Marshal(api.RenderDetail{Request: api.RenderRequest{Project: "demo", Display: "demo"}})
 	job, err := db.CreateJob(store.Job{Kind: api.JobRender, State: api.JobRunning, Stage: "encode", Title: "render demo", Detail: detail}, false)
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,9 @@ type rule struct {
 	// unshipped: programs that never reach the release binary (benchmark
 	// drivers). They may import any impress package, test helpers included.
 	unshipped bool
+	// exact: the rule governs root itself only, not the packages under it
+	// (which then need rules of their own).
+	exact bool
 }
 
 // rules is style.md §2 as a table. A package that no rule covers fails the
@@ -50,9 +53,25 @@ var rules = []rule{
 	{root: "meta/metatest", stdlibOnly: true},
 	// Any other internal package may use its siblings.
 	{root: "internal", allow: []string{"internal/..."}},
-	// The hub. Not cli or tui (no cycles back to the front end), not
-	// meta/sandbox (the emulator must not leak into the real daemon).
-	{root: "daemon", allow: []string{"api", "store", "render", "meta", "internal/..."}},
+	// The hub's root: Run, the local API server and the feature table,
+	// which wires every feature. Not cli or tui (no cycles back to the
+	// front end), not meta/sandbox (the emulator must not leak into the
+	// real daemon). Exact: a new package under daemon needs its own rule.
+	{root: "daemon", exact: true, allow: []string{"api", "store", "render", "meta", "internal/...", "daemon/..."}},
+	// The daemon's features: the leaves and the daemon's shared
+	// infrastructure, never another feature (they meet through the seams
+	// of daemon/internal/feature, wired by the root) nor the root.
+	{root: "daemon/auth", allow: daemonFeature},
+	{root: "daemon/projects", allow: daemonFeature},
+	{root: "daemon/publish", allow: daemonFeature},
+	{root: "daemon/community", allow: daemonFeature},
+	{root: "daemon/privacy", allow: daemonFeature},
+	// The daemon's shared infrastructure (HTTP helpers, job runner, seams):
+	// the leaves and each other, never a feature or the root.
+	{root: "daemon/internal", allow: []string{"api", "store", "render", "meta", "internal/..."}},
+	// The features' test helpers (test-only, see testOnly) drive the Meta
+	// emulator as the features' tests do.
+	{root: "daemon/internal/daemontest", allow: []string{"api", "store", "render", "meta", "meta/sandbox", "internal/...", "daemon/internal/..."}},
 	// The front end talks to the daemon through api; daemon is there for
 	// daemon.Run only, meta/sandbox for `impress sandbox`, the one
 	// sanctioned use of the emulator in the shipped binary.
@@ -66,9 +85,12 @@ var rules = []rule{
 	{root: "bench", unshipped: true},
 }
 
+// daemonFeature is what a daemon feature package may import.
+var daemonFeature = []string{"api", "store", "render", "meta", "internal/...", "daemon/internal/..."}
+
 // testOnly packages may be imported only from _test.go files (or by each
 // other): they must never reach the shipped binary.
-var testOnly = []string{"internal/ffmpegtest", "meta/metatest"}
+var testOnly = []string{"internal/ffmpegtest", "meta/metatest", "daemon/internal/daemontest"}
 
 // pkg is the part of `go list -json` output the rules need.
 type pkg struct {
@@ -94,6 +116,9 @@ func rel(path string) (string, bool) {
 func ruleFor(rules []rule, relPath string) (rule, bool) {
 	best, found := rule{}, false
 	for _, r := range rules {
+		if r.exact && relPath != r.root {
+			continue
+		}
 		if under(relPath, r.root) && (!found || len(r.root) > len(best.root)) {
 			best, found = r, true
 		}
@@ -241,18 +266,25 @@ func TestImportRules(t *testing.T) {
 
 			// The same graph with one forbidden edge added must fail,
 			// naming it: the check above is able to fail on real data.
-			mutated := slices.Clone(pkgs)
-			for i, p := range mutated {
-				if p.ImportPath == module+"/cli" {
-					mutated[i].Imports = append(slices.Clone(p.Imports), module+"/store")
-				}
-			}
 			before := len(checkGraph(pkgs, rules, testOnly))
-			after := checkGraph(mutated, rules, testOnly)
-			if len(after) != before+1 || !slices.ContainsFunc(after, func(v string) bool {
-				return strings.HasPrefix(v, "cli imports "+module+"/store,")
-			}) {
-				t.Errorf("adding cli -> store to the real graph: got %q, want one more violation naming it", after)
+			for _, edge := range [][2]string{{"cli", "store"}, {"daemon/publish", "daemon/auth"}, {"daemon/internal/feature", "daemon/projects"}} {
+				mutated := slices.Clone(pkgs)
+				found := false
+				for i, p := range mutated {
+					if p.ImportPath == module+"/"+edge[0] {
+						mutated[i].Imports = append(slices.Clone(p.Imports), module+"/"+edge[1])
+						found = true
+					}
+				}
+				if !found {
+					t.Fatalf("go list did not report %s", edge[0])
+				}
+				after := checkGraph(mutated, rules, testOnly)
+				if len(after) != before+1 || !slices.ContainsFunc(after, func(v string) bool {
+					return strings.HasPrefix(v, edge[0]+" imports "+module+"/"+edge[1]+",")
+				}) {
+					t.Errorf("adding %s -> %s to the real graph: got %q, want one more violation naming it", edge[0], edge[1], after)
+				}
 			}
 		})
 	}
@@ -274,8 +306,23 @@ func TestCheckGraph(t *testing.T) {
 		{ImportPath: m("internal/redact")},
 		{ImportPath: m("internal/version"), Imports: []string{"runtime/debug"}},
 		{ImportPath: m("internal/keys"), Imports: []string{m("internal/redact")}},
-		{ImportPath: m("daemon"), Imports: []string{m("api"), m("store"), m("render"), m("meta"), m("internal/config"), m("internal/redact")},
-			TestImports: []string{m("meta/sandbox"), m("internal/ffmpegtest")}},
+		{ImportPath: m("daemon"), Imports: []string{m("api"), m("store"), m("internal/config"), m("internal/redact"),
+			m("daemon/auth"), m("daemon/projects"), m("daemon/publish"), m("daemon/community"), m("daemon/privacy"),
+			m("daemon/internal/feature"), m("daemon/internal/jobs")},
+			TestImports: []string{m("meta/sandbox"), m("internal/ffmpegtest"), m("daemon/internal/daemontest")}},
+		{ImportPath: m("daemon/auth"), Imports: []string{m("api"), m("store"), m("meta"), m("internal/secrets"), m("daemon/internal/feature")},
+			TestImports: []string{m("meta/sandbox"), m("daemon/internal/daemontest")}},
+		{ImportPath: m("daemon/projects"), Imports: []string{m("api"), m("store"), m("render"), m("daemon/internal/feature"), m("daemon/internal/mediastore")}},
+		{ImportPath: m("daemon/publish"), Imports: []string{m("api"), m("store"), m("render"), m("meta"), m("daemon/internal/feature")},
+			TestImports: []string{m("daemon/auth"), m("daemon/projects"), m("daemon/community"), m("daemon/internal/daemontest")}},
+		{ImportPath: m("daemon/community"), Imports: []string{m("api"), m("store"), m("meta"), m("daemon/internal/feature"), m("daemon/internal/records")}},
+		{ImportPath: m("daemon/privacy"), Imports: []string{m("api"), m("store"), m("daemon/internal/feature"), m("daemon/internal/records")}},
+		{ImportPath: m("daemon/internal/feature"), Imports: []string{m("api"), m("store"), m("render"), m("meta"), m("internal/config"), m("daemon/internal/jobs")}},
+		{ImportPath: m("daemon/internal/jobs"), Imports: []string{m("api"), m("store"), m("daemon/internal/httpx")}},
+		{ImportPath: m("daemon/internal/httpx"), Imports: []string{m("api"), m("store"), m("internal/redact")}},
+		{ImportPath: m("daemon/internal/mediastore"), Imports: []string{m("store")}},
+		{ImportPath: m("daemon/internal/records"), Imports: []string{m("api")}},
+		{ImportPath: m("daemon/internal/daemontest"), Imports: []string{m("api"), m("meta/sandbox"), m("daemon/internal/feature"), m("internal/ffmpegtest")}},
 		{ImportPath: m("tui"), Imports: []string{m("api"), "github.com/charmbracelet/bubbletea"}},
 		{ImportPath: m("cli"), Imports: []string{m("api"), m("tui"), m("daemon"), m("meta/sandbox"), m("internal/version"), "github.com/spf13/cobra"}},
 		{ImportPath: m("cmd/impress"), Imports: []string{m("cli")}, TestImports: []string{m("meta/metatest"), m("internal/ffmpegtest"), m("api")}},
@@ -316,6 +363,19 @@ func TestCheckGraph(t *testing.T) {
 			[]string{"daemon imports " + m("tui") + ","}},
 		{"daemon imports the emulator", with(pkg{ImportPath: m("daemon"), Imports: []string{m("meta/sandbox")}}),
 			[]string{"daemon imports " + m("meta/sandbox") + ","}},
+		{"a daemon feature imports another", with(pkg{ImportPath: m("daemon/publish"), Imports: []string{m("daemon/auth")}}),
+			[]string{"daemon/publish imports " + m("daemon/auth") + ", but daemon/publish may import only api, store, render, meta, internal/..., daemon/internal/..."}},
+		{"a daemon feature imports the daemon's root", with(pkg{ImportPath: m("daemon/community"), Imports: []string{m("daemon")}}),
+			[]string{"daemon/community imports " + m("daemon") + ","}},
+		{"daemon infrastructure imports a feature", with(pkg{ImportPath: m("daemon/internal/feature"), Imports: []string{m("daemon/projects")}}),
+			[]string{"daemon/internal/feature imports " + m("daemon/projects") + ", but daemon/internal/feature may import only api, store, render, meta, internal/..."}},
+		{"daemon infrastructure imports the daemon's root", with(pkg{ImportPath: m("daemon/internal/jobs"), Imports: []string{m("daemon")}}),
+			[]string{"daemon/internal/jobs imports " + m("daemon") + ","}},
+		{"a daemon feature uses the daemon's test helpers", with(pkg{ImportPath: m("daemon/auth"), Imports: []string{m("daemon/internal/daemontest")}}),
+			[]string{"daemon/auth imports " + m("daemon/internal/daemontest") + " from non-test code"}},
+		{"a new package under daemon", with(pkg{ImportPath: m("daemon/billing"), Imports: []string{m("daemon/internal/feature")}}),
+			[]string{"daemon/billing has no dependency rule"}},
+		{"a subpackage of a feature is part of it", with(pkg{ImportPath: m("daemon/publish/state"), Imports: []string{m("daemon/publish"), m("daemon/internal/jobs")}}), nil},
 		{"cli imports store", with(pkg{ImportPath: m("cli"), Imports: []string{m("store")}}),
 			[]string{"cli imports " + m("store") + ","}},
 		{"cli imports render and meta", with(pkg{ImportPath: m("cli"), Imports: []string{m("render"), m("meta")}}),

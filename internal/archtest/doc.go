@@ -5,6 +5,12 @@
 // cli reaches the daemon only through api (plus daemon.Run), and test
 // helpers never reach the shipped binary.
 //
-// A new top-level package fails the test until it gets a rule here: the
-// boundaries are hard to move later, so adding one is a deliberate act.
+// Inside the daemon (docs/ARCHITECTURE.md): the root may import every
+// feature; a feature (daemon/auth, projects, publish, community, privacy)
+// imports the leaves and daemon/internal/… only, never another feature or
+// the root; daemon/internal/… never imports a feature or the root.
+//
+// A new top-level package, or a new package directly under daemon, fails
+// the test until it gets a rule here: the boundaries are hard to move
+// later, so adding one is a deliberate act.
 package archtest

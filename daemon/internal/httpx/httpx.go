@@ -1,0 +1,148 @@
+// Package httpx holds the local API's answer helpers that every daemon
+// feature shares: JSON answers, wire errors and their HTTP statuses,
+// strict body decoding, NDJSON streams, and the mapping of any error to
+// the wire error a command exits with ([Fail]).
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/store"
+)
+
+// Fail writes err as a wire error: *api.Error as is, store.ErrNotFound as
+// not_found, a cancelled context as cancelled, anything else as internal
+// (logged, with the log's path, logFile, in the hint). Messages pass
+// through red.
+func Fail(w http.ResponseWriter, err error, log *slog.Logger, red *redact.Redactor, logFile string) {
+	if e, ok := api.AsError(err); ok {
+		WriteError(w, e)
+		return
+	}
+	if errors.Is(err, store.ErrNotFound) {
+		WriteError(w, api.Errorf(api.CodeNotFound, "%s", err.Error()))
+		return
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		WriteError(w, api.Errorf(api.CodeCancelled, "%s", red.String(err.Error())))
+		return
+	}
+	log.Error("request failed", "err", err)
+	WriteError(w, &api.Error{Code: api.CodeInternal, Message: red.String(err.Error()),
+		Hint: "details are in " + logFile})
+}
+
+// WriteJSON answers v as JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// StatusFor maps a wire code to an HTTP status.
+func StatusFor(code string) int {
+	switch code {
+	case api.CodeInvalid:
+		return http.StatusBadRequest
+	case api.CodeNotFound:
+		return http.StatusNotFound
+	case api.CodeConflict:
+		return http.StatusConflict
+	case api.CodeForbidden:
+		return http.StatusForbidden
+	case api.CodeLoginNeeded:
+		return http.StatusUnauthorized
+	case api.CodeRejected:
+		return http.StatusUnprocessableEntity
+	case api.CodeTransient:
+		return http.StatusServiceUnavailable
+	case api.CodeCancelled:
+		return 499
+	case api.CodeRecovery:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// WriteError answers e as {"error": e}, with e.Status or the code's status.
+func WriteError(w http.ResponseWriter, e *api.Error) {
+	status := e.Status
+	if status == 0 {
+		status = StatusFor(e.Code)
+	}
+	WriteJSON(w, status, map[string]*api.Error{"error": e})
+}
+
+// DecodeBody decodes the request body into v, refusing unknown fields; on
+// failure it has answered invalid_input and returns false.
+func DecodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		WriteError(w, api.Errorf(api.CodeInvalid, "bad request body: %v", err))
+		return false
+	}
+	return true
+}
+
+// NDJSON writes a stream of events, one JSON object per line, flushed as
+// they come. After the first write the status is 200, so errors travel
+// in-band as {"error":…} (see package api).
+type NDJSON struct {
+	w       http.ResponseWriter
+	f       http.Flusher
+	started bool
+}
+
+// NewNDJSON starts nothing yet: the status goes out with the first event
+// (or with Start).
+func NewNDJSON(w http.ResponseWriter) *NDJSON {
+	f, _ := w.(http.Flusher)
+	return &NDJSON{w: w, f: f}
+}
+
+// Start sends the status and headers now, before any event: a follower
+// that may wait long for the first one knows at once that it is connected.
+func (n *NDJSON) Start() {
+	n.header()
+	if n.f != nil {
+		n.f.Flush()
+	}
+}
+
+func (n *NDJSON) header() {
+	if !n.started {
+		n.w.Header().Set("Content-Type", "application/x-ndjson")
+		n.w.WriteHeader(http.StatusOK)
+		n.started = true
+	}
+}
+
+// Send writes one event and flushes it.
+func (n *NDJSON) Send(v any) error {
+	n.header()
+	if err := json.NewEncoder(n.w).Encode(v); err != nil {
+		return err
+	}
+	if n.f != nil {
+		n.f.Flush()
+	}
+	return nil
+}
+
+// Error ends the stream with e: a plain error answer when nothing was
+// sent yet, an in-band {"error":…} line after.
+func (n *NDJSON) Error(e *api.Error) {
+	if !n.started {
+		WriteError(n.w, e)
+		return
+	}
+	n.Send(map[string]*api.Error{"error": e})
+}

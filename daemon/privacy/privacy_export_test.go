@@ -1,0 +1,153 @@
+package privacy
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/store"
+)
+
+// readZip returns every entry's uncompressed bytes.
+func readZip(t *testing.T, data []byte) map[string][]byte {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("not a zip: %v", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f.Name] = b
+	}
+	return out
+}
+
+func assertNoToken(t *testing.T, raw []byte, entries map[string][]byte, tokens ...string) {
+	t.Helper()
+	for _, tok := range tokens {
+		if bytes.Contains(raw, []byte(tok)) {
+			t.Errorf("the zip's bytes hold a token")
+		}
+		for name, b := range entries {
+			if bytes.Contains(b, []byte(tok)) {
+				t.Errorf("%s holds a token", name)
+			}
+		}
+	}
+}
+
+func TestExport(t *testing.T) {
+	e := newPrivEnv(t)
+	main, brand := plantTwo(e)
+	ctx := t.Context()
+	sha := strings.Repeat("e", 64)
+	mpath := filepath.Join(e.paths.DataDir, mediastore.Rel(sha, ".mp4"))
+	os.MkdirAll(filepath.Dir(mpath), 0o700)
+	os.WriteFile(mpath, []byte("the media bytes"), 0o600)
+	e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: "holiday.mp4"})
+	e.s.DB.CreateProject(store.Project{Name: "trip", Spec: []byte("version: 1\nname: trip\n"), Assets: []string{sha}})
+	e.s.DB.UpdateAccount(func(a *store.Account) { a.Email = "me@example.com" })
+
+	// One connection: its data, none of the other's, no token.
+	var buf bytes.Buffer
+	n, err := e.c.Export(ctx, api.ExportRequest{Connection: "main"}, &buf)
+	if err != nil || n != int64(buf.Len()) {
+		t.Fatalf("export: %d, %v", n, err)
+	}
+	entries := readZip(t, buf.Bytes())
+	for name, want := range map[string]string{
+		"connections/main/connection.json":      main.username,
+		"connections/main/comments.json":        main.comment,
+		"connections/main/messages.json":        main.message,
+		"connections/main/events.json":          main.eventText,
+		"connections/main/publish_records.json": main.caption,
+	} {
+		if !bytes.Contains(entries[name], jsonForm(want)) {
+			t.Errorf("%s lacks %q:\n%s", name, want, entries[name])
+		}
+	}
+	if _, ok := entries["README.txt"]; !ok {
+		t.Error("no README.txt")
+	}
+	for name, b := range entries {
+		if strings.Contains(name, "brand") || bytes.Contains(b, []byte(brand.comment)) {
+			t.Errorf("the export of main holds brand's data in %s", name)
+		}
+	}
+	if _, ok := entries["account.json"]; ok {
+		t.Error("a connection's export holds the account profile")
+	}
+	assertNoToken(t, buf.Bytes(), entries, main.token, brand.token)
+
+	// Everything, with and without media.
+	buf.Reset()
+	if _, err := e.c.Export(ctx, api.ExportRequest{}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	entries = readZip(t, buf.Bytes())
+	for _, name := range []string{"connections/main/comments.json", "connections/brand/comments.json", "account.json",
+		"projects/trip.json", "projects/trip.spec.yaml", "media/index.json", "media/" + sha + ".mp4", "privacy/retention.json", "privacy/receipts.json"} {
+		if _, ok := entries[name]; !ok {
+			t.Errorf("full export lacks %s", name)
+		}
+	}
+	if string(entries["media/"+sha+".mp4"]) != "the media bytes" {
+		t.Error("media file not exported as is")
+	}
+	assertNoToken(t, buf.Bytes(), entries, main.token, brand.token)
+	buf.Reset()
+	if _, err := e.c.Export(ctx, api.ExportRequest{NoMedia: true}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	entries = readZip(t, buf.Bytes())
+	if _, ok := entries["media/"+sha+".mp4"]; ok {
+		t.Error("--no-media exported the media file")
+	}
+	if !bytes.Contains(entries["media/index.json"], []byte("holiday.mp4")) {
+		t.Error("--no-media lost the media index")
+	}
+	if _, err := e.c.Export(ctx, api.ExportRequest{Connection: "nobody"}, &buf); daemontest.ExitOf(err) != 2 {
+		t.Errorf("export of an unknown connection: %v", err)
+	}
+}
+
+// TestExportRefusesATokenInAnyField: a value that happens to carry a
+// token (here a cached comment whose text is the token) fails the export
+// instead of leaking it.
+func TestExportRefusesATokenInAnyField(t *testing.T) {
+	e := newPrivEnv(t)
+	main, _ := plantTwo(e)
+	dk, err := e.s.accounts.ConnKey(t.Context(), "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, _ := records.Seal(dk, records.FieldComment, records.Comment{ID: "1", MediaID: "2", Text: "my token is " + main.token})
+	if err := e.s.DB.PutComments("main", []store.CommentEntry{{MediaID: "2", CommentID: "1", Blob: store.Blob{At: e.clock.Now(), Data: sealed}}}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	_, err = e.c.Export(t.Context(), api.ExportRequest{Connection: "main"}, &buf)
+	if err == nil || !strings.Contains(err.Error(), "token") {
+		t.Fatalf("export with a token inside: %v", err)
+	}
+	if bytes.Contains(buf.Bytes(), []byte(main.token)) {
+		t.Error("the token reached the client")
+	}
+}

@@ -1,0 +1,156 @@
+package projects
+
+import (
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/render"
+)
+
+// validateTypes maps `--type` to render's media kinds.
+var validateTypes = map[string]string{
+	"reel":     render.KindReel,
+	"story":    render.KindStory,
+	"image":    render.KindImage,
+	"carousel": render.KindCarouselItem,
+}
+
+func (s *Service) validateHandler(w http.ResponseWriter, r *http.Request) {
+	var req api.ValidateRequest
+	if !httpx.DecodeBody(w, r, &req) {
+		return
+	}
+	v, err := s.validate(r.Context(), req)
+	if err != nil {
+		s.Fail(w, feature.RenderError(err))
+		return
+	}
+	httpx.WriteJSON(w, http.StatusOK, v)
+}
+
+// validate checks a media file directly. A spec or a project is checked
+// through its render: the cached one when there is one, else a render job
+// is started and returned for the caller to follow (then ask again).
+func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.Validation, error) {
+	if req.Type != "" {
+		if _, ok := validateTypes[req.Type]; !ok {
+			return nil, api.Errorf(api.CodeInvalid, "validate: unknown --type %q (want reel, story, image or carousel)", req.Type)
+		}
+	}
+	display := req.Display
+	if display == "" {
+		display = req.Project + req.Path
+	}
+	out := &api.Validation{Target: display, Violations: []api.Violation{}}
+	var rreq api.RenderRequest
+	switch {
+	case req.Project != "" && req.Path == "":
+		rreq = api.RenderRequest{Project: req.Project, Display: display}
+	case req.Path != "" && req.Project == "":
+		if err := requireAbs("validate", req.Path); err != nil {
+			return nil, err
+		}
+		if isSpecName(req.Path) {
+			rreq = api.RenderRequest{Spec: req.Path, Display: display}
+			break
+		}
+		info, err := render.Probe(ctx, s.FFprobePath(), req.Path)
+		if err != nil {
+			return nil, err
+		}
+		typ := req.Type
+		if typ == "" {
+			typ = "reel"
+			if info.Video != nil && info.Video.Still {
+				typ = "image"
+			}
+		}
+		out.Type, out.File = typ, req.Path
+		s.check(out, info)
+		return out, nil
+	default:
+		return nil, api.Errorf(api.CodeInvalid, "validate: name exactly one target (a media file, a spec file or a project)")
+	}
+	pl, err := s.planRender(ctx, rreq)
+	if err != nil {
+		return nil, err
+	}
+	typ := req.Type
+	if typ == "" && pl.spec.Publish != nil && pl.spec.Publish.Type != "" {
+		typ = pl.spec.Publish.Type
+	}
+	if typ == "" {
+		typ = "reel"
+		if pl.preset.Kind == render.KindStory {
+			typ = "story"
+		}
+	}
+	out.Type = typ
+	res, ok := s.cachedResult(pl)
+	if !ok {
+		start, err := s.requestRender(ctx, rreq)
+		if err != nil {
+			return nil, err
+		}
+		if start.Result == nil {
+			out.Job = start.Job
+			return out, nil
+		}
+		res = start.Result
+	}
+	info, err := render.Probe(ctx, s.FFprobePath(), res.Output)
+	if err != nil {
+		return nil, err
+	}
+	out.File = res.Output
+	s.check(out, info)
+	if pl.spec.Publish != nil {
+		for _, v := range render.ValidateCaption(pl.spec.Publish.Caption) {
+			out.Violations = append(out.Violations, api.Violation(v))
+		}
+	}
+	out.OK = len(out.Violations) == 0
+	return out, nil
+}
+
+func (s *Service) check(out *api.Validation, info *render.MediaInfo) {
+	for _, v := range render.Validate(info, validateTypes[out.Type]) {
+		out.Violations = append(out.Violations, api.Violation(v))
+	}
+	out.OK = len(out.Violations) == 0
+}
+
+// isSpecName: specs are YAML or JSON files; anything else is media.
+func isSpecName(p string) bool {
+	switch strings.ToLower(filepath.Ext(p)) {
+	case ".yaml", ".yml", ".json":
+		return true
+	}
+	return false
+}
+
+// Health is the doctor's view of the toolchain and the render cache.
+func (s *Service) Health() []api.Check {
+	// The health endpoint has no context of its own to pass down; the
+	// checks run short tools under their own deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath())
+	if s.DB != nil {
+		if fi, err := os.Stat(s.rendersDir()); err == nil && fi.IsDir() {
+			if rs, err := s.DB.Renders(""); err == nil {
+				checks = append(checks, api.Check{Name: "render cache", Status: "OK",
+					Detail: s.rendersDir() + " (" + strconv.Itoa(len(rs)) + " renders)"})
+			}
+		}
+	}
+	return checks
+}

@@ -1,0 +1,282 @@
+package publish
+
+// The publish state machine driver: the run loop, saving and progress, pacing and retries, and how a job ends.
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/jobs"
+	"github.com/impress-dev/impress/meta"
+)
+
+// Bounds of the state machine's own retries (Meta's client retries
+// idempotent reads on its own; these cover the steps it never retries).
+const (
+	// maxStepAttempts bounds attempts of a step on transient failures
+	// (container creation, upload, quota read) before the job fails with
+	// exit 6 and `impress jobs retry` can take it from there.
+	maxStepAttempts = 6
+	// maxPublishAttempts bounds media_publish calls on one container.
+	// Each call after the first is made only after the container and the
+	// recent media showed that the previous one did not go live.
+	maxPublishAttempts = 5
+	// maxRecreate bounds new containers made after Meta failed one.
+	maxRecreate = 2
+	// publishCallTimeout bounds the media_publish call, which runs
+	// detached from cancellation: cutting it short would only turn a
+	// publish into an unconfirmed one.
+	publishCallTimeout = 2 * time.Minute
+	// afterTimeout bounds the best-effort work after publishing.
+	afterTimeout = 2 * time.Minute
+	// longestRateWait is the longest a step waits for Meta's rate-limit
+	// estimate before giving up with exit 6.
+	longestRateWait = time.Hour
+)
+
+// pubRun is one run of a publish job: the detail it advances and saves.
+type pubRun struct {
+	p     *publisher
+	jp    *jobs.Progress
+	id    uint64
+	d     api.PublishDetail
+	acct  *pubAccount
+	t     pubTimings
+	start string // the state the run started in
+	// reserved is true while the run holds a quota reservation.
+	reserved bool
+	lastProg time.Time
+}
+
+// runJob is a publish job's JobFunc.
+func (p *publisher) runJob(ctx context.Context, jp *jobs.Progress) error {
+	j, err := p.s.DB.Job(jp.ID())
+	if err != nil {
+		return err
+	}
+	r := &pubRun{p: p, jp: jp, id: j.ID, t: p.s.pubTimings()}
+	if err := json.Unmarshal(j.Detail, &r.d); err != nil {
+		return api.Errorf(api.CodeInternal, "publish job %d: unreadable state: %v", j.ID, err)
+	}
+	r.start = r.d.State
+	defer r.unreserve()
+	if err := r.run(ctx); err != nil {
+		return r.failed(ctx, err)
+	}
+	return nil
+}
+
+func (r *pubRun) run(ctx context.Context) error {
+	if r.d.State == api.PubFailed {
+		resumeFrom(&r.d) // parked while it was failing
+	}
+	acct, err := r.p.account(ctx, r.d.Connection)
+	if err != nil {
+		if r.d.State == api.PubPublished {
+			// The post is live; only the best-effort extras need the
+			// account. A lost login must not turn it into a failure.
+			r.note("permalink and first comment skipped: %s", shortErr(err))
+			r.saveQuietly()
+			return nil
+		}
+		return err
+	}
+	r.acct = acct
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var err error
+		switch r.d.State {
+		case api.PubQueued:
+			err = r.prepare(ctx)
+		case api.PubRendered:
+			err = r.host(ctx)
+		case api.PubHosted:
+			err = r.createContainers(ctx)
+		case api.PubContainer:
+			err = r.upload(ctx)
+		case api.PubUploaded:
+			err = r.setState(api.PubProcessing)
+		case api.PubProcessing:
+			err = r.process(ctx)
+		case api.PubPublishing, api.PubUnconfirmed:
+			// Found here only when resuming: the last media_publish may
+			// have gone live, so look before publishing again.
+			err = r.verifyAndPublish(ctx, nil)
+		case api.PubPublished:
+			r.after(ctx)
+			return nil
+		default:
+			return fmt.Errorf("publish job %d: unknown state %q", r.id, r.d.State)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// percentOf places each state on the progress bar.
+var percentOf = map[string]float64{
+	api.PubQueued: 0, api.PubRendered: 10, api.PubHosted: 15, api.PubContainer: 20,
+	api.PubUploaded: 50, api.PubProcessing: 60, api.PubPublishing: 90, api.PubPublished: 100,
+}
+
+// save persists the detail (one fsynced bbolt commit). Every call to Meta
+// happens after the save of the state it depends on.
+func (r *pubRun) save() error {
+	stage := r.d.State
+	if r.d.WaitReason != "" {
+		stage = "waiting"
+	}
+	if err := r.jp.SaveDetail(stage, r.d); err != nil {
+		return fmt.Errorf("publish job %d: save state %s: %w", r.id, r.d.State, err)
+	}
+	return nil
+}
+
+func (r *pubRun) setState(st string) error {
+	r.d.State, r.d.WaitReason = st, ""
+	if err := r.save(); err != nil {
+		return err
+	}
+	r.jp.Progress(api.JobEvent{Stage: st, Percent: percentOf[st]})
+	return nil
+}
+
+func (r *pubRun) progress(ev api.JobEvent) {
+	if ev.Job == nil && time.Since(r.lastProg) < 100*time.Millisecond && ev.Bytes != ev.Total {
+		return
+	}
+	r.lastProg = time.Now()
+	r.jp.Progress(ev)
+}
+
+func (r *pubRun) note(format string, args ...any) {
+	r.d.Notes = append(r.d.Notes, r.p.s.RedactString(fmt.Sprintf(format, args...)))
+}
+
+func (r *pubRun) unreserve() {
+	if r.reserved {
+		r.p.quota.release(r.d.Connection)
+		r.reserved = false
+	}
+}
+
+// wait shows why the job is not moving, then sleeps.
+func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error {
+	r.d.WaitReason = r.p.s.RedactString(reason)
+	if err := r.save(); err != nil {
+		return err
+	}
+	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf[r.d.State], Message: r.d.WaitReason})
+	err := sleepCtx(ctx, d)
+	r.d.WaitReason = ""
+	return err
+}
+
+// call runs one Meta call of the account: it waits while the account is
+// being paced, and paces the next calls when the answer's usage headers
+// say 80 % or more.
+func (r *pubRun) call(ctx context.Context, fn func(context.Context) error) error {
+	if d := r.p.pace.delay(r.d.Connection, r.p.s.Now()); d > 0 {
+		switch {
+		case d > longestRateWait:
+			return &api.Error{Code: api.CodeTransient,
+				Message: fmt.Sprintf("Meta asked impress to leave this account alone for %s (rate limit)", d.Round(time.Minute)),
+				Hint:    fmt.Sprintf("`impress jobs retry %d` resumes it from where it stopped once that time has passed", r.id)}
+		case d >= time.Second:
+			if err := r.wait(ctx, fmt.Sprintf("Meta reports high usage for this account; pausing %s", d.Round(time.Second)), d); err != nil {
+				return err
+			}
+		default:
+			if err := sleepCtx(ctx, d); err != nil {
+				return err
+			}
+		}
+	}
+	err := fn(ctx)
+	if d, slow := r.p.pace.observe(r.d.Connection, r.acct.Client.LastUsage(), r.t.Slowdown, r.p.s.Now()); slow {
+		r.p.s.Log.Info("Meta usage high; pacing calls", "connection", r.d.Connection, "usage", r.acct.Client.LastUsage().Max(), "pause", d)
+	}
+	return err
+}
+
+// retrying runs a call that Meta may fail for a while (transient errors,
+// rate limits) with backoff; other errors return at once.
+func (r *pubRun) retrying(ctx context.Context, what string, fn func(context.Context) error) error {
+	for n := 0; ; n++ {
+		err := r.call(ctx, fn)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || !(meta.IsTransient(err) || meta.IsRateLimited(err)) || meta.IsUnconfirmed(err) || n+1 >= maxStepAttempts {
+			return err
+		}
+		d := r.t.backoff(n)
+		var me *meta.Error
+		if errors.As(err, &me) && me.RetryAfter > d {
+			if me.RetryAfter > longestRateWait {
+				return err
+			}
+			d = me.RetryAfter
+		}
+		if werr := r.wait(ctx, fmt.Sprintf("%s: %s; trying again in %s", what, shortErr(err), d.Round(time.Millisecond)), d); werr != nil {
+			return werr
+		}
+	}
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i > 0 {
+		s = s[:i]
+	}
+	return strings.TrimPrefix(s, "meta: ")
+}
+
+// failed records how the job ended and returns the wire error. A job
+// stopped by a cancel or a shutdown keeps its state as it is: the runner
+// marks it cancelled or parks it, and a later run resumes from it.
+func (r *pubRun) failed(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	ae := r.apiError(err)
+	if ae.Code == api.CodeUnconfirmed {
+		r.d.State = api.PubUnconfirmed
+	} else if r.d.State != api.PubFailed {
+		r.d.Step, r.d.State = r.d.State, api.PubFailed
+	}
+	r.d.WaitReason = ""
+	r.saveQuietly()
+	return ae
+}
+
+func (r *pubRun) apiError(err error) *api.Error {
+	var ae *api.Error
+	if e, ok := api.AsError(err); ok {
+		ae = &api.Error{Code: e.Code, Message: e.Message, Hint: e.Hint}
+	} else if me := (*meta.Error)(nil); errors.As(err, &me) || errors.Is(err, meta.ErrInvalid) {
+		e := r.p.s.accounts.MetaFail(r.d.Connection, err)
+		ae = &api.Error{Code: e.Code, Message: e.Message, Hint: e.Hint}
+	} else {
+		ae = &api.Error{Code: api.CodeInternal, Message: r.p.s.RedactString(err.Error())}
+	}
+	retry := "`impress jobs retry " + strconv.FormatUint(r.id, 10) + "` resumes it"
+	switch ae.Code {
+	case api.CodeTransient:
+		if ae.Hint == "" {
+			ae.Hint = retry + " from where it stopped"
+		}
+	case api.CodeLoginNeeded:
+		ae.Hint = strings.TrimSuffix(ae.Hint, ".") + ", then " + retry
+	}
+	return ae
+}
