@@ -266,7 +266,7 @@ func toolList(ctx context.Context, bin, flag string) (map[string]bool, error) {
 
 // builderVersion changes whenever the builder's output for the same inputs
 // changes, so cached renders from an older impress are not reused.
-const builderVersion = "render-1"
+const builderVersion = "render-2" // 2: texts laid out in the safe area, captions above the UI
 
 // CacheKey identifies a render: the canonical spec (the bytes of
 // [MarshalSpec] of the spec the daemon renders), the sha256 of every input

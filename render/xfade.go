@@ -66,6 +66,19 @@ func transitionsUsed(s *Spec) map[string]string {
 	return out
 }
 
+// NewerTransitions lists the transitions the spec uses (its defaults
+// applied) that an ffmpeg older than 7.0 may lack: when it is empty,
+// Render needs no [XfadeTransitions] answer for it.
+func (s *Spec) NewerTransitions() []string {
+	used := transitionsUsed(s.Effective())
+	out := make([]string, 0, len(used))
+	for n := range used {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // checkTransitions refuses a transition the installed ffmpeg's xfade does
 // not have, naming the key, before a graph is built that ffmpeg would
 // refuse with a less helpful message. have is the caller's list (nil: ask

@@ -45,12 +45,9 @@ func valueLists() []valueList {
 // copyAllowed are copies that live in code another change owns, each with
 // the reason it is still here. Remove a line when its copy goes.
 var copyAllowed = map[string]string{
-	// preview fits: the daemon is being split into feature packages;
-	// daemon/preview.go takes api.SpecFits once that has landed
-	"daemon/preview.go fits": "issue 14 daemon-side follow-up",
 	// validate --type: the map from publish types to media kinds; the
 	// publish-type owner (issue 11) replaces it
-	"daemon/validate.go publish types": "issue 11 publish type",
+	"daemon/projects/validate.go publish types": "issue 11 publish type",
 }
 
 // literalSets returns, for every composite literal (slice, array or map
