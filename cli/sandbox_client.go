@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/inert"
 	"github.com/impress-dev/impress/meta/sandbox"
@@ -391,8 +392,8 @@ type sandboxPostOptions struct {
 	Ago  time.Duration
 }
 
-// postTypes are --type's words in the container vocabulary.
-var postTypes = map[string]string{"reel": "REELS", "image": "IMAGE", "carousel": "CAROUSEL", "story": "STORIES"}
+// postTypes are --type's words (publish's) in the container vocabulary.
+var postTypes = map[string]string{api.PublishReel: "REELS", api.PublishImage: "IMAGE", api.PublishCarousel: "CAROUSEL", api.PublishStory: "STORIES"}
 
 func newSandboxPostCmd(f *Factory, runF func(context.Context, *sandboxPostOptions) error) *cobra.Command {
 	o := &sandboxPostOptions{sandboxClientOptions: f.sandboxClientOptions()}
@@ -408,7 +409,7 @@ publish of impress and not counted in its daily publishing quota.`,
 	}
 	addEndpointFlag(cmd, &o.sandboxClientOptions)
 	fl := cmd.Flags()
-	fl.StringVar(&o.Type, "type", "reel", "reel | image | carousel | story")
+	fl.StringVar(&o.Type, "type", api.PublishReel, strings.Join(api.SpecPublishTypes, " | "))
 	fl.StringVar(&o.Post.Caption, "caption", "", "its caption (stories have none)")
 	fl.StringVar(&o.Post.Account, "account", sandbox.IGCreatorUsername, "the account it is posted on")
 	fl.IntVar(&o.Post.Children, "children", 0, "items of a carousel, 2 to 10 (default 2)")
@@ -416,7 +417,7 @@ publish of impress and not counted in its daily publishing quota.`,
 	return runWith(cmd, o, "print the post as JSON", runF, runSandboxPost, func([]string) error {
 		t, ok := postTypes[o.Type]
 		if !ok {
-			return flagErrorf("--type %q: want reel, image, carousel or story", o.Type)
+			return flagErrorf("--type %q: want one of %s", o.Type, strings.Join(api.SpecPublishTypes, ", "))
 		}
 		if o.Ago < 0 {
 			return flagErrorf("--ago %v: want a duration ≥ 0", o.Ago)
