@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -178,7 +176,11 @@ func TestEveryJSONCommandPrintsJSON(t *testing.T) {
 	for _, p := range paths {
 		check("no connection", p, "")
 	}
-	tok := string(adminPostT(t, hs.URL, "/_sandbox/tokens", `{}`))
+	out, err := sandboxPost(hs.URL, "/_sandbox/tokens", []byte(`{}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := string(out)
 	var minted struct {
 		AccessToken string `json:"access_token"`
 	}
@@ -192,19 +194,4 @@ func TestEveryJSONCommandPrintsJSON(t *testing.T) {
 	for _, p := range jsonLast {
 		check("connected", p, "")
 	}
-}
-
-// adminPostT calls the sandbox's admin API from a Go test.
-func adminPostT(t *testing.T, base, path, body string) []byte {
-	t.Helper()
-	resp, err := http.Post(base+path, "application/json", strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode >= 300 {
-		t.Fatalf("POST %s: %s: %s", path, resp.Status, out)
-	}
-	return out
 }
