@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ type Options struct {
 	CallTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Outputs, when set, gets the path of every file rendered during the
+	// session once the editor has closed: the render screen breaks a long
+	// path over lines, which a terminal copies with the breaks.
+	Outputs io.Writer
 }
 
 // common is what every component shares: the daemon client, the look,
