@@ -119,7 +119,9 @@ func errorLine(op string, err error) string {
 		msg = err.Error()
 	}
 	msg = strings.Join(strings.Fields(msg), " ")
-	if op != "" {
+	// The daemon names its operation too ("preview: no picture at …"):
+	// say it once.
+	if op != "" && !strings.HasPrefix(msg, op+": ") {
 		msg = op + ": " + msg
 	}
 	return msg
