@@ -133,7 +133,8 @@ publish:
 	if exp1.Spec != exp2.Spec {
 		t.Errorf("export → apply → export changed the spec:\n%s\n---\n%s", exp1.Spec, exp2.Spec)
 	}
-	for _, want := range []string{"50% OFF: today", "zoom: in", "Summer sale #sale"} {
+	// The originals' names stay readable beside the media-store paths.
+	for _, want := range []string{"50% OFF: today", "zoom: in", "Summer sale #sale", "# intro clip.mp4\n", "# photo.jpg\n", "# voice.srt\n"} {
 		if !strings.Contains(exp1.Spec, want) {
 			t.Errorf("export lost %q:\n%s", want, exp1.Spec)
 		}
