@@ -3,8 +3,12 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/impress-dev/impress/api"
@@ -33,7 +37,13 @@ type configOptions struct {
 	Settings func() (*config.Settings, error)
 	Key      string
 	Value    string
+	// Generate makes VALUE a new random token (config set --generate).
+	Generate bool
 }
+
+// generatedKeys are the secrets impress may make up itself: a verify
+// token is any string both sides know, while an app secret comes from Meta.
+var generatedKeys = map[string]bool{"meta.webhook_verify_token": true}
 
 func (f *Factory) configOptions() *configOptions {
 	return &configOptions{baseOptions: f.base(), Paths: f.Paths, Settings: f.Settings}
@@ -64,14 +74,29 @@ func runConfigGet(ctx context.Context, o *configOptions) error {
 func newConfigSetCmd(f *Factory, runF func(context.Context, *configOptions) error) *cobra.Command {
 	o := f.configOptions()
 	cmd := &cobra.Command{
-		Use:   "set KEY VALUE",
+		Use:   "set KEY VALUE | set KEY --generate",
 		Short: "Write a key to the config file (secrets: VALUE must be - and come on stdin)",
+		Long: `set writes KEY to the config file and tells a running daemon to reload it.
+A secret's VALUE is - and the value comes on stdin (arguments show in ps).
+--generate makes up meta.webhook_verify_token: a random token, written to the
+file and printed once, to enter in your app's webhook settings.`,
 		Example: `  impress config set render.concurrency 2
-  printf '%s' "$APP_SECRET" | impress config set meta.app_secret -`,
-		Args: exactArgs(2),
+  printf '%s' "$APP_SECRET" | impress config set meta.app_secret -
+  impress config set meta.webhook_verify_token --generate`,
+		Args: cobra.RangeArgs(1, 2),
 	}
-	return runWith(cmd, o, "", runF, runConfigSet, func(args []string) error {
-		o.Key, o.Value = args[0], args[1]
+	cmd.Flags().BoolVar(&o.Generate, "generate", false, "write a new random value (meta.webhook_verify_token) and print it once")
+	return runWith(cmd, o, "print the key and a generated value as JSON", runF, runConfigSet, func(args []string) error {
+		switch {
+		case o.Generate && len(args) == 2:
+			return flagErrorf("config set --generate takes KEY only, not a VALUE")
+		case !o.Generate && len(args) == 1:
+			return flagErrorf("config set needs KEY and VALUE (or KEY --generate); see `impress config set --help`")
+		}
+		o.Key = args[0]
+		if len(args) == 2 {
+			o.Value = args[1]
+		}
 		return nil
 	})
 }
@@ -81,6 +106,9 @@ func runConfigSet(ctx context.Context, o *configOptions) error {
 	k, ok := config.LookupKey(key)
 	if !ok {
 		return exitf(ExitUsage, "unknown config key %q; `impress config list` shows the keys", key)
+	}
+	if o.Generate {
+		return o.generate(ctx, k)
 	}
 	if k.Secret {
 		if value != "-" {
@@ -93,6 +121,34 @@ func runConfigSet(ctx context.Context, o *configOptions) error {
 		value = strings.TrimRight(line, "\r\n")
 	}
 	return o.changeFile(ctx, func(file string) error { return config.SetInFile(file, key, value) })
+}
+
+// generate writes a new random value for k and prints it: the one time
+// the user can see it, to enter it on Meta's side.
+func (o *configOptions) generate(ctx context.Context, k config.Key) error {
+	if !generatedKeys[k.Name] {
+		how := "`impress config set " + k.Name + " VALUE`"
+		if k.Secret {
+			how = "its value on stdin: `printf '%s' \"$VALUE\" | impress config set " + k.Name + " -`"
+		}
+		return exitf(ExitUsage, "%s cannot be generated (only %s can); set it with %s",
+			k.Name, strings.Join(slices.Sorted(maps.Keys(generatedKeys)), ", "), how)
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	value := hex.EncodeToString(b)
+	if err := o.changeFile(ctx, func(file string) error { return config.SetInFile(file, k.Name, value) }); err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, config.Entry{Key: k.Name, Value: value, Source: "file", Secret: k.Secret})
+	}
+	fmt.Fprintf(o.IO.Out, "%s\n", value)
+	fmt.Fprintf(o.IO.ErrOut, "wrote a new %s; enter it (above) as the Verify Token in your app's webhook settings. "+
+		"It is not shown again: `impress config get` masks it, and running this again makes a new one.\n", k.Name)
+	return nil
 }
 
 func newConfigUnsetCmd(f *Factory, runF func(context.Context, *configOptions) error) *cobra.Command {
