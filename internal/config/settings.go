@@ -20,9 +20,12 @@ import (
 type Key struct {
 	Name    string // dotted, as in the file: "meta.app_id"
 	Default string
-	Secret  bool   // never from a flag, never printed
-	Int     bool   // value must parse as an integer
-	Help    string // one line for `config list` and docs
+	Secret  bool // never from a flag, never printed
+	Int     bool // value must parse as an integer
+	// StartOnly: the daemon reads the key when it starts; a reload
+	// (`config set`) does not apply it until the daemon restarts.
+	StartOnly bool
+	Help      string // one line for `config list` and docs
 }
 
 // Env is the environment variable for the key: a.b_c → IMPRESS_A_B_C.
@@ -41,8 +44,9 @@ var Keys = []Key{
 	{Name: "meta.webhook_verify_token", Secret: true, Help: "token echoed in Meta's webhook subscription handshake"},
 	{Name: "daemon.public_listen", Help: "address of the public endpoint listener, e.g. 127.0.0.1:8787"},
 	{Name: "daemon.public_url", Help: "HTTPS address your tunnel or proxy gives the public listener"},
-	{Name: "render.concurrency", Default: "1", Int: true, Help: "renders at once"},
-	{Name: "publish.concurrency", Default: "4", Int: true, Help: "publishes at once"},
+	// A kind's job slots are made when its first job runs.
+	{Name: "render.concurrency", Default: "1", Int: true, StartOnly: true, Help: "renders at once"},
+	{Name: "publish.concurrency", Default: "4", Int: true, StartOnly: true, Help: "publishes at once"},
 	{Name: "publish.poll_interval", Default: "5s", Help: "first wait between container status polls (doubles up to publish.poll_max)"},
 	{Name: "publish.poll_max", Default: "30s", Help: "longest wait between container status polls"},
 	{Name: "publish.poll_timeout", Default: "15m", Help: "how long a container may stay IN_PROGRESS before the publish fails"},
