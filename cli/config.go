@@ -174,8 +174,17 @@ func (o *configOptions) changeFile(ctx context.Context, change func(file string)
 	}
 	// A daemon that is not running reads the file when it starts, so that
 	// is not an error.
-	if err := api.NewClient(p.Socket).Reload(ctx); err != nil && !errors.Is(err, api.ErrDaemonNotRunning) {
+	res, err := api.NewClient(p.Socket).Reload(ctx)
+	switch {
+	case errors.Is(err, api.ErrDaemonNotRunning):
+	case err != nil:
 		fmt.Fprintf(o.IO.ErrOut, "warning: the daemon did not reload its config: %v\n", err)
+	case len(res.RestartNeeded) > 0:
+		// Written to the file, yet not in use: say so rather than let the
+		// old value go on silently.
+		fmt.Fprintf(o.IO.ErrOut, "note: the running daemon reads %s only when it starts; "+
+			"`impress daemon stop && impress daemon start` applies it (running jobs are parked and resume)\n",
+			strings.Join(res.RestartNeeded, ", "))
 	}
 	return nil
 }
