@@ -313,7 +313,6 @@ func (d *demo) runShown(ctx context.Context, in io.Reader, shown string, args ..
 	return buf.String(), nil
 }
 
-
 func (d *demo) hasCommand(path ...string) bool {
 	root := NewRootCmd(&Factory{IO: d.io, Version: d.version, Env: d.getenv})
 	c, rest, err := root.Find(path)

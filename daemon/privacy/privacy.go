@@ -41,6 +41,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -458,24 +459,25 @@ func (s *Service) Health() []api.Check {
 		if err := s.privacy.failure(p.Code); err != nil {
 			out = append(out, api.Check{Name: "privacy", Status: "FAIL",
 				Detail: fmt.Sprintf("purge %s stopped after step %s: %s", p.Code, p.Step, s.RedactString(err.Error())),
-				Fix:    "fix the cause, then run the same `impress privacy purge` again (or restart the daemon): it resumes"})
+				Fix:    "fix the cause, then restart the daemon, which resumes the purge before anything else: `impress daemon stop && impress daemon start`"})
 		}
 	}
 	rs, err := s.DB.Receipts()
 	if err != nil {
 		return append(out, api.Check{Name: "privacy", Status: "FAIL", Detail: err.Error()})
 	}
-	unverified := 0
+	var unverified []string
 	for _, r := range rs {
 		if rc, err := receiptOf(r); err == nil && !rc.Verified {
-			unverified++
+			unverified = append(unverified, r.Code)
 		}
 	}
 	switch {
-	case unverified > 0:
+	case len(unverified) > 0:
 		out = append(out, api.Check{Name: "privacy", Status: "WARN",
-			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers", unverified),
-			Fix:    "`impress privacy requests list` shows them; `impress privacy requests show CODE` says where"})
+			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers", len(unverified)),
+			Fix: "`" + shell.Line("impress", "privacy", "requests", "show", unverified[0]) + "` says where" +
+				" (`impress privacy requests list` lists every receipt)"})
 	case len(out) == 0:
 		out = append(out, api.Check{Name: "privacy", Status: "OK",
 			Detail: fmt.Sprintf("%d purge receipt(s), all verified; %d purge(s) in progress", len(rs), len(ps))})

@@ -187,7 +187,7 @@ func (s *Service) Health() []api.Check {
 	// checks run short tools under their own deadline.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath())
+	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath(), s.pathFix)
 	if s.DB != nil {
 		if fi, err := os.Stat(s.rendersDir()); err == nil && fi.IsDir() {
 			if rs, err := s.DB.Renders(""); err == nil {
