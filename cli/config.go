@@ -23,7 +23,10 @@ func newConfigCmd(f *Factory) *cobra.Command {
 		Long: `Every key a.b_c can also be set as IMPRESS_A_B_C in the environment.
 Precedence: flag > environment > config file > default. Secrets
 (meta.app_secret, meta.webhook_verify_token) come from the environment or the
-file only, never from a flag, and are never printed.`,
+file only, never from a flag, and are never printed (but for the token
+` + "`config set meta.webhook_verify_token --generate`" + ` makes, shown once to
+enter in Meta's dashboard). A changed key applies in the running daemon at
+once, except those it reads only at start, which config set names.`,
 	}
 	cmd.AddCommand(newConfigGetCmd(f, nil), newConfigSetCmd(f, nil), newConfigListCmd(f, nil), newConfigUnsetCmd(f, nil))
 	return cmd
