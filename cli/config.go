@@ -89,7 +89,7 @@ file and printed once, to enter in your app's webhook settings.`,
 		Args: cobra.RangeArgs(1, 2),
 	}
 	cmd.Flags().BoolVar(&o.Generate, "generate", false, "write a new random value (meta.webhook_verify_token) and print it once")
-	return runWith(cmd, o, "print the key and a generated value as JSON", runF, runConfigSet, func(args []string) error {
+	return runWith(cmd, o, "print the key and its value as JSON (a secret masked, unless generated)", runF, runConfigSet, func(args []string) error {
 		switch {
 		case o.Generate && len(args) == 2:
 			return flagErrorf("config set --generate takes KEY only, not a VALUE")
@@ -123,7 +123,16 @@ func runConfigSet(ctx context.Context, o *configOptions) error {
 		}
 		value = strings.TrimRight(line, "\r\n")
 	}
-	return o.changeFile(ctx, func(file string) error { return config.SetInFile(file, key, value) })
+	if err := o.changeFile(ctx, func(file string) error { return config.SetInFile(file, key, value) }); err != nil {
+		return err
+	}
+	if o.JSON {
+		if k.Secret {
+			value = config.Masked
+		}
+		return writeJSON(o.IO.Out, config.Entry{Key: k.Name, Value: value, Source: "file", Secret: k.Secret})
+	}
+	return nil
 }
 
 // generate writes a new random value for k and prints it: the one time
