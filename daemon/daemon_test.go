@@ -102,8 +102,8 @@ func TestAPIRoundTrip(t *testing.T) {
 	if !api.IsNotFound(err) {
 		t.Fatalf("Job(42) = %v, want not_found", err)
 	}
-	if e, _ := api.AsError(err); e.ExitCode() != 2 || e.Status != http.StatusNotFound {
-		t.Errorf("not_found error = %+v (exit %d)", e, e.ExitCode())
+	if e, _ := api.AsError(err); e.Code != api.CodeNotFound || e.Status != http.StatusNotFound {
+		t.Errorf("not_found error = %+v", e)
 	}
 	// Unknown endpoint: typed error, not a bare 404 page.
 	err = c.Do(t.Context(), "GET", "/v1/nope", nil, nil)

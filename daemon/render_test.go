@@ -181,8 +181,8 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 		}
 		_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{clip, path}})
 		e, ok := api.AsError(err)
-		if !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, path) {
-			t.Errorf("asset add %s = %v; want exit 2 naming the file", name, err)
+		if !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, path) {
+			t.Errorf("asset add %s = %v; want invalid_input naming the file", name, err)
 		}
 	}
 	badSRT := filepath.Join(dir, "bad.srt")
@@ -233,12 +233,12 @@ func TestSpecErrorNamesKeyAndLine(t *testing.T) {
 		path := writeSpec(t, dir, "bad.yaml", tc.spec)
 		_, err := c.ApplyProject(t.Context(), api.ApplyRequest{Path: path, Display: "bad.yaml"})
 		e, ok := api.AsError(err)
-		if !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("apply %q = %v; want exit 2 with %q", tc.spec, err, tc.want)
+		if !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("apply %q = %v; want invalid_input with %q", tc.spec, err, tc.want)
 		}
 		_, err = c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "bad.yaml"})
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("render %q = %v; want exit 2 with %q", tc.spec, err, tc.want)
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("render %q = %v; want invalid_input with %q", tc.spec, err, tc.want)
 		}
 	}
 	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
@@ -325,7 +325,7 @@ func TestRenderViolationRegistersNothing(t *testing.T) {
 	if j, r := waitRender(t, c, start); j.State != api.JobDone || len(r.Violations) == 0 {
 		t.Errorf("a 1 s preview = %+v %+v; want done with its violations reported", j, r)
 	}
-	// Not a preview: the violation fails the job (exit 5) and nothing is kept.
+	// Not a preview: the violation fails the job and nothing is kept.
 	start, err = c.StartRender(t.Context(), api.RenderRequest{Media: clip, Preset: "square", NoCache: true})
 	if err != nil {
 		t.Fatal(err)

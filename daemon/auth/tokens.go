@@ -479,10 +479,13 @@ func (s *Service) markLoginNeeded(conn, used, reason string) {
 var errStale = errors.New("the token changed meanwhile")
 
 // MetaFail maps an error of a Meta call made for connection conn to the
-// wire error other features should return: login errors become
-// login_needed with the fix, rate limits and
-// outages transient (exit 6), refusals rejected (exit 5), an unconfirmed
-// publish unconfirmed (exit 7). The message is redacted.
+// wire error other features should return, by the error's class: login
+// errors become login_needed with the fix, rate limits and outages
+// transient, refusals rejected, an unconfirmed publish unconfirmed
+// (api.CodeForClass). What the class cannot say comes first: a call cut
+// short is cancelled, a request meta refused to send is invalid_input. An
+// unconfirmed publish wins over a cancel: the post may be live. The
+// message is redacted.
 func (s *Service) MetaFail(conn string, err error) *api.Error {
 	if e, ok := api.AsError(err); ok {
 		return e
@@ -495,30 +498,18 @@ func (s *Service) MetaFail(conn string, err error) *api.Error {
 			msg = s.RedactString(um) + " (" + msg + ")"
 		}
 	}
+	class := meta.ClassOf(err)
 	switch {
-	case meta.IsUnconfirmed(err):
+	case class.MayHaveActed():
 		return api.Errorf(api.CodeUnconfirmed, "%s", msg)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, meta.ErrWaitTimeout):
 		return api.Errorf(api.CodeCancelled, "%s", msg)
 	case errors.Is(err, meta.ErrInvalid):
 		return api.Errorf(api.CodeInvalid, "%s", msg)
-	case meta.IsLoginNeeded(err):
+	case class.LoginNeeded() && conn != "":
 		// The connection was marked by loginWatch when Meta answered
 		// (only if the refused token is still the stored one).
-		if conn != "" {
-			return loginNeeded(conn, "connection %q needs a new login: %s", conn, msg)
-		}
-		return api.Errorf(api.CodeLoginNeeded, "%s", msg)
+		return loginNeeded(conn, "connection %q needs a new login: %s", conn, msg)
 	}
-	switch meta.ExitCode(err) {
-	case 5:
-		return api.Errorf(api.CodeRejected, "%s", msg)
-	case 6:
-		return api.Errorf(api.CodeTransient, "%s", msg)
-	case 2:
-		return api.Errorf(api.CodeInvalid, "%s", msg)
-	case 3:
-		return api.Errorf(api.CodeCancelled, "%s", msg)
-	}
-	return api.Errorf(api.CodeInternal, "%s", msg)
+	return api.Errorf(api.CodeForClass(class), "%s", msg)
 }

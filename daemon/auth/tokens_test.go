@@ -123,7 +123,7 @@ func TestExpiredAndFacebookTokens(t *testing.T) {
 	e.withToken(sandbox.TokenRequest{Flavour: "facebook", User: sandbox.FBSoloID}, "fb", "")
 	// Facebook tokens cannot be refreshed: the command says why.
 	_, err := e.c.RefreshAuth(t.Context(), api.RefreshRequest{Connection: "fb"})
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 2 || !strings.Contains(ae.Message, "Facebook Login") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeInvalid || !strings.Contains(ae.Message, "Facebook Login") {
 		t.Errorf("facebook refresh: %v", err)
 	}
 	// A week before expiry status warns; after it, login is needed.
@@ -140,7 +140,7 @@ func TestExpiredAndFacebookTokens(t *testing.T) {
 		t.Errorf("after expiry: %+v", c)
 	}
 	_, _, err = e.s.MetaClient(t.Context(), "fb")
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 4 || ae.Hint != "run `impress auth login --connection fb`" {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeLoginNeeded || ae.Hint != "run `impress auth login --connection fb`" {
 		t.Errorf("expired: %v", err)
 	}
 }
@@ -159,7 +159,7 @@ func TestLoginErrorMarksConnection(t *testing.T) {
 			t.Fatalf("subcode %d: %v", sub, err)
 		}
 		ae := e.s.MetaFail(ci.Name, err)
-		if ae.ExitCode() != 4 || ae.Hint != "run `impress auth login --connection main`" {
+		if ae.Code != api.CodeLoginNeeded || ae.Hint != "run `impress auth login --connection main`" {
 			t.Errorf("metaFail = %+v", ae)
 		}
 		c, _ := e.s.DB.Conn("main")

@@ -123,7 +123,7 @@ func TestExport(t *testing.T) {
 	if !bytes.Contains(entries["media/index.json"], []byte("holiday.mp4")) {
 		t.Error("--no-media lost the media index")
 	}
-	if _, err := e.c.Export(ctx, api.ExportRequest{Connection: "nobody"}, &buf); daemontest.ExitOf(err) != 2 {
+	if _, err := e.c.Export(ctx, api.ExportRequest{Connection: "nobody"}, &buf); daemontest.CodeOf(err) != api.CodeNotFound {
 		t.Errorf("export of an unknown connection: %v", err)
 	}
 }

@@ -112,7 +112,7 @@ func (s *Service) Start(ctx context.Context) error {
 		var d renderDetail
 		if err := json.Unmarshal(j.Detail, &d); err != nil {
 			s.DB.UpdateJob(j.ID, func(j *store.Job) error {
-				j.State, j.Error = api.JobFailed, &store.JobError{Code: api.CodeInternal, Message: "unreadable job detail: " + err.Error()}
+				j.State, j.Error = api.JobFailed, &store.JobError{Code: string(api.CodeInternal), Message: "unreadable job detail: " + err.Error()}
 				return nil
 			})
 			continue

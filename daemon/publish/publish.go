@@ -246,7 +246,7 @@ func (p *publisher) retry(j store.Job) (store.Job, error) {
 	case j.State == api.JobDone || d.State == api.PubPublished:
 		return j, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %d is published (media %s); there is nothing to retry", j.ID, orDash(d.MediaID)),
 			Hint: "to post the same content again on purpose, run the publish again with --force"}
-	case d.State == api.PubUnconfirmed || (j.Error != nil && j.Error.Code == api.CodeUnconfirmed):
+	case d.State == api.PubUnconfirmed || (j.Error != nil && api.Code(j.Error.Code) == api.CodeUnconfirmed):
 		return j, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %d is unconfirmed: its media may be live, so it is never retried", j.ID),
 			Hint: "check the account (`impress media show " + strconv.FormatUint(j.ID, 10) + "` or the Instagram app); if the post is not there, publish again with --force"}
 	case j.State != api.JobFailed && j.State != api.JobCancelled:

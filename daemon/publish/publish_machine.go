@@ -216,7 +216,7 @@ func (r *pubRun) retrying(ctx context.Context, what string, fn func(context.Cont
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil || !(meta.IsTransient(err) || meta.IsRateLimited(err)) || meta.IsUnconfirmed(err) || n+1 >= maxStepAttempts {
+		if c := meta.ClassOf(err); ctx.Err() != nil || !c.RetryLater() || c.MayHaveActed() || n+1 >= maxStepAttempts {
 			return err
 		}
 		d := r.t.backoff(n)

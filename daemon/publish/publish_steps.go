@@ -95,7 +95,7 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			if ctx.Err() != nil || meta.IsLoginNeeded(err) || meta.IsRateLimited(err) || meta.IsTransient(err) {
+			if c := meta.ClassOf(err); ctx.Err() != nil || c.LoginNeeded() || c.RetryLater() {
 				return err
 			}
 			// Meta enforces the limit itself (9/2207042); a quota it

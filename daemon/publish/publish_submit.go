@@ -102,7 +102,7 @@ func (p *publisher) reuse(old store.Job, d *api.PublishDetail, req api.PublishRe
 	}
 	res := &api.PublishResult{Reused: true}
 	if old.State == api.JobFailed || old.State == api.JobCancelled {
-		if od.State != api.PubUnconfirmed && (old.Error == nil || old.Error.Code != api.CodeUnconfirmed) {
+		if od.State != api.PubUnconfirmed && (old.Error == nil || api.Code(old.Error.Code) != api.CodeUnconfirmed) {
 			j, err := p.retry(old)
 			if err != nil {
 				return nil, err
