@@ -251,7 +251,7 @@ type SendResult struct {
 }
 
 // SendMessage sends a DM in a thread. Outside the 24 h window the daemon
-// refuses (rejected, exit 5) without calling Meta.
+// refuses (rejected) without calling Meta.
 func (c *Client) SendMessage(ctx context.Context, conn, thread, text string) (*SendResult, error) {
 	var out SendResult
 	if err := c.Do(ctx, "POST", "/v1/messages/"+url.PathEscape(thread)+"/send", SendRequest{Connection: conn, Text: text}, &out); err != nil {

@@ -10,7 +10,8 @@ import (
 )
 
 // Privacy: verifiable purges with receipts, retention policy, export, and
-// the deletion requests Meta sends (product.md "Privacy promises").
+// the deletion requests Meta sends (README "Privacy: what impress keeps, and
+// how it deletes").
 //
 //	POST /v1/privacy/purge/plan        dry run: what a purge would remove (PurgePlan)
 //	POST /v1/privacy/purge             run a purge, NDJSON PurgeEvent, the last with the receipt

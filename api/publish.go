@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Publish types (product.md `impress publish --type`).
+// Publish types (`impress publish --type`, README "Publishing").
 const (
 	PublishReel     = "reel"
 	PublishStory    = "story"
@@ -67,7 +67,7 @@ type PublishRequest struct {
 	// DryRun does everything up to but not including container creation
 	// and answers with the plan; no job is stored.
 	DryRun bool `json:"dry_run,omitempty"`
-	// NoWait fails (exit 5) instead of waiting when the day's quota is used.
+	// NoWait fails (rejected) instead of waiting when the day's quota is used.
 	NoWait bool `json:"no_wait,omitempty"`
 	// Display is the targets as the user typed them, for titles and messages.
 	Display string `json:"display,omitempty"`

@@ -76,7 +76,7 @@ type RenderResult struct {
 	SampleRate int      `json:"sample_rate,omitempty"`
 	MoovFirst  bool     `json:"moov_first"`
 	// Violations is empty for a registered render: a render that breaks a
-	// rule fails (exit 5) with them listed and is never registered. Only
+	// rule fails (rejected) with them listed and is never registered. Only
 	// a preview, which is never published, is kept with its violations.
 	Violations []Violation `json:"violations"`
 	// Elapsed is the render's wall time in seconds (0 on a cache hit).

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// writeJSON writes exactly one JSON document (product.md: nothing else goes
-// to stdout under --json).
+// writeJSON writes exactly one JSON document (README "Output and exit
+// codes": nothing else goes to stdout under --json).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

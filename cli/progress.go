@@ -11,7 +11,7 @@ import (
 )
 
 // progressBar draws job progress on stderr: a bar on a TTY, NDJSON with
-// --progress json, nothing otherwise (product.md: bars only on a TTY).
+// --progress json, nothing otherwise (README "Output and exit codes").
 type progressBar struct {
 	io       *IOStreams
 	mode     string // bar | json | none

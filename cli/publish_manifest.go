@@ -20,7 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// A manifest is a batch of publishes (product.md "Batch manifest"):
+// A manifest is a batch of publishes (README "Manifests (CI)"):
 //
 //	version: 1
 //	connection: main

@@ -3,7 +3,7 @@
 //
 // It serves the local API of package api on a unix socket in a private
 // directory. The socket is hardened three ways, because each alone has
-// failed elsewhere (reliability.md §3): the directory is 0700, every
+// failed elsewhere (docs/SECURITY.md §2): the directory is 0700, every
 // connection's peer credentials must carry our uid, and any request with an
 // Origin or Referer header or a Host other than [api.Host] gets 403 (DNS
 // rebinding and browser CSRF cannot reach a unix socket today, but a future

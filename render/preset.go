@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// Media kinds [Validate] checks against (meta-graph-api.md §2.6).
+// Media kinds [Validate] checks against (docs/META.md §16).
 const (
 	KindReel         = "reel"
 	KindStory        = "story"
@@ -14,7 +14,7 @@ const (
 	KindCarouselItem = "carousel-item"
 )
 
-// Preset is an output format (product.md "Output presets").
+// Preset is an output format (README "Projects, specs and renders").
 type Preset struct {
 	Name          string
 	Width, Height int

@@ -175,7 +175,7 @@ func (d *DB) Size() (int64, error) {
 
 // Compact rewrites the store into a new file in the same directory, syncs
 // it, renames it over the old one and syncs the directory. Deleted records
-// survive in bbolt's free pages until this runs (reliability.md §1.3), so
+// survive in bbolt's free pages until this runs (docs/SECURITY.md §4), so
 // every purge and retention sweep ends with it. The store is unavailable
 // (callers block) for the duration; the file lock is re-taken on the new
 // file before anyone can use it.

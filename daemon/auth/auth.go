@@ -66,7 +66,8 @@ func (s *Service) Disconnect(conn, reason string) error {
 	return err
 }
 
-// defaultConnName applies product.md's rule: the only connection, else the
+// defaultConnName applies README's rule ("Which connection a command
+// uses"): the only connection, else the
 // one named "default"; "" when neither applies.
 func defaultConnName(conns []store.Conn) string {
 	if len(conns) == 1 {
@@ -89,8 +90,8 @@ func connNames(conns []store.Conn) string {
 }
 
 // ResolveConn finds the connection a command means: the named one, or the
-// default. Errors are wire errors: no connection at all is login_needed
-// (exit 4), an unknown name not_found, an ambiguous default invalid_input
+// default. Errors are wire errors: no connection at all is login_needed,
+// an unknown name not_found, an ambiguous default invalid_input
 // naming --connection.
 func (s *Service) ResolveConn(name string) (store.Conn, error) {
 	conns, err := s.DB.Conns()

@@ -23,7 +23,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Browser login (RFC 8252 as far as Meta allows, reliability.md §2.1):
+// Browser login (RFC 8252 as far as Meta allows, docs/SECURITY.md §7):
 //
 //   - The user's own app (meta.app_id, meta.app_secret) and the redirect
 //     URI registered in it, http://localhost:<meta.redirect_port>/callback:
@@ -410,8 +410,8 @@ func (s *Service) runLogin(ctx context.Context, f *loginFlow, out *httpx.NDJSON)
 	return s.saveLogin(ctx, f.conn, f.explicit, d)
 }
 
-// exchangeFailed maps a failed code exchange: an outage is transient (exit
-// 6), anything else means the login did not happen (exit 4) and names the
+// exchangeFailed maps a failed code exchange: an outage is transient,
+// anything else means the login did not happen (login_needed) and names the
 // usual causes.
 func (s *Service) exchangeFailed(err error) error {
 	ae := s.MetaFail("", err)

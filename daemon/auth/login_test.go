@@ -188,7 +188,7 @@ func TestBrowserLoginFacebookChoosesAccount(t *testing.T) {
 		t.Errorf("connection = %+v", ac)
 	}
 	// Re-login picks the stored flavour; without a TTY two accounts fail
-	// with exit 2 naming --account; --account picks.
+	// with invalid_input naming --account; --account picks.
 	run = e.startLogin(api.LoginRequest{})
 	ev = run.next(t, api.LoginAuthorize)
 	if !strings.Contains(ev.AuthURL, "/dialog/oauth") {

@@ -21,7 +21,7 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// Token lifecycle (meta-graph-api.md §1a step 4, reliability.md §2.1).
+// Token lifecycle (docs/META.md §3, docs/SECURITY.md §4).
 const (
 	// refreshWindow: an Instagram long-lived token (60 days) is refreshed
 	// once it has less than this left. Meta's own guidance and ours
@@ -208,7 +208,7 @@ func (s *Service) OpenProfile(dk *secrets.DataKey, c store.Conn) feature.Profile
 //
 //	cl, ci, err := s.MetaClient(ctx, req.Connection)
 //	if err != nil {
-//		return err // an *api.Error: not_found, login_needed (exit 4, with the fix), ...
+//		return err // an *api.Error: not_found, login_needed (with the fix), ...
 //	}
 //	_, err = cl.CreateContainer(ctx, ci.IGUserID, r)
 //	if err != nil {
@@ -220,7 +220,7 @@ func (s *Service) OpenProfile(dk *secrets.DataKey, c store.Conn) feature.Profile
 // refresher renewed meanwhile, and stops with login_needed the moment the
 // connection is marked so. The token is registered with the log redactor
 // (s.Red). Any call that Meta answers with a login error (190 and its
-// subcodes, 102, HTTP 401) marks the connection "login_needed" (exit 4,
+// subcodes, 102, HTTP 401) marks the connection "login_needed" (with the
 // hint `impress auth login --connection N`); the refresher and `auth
 // status` then say so. Use [Service.MetaPageClient] where Facebook Login
 // needs the Page token (conversations, messages).

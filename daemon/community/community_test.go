@@ -163,7 +163,7 @@ func TestCommentWritesAndRefusals(t *testing.T) {
 	if c := findComment(off.Comments, target); c == nil || !c.Hidden {
 		t.Errorf("hide not reflected in the stored copy: %+v", c)
 	}
-	// Meta refuses replies to hidden comments: exit 5 with the way out.
+	// Meta refuses replies to hidden comments: rejected, with the way out.
 	_, err = e.c.ReplyComment(ctx, "", target, "hello?")
 	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeRejected || !strings.Contains(ae.Hint, "unhide") {
 		t.Errorf("reply to a hidden comment: %v", err)

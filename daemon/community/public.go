@@ -21,7 +21,7 @@ import (
 // (daemon.public_listen), reached by Meta through the user's HTTPS tunnel
 // or reverse proxy at daemon.public_url. It is a separate http.Server with
 // its own mux holding ONLY the routes below; the local API is never mounted
-// on it. Hardening (reliability.md §3, §5): header/read/write/idle timeouts,
+// on it. Hardening (docs/SECURITY.md §3): header/read/write/idle timeouts,
 // a body cap per route, a per-IP token bucket, exact content types, no
 // directory listing (nothing here serves a directory), and defensive
 // headers on every answer.
@@ -48,7 +48,7 @@ const (
 
 // HandlePublic registers another feature's handler for one of the routes
 // of package public. It panics on any other pattern: the set of public
-// routes is fixed by product.md, and a new one must be added here
+// routes is fixed (docs/SECURITY.md §3), and a new one must be added here
 // deliberately.
 func (s *Service) HandlePublic(route string, h http.Handler) {
 	switch route {

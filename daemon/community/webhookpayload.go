@@ -14,7 +14,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/records"
 )
 
-// Parsing of Meta webhook payloads (meta-graph-api.md §6.4). Meta sends
+// Parsing of Meta webhook payloads (docs/META.md §13). Meta sends
 //
 //	{"object":"instagram","entry":[{"id":<account>,"time":…,"changes":[{"field","value"}]}]}
 //

@@ -20,7 +20,7 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// Webhooks (meta-graph-api.md §6, reliability.md §5).
+// Webhooks (docs/META.md §13, docs/SECURITY.md §3).
 //
 // GET /webhooks/meta is Meta's subscription handshake: hub.challenge is
 // echoed only when hub.mode is "subscribe" and hub.verify_token equals

@@ -1,5 +1,5 @@
-// Package privacy is the daemon's privacy feature (product.md "Privacy
-// promises the code keeps"): purges with receipts (privacy_purge.go,
+// Package privacy is the daemon's privacy feature (README "Privacy: what
+// impress keeps, and how it deletes"): purges with receipts (privacy_purge.go,
 // privacy_plan.go, privacy_scan.go), retention on a clock
 // (privacy_retention.go), export (privacy_export.go) and Meta's data
 // deletion callback (privacy_meta.go).

@@ -13,8 +13,8 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// Meta's Data Deletion Request callback (meta-graph-api.md §7.1,
-// reliability.md §6) on the public endpoint:
+// Meta's Data Deletion Request callback (docs/META.md §14,
+// docs/SECURITY.md §3) on the public endpoint:
 //
 //	POST /meta/data-deletion          signed_request=<sig>.<payload>
 //	GET  /privacy/deletion/{code}     the request's status, HTML or JSON

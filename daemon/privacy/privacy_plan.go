@@ -83,7 +83,7 @@ func baseName(p string) string {
 }
 
 // resolvePurge checks a request and says which connections and projects it
-// covers. Errors are wire errors (not_found, invalid_input: exit 2).
+// covers. Errors are wire errors (not_found, invalid_input).
 func (s *Service) resolvePurge(t purgeTarget) (conns, projects []string, err error) {
 	switch t.Scope {
 	case api.ScopeConnection:

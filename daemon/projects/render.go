@@ -154,7 +154,7 @@ func (s *Service) startRenderHandler(w http.ResponseWriter, r *http.Request) {
 
 // requestRender answers from the cache or queues a job. Everything that
 // can be refused (bad target, spec errors, non-media) is refused here,
-// before a job exists: exit 2 means nothing was changed.
+// before a job exists: invalid_input means nothing was changed.
 func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*api.RenderStart, error) {
 	if err := checkRenderRequest(&req); err != nil {
 		return nil, err

@@ -21,7 +21,7 @@ import (
 const (
 	// maxStepAttempts bounds attempts of a step on transient failures
 	// (container creation, upload, quota read) before the job fails with
-	// exit 6 and `impress jobs retry` can take it from there.
+	// transient and `impress jobs retry` can take it from there.
 	maxStepAttempts = 6
 	// maxPublishAttempts bounds media_publish calls on one container.
 	// Each call after the first is made only after the container and the
@@ -36,7 +36,7 @@ const (
 	// afterTimeout bounds the best-effort work after publishing.
 	afterTimeout = 2 * time.Minute
 	// longestRateWait is the longest a step waits for Meta's rate-limit
-	// estimate before giving up with exit 6.
+	// estimate before giving up (transient).
 	longestRateWait = time.Hour
 )
 

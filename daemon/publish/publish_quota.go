@@ -76,7 +76,7 @@ func (g *quotaGate) release(conn string) {
 }
 
 // pacer spaces the Meta calls of an account while its usage headers say
-// 80 % or more of an allowance is used (meta-graph-api.md §3.4, §11.9):
+// 80 % or more of an allowance is used (docs/META.md §9):
 // every call of that account waits until the pause has passed.
 type pacer struct {
 	mu    sync.Mutex // guards until; a leaf

@@ -105,7 +105,7 @@ func TestPublishContainerErrorFailsThenRetrySucceeds(t *testing.T) {
 	e.sb.FailNextContainers(1, "Error: The video file you tried to upload is not supported.", 352, 2207026)
 	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("bad codec")}).Job.ID)
 	if j.State != api.JobFailed || j.Error == nil || j.Error.Code != api.CodeRejected {
-		t.Fatalf("job: %s %+v, want failed with exit 5", j.State, j.Error)
+		t.Fatalf("job: %s %+v, want failed, rejected", j.State, j.Error)
 	}
 	d := daemontest.DetailOf(t, j)
 	if d.State != api.PubFailed || d.Step != api.PubProcessing || d.ContainerStatus != "ERROR" {
@@ -302,7 +302,7 @@ func TestPublishRateLimits(t *testing.T) {
 	if !strings.Contains(e.log.String(), "pacing calls") {
 		t.Errorf("usage at 95%% did not slow the account down")
 	}
-	// A limit Meta says lasts two hours: exit 6 now, nothing posted.
+	// A limit Meta says lasts two hours: transient now, nothing posted.
 	if err := e.sb.RateLimitNext(20, 80002, 100, 120); err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,7 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// Limits checked before anything is sent (product.md, meta-graph-api.md §2.1).
+// Limits checked before anything is sent (docs/META.md §4, §16).
 const (
 	maxCollaborators = 3
 	maxAltText       = 1000
@@ -127,8 +127,8 @@ func titleOf(req api.PublishRequest, d *api.PublishDetail) string {
 }
 
 // plan checks a request and builds the job's initial detail. Problems with
-// the content or options are collected and refused together (exit 5);
-// malformed requests and unreadable files fail at once (exit 2).
+// the content or options are collected and refused together (rejected);
+// malformed requests and unreadable files fail at once (invalid_input).
 func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan, error) {
 	s := p.s
 	if len(req.Targets) == 0 {
@@ -151,8 +151,8 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		return nil, api.Errorf(api.CodeInvalid, "publish: --cover %q is not an absolute path", req.Cover)
 	}
 
-	// Defaults from the spec (product.md "publish:" block), when one spec
-	// or project is published on its own.
+	// Defaults from the spec's publish: block (README "Publishing"), when
+	// one spec or project is published on its own.
 	var specs []*render.Spec
 	var defaults *render.Publish
 	for _, t := range targets {

@@ -12,8 +12,7 @@ import (
 
 // After a media_publish whose outcome is unknown (no answer, 5xx, a
 // transient code), or when a restarted daemon finds a job in
-// "publishing", the job looks before it acts (meta-graph-api.md §2.3,
-// reliability.md §8):
+// "publishing", the job looks before it acts (docs/META.md §7, §15):
 //
 //   - the container says PUBLISHED: the post is live; its media id is
 //     looked up among the account's recent media (matched by caption and
@@ -24,8 +23,8 @@ import (
 //     publish a container twice, so even a stale status cannot double it);
 //   - IN_PROGRESS: back to waiting;
 //   - ERROR or EXPIRED with no matching media: the container is dead;
-//   - the container cannot be read: the job ends "unconfirmed" (exit 7)
-//     and says how to check. It is never retried automatically.
+//   - the container cannot be read: the job ends "unconfirmed" and says
+//     how to check. It is never retried automatically.
 
 // verifyAttempts bounds the container reads of one verification.
 const verifyAttempts = 4

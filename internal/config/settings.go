@@ -16,7 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Key describes one configuration key of product.md's table.
+// Key describes one configuration key (README "Configuration" lists them).
 type Key struct {
 	Name    string // dotted, as in the file: "meta.app_id"
 	Default string

@@ -77,7 +77,7 @@
 //     was the source. Both carry permalink and media_id; a found-live item
 //     is recorded in the local store like a published one, so the next
 //     run on the same machine reports it as "reused".
-//   - An ambiguous item exits 7 (unconfirmed) with every candidate
+//   - An ambiguous item ends unconfirmed, with every candidate
 //     permalink and a hint: look at the posts; publish anyway with --force
 //     or reconcile: false on the item. Never a third post.
 //   - --force skips reconciliation for the command's items; per item,

@@ -13,7 +13,7 @@ import (
 )
 
 // Meta's signed_request (deauthorize and data-deletion callbacks,
-// meta-graph-api.md §7.1, reliability.md §6):
+// docs/META.md §14, docs/SECURITY.md §3):
 //
 //	signed_request=<base64url(HMAC-SHA256(app secret, P))>.<P = base64url(JSON payload)>
 //
