@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -136,16 +135,10 @@ func (o *publishOptions) check() error {
 	if o.Concurrency < 0 {
 		return flagErrorf("--concurrency must be 1 or more")
 	}
-	if o.Type != "" && !knownPublishType(o.Type) {
-		return flagErrorf("--type must be reel, story, image or carousel, not %q", o.Type)
+	if _, ok := api.LookupPublishType(o.Type); o.Type != "" && !ok {
+		return flagErrorf("--type must be %s, not %q", api.PublishTypeList(), o.Type)
 	}
 	return nil
-}
-
-// knownPublishType says whether t is a type publish takes (--type, and a
-// manifest's type column).
-func knownPublishType(t string) bool {
-	return slices.Contains([]string{api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel}, t)
 }
 
 // parseAt reads --at: RFC 3339, "YYYY-MM-DD HH:MM[:SS]" in local time, or

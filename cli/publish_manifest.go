@@ -255,8 +255,8 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 	req := api.PublishRequest{Connection: firstOf(o.Connection, it.Connection, m.Connection), Type: firstOf(it.Type, o.Type),
 		Caption: it.Caption, FirstComment: it.FirstComment, ThumbOffsetMS: it.ThumbOffset, ShareToFeed: it.ShareToFeed,
 		Collaborators: it.Collaborators, Key: it.Key, Force: o.Force, DryRun: o.DryRun, NoWait: o.NoWait, Display: it.display()}
-	if req.Type != "" && !knownPublishType(req.Type) {
-		return req, fmt.Errorf("%s: type %q: want reel, story, image or carousel", where, req.Type)
+	if _, ok := api.LookupPublishType(req.Type); req.Type != "" && !ok {
+		return req, fmt.Errorf("%s: type %q: want %s", where, req.Type, api.PublishTypeList())
 	}
 	switch {
 	case it.Project != "":

@@ -43,6 +43,14 @@ const (
 	maxImageWidth   = 1440
 )
 
+// DefaultPreset is the preset of a spec or a file that names none (a
+// still picture's is ImagePreset). api.DefaultPreset is the same name for
+// clients that cannot import render; a daemon test ties the two.
+const (
+	DefaultPreset = "reels"
+	ImagePreset   = "image"
+)
+
 var presets = map[string]Preset{
 	"reels":   videoPreset("reels", 1080, 1920, 0, KindReel),
 	"story":   videoPreset("story", 1080, 1920, 60, KindStory),

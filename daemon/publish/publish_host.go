@@ -206,6 +206,17 @@ func coverFile(d *api.PublishDetail) string {
 	return d.RenderCover
 }
 
+// graphMediaType is the Graph media_type of a post of each publish type:
+// a single item's container, or a carousel's parent (its children are
+// VIDEO or IMAGE items). TestEveryPublishTypeHasAGraphType walks
+// api.PublishTypes() through it.
+var graphMediaType = map[string]meta.MediaType{
+	api.PublishReel:     meta.MediaReels,
+	api.PublishStory:    meta.MediaStories,
+	api.PublishImage:    meta.MediaImage,
+	api.PublishCarousel: meta.MediaCarousel,
+}
+
 // containerRequest builds the container request of item i (or the
 // carousel parent for i < 0; a single post is item 0). mediaURL is the
 // item's URL for URL hosting, coverURL the reel cover's.
@@ -213,7 +224,7 @@ func (p *publisher) containerRequest(d *api.PublishDetail, i int, mediaURL, cove
 	var r meta.ContainerRequest
 	carousel := d.Type == api.PublishCarousel
 	if i < 0 {
-		r.MediaType = meta.MediaCarousel
+		r.MediaType = graphMediaType[api.PublishCarousel]
 		for _, it := range d.Items {
 			r.Children = append(r.Children, it.ContainerID)
 		}
@@ -225,12 +236,8 @@ func (p *publisher) containerRequest(d *api.PublishDetail, i int, mediaURL, cove
 			r.MediaType = meta.MediaVideo
 		case carousel:
 			r.MediaType = meta.MediaImage
-		case d.Type == api.PublishStory:
-			r.MediaType = meta.MediaStories
-		case d.Type == api.PublishImage:
-			r.MediaType = meta.MediaImage
 		default:
-			r.MediaType = meta.MediaReels
+			r.MediaType = graphMediaType[d.Type]
 		}
 		r.IsCarouselItem = carousel
 		switch {

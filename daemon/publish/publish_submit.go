@@ -134,8 +134,8 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	if len(req.Targets) == 0 {
 		return nil, api.Errorf(api.CodeInvalid, "publish: name what to publish: a project, a spec file or media files")
 	}
-	if req.Type != "" && !oneOf(req.Type, api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel) {
-		return nil, api.Errorf(api.CodeInvalid, "publish: --type %q: want reel, story, image or carousel", req.Type)
+	if _, ok := api.LookupPublishType(req.Type); req.Type != "" && !ok {
+		return nil, api.Errorf(api.CodeInvalid, "publish: --type %q: want %s", req.Type, api.PublishTypeList())
 	}
 	if req.Cover != "" && req.ThumbOffsetMS != nil {
 		return nil, api.Errorf(api.CodeInvalid, "publish: --cover and --thumb-offset both choose the cover; give one")
@@ -445,15 +445,6 @@ func containerParams(r meta.ContainerRequest) map[string]string {
 		m["is_carousel_item"] = "true"
 	}
 	return m
-}
-
-func oneOf(v string, set ...string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func firstNonEmpty(v ...string) string {
