@@ -72,7 +72,7 @@ sandbox_creator (Instagram Login) or the user "Sandbox Owner" with two Pages
 func runSandbox(ctx context.Context, o *sandboxOptions) error {
 	port := 8788
 	if st, err := o.Settings(); err == nil {
-		if p := st.Int("meta.redirect_port"); p > 0 {
+		if p := st.Int(config.MetaRedirectPort); p > 0 {
 			port = p
 		}
 	}

@@ -115,12 +115,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	red := &redact.Redactor{}
-	if s := settings.String("meta.app_secret"); s != "" {
-		red.Add(s)
-	}
-	if s := settings.String("meta.webhook_verify_token"); s != "" {
-		red.Add(s)
-	}
+	addSecrets(red, settings)
 	logFile, err := logx.OpenRotating(cfg.Paths.LogFile(), 10<<20, 5)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
@@ -208,6 +203,16 @@ func Run(ctx context.Context, cfg Config) error {
 	srv.Close()
 	log.Info("daemon stopped")
 	return nil
+}
+
+// addSecrets registers the value of every secret key with the log
+// redactor (at start, and again at each reload).
+func addSecrets(red *redact.Redactor, st *config.Settings) {
+	for _, k := range config.Keys {
+		if v := st.Value(k); k.Secret && v != "" {
+			red.Add(v)
+		}
+	}
 }
 
 func checkWritable(dir string) error {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 	"golang.org/x/oauth2"
@@ -190,7 +191,7 @@ func callbackPage(w http.ResponseWriter, status int, title, msg string) {
 // the loopback listener. The caller must call endLogin.
 func (s *Service) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, bool, error) {
 	st := s.Settings()
-	if st.String("meta.app_id") == "" || st.String("meta.app_secret") == "" {
+	if st.String(config.MetaAppID) == "" || st.String(config.MetaAppSecret) == "" {
 		return nil, nil, false, &api.Error{Code: api.CodeInvalid,
 			Message: "logging in needs your own Meta app: meta.app_id and meta.app_secret are not set",
 			Hint: "`impress config set meta.app_id ID`, and the secret from the environment (IMPRESS_META_APP_SECRET) or `impress config set meta.app_secret -` (reads stdin); " +
@@ -227,7 +228,7 @@ func (s *Service) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, 
 	s.auth.login = f
 	s.auth.mu.Unlock()
 
-	port := st.Int("meta.redirect_port")
+	port := st.Int(config.MetaRedirectPort)
 	if port == 0 {
 		port = 8788
 	}
@@ -325,7 +326,7 @@ func (s *Service) postLogin(w http.ResponseWriter, r *http.Request) {
 	s.Log.Info("login started", "flavor", string(f.flavour), "manual", req.Manual, "listening", listening)
 	out := httpx.NewNDJSON(w)
 	out.Send(api.LoginEvent{Stage: api.LoginAuthorize, LoginID: f.id, AuthURL: authURL,
-		RedirectURI: redirectURL(s.Settings().Int("meta.redirect_port")), ExpiresAt: f.expires.UTC(), Listening: listening})
+		RedirectURI: redirectURL(s.Settings().Int(config.MetaRedirectPort)), ExpiresAt: f.expires.UTC(), Listening: listening})
 
 	ctx, cancel := context.WithDeadline(r.Context(), f.expires)
 	defer cancel()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
@@ -292,11 +293,11 @@ func (s *Service) metaConfig(f meta.Flavour) meta.Config {
 	st := s.Settings()
 	cfg := meta.Config{
 		Flavour:     f,
-		Version:     st.String("meta.api_version"),
-		Endpoint:    st.String("meta.endpoint"),
-		AppID:       st.String("meta.app_id"),
-		AppSecret:   st.String("meta.app_secret"),
-		RedirectURL: redirectURL(st.Int("meta.redirect_port")),
+		Version:     st.String(config.MetaAPIVersion),
+		Endpoint:    st.String(config.MetaEndpoint),
+		AppID:       st.String(config.MetaAppID),
+		AppSecret:   st.String(config.MetaAppSecret),
+		RedirectURL: redirectURL(st.Int(config.MetaRedirectPort)),
 		Retry:       s.auth.retry,
 	}
 	s.AddSecret(cfg.AppSecret)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
 )
 
 // The public endpoint: the daemon's optional second listener
@@ -250,7 +251,7 @@ type publicListener struct {
 // listen is logged and reported by doctor, not fatal: the local API and
 // everything else keep working without webhooks.
 func (s *Service) startPublic(ctx context.Context) {
-	addr := strings.TrimSpace(s.Settings().String("daemon.public_listen"))
+	addr := strings.TrimSpace(s.Settings().String(config.DaemonPublicListen))
 	if addr == "" {
 		return
 	}
@@ -283,7 +284,7 @@ func (s *Service) startPublic(ctx context.Context) {
 			s.Log.Error("public endpoint stopped", "err", err)
 		}
 	}()
-	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String("daemon.public_url"))
+	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String(config.DaemonPublicURL))
 }
 
 // stop shuts the listener down and waits for it.
@@ -308,7 +309,7 @@ func (s *Service) PublicAddr() string {
 // publicHealth is doctor's view of the public endpoint.
 func (s *Service) publicHealth() []api.Check {
 	st := s.Settings()
-	listen := strings.TrimSpace(st.String("daemon.public_listen"))
+	listen := strings.TrimSpace(st.String(config.DaemonPublicListen))
 	if listen == "" {
 		return []api.Check{{Name: "public endpoint", Status: "OK", Detail: "off (daemon.public_listen is not set): no webhooks, comments and DMs are read by polling",
 			Fix: "to receive webhooks set daemon.public_listen (e.g. 127.0.0.1:8787) and daemon.public_url, see README \"Public endpoint\""}}
@@ -331,16 +332,16 @@ func (s *Service) publicHealth() []api.Check {
 				Fix: "bind 127.0.0.1 and let cloudflared or caddy terminate HTTPS in front of it"})
 		}
 	}
-	pub := st.String("daemon.public_url")
+	pub := st.String(config.DaemonPublicURL)
 	if u, err := url.Parse(pub); pub == "" || err != nil || u.Scheme != "https" || u.Host == "" {
 		out = append(out, api.Check{Name: "public url", Status: "WARN", Detail: fmt.Sprintf("daemon.public_url %q is not an https:// URL", pub),
 			Fix: "set daemon.public_url to the HTTPS address of your tunnel or proxy; Meta refuses plain HTTP and self-signed certificates"})
 	}
-	if st.String("meta.app_secret") == "" {
+	if st.String(config.MetaAppSecret) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "FAIL", Detail: "meta.app_secret is not set: deliveries cannot be verified and are refused (503)",
 			Fix: "set IMPRESS_META_APP_SECRET or meta.app_secret in the config file"})
 	}
-	if st.String("meta.webhook_verify_token") == "" {
+	if st.String(config.MetaWebhookVerify) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "WARN", Detail: "meta.webhook_verify_token is not set: Meta's subscription handshake is refused",
 			Fix: "`impress config set meta.webhook_verify_token <random string>` and enter the same string in the app dashboard"})
 	}

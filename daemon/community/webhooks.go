@@ -17,6 +17,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -42,7 +43,7 @@ import (
 
 func (s *Service) webhookVerify(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	want := s.Settings().String("meta.webhook_verify_token")
+	want := s.Settings().String(config.MetaWebhookVerify)
 	if want == "" {
 		s.Log.Warn("webhook verification refused: meta.webhook_verify_token is not set")
 		public.Error(w, http.StatusForbidden, "forbidden")
@@ -106,7 +107,7 @@ func (s *Service) webhookReceive(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusBadRequest, "unreadable body")
 		return
 	}
-	secret := s.Settings().String("meta.app_secret")
+	secret := s.Settings().String(config.MetaAppSecret)
 	if secret == "" {
 		s.Log.Warn("webhook refused: meta.app_secret is not set, deliveries cannot be verified")
 		public.Error(w, http.StatusServiceUnavailable, "not configured")
@@ -298,7 +299,7 @@ func (s *Service) applyMessage(ctx context.Context, conn string, ev records.Even
 // The connection is marked disconnected and its tokens are deleted; its
 // data stays until a purge (the data-deletion callback asks for that).
 func (s *Service) deauthorize(w http.ResponseWriter, r *http.Request) {
-	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String("meta.app_secret"), s.Log)
+	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String(config.MetaAppSecret), s.Log)
 	if !ok {
 		return
 	}

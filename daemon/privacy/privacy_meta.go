@@ -10,6 +10,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -80,7 +81,7 @@ func (s *Service) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
-	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String("meta.app_secret"), s.Log)
+	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String(config.MetaAppSecret), s.Log)
 	if !ok {
 		return
 	}
@@ -126,7 +127,7 @@ func (s *Service) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 
 // deletionURL is the status page of a request on the public address.
 func (s *Service) deletionURL(r *http.Request, code string) string {
-	base := strings.TrimRight(strings.TrimSpace(s.Settings().String("daemon.public_url")), "/")
+	base := strings.TrimRight(strings.TrimSpace(s.Settings().String(config.DaemonPublicURL)), "/")
 	if base == "" {
 		base = "https://" + r.Host
 	}

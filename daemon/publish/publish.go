@@ -29,6 +29,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -124,8 +125,8 @@ func (s *Service) Start(ctx context.Context) error {
 func (s *Service) Health() []api.Check {
 	st := s.Settings()
 	c := api.Check{Name: "publish hosting", Status: "OK", Detail: "videos of Facebook Login connections upload to rupload"}
-	if st.String("daemon.public_url") != "" && st.String("daemon.public_listen") != "" {
-		c.Detail = "media for Meta to fetch is served at " + strings.TrimRight(st.String("daemon.public_url"), "/") + "/media/…; " + c.Detail
+	if st.String(config.DaemonPublicURL) != "" && st.String(config.DaemonPublicListen) != "" {
+		c.Detail = "media for Meta to fetch is served at " + strings.TrimRight(st.String(config.DaemonPublicURL), "/") + "/media/…; " + c.Detail
 		return []api.Check{c}
 	}
 	// Without a public endpoint, Instagram Login connections (and every

@@ -18,6 +18,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -113,8 +114,8 @@ func (p *publisher) parseMediaToken(tok string, now time.Time) (job uint64, item
 // publicBase is daemon.public_url, or an error that says how to set it up.
 func (p *publisher) publicBase() (string, error) {
 	st := p.s.Settings()
-	base := strings.TrimRight(st.String("daemon.public_url"), "/")
-	if base == "" || st.String("daemon.public_listen") == "" {
+	base := strings.TrimRight(st.String(config.DaemonPublicURL), "/")
+	if base == "" || st.String(config.DaemonPublicListen) == "" {
 		return "", &api.Error{Code: api.CodeInvalid,
 			Message: "this publish needs a public URL Meta can fetch the media from (Instagram Login accounts, images and covers cannot use resumable upload), and the public endpoint is not configured",
 			Hint: "run an HTTPS tunnel or reverse proxy to a local port, then `impress config set daemon.public_listen 127.0.0.1:8787` and " +

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -19,19 +20,13 @@ type pubTimings struct {
 
 func (s *Service) pubTimings() pubTimings {
 	st := s.Settings()
-	dur := func(key string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(st.String(key)); err == nil && d > 0 {
-			return d
-		}
-		return def
-	}
 	return pubTimings{
-		PollInitial:  dur("publish.poll_interval", 5*time.Second),
-		PollMax:      dur("publish.poll_max", 30*time.Second),
-		PollTimeout:  dur("publish.poll_timeout", 15*time.Minute),
-		RetryDelay:   dur("publish.retry_delay", 2*time.Second),
-		QuotaRecheck: dur("publish.quota_recheck", 10*time.Minute),
-		Slowdown:     dur("publish.slowdown", 30*time.Second),
+		PollInitial:  st.Duration(config.PublishPollInterval),
+		PollMax:      st.Duration(config.PublishPollMax),
+		PollTimeout:  st.Duration(config.PublishPollTimeout),
+		RetryDelay:   st.Duration(config.PublishRetryDelay),
+		QuotaRecheck: st.Duration(config.PublishQuotaRecheck),
+		Slowdown:     st.Duration(config.PublishSlowdown),
 	}
 }
 

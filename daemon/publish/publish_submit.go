@@ -17,6 +17,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
@@ -375,7 +376,7 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 func (p *publisher) dryRun(pl *pubPlan) *api.PublishPlan {
 	d := &pl.d
 	plan := &api.PublishPlan{Key: displayKey(d.Key), Connection: d.Connection, Type: d.Type, Hosting: d.Hosting, Items: d.Items}
-	ver := p.s.Settings().String("meta.api_version")
+	ver := p.s.Settings().String(config.MetaAPIVersion)
 	if ver == "" {
 		ver = meta.DefaultVersion
 	}

@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/impress-dev/impress/internal/config"
 )
 
 // Two rules of ownership that no import rule can check: exit codes belong
@@ -199,5 +201,59 @@ func TestDesignIsCitedFromTheRepo(t *testing.T) {
 	}
 	if got := citations("// Limits (" + outsideDocs[0] + ", " + outsideDocs[1] + " §2.1)"); !slices.Equal(got, outsideDocs[:2]) {
 		t.Errorf("citations found %q, want the two cited", got)
+	}
+}
+
+// configKeyShape finds what looks like a configuration key in text.
+var configKeyShape = regexp.MustCompile(`\b(meta|daemon|render|publish|ffmpeg|ffprobe)\.[a-z]+(_[a-z]+)*\b`)
+
+// notConfigKeys have a key's shape and are something else.
+var notConfigKeys = map[string]string{
+	"daemon.log":   "the daemon's log file",
+	"daemon.out":   "the daemon's stdout file",
+	"publish.type": "a spec key",
+}
+
+// undeclaredKeys returns the key-shaped names in the string literals of f
+// that internal/config does not declare.
+func undeclaredKeys(f *ast.File) []string {
+	var out []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			for _, name := range configKeyShape.FindAllString(lit.Value, -1) {
+				if _, ok := config.LookupKey(name); !ok && notConfigKeys[name] == "" {
+					out = append(out, name)
+				}
+			}
+		}
+		return true
+	})
+	return out
+}
+
+// TestConfigKeysAreDeclared: code reads settings through internal/config's
+// typed handles only (a key named as a string does not compile), and every
+// key a message names (a hint, a help text) is one config declares, so a
+// typo cannot send the user to a key that does not exist.
+func TestConfigKeysAreDeclared(t *testing.T) {
+	fset := token.NewFileSet()
+	walkRepo(t, func(rel, path string) {
+		if !strings.HasSuffix(rel, ".go") || strings.HasSuffix(rel, "_test.go") {
+			return
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.SkipObjectResolution)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range undeclaredKeys(f) {
+			t.Errorf("%s names config key %q, which internal/config does not declare", rel, name)
+		}
+	})
+	f, err := parser.ParseFile(token.NewFileSet(), "x.go", "package x\nvar hint = \"set publish.poll_intervall and daemon.public_url\"\n", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := undeclaredKeys(f); !slices.Equal(got, []string{"publish.poll_intervall"}) {
+		t.Errorf("undeclaredKeys found %q, want the misspelt key", got)
 	}
 }

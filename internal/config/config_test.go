@@ -76,23 +76,23 @@ func TestPrecedenceFlagEnvFileDefault(t *testing.T) {
 		}
 		return s
 	}
-	if s := load(); s.Int("render.concurrency") != 3 || s.Source("render.concurrency") != "file" {
-		t.Errorf("file: %d from %s", s.Int("render.concurrency"), s.Source("render.concurrency"))
+	if s := load(); s.Int(RenderConcurrency) != 3 || s.Source("render.concurrency") != "file" {
+		t.Errorf("file: %d from %s", s.Int(RenderConcurrency), s.Source("render.concurrency"))
 	}
-	if s := load(); s.Int("publish.concurrency") != 4 || s.Source("publish.concurrency") != "default" {
-		t.Errorf("default: %d from %s", s.Int("publish.concurrency"), s.Source("publish.concurrency"))
+	if s := load(); s.Int(PublishConcurrency) != 4 || s.Source("publish.concurrency") != "default" {
+		t.Errorf("default: %d from %s", s.Int(PublishConcurrency), s.Source("publish.concurrency"))
 	}
 	env["IMPRESS_RENDER_CONCURRENCY"] = "5"
-	if s := load(); s.Int("render.concurrency") != 5 || s.Source("render.concurrency") != "env" {
-		t.Errorf("env: %d from %s", s.Int("render.concurrency"), s.Source("render.concurrency"))
+	if s := load(); s.Int(RenderConcurrency) != 5 || s.Source("render.concurrency") != "env" {
+		t.Errorf("env: %d from %s", s.Int(RenderConcurrency), s.Source("render.concurrency"))
 	}
 	fs.Parse([]string{"--render-concurrency=7", "--meta-app-secret=from-flag"})
 	s := load()
-	if s.Int("render.concurrency") != 7 || s.Source("render.concurrency") != "flag" {
-		t.Errorf("flag: %d from %s", s.Int("render.concurrency"), s.Source("render.concurrency"))
+	if s.Int(RenderConcurrency) != 7 || s.Source("render.concurrency") != "flag" {
+		t.Errorf("flag: %d from %s", s.Int(RenderConcurrency), s.Source("render.concurrency"))
 	}
-	if s.String("meta.app_secret") != "from-file-secret" {
-		t.Errorf("secret taken from a flag: %q", s.String("meta.app_secret"))
+	if s.String(MetaAppSecret) != "from-file-secret" {
+		t.Errorf("secret taken from a flag: %q", s.String(MetaAppSecret))
 	}
 	for _, e := range s.List() {
 		if strings.Contains(e.Value, "from-file-secret") {

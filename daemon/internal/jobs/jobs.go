@@ -134,7 +134,10 @@ func (r *Runner) sem(kind string) chan struct{} {
 	if c, ok := r.sems[kind]; ok {
 		return c
 	}
-	n := r.settings().Int(kind + ".concurrency")
+	n := 0
+	if k, ok := config.Concurrency(kind); ok {
+		n = r.settings().Int(k)
+	}
 	if n <= 0 {
 		n = 1
 	}
