@@ -188,6 +188,15 @@ func printRenderResult(ios *IOStreams, r *api.RenderResult) {
 	}
 	fmt.Fprintf(ios.ErrOut, "%s: %dx%d %.4g fps %s/%s, %s, %s (%s)\n", r.Preset, r.Width, r.Height, r.FPS,
 		r.VideoCodec, audio, seconds(r.Duration), humanBytes(r.Size), how)
+	printWarnings(ios.ErrOut, r.Warnings)
+}
+
+// printWarnings lists layout warnings (text under Instagram's UI, text
+// cut short), one a line.
+func printWarnings(w io.Writer, ws []api.Warning) {
+	for _, x := range ws {
+		fmt.Fprintf(w, "warning: %s\n", x.String())
+	}
 }
 
 // validateOptions are `impress validate`'s inputs.
@@ -238,7 +247,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			if res == nil || len(res.Violations) == 0 {
 				return werr
 			}
-			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations}
+			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, Warnings: res.Warnings}
 		} else if v, err = c.Validate(ctx, req); err != nil {
 			return err
 		}
@@ -257,6 +266,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 }
 
 func printValidation(w io.Writer, v *api.Validation) {
+	defer printWarnings(w, v.Warnings)
 	if v.OK {
 		fmt.Fprintf(w, "OK    %s is publishable as a %s\n", v.Target, v.Type)
 		return
