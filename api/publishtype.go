@@ -50,12 +50,18 @@ func LookupPublishType(name string) (PublishType, bool) {
 	return publishTypes[i], true
 }
 
-// PublishTypeList is the names for a message: "reel, story, image or
-// carousel".
-func PublishTypeList() string {
+// publishTypeNames is the names of the types, in order.
+func publishTypeNames() []string {
 	names := make([]string, len(publishTypes))
 	for i, t := range publishTypes {
 		names[i] = t.Name
 	}
+	return names
+}
+
+// PublishTypeList is the names for a message: "reel, story, image or
+// carousel".
+func PublishTypeList() string {
+	names := publishTypeNames()
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -130,9 +130,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		pb.known(abs, info)
 		presetName = req.Preset
 		if presetName == "" {
-			presetName = "reels"
+			presetName = DefaultPreset
 			if info.Video != nil && info.Video.Still {
-				presetName = "image"
+				presetName = ImagePreset
 			}
 		}
 		pr, err := LookupPreset(presetName, req.Preview)
