@@ -34,6 +34,14 @@ const (
 	PubUnconfirmed = "unconfirmed"       // may or may not be live: check, never re-run blindly
 )
 
+// PublishStates returns every state of the publish state machine, in
+// order, the two ends last; the daemon's state table has a row for each
+// (a test walks them).
+func PublishStates() []string {
+	return []string{PubQueued, PubRendered, PubHosted, PubContainer, PubUploaded, PubProcessing, PubPublishing,
+		PubPublished, PubFailed, PubUnconfirmed}
+}
+
 // PublishRequest is the body of POST /v1/publish. Paths are absolute: the
 // daemon reads the files itself.
 type PublishRequest struct {

@@ -92,40 +92,14 @@ func (r *pubRun) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var err error
-		switch r.d.State {
-		case api.PubQueued:
-			err = r.prepare(ctx)
-		case api.PubRendered:
-			err = r.host(ctx)
-		case api.PubHosted:
-			err = r.createContainers(ctx)
-		case api.PubContainer:
-			err = r.upload(ctx)
-		case api.PubUploaded:
-			err = r.setState(api.PubProcessing)
-		case api.PubProcessing:
-			err = r.process(ctx)
-		case api.PubPublishing, api.PubUnconfirmed:
-			// Found here only when resuming: the last media_publish may
-			// have gone live, so look before publishing again.
-			err = r.verifyAndPublish(ctx, nil)
-		case api.PubPublished:
-			r.after(ctx)
-			return nil
-		default:
+		row := states[r.d.State]
+		if row.step == nil {
 			return fmt.Errorf("publish job %d: unknown state %q", r.id, r.d.State)
 		}
-		if err != nil {
+		if err := row.step(r, ctx); err != nil || row.last {
 			return err
 		}
 	}
-}
-
-// percentOf places each state on the progress bar.
-var percentOf = map[string]float64{
-	api.PubQueued: 0, api.PubRendered: 10, api.PubHosted: 15, api.PubContainer: 20,
-	api.PubUploaded: 50, api.PubProcessing: 60, api.PubPublishing: 90, api.PubPublished: 100,
 }
 
 // save persists the detail (one fsynced bbolt commit). Every call to Meta
@@ -142,11 +116,12 @@ func (r *pubRun) save() error {
 }
 
 func (r *pubRun) setState(st string) error {
-	r.d.State, r.d.WaitReason = st, ""
+	r.moveTo(st)
+	r.d.WaitReason = ""
 	if err := r.save(); err != nil {
 		return err
 	}
-	r.jp.Progress(api.JobEvent{Stage: st, Percent: percentOf[st]})
+	r.jp.Progress(api.JobEvent{Stage: st, Percent: percentOf(st)})
 	return nil
 }
 
@@ -175,7 +150,7 @@ func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error
 	if err := r.save(); err != nil {
 		return err
 	}
-	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf[r.d.State], Message: r.d.WaitReason})
+	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf(r.d.State), Message: r.d.WaitReason})
 	err := sleepCtx(ctx, d)
 	r.d.WaitReason = ""
 	return err
@@ -250,9 +225,10 @@ func (r *pubRun) failed(ctx context.Context, err error) error {
 	}
 	ae := r.apiError(err)
 	if ae.Code == api.CodeUnconfirmed {
-		r.d.State = api.PubUnconfirmed
+		r.moveTo(api.PubUnconfirmed)
 	} else if r.d.State != api.PubFailed {
-		r.d.Step, r.d.State = r.d.State, api.PubFailed
+		r.d.Step = r.d.State
+		r.moveTo(api.PubFailed)
 	}
 	r.d.WaitReason = ""
 	r.saveQuietly()
