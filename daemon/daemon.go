@@ -64,9 +64,13 @@ import (
 // the config file.
 type Config struct {
 	Paths config.Paths
-	// Load reads the settings; called at start and on every reload so that
-	// `impress config set` takes effect without a restart.
+	// Load reads the settings; called on every reload so that `impress
+	// config set` takes effect without a restart, and at start unless
+	// Settings is set.
 	Load func() (*config.Settings, error)
+	// Settings are the settings the caller already loaded to start the
+	// daemon (nil: Run calls Load), so that they are read once.
+	Settings *config.Settings
 	// Version is the daemon's version, reported by /v1/ping.
 	Version string
 	// Now is the clock (default time.Now). Tests move it forward.
@@ -98,9 +102,12 @@ func Run(ctx context.Context, cfg Config) error {
 	// Everything the daemon creates is private to the user.
 	syscall.Umask(0o077)
 
-	settings, err := cfg.Load()
-	if err != nil {
-		return err
+	settings := cfg.Settings
+	if settings == nil {
+		var err error
+		if settings, err = cfg.Load(); err != nil {
+			return err
+		}
 	}
 	for _, dir := range []string{cfg.Paths.DataDir, cfg.Paths.StateDir} {
 		if err := config.EnsurePrivateDir(dir); err != nil {
