@@ -34,6 +34,19 @@ type Job struct {
 	Detail    json.RawMessage `json:"detail,omitempty"`
 }
 
+// detailOf decodes a job's Detail as the kind's T (nil if absent or not
+// a T).
+func detailOf[T any](j *Job) *T {
+	if j == nil || len(j.Detail) == 0 {
+		return nil
+	}
+	var d T
+	if json.Unmarshal(j.Detail, &d) != nil {
+		return nil
+	}
+	return &d
+}
+
 // Terminal reports whether the job will not change any more.
 func (j Job) Terminal() bool {
 	switch j.State {

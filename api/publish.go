@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"time"
 )
@@ -162,16 +161,7 @@ type PublishDetail struct {
 }
 
 // PublishDetailOf decodes a publish job's detail (nil if absent).
-func PublishDetailOf(j *Job) *PublishDetail {
-	if j == nil || len(j.Detail) == 0 {
-		return nil
-	}
-	var d PublishDetail
-	if json.Unmarshal(j.Detail, &d) != nil {
-		return nil
-	}
-	return &d
-}
+func PublishDetailOf(j *Job) *PublishDetail { return detailOf[PublishDetail](j) }
 
 // PlannedCall is one Graph call a dry run would make.
 type PlannedCall struct {

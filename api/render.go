@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 )
 
@@ -126,14 +125,10 @@ type RenderDetail struct {
 
 // ResultOf decodes the result from a render job's detail (nil if absent).
 func ResultOf(j *Job) *RenderResult {
-	if j == nil || len(j.Detail) == 0 {
-		return nil
+	if d := detailOf[RenderDetail](j); d != nil {
+		return d.Result
 	}
-	var d RenderDetail
-	if json.Unmarshal(j.Detail, &d) != nil {
-		return nil
-	}
-	return d.Result
+	return nil
 }
 
 // StartRender queues a render or answers from the cache (POST /v1/renders).
