@@ -300,3 +300,22 @@ func TestPublishClass(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryClassHasARule: each class is what some (code, subcode) of the
+// rules table means, except other (nothing matched) and unconfirmed (a
+// failed media_publish: publishClass). A class declared without the rule
+// that produces it would never reach a caller.
+func TestEveryClassHasARule(t *testing.T) {
+	ruled := map[Class]bool{ClassOther: true, ClassUnconfirmed: true}
+	for _, r := range rules {
+		ruled[r.class] = true
+		if got := Classify(r.code, r.subcode); r.code != anyCode && r.subcode != 0 && got != r.class {
+			t.Errorf("Classify(%d, %d) = %v, want the rule's %v", r.code, r.subcode, got, r.class)
+		}
+	}
+	for _, c := range Classes() {
+		if !ruled[c] {
+			t.Errorf("class %v has no rule in classify.go's table", c)
+		}
+	}
+}
