@@ -48,14 +48,20 @@ func loader(p config.Paths) func() (*config.Settings, error) {
 // startDaemon runs the daemon in this process and waits until it answers.
 func startDaemon(t *testing.T, p config.Paths) (*api.Client, context.CancelFunc, <-chan error) {
 	t.Helper()
+	return startDaemonWith(t, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}})
+}
+
+// startDaemonWith is startDaemon with the whole Config.
+func startDaemonWith(t *testing.T, cfg Config) (*api.Client, context.CancelFunc, <-chan error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	exited := make(chan struct{})
 	go func() {
-		done <- Run(ctx, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}})
+		done <- Run(ctx, cfg)
 		close(exited)
 	}()
-	c := api.NewClient(p.Socket)
+	c := api.NewClient(cfg.Paths.Socket)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := c.Ping(t.Context()); err == nil {

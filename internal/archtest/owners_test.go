@@ -6,7 +6,6 @@ import (
 	"go/token"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -19,21 +18,11 @@ import (
 // Two rules of ownership that no import rule can check: exit codes belong
 // to the CLI, and the design is cited from the repository's own documents.
 
-// repoRoot is the module's directory.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		t.Fatalf("go env GOMOD: %v", err)
-	}
-	return filepath.Dir(strings.TrimSpace(string(out)))
-}
-
 // walkRepo calls fn for every file of the repository (module-relative,
 // slash-separated path) outside .git, third_party and testdata.
 func walkRepo(t *testing.T, fn func(rel, path string)) int {
 	t.Helper()
-	root := repoRoot(t)
+	root := moduleRoot(t)
 	n := 0
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
