@@ -142,11 +142,7 @@ type RefreshRequest struct {
 
 // AuthStatus lists connections and where the master key is kept.
 func (c *Client) AuthStatus(ctx context.Context) (*AuthStatus, error) {
-	var s AuthStatus
-	if err := c.Do(ctx, "GET", "/v1/auth/status", nil, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return doJSON[AuthStatus](ctx, c, "GET", "/v1/auth/status", nil)
 }
 
 // Login runs a browser login and calls fn with each stage. The login lives
@@ -168,27 +164,15 @@ func (c *Client) LoginAccount(ctx context.Context, loginID, account string) erro
 
 // LoginWithToken stores a token after discovering its account through /me.
 func (c *Client) LoginWithToken(ctx context.Context, r TokenLogin) (*AuthConnection, error) {
-	var out AuthConnection
-	if err := c.Do(ctx, "POST", "/v1/auth/token", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[AuthConnection](ctx, c, "POST", "/v1/auth/token", r)
 }
 
 // Logout forgets a connection's tokens (and revokes them when asked).
 func (c *Client) Logout(ctx context.Context, r LogoutRequest) (*LogoutResult, error) {
-	var out LogoutResult
-	if err := c.Do(ctx, "POST", "/v1/auth/logout", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[LogoutResult](ctx, c, "POST", "/v1/auth/logout", r)
 }
 
 // RefreshAuth refreshes a connection's token now.
 func (c *Client) RefreshAuth(ctx context.Context, r RefreshRequest) (*AuthConnection, error) {
-	var out AuthConnection
-	if err := c.Do(ctx, "POST", "/v1/auth/refresh", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[AuthConnection](ctx, c, "POST", "/v1/auth/refresh", r)
 }

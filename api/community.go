@@ -102,11 +102,7 @@ func (c *Client) DeleteComment(ctx context.Context, conn, id string) (*CommentRe
 }
 
 func (c *Client) commentWrite(ctx context.Context, method, path string, body CommentAction) (*CommentResult, error) {
-	var out CommentResult
-	if err := c.Do(ctx, method, path, body, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[CommentResult](ctx, c, method, path, body)
 }
 
 // Mention is a comment or caption of someone else's media that @mentions
@@ -130,11 +126,7 @@ func (c *Client) Mentions(ctx context.Context, conn string, offline bool) ([]Men
 	if offline {
 		v.Set("offline", "1")
 	}
-	var out []Mention
-	if err := c.Do(ctx, "GET", "/v1/mentions?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Mention](ctx, c, "GET", "/v1/mentions?"+v.Encode(), nil)
 }
 
 // MentionReply answers a mention with a comment on that media.
@@ -147,11 +139,7 @@ type MentionReply struct {
 
 // ReplyMention posts the answer to a mention (POST /v1/mentions/reply).
 func (c *Client) ReplyMention(ctx context.Context, r MentionReply) (*CommentResult, error) {
-	var out CommentResult
-	if err := c.Do(ctx, "POST", "/v1/mentions/reply", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[CommentResult](ctx, c, "POST", "/v1/mentions/reply", r)
 }
 
 // Thread is a DM thread summary. Instagram allows a reply only within 24 h
@@ -203,11 +191,7 @@ func (c *Client) Threads(ctx context.Context, conn string, offline bool) ([]Thre
 	if offline {
 		v.Set("offline", "1")
 	}
-	var out []Thread
-	if err := c.Do(ctx, "GET", "/v1/messages?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Thread](ctx, c, "GET", "/v1/messages?"+v.Encode(), nil)
 }
 
 // ThreadQuery selects GET /v1/messages/{thread}.
@@ -253,20 +237,12 @@ type SendResult struct {
 // SendMessage sends a DM in a thread. Outside the 24 h window the daemon
 // refuses (rejected) without calling Meta.
 func (c *Client) SendMessage(ctx context.Context, conn, thread, text string) (*SendResult, error) {
-	var out SendResult
-	if err := c.Do(ctx, "POST", "/v1/messages/"+url.PathEscape(thread)+"/send", SendRequest{Connection: conn, Text: text}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[SendResult](ctx, c, "POST", "/v1/messages/"+url.PathEscape(thread)+"/send", SendRequest{Connection: conn, Text: text})
 }
 
 // PrivateReply sends the one private DM reply a comment allows.
 func (c *Client) PrivateReply(ctx context.Context, conn, commentID, text string) (*SendResult, error) {
-	var out SendResult
-	if err := c.Do(ctx, "POST", "/v1/comments/"+url.PathEscape(commentID)+"/private-reply", SendRequest{Connection: conn, Text: text}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[SendResult](ctx, c, "POST", "/v1/comments/"+url.PathEscape(commentID)+"/private-reply", SendRequest{Connection: conn, Text: text})
 }
 
 // Event is a stored webhook event. IDs increase strictly, across restarts.
@@ -321,11 +297,7 @@ func (q EventsQuery) values() url.Values {
 
 // Events lists stored events, oldest first.
 func (c *Client) Events(ctx context.Context, q EventsQuery) ([]Event, error) {
-	var out []Event
-	if err := c.Do(ctx, "GET", "/v1/events?"+q.values().Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Event](ctx, c, "GET", "/v1/events?"+q.values().Encode(), nil)
 }
 
 // FollowEvents streams stored events after q.Since and then new ones as

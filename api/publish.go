@@ -197,21 +197,13 @@ type PublishResult struct {
 // Publish submits a publish (POST /v1/publish). Follow the job with
 // [Client.WatchJob].
 func (c *Client) Publish(ctx context.Context, r PublishRequest) (*PublishResult, error) {
-	var out PublishResult
-	if err := c.Do(ctx, "POST", "/v1/publish", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[PublishResult](ctx, c, "POST", "/v1/publish", r)
 }
 
 // RetryJob resumes a failed publish job from its last step (POST
 // /v1/jobs/{id}/retry). Published and unconfirmed jobs are refused.
 func (c *Client) RetryJob(ctx context.Context, id string) (*Job, error) {
-	var j Job
-	if err := c.Do(ctx, "POST", "/v1/jobs/"+url.PathEscape(id)+"/retry", nil, &j); err != nil {
-		return nil, err
-	}
-	return &j, nil
+	return doJSON[Job](ctx, c, "POST", "/v1/jobs/"+url.PathEscape(id)+"/retry", nil)
 }
 
 // PublishedMedia is one media published by impress (`impress media`).
@@ -237,19 +229,11 @@ func (c *Client) MediaList(ctx context.Context, connection string) ([]PublishedM
 	if connection != "" {
 		q.Set("connection", connection)
 	}
-	var out []PublishedMedia
-	if err := c.Do(ctx, "GET", "/v1/media?"+q.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[PublishedMedia](ctx, c, "GET", "/v1/media?"+q.Encode(), nil)
 }
 
 // MediaShow returns one published media by media id, job id or "latest",
 // refreshed from Meta when possible (GET /v1/media/{id}).
 func (c *Client) MediaShow(ctx context.Context, id string) (*PublishedMedia, error) {
-	var out PublishedMedia
-	if err := c.Do(ctx, "GET", "/v1/media/"+url.PathEscape(id), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[PublishedMedia](ctx, c, "GET", "/v1/media/"+url.PathEscape(id), nil)
 }

@@ -134,11 +134,7 @@ func ResultOf(j *Job) *RenderResult {
 // StartRender queues a render or answers from the cache (POST /v1/renders).
 // Follow the job with [Client.WatchJob].
 func (c *Client) StartRender(ctx context.Context, r RenderRequest) (*RenderStart, error) {
-	var out RenderStart
-	if err := c.Do(ctx, "POST", "/v1/renders", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[RenderStart](ctx, c, "POST", "/v1/renders", r)
 }
 
 // ValidateRequest asks for a pre-flight check (POST /v1/validate). One of
@@ -174,9 +170,5 @@ type Validation struct {
 // Violations are not an error: the answer says OK false. A spec or project
 // not rendered yet comes back with Job set instead (see [Validation.Job]).
 func (c *Client) Validate(ctx context.Context, r ValidateRequest) (*Validation, error) {
-	var out Validation
-	if err := c.Do(ctx, "POST", "/v1/validate", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[Validation](ctx, c, "POST", "/v1/validate", r)
 }
