@@ -57,17 +57,8 @@ type CommentsQuery struct {
 func (c *Client) Comments(ctx context.Context, q CommentsQuery) (*CommentList, error) {
 	v := url.Values{"media": {q.Media}}
 	setConn(v, q.Connection)
-	if q.All {
-		v.Set("all", "1")
-	}
-	if q.Offline {
-		v.Set("offline", "1")
-	}
-	var out CommentList
-	if err := c.Do(ctx, "GET", "/v1/comments?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	setFlags(v, map[string]bool{"all": q.All, "offline": q.Offline})
+	return doJSON[CommentList](ctx, c, "GET", "/v1/comments?"+v.Encode(), nil)
 }
 
 // CommentAction is the body of the comment write calls.
@@ -121,12 +112,7 @@ type Mention struct {
 // Mentions lists mentions of the account (GET /v1/mentions); online it
 // also reads each mention's text from Meta.
 func (c *Client) Mentions(ctx context.Context, conn string, offline bool) ([]Mention, error) {
-	v := url.Values{}
-	setConn(v, conn)
-	if offline {
-		v.Set("offline", "1")
-	}
-	return doList[Mention](ctx, c, "GET", "/v1/mentions?"+v.Encode(), nil)
+	return doList[Mention](ctx, c, "GET", "/v1/mentions?"+connQuery(conn, offline), nil)
 }
 
 // MentionReply answers a mention with a comment on that media.
@@ -186,12 +172,7 @@ type ThreadMessages struct {
 
 // Threads lists DM thread summaries (GET /v1/messages).
 func (c *Client) Threads(ctx context.Context, conn string, offline bool) ([]Thread, error) {
-	v := url.Values{}
-	setConn(v, conn)
-	if offline {
-		v.Set("offline", "1")
-	}
-	return doList[Thread](ctx, c, "GET", "/v1/messages?"+v.Encode(), nil)
+	return doList[Thread](ctx, c, "GET", "/v1/messages?"+connQuery(conn, offline), nil)
 }
 
 // ThreadQuery selects GET /v1/messages/{thread}.
@@ -207,17 +188,8 @@ type ThreadQuery struct {
 func (c *Client) ThreadMessages(ctx context.Context, q ThreadQuery) (*ThreadMessages, error) {
 	v := url.Values{}
 	setConn(v, q.Connection)
-	if q.Offline {
-		v.Set("offline", "1")
-	}
-	if q.Keep {
-		v.Set("keep", "1")
-	}
-	var out ThreadMessages
-	if err := c.Do(ctx, "GET", "/v1/messages/"+url.PathEscape(q.Thread)+"?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	setFlags(v, map[string]bool{"offline": q.Offline, "keep": q.Keep})
+	return doJSON[ThreadMessages](ctx, c, "GET", "/v1/messages/"+url.PathEscape(q.Thread)+"?"+v.Encode(), nil)
 }
 
 // SendRequest is the body of a DM send or private reply.
@@ -308,6 +280,24 @@ func (c *Client) FollowEvents(ctx context.Context, q EventsQuery, fn func(Event)
 	v := q.values()
 	v.Set("follow", "1")
 	return StreamEvents(ctx, c, "GET", "/v1/events?"+v.Encode(), nil, fn)
+}
+
+// connQuery is the query of a listing of one connection, online or from
+// the stored copy.
+func connQuery(conn string, offline bool) string {
+	v := url.Values{}
+	setConn(v, conn)
+	setFlags(v, map[string]bool{"offline": offline})
+	return v.Encode()
+}
+
+// setFlags sets each flag that is on to "1".
+func setFlags(v url.Values, flags map[string]bool) {
+	for name, on := range flags {
+		if on {
+			v.Set(name, "1")
+		}
+	}
 }
 
 func setConn(v url.Values, conn string) {
