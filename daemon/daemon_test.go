@@ -18,6 +18,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -49,6 +50,14 @@ func loader(p config.Paths) func() (*config.Settings, error) {
 func startDaemon(t *testing.T, p config.Paths) (*api.Client, context.CancelFunc, <-chan error) {
 	t.Helper()
 	return startDaemonWith(t, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}})
+}
+
+// ffmpegDaemon is a started daemon for a test that needs ffmpeg.
+func ffmpegDaemon(t *testing.T) *api.Client {
+	t.Helper()
+	ffmpegtest.Require(t)
+	c, _, _ := startDaemon(t, testPaths(t))
+	return c
 }
 
 // startDaemonWith is startDaemon with the whole Config.

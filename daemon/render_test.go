@@ -161,9 +161,7 @@ publish:
 }
 
 func TestAssetAddRefusesNonMedia(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "-dash clip.mp4"})
@@ -221,9 +219,7 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 }
 
 func TestSpecErrorNamesKeyAndLine(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
 	for _, tc := range []struct{ spec, want string }{
@@ -248,9 +244,7 @@ func TestSpecErrorNamesKeyAndLine(t *testing.T) {
 }
 
 func TestRenderCacheOutAndFastPath(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})
@@ -445,9 +439,7 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 }
 
 func TestValidateTargets(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	short := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "short.mp4", Audio: true})
@@ -486,9 +478,7 @@ func TestValidateTargets(t *testing.T) {
 }
 
 func TestDoctorRenderChecks(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	h, err := c.Health(t.Context())
 	if err != nil {
 		t.Fatal(err)
