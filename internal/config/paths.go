@@ -6,6 +6,10 @@
 // environment to an auto-started daemon) and the daemon (which reads its
 // settings at start and again on reload). It never stores secrets anywhere
 // but the file the user chose, and never prints them: see [Masked].
+//
+// Every key is declared once, in keys.go, with its default, kind and
+// whether the daemon reads it only at start; code reads a key through its
+// typed handle (settings.String(config.MetaAppID)), never by name.
 package config
 
 import (
