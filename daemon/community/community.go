@@ -38,6 +38,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
@@ -69,13 +70,15 @@ type Service struct {
 	feature.Deps
 	accounts feature.Accounts
 	comm     communityState
+	// deauthorizeOnce answers each signed deauthorize request once.
+	deauthorizeOnce *public.Replays
 }
 
 var _ feature.PublicRoutes = (*Service)(nil)
 
 // New builds the community feature on the auth feature's accounts.
 func New(d feature.Deps, accounts feature.Accounts) *Service {
-	return &Service{Deps: d, accounts: accounts}
+	return &Service{Deps: d, accounts: accounts, deauthorizeOnce: public.NewReplays(publicDeauthorize)}
 }
 
 // Routes registers the comments, mentions, messages and events routes.

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -297,8 +298,13 @@ func (s *Service) applyMessage(ctx context.Context, conn string, ev records.Even
 // deauthorize is Meta's Deauthorize callback: the user removed the app.
 // The connection is marked disconnected and its tokens are deleted; its
 // data stays until a purge (the data-deletion callback asks for that).
+// The request must be fresh and counts once (public.Replays): a replay
+// gets the first answer and disconnects nothing again. The answer carries
+// a confirmation code, which `auth status` shows beside the disconnected
+// connection; a user who is no connection gets the same kind of answer.
 func (s *Service) deauthorize(w http.ResponseWriter, r *http.Request) {
-	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String("meta.app_secret"), s.Log)
+	secret := s.Settings().String("meta.app_secret")
+	sr, ok := public.ReadSignedRequest(w, r, secret, s.Log)
 	if !ok {
 		return
 	}
@@ -306,24 +312,49 @@ func (s *Service) deauthorize(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
-	conn, err := s.DB.ConnByAccount(sr.UserID)
-	if err != nil {
-		if !store.IsNotFound(err) {
-			s.Log.Error("deauthorize: store", "err", err)
-			public.Error(w, http.StatusInternalServerError, "retry")
-			return
-		}
-		s.Log.Info("deauthorize callback for an account that is not a connection")
-		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
+	now := s.Now()
+	if err := public.CheckFresh(sr, now); err != nil {
+		s.Log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
+		public.Error(w, http.StatusBadRequest, "invalid signed_request")
 		return
 	}
-	if err := s.accounts.Disconnect(conn, "Meta reported on "+s.Now().UTC().Format(time.RFC3339)+" that the app was removed from the account"); err != nil {
-		s.Log.Error("deauthorize: disconnect", "connection", conn, "err", err)
+	ans, err := s.deauthorizeOnce.Once(s.DB, sr, secret, now, nil, func() (string, error) {
+		code, err := public.NewCode()
+		if err != nil {
+			return "", err
+		}
+		conn, err := s.DB.ConnByAccount(sr.UserID)
+		if store.IsNotFound(err) {
+			s.Log.Info("deauthorize callback for an account that is not a connection", "code", code)
+			return code, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if err := s.accounts.Disconnect(store.RemovedConn{Name: conn, Reason: store.RemovedByDeauthorize, Code: code, At: now.UTC()}); err != nil {
+			return "", fmt.Errorf("disconnect %s: %w", conn, err)
+		}
+		s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn, "code", code)
+		return code, nil
+	})
+	switch {
+	case err != nil && ans.Code == "":
+		s.Log.Error("deauthorize callback", "err", err)
 		public.Error(w, http.StatusInternalServerError, "retry")
 		return
+	case err != nil:
+		s.Log.Warn("deauthorize callback answered but not remembered", "err", err)
+	case ans.Replay:
+		s.Log.Warn("deauthorize callback replayed: answered as before, nothing done", "code", ans.Code)
 	}
-	s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn)
-	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
+	httpx.WriteJSON(w, http.StatusOK, deauthorizeAnswer{Success: true, ConfirmationCode: ans.Code})
+}
+
+// deauthorizeAnswer is the callback's answer: Meta reads only the status;
+// the code names the event in `auth status` and the log.
+type deauthorizeAnswer struct {
+	Success          bool   `json:"success"`
+	ConfirmationCode string `json:"confirmation_code"`
 }
 
 // --- events -----------------------------------------------------------

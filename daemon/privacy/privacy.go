@@ -25,15 +25,12 @@ package privacy
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
@@ -51,6 +48,8 @@ type Service struct {
 	projects     feature.Projects
 	publicRoutes feature.PublicRoutes
 	privacy      privacyState
+	// deletionOnce answers each signed data deletion request once.
+	deletionOnce *public.Replays
 
 	// stop ends the purge worker and the sweeper that Start started.
 	stop func(context.Context)
@@ -69,7 +68,7 @@ type Options struct {
 // New builds the privacy feature on the auth feature's account data, the
 // projects feature (for the export), and the public endpoint's routes.
 func New(d feature.Deps, accounts feature.AccountData, projects feature.Projects, routes feature.PublicRoutes, o Options) *Service {
-	s := &Service{Deps: d, accounts: accounts, projects: projects, publicRoutes: routes}
+	s := &Service{Deps: d, accounts: accounts, projects: projects, publicRoutes: routes, deletionOnce: public.NewReplays(public.DataDeletion)}
 	s.privacy.hook, s.privacy.sweepEvery = o.Hook, o.SweepEvery
 	return s
 }
@@ -178,20 +177,10 @@ func (s *Service) purgeWorker(ctx context.Context, done chan struct{}) {
 	}
 }
 
-// codeEncoding writes confirmation codes: 128 random bits, lower-case
-// base32 without padding (26 characters, easy to read out and to paste).
-var codeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-var codeRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
-
 // newConfirmationCode is a random code, never derived from who asked.
-func newConfirmationCode() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("privacy: confirmation code: %w", err)
-	}
-	return codeEncoding.EncodeToString(b), nil
-}
+func newConfirmationCode() (string, error) { return public.NewCode() }
+
+var codeRE = public.CodeRE
 
 func (s *Service) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
 	t := purgeTarget{Scope: r.Scope}

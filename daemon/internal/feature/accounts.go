@@ -32,8 +32,9 @@ type Accounts interface {
 	// the wire error to return (redacted).
 	MetaFail(conn string, err error) *api.Error
 	// Disconnect deletes a connection's tokens and marks it disconnected,
-	// as `auth logout` does.
-	Disconnect(conn, reason string) error
+	// as `auth logout` does, and records why (r.Name is the connection),
+	// so that `auth status` and doctor can say it with r.Code.
+	Disconnect(r store.RemovedConn) error
 }
 
 // AccountData is Accounts plus what the privacy feature needs to purge and
