@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strconv"
@@ -57,6 +58,9 @@ type communityState struct {
 	public         *publicListener
 	publicErr      error
 	followers      map[chan struct{}]struct{}
+	// proxies is daemon.trusted_proxies parsed, for the value proxiesKey.
+	proxies    []netip.Prefix
+	proxiesKey string
 
 	// cacheMu serialises read-modify-writes of cached records (webhooks
 	// and commands update the same thread summaries). Lock order: taken

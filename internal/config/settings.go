@@ -41,6 +41,8 @@ var Keys = []Key{
 	{Name: "meta.webhook_verify_token", Secret: true, Help: "token echoed in Meta's webhook subscription handshake"},
 	{Name: "daemon.public_listen", Help: "address of the public endpoint listener, e.g. 127.0.0.1:8787"},
 	{Name: "daemon.public_url", Help: "HTTPS address your tunnel or proxy gives the public listener"},
+	{Name: "daemon.trusted_proxies", Help: "comma-separated addresses or CIDRs of the tunnel or proxy in front of the public listener, e.g. 127.0.0.1/32,::1/128; only their X-Forwarded-For and CF-Connecting-IP are believed"},
+	{Name: "privacy.policy_url", Help: "your privacy policy's address, linked from the deletion status page"},
 	{Name: "render.concurrency", Default: "1", Int: true, Help: "renders at once"},
 	{Name: "publish.concurrency", Default: "4", Int: true, Help: "publishes at once"},
 	{Name: "publish.poll_interval", Default: "5s", Help: "first wait between container status polls (doubles up to publish.poll_max)"},
@@ -154,6 +156,30 @@ func (s *Settings) File() string { return s.file }
 
 // String returns a key's effective value.
 func (s *Settings) String(key string) string { return s.v.GetString(key) }
+
+// Strings returns a list-valued key: a YAML list in the file, or a
+// comma-separated string (environment, flag, `config set`), each element
+// trimmed, empty ones dropped.
+func (s *Settings) Strings(key string) []string {
+	var parts []string
+	switch v := s.v.Get(key).(type) {
+	case []any:
+		for _, e := range v {
+			parts = append(parts, fmt.Sprint(e))
+		}
+	case []string:
+		parts = v
+	default:
+		parts = strings.Split(s.v.GetString(key), ",")
+	}
+	out := []string{}
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // Int returns a key's effective value as an integer (0 when unset).
 func (s *Settings) Int(key string) int { return s.v.GetInt(key) }
