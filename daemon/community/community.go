@@ -425,20 +425,38 @@ func (s *Service) updateCachedComment(ctx context.Context, conn, id string, fn f
 // putCachedComment caches a new comment unless it is cached already (a
 // listing knows more than a webhook: like count, hidden state).
 func (s *Service) putCachedComment(ctx context.Context, conn string, rec records.Comment) error {
+	return s.putCachedComments(ctx, conn, []records.Comment{rec})
+}
+
+// putCachedComments adds comments not cached yet, in one commit (a
+// webhook batch of a thousand comments is one fsync, not a thousand).
+func (s *Service) putCachedComments(ctx context.Context, conn string, recs []records.Comment) error {
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
-	if _, err := s.DB.FindComment(conn, rec.ID); err == nil {
+	var entries []store.CommentEntry
+	seen := map[string]bool{}
+	for _, rec := range recs {
+		if seen[rec.ID] {
+			continue
+		}
+		seen[rec.ID] = true
+		if _, err := s.DB.FindComment(conn, rec.ID); err == nil {
+			continue
+		}
+		dk, err := s.accounts.ConnKey(ctx, conn)
+		if err != nil {
+			return err
+		}
+		sealed, err := records.Seal(dk, records.FieldComment, rec)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, store.CommentEntry{MediaID: rec.MediaID, CommentID: rec.ID, Blob: store.Blob{At: s.Now().UTC(), Data: sealed}})
+	}
+	if len(entries) == 0 {
 		return nil
 	}
-	dk, err := s.accounts.ConnKey(ctx, conn)
-	if err != nil {
-		return err
-	}
-	sealed, err := records.Seal(dk, records.FieldComment, rec)
-	if err != nil {
-		return err
-	}
-	return s.DB.PutComments(conn, []store.CommentEntry{{MediaID: rec.MediaID, CommentID: rec.ID, Blob: store.Blob{At: s.Now().UTC(), Data: sealed}}})
+	return s.DB.PutComments(conn, entries)
 }
 
 // readAction decodes a comment write's body and checks the id.

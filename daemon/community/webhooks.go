@@ -33,8 +33,9 @@ import (
 // re-serialised body never matches): missing → 401, wrong → 403, and
 // nothing is stored. A valid delivery is split into events, de-duplicated
 // per change (Meta retries for 36 h, delivers duplicates and out of order),
-// sealed with each connection's data key and committed in one fsync'd
-// transaction; then the comment and thread caches are updated and
+// sealed with each connection's data key and committed in fsync'd
+// transactions of up to webhookPart events; then the comment and thread
+// caches are updated and
 // `events --follow` streams woken, and only then does the 200 go out.
 //
 // Events for an Instagram account that is not a connection are dropped
@@ -134,12 +135,21 @@ func (s *Service) webhookReceive(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusBadRequest, "not a webhook payload")
 		return
 	}
-	stored, err := s.storeEvents(r.Context(), evs)
-	if err != nil {
-		// Meta retries: nothing is lost while the store is unhappy.
-		s.Log.Error("webhook not stored", "err", err)
-		public.Error(w, http.StatusInternalServerError, "not stored, retry")
-		return
+	if len(evs) > webhookPart {
+		s.Log.Warn("webhook delivery with more events than Meta batches: stored in parts", "events", len(evs),
+			"parts", (len(evs)+webhookPart-1)/webhookPart)
+	}
+	var stored []storedEvent
+	for start := 0; start < len(evs); start += webhookPart {
+		part, err := s.storeEvents(r.Context(), evs[start:min(start+webhookPart, len(evs))])
+		if err != nil {
+			// Meta retries: nothing is lost while the store is unhappy,
+			// and the parts already stored are duplicates then.
+			s.Log.Error("webhook not stored", "err", err, "from_event", start)
+			public.Error(w, http.StatusInternalServerError, "not stored, retry")
+			return
+		}
+		stored = append(stored, part...)
 	}
 	// The events are durable. The caches are updated before answering, so
 	// that whoever sees Meta's delivery succeed also sees it in
@@ -228,20 +238,29 @@ func (s *Service) storeEvents(ctx context.Context, evs []records.Event) ([]store
 
 // applyEvents updates the comment and thread caches from new events. It
 // runs after the events are durable; a failure here loses nothing (the
-// events stay, and the next listing refreshes the caches).
+// events stay, and the next listing refreshes the caches). New comments
+// are cached per connection in one commit.
 func (s *Service) applyEvents(ctx context.Context, evs []storedEvent) {
+	comments := map[string][]records.Comment{}
+	var conns []string
 	for _, ev := range evs {
-		var err error
 		switch {
 		case (ev.rec.Type == records.EvComments || ev.rec.Type == records.EvLiveComments) && ev.rec.CommentID != "" && ev.rec.MediaID != "":
-			err = s.putCachedComment(ctx, ev.conn, records.Comment{ID: ev.rec.CommentID, MediaID: ev.rec.MediaID,
+			if comments[ev.conn] == nil {
+				conns = append(conns, ev.conn)
+			}
+			comments[ev.conn] = append(comments[ev.conn], records.Comment{ID: ev.rec.CommentID, MediaID: ev.rec.MediaID,
 				ParentID: ev.rec.ParentID, Text: ev.rec.Text, Username: ev.rec.FromUsername, FromID: ev.rec.FromID,
 				Timestamp: ev.rec.Time})
 		case ev.rec.Type == records.EvMessages && !ev.rec.Deleted:
-			err = s.applyMessage(ctx, ev.conn, ev.rec)
+			if err := s.applyMessage(ctx, ev.conn, ev.rec); err != nil {
+				s.Log.Warn("webhook event not applied to the cache", "event", ev.id, "err", err)
+			}
 		}
-		if err != nil {
-			s.Log.Warn("webhook event not applied to the cache", "event", ev.id, "err", err)
+	}
+	for _, conn := range conns {
+		if err := s.putCachedComments(ctx, conn, comments[conn]); err != nil {
+			s.Log.Warn("webhook comments not applied to the cache", "comments", len(comments[conn]), "err", err)
 		}
 	}
 }

@@ -262,6 +262,37 @@ func TestWebhookBodyCap(t *testing.T) {
 	}
 }
 
+// TestWebhookOverMetasBatch: a signed delivery of 2,500 events (more
+// than Meta batches, within the body cap) is stored whole, not cut at
+// 2,000, and the log says it was unusual.
+func TestWebhookOverMetasBatch(t *testing.T) {
+	e := newHookEnv(t)
+	const n = 2500
+	var changes []string
+	for i := range n {
+		changes = append(changes, fmt.Sprintf(`{"field":"comments","value":{"id":"1785%011d","text":"c%d","from":{"id":"1","username":"u"},"media":{"id":%q}}}`,
+			i, i, sandbox.SeedReelID))
+	}
+	body := fmt.Appendf(nil, `{"object":"instagram","entry":[{"id":%q,"time":%d,"changes":[%s]}]}`,
+		sandbox.IGCreatorID, e.clock.Now().Unix(), strings.Join(changes, ","))
+	if len(body) >= maxWebhookBody {
+		t.Fatalf("test body of %d bytes is over the cap", len(body))
+	}
+	if code := e.deliver(t, body, e.sb.AppSecret()); code != 200 {
+		t.Fatalf("delivery: %d", code)
+	}
+	if got := len(e.events(t)); got != n {
+		t.Errorf("%d events stored, want %d", got, n)
+	}
+	if !strings.Contains(e.log.String(), "more events than Meta batches") {
+		t.Error("an unusually large delivery was not logged")
+	}
+	// Delivered again (Meta's retry): nothing new.
+	if code := e.deliver(t, body, e.sb.AppSecret()); code != 200 || len(e.events(t)) != n {
+		t.Errorf("retry: %d, %d events", code, len(e.events(t)))
+	}
+}
+
 func TestPublicEndpointServesOnlyItsRoutes(t *testing.T) {
 	e := newHookEnv(t)
 	for _, tc := range []struct {
