@@ -69,9 +69,42 @@ type PurgeRequest struct {
 type PurgePlan struct {
 	Scope  string         `json:"scope"`
 	Counts map[string]int `json:"counts"`
+	// Effects is what else the purge does or leaves: jobs it cancels,
+	// files it cannot reach.
+	Effects []PurgeEffect `json:"effects,omitempty"`
 	// Identifiers is how many distinct identifiers the scan would look for.
 	Identifiers int      `json:"identifiers"`
 	Notes       []string `json:"notes,omitempty"`
+}
+
+// Kinds of purge effects.
+const (
+	EffectScheduledPosts = "scheduled_posts" // publish jobs waiting for their --at time
+	EffectQueuedPosts    = "queued_posts"    // publish jobs queued or running now
+	EffectRenderJobs     = "render_jobs"     // renders queued or running
+	EffectRenders        = "renders"         // cached render files
+	EffectRenderOutputs  = "render_outputs"  // copies written with render --out, outside impress's directories
+	EffectPublishedPosts = "published_posts" // posts live on Instagram
+)
+
+// What a purge does to an effect's kind.
+const (
+	EffectCancelled = "cancelled"
+	EffectDeleted   = "deleted"
+	EffectKept      = "kept" // a purge does not reach it
+)
+
+// PurgeEffect is something a purge does or leaves besides deleting the
+// scope's records: the jobs it cancels, the files it deletes or cannot
+// reach, by kind and count. It holds no personal data.
+type PurgeEffect struct {
+	Kind   string `json:"kind"`
+	Action string `json:"action"` // cancelled | deleted | kept
+	Count  int    `json:"count"`
+	// Next is the earliest time among scheduled posts it cancels.
+	Next time.Time `json:"next,omitzero"`
+	// Note says it for people.
+	Note string `json:"note"`
 }
 
 // Revocation is the outcome of asking Meta to revoke one connection's
@@ -117,7 +150,9 @@ type Receipt struct {
 	FinishedAt time.Time      `json:"finished_at,omitzero"`
 	Counts     map[string]int `json:"counts"`
 	Revocation []Revocation   `json:"revocation,omitempty"`
-	Scan       *ScanResult    `json:"scan,omitempty"`
+	// Effects is what else the purge did or left (PurgePlan.Effects).
+	Effects []PurgeEffect `json:"effects,omitempty"`
+	Scan    *ScanResult   `json:"scan,omitempty"`
 	// Verified is true only when the scan found none of the identifiers.
 	Verified bool     `json:"verified"`
 	Notes    []string `json:"notes,omitempty"`

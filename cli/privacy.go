@@ -173,20 +173,40 @@ func runPurge(ctx context.Context, o *purgeOptions) error {
 		}
 		table(o.IO.Out, nil, rows)
 		fmt.Fprintf(o.IO.Out, "and then scan every file for %d identifiers.\n", plan.Identifiers)
+		for _, fx := range plan.Effects {
+			fmt.Fprintln(o.IO.Out, effectLine(fx))
+		}
 		for _, n := range plan.Notes {
 			fmt.Fprintln(o.IO.Out, "Note: "+n)
 		}
 		fmt.Fprintln(o.IO.Out, "Nothing was changed (--dry-run).")
 		return nil
 	}
+	// What the purge cancels is said before anything happens: with --yes
+	// too (on stderr, so --json stays one document).
+	var cancels []string
+	for _, fx := range plan.Effects {
+		if fx.Action == api.EffectCancelled {
+			cancels = append(cancels, effectLine(fx))
+		}
+	}
 	if !o.Yes {
 		if !o.IO.CanPrompt() {
 			return exitf(ExitUsage, "refusing to purge %s without confirmation: this cannot be undone; pass --yes (see the plan with --dry-run)", describeScope(o.Request))
 		}
-		fmt.Fprintf(o.IO.ErrOut, "This deletes for good, from %s: %s.\nType yes to go on: ", describeScope(o.Request), countsLine(plan.Counts))
+		fmt.Fprintf(o.IO.ErrOut, "This deletes for good, from %s: %s.\n", describeScope(o.Request), countsLine(plan.Counts))
+		for _, l := range cancels {
+			fmt.Fprintln(o.IO.ErrOut, l)
+		}
+		fmt.Fprint(o.IO.ErrOut, "Type yes to go on: ")
 		line, ok := newLineReader(o.IO.In).next(ctx)
 		if !ok || strings.TrimSpace(strings.ToLower(line)) != "yes" {
 			return exitf(ExitCancelled, "purge cancelled: nothing was changed")
+		}
+	}
+	if o.Yes {
+		for _, l := range cancels {
+			fmt.Fprintln(o.IO.ErrOut, l)
 		}
 	}
 	progress := o.IO.IsStderrTTY() && !o.JSON
@@ -213,6 +233,16 @@ func runPurge(ctx context.Context, o *purgeOptions) error {
 	return nil
 }
 
+// effectLine says one thing a purge does besides deleting, for people:
+// "Cancelled: 2 scheduled post(s) are cancelled …".
+func effectLine(fx api.PurgeEffect) string {
+	label := map[string]string{api.EffectCancelled: "Cancels", api.EffectDeleted: "Also deletes", api.EffectKept: "Keeps"}[fx.Action]
+	if label == "" {
+		label = fx.Action
+	}
+	return label + ": " + fx.Note
+}
+
 // printReceipt writes a receipt for people.
 func printReceipt(w io.Writer, rc *api.Receipt) {
 	status := rc.Status
@@ -235,6 +265,9 @@ func printReceipt(w io.Writer, rc *api.Receipt) {
 		rows = append(rows, []string{"Finished", rc.FinishedAt.UTC().Format(time.RFC3339)})
 	}
 	rows = append(rows, []string{"Removed", countsLine(rc.Counts)})
+	for _, fx := range rc.Effects {
+		rows = append(rows, []string{strings.ToUpper(fx.Action[:1]) + fx.Action[1:], fx.Note})
+	}
 	for _, r := range rc.Revocation {
 		v := strings.ReplaceAll(r.Outcome, "_", " ")
 		if r.Detail != "" {

@@ -217,7 +217,7 @@ func (s *Service) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	out := api.PurgePlan{Scope: t.Scope, Counts: map[string]int{}, Identifiers: len(plan.data.IDs), Notes: plan.notes}
+	out := api.PurgePlan{Scope: t.Scope, Counts: map[string]int{}, Effects: plan.effects, Identifiers: len(plan.data.IDs), Notes: plan.notes}
 	for k, v := range plan.counts {
 		if v > 0 {
 			out.Counts[k] = v

@@ -43,19 +43,20 @@ const revokeTimeout = 20 * time.Second
 // the purge's secret, sealed and stored beside the record.
 type purgeDetail struct {
 	purgeTarget
-	Source     string           `json:"source"`
-	StartedAt  time.Time        `json:"started_at"`
-	Conns      []string         `json:"conns,omitempty"`
-	Projects   []string         `json:"projects,omitempty"`
-	Media      []string         `json:"media,omitempty"`
-	Renders    []string         `json:"renders,omitempty"`
-	Files      []string         `json:"files,omitempty"`
-	Counts     map[string]int   `json:"counts,omitempty"`
-	Revocation []api.Revocation `json:"revocation,omitempty"`
-	Scan       *api.ScanResult  `json:"scan,omitempty"`
-	Shared     int              `json:"shared,omitempty"`
-	TooShort   int              `json:"too_short,omitempty"`
-	Notes      []string         `json:"notes,omitempty"`
+	Source     string            `json:"source"`
+	StartedAt  time.Time         `json:"started_at"`
+	Conns      []string          `json:"conns,omitempty"`
+	Projects   []string          `json:"projects,omitempty"`
+	Media      []string          `json:"media,omitempty"`
+	Renders    []string          `json:"renders,omitempty"`
+	Files      []string          `json:"files,omitempty"`
+	Counts     map[string]int    `json:"counts,omitempty"`
+	Revocation []api.Revocation  `json:"revocation,omitempty"`
+	Effects    []api.PurgeEffect `json:"effects,omitempty"`
+	Scan       *api.ScanResult   `json:"scan,omitempty"`
+	Shared     int               `json:"shared,omitempty"`
+	TooShort   int               `json:"too_short,omitempty"`
+	Notes      []string          `json:"notes,omitempty"`
 	// SealedKey is the purge's own data key, sealed by the master key;
 	// the secret (store PurgeSecret) is sealed with it.
 	SealedKey []byte `json:"sealed_key,omitempty"`
@@ -245,7 +246,7 @@ func (s *Service) purgeStep(ctx context.Context, code, done string, d *purgeDeta
 		}
 		d.Conns, d.Projects = plan.data.Conns, plan.data.Projects
 		d.Media, d.Renders, d.Files = plan.data.Media, plan.data.Renders, plan.data.Files
-		d.Counts, d.Notes = plan.counts, append(d.Notes, plan.notes...)
+		d.Counts, d.Notes, d.Effects = plan.counts, append(d.Notes, plan.notes...), plan.effects
 		d.Shared, d.TooShort = plan.data.Shared, plan.data.TooShort
 		sealed := s.sealSecret(ctx, code, d, &purgeSecret{IDs: plan.data.IDs, MetaUser: sec.MetaUser})
 		return api.PurgePlanned, sealed, nil
@@ -453,7 +454,7 @@ func (s *Service) purgeLogs(ctx context.Context, code string, d *purgeDetail) (i
 func buildReceipt(code string, started, finished time.Time, d *purgeDetail) api.Receipt {
 	rc := api.Receipt{Code: code, Scope: d.Scope, Source: d.Source, Status: api.RequestDone, Step: api.PurgeDone,
 		StartedAt: started, FinishedAt: finished, Counts: map[string]int{}, Revocation: d.Revocation,
-		Scan: d.Scan, Notes: d.Notes}
+		Effects: d.Effects, Scan: d.Scan, Notes: d.Notes}
 	if !d.StartedAt.IsZero() {
 		rc.StartedAt = d.StartedAt
 	}
@@ -483,7 +484,7 @@ func progressReceipt(rec store.PurgeRecord) (api.Receipt, error) {
 		status = api.RequestReceived
 	}
 	rc := api.Receipt{Code: rec.Code, Scope: d.Scope, Source: d.Source, Status: status, Step: rec.Step,
-		StartedAt: rec.CreatedAt, Counts: map[string]int{}, Revocation: d.Revocation}
+		StartedAt: rec.CreatedAt, Counts: map[string]int{}, Revocation: d.Revocation, Effects: d.Effects}
 	if !d.StartedAt.IsZero() {
 		rc.StartedAt = d.StartedAt
 	}
