@@ -2,10 +2,13 @@ package privacy
 
 import (
 	"encoding/json"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -69,5 +72,77 @@ func TestPurgeSaysWhatElseGoes(t *testing.T) {
 		if j.Conn == "main" {
 			t.Errorf("main's job %d survived the purge", j.ID)
 		}
+	}
+}
+
+// TestRemovedConnectionIsExplained: after Meta's deletion request purged
+// a connection, `auth status` and doctor say when and why, with the code
+// and the command to connect again, instead of "no connection yet"; the
+// record holds nothing of the account. A CLI purge is explained too, and
+// logging in again under the name ends the explanation.
+func TestRemovedConnectionIsExplained(t *testing.T) {
+	e := newPrivEnv(t)
+	main, brand := plantTwo(e)
+	pub := httptest.NewServer(e.comm.PublicHandler())
+	t.Cleanup(pub.Close)
+	secret := e.env["IMPRESS_META_APP_SECRET"]
+	signed := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": e.clock.Now().Unix()})
+	var ans deletionAnswer
+	if st, body := postDeletion(t, pub.URL, signed); st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
+		t.Fatalf("deletion request: %d %s", st, body)
+	}
+	e.waitReceipt(ans.ConfirmationCode)
+	st, err := e.c.AuthStatus(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Removed) != 1 {
+		t.Fatalf("auth status after Meta's deletion request: %+v", st)
+	}
+	r := st.Removed[0]
+	if r.Connection != "main" || r.Reason != api.RemovedByMetaDeletion || r.Code != ans.ConfirmationCode ||
+		r.Fix != "impress auth login --connection main" || !strings.Contains(r.Message, "data deletion request from Meta") ||
+		!strings.Contains(r.Message, ans.ConfirmationCode) || r.At.IsZero() {
+		t.Errorf("removal: %+v", r)
+	}
+	for _, v := range []string{main.username, main.accountID, main.appUserID} {
+		if strings.Contains(mustJSON(st.Removed), v) {
+			t.Errorf("the removal record holds %q", v)
+		}
+	}
+	found := false
+	for _, c := range e.s.accounts.(interface{ Health() []api.Check }).Health() {
+		if c.Name == "connection main" {
+			found = true
+			if c.Status != "WARN" || !strings.Contains(c.Detail, ans.ConfirmationCode) || !strings.Contains(c.Fix, "impress auth login --connection main") {
+				t.Errorf("doctor: %+v", c)
+			}
+		}
+	}
+	if !found {
+		t.Error("doctor says nothing about the removed connection")
+	}
+
+	// A purge from the CLI is explained as such.
+	rc, err := e.c.Purge(t.Context(), api.PurgeRequest{Scope: api.ScopeConnection, Connection: "brand"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ = e.c.AuthStatus(t.Context())
+	if len(st.Removed) != 2 || st.Removed[0].Connection != "brand" && st.Removed[1].Connection != "brand" {
+		t.Fatalf("after purging brand: %+v", st.Removed)
+	}
+	for _, r := range st.Removed {
+		if r.Connection == "brand" && (r.Reason != api.RemovedByPurge || r.Code != rc.Code) {
+			t.Errorf("brand's removal: %+v", r)
+		}
+	}
+	_ = brand
+
+	// Connected again: the explanation goes.
+	e.login(sandbox.TokenRequest{}, "main")
+	st, _ = e.c.AuthStatus(t.Context())
+	if len(st.Removed) != 1 || st.Removed[0].Connection != "brand" {
+		t.Errorf("after logging in as main again: %+v", st.Removed)
 	}
 }

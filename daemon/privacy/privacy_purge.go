@@ -343,7 +343,21 @@ func (s *Service) purgeDelete(ctx context.Context, code string, d *purgeDetail) 
 			}
 		}
 	}
+	reason, at := store.RemovedByPurge, d.StartedAt
+	if d.Source == api.SourceMeta {
+		reason = store.RemovedByMetaDeletion
+	}
+	if at.IsZero() {
+		at = s.Now().UTC()
+	}
 	for _, c := range d.Conns {
+		// Said first, so that a crash in between leaves the record of
+		// why, never a connection gone without a word.
+		if store.ValidConnName(c) == nil {
+			if err := s.DB.PutRemoved(store.RemovedConn{Name: c, Reason: reason, Code: code, At: at}); err != nil {
+				return err
+			}
+		}
 		if _, err := s.DB.DeleteConnection(c); err != nil && !store.IsNotFound(err) {
 			return err
 		}
