@@ -116,11 +116,23 @@ type Revocation struct {
 }
 
 // ScanFinding is one identifier found after a purge: the file (relative to
-// the data or state directory, identifiers in its name masked) and the
-// kind of identifier, never the identifier itself.
+// the data, state or config directory, identifiers in its name masked),
+// the kind of identifier, and where in the file (Context: a line number,
+// the JSON key around it, an offset; never the identifier or the text
+// around it).
 type ScanFinding struct {
-	File string `json:"file"`
-	Kind string `json:"kind"`
+	File    string `json:"file"`
+	Kind    string `json:"kind"`
+	Context string `json:"context,omitempty"`
+	// Acknowledged is set when the operator looked at the finding and
+	// said why it is not personal data left behind.
+	Acknowledged *Acknowledgement `json:"acknowledged,omitempty"`
+}
+
+// Acknowledgement is the operator's word on a finding.
+type Acknowledgement struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // ScanResult is what the final scan looked at and found.
@@ -136,6 +148,8 @@ type ScanResult struct {
 	// occur by chance in any file.
 	TooShort int           `json:"too_short,omitempty"`
 	Findings []ScanFinding `json:"findings,omitempty"`
+	// At is when the scan ran (a re-scan replaces the result).
+	At time.Time `json:"at,omitzero"`
 }
 
 // Receipt is a purge request and, once done, its proof. It holds no
@@ -153,10 +167,18 @@ type Receipt struct {
 	// Effects is what else the purge did or left (PurgePlan.Effects).
 	Effects []PurgeEffect `json:"effects,omitempty"`
 	Scan    *ScanResult   `json:"scan,omitempty"`
-	// Verified is true only when the scan found none of the identifiers.
-	Verified bool     `json:"verified"`
+	// Verified is true only when the (last) scan found none of the
+	// identifiers.
+	Verified bool `json:"verified"`
+	// Reviewed is true when the scan found something and the operator
+	// acknowledged every finding with a reason.
+	Reviewed bool     `json:"reviewed,omitempty"`
 	Notes    []string `json:"notes,omitempty"`
 }
+
+// Settled says whether nothing is left to look at: verified, or every
+// finding acknowledged.
+func (r Receipt) Settled() bool { return r.Status == RequestDone && (r.Verified || r.Reviewed) }
 
 // PurgeEvent is one line of a purge's progress; the last carries the
 // receipt.

@@ -454,20 +454,22 @@ func (s *Service) Health() []api.Check {
 	if err != nil {
 		return append(out, api.Check{Name: "privacy", Status: "FAIL", Detail: err.Error()})
 	}
-	unverified := 0
+	unsettled, failed := 0, len(out)
 	for _, r := range rs {
-		if rc, err := receiptOf(r); err == nil && !rc.Verified {
-			unverified++
+		if rc, err := receiptOf(r); err == nil && !rc.Settled() {
+			unsettled++
 		}
 	}
 	switch {
-	case unverified > 0:
+	case unsettled > 0:
 		out = append(out, api.Check{Name: "privacy", Status: "WARN",
-			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers", unverified),
-			Fix:    "`impress privacy requests list` shows them; `impress privacy requests show CODE` says where"})
-	case len(out) == 0:
+			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers, and no one has reviewed them", unsettled),
+			Fix: "`impress privacy requests show CODE` says where; fix the cause and `impress privacy requests rescan CODE`, " +
+				"or `impress privacy requests ack CODE --reason TEXT` if it is not personal data"})
+	case failed == 0:
 		out = append(out, api.Check{Name: "privacy", Status: "OK",
-			Detail: fmt.Sprintf("%d purge receipt(s), all verified; %d purge(s) in progress", len(rs), len(ps))})
+			Detail: fmt.Sprintf("%d purge receipt(s), all verified or reviewed; %d purge(s) in progress", len(rs), len(ps))})
 	}
+	out = append(out, s.statusHealth()...)
 	return out
 }

@@ -2,10 +2,8 @@ package privacy
 
 import (
 	"context"
-	"html/template"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
@@ -17,7 +15,7 @@ import (
 // reliability.md §6) on the public endpoint:
 //
 //	POST /meta/data-deletion          signed_request=<sig>.<payload>
-//	GET  /privacy/deletion/{code}     the request's status, HTML or JSON
+//	GET  /privacy/deletion/{code}     the request's status, HTML or JSON (privacy_status.go)
 //
 // The signed_request is verified by the parser the deauthorize callback
 // uses (public.ReadSignedRequest: HMAC-SHA256 with the app secret over the
@@ -120,75 +118,4 @@ func (s *Service) deletionURL(r *http.Request, code string) string {
 		base = "https://" + r.Host
 	}
 	return base + "/privacy/deletion/" + code
-}
-
-// deletionStatus is the public status of a request: state and times only.
-type deletionStatus struct {
-	ConfirmationCode string    `json:"confirmation_code"`
-	Status           string    `json:"status"` // received | in_progress | done
-	ReceivedAt       time.Time `json:"received_at"`
-	CompletedAt      time.Time `json:"completed_at,omitzero"`
-	Verified         *bool     `json:"verified,omitempty"`
-}
-
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Data deletion request</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body>
-<h1>Data deletion request</h1>
-<p>Confirmation code: <code>{{.ConfirmationCode}}</code></p>
-<p>Status: <strong>{{.Label}}</strong></p>
-<p>Received: {{.ReceivedAt}}</p>
-{{if .CompletedAt}}<p>Completed: {{.CompletedAt}}</p>{{end}}
-<p>{{.Explain}}</p>
-</body></html>
-`))
-
-func (s *Service) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
-	if s.DB == nil {
-		public.Error(w, http.StatusServiceUnavailable, "unavailable")
-		return
-	}
-	rc, err := s.privacyRequest(r.PathValue("code"))
-	if err != nil {
-		if api.HasCode(err, api.CodeNotFound) {
-			public.Error(w, http.StatusNotFound, "no such deletion request")
-			return
-		}
-		s.Log.Error("deletion status page", "err", err)
-		public.Error(w, http.StatusInternalServerError, "try again later")
-		return
-	}
-	st := deletionStatus{ConfirmationCode: rc.Code, Status: rc.Status, ReceivedAt: rc.StartedAt.UTC(), CompletedAt: rc.FinishedAt.UTC()}
-	if rc.Status == api.RequestDone {
-		v := rc.Verified
-		st.Verified = &v
-	}
-	accept := r.Header.Get("Accept")
-	if strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") {
-		httpx.WriteJSON(w, http.StatusOK, st)
-		return
-	}
-	view := struct {
-		deletionStatus
-		Label, Explain, ReceivedAt, CompletedAt string
-	}{deletionStatus: st, ReceivedAt: st.ReceivedAt.Format(time.RFC1123)}
-	if !rc.FinishedAt.IsZero() {
-		view.CompletedAt = st.CompletedAt.Format(time.RFC1123)
-	}
-	switch rc.Status {
-	case api.RequestReceived:
-		view.Label, view.Explain = "received", "Your request was recorded and will be carried out shortly."
-	case api.RequestInProgress:
-		view.Label, view.Explain = "in progress", "Your data is being deleted."
-	default:
-		view.Label = "done"
-		view.Explain = "Everything this app held about you was deleted, its encryption keys destroyed, and its files checked afterwards."
-		if !rc.Verified {
-			view.Explain = "Your data was deleted and its encryption keys destroyed; the final check is still being reviewed by the app's operator."
-		}
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	statusPage.Execute(w, view)
 }
