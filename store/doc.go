@@ -45,6 +45,8 @@
 //	event_dedupe/              <sha256 of delivery key> : <seq uint64 BE>   → conn via events/
 //	keys/                      <conn name> : sealed data key                destroyed by purge (crypto-shredding)
 //	receipts/                  <code> : JSON(receiptRecord)                 purge receipts, no personal data
+//	                           <code>.secret : sealed bytes                 what a re-scan looks for, kept sealed only while
+//	                                                                          the receipt's findings are open (privacy.go)
 //	purges/                    <code> : JSON(PurgeRecord)                   purges in progress (resumed at start)
 //	                           <code>.secret : sealed bytes                 what the purge scans for, sealed by the daemon (privacy.go)
 //	retention/                 <kind> : duration string                     policy overrides

@@ -205,7 +205,7 @@ func (s *Service) runPurge(ctx context.Context, code string) (*api.Receipt, erro
 			if err != nil {
 				return nil, err
 			}
-			if _, err := s.DB.FinishPurge(code, raw); err != nil {
+			if _, err := s.DB.FinishPurge(code, raw, nil); err != nil {
 				return nil, err
 			}
 			s.privacy.setSecret(code, nil)

@@ -67,7 +67,7 @@ dd{margin:0;overflow-wrap:anywhere}
 code{font:.95rem ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 footer p{margin:.3rem 0;color:var(--muted);font-size:.93rem}
 a{color:inherit}
-@media (max-width:30rem){article{margin:0;border:0;border-radius:0}}
+@media (max-width:30rem){body{background:var(--card)}article{margin:0;border:0;border-radius:0}}
 `
 
 // statusCSP allows the inline style by its hash and nothing else.
