@@ -235,7 +235,7 @@ func (s *Service) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 
 // countLogLines is how many log lines a purge would remove (dry run).
 func (s *Service) countLogLines(plan *purgePlan, t purgeTarget) int {
-	f := &lineFilter{m: newMatcher(plan.data.IDs), names: map[string]bool{}, all: t.Scope == api.ScopeAll}
+	f := &lineFilter{m: newScanner(plan.data.IDs), names: map[string]bool{}, all: t.Scope == api.ScopeAll}
 	for _, n := range append(append([]string(nil), plan.data.Conns...), plan.data.Projects...) {
 		f.names[n] = true
 	}

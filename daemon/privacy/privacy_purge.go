@@ -274,8 +274,7 @@ func (s *Service) purgeWork(ctx context.Context, code, done string, d *purgeDeta
 		return api.PurgeCompact, s.DB.Compact()
 	case api.PurgeCompact:
 		sec := s.secretOf(ctx, code, d)
-		m := s.privacy.matcherFor(code, sec)
-		res, err := m.scanDirs([][2]string{{"data", s.Paths.DataDir}, {"state", s.Paths.StateDir}})
+		res, err := s.scanFiles(s.privacy.scannerFor(code, sec))
 		if err != nil {
 			return "", fmt.Errorf("scan: %w", err)
 		}
@@ -313,8 +312,8 @@ func (s *Service) revokeAll(ctx context.Context, code string, d *purgeDetail) []
 		if ok {
 			out = append(out, api.Revocation{Outcome: "revoked"})
 		} else {
-			m := s.privacy.matcherFor(code, s.secretOf(ctx, code, d))
-			out = append(out, api.Revocation{Outcome: "failed", Detail: m.mask(s.RedactString(why))})
+			sc := s.privacy.scannerFor(code, s.secretOf(ctx, code, d))
+			out = append(out, api.Revocation{Outcome: "failed", Detail: sc.mask(s.RedactString(why))})
 		}
 	}
 	return out
@@ -420,7 +419,7 @@ func (s *Service) purgeDelete(ctx context.Context, code string, d *purgeDetail) 
 
 // purgeFilter is the log-line filter of a purge.
 func (s *Service) purgeFilter(ctx context.Context, code string, d *purgeDetail) *lineFilter {
-	f := &lineFilter{m: s.privacy.matcherFor(code, s.secretOf(ctx, code, d)), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
+	f := &lineFilter{m: s.privacy.scannerFor(code, s.secretOf(ctx, code, d)), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
 	for _, n := range slices.Concat(d.Conns, d.Projects) {
 		f.names[n] = true
 	}
