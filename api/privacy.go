@@ -16,6 +16,8 @@ import (
 //	POST /v1/privacy/purge             run a purge, NDJSON PurgeEvent, the last with the receipt
 //	GET  /v1/privacy/requests          receipts and purges in progress, newest first
 //	GET  /v1/privacy/requests/{code}   one of them
+//	POST /v1/privacy/requests/{code}/rescan  scan again for what it removed
+//	POST /v1/privacy/requests/{code}/ack     acknowledge its findings with a reason
 //	GET  /v1/privacy/retention         the policy of every kind
 //	PUT  /v1/privacy/retention/{kind}  change one (then sweeps at once)
 //	GET  /v1/privacy/export            a zip of everything held (application/zip)
@@ -166,6 +168,9 @@ type Receipt struct {
 	Revocation []Revocation   `json:"revocation,omitempty"`
 	// Effects is what else the purge did or left (PurgePlan.Effects).
 	Effects []PurgeEffect `json:"effects,omitempty"`
+	// MasterKey says where the master key was that `purge --all` removed
+	// ("key file <data>/master.key", or the OS keyring entry).
+	MasterKey string `json:"master_key,omitempty"`
 	Scan    *ScanResult   `json:"scan,omitempty"`
 	// Verified is true only when the (last) scan found none of the
 	// identifiers.
@@ -179,6 +184,16 @@ type Receipt struct {
 // Settled says whether nothing is left to look at: verified, or every
 // finding acknowledged.
 func (r Receipt) Settled() bool { return r.Status == RequestDone && (r.Verified || r.Reviewed) }
+
+// AckRequest acknowledges a receipt's findings (POST
+// /v1/privacy/requests/{code}/ack): the operator looked and says why what
+// the scan found is not personal data left behind.
+type AckRequest struct {
+	Reason string `json:"reason"`
+	// Finding is the finding's number (1-based, as `requests show` lists
+	// them); 0 acknowledges every finding not acknowledged yet.
+	Finding int `json:"finding,omitempty"`
+}
 
 // PurgeEvent is one line of a purge's progress; the last carries the
 // receipt.
@@ -261,6 +276,19 @@ func (c *Client) PrivacyRequests(ctx context.Context) ([]Receipt, error) {
 func (c *Client) PrivacyRequest(ctx context.Context, code string) (*Receipt, error) {
 	var out Receipt
 	return &out, c.Do(ctx, http.MethodGet, "/v1/privacy/requests/"+url.PathEscape(code), nil, &out)
+}
+
+// RescanRequest scans again for what a receipt's purge removed and
+// returns the receipt with the new result.
+func (c *Client) RescanRequest(ctx context.Context, code string) (*Receipt, error) {
+	var out Receipt
+	return &out, c.Do(ctx, http.MethodPost, "/v1/privacy/requests/"+url.PathEscape(code)+"/rescan", nil, &out)
+}
+
+// AckFindings acknowledges a receipt's findings with a reason.
+func (c *Client) AckFindings(ctx context.Context, code string, r AckRequest) (*Receipt, error) {
+	var out Receipt
+	return &out, c.Do(ctx, http.MethodPost, "/v1/privacy/requests/"+url.PathEscape(code)+"/ack", r, &out)
 }
 
 // Retention returns the policy of every kind.

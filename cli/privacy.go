@@ -26,8 +26,10 @@ delete it so that it is really gone.
 A purge revokes the tokens it covers at Meta, destroys the data keys (every
 copy of the encrypted data, backups included, becomes unreadable), deletes
 the records, their index entries, files and log lines, rewrites the store so
-no deleted byte stays in it, then scans every file impress owns for what it
-deleted and writes a receipt that says whether anything was found.`,
+no deleted byte stays in it, then scans every file impress wrote (the config
+file included) for what it deleted and writes a receipt that says whether
+anything was found. A finding can be re-checked after you fix it
+(` + "`requests rescan`" + `) or acknowledged with a reason (` + "`requests ack`" + `).`,
 	}
 	cmd.AddCommand(newPurgeCmd(f, nil), newExportCmd(f, nil), newRetentionCmd(f), newRequestsCmd(f))
 	return []*cobra.Command{cmd}
@@ -59,12 +61,16 @@ func newPurgeCmd(f *Factory, runF func(context.Context, *purgeOptions) error) *c
 The purge runs in steps that survive a crash (a restarted daemon finishes it
 before anything else): revoke the tokens at Meta (best effort), destroy the
 data keys, delete records, index entries, files and log lines, compact the
-store, scan every file under the data and state directories. The receipt has
-a confirmation code, counts by kind and "verified" when the scan found
-nothing; it holds no personal data. --dry-run lists what would go.
+store, scan every file under the data and state directories and the config
+file. --all also removes the master key (key file or keyring entry) and says
+where it was. The receipt has a confirmation code, counts by kind, what else
+the purge did (scheduled posts it cancelled, what it cannot reach: posts live
+on Instagram, files written with render --out) and "verified" when the scan
+found nothing; it holds no personal data. --dry-run lists all of it first.
 
 Without --yes it asks on a terminal, and refuses (exit 2) when it cannot ask.
-Exit 1 when the purge finished but the scan still found something.`,
+Exit 1 when the purge finished but the scan still found something: see
+` + "`impress privacy requests rescan`" + ` and ` + "`ack`" + `.`,
 		Example: `  impress privacy purge --connection brand --dry-run
   impress privacy purge --connection brand --yes
   impress privacy purge --all --yes --json`,
@@ -247,9 +253,12 @@ func effectLine(fx api.PurgeEffect) string {
 func printReceipt(w io.Writer, rc *api.Receipt) {
 	status := rc.Status
 	if rc.Status == api.RequestDone {
-		if rc.Verified {
+		switch {
+		case rc.Verified:
 			status += ", verified"
-		} else {
+		case rc.Reviewed:
+			status += ", NOT verified, every finding acknowledged"
+		default:
 			status += ", NOT verified"
 		}
 	} else {
@@ -268,6 +277,9 @@ func printReceipt(w io.Writer, rc *api.Receipt) {
 	for _, fx := range rc.Effects {
 		rows = append(rows, []string{strings.ToUpper(fx.Action[:1]) + fx.Action[1:], fx.Note})
 	}
+	if rc.MasterKey != "" {
+		rows = append(rows, []string{"Master key", "removed from the " + rc.MasterKey})
+	}
 	for _, r := range rc.Revocation {
 		v := strings.ReplaceAll(r.Outcome, "_", " ")
 		if r.Detail != "" {
@@ -285,9 +297,19 @@ func printReceipt(w io.Writer, rc *api.Receipt) {
 		} else {
 			v += fmt.Sprintf(": %d found", len(s.Findings))
 		}
+		if s.At.After(rc.FinishedAt) && !rc.FinishedAt.IsZero() {
+			v += " (scanned again " + s.At.UTC().Format(time.RFC3339) + ")"
+		}
 		rows = append(rows, []string{"Scan", v})
-		for _, fd := range s.Findings {
-			rows = append(rows, []string{"  found", fd.Kind + " in " + fd.File})
+		for i, fd := range s.Findings {
+			v := fd.Kind + " in " + fd.File
+			if fd.Context != "" {
+				v += ", " + fd.Context
+			}
+			if a := fd.Acknowledged; a != nil {
+				v += "; acknowledged " + a.At.UTC().Format(time.RFC3339) + ": " + a.Reason
+			}
+			rows = append(rows, []string{fmt.Sprintf("  %d.", i+1), v})
 		}
 	}
 	for _, n := range rc.Notes {
@@ -301,10 +323,100 @@ func newRequestsCmd(f *Factory) *cobra.Command {
 		Use:   "requests",
 		Short: "Purge receipts and deletion requests (Meta's included)",
 		Long: `Every purge, from the CLI or from Meta's data deletion callback, has a
-confirmation code and, once done, a receipt. Receipts hold no personal data.`,
+confirmation code and, once done, a receipt. Receipts hold no personal data.
+A receipt whose scan found something stays open (doctor warns, the deletion
+status page says "being reviewed") until a re-scan finds nothing or every
+finding is acknowledged with a reason.`,
 	}
-	cmd.AddCommand(newRequestsListCmd(f, nil), newRequestsShowCmd(f, nil))
+	cmd.AddCommand(newRequestsListCmd(f, nil), newRequestsShowCmd(f, nil), newRequestsRescanCmd(f, nil), newRequestsAckCmd(f, nil))
 	return cmd
+}
+
+// requestsRescanOptions are `impress privacy requests rescan`'s inputs.
+type requestsRescanOptions struct {
+	baseOptions
+	Code string
+}
+
+func newRequestsRescanCmd(f *Factory, runF func(context.Context, *requestsRescanOptions) error) *cobra.Command {
+	o := &requestsRescanOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{
+		Use:   "rescan CODE",
+		Short: "Scan every file again for what a purge removed",
+		Long: `Scan every file impress wrote again for what the purge CODE removed, and
+record the result in its receipt. Use it after removing what the first scan
+found (a copy, a note): a clean re-scan makes the receipt verified, and the
+identifiers kept for re-scans are deleted. Exit 1 while something is found.`,
+		Example: "  impress privacy requests rescan 6jqqbasdc7j4gxi2hmz36j6h7a",
+		Args:    exactArgs(1),
+	}
+	return runWith(cmd, o, "print the receipt as JSON", runF, runRequestsRescan, firstArg(&o.Code))
+}
+
+func runRequestsRescan(ctx context.Context, o *requestsRescanOptions) error {
+	c, err := o.Client(ctx)
+	if err != nil {
+		return err
+	}
+	rc, err := c.RescanRequest(ctx, o.Code)
+	if err != nil {
+		return err
+	}
+	if o.JSON {
+		if err := writeJSON(o.IO.Out, rc); err != nil {
+			return err
+		}
+	} else {
+		printReceipt(o.IO.Out, rc)
+	}
+	if !rc.Settled() {
+		return exitf(ExitFailure, "the scan still finds what purge %s removed: see the findings above", rc.Code)
+	}
+	return nil
+}
+
+// requestsAckOptions are `impress privacy requests ack`'s inputs.
+type requestsAckOptions struct {
+	baseOptions
+	Code string
+	Ack  api.AckRequest
+}
+
+func newRequestsAckCmd(f *Factory, runF func(context.Context, *requestsAckOptions) error) *cobra.Command {
+	o := &requestsAckOptions{baseOptions: f.base()}
+	cmd := &cobra.Command{
+		Use:   "ack CODE --reason TEXT [--finding N]",
+		Short: "Acknowledge a receipt's findings with a reason",
+		Long: `Say, for the record, why what the scan of purge CODE found is not personal
+data left behind (a word that happens to match, a file you keep on purpose).
+--finding N acknowledges the N-th finding as ` + "`requests show`" + ` numbers them; without
+it every finding not acknowledged yet is. Once every finding is acknowledged
+the receipt is reviewed: doctor stops warning, the deletion status page stops
+saying "being reviewed", and the identifiers kept for re-scans are deleted.`,
+		Example: `  impress privacy requests ack 6jqqbasdc7j4gxi2hmz36j6h7a --finding 1 --reason "my own note, not from Meta"`,
+		Args:    exactArgs(1),
+	}
+	cmd.Flags().StringVar(&o.Ack.Reason, "reason", "", "why the finding is not personal data left behind (required)")
+	cmd.Flags().IntVar(&o.Ack.Finding, "finding", 0, "the finding's number (default: every finding not acknowledged yet)")
+	return runWith(cmd, o, "print the receipt as JSON", runF, runRequestsAck, func(args []string) error {
+		o.Code = args[0]
+		if strings.TrimSpace(o.Ack.Reason) == "" {
+			return flagErrorf("say why with --reason TEXT: what the finding is, and why it is not personal data left behind")
+		}
+		if o.Ack.Finding < 0 {
+			return flagErrorf("--finding counts from 1")
+		}
+		return nil
+	})
+}
+
+func runRequestsAck(ctx context.Context, o *requestsAckOptions) error {
+	return fetchShow(ctx, &o.baseOptions,
+		func(ctx context.Context, c *api.Client) (*api.Receipt, error) { return c.AckFindings(ctx, o.Code, o.Ack) },
+		func(rc *api.Receipt) error {
+			printReceipt(o.IO.Out, rc)
+			return nil
+		})
 }
 
 // requestsListOptions are `impress privacy requests list`'s inputs.

@@ -15,6 +15,8 @@
 //	POST /v1/privacy/purge             run one, NDJSON progress, the receipt last
 //	GET  /v1/privacy/requests          receipts and purges in progress
 //	GET  /v1/privacy/requests/{code}   one of them
+//	POST /v1/privacy/requests/{code}/rescan  scan again (privacy_review.go)
+//	POST /v1/privacy/requests/{code}/ack     acknowledge findings
 //	GET  /v1/privacy/retention         policies
 //	PUT  /v1/privacy/retention/{kind}  set one, then sweep
 //	GET  /v1/privacy/export            zip of JSON (and media)
@@ -79,6 +81,8 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/privacy/purge", s.NeedStore(s.purgeHandler))
 	mux.HandleFunc("GET /v1/privacy/requests", s.NeedStore(s.listPrivacyRequests))
 	mux.HandleFunc("GET /v1/privacy/requests/{code}", s.NeedStore(s.getPrivacyRequest))
+	mux.HandleFunc("POST /v1/privacy/requests/{code}/rescan", s.NeedStore(s.rescanHandler))
+	mux.HandleFunc("POST /v1/privacy/requests/{code}/ack", s.NeedStore(s.ackHandler))
 	mux.HandleFunc("GET /v1/privacy/retention", s.NeedStore(s.getRetention))
 	mux.HandleFunc("PUT /v1/privacy/retention/{kind}", s.NeedStore(s.putRetention))
 	mux.HandleFunc("GET /v1/privacy/export", s.NeedStore(s.exportHandler))

@@ -33,7 +33,9 @@ import (
 // sealed data, anywhere, is unreadable from here on; delete: records,
 // index entries, files and log lines; compact: the store is rewritten so
 // that no deleted byte stays in its free pages; scan: every file under the
-// data and state directories; done: the receipt replaces the record.
+// data and state directories and the config file (with purge --all, older
+// receipts' open checks are scanned again too); done: the receipt replaces
+// the record (purge --all removes the master key first).
 
 // revokeTimeout bounds one connection's revocation at Meta.
 const revokeTimeout = 20 * time.Second
@@ -53,6 +55,9 @@ type purgeDetail struct {
 	Counts     map[string]int    `json:"counts,omitempty"`
 	Revocation []api.Revocation  `json:"revocation,omitempty"`
 	Effects    []api.PurgeEffect `json:"effects,omitempty"`
+	// MasterKey is where the master key was (purge --all): recorded
+	// before it is removed.
+	MasterKey string `json:"master_key,omitempty"`
 	Scan       *api.ScanResult   `json:"scan,omitempty"`
 	Shared     int               `json:"shared,omitempty"`
 	TooShort   int               `json:"too_short,omitempty"`
@@ -205,7 +210,7 @@ func (s *Service) runPurge(ctx context.Context, code string) (*api.Receipt, erro
 			if err != nil {
 				return nil, err
 			}
-			if _, err := s.DB.FinishPurge(code, raw, nil); err != nil {
+			if _, err := s.DB.FinishPurge(code, raw, s.keepForRescan(code, &d, rc)); err != nil {
 				return nil, err
 			}
 			s.privacy.setSecret(code, nil)
@@ -280,8 +285,17 @@ func (s *Service) purgeWork(ctx context.Context, code, done string, d *purgeDeta
 		}
 		res.Identifiers, res.Shared, res.TooShort = len(sec.IDs), d.Shared, d.TooShort
 		d.Scan = res
+		if d.Scope == api.ScopeAll {
+			// Older receipts' open checks need the master key, which
+			// the next step destroys; say where it is before it goes.
+			s.reviewOpenReceipts(ctx, code)
+			d.MasterKey = s.masterKeyWhere()
+		}
 		return api.PurgeScan, nil
 	case api.PurgeScan:
+		if d.Scope == api.ScopeAll {
+			s.removeMasterKey(ctx, d)
+		}
 		return api.PurgeDone, nil // the receipt is written by runPurge
 	}
 	return "", fmt.Errorf("unknown step %q", done)
@@ -480,9 +494,8 @@ func buildReceipt(code string, started, finished time.Time, d *purgeDetail) api.
 		rc.Notes = append(rc.Notes, "the daemon was interrupted and the identifiers to scan for could not be recovered (master key unavailable): the scan looked for nothing")
 	}
 	rc.Verified = d.Scan != nil && len(d.Scan.Findings) == 0 && !d.Lost
-	if d.Scan != nil && len(d.Scan.Findings) > 0 {
-		rc.Notes = append(rc.Notes, fmt.Sprintf("the scan found purged identifiers in %d place(s): see scan.findings", len(d.Scan.Findings)))
-	}
+	rc.MasterKey = d.MasterKey
+	rc.Notes = append(rc.Notes, findingsNotes(&rc, !d.Lost && d.HasSecret && d.Scope != api.ScopeAll)...)
 	return rc
 }
 

@@ -44,6 +44,9 @@ type Accounts interface {
 type AccountData interface {
 	Accounts
 	MasterKey(ctx context.Context) (*secrets.Master, error)
+	// RemoveMasterKey deletes the master key wherever it is kept and says
+	// where that was (`privacy purge --all`).
+	RemoveMasterKey(ctx context.Context) (string, error)
 	// OpenToken opens the token sealed in field (FieldToken or
 	// FieldPageToken) of c.
 	OpenToken(dk *secrets.DataKey, c store.Conn, field string) (string, error)
