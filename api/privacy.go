@@ -170,8 +170,8 @@ type Receipt struct {
 	Effects []PurgeEffect `json:"effects,omitempty"`
 	// MasterKey says where the master key was that `purge --all` removed
 	// ("key file <data>/master.key", or the OS keyring entry).
-	MasterKey string `json:"master_key,omitempty"`
-	Scan    *ScanResult   `json:"scan,omitempty"`
+	MasterKey string      `json:"master_key,omitempty"`
+	Scan      *ScanResult `json:"scan,omitempty"`
 	// Verified is true only when the (last) scan found none of the
 	// identifiers.
 	Verified bool `json:"verified"`

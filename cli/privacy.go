@@ -412,7 +412,9 @@ saying "being reviewed", and the identifiers kept for re-scans are deleted.`,
 
 func runRequestsAck(ctx context.Context, o *requestsAckOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
-		func(ctx context.Context, c *api.Client) (*api.Receipt, error) { return c.AckFindings(ctx, o.Code, o.Ack) },
+		func(ctx context.Context, c *api.Client) (*api.Receipt, error) {
+			return c.AckFindings(ctx, o.Code, o.Ack)
+		},
 		func(rc *api.Receipt) error {
 			printReceipt(o.IO.Out, rc)
 			return nil

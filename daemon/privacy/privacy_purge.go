@@ -57,11 +57,11 @@ type purgeDetail struct {
 	Effects    []api.PurgeEffect `json:"effects,omitempty"`
 	// MasterKey is where the master key was (purge --all): recorded
 	// before it is removed.
-	MasterKey string `json:"master_key,omitempty"`
-	Scan       *api.ScanResult   `json:"scan,omitempty"`
-	Shared     int               `json:"shared,omitempty"`
-	TooShort   int               `json:"too_short,omitempty"`
-	Notes      []string          `json:"notes,omitempty"`
+	MasterKey string          `json:"master_key,omitempty"`
+	Scan      *api.ScanResult `json:"scan,omitempty"`
+	Shared    int             `json:"shared,omitempty"`
+	TooShort  int             `json:"too_short,omitempty"`
+	Notes     []string        `json:"notes,omitempty"`
 	// SealedKey is the purge's own data key, sealed by the master key;
 	// the secret (store PurgeSecret) is sealed with it.
 	SealedKey []byte `json:"sealed_key,omitempty"`
