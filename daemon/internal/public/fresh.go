@@ -73,7 +73,8 @@ type Replays struct {
 	// mu makes look-up, action and record one step, so two copies of a
 	// request arriving together act once. Lock order: taken by a public
 	// callback with nothing held; under it the action takes what it
-	// needs (a connection lock, the store).
+	// needs (an auth per-connection lock, the auth state lock, the
+	// store), never a call to Meta.
 	mu sync.Mutex
 }
 
