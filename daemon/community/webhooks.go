@@ -356,15 +356,8 @@ func (s *Service) deauthorize(w http.ResponseWriter, r *http.Request) {
 		s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn, "code", code)
 		return code, nil
 	})
-	switch {
-	case err != nil && ans.Code == "":
-		s.Log.Error("deauthorize callback", "err", err)
-		public.Error(w, http.StatusInternalServerError, "retry")
+	if !public.Answered(w, s.Log, "deauthorize callback", ans, err) {
 		return
-	case err != nil:
-		s.Log.Warn("deauthorize callback answered but not remembered", "err", err)
-	case ans.Replay:
-		s.Log.Warn("deauthorize callback replayed: answered as before, nothing done", "code", ans.Code)
 	}
 	httpx.WriteJSON(w, http.StatusOK, deauthorizeAnswer{Success: true, ConfirmationCode: ans.Code})
 }

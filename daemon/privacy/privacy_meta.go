@@ -56,16 +56,8 @@ func (s *Service) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 	ans, err := s.deletionOnce.Once(s.DB, sr, secret, now, s.requestStands, func() (string, error) {
 		return s.recordDeletion(r.Context(), sr)
 	})
-	switch {
-	case err != nil && ans.Code == "":
-		// Not stored: Meta must retry, so no success answer.
-		s.Log.Error("data deletion callback: could not record the request", "err", err)
-		public.Error(w, http.StatusInternalServerError, "retry")
-		return
-	case err != nil:
-		s.Log.Warn("data deletion request recorded but not remembered for replays", "err", err)
-	case ans.Replay:
-		s.Log.Warn("data deletion request replayed: answered as before, nothing new started", "code", ans.Code)
+	if !public.Answered(w, s.Log, "data deletion request", ans, err) {
+		return // not stored: Meta must retry, so no success answer
 	}
 	s.privacy.kick()
 	httpx.WriteJSON(w, http.StatusOK, deletionAnswer{URL: s.deletionURL(r, ans.Code), ConfirmationCode: ans.Code})

@@ -97,6 +97,19 @@ type Options struct {
 	Service string
 }
 
+// defaults fills in what the zero value of each option means.
+func (o *Options) defaults() {
+	if o.Keyring == nil {
+		o.Keyring = SystemKeyring{}
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Service == "" {
+		o.Service = DefaultService
+	}
+}
+
 // Master is the master key and where it is kept.
 type Master struct {
 	key      []byte
@@ -166,15 +179,7 @@ func OpenMaster(ctx context.Context, o Options) (*Master, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Keyring == nil {
-		o.Keyring = SystemKeyring{}
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Service == "" {
-		o.Service = DefaultService
-	}
+	o.defaults()
 	keyPath := filepath.Join(o.Dir, KeyFileName)
 	idPath := filepath.Join(o.Dir, KeyringIDFileName)
 
@@ -411,15 +416,7 @@ func RemoveMaster(ctx context.Context, o Options) (string, error) {
 	if o.Dir == "" {
 		return "", errors.New("secrets: no data directory")
 	}
-	if o.Keyring == nil {
-		o.Keyring = SystemKeyring{}
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Service == "" {
-		o.Service = DefaultService
-	}
+	o.defaults()
 	keyPath := filepath.Join(o.Dir, KeyFileName)
 	idPath := filepath.Join(o.Dir, KeyringIDFileName)
 	var where []string
@@ -453,9 +450,7 @@ func RemoveMaster(ctx context.Context, o Options) (string, error) {
 // Where says where the master key of o.Dir is kept, from the files that
 // name it, without calling the keyring ("" when there is none yet).
 func Where(o Options) string {
-	if o.Service == "" {
-		o.Service = DefaultService
-	}
+	o.defaults()
 	var where []string
 	if exists(filepath.Join(o.Dir, KeyFileName)) {
 		where = append(where, "key file "+filepath.Join(o.Dir, KeyFileName))

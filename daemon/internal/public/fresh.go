@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"log/slog"
+	"net/http"
 	"sync"
 	"time"
 
@@ -126,4 +128,21 @@ func (r *Replays) key(sr SignedRequest, appSecret string) string {
 	mac := hmac.New(sha256.New, []byte(appSecret))
 	mac.Write([]byte("impress/replay/v1\x00" + r.route + "\x00" + sr.payload))
 	return r.route + " " + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Answered logs how Once went for a callback (what names it in the log)
+// and, when nothing was done, answers 500 so that Meta retries; it
+// returns false when it answered.
+func Answered(w http.ResponseWriter, log *slog.Logger, what string, ans Answer, err error) bool {
+	switch {
+	case err != nil && ans.Code == "":
+		log.Error(what+": could not record the request", "err", err)
+		Error(w, http.StatusInternalServerError, "retry")
+		return false
+	case err != nil:
+		log.Warn(what+": answered but not remembered for replays", "err", err)
+	case ans.Replay:
+		log.Warn(what+" replayed: answered as before, nothing done again", "code", ans.Code)
+	}
+	return true
 }
