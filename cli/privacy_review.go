@@ -100,4 +100,3 @@ func runRequestsAck(ctx context.Context, o *requestsAckOptions) error {
 			return nil
 		})
 }
-
