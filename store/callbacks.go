@@ -96,10 +96,7 @@ func (d *DB) SeenRequest(key string, now time.Time) (SeenRequest, error) {
 func (d *DB) RememberRequest(key string, r SeenRequest, now time.Time) error {
 	err := d.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSignedRequests)
-		if _, err := deleteWhere(b, func(_, v []byte) bool {
-			var old SeenRequest
-			return json.Unmarshal(v, &old) != nil || now.After(old.Until)
-		}); err != nil {
+		if _, err := pruneSeen(b, now); err != nil {
 			return err
 		}
 		return putJSON(b, []byte(key), r)
@@ -108,4 +105,24 @@ func (d *DB) RememberRequest(key string, r SeenRequest, now time.Time) error {
 		return fmt.Errorf("store: remember a signed request: %w", err)
 	}
 	return nil
+}
+
+// PruneSeenRequests drops the records of signed requests past their
+// Until at now (the retention sweep: when no callback comes, the last
+// ones would stay), and says how many went.
+func (d *DB) PruneSeenRequests(now time.Time) (int, error) {
+	n := 0
+	err := d.update(func(tx *bolt.Tx) error {
+		var err error
+		n, err = pruneSeen(tx.Bucket(bucketSignedRequests), now)
+		return err
+	})
+	return n, err
+}
+
+func pruneSeen(b *bolt.Bucket, now time.Time) (int, error) {
+	return deleteWhere(b, func(_, v []byte) bool {
+		var old SeenRequest
+		return json.Unmarshal(v, &old) != nil || now.After(old.Until)
+	})
 }

@@ -66,4 +66,10 @@ func TestSeenRequests(t *testing.T) {
 	if n != 1 {
 		t.Errorf("%d records after the stale one should have gone, want 1", n)
 	}
+	if n, err := db.PruneSeenRequests(later.Add(59 * time.Minute)); n != 0 || err != nil {
+		t.Errorf("prune inside the window: %d, %v", n, err)
+	}
+	if n, err := db.PruneSeenRequests(later.Add(61 * time.Minute)); n != 1 || err != nil {
+		t.Errorf("prune past the window: %d, %v", n, err)
+	}
 }
