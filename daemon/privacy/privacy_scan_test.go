@@ -68,6 +68,7 @@ func TestWordsWhereDataCanBe(t *testing.T) {
 		{`{"msg":"x","attrs":{"text":"all done now"}}`, true, "text"},
 		{`{"msg":"x","collaborators":["a","events"]}`, true, "collaborators"},
 		{`panic: done` + "\n", true, ""}, // not JSON: anywhere
+		{`{"msg":"x","text":"line one\ndone"}`, true, "text"}, // found once the escape is decoded
 	} {
 		_, key, found := w.inLogLine([]byte(tc.line))
 		if found != tc.found || key != tc.key {

@@ -104,6 +104,18 @@ func (w *words) first(b []byte) (int32, bool) {
 	return at, found
 }
 
+// maybeIn is the cheap test before decoding JSON: false only when b
+// holds no identifier as a whole word, even once JSON escapes are
+// decoded (an escape like \n joins "\nbo" in the bytes, not in the
+// text, so text with a backslash is always worth decoding).
+func (w *words) maybeIn(b []byte) bool {
+	if bytes.IndexByte(b, '\\') >= 0 {
+		return true
+	}
+	_, hit := w.first(b)
+	return hit
+}
+
 // inJSON finds a whole-word identifier in the string values of a JSON
 // text (not its keys, not the values of impressKeys) and says under which
 // key. ok is false for text that is not JSON.
@@ -167,7 +179,7 @@ func (w *words) inJSON(raw []byte) (idx int32, key string, found, ok bool) {
 // inLogLine finds a whole-word identifier in a log line: in a JSON
 // line's values (inJSON), or anywhere in a line that is not JSON.
 func (w *words) inLogLine(line []byte) (idx int32, key string, found bool) {
-	if _, hit := w.first(line); !hit {
+	if !w.maybeIn(line) {
 		return 0, "", false // the cheap test first: most lines hold no word at all
 	}
 	if trimmed := bytes.TrimSpace(line); len(trimmed) > 0 && trimmed[0] == '{' {
