@@ -29,6 +29,8 @@
 //     sweep runs under it);
 //   - an auth per-connection lock → the auth state lock (the master key);
 //   - community's cache lock → the auth state lock (a data key);
+//   - a public callback's replay lock (public.Replays) → an auth
+//     per-connection lock (deauthorize), the auth state lock, the store;
 //   - a publish per-file check lock → the check cache's lock;
 //   - the job runner's lock → the settings lock.
 //

@@ -147,6 +147,24 @@ func (s *Service) MasterKey(ctx context.Context) (*secrets.Master, error) {
 	return m, nil
 }
 
+// RemoveMasterKey deletes the master key (key file, or keyring entry and
+// its id file) and forgets it, and says where it was ("" when there was
+// none). Nothing sealed under it opens any more; the next login makes a
+// new one. `privacy purge --all` calls it last.
+func (s *Service) RemoveMasterKey(ctx context.Context) (string, error) {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	where, err := secrets.RemoveMaster(ctx, secrets.Options{Dir: s.Paths.DataDir, Mode: keyringMode(),
+		Keyring: s.auth.keyring, Timeout: s.auth.keyringTimeout})
+	if err == nil {
+		s.auth.master = nil
+		if where != "" {
+			s.Log.Info("master key removed", "where", where)
+		}
+	}
+	return where, err
+}
+
 // keyStorage reports where the master key is, without creating one.
 func (s *Service) keyStorage(ctx context.Context, haveConns bool) api.KeyStorage {
 	s.auth.mu.Lock()

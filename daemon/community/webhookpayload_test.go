@@ -169,8 +169,8 @@ func FuzzParseWebhook(f *testing.F) {
 			}
 			return
 		}
-		if len(evs) > maxWebhookEvents {
-			t.Fatalf("%d events, cap %d", len(evs), maxWebhookEvents)
+		if len(evs) > len(body)/2 { // every event is at least an object in the body
+			t.Fatalf("%d events from %d bytes", len(evs), len(body))
 		}
 		again, _ := parseWebhook(body)
 		for i, ev := range evs {

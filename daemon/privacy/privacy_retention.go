@@ -216,6 +216,11 @@ func (s *Service) retentionSweep(ctx context.Context) (sweepResult, error) {
 		return res, err
 	}
 	res[api.RetainPublish] = st.Jobs
+	// Answered callbacks past their freshness window: keyed digests, but
+	// of requests that name people; nothing needs them any more.
+	if _, err := s.DB.PruneSeenRequests(now); err != nil {
+		return res, err
+	}
 	stored := 0
 	for _, n := range res {
 		stored += n

@@ -158,3 +158,33 @@ func TestEnsurePrivateDir(t *testing.T) {
 		t.Errorf("shared dir re-moded to %o", fi.Mode().Perm())
 	}
 }
+
+// TestStrings: a list key reads the same from a YAML list in the file and
+// from a comma-separated string (environment, `config set`).
+func TestStrings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("daemon:\n  trusted_proxies:\n    - 127.0.0.1/32\n    - \" ::1/128 \"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	s, err := Load(LoadOptions{File: file, Env: envMap(env)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Strings(DaemonTrustedProxies); strings.Join(got, "|") != "127.0.0.1/32|::1/128" {
+		t.Errorf("from a YAML list: %q", got)
+	}
+	env["IMPRESS_DAEMON_TRUSTED_PROXIES"] = "10.0.0.0/8, ,192.168.1.2 "
+	if s, err = Load(LoadOptions{File: file, Env: envMap(env)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Strings(DaemonTrustedProxies); strings.Join(got, "|") != "10.0.0.0/8|192.168.1.2" {
+		t.Errorf("from the environment: %q", got)
+	}
+	if s, err = Load(LoadOptions{File: filepath.Join(t.TempDir(), "none.yaml"), Env: envMap(map[string]string{})}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Strings(DaemonTrustedProxies); got == nil || len(got) != 0 {
+		t.Errorf("unset key: %#v, want an empty list", got)
+	}
+}

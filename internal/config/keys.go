@@ -12,6 +12,7 @@ const (
 	KindString   Kind = iota
 	KindInt           // must parse as an integer (checked by Load and SetInFile)
 	KindDuration      // a Go duration ("5s", "15m"); one that does not parse reads as the default
+	KindList          // a YAML list in the file, or comma-separated text (environment, flag, `config set`)
 )
 
 // Key describes one configuration key (README "Configuration" lists them).
@@ -46,12 +47,14 @@ type (
 	StringKey   struct{ name string }
 	IntKey      struct{ name string }
 	DurationKey struct{ name string }
+	ListKey     struct{ name string }
 )
 
 // Name is the key's dotted name.
 func (k StringKey) Name() string   { return k.name }
 func (k IntKey) Name() string      { return k.name }
 func (k DurationKey) Name() string { return k.name }
+func (k ListKey) Name() string     { return k.name }
 
 func declare(k Key) string {
 	if _, dup := LookupKey(k.Name); dup || k.Name == "" {
@@ -68,6 +71,7 @@ func declare(k Key) string {
 
 func stringKey(k Key) StringKey { k.Kind = KindString; return StringKey{declare(k)} }
 func intKey(k Key) IntKey       { k.Kind = KindInt; return IntKey{declare(k)} }
+func listKey(k Key) ListKey     { k.Kind = KindList; return ListKey{declare(k)} }
 func durationKey(k Key) DurationKey {
 	k.Kind = KindDuration
 	return DurationKey{declare(k)}
@@ -82,8 +86,10 @@ var (
 	MetaEndpoint      = stringKey(Key{Name: "meta.endpoint", Help: "one base URL for every Meta host (the sandbox)"})
 	MetaWebhookVerify = stringKey(Key{Name: "meta.webhook_verify_token", Secret: true, Help: "token echoed in Meta's webhook subscription handshake"})
 	// The listener is opened at start; a new address needs a restart.
-	DaemonPublicListen = stringKey(Key{Name: "daemon.public_listen", StartOnly: true, Help: "address of the public endpoint listener, e.g. 127.0.0.1:8787"})
-	DaemonPublicURL    = stringKey(Key{Name: "daemon.public_url", Help: "HTTPS address your tunnel or proxy gives the public listener"})
+	DaemonPublicListen   = stringKey(Key{Name: "daemon.public_listen", StartOnly: true, Help: "address of the public endpoint listener, e.g. 127.0.0.1:8787"})
+	DaemonPublicURL      = stringKey(Key{Name: "daemon.public_url", Help: "HTTPS address your tunnel or proxy gives the public listener"})
+	DaemonTrustedProxies = listKey(Key{Name: "daemon.trusted_proxies", Help: "comma-separated addresses or CIDRs of the tunnel or proxy in front of the public listener, e.g. 127.0.0.1/32,::1/128; only their X-Forwarded-For and CF-Connecting-IP are believed"})
+	PrivacyPolicyURL     = stringKey(Key{Name: "privacy.policy_url", Help: "your privacy policy's address, linked from the deletion status page"})
 	// A kind's job slots are made when its first job runs.
 	RenderConcurrency   = intKey(Key{Name: "render.concurrency", Default: "1", StartOnly: true, Help: "renders at once"})
 	PublishConcurrency  = intKey(Key{Name: "publish.concurrency", Default: "4", StartOnly: true, Help: "publishes at once"})

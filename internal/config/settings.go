@@ -124,6 +124,30 @@ func (s *Settings) Duration(k DurationKey) time.Duration {
 	return d
 }
 
+// Strings returns a list key's effective value: a YAML list in the file,
+// or a comma-separated string (environment, flag, `config set`), each
+// element trimmed, empty ones dropped.
+func (s *Settings) Strings(k ListKey) []string {
+	var parts []string
+	switch v := s.v.Get(k.name).(type) {
+	case []any:
+		for _, e := range v {
+			parts = append(parts, fmt.Sprint(e))
+		}
+	case []string:
+		parts = v
+	default:
+		parts = strings.Split(s.v.GetString(k.name), ",")
+	}
+	out := []string{}
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Value returns the effective value of k, a key of [Keys] (or found by
 // [LookupKey]), as text: for code that walks every key (`config list`,
 // `config get`, the redactor's secrets). It panics on a key that was not

@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -79,12 +80,22 @@ func WriteError(w http.ResponseWriter, e *api.Error) {
 	WriteJSON(w, status, map[string]*api.Error{"error": e})
 }
 
-// DecodeBody decodes the request body into v, refusing unknown fields; on
-// failure it has answered invalid_input and returns false.
+// DecodeBody decodes the request body into v, refusing unknown fields and
+// anything after the one JSON value but white space (a second document
+// glued to the first would otherwise be ignored without a word: the
+// caller and the daemon would disagree on what was asked); on failure it
+// has answered invalid_input and returns false.
 func DecodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		// Token skips white space; io.EOF is the only good answer.
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("trailing data after the JSON value")
+		}
+	}
+	if err != nil {
 		WriteError(w, api.Errorf(api.CodeInvalid, "bad request body: %v", err))
 		return false
 	}
