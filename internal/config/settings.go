@@ -48,6 +48,7 @@ var Keys = []Key{
 	{Name: "publish.poll_timeout", Default: "15m", Help: "how long a container may stay IN_PROGRESS before the publish fails"},
 	{Name: "publish.retry_delay", Default: "2s", Help: "first backoff after a transient Meta failure (doubles per attempt)"},
 	{Name: "publish.quota_recheck", Default: "10m", Help: "how often a publish waiting for the daily quota reads it again"},
+	{Name: "publish.reconcile_window", Default: "30d", Help: "how far back a post live on the account counts as an item already published (e.g. 30d, 72h)"},
 	{Name: "publish.slowdown", Default: "30s", Help: "pause between Meta calls while usage headers report 80 % or more"},
 	{Name: "ffmpeg.path", Help: "ffmpeg binary (default: from PATH)"},
 	{Name: "ffprobe.path", Help: "ffprobe binary (default: from PATH)"},
