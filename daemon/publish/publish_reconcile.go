@@ -226,8 +226,8 @@ func ambiguousRefusal(posts []reconcile.Post, window time.Duration) *api.LiveRef
 		links = append(links, firstNonEmpty(m.Permalink, "media "+m.ID))
 	}
 	out.Error = &api.Error{Code: api.CodeUnconfirmed,
-		Message: fmt.Sprintf("%d live posts of the last %s match this item (same caption and type), and which one is it cannot be told: %s; "+
-			"nothing was published, so as not to post it again", len(posts), windowText(window), strings.Join(links, ", ")),
+		Message: fmt.Sprintf("%d live posts of the last %s match this item (same caption and type), and which one it is cannot be told; "+
+			"nothing was published, so as not to post it again:\n  %s", len(posts), windowText(window), strings.Join(links, "\n  ")),
 		Hint: "look at those posts; if this item is not among them, publish it with --force (or `reconcile: false` on the manifest item)"}
 	return out
 }
