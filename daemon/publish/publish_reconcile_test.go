@@ -18,39 +18,10 @@ import (
 // daemon), publish to one sandbox account; what counts is what is live
 // there.
 
-// runBatch does with a run what `impress publish --manifest` does: one
-// reconciliation, then the items it lets through, submitted together and
-// followed to their end. jobs[k] is item k's job (nil when refused).
+// runBatch runs a manifest run on this runner (daemontest.RunBatch).
 func (e *pubEnv) runBatch(reqs []api.PublishRequest, others ...api.PublishRequest) (*api.ReconcileAnswer, []*api.Job) {
 	e.t.Helper()
-	ans, err := e.c.Reconcile(e.t.Context(), api.ReconcileRequest{Items: reqs, Others: others})
-	if err != nil {
-		e.t.Fatalf("reconcile: %v", err)
-	}
-	if len(ans.Items) != len(reqs) {
-		e.t.Fatalf("reconcile answered %d items for %d", len(ans.Items), len(reqs))
-	}
-	out := make([]*api.Job, len(reqs))
-	var ids []string
-	for k, v := range ans.Items {
-		switch v.Outcome {
-		case api.ReconcileFoundLive:
-			out[k] = v.Job
-		case api.ReconcileAmbiguous, api.ReconcileIncomplete, api.ReconcileFailed:
-		default:
-			r := reqs[k]
-			r.Reconciled = true
-			res := e.publish(r)
-			out[k] = res.Job
-			ids = append(ids, res.Job.ID)
-		}
-	}
-	for k, j := range out {
-		if j != nil && !j.Terminal() {
-			out[k] = e.wait(j.ID)
-		}
-	}
-	return ans, out
+	return daemontest.RunBatch(e.t, e.c, reqs, others...)
 }
 
 // liveWith counts the posts live on the account with that exact caption.
