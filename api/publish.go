@@ -213,9 +213,9 @@ type PublishResult struct {
 	// that post (done) and nothing was published. Distinct from Reused,
 	// which means the local store had it.
 	FoundLive bool `json:"found_live,omitempty"`
-	// Live is the refusal when the live media could not tell whether the
-	// item is posted (several posts match, or the listing stopped short):
-	// Job is nil, nothing was created, and Live.Error says why (exit 7).
+	// LiveRefusal is set when the check against the live media refused
+	// the item (several posts match, the listing stopped short, or it
+	// failed): Job is nil, nothing was created, and its Error says why.
 	*LiveRefusal
 }
 
