@@ -80,7 +80,7 @@ func (s *Service) ProjectToAPI(p store.Project, withSpec bool) (api.Project, err
 		out.Assets = append(out.Assets, a)
 		lengths[mediastore.Rel(m.SHA256, m.Ext)] = a.Duration
 	}
-	out.Duration = timelineLength(sp, func(p string) float64 { return lengths[p] })
+	out.Duration = sp.NominalDuration(func(p string) float64 { return lengths[p] })
 	if withSpec {
 		text, err := s.exportSpec(p)
 		if err != nil {

@@ -48,18 +48,21 @@ const renderTimeLimit = 90 * time.Minute
 type renderState struct {
 	hashes hashCache
 
-	// mu guards inflight and versions. Lock order: a leaf (released
-	// before the store, the runner or ffmpeg is called).
+	// mu guards inflight, versions and xfade. Lock order: a leaf
+	// (released before the store, the runner or ffmpeg is called).
 	mu sync.Mutex
 	// inflight maps a cache key to the job rendering it, so that two
 	// requests for the same output share one ffmpeg run.
 	inflight map[string]uint64
-	// versions caches `ffmpeg -version` per binary identity.
+	// versions caches `ffmpeg -version` per binary identity, xfade the
+	// binary's xfade transitions.
 	versions map[mediastore.FileID]string
+	xfade    map[mediastore.FileID][]string
 }
 
 func newRenderState() *renderState {
-	return &renderState{inflight: map[string]uint64{}, versions: map[mediastore.FileID]string{}}
+	return &renderState{inflight: map[string]uint64{}, versions: map[mediastore.FileID]string{},
+		xfade: map[mediastore.FileID][]string{}}
 }
 
 // Service is the projects feature.

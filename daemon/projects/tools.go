@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,18 +29,50 @@ func (s *Service) toolPath(name string) string {
 }
 
 // ffmpegVersion is the first line of `ffmpeg -version`, part of every
-// cache key. It is cached per binary identity (a new binary at the same
-// path has a new inode or mtime), so a cache hit runs no process.
+// cache key. It is kept per binary identity (perBinary), so a cache hit
+// runs no process.
 func (s *Service) ffmpegVersion(ctx context.Context) (string, error) {
+	return perBinary(ctx, s, s.render.versions, func(ctx context.Context, resolved string) (string, error) {
+		out, err := exec.CommandContext(ctx, resolved, "-hide_banner", "-version").Output()
+		if err != nil {
+			return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", resolved, err), Hint: feature.ToolFix}
+		}
+		v, _, _ := strings.Cut(string(out), "\n")
+		return strings.TrimSpace(v), nil
+	})
+}
+
+// xfadeTransitions is the ffmpeg binary's xfade transitions
+// (render.XfadeTransitions), kept per binary identity like its version:
+// renders of specs that use newer transitions ask ffmpeg once per binary.
+func (s *Service) xfadeTransitions(ctx context.Context) ([]string, error) {
+	return perBinary(ctx, s, s.render.xfade, render.XfadeTransitions)
+}
+
+// transitionsFor is what RenderRequest.Transitions wants for a spec: the
+// binary's list when the spec uses transitions an older ffmpeg lacks, nil
+// (nothing to ask) otherwise.
+func (s *Service) transitionsFor(ctx context.Context, sp *render.Spec) ([]string, error) {
+	if len(sp.NewerTransitions()) == 0 {
+		return nil, nil
+	}
+	return s.xfadeTransitions(ctx)
+}
+
+// perBinary answers a question about the configured ffmpeg from cache,
+// keyed by the binary's identity (a new binary at the same path has a new
+// inode or mtime), or asks it (under a 10 s deadline) and remembers.
+func perBinary[T any](ctx context.Context, s *Service, cache map[mediastore.FileID]T, ask func(context.Context, string) (T, error)) (T, error) {
+	var zero T
 	path := s.ffmpegPath()
 	resolved, err := exec.LookPath(path)
 	if err != nil {
-		return "", &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: feature.ToolFix}
+		return zero, &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: feature.ToolFix}
 	}
 	id, err := mediastore.StatID(resolved)
 	if err == nil {
 		s.render.mu.Lock()
-		v, ok := s.render.versions[id]
+		v, ok := cache[id]
 		s.render.mu.Unlock()
 		if ok {
 			return v, nil
@@ -47,15 +80,13 @@ func (s *Service) ffmpegVersion(ctx context.Context) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, resolved, "-hide_banner", "-version").Output()
+	v, err := ask(ctx, resolved)
 	if err != nil {
-		return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", resolved, err), Hint: feature.ToolFix}
+		return zero, err
 	}
-	v, _, _ := strings.Cut(string(out), "\n")
-	v = strings.TrimSpace(v)
 	if id.Known() {
 		s.render.mu.Lock()
-		s.render.versions[id] = v
+		cache[id] = v
 		s.render.mu.Unlock()
 	}
 	return v, nil
@@ -103,5 +134,45 @@ func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
 	} else {
 		out = append(out, api.Check{Name: "font", Status: "OK", Detail: tc.Font})
 	}
+	out = append(out, fontsCheck(tc))
+	if tc.FFmpeg != "" { // else the ffmpeg line says what to do
+		out = append(out, transitionsCheck(tc))
+	}
 	return out
+}
+
+// maxListed is how many names a doctor line lists before "… and N more".
+const maxListed = 20
+
+func listed(names []string, rest string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s … and %d more (%s)", strings.Join(names[:maxListed], ", "), len(names)-maxListed, rest)
+}
+
+// fontsCheck lists the font families a spec's font: may name.
+func fontsCheck(tc *render.Toolchain) api.Check {
+	if tc.FontsErr != "" {
+		return api.Check{Name: "fonts", Status: "WARN", Detail: tc.FontsErr + ": a spec's font: can name font files only, not fonts by name",
+			Fix: "apt-get install fontconfig (brew install fontconfig)"}
+	}
+	fams := render.Families(tc.Fonts)
+	return api.Check{Name: "fonts", Status: "OK", Detail: fmt.Sprintf("%d families a spec's font: may name: %s", len(fams), listed(fams, "fc-list : family lists them"))}
+}
+
+// transitionsCheck says which xfade transitions this ffmpeg has, and which
+// of those a spec may name it lacks.
+func transitionsCheck(tc *render.Toolchain) api.Check {
+	var lack []string
+	for _, t := range render.Transitions()[1:] {
+		if !slices.Contains(tc.Transitions, t) {
+			lack = append(lack, t)
+		}
+	}
+	d := fmt.Sprintf("%d xfade transitions: %s", len(tc.Transitions), listed(tc.Transitions, "ffmpeg -h filter=xfade lists them"))
+	if len(lack) > 0 {
+		d += fmt.Sprintf("; lacks %s (ffmpeg 7.0 has them)", strings.Join(lack, ", "))
+	}
+	return api.Check{Name: "transitions", Status: "OK", Detail: d}
 }
