@@ -26,13 +26,11 @@ func init() {
 	scriptCmds["waitsandbox"] = waitSandbox
 }
 
-var runnerName = regexp.MustCompile(`^[a-z0-9_-]{1,20}$`)
-
 // runner switches the commands that follow to a fresh runner: a new
 // IMPRESS_HOME ($WORK/runners/NAME) and daemon socket. Its daemon is
 // stopped when the script ends: runner NAME
 func runner(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 || !runnerName.MatchString(args[0]) {
+	if neg || len(args) != 1 || !regexp.MustCompile(`^[a-z0-9_-]{1,20}$`).MatchString(args[0]) {
 		ts.Fatalf("usage: runner NAME (a-z, 0-9, _ and -)")
 	}
 	home := ts.MkAbs(filepath.Join("runners", args[0]))
