@@ -7,7 +7,7 @@ import (
 
 // What the check against the account's live media said about an item
 // (PublishDetail.Reconcile, ReconcileItem.Outcome). The rule is in package
-// internal/reconcile; README.md "Publishing from CI" says it for users.
+// internal/reconcile; docs/ci.md says it for users.
 const (
 	// ReconcileKnown: the local store already has the item (done, or
 	// part-way); no check is needed, its own record decides.

@@ -59,9 +59,7 @@ type manifestItem struct {
 	ShareToFeed   *bool    `yaml:"share_to_feed"`
 	Collaborators []string `yaml:"collaborators"`
 	Connection    string   `yaml:"connection"`
-	// Reconcile false skips the check against the account's live media
-	// for this item (publish_reconcile.go).
-	Reconcile *bool `yaml:"reconcile"`
+	Reconcile     *bool    `yaml:"reconcile"` // false: skip the live-media check (publish_reconcile.go)
 
 	line int // where the item starts, for messages
 }

@@ -7,7 +7,7 @@ package publish
 // recent media are listed (once per connection and run) and package
 // internal/reconcile says whether the item is already live. Its package
 // doc has the match rule and the decision table this file follows;
-// README.md ("Publishing from CI") says it for users.
+// docs/ci.md says it for users.
 
 import (
 	"context"
