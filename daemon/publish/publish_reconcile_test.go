@@ -11,6 +11,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
 
@@ -376,5 +377,37 @@ func TestReconcileListingBounds(t *testing.T) {
 	}
 	if n := len(e.published()); n != before {
 		t.Errorf("published %d", n-before)
+	}
+}
+
+// TestReconcileListingIsPaced: the listing's pages go through the
+// connection's pacer like a job's calls: an answer reporting high usage
+// paces the account's next calls, a paced account delays the listing, and
+// one paced beyond the longest wait is refused as transient, unlisted.
+func TestReconcileListingIsPaced(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	reel := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	item := api.PublishRequest{Targets: []string{reel}, Caption: daemontest.Strp("paced")}
+	if d := e.s.pub.pace.delay("main", e.s.Now()); d != 0 {
+		t.Fatalf("paced before any call: %s", d)
+	}
+	e.sb.SetUsage(90)
+	if _, err := e.c.Reconcile(t.Context(), api.ReconcileRequest{Items: []api.PublishRequest{item}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := e.s.pub.pace.delay("main", e.s.Now()); d <= 0 {
+		t.Errorf("the listing saw 90 %% usage but paces nothing")
+	}
+	e.sb.SetUsage(-1)
+	e.s.pub.pace.observe("main", meta.Usage{BusinessUseCase: []meta.BusinessUseCaseUsage{{CallCount: 100, EstimatedTimeToRegainAccess: 24 * 60}}},
+		time.Second, e.s.Now())
+	counter := &countGET{h: e.sb}
+	e.proxy.H = counter
+	ans, err := e.c.Reconcile(t.Context(), api.ReconcileRequest{Items: []api.PublishRequest{item}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := ans.Items[0]; v.Outcome != api.ReconcileFailed || v.Error.Code != api.CodeTransient || counter.lists.Load() != 0 {
+		t.Errorf("paced for a day: %+v, %d listings", v, counter.lists.Load())
 	}
 }
