@@ -69,8 +69,17 @@ type PublishRequest struct {
 	// Key is the idempotency key; empty derives one from the connection,
 	// type, content hashes, caption and options.
 	Key string `json:"key,omitempty"`
-	// Force publishes again even when the key was used.
+	// Force publishes again even when the key was used. It also skips
+	// the check against the account's live media (see NoReconcile).
 	Force bool `json:"force,omitempty"`
+	// NoReconcile skips the check against the account's live media for
+	// this item (a manifest item's `reconcile: false`): the item is
+	// published even when a post with its caption is live.
+	NoReconcile bool `json:"no_reconcile,omitempty"`
+	// Reconciled says the caller already checked this item against the
+	// account's live media in this run (POST /v1/publish/reconcile) and
+	// was told to go on; the daemon does not list the account again.
+	Reconciled bool `json:"reconciled,omitempty"`
 	// DryRun does everything up to but not including container creation
 	// and answers with the plan; no job is stored.
 	DryRun bool `json:"dry_run,omitempty"`
@@ -158,6 +167,10 @@ type PublishDetail struct {
 	// Notes are things the user should know that did not fail the job
 	// (permalink unavailable, first comment refused, …).
 	Notes []string `json:"notes,omitempty"`
+	// Reconcile is what the check against the account's live media said
+	// before the job was made (one of the Reconcile… constants; empty: no
+	// check was made).
+	Reconcile string `json:"reconcile,omitempty"`
 }
 
 // PublishDetailOf decodes a publish job's detail (nil if absent).
@@ -192,12 +205,33 @@ type PublishResult struct {
 	Reused  bool         `json:"reused"`
 	Resumed bool         `json:"resumed,omitempty"`
 	Plan    *PublishPlan `json:"plan,omitempty"`
+	// FoundLive is true when the local store did not know the item and
+	// the account's live media showed it already posted (by another
+	// machine, or by a run whose answer was lost): Job is the record of
+	// that post (done) and nothing was published. Distinct from Reused,
+	// which means the local store had it.
+	FoundLive bool `json:"found_live,omitempty"`
+	// LiveRefusal is set when the check against the live media refused
+	// the item (several posts match, the listing stopped short, or it
+	// failed): Job is nil, nothing was created, and its Error says why.
+	*LiveRefusal
 }
 
 // Publish submits a publish (POST /v1/publish). Follow the job with
 // [Client.WatchJob].
+//
+// When the daemon refused the item after checking the account's live
+// media (res.LiveRefusal set), both the result and its error are returned,
+// so that a caller that only looks at the error still stops.
 func (c *Client) Publish(ctx context.Context, r PublishRequest) (*PublishResult, error) {
-	return doJSON[PublishResult](ctx, c, "POST", "/v1/publish", r)
+	var out PublishResult
+	if err := c.Do(ctx, "POST", "/v1/publish", r, &out); err != nil {
+		return nil, err
+	}
+	if out.LiveRefusal != nil && out.LiveRefusal.Error != nil {
+		return &out, out.LiveRefusal.Error
+	}
+	return &out, nil
 }
 
 // RetryJob resumes a failed publish job from its last step (POST

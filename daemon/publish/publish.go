@@ -79,6 +79,7 @@ type publisher struct {
 // Routes registers publish, retry and the published-media routes.
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/publish", s.NeedStore(s.postPublish))
+	mux.HandleFunc("POST /v1/publish/reconcile", s.NeedStore(s.postReconcile))
 	mux.HandleFunc("POST /v1/jobs/{id}/retry", s.NeedStore(s.retryJob))
 	mux.HandleFunc("GET /v1/media", s.NeedStore(s.listPublishedMedia))
 	mux.HandleFunc("GET /v1/media/{id}", s.NeedStore(s.showPublishedMedia))

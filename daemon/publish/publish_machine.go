@@ -177,9 +177,7 @@ func (r *pubRun) call(ctx context.Context, fn func(context.Context) error) error
 		}
 	}
 	err := fn(ctx)
-	if d, slow := r.p.pace.observe(r.d.Connection, r.acct.Client.LastUsage(), r.t.Slowdown, r.p.s.Now()); slow {
-		r.p.s.Log.Info("Meta usage high; pacing calls", "connection", r.d.Connection, "usage", r.acct.Client.LastUsage().Max(), "pause", d)
-	}
+	r.p.observeUsage(r.d.Connection, r.acct.Client, r.t.Slowdown)
 	return err
 }
 

@@ -2,9 +2,11 @@ package publish
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 )
@@ -113,6 +115,36 @@ func (p *pacer) observe(conn string, u meta.Usage, base time.Duration, now time.
 		p.until[conn] = t
 	}
 	return d, true
+}
+
+// observeUsage feeds the usage headers of a connection's last answer to
+// the pacer.
+func (p *publisher) observeUsage(conn string, cl *meta.Client, base time.Duration) {
+	if d, slow := p.pace.observe(conn, cl.LastUsage(), base, p.s.Now()); slow {
+		p.s.Log.Info("Meta usage high; pacing calls", "connection", conn, "usage", cl.LastUsage().Max(), "pause", d)
+	}
+}
+
+// paced wraps the calls of a connection made outside a publish job (the
+// reconciliation listing, one call per page) in the same pacing as a job's
+// calls: each waits while the account is paced, and its answer's usage
+// headers pace the calls after it.
+func (p *publisher) paced(conn string, cl *meta.Client) func(context.Context, func(context.Context) error) error {
+	base := p.s.pubTimings().Slowdown
+	return func(ctx context.Context, call func(context.Context) error) error {
+		if d := p.pace.delay(conn, p.s.Now()); d > longestRateWait {
+			return &api.Error{Code: api.CodeTransient,
+				Message: fmt.Sprintf("Meta asked impress to leave this account alone for %s (rate limit)", d.Round(time.Minute)),
+				Hint:    "run it again once that time has passed"}
+		} else if d > 0 {
+			if err := sleepCtx(ctx, d); err != nil {
+				return err
+			}
+		}
+		err := call(ctx)
+		p.observeUsage(conn, cl, base)
+		return err
+	}
 }
 
 // sleepCtx waits d or until ctx is done.

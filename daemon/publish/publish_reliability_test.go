@@ -11,6 +11,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -190,6 +191,33 @@ func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 		t.Fatalf("c: %+v", c.Error)
 	}
 	assertOnePerJob(t, e, a, c)
+}
+
+// TestPublishQuotaHeldByInFlightWaitsShort: when only reservations of
+// publishes in flight fill the quota (Meta's count has room), a job looks
+// again soon instead of after publish.quota_recheck: those end within a
+// publish. (A post live but not yet released counts twice meanwhile; at
+// the end of a batch as large as the quota, the last job waited the whole
+// recheck for nothing.)
+func TestPublishQuotaHeldByInFlightWaitsShort(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	e.st.Set("IMPRESS_PUBLISH_QUOTA_RECHECK", "1h")
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	e.sb.SetPublishQuota(1)
+	// A publish in flight holds the only post of the quota.
+	if !e.s.pub.quota.reserve("main", meta.PublishingLimit{QuotaTotal: 1}) {
+		t.Fatal("reserve")
+	}
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("after the one in flight")})
+	daemontest.WaitFor(t, 30*time.Second, func() bool {
+		j, _ := e.c.Job(t.Context(), res.Job.ID)
+		d := api.PublishDetailOf(j)
+		return d != nil && strings.Contains(d.WaitReason, "in flight")
+	})
+	e.s.pub.quota.release("main")
+	if j := daemontest.WaitJobEnd(t, e.c, res.Job.ID, 30*time.Second); j.State != api.JobDone {
+		t.Fatalf("%s %+v", j.State, j.Error)
+	}
 }
 
 func TestPublishQuotaSharedByConcurrentJobs(t *testing.T) {

@@ -87,7 +87,7 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 	if r.reserved {
 		return nil
 	}
-	for {
+	for n := 0; ; n++ {
 		var lim meta.PublishingLimit
 		err := r.retrying(ctx, "read the publishing quota", func(ctx context.Context) error {
 			var err error
@@ -107,6 +107,18 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 		if r.p.quota.reserve(r.d.Connection, lim) {
 			r.reserved = true
 			return nil
+		}
+		if lim.QuotaUsage < lim.QuotaTotal {
+			// Meta's count has room; reservations of publishes in flight
+			// fill it. Those end within a publish — and one whose post is
+			// live but not yet released counts twice meanwhile (in Meta's
+			// usage and as a reservation) — so look again soon rather than
+			// after the quota recheck.
+			if err := r.wait(ctx, fmt.Sprintf("the publishing quota's last %d post(s) are taken by publishes in flight; checking again shortly",
+				lim.QuotaTotal-lim.QuotaUsage), min(r.t.backoff(n), r.t.QuotaRecheck)); err != nil {
+				return err
+			}
+			continue
 		}
 		window := lim.QuotaDuration
 		if window <= 0 {

@@ -98,9 +98,11 @@ var (
 	PublishPollTimeout  = durationKey(Key{Name: "publish.poll_timeout", Default: "15m", Help: "how long a container may stay IN_PROGRESS before the publish fails"})
 	PublishRetryDelay   = durationKey(Key{Name: "publish.retry_delay", Default: "2s", Help: "first backoff after a transient Meta failure (doubles per attempt)"})
 	PublishQuotaRecheck = durationKey(Key{Name: "publish.quota_recheck", Default: "10m", Help: "how often a publish waiting for the daily quota reads it again"})
-	PublishSlowdown     = durationKey(Key{Name: "publish.slowdown", Default: "30s", Help: "pause between Meta calls while usage headers report 80 % or more"})
-	FFmpegPath          = stringKey(Key{Name: "ffmpeg.path", Help: "ffmpeg binary (default: from PATH)"})
-	FFprobePath         = stringKey(Key{Name: "ffprobe.path", Help: "ffprobe binary (default: from PATH)"})
+	// Days are allowed ("30d"), so it is read as text: see publish's reconcileWindow.
+	PublishReconcileWindow = stringKey(Key{Name: "publish.reconcile_window", Default: "30d", Help: "how far back a post live on the account counts as an item already published (e.g. 30d, 72h)"})
+	PublishSlowdown        = durationKey(Key{Name: "publish.slowdown", Default: "30s", Help: "pause between Meta calls while usage headers report 80 % or more"})
+	FFmpegPath             = stringKey(Key{Name: "ffmpeg.path", Help: "ffmpeg binary (default: from PATH)"})
+	FFprobePath            = stringKey(Key{Name: "ffprobe.path", Help: "ffprobe binary (default: from PATH)"})
 )
 
 // concurrency is the key bounding the jobs of each kind; a kind without
