@@ -144,7 +144,7 @@ func settingsChecks(o *doctorOptions, running []api.Setting) []api.Check {
 		if !ok || k.Secret {
 			continue
 		}
-		if v := st.String(k.Name); v != r.Value {
+		if v := st.Value(k); v != r.Value {
 			diffs = append(diffs, fmt.Sprintf("%s %s (%s)", k.Name, quotedOrUnset(r.Value), configSays(st.Source(k.Name), v)))
 		}
 	}

@@ -176,15 +176,11 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.settings = st
 	s.mu.Unlock()
-	for _, k := range []string{"meta.app_secret", "meta.webhook_verify_token"} {
-		if v := st.String(k); v != "" {
-			s.Red.Add(v)
-		}
-	}
+	addSecrets(s.Red, st)
 	s.reloadServices(r.Context())
 	res := api.Reloaded{Status: "reloaded", RestartNeeded: []string{}}
 	for _, k := range config.Keys {
-		if k.StartOnly && st.String(k.Name) != s.startSettings.String(k.Name) {
+		if k.StartOnly && st.Value(k) != s.startSettings.Value(k) {
 			res.RestartNeeded = append(res.RestartNeeded, k.Name)
 		}
 	}
@@ -205,7 +201,7 @@ func (s *Server) effectiveSettings() []api.Setting {
 		if k.StartOnly {
 			from = s.startSettings
 		}
-		out = append(out, api.Setting{Key: k.Name, Value: from.String(k.Name)})
+		out = append(out, api.Setting{Key: k.Name, Value: from.Value(k)})
 	}
 	return out
 }

@@ -2,7 +2,7 @@ package render
 
 // This is the only file that imports ffmpeg-go, and it only builds argv
 // with GetArgs: never Run/Compile, which log through a package global and
-// keep a context in a struct (style.md §1.2). ffmpeg-go does the two-level
+// keep a context in a struct (package context says not to). ffmpeg-go does the two-level
 // escaping of filter option values (option level \ ' = :, graph level
 // \ ' [ ] , ;) — and the builder never hands it user text anyway.
 

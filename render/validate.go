@@ -35,8 +35,7 @@ func (v Violation) String() string {
 // breaks these as a rule, and nobody has to do anything about them.
 func FixedByRender(rule string) bool { return rule == "moov_first" || rule == "edit_list" }
 
-// Instagram's limits (product.md "Limits it enforces before upload";
-// meta-graph-api.md §2.6).
+// Instagram's limits (docs/META.md §16).
 const (
 	mb                   = 1 << 20
 	reelMinDur           = 3.0

@@ -51,6 +51,7 @@ type fakeClient struct {
 	hidden   map[string]bool
 	sent     []string
 	conns    []string
+	removed  []api.ConnRemoval
 }
 
 func newFake() *fakeClient {
@@ -299,7 +300,7 @@ func (f *fakeClient) AuthStatus(ctx context.Context) (*api.AuthStatus, error) {
 	if err := f.call("AuthStatus"); err != nil {
 		return nil, err
 	}
-	st := &api.AuthStatus{}
+	st := &api.AuthStatus{Removed: f.removed}
 	for _, c := range f.conns {
 		st.Connections = append(st.Connections, api.AuthConnection{Connection: c})
 	}

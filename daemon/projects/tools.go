@@ -11,15 +11,16 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/render"
 )
 
 // ffmpegPath and ffprobePath come from the settings, else from PATH.
-func (s *Service) ffmpegPath() string  { return s.toolPath("ffmpeg") }
-func (s *Service) FFprobePath() string { return s.toolPath("ffprobe") }
+func (s *Service) ffmpegPath() string  { return s.toolPath("ffmpeg", config.FFmpegPath) }
+func (s *Service) FFprobePath() string { return s.toolPath("ffprobe", config.FFprobePath) }
 
-func (s *Service) toolPath(name string) string {
-	if p := s.Settings().String(name + ".path"); p != "" {
+func (s *Service) toolPath(name string, key config.StringKey) string {
+	if p := s.Settings().String(key); p != "" {
 		return p
 	}
 	if p, err := exec.LookPath(name); err == nil {
@@ -96,7 +97,11 @@ func perBinary[T any](ctx context.Context, s *Service, cache map[mediastore.File
 // configured in name.path is missing or lacks what renders use, and PATH
 // has another one: go back to that one ("" otherwise).
 func (s *Service) pathFix(name string) string {
-	conf := s.Settings().String(name + ".path")
+	key := config.FFmpegPath
+	if name == "ffprobe" {
+		key = config.FFprobePath
+	}
+	conf := s.Settings().String(key)
 	if conf == "" {
 		return ""
 	}
@@ -111,7 +116,7 @@ func (s *Service) pathFix(name string) string {
 			}
 		}
 	}
-	return "`impress config unset " + name + ".path` to use " + onPath + " (on PATH)"
+	return "`impress config unset " + key.Name() + "` to use " + onPath + " (on PATH)"
 }
 
 // toolchainChecks are the doctor's render lines, from render.Check:
