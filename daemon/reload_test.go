@@ -3,6 +3,7 @@ package daemon
 import (
 	"net"
 	"net/http"
+	"os"
 	"slices"
 	"testing"
 	"time"
@@ -136,4 +137,46 @@ func publicStatus(t *testing.T, c *api.Client) string {
 		}
 	}
 	return "none"
+}
+
+// TestStoppedDaemonSparesTheNextOnesSocket: a daemon that has stopped
+// answering may still be finishing its shutdown; a daemon started at the
+// same path meanwhile (`daemon stop && daemon start`) must stay reachable
+// when the old one's Run returns.
+func TestStoppedDaemonSparesTheNextOnesSocket(t *testing.T) {
+	p := testPaths(t)
+	c, _, done := startDaemon(t, p)
+	// Half a request keeps the old daemon's shutdown waiting (for up to
+	// 3 s), as a slow exit does.
+	slow, err := net.Dial("unix", p.Socket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	if _, err := slow.Write([]byte("GET /v1/ping HTTP/1.1\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for _, err := c.Ping(t.Context()); err == nil; _, err = c.Ping(t.Context()) {
+		if time.Now().After(deadline) {
+			t.Fatal("the daemon still answers 10 s after its shutdown")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	next, err := net.Listen("unix", p.Socket) // the next daemon
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer next.Close()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("the old daemon did not end within 15 s")
+	}
+	if _, err := os.Stat(p.Socket); err != nil {
+		t.Fatalf("the old daemon removed the next one's socket: %v", err)
+	}
 }
