@@ -48,6 +48,10 @@ type RenderRequest struct {
 	// when the caller keeps it; nil makes Render ask ffmpeg, and only when
 	// the spec uses a transition newer than ffmpeg 4.3's.
 	Transitions []string
+	// GraphOption is the FFmpeg binary's graph file option
+	// ([GraphScriptOption]) when the caller keeps it; empty makes Render
+	// ask ffmpeg.
+	GraphOption string
 }
 
 // Result is what a render produced.
@@ -204,12 +208,17 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		defer os.RemoveAll(dir)
 		opts.WorkDir = dir
 	}
+	if req.GraphOption == "" {
+		if req.GraphOption, err = GraphScriptOption(ctx, req.FFmpeg); err != nil {
+			return nil, err
+		}
+	}
 	if spec.Loudness != nil {
 		acmd, err := BuildLoudnessAnalysis(spec, opts)
 		if err != nil {
 			return nil, err
 		}
-		acmd.Op = "analyze"
+		acmd.Op, acmd.GraphOption = "analyze", req.GraphOption
 		if opts.Loudness, err = MeasureLoudness(ctx, req.FFmpeg, acmd, report); err != nil {
 			return nil, err
 		}
@@ -327,6 +336,7 @@ func specOptions(ctx context.Context, req RenderRequest, spec *Spec, pr Preset, 
 
 func runStage(ctx context.Context, req RenderRequest, cmd *Command, res *Result, report func(Progress)) error {
 	res.Command = cmd.Argv(req.FFmpeg)
+	cmd.GraphOption = req.GraphOption
 	return Run(ctx, req.FFmpeg, cmd, report)
 }
 

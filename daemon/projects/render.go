@@ -58,11 +58,13 @@ type renderState struct {
 	// binary's xfade transitions.
 	versions map[mediastore.FileID]string
 	xfade    map[mediastore.FileID][]string
+	// graphOpt is the binary's graph file option (render.GraphScriptOption).
+	graphOpt map[mediastore.FileID]string
 }
 
 func newRenderState() *renderState {
 	return &renderState{inflight: map[string]uint64{}, versions: map[mediastore.FileID]string{},
-		xfade: map[mediastore.FileID][]string{}}
+		xfade: map[mediastore.FileID][]string{}, graphOpt: map[mediastore.FileID]string{}}
 }
 
 // Service is the projects feature.

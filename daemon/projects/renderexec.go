@@ -196,6 +196,10 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 	} else {
 		rr.Input = pl.media
 	}
+	var err error
+	if rr.GraphOption, err = s.graphOption(ctx); err != nil {
+		return nil, err
+	}
 	r, err := render.Render(ctx, rr, fn)
 	if err != nil {
 		return nil, err
