@@ -30,7 +30,7 @@ var graphLabel = regexp.MustCompile(`\[(s\d+)\]`)
 // refused the 38-clip spec ("setsar with multiple outgoing edges"); every
 // label must be made once and used once, and every input used.
 func TestBuildManyClips(t *testing.T) {
-	for _, n := range []int{38, 200, 500} {
+	for _, n := range []int{38, 200, MaxClips} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			s, err := ParseSpec([]byte(manyClips(n)), "many.yaml")
 			if err != nil {

@@ -101,6 +101,13 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 	if pr.Image && pl.spec != nil {
 		return nil, api.Errorf(api.CodeInvalid, "render: the image preset renders single pictures; a spec renders video (use reels, story, feed, square or preview)")
 	}
+	if pl.spec != nil {
+		// --preset story on a spec written for reels: refused now, not
+		// after the encode
+		if err := pl.spec.CheckLength(presetName); err != nil {
+			return nil, err
+		}
+	}
 	pl.preset, pl.presetName = pr, presetName
 	ver, err := s.ffmpegVersion(ctx)
 	if err != nil {
