@@ -43,8 +43,14 @@ func (p *plan) timeline(g *graph) (pad, pad, error) {
 			s.v = g.filter("concat", vs, o("n", n), o("v", "1"), o("a", "0"))
 			s.a = g.filter("concat", as, o("n", n), o("v", "0"), o("a", "1"))
 			// concat answers in microseconds; xfade wants both inputs in
-			// the clips' 1/fps time base
+			// the clips' 1/fps time base. concat also times a segment's
+			// end by its frames' mean spacing, which a one-frame clip does
+			// not have: the next clip then started on the same timestamp
+			// and the encoder's constant rate dropped it (500 one-frame
+			// clips made a 0.1 s video). Every clip is exactly its frames
+			// at the output rate, so frame N of the run is at N/fps.
 			s.v = g.chain(s.v, "settb", o("expr", p.timeBase()))
+			s.v = g.chain(s.v, "setpts", o("expr", "N"))
 		}
 		runs = append(runs, s)
 		run = nil
