@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"github.com/spf13/cobra"
 )
 
@@ -209,8 +210,8 @@ func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
 		if err != nil {
 			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
 		}
-		if _, err := os.Stat(abs); err != nil {
-			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
+		if err := checkInputFile("--cover "+o.Cover, abs); err != nil {
+			return req, err
 		}
 		req.Cover = abs
 	}
@@ -240,10 +241,10 @@ func readCaptionFile(name string) (string, error) {
 	if name == "-" {
 		data, err = io.ReadAll(io.LimitReader(os.Stdin, 1<<20))
 	} else {
-		data, err = os.ReadFile(name)
+		data, err = safeopen.ReadFile(name, 1<<20)
 	}
 	if err != nil {
-		return "", exitf(ExitUsage, "--caption-file %s: %v", name, err)
+		return "", exitf(ExitUsage, "--caption-file %v", err)
 	}
 	return strings.TrimRight(string(data), "\r\n"), nil
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"gopkg.in/yaml.v3"
 )
 
@@ -65,10 +65,14 @@ type manifestItem struct {
 var manifestColumns = []string{"spec", "file", "files", "project", "type", "caption", "caption_file", "at", "key",
 	"first_comment", "cover", "thumb_offset", "share_to_feed", "collaborators", "connection"}
 
+// maxManifestBytes bounds a manifest file: a thousand items with long
+// captions are well under it.
+const maxManifestBytes = 8 << 20
+
 func loadManifest(path string) (*manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeopen.ReadFile(path, maxManifestBytes)
 	if err != nil {
-		return nil, exitf(ExitUsage, "manifest %s: %v", path, err)
+		return nil, exitf(ExitUsage, "manifest %v", err)
 	}
 	var m *manifest
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
@@ -247,7 +251,7 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
-		if _, err := os.Stat(p); err != nil {
+		if _, err := safeopen.Check(p, safeopen.Options{}); err != nil {
 			return "", fmt.Errorf("%s: %v", where, err)
 		}
 		return p, nil

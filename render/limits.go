@@ -46,6 +46,10 @@ const (
 	MaxOutputSeconds = 15 * 60
 	// MaxSourceSeconds bounds in and out points inside a source file: 24 h.
 	MaxSourceSeconds = 24 * 60 * 60
+	// MaxMediaBytes bounds one media file a spec or a command names
+	// (imported into the media store, hashed, sniffed): 16 GiB is some
+	// hours of 4K phone footage.
+	MaxMediaBytes = 16 << 30
 )
 
 // secondsLimit says what a time bound is, for messages.

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // RenderRequest asks [Render] for one output: from a resolved spec, or
@@ -396,9 +398,9 @@ func singleClipSpec(path string, info *MediaInfo, fit string) *Spec {
 // readCues reads and parses the spec's caption file; problems are spec
 // errors on captions.file.
 func readCues(s *Spec) ([]Cue, error) {
-	f, err := os.Open(s.Captions.File)
+	f, _, err := safeopen.Open(s.Captions.File, safeopen.Options{MaxSize: maxSubtitleBytes})
 	if err != nil {
-		return nil, s.errAt("captions.file", "cannot read %s: %v", filepath.Base(s.Captions.File), err)
+		return nil, s.errAt("captions.file", "cannot read it: %v", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxSubtitleBytes+1))

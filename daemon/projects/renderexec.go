@@ -51,9 +51,9 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 		}
 		pl.spec = sp
 	case req.Spec != "":
-		data, err := os.ReadFile(req.Spec)
+		data, err := readSpec(req.Spec, req.Display)
 		if err != nil {
-			return nil, api.Errorf(api.CodeInvalid, "spec %s: %v", req.Display, pathErr(err))
+			return nil, err
 		}
 		sp, err := render.ParseSpec(data, req.Display)
 		if err != nil {

@@ -1,0 +1,124 @@
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/ffmpegtest"
+)
+
+// TestFIFOsNeverBlock: a named pipe given where a file is expected is
+// refused at once (exit 2) on every entry point, and no daemon thread is
+// left waiting on it. On b62770a `render` of a FIFO hung the request and
+// left a daemon thread in open(2) for good.
+func TestFIFOsNeverBlock(t *testing.T) {
+	ffmpegtest.Require(t)
+	p := testPaths(t)
+	c, _, _ := startDaemon(t, p)
+	dir := t.TempDir()
+	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
+	fifo := filepath.Join(dir, "f.mp4")
+	fifoSpec := filepath.Join(dir, "f.yaml")
+	fifoSRT := filepath.Join(dir, "f.srt")
+	for _, f := range []string{fifo, fifoSpec, fifoSRT} {
+		if err := syscall.Mkfifo(f, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+	}
+	specFIFOMedia := writeSpec(t, dir, "m.yaml", "version: 1\nname: m\nclips:\n  - video: f.mp4\n")
+	specFIFOCaptions := writeSpec(t, dir, "c.yaml", "version: 1\nname: c\nclips:\n  - video: a.mp4\ncaptions: {file: f.srt}\n")
+	if _, err := c.CreateProject(t.Context(), api.NewProjectRequest{Name: "demo", Preset: "preview", Clips: []string{clip}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, call := range map[string]func(ctx context.Context) error{
+		"render media":      func(ctx context.Context) error { _, err := c.StartRender(ctx, api.RenderRequest{Media: fifo}); return err },
+		"render spec":       func(ctx context.Context) error { _, err := c.StartRender(ctx, api.RenderRequest{Spec: fifoSpec}); return err },
+		"render spec media": func(ctx context.Context) error { _, err := c.StartRender(ctx, api.RenderRequest{Spec: specFIFOMedia}); return err },
+		"render captions": func(ctx context.Context) error {
+			_, err := c.StartRender(ctx, api.RenderRequest{Spec: specFIFOCaptions})
+			return err
+		},
+		"apply":          func(ctx context.Context) error { _, err := c.ApplyProject(ctx, api.ApplyRequest{Path: fifoSpec}); return err },
+		"apply media":    func(ctx context.Context) error { _, err := c.ApplyProject(ctx, api.ApplyRequest{Path: specFIFOMedia}); return err },
+		"asset add":      func(ctx context.Context) error { _, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifo}}); return err },
+		"asset add srt":  func(ctx context.Context) error { _, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifoSRT}}); return err },
+		"validate media": func(ctx context.Context) error { _, err := c.Validate(ctx, api.ValidateRequest{Path: fifo}); return err },
+		"validate spec":  func(ctx context.Context) error { _, err := c.Validate(ctx, api.ValidateRequest{Path: fifoSpec}); return err },
+		"new project":    func(ctx context.Context) error { _, err := c.CreateProject(ctx, api.NewProjectRequest{Name: "p2", Clips: []string{fifo}}); return err },
+	} {
+		// generous: the point is that it returns, not how fast
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+		err := call(ctx)
+		cancel()
+		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, "named pipe") {
+			t.Errorf("%s: %v; want exit 2 saying it is a named pipe", name, err)
+		}
+	}
+	// A reader still in open(2) would let a non-blocking writer in; with
+	// none, open answers ENXIO.
+	for _, f := range []string{fifo, fifoSpec, fifoSRT} {
+		fd, err := syscall.Open(f, syscall.O_WRONLY|syscall.O_NONBLOCK, 0)
+		if err == nil {
+			syscall.Close(fd)
+			t.Errorf("%s: a reader is still waiting on the FIFO", filepath.Base(f))
+		} else if !errors.Is(err, syscall.ENXIO) {
+			t.Errorf("%s: open for writing: %v", filepath.Base(f), err)
+		}
+	}
+}
+
+// TestSpecLimitsAtApplyAndRender: a spec past a limit is refused with
+// exit 2 naming the key and line when applied and when rendered, and
+// nothing is created.
+func TestSpecLimitsAtApplyAndRender(t *testing.T) {
+	ffmpegtest.Require(t)
+	p := testPaths(t)
+	c, _, _ := startDaemon(t, p)
+	dir := t.TempDir()
+	ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "p.png"))
+	var many strings.Builder
+	many.WriteString("version: 1\nname: many\nclips:\n")
+	for range 5000 {
+		many.WriteString("  - image: p.png\n")
+	}
+	for _, tc := range []struct{ name, spec, want string }{
+		{"clips", many.String(), "big.yaml:4: clips: 5000 clips is more than a spec may have (500)"},
+		{"duration", "version: 1\nname: x\nclips:\n  - image: p.png\n    duration: 99999999999\n", "big.yaml:5: clips[0].duration: 99999999999 is more than 900 s"},
+		{"hour", "version: 1\nname: x\nclips:\n  - image: p.png\n    duration: 3600\n", "more than 900 s"},
+		{"1e308", "version: 1\nname: x\nclips:\n  - image: p.png\n    duration: 1e308\n", "more than 900 s"},
+		{"story", "version: 1\nname: x\npreset: story\nclips:\n  - image: p.png\n    duration: 61\n", "the story preset allows at most 60s"},
+	} {
+		path := writeSpec(t, dir, "big.yaml", tc.spec)
+		_, err := c.ApplyProject(t.Context(), api.ApplyRequest{Path: path, Display: "big.yaml"})
+		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("apply %s = %v; want exit 2 with %q", tc.name, err, tc.want)
+		}
+		_, err = c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "big.yaml"})
+		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("render %s = %v; want exit 2 with %q", tc.name, err, tc.want)
+		}
+		_, err = c.Validate(t.Context(), api.ValidateRequest{Path: path, Display: "big.yaml"})
+		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("validate %s = %v; want exit 2 with %q", tc.name, err, tc.want)
+		}
+	}
+	// --preset story on a spec written for reels
+	path := writeSpec(t, dir, "long.yaml", "version: 1\nname: long\nclips:\n  - image: p.png\n    duration: 90\n")
+	_, err := c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "long.yaml", Preset: "story"})
+	if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, "story preset allows at most 60s") {
+		t.Errorf("render --preset story of 90 s = %v; want exit 2", err)
+	}
+	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
+		t.Errorf("refused specs created projects: %+v", ps)
+	}
+	if js, _ := c.Jobs(t.Context(), ""); len(js) != 0 {
+		t.Errorf("refused specs started jobs: %s", fmt.Sprint(js))
+	}
+}
