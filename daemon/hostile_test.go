@@ -38,20 +38,50 @@ func TestFIFOsNeverBlock(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, call := range map[string]func(ctx context.Context) error{
-		"render media":      func(ctx context.Context) error { _, err := c.StartRender(ctx, api.RenderRequest{Media: fifo}); return err },
-		"render spec":       func(ctx context.Context) error { _, err := c.StartRender(ctx, api.RenderRequest{Spec: fifoSpec}); return err },
-		"render spec media": func(ctx context.Context) error { _, err := c.StartRender(ctx, api.RenderRequest{Spec: specFIFOMedia}); return err },
+		"render media": func(ctx context.Context) error {
+			_, err := c.StartRender(ctx, api.RenderRequest{Media: fifo})
+			return err
+		},
+		"render spec": func(ctx context.Context) error {
+			_, err := c.StartRender(ctx, api.RenderRequest{Spec: fifoSpec})
+			return err
+		},
+		"render spec media": func(ctx context.Context) error {
+			_, err := c.StartRender(ctx, api.RenderRequest{Spec: specFIFOMedia})
+			return err
+		},
 		"render captions": func(ctx context.Context) error {
 			_, err := c.StartRender(ctx, api.RenderRequest{Spec: specFIFOCaptions})
 			return err
 		},
-		"apply":          func(ctx context.Context) error { _, err := c.ApplyProject(ctx, api.ApplyRequest{Path: fifoSpec}); return err },
-		"apply media":    func(ctx context.Context) error { _, err := c.ApplyProject(ctx, api.ApplyRequest{Path: specFIFOMedia}); return err },
-		"asset add":      func(ctx context.Context) error { _, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifo}}); return err },
-		"asset add srt":  func(ctx context.Context) error { _, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifoSRT}}); return err },
-		"validate media": func(ctx context.Context) error { _, err := c.Validate(ctx, api.ValidateRequest{Path: fifo}); return err },
-		"validate spec":  func(ctx context.Context) error { _, err := c.Validate(ctx, api.ValidateRequest{Path: fifoSpec}); return err },
-		"new project":    func(ctx context.Context) error { _, err := c.CreateProject(ctx, api.NewProjectRequest{Name: "p2", Clips: []string{fifo}}); return err },
+		"apply": func(ctx context.Context) error {
+			_, err := c.ApplyProject(ctx, api.ApplyRequest{Path: fifoSpec})
+			return err
+		},
+		"apply media": func(ctx context.Context) error {
+			_, err := c.ApplyProject(ctx, api.ApplyRequest{Path: specFIFOMedia})
+			return err
+		},
+		"asset add": func(ctx context.Context) error {
+			_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifo}})
+			return err
+		},
+		"asset add srt": func(ctx context.Context) error {
+			_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifoSRT}})
+			return err
+		},
+		"validate media": func(ctx context.Context) error {
+			_, err := c.Validate(ctx, api.ValidateRequest{Path: fifo})
+			return err
+		},
+		"validate spec": func(ctx context.Context) error {
+			_, err := c.Validate(ctx, api.ValidateRequest{Path: fifoSpec})
+			return err
+		},
+		"new project": func(ctx context.Context) error {
+			_, err := c.CreateProject(ctx, api.NewProjectRequest{Name: "p2", Clips: []string{fifo}})
+			return err
+		},
 	} {
 		// generous: the point is that it returns, not how fast
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
