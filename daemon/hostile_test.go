@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -151,4 +152,77 @@ func TestSpecLimitsAtApplyAndRender(t *testing.T) {
 	if js, _ := c.Jobs(t.Context(), ""); len(js) != 0 {
 		t.Errorf("refused specs started jobs: %s", fmt.Sprint(js))
 	}
+}
+
+// TestRenderCancelNeverResumes: a render cancelled while it encodes, and
+// one cancelled while it waits its turn, end cancelled with no ffmpeg left
+// behind, and stay cancelled when the daemon starts again.
+func TestRenderCancelNeverResumes(t *testing.T) {
+	ffmpegtest.Require(t)
+	p := testPaths(t)
+	c, stop, done := startDaemon(t, p)
+	dir := t.TempDir()
+	// Full-size reels: slow enough to cancel mid-encode.
+	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Audio: true, Dur: 10 * time.Second})
+	first, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip})
+	if err != nil || first.Job == nil {
+		t.Fatalf("render = %+v, %v", first, err)
+	}
+	// render.concurrency is 1: the second waits in the queue
+	second, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip, Preset: "square"})
+	if err != nil || second.Job == nil {
+		t.Fatalf("second render = %+v, %v", second, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := c.WatchJob(ctx, first.Job.ID, func(ev api.JobEvent) error {
+		if ev.Stage == "encode" {
+			return errStopWatching
+		}
+		return nil
+	}); err != errStopWatching {
+		t.Fatalf("never saw the encode stage: %v", err)
+	}
+	for _, id := range []string{second.Job.ID, first.Job.ID} {
+		if j, err := c.CancelJob(ctx, id); err != nil || j.State != api.JobCancelled {
+			t.Fatalf("cancel %s = %+v, %v; want cancelled", id, j, err)
+		}
+	}
+	if n := childProcs(t, "ffmpeg"); n != 0 {
+		t.Errorf("%d ffmpeg processes left after the cancels", n)
+	}
+	stop()
+	<-done
+	c2, _, _ := startDaemon(t, p)
+	for _, id := range []string{first.Job.ID, second.Job.ID} {
+		j, err := c2.Job(t.Context(), id)
+		if err != nil || j.State != api.JobCancelled {
+			t.Errorf("job %s after a restart = %+v, %v; want still cancelled", id, j, err)
+		}
+	}
+}
+
+// childProcs counts this process's children named name (the daemon runs
+// in the test process, so its ffmpeg runs are children of it).
+func childProcs(t *testing.T, name string) int {
+	t.Helper()
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	n := 0
+	for _, f := range stats {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …
+		s := string(data)
+		open, close := strings.IndexByte(s, '('), strings.LastIndexByte(s, ')')
+		if open < 0 || close < open {
+			continue
+		}
+		fields := strings.Fields(s[close+1:])
+		if s[open+1:close] == name && len(fields) > 1 && fields[1] == fmt.Sprint(os.Getpid()) {
+			n++
+		}
+	}
+	return n
 }

@@ -202,6 +202,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil { // cancelled while probing
+		return nil, fmt.Errorf("render: %w", err)
+	}
 	if len(spec.Texts) > 0 || spec.Captions != nil {
 		dir, err := os.MkdirTemp(req.TempDir, "impress-render-")
 		if err != nil {

@@ -63,6 +63,10 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 			return nil, err
 		}
 		for _, ref := range specMedia(sp) {
+			// a cancel (or a client that left) stops the plan between files
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			if err := s.checkInput(*ref.path, ref.want, ref.key); err != nil {
 				return nil, err
 			}
