@@ -37,6 +37,10 @@ type Server struct {
 	state    string // "ok" | "recovery"
 	shutdown context.CancelFunc
 
+	// healthShare is the one health check in flight and the last result
+	// (health.go).
+	healthShare healthShare
+
 	// feats is the feature table (features.go).
 	feats []feature.Feature
 
@@ -177,6 +181,7 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 			s.Red.Add(v)
 		}
 	}
+	s.healthShare.invalidate() // tool paths may have changed
 	s.Log.Info("config reloaded", "file", st.File())
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})
 }
@@ -197,7 +202,11 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		h.Checks = append(h.Checks, api.Check{Name: "config", Status: "WARN", Detail: "unknown key " + k + " in " + s.Settings().File(),
 			Fix: "remove it or fix the spelling; `impress config list` shows the keys"})
 	}
-	h.Checks = append(h.Checks, s.featureHealth()...)
+	checks, err := s.healthShare.get(r.Context(), s.featureHealth)
+	if err != nil {
+		return // the client left; nothing to answer
+	}
+	h.Checks = append(h.Checks, checks...)
 	httpx.WriteJSON(w, http.StatusOK, h)
 }
 
