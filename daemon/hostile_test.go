@@ -226,3 +226,28 @@ func childProcs(t *testing.T, name string) int {
 	}
 	return n
 }
+
+// TestUnsafeProjectNamesRefused: names that cannot be a path segment of
+// the local API (".", "..", slashes), empty, with control characters or
+// too long are refused when a project is made (exit 2), by `project new`
+// and by `project apply`. On b62770a "." and ".." were created and then
+// could not be shown, exported or removed.
+func TestUnsafeProjectNamesRefused(t *testing.T) {
+	ffmpegtest.Require(t)
+	p := testPaths(t)
+	c, _, _ := startDaemon(t, p)
+	dir := t.TempDir()
+	ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "p.png"))
+	for _, name := range []string{".", "..", "a/b", `a\b`, "", " x", "tab\tname", "bell\a", strings.Repeat("n", 101)} {
+		if _, err := c.CreateProject(t.Context(), api.NewProjectRequest{Name: name}); !api.HasCode(err, api.CodeInvalid) {
+			t.Errorf("project new %q = %v; want invalid_input", name, err)
+		}
+		spec := writeSpec(t, dir, "n.yaml", fmt.Sprintf("version: 1\nname: %q\nclips:\n  - image: p.png\n", name))
+		if _, err := c.ApplyProject(t.Context(), api.ApplyRequest{Path: spec}); !api.HasCode(err, api.CodeInvalid) {
+			t.Errorf("apply of a spec named %q = %v; want invalid_input", name, err)
+		}
+	}
+	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
+		t.Errorf("refused names made projects: %+v", ps)
+	}
+}

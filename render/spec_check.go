@@ -111,6 +111,10 @@ func checkName(name string) error {
 		return fmt.Errorf("must not start or end with spaces")
 	case strings.ContainsAny(name, `/\`):
 		return fmt.Errorf("must not contain / or \\")
+	case name == "." || name == "..":
+		// a project's name is a path segment of the local API
+		// (/v1/projects/NAME): "." and ".." would name another path
+		return fmt.Errorf("%q is not a name (it means a directory in a path); pick a word", name)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
