@@ -296,7 +296,14 @@ func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.
 		}
 		return j, nil
 	}
-	return followJob(ctx, o, c, j.ID, progress)
+	fj, err := followJob(ctx, o, c, j.ID, progress)
+	if errors.Is(err, errLostWatch) {
+		// The daemon died mid-publish and did not come back: the post
+		// may have gone live before it died. Exit 7, never 1 or 6, so
+		// that nobody re-runs it blindly.
+		return fj, exitf(ExitUnconfirmed, "publish job %s: the daemon stopped while it ran and could not be reached again, so the post may be live: run `impress jobs show %s` (and once the daemon runs, `impress jobs wait %s`); do not publish it again with --force before you know", j.ID, j.ID, j.ID)
+	}
+	return fj, err
 }
 
 // captionNotice is the one line said about a new reel with no caption: it
