@@ -88,6 +88,12 @@ func runDaemonStart(ctx context.Context, o *daemonOptions) error {
 	}
 	c := api.NewClient(p.Socket)
 	ping, err := c.Ping(ctx)
+	if err == nil && ping.State == stateStopping {
+		// start the next one once it is gone
+		if err = awaitStopped(ctx, c); err == nil {
+			ping, err = c.Ping(ctx)
+		}
+	}
 	already := err == nil
 	if !already {
 		if ping, err = o.Start(ctx, c, p); err != nil {

@@ -117,6 +117,11 @@ func (f *Factory) connect(ctx context.Context) (*api.Client, error) {
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	ping, err := c.Ping(pctx)
 	cancel()
+	if err == nil && ping.State == stateStopping {
+		// a daemon on its way out: wait for it rather than send it work
+		// it refuses, then start the next one
+		err = awaitStopped(ctx, c)
+	}
 	if errors.Is(err, api.ErrDaemonNotRunning) {
 		if f.autostartDisabled() {
 			return nil, &ExitError{Code: ExitFailure, Err: fmt.Errorf("the impress daemon is not running (socket %s) and auto-start is off; start it with `impress daemon start`", p.Socket)}
@@ -146,8 +151,11 @@ func (f *Factory) revive(ctx context.Context) error {
 	}
 	c := api.NewClient(p.Socket)
 	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	_, err = c.Ping(pctx)
+	ping, err := c.Ping(pctx)
 	cancel()
+	if err == nil && ping.State == stateStopping {
+		err = awaitStopped(ctx, c)
+	}
 	if err == nil || !errors.Is(err, api.ErrDaemonNotRunning) {
 		return err
 	}
@@ -156,6 +164,35 @@ func (f *Factory) revive(ctx context.Context) error {
 	}
 	_, err = f.startDaemon(ctx, c, p)
 	return err
+}
+
+// stateStopping is the ping state of a daemon that is stopping: it parks
+// its jobs and closes its store, then its socket goes quiet.
+const stateStopping = "stopping"
+
+// awaitStopped waits until a stopping daemon's socket goes quiet (its
+// store's lock is free then) and returns api.ErrDaemonNotRunning, or the
+// error of a daemon that does not stop within 20 s.
+func awaitStopped(ctx context.Context, c *api.Client) error {
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for {
+		ping, err := c.Ping(wctx)
+		switch {
+		case errors.Is(err, api.ErrDaemonNotRunning):
+			return err
+		case err == nil && ping.State != stateStopping:
+			return nil // it runs (another one already started)
+		}
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &ExitError{Code: ExitFailure, Err: errors.New("the impress daemon has been stopping for 20 s; check `impress daemon status` or the daemon log")}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func (f *Factory) warnVersion(p *api.Ping) {

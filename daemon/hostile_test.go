@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/store"
 )
 
 // TestFIFOsNeverBlock: a named pipe given where a file is expected is
@@ -250,4 +252,64 @@ func TestUnsafeProjectNamesRefused(t *testing.T) {
 	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
 		t.Errorf("refused names made projects: %+v", ps)
 	}
+}
+
+// TestStopReleasesTheStoreFirst: once the socket stops answering, the
+// store's lock is free, so `daemon stop` (which waits for that) can be
+// followed by `daemon start` at once; until then ping says "stopping". On
+// b62770a the socket went quiet first and the lock was held while jobs
+// were parked (up to the 10 s shutdown bound).
+func TestStopReleasesTheStoreFirst(t *testing.T) {
+	ffmpegtest.Require(t)
+	p := testPaths(t)
+	c, _, done := startDaemon(t, p)
+	// a render being parked gives the stop some work
+	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Audio: true, Dur: 10 * time.Second})
+	start, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip})
+	if err != nil || start.Job == nil {
+		t.Fatalf("render = %+v, %v", start, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	c.WatchJob(ctx, start.Job.ID, func(ev api.JobEvent) error {
+		if ev.Stage == "encode" {
+			return errStopWatching
+		}
+		return nil
+	})
+	if err := c.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		ping, err := c.Ping(ctx)
+		if errors.Is(err, api.ErrDaemonNotRunning) {
+			break
+		}
+		if err == nil && ping.State != "stopping" && ping.State != "ok" {
+			t.Errorf("ping state %q while stopping", ping.State)
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the daemon did not stop")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	db, err := store.Open(p.DBFile(), store.Options{LockTimeout: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatalf("the socket is quiet but the store is still locked: %v", err)
+	}
+	j, _ := db.Job(mustID(t, start.Job.ID))
+	db.Close()
+	if j.State != api.JobQueued {
+		t.Errorf("the render was left %q, want queued (parked)", j.State)
+	}
+	<-done
+}
+
+func mustID(t *testing.T, id string) uint64 {
+	t.Helper()
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -36,6 +37,10 @@ type Server struct {
 
 	state    string // "ok" | "recovery"
 	shutdown context.CancelFunc
+	// stopping is set when Run begins to stop (new work is refused, ping
+	// says "stopping"); storeClosed once the store is closed (only ping
+	// answers until the socket closes).
+	stopping, storeClosed atomic.Bool
 
 	// healthShare is the one health check in flight and the last result
 	// (health.go).
@@ -128,6 +133,18 @@ func (s *Server) harden(next http.Handler) http.Handler {
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
+		if s.stopping.Load() && r.URL.Path != "/v1/ping" {
+			if s.storeClosed.Load() {
+				// the store is gone: drop the connection, which a client
+				// takes for a daemon that went away (and reconnects)
+				panic(http.ErrAbortHandler)
+			}
+			if r.Method != http.MethodGet && r.URL.Path != "/v1/shutdown" {
+				httpx.WriteError(w, &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeTransient,
+					Message: "the daemon is stopping; nothing was started", Hint: "run the command again once `impress daemon status` says it is not running (the next command starts it)"})
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -149,13 +166,21 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, api.Ping{
 		Version:   s.cfg.Version,
 		PID:       os.Getpid(),
-		State:     s.state,
+		State:     s.pingState(),
 		StartedAt: s.started,
 		Socket:    s.Paths.Socket,
 		DataDir:   s.Paths.DataDir,
 		StateDir:  s.Paths.StateDir,
 		LogFile:   s.Paths.LogFile(),
 	})
+}
+
+// pingState is the daemon's state for ping and `daemon status`.
+func (s *Server) pingState() string {
+	if s.stopping.Load() {
+		return "stopping"
+	}
+	return s.state
 }
 
 func (s *Server) shutdownHandler(w http.ResponseWriter, r *http.Request) {
