@@ -313,3 +313,31 @@ func mustID(t *testing.T, id string) uint64 {
 	}
 	return n
 }
+
+// TestRenderOutExtension: --out names the container the preset writes;
+// x.gif or x.webp is refused with the names that work (on b62770a they got
+// an MP4 under that name), before any job starts.
+func TestRenderOutExtension(t *testing.T) {
+	ffmpegtest.Require(t)
+	p := testPaths(t)
+	c, _, _ := startDaemon(t, p)
+	dir := t.TempDir()
+	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
+	img := ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "p.png"))
+	for _, tc := range []struct {
+		media, out, want string
+	}{
+		{clip, "x.gif", ".mp4 or .m4v"},
+		{clip, "x.webp", ".mp4 or .m4v"},
+		{clip, "x.MOV", ".mp4 or .m4v"},
+		{img, "x.png", ".jpg or .jpeg"},
+	} {
+		_, err := c.StartRender(t.Context(), api.RenderRequest{Media: tc.media, Out: filepath.Join(dir, tc.out)})
+		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("render %s --out %s = %v; want exit 2 naming %s", filepath.Base(tc.media), tc.out, err, tc.want)
+		}
+	}
+	if js, _ := c.Jobs(t.Context(), ""); len(js) != 0 {
+		t.Errorf("refused renders started jobs: %v", js)
+	}
+}
