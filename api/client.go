@@ -120,6 +120,25 @@ func decodeError(resp *http.Response) error {
 		Message: fmt.Sprintf("daemon answered %s: %s", resp.Status, bytes.TrimSpace(data))}
 }
 
+// doJSON is Do for the methods that answer one JSON object: it returns it
+// decoded as a T.
+func doJSON[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
+	var out T
+	if err := c.Do(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// doList is Do for the methods that answer a JSON array.
+func doList[T any](ctx context.Context, c *Client, method, path string, in any) ([]T, error) {
+	var out []T
+	if err := c.Do(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // Do sends one request and decodes the JSON answer into out (which may be nil).
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	req, err := c.newRequest(ctx, method, path, in)

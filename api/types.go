@@ -23,11 +23,7 @@ type Ping struct {
 
 // Ping asks the daemon for its version and state.
 func (c *Client) Ping(ctx context.Context) (*Ping, error) {
-	var p Ping
-	if err := c.Do(ctx, "GET", "/v1/ping", nil, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return doJSON[Ping](ctx, c, "GET", "/v1/ping", nil)
 }
 
 // Shutdown asks the daemon to stop gracefully (POST /v1/shutdown).
@@ -59,20 +55,12 @@ type AccountUpdate struct {
 
 // Account returns the account profile (GET /v1/account).
 func (c *Client) Account(ctx context.Context) (*Account, error) {
-	var a Account
-	if err := c.Do(ctx, "GET", "/v1/account", nil, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doJSON[Account](ctx, c, "GET", "/v1/account", nil)
 }
 
 // UpdateAccount changes the account profile (PATCH /v1/account).
 func (c *Client) UpdateAccount(ctx context.Context, u AccountUpdate) (*Account, error) {
-	var a Account
-	if err := c.Do(ctx, "PATCH", "/v1/account", u, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doJSON[Account](ctx, c, "PATCH", "/v1/account", u)
 }
 
 // Health is the daemon's view of itself, for `impress doctor`.
@@ -91,9 +79,5 @@ type Check struct {
 
 // Health returns the daemon's checks (GET /v1/health).
 func (c *Client) Health(ctx context.Context) (*Health, error) {
-	var h Health
-	if err := c.Do(ctx, "GET", "/v1/health", nil, &h); err != nil {
-		return nil, err
-	}
-	return &h, nil
+	return doJSON[Health](ctx, c, "GET", "/v1/health", nil)
 }

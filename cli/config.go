@@ -54,7 +54,7 @@ func runConfigGet(ctx context.Context, o *configOptions) error {
 	if err != nil {
 		return err
 	}
-	v := s.String(k.Name)
+	v := s.Value(k)
 	if k.Secret && v != "" {
 		v = config.Masked
 	}

@@ -59,15 +59,20 @@ func newDaemonRunCmd(f *Factory, runF func(context.Context, *daemonOptions) erro
 }
 
 func runDaemonRun(ctx context.Context, o *daemonOptions) error {
-	p, err := pathsWithSettings(o.Paths, o.Settings)
+	p, err := o.Paths()
+	if err != nil {
+		return err
+	}
+	st, err := o.Settings()
 	if err != nil {
 		return err
 	}
 	err = daemon.Run(ctx, daemon.Config{
-		Paths:   p,
-		Load:    o.Settings,
-		Version: o.Version,
-		Stderr:  o.IO.ErrOut,
+		Paths:    p,
+		Settings: st, // read once: Run does not load them again
+		Load:     o.Settings,
+		Version:  o.Version,
+		Stderr:   o.IO.ErrOut,
 	})
 	if errors.Is(err, daemon.ErrAlreadyRunning) {
 		return &ExitError{Code: ExitFailure, Err: err}

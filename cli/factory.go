@@ -20,7 +20,7 @@ import (
 
 // Factory holds what commands share: streams, version, resolved paths and
 // settings, and a lazily connected daemon client. It stays small on
-// purpose (style.md: gh's factory grew into a service locator).
+// purpose (gh's factory, its model, grew into a service locator).
 type Factory struct {
 	IO      *IOStreams
 	Version string

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -66,6 +65,15 @@ connection, type, content, caption and options. Publishing again with the
 same key returns the earlier job (exit 0, "reused": true) and posts nothing;
 --force posts again. A publish that was interrupted resumes where it stopped.
 
+A manifest item, or a publish with --key or from a spec with a publish
+block, is first looked for among the account's posts of the last
+publish.reconcile_window (30 days): one live post with the same caption and
+type means it is already published — by another machine or CI runner, or a
+run whose answer was lost — and nothing is posted (exit 0, "found_live":
+true). Two or more refuse it (exit 7) with their links. --force, or
+reconcile: false on a manifest item, skips the check. Stories cannot be
+checked: Meta does not list them with the account's posts.
+
 --dry-run checks everything and prints what would be sent, without creating
 anything at Meta. --at schedules (RFC 3339, "2026-12-01 10:00" local time,
 or "+2h"); the daemon publishes it then, across restarts.
@@ -97,7 +105,7 @@ be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with
 	fl.StringArrayVar(&o.Collaborators, "collaborator", nil, "invite a collaborator (username; repeatable, at most 3)")
 	fl.StringVar(&o.At, "at", "", "publish at TIME: RFC 3339, \"YYYY-MM-DD HH:MM\" (local) or +DURATION")
 	fl.StringVar(&o.Key, "key", "", "idempotency key (default: derived from the content and options)")
-	fl.BoolVar(&o.Force, "force", false, "publish even if the key was used (posts again)")
+	fl.BoolVar(&o.Force, "force", false, "publish even if the key was used or the post is live (posts again)")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "check and print what would be sent; create nothing at Meta")
 	fl.BoolVar(&o.NoWait, "no-wait", false, "fail (exit 5) instead of waiting when the day's publishing quota is used")
 	addProgressFlag(cmd, &o.Progress, "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
@@ -144,16 +152,10 @@ func (o *publishOptions) check() error {
 	if o.Concurrency < 0 {
 		return flagErrorf("--concurrency must be 1 or more")
 	}
-	if o.Type != "" && !knownPublishType(o.Type) {
-		return flagErrorf("--type must be reel, story, image or carousel, not %q", o.Type)
+	if _, ok := api.LookupPublishType(o.Type); o.Type != "" && !ok {
+		return flagErrorf("--type must be %s, not %q", api.PublishTypeList(), o.Type)
 	}
 	return nil
-}
-
-// knownPublishType says whether t is a type publish takes (--type, and a
-// manifest's type column).
-func knownPublishType(t string) bool {
-	return slices.Contains([]string{api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel}, t)
 }
 
 // request builds the wire request from TARGET… and flags.
@@ -228,6 +230,9 @@ type publishOutput struct {
 	api.Job
 	Reused  bool `json:"reused"`
 	Resumed bool `json:"resumed,omitempty"`
+	// FoundLive: the account already had the item (another machine, or a
+	// run whose answer was lost); nothing was published.
+	FoundLive bool `json:"found_live"`
 }
 
 // runPublish publishes TARGET…, or the items of --manifest (runManifest).
@@ -250,6 +255,14 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	// request may go again, its key finds the job it made.
 	res, err := submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
+		if res != nil && res.LiveRefusal != nil && o.JSON {
+			// Refused after looking at the live media: the candidates
+			// are the data a person needs to decide.
+			if werr := writeJSON(o.IO.Out, res.LiveRefusal); werr != nil {
+				return werr
+			}
+			return silentAfterJSON(err)
+		}
 		return err
 	}
 	if res.Plan != nil {
@@ -264,7 +277,7 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	}
 	j, err := followPublish(ctx, &o.baseOptions, c, res, o.Progress)
 	if j != nil {
-		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed}
+		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed, FoundLive: res.FoundLive}
 		if o.JSON {
 			if werr := writeJSON(o.IO.Out, out); werr != nil {
 				return werr
@@ -371,6 +384,9 @@ func printPublished(ios *IOStreams, o publishOutput) {
 		if o.Resumed {
 			prefix = "resumed: "
 		}
+	}
+	if o.FoundLive {
+		prefix = "already live on the account, nothing published: "
 	}
 	switch {
 	case o.State == api.JobDone:

@@ -3,7 +3,7 @@
 //
 // It serves the local API of package api on a unix socket in a private
 // directory. The socket is hardened three ways, because each alone has
-// failed elsewhere (reliability.md §3): the directory is 0700, every
+// failed elsewhere (docs/SECURITY.md §2): the directory is 0700, every
 // connection's peer credentials must carry our uid, and any request with an
 // Origin or Referer header or a Host other than [api.Host] gets 403 (DNS
 // rebinding and browser CSRF cannot reach a unix socket today, but a future
@@ -29,6 +29,8 @@
 //     sweep runs under it);
 //   - an auth per-connection lock → the auth state lock (the master key);
 //   - community's cache lock → the auth state lock (a data key);
+//   - a public callback's replay lock (public.Replays) → an auth
+//     per-connection lock (deauthorize), the auth state lock, the store;
 //   - a publish per-file check lock → the check cache's lock;
 //   - the job runner's lock → the settings lock.
 //
@@ -64,9 +66,13 @@ import (
 // the config file.
 type Config struct {
 	Paths config.Paths
-	// Load reads the settings; called at start and on every reload so that
-	// `impress config set` takes effect without a restart.
+	// Load reads the settings; called on every reload so that `impress
+	// config set` takes effect without a restart, and at start unless
+	// Settings is set.
 	Load func() (*config.Settings, error)
+	// Settings are the settings the caller already loaded to start the
+	// daemon (nil: Run calls Load), so that they are read once.
+	Settings *config.Settings
 	// Version is the daemon's version, reported by /v1/ping.
 	Version string
 	// Now is the clock (default time.Now). Tests move it forward.
@@ -98,9 +104,12 @@ func Run(ctx context.Context, cfg Config) error {
 	// Everything the daemon creates is private to the user.
 	syscall.Umask(0o077)
 
-	settings, err := cfg.Load()
-	if err != nil {
-		return err
+	settings := cfg.Settings
+	if settings == nil {
+		var err error
+		if settings, err = cfg.Load(); err != nil {
+			return err
+		}
 	}
 	for _, dir := range []string{cfg.Paths.DataDir, cfg.Paths.StateDir} {
 		if err := config.EnsurePrivateDir(dir); err != nil {
@@ -115,12 +124,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	red := &redact.Redactor{}
-	if s := settings.String("meta.app_secret"); s != "" {
-		red.Add(s)
-	}
-	if s := settings.String("meta.webhook_verify_token"); s != "" {
-		red.Add(s)
-	}
+	addSecrets(red, settings)
 	logFile, err := logx.OpenRotating(cfg.Paths.LogFile(), 10<<20, 5)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
@@ -215,6 +219,16 @@ func Run(ctx context.Context, cfg Config) error {
 	srv.Close()
 	log.Info("daemon stopped")
 	return nil
+}
+
+// addSecrets registers the value of every secret key with the log
+// redactor (at start, and again at each reload).
+func addSecrets(red *redact.Redactor, st *config.Settings) {
+	for _, k := range config.Keys {
+		if v := st.Value(k); k.Secret && v != "" {
+			red.Add(v)
+		}
+	}
 }
 
 func checkWritable(dir string) error {

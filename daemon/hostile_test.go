@@ -90,7 +90,7 @@ func TestFIFOsNeverBlock(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		err := call(ctx)
 		cancel()
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, "named pipe") {
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, "named pipe") {
 			t.Errorf("%s: %v; want exit 2 saying it is a named pipe", name, err)
 		}
 	}
@@ -130,22 +130,22 @@ func TestSpecLimitsAtApplyAndRender(t *testing.T) {
 	} {
 		path := writeSpec(t, dir, "big.yaml", tc.spec)
 		_, err := c.ApplyProject(t.Context(), api.ApplyRequest{Path: path, Display: "big.yaml"})
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
 			t.Errorf("apply %s = %v; want exit 2 with %q", tc.name, err, tc.want)
 		}
 		_, err = c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "big.yaml"})
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
 			t.Errorf("render %s = %v; want exit 2 with %q", tc.name, err, tc.want)
 		}
 		_, err = c.Validate(t.Context(), api.ValidateRequest{Path: path, Display: "big.yaml"})
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
 			t.Errorf("validate %s = %v; want exit 2 with %q", tc.name, err, tc.want)
 		}
 	}
 	// --preset story on a spec written for reels
 	path := writeSpec(t, dir, "long.yaml", "version: 1\nname: long\nclips:\n  - image: p.png\n    duration: 90\n")
 	_, err := c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "long.yaml", Preset: "story"})
-	if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, "story preset allows at most 60s") {
+	if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, "story preset allows at most 60s") {
 		t.Errorf("render --preset story of 90 s = %v; want exit 2", err)
 	}
 	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
@@ -333,7 +333,7 @@ func TestRenderOutExtension(t *testing.T) {
 		{img, "x.png", ".jpg or .jpeg"},
 	} {
 		_, err := c.StartRender(t.Context(), api.RenderRequest{Media: tc.media, Out: filepath.Join(dir, tc.out)})
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
 			t.Errorf("render %s --out %s = %v; want exit 2 naming %s", filepath.Base(tc.media), tc.out, err, tc.want)
 		}
 	}

@@ -161,9 +161,7 @@ publish:
 }
 
 func TestAssetAddRefusesNonMedia(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "-dash clip.mp4"})
@@ -182,8 +180,8 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 		}
 		_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{clip, path}})
 		e, ok := api.AsError(err)
-		if !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, path) {
-			t.Errorf("asset add %s = %v; want exit 2 naming the file", name, err)
+		if !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, path) {
+			t.Errorf("asset add %s = %v; want invalid_input naming the file", name, err)
 		}
 	}
 	badSRT := filepath.Join(dir, "bad.srt")
@@ -221,9 +219,7 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 }
 
 func TestSpecErrorNamesKeyAndLine(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
 	for _, tc := range []struct{ spec, want string }{
@@ -234,12 +230,12 @@ func TestSpecErrorNamesKeyAndLine(t *testing.T) {
 		path := writeSpec(t, dir, "bad.yaml", tc.spec)
 		_, err := c.ApplyProject(t.Context(), api.ApplyRequest{Path: path, Display: "bad.yaml"})
 		e, ok := api.AsError(err)
-		if !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("apply %q = %v; want exit 2 with %q", tc.spec, err, tc.want)
+		if !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("apply %q = %v; want invalid_input with %q", tc.spec, err, tc.want)
 		}
 		_, err = c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "bad.yaml"})
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("render %q = %v; want exit 2 with %q", tc.spec, err, tc.want)
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("render %q = %v; want invalid_input with %q", tc.spec, err, tc.want)
 		}
 	}
 	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
@@ -248,9 +244,7 @@ func TestSpecErrorNamesKeyAndLine(t *testing.T) {
 }
 
 func TestRenderCacheOutAndFastPath(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})
@@ -326,7 +320,7 @@ func TestRenderViolationRegistersNothing(t *testing.T) {
 	if j, r := waitRender(t, c, start); j.State != api.JobDone || len(r.Violations) == 0 {
 		t.Errorf("a 1 s preview = %+v %+v; want done with its violations reported", j, r)
 	}
-	// Not a preview: the violation fails the job (exit 5) and nothing is kept.
+	// Not a preview: the violation fails the job and nothing is kept.
 	start, err = c.StartRender(t.Context(), api.RenderRequest{Media: clip, Preset: "square", NoCache: true})
 	if err != nil {
 		t.Fatal(err)
@@ -445,9 +439,7 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 }
 
 func TestValidateTargets(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	short := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "short.mp4", Audio: true})
@@ -486,9 +478,7 @@ func TestValidateTargets(t *testing.T) {
 }
 
 func TestDoctorRenderChecks(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	h, err := c.Health(t.Context())
 	if err != nil {
 		t.Fatal(err)

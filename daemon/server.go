@@ -201,11 +201,7 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.settings = st
 	s.mu.Unlock()
-	for _, k := range []string{"meta.app_secret", "meta.webhook_verify_token"} {
-		if v := st.String(k); v != "" {
-			s.Red.Add(v)
-		}
-	}
+	addSecrets(s.Red, st)
 	s.healthShare.invalidate() // tool paths may have changed
 	s.Log.Info("config reloaded", "file", st.File())
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})

@@ -254,7 +254,7 @@ func (p *plan) placeClip(i int) (clipPlan, error) {
 	return cp, nil
 }
 
-// encodeOpts are the output options of a render (product.md presets).
+// encodeOpts are the output options of a render (the presets of preset.go).
 func (p *plan) encodeOpts() []kv {
 	pr := p.opts.Preset
 	g := fmt.Sprint(gop(p.fps))

@@ -9,7 +9,7 @@
 //		Spec: spec, FFmpeg: ff, FFprobe: fp,
 //		Output: "/data/renders/summer.mp4", Cover: "/data/renders/summer.jpg",
 //	}, func(p render.Progress) { … })                  // stages: probe, analyze, encode|remux, validate, cover, done
-//	if len(res.Violations) > 0 { … }                     // not publishable: exit 5
+//	if len(res.Violations) > 0 { … }                     // not publishable
 //
 // [Render] is a convenience over the pieces, which the daemon may also use
 // one by one:
@@ -43,10 +43,10 @@
 // # Errors
 //
 // [ErrInvalidSpec] (every [SpecError]) and [ErrInvalidMedia] (every
-// [MediaError]) mean bad input: exit 2, nothing changed. A cancelled
-// context comes back wrapped (exit 3, or 130 on Ctrl-C). [ErrFFmpeg]
-// ([FFmpegError], with ffmpeg's last stderr lines) is exit 1, as is
-// [ErrToolMissing].
+// [MediaError]) mean bad input, nothing changed. A cancelled context
+// comes back wrapped. [ErrFFmpeg] ([FFmpegError], with ffmpeg's last
+// stderr lines) and [ErrToolMissing] mean the toolchain failed. (The
+// daemon turns these into wire codes; the CLI, into exit codes.)
 //
 // # Safety
 //

@@ -8,16 +8,17 @@ import (
 	"strings"
 )
 
-// Sentinels the daemon maps to exit codes (product.md "Output and exit codes").
+// Sentinels the daemon maps to wire codes (and the CLI to exit codes: README
+// "Output and exit codes").
 var (
-	// ErrInvalidSpec: a spec was refused (exit 2). Every *SpecError matches it.
+	// ErrInvalidSpec: a spec was refused (bad input). Every *SpecError matches it.
 	ErrInvalidSpec = errors.New("render: invalid spec")
 	// ErrInvalidMedia: a file is not media ffmpeg may open, or ffprobe could not
-	// read it (exit 2). Every *MediaError matches it.
+	// read it (bad input). Every *MediaError matches it.
 	ErrInvalidMedia = errors.New("render: invalid media")
-	// ErrFFmpeg: ffmpeg or ffprobe ran and failed (exit 1). Every *FFmpegError matches it.
+	// ErrFFmpeg: ffmpeg or ffprobe ran and failed. Every *FFmpegError matches it.
 	ErrFFmpeg = errors.New("render: ffmpeg failed")
-	// ErrToolMissing: ffmpeg, ffprobe, an encoder, a filter or a font is missing (exit 1; see [Check]).
+	// ErrToolMissing: ffmpeg, ffprobe, an encoder, a filter or a font is missing (see [Check]).
 	ErrToolMissing = errors.New("render: toolchain incomplete")
 )
 

@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// Media kinds [Validate] checks against (meta-graph-api.md §2.6).
+// Media kinds [Validate] checks against (docs/META.md §16).
 const (
 	KindReel         = "reel"
 	KindStory        = "story"
@@ -14,7 +14,7 @@ const (
 	KindCarouselItem = "carousel-item"
 )
 
-// Preset is an output format (product.md "Output presets").
+// Preset is an output format (README "Projects, specs and renders").
 type Preset struct {
 	Name          string
 	Width, Height int
@@ -41,6 +41,14 @@ const (
 	outSampleRate   = 48000
 	outAudioBitrate = "128k"
 	maxImageWidth   = 1440
+)
+
+// DefaultPreset is the preset of a spec or a file that names none (a
+// still picture's is ImagePreset). api.DefaultPreset is the same name for
+// clients that cannot import render; a daemon test ties the two.
+const (
+	DefaultPreset = "reels"
+	ImagePreset   = "image"
 )
 
 var presets = map[string]Preset{

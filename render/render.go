@@ -61,7 +61,7 @@ type Result struct {
 	Output string
 	Cover  string
 	// Info is the probe of the output; Violations its check against the
-	// preset's media kind (non-empty: not publishable, exit 5).
+	// preset's media kind (non-empty: not publishable).
 	Info       *MediaInfo
 	Kind       string
 	Violations []Violation
@@ -87,7 +87,7 @@ type Result struct {
 // command (after a loudness analysis pass when the spec sets a target),
 // probe and validate the output, and make the cover. Progress goes to fn
 // (may be nil) with stages probe, analyze, encode|remux, validate, cover,
-// done. Errors: *SpecError, *MediaError (exit 2), ctx errors (exit 3/130),
+// done. Errors: *SpecError, *MediaError (bad input), ctx errors,
 // *FFmpegError, ErrToolMissing.
 func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result, error) {
 	start := time.Now()
@@ -136,9 +136,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		pb.known(abs, info)
 		presetName = req.Preset
 		if presetName == "" {
-			presetName = "reels"
+			presetName = DefaultPreset
 			if info.Video != nil && info.Video.Still {
-				presetName = "image"
+				presetName = ImagePreset
 			}
 		}
 		pr, err := LookupPreset(presetName, req.Preview)

@@ -27,7 +27,7 @@ const sniffLen = 4096
 // playlist, an ffconcat list, an SDP file — each of which would make
 // ffmpeg open other files or URLs), MP4s cut short, and formats impress does
 // not take. The error is a *MediaError naming the file and the reason
-// (exit 2). On success it returns the format, whose Demuxer the builder
+// (bad input). On success it returns the format, whose Demuxer the builder
 // forces on the input.
 func Sniff(path string) (Format, error) {
 	bad := func(reason string, err error) (Format, error) {

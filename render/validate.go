@@ -29,8 +29,7 @@ func (v Violation) String() string {
 	return s
 }
 
-// Instagram's limits (product.md "Limits it enforces before upload";
-// meta-graph-api.md §2.6).
+// Instagram's limits (docs/META.md §16).
 const (
 	mb                   = 1 << 20
 	reelMinDur           = 3.0

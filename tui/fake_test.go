@@ -48,6 +48,7 @@ type fakeClient struct {
 	hidden   map[string]bool
 	sent     []string
 	conns    []string
+	removed  []api.ConnRemoval
 }
 
 func newFake() *fakeClient {
@@ -295,7 +296,7 @@ func (f *fakeClient) AuthStatus(ctx context.Context) (*api.AuthStatus, error) {
 	if err := f.call("AuthStatus"); err != nil {
 		return nil, err
 	}
-	st := &api.AuthStatus{}
+	st := &api.AuthStatus{Removed: f.removed}
 	for _, c := range f.conns {
 		st.Connections = append(st.Connections, api.AuthConnection{Connection: c})
 	}

@@ -46,7 +46,7 @@ func (m *timelineModel) View() string {
 	_, total := m.d.starts()
 	preset := m.d.spec.Preset
 	if preset == "" {
-		preset = "reels"
+		preset = api.DefaultPreset
 	}
 	b.WriteString(truncate(st.Title.Render(m.d.spec.Name)+st.Dim.Render(fmt.Sprintf(" · %s · %d clips · %s · ", preset, len(m.d.spec.Clips), fmtClock(total)))+m.saveState(), m.width))
 	b.WriteString("\n")

@@ -129,8 +129,8 @@ func notLeaked(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// exitWith runs a command and checks its exit code, which product.md
-// makes part of the contract: exitwith CODE COMMAND [ARGS...]
+// exitWith runs a command and checks its exit code, which README "Output
+// and exit codes" makes part of the contract: exitwith CODE COMMAND [ARGS...]
 func exitWith(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: exitwith CODE COMMAND [ARGS...]")

@@ -15,13 +15,14 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
 )
 
 // The public endpoint: the daemon's optional second listener
 // (daemon.public_listen), reached by Meta through the user's HTTPS tunnel
 // or reverse proxy at daemon.public_url. It is a separate http.Server with
 // its own mux holding ONLY the routes below; the local API is never mounted
-// on it. Hardening (reliability.md §3, §5): header/read/write/idle timeouts,
+// on it. Hardening (docs/SECURITY.md §3): header/read/write/idle timeouts,
 // a body cap per route, a per-IP token bucket, exact content types, no
 // directory listing (nothing here serves a directory), and defensive
 // headers on every answer.
@@ -48,7 +49,7 @@ const (
 
 // HandlePublic registers another feature's handler for one of the routes
 // of package public. It panics on any other pattern: the set of public
-// routes is fixed by product.md, and a new one must be added here
+// routes is fixed (docs/SECURITY.md §3), and a new one must be added here
 // deliberately.
 func (s *Service) HandlePublic(route string, h http.Handler) {
 	switch route {
@@ -132,7 +133,7 @@ func (s *Service) publicHarden(limiter *ipLimiter, next http.Handler) http.Handl
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-		ip := clientIP(r)
+		ip := clientIP(r, s.trustedProxies())
 		if !limiter.allow(ip) {
 			h.Set("Retry-After", "1")
 			public.Error(w, http.StatusTooManyRequests, "slow down")
@@ -152,31 +153,90 @@ func (s *Service) publicHarden(limiter *ipLimiter, next http.Handler) http.Handl
 	})
 }
 
-// clientIP is the peer address, or, when the peer is the local tunnel or
-// proxy (loopback), the client address it reports: CF-Connecting-IP
-// (cloudflared) or the last X-Forwarded-For hop (the one the proxy added;
-// earlier hops come from the client and can be forged).
-func clientIP(r *http.Request) string {
+// clientIP is the address the rate limit counts: the peer's, unless the
+// peer is one of the configured proxies (daemon.trusted_proxies: the
+// tunnel or reverse proxy in front of the listener). Then it is the first
+// X-Forwarded-For hop from the right that is not itself a trusted proxy
+// (each proxy appends the address it saw; hops to the left of it come from
+// the client and can be forged), or, without that header,
+// CF-Connecting-IP (cloudflared). With no proxies configured, headers are
+// never believed: anyone could send them.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	peer, err := netip.ParseAddr(host)
-	if err != nil || !peer.IsLoopback() {
+	if err != nil || !isTrusted(peer, trusted) {
+		return host
+	}
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		hops := strings.Split(strings.Join(xff, ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				return host // a hop we cannot read: believe nothing left of it
+			}
+			if !isTrusted(a, trusted) {
+				return a.Unmap().String()
+			}
+		}
 		return host
 	}
 	if v := strings.TrimSpace(r.Header.Get("CF-Connecting-IP")); v != "" {
 		if a, err := netip.ParseAddr(v); err == nil {
-			return a.String()
-		}
-	}
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		parts := strings.Split(xff, ",")
-		if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-			return a.String()
+			return a.Unmap().String()
 		}
 	}
 	return host
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseProxies reads daemon.trusted_proxies: CIDRs, or single addresses
+// (a /32 or /128). Entries that are neither are returned apart, for
+// doctor and the log; the rest still apply.
+func parseProxies(list []string) (out []netip.Prefix, bad []string) {
+	for _, v := range list {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(v); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			bad = append(bad, v)
+		}
+	}
+	return out, bad
+}
+
+// trustedProxies is daemon.trusted_proxies, parsed once per value (the
+// settings may change on reload).
+func (s *Service) trustedProxies() []netip.Prefix {
+	raw := s.Settings().Strings(config.DaemonTrustedProxies)
+	key := strings.Join(raw, ",")
+	c := &s.comm
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.proxiesKey != key || c.proxies == nil {
+		var bad []string
+		c.proxies, bad = parseProxies(raw)
+		if c.proxies == nil {
+			c.proxies = []netip.Prefix{}
+		}
+		c.proxiesKey = key
+		if len(bad) > 0 {
+			s.Log.Warn("daemon.trusted_proxies: entries that are not addresses or CIDRs are ignored", "entries", strings.Join(bad, ","))
+		}
+	}
+	return c.proxies
 }
 
 // ipLimiter is a token bucket per client IP. The table is bounded: when it
@@ -250,7 +310,7 @@ type publicListener struct {
 // listen is logged and reported by doctor, not fatal: the local API and
 // everything else keep working without webhooks.
 func (s *Service) startPublic(ctx context.Context) {
-	addr := strings.TrimSpace(s.Settings().String("daemon.public_listen"))
+	addr := strings.TrimSpace(s.Settings().String(config.DaemonPublicListen))
 	if addr == "" {
 		return
 	}
@@ -283,7 +343,7 @@ func (s *Service) startPublic(ctx context.Context) {
 			s.Log.Error("public endpoint stopped", "err", err)
 		}
 	}()
-	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String("daemon.public_url"))
+	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String(config.DaemonPublicURL))
 }
 
 // stop shuts the listener down and waits for it.
@@ -308,7 +368,7 @@ func (s *Service) PublicAddr() string {
 // publicHealth is doctor's view of the public endpoint.
 func (s *Service) publicHealth() []api.Check {
 	st := s.Settings()
-	listen := strings.TrimSpace(st.String("daemon.public_listen"))
+	listen := strings.TrimSpace(st.String(config.DaemonPublicListen))
 	if listen == "" {
 		return []api.Check{{Name: "public endpoint", Status: "OK", Detail: "off (daemon.public_listen is not set): no webhooks, comments and DMs are read by polling",
 			Fix: "to receive webhooks set daemon.public_listen (e.g. 127.0.0.1:8787) and daemon.public_url, see README \"Public endpoint\""}}
@@ -331,16 +391,25 @@ func (s *Service) publicHealth() []api.Check {
 				Fix: "bind 127.0.0.1 and let cloudflared or caddy terminate HTTPS in front of it"})
 		}
 	}
-	pub := st.String("daemon.public_url")
+	if _, bad := parseProxies(st.Strings(config.DaemonTrustedProxies)); len(bad) > 0 {
+		out = append(out, api.Check{Name: "trusted proxies", Status: "FAIL",
+			Detail: fmt.Sprintf("daemon.trusted_proxies has entries that are not addresses or CIDRs: %s (ignored)", strings.Join(bad, ", ")),
+			Fix:    "`impress config set daemon.trusted_proxies 127.0.0.1/32,::1/128` (the address of your tunnel or proxy)"})
+	} else if ap, err := netip.ParseAddrPort(addr); err == nil && ap.Addr().IsLoopback() && len(st.Strings(config.DaemonTrustedProxies)) == 0 {
+		out = append(out, api.Check{Name: "trusted proxies", Status: "OK",
+			Detail: "daemon.trusted_proxies is not set: the rate limit counts everyone behind a local tunnel or proxy as one client",
+			Fix:    "if cloudflared or caddy runs on this machine: `impress config set daemon.trusted_proxies 127.0.0.1/32,::1/128`"})
+	}
+	pub := st.String(config.DaemonPublicURL)
 	if u, err := url.Parse(pub); pub == "" || err != nil || u.Scheme != "https" || u.Host == "" {
 		out = append(out, api.Check{Name: "public url", Status: "WARN", Detail: fmt.Sprintf("daemon.public_url %q is not an https:// URL", pub),
 			Fix: "set daemon.public_url to the HTTPS address of your tunnel or proxy; Meta refuses plain HTTP and self-signed certificates"})
 	}
-	if st.String("meta.app_secret") == "" {
+	if st.String(config.MetaAppSecret) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "FAIL", Detail: "meta.app_secret is not set: deliveries cannot be verified and are refused (503)",
 			Fix: "set IMPRESS_META_APP_SECRET or meta.app_secret in the config file"})
 	}
-	if st.String("meta.webhook_verify_token") == "" {
+	if st.String(config.MetaWebhookVerify) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "WARN", Detail: "meta.webhook_verify_token is not set: Meta's subscription handshake is refused",
 			Fix: "`impress config set meta.webhook_verify_token <random string>` and enter the same string in the app dashboard"})
 	}

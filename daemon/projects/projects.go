@@ -38,7 +38,7 @@ func (s *Service) getStoredProject(name string) (store.Project, error) {
 	return p, err
 }
 
-// mediaError maps render's refusals to invalid_input (exit 2) with the
+// mediaError maps render's refusals to invalid_input with the
 // file and the reason; other errors pass through.
 func mediaError(err error) error {
 	if render.IsMediaError(err) || render.IsSpecError(err) {
@@ -328,7 +328,7 @@ func (s *Service) addAssets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Import everything first: one bad file refuses the whole request
-	// before the project changes (exit 2: nothing was changed).
+	// before the project changes (invalid_input: nothing was changed).
 	var media []store.Media
 	for _, path := range req.Paths {
 		if err := requireAbs("asset", path); err != nil {

@@ -118,7 +118,7 @@ func (s *Service) Start(ctx context.Context) error {
 		var d renderDetail
 		if err := json.Unmarshal(j.Detail, &d); err != nil {
 			s.DB.UpdateJob(j.ID, func(j *store.Job) error {
-				j.State, j.Error = api.JobFailed, &store.JobError{Code: api.CodeInternal, Message: "unreadable job detail: " + err.Error()}
+				j.State, j.Error = api.JobFailed, &store.JobError{Code: string(api.CodeInternal), Message: "unreadable job detail: " + err.Error()}
 				return nil
 			})
 			continue
@@ -160,7 +160,7 @@ func (s *Service) startRenderHandler(w http.ResponseWriter, r *http.Request) {
 
 // requestRender answers from the cache or queues a job. Everything that
 // can be refused (bad target, spec errors, non-media) is refused here,
-// before a job exists: exit 2 means nothing was changed.
+// before a job exists: invalid_input means nothing was changed.
 func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*api.RenderStart, error) {
 	if err := checkRenderRequest(&req); err != nil {
 		return nil, err

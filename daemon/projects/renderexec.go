@@ -83,7 +83,7 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 			return nil, err
 		}
 		if presetName == "" && f.Kind == kindImage {
-			presetName = "image" // a still picture is normalised to a JPEG
+			presetName = render.ImagePreset // a still picture is normalised to a JPEG
 		}
 		sha, err := s.HashFile(ctx, req.Media)
 		if err != nil {
@@ -96,7 +96,7 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 		presetName = pl.spec.PresetOrDefault()
 	}
 	if presetName == "" {
-		presetName = "reels"
+		presetName = render.DefaultPreset
 	}
 	pr, err := render.LookupPreset(presetName, req.Preview)
 	if err != nil {

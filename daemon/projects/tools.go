@@ -11,15 +11,16 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/render"
 )
 
 // ffmpegPath and ffprobePath come from the settings, else from PATH.
-func (s *Service) ffmpegPath() string  { return s.toolPath("ffmpeg") }
-func (s *Service) FFprobePath() string { return s.toolPath("ffprobe") }
+func (s *Service) ffmpegPath() string  { return s.toolPath("ffmpeg", config.FFmpegPath) }
+func (s *Service) FFprobePath() string { return s.toolPath("ffprobe", config.FFprobePath) }
 
-func (s *Service) toolPath(name string) string {
-	if p := s.Settings().String(name + ".path"); p != "" {
+func (s *Service) toolPath(name string, key config.StringKey) string {
+	if p := s.Settings().String(key); p != "" {
 		return p
 	}
 	if p, err := exec.LookPath(name); err == nil {

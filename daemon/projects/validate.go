@@ -15,14 +15,6 @@ import (
 	"github.com/impress-dev/impress/render"
 )
 
-// validateTypes maps `--type` to render's media kinds.
-var validateTypes = map[string]string{
-	"reel":     render.KindReel,
-	"story":    render.KindStory,
-	"image":    render.KindImage,
-	"carousel": render.KindCarouselItem,
-}
-
 func (s *Service) validateHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.ValidateRequest
 	if !httpx.DecodeBody(w, r, &req) {
@@ -41,8 +33,8 @@ func (s *Service) validateHandler(w http.ResponseWriter, r *http.Request) {
 // is started and returned for the caller to follow (then ask again).
 func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.Validation, error) {
 	if req.Type != "" {
-		if _, ok := validateTypes[req.Type]; !ok {
-			return nil, api.Errorf(api.CodeInvalid, "validate: unknown --type %q (want reel, story, image or carousel)", req.Type)
+		if _, ok := api.LookupPublishType(req.Type); !ok {
+			return nil, api.Errorf(api.CodeInvalid, "validate: unknown --type %q (want %s)", req.Type, api.PublishTypeList())
 		}
 	}
 	display := req.Display
@@ -68,9 +60,9 @@ func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.V
 		}
 		typ := req.Type
 		if typ == "" {
-			typ = "reel"
+			typ = api.PublishReel
 			if info.Video != nil && info.Video.Still {
-				typ = "image"
+				typ = api.PublishImage
 			}
 		}
 		out.Type, out.File = typ, req.Path
@@ -88,9 +80,9 @@ func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.V
 		typ = pl.spec.Publish.Type
 	}
 	if typ == "" {
-		typ = "reel"
+		typ = api.PublishReel
 		if pl.preset.Kind == render.KindStory {
-			typ = "story"
+			typ = api.PublishStory
 		}
 	}
 	out.Type = typ
@@ -149,7 +141,8 @@ func (s *Service) lint(ctx context.Context, pl *renderPlan, typ string) ([]api.W
 }
 
 func (s *Service) check(out *api.Validation, info *render.MediaInfo) {
-	for _, v := range render.Validate(info, validateTypes[out.Type]) {
+	pt, _ := api.LookupPublishType(out.Type)
+	for _, v := range render.Validate(info, pt.Kind) {
 		out.Violations = append(out.Violations, api.Violation(v))
 	}
 	out.OK = len(out.Violations) == 0

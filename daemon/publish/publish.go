@@ -29,6 +29,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -78,6 +79,7 @@ type publisher struct {
 // Routes registers publish, retry and the published-media routes.
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/publish", s.NeedStore(s.postPublish))
+	mux.HandleFunc("POST /v1/publish/reconcile", s.NeedStore(s.postReconcile))
 	mux.HandleFunc("POST /v1/jobs/{id}/retry", s.NeedStore(s.retryJob))
 	mux.HandleFunc("GET /v1/media", s.NeedStore(s.listPublishedMedia))
 	mux.HandleFunc("GET /v1/media/{id}", s.NeedStore(s.showPublishedMedia))
@@ -124,8 +126,8 @@ func (s *Service) Start(ctx context.Context) error {
 func (s *Service) Health() []api.Check {
 	st := s.Settings()
 	c := api.Check{Name: "publish hosting", Status: "OK", Detail: "videos of Facebook Login connections upload to rupload"}
-	if st.String("daemon.public_url") != "" && st.String("daemon.public_listen") != "" {
-		c.Detail = "media for Meta to fetch is served at " + strings.TrimRight(st.String("daemon.public_url"), "/") + "/media/…; " + c.Detail
+	if st.String(config.DaemonPublicURL) != "" && st.String(config.DaemonPublicListen) != "" {
+		c.Detail = "media for Meta to fetch is served at " + strings.TrimRight(st.String(config.DaemonPublicURL), "/") + "/media/…; " + c.Detail
 		return []api.Check{c}
 	}
 	// Without a public endpoint, Instagram Login connections (and every
@@ -246,7 +248,7 @@ func (p *publisher) retry(j store.Job) (store.Job, error) {
 	case j.State == api.JobDone || d.State == api.PubPublished:
 		return j, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %d is published (media %s); there is nothing to retry", j.ID, orDash(d.MediaID)),
 			Hint: "to post the same content again on purpose, run the publish again with --force"}
-	case d.State == api.PubUnconfirmed || (j.Error != nil && j.Error.Code == api.CodeUnconfirmed):
+	case d.State == api.PubUnconfirmed || (j.Error != nil && api.Code(j.Error.Code) == api.CodeUnconfirmed):
 		return j, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %d is unconfirmed: its media may be live, so it is never retried", j.ID),
 			Hint: "check the account (`impress media show " + strconv.FormatUint(j.ID, 10) + "` or the Instagram app); if the post is not there, publish again with --force"}
 	case j.State != api.JobFailed && j.State != api.JobCancelled:

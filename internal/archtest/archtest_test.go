@@ -25,8 +25,8 @@ const module = "github.com/impress-dev/impress"
 type rule struct {
 	root  string
 	allow []string
-	// stdlibOnly forbids third-party imports as well (style.md: api is
-	// "stdlib only", so any client can vendor it cheaply).
+	// stdlibOnly forbids third-party imports as well (api is "stdlib
+	// only", so any client can vendor it cheaply).
 	stdlibOnly bool
 	// unshipped: programs that never reach the release binary (benchmark
 	// drivers). They may import any impress package, test helpers included.
@@ -36,7 +36,7 @@ type rule struct {
 	exact bool
 }
 
-// rules is style.md §2 as a table. A package that no rule covers fails the
+// rules is docs/ARCHITECTURE.md "Packages" as a table. A package that no rule covers fails the
 // test: a new top-level package needs a deliberate line here.
 var rules = []rule{
 	// Leaves: no other impress package but safeopen, the one way a
@@ -163,7 +163,7 @@ func checkGraph(pkgs []pkg, rules []rule, testOnly []string) []string {
 		}
 		r, ok := ruleFor(rules, from)
 		if !ok {
-			out = append(out, from+" has no dependency rule: add one to internal/archtest (style.md §2)")
+			out = append(out, from+" has no dependency rule: add one to internal/archtest (docs/ARCHITECTURE.md)")
 			continue
 		}
 		if r.unshipped {
@@ -195,7 +195,7 @@ func checkGraph(pkgs []pkg, rules []rule, testOnly []string) []string {
 				if len(r.allow) > 0 {
 					may = "only " + strings.Join(r.allow, ", ")
 				}
-				out = append(out, from+" imports "+imp+", but "+from+" may import "+may+" (style.md §2)")
+				out = append(out, from+" imports "+imp+", but "+from+" may import "+may+" (docs/ARCHITECTURE.md)")
 			}
 		}
 	}

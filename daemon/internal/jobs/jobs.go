@@ -134,7 +134,10 @@ func (r *Runner) sem(kind string) chan struct{} {
 	if c, ok := r.sems[kind]; ok {
 		return c
 	}
-	n := r.settings().Int(kind + ".concurrency")
+	n := 0
+	if k, ok := config.Concurrency(kind); ok {
+		n = r.settings().Int(k)
+	}
 	if n <= 0 {
 		n = 1
 	}
@@ -206,15 +209,15 @@ func (r *Runner) finish(id uint64, ctx context.Context, err error) {
 		case errors.Is(cause, errParked) && j.CancelRequested:
 			// parked by a shutdown while its cancel was under way
 			j.State, j.Stage = api.JobCancelled, "cancelled"
-			j.Error = &store.JobError{Code: api.CodeCancelled, Message: "cancelled by the user"}
+			j.Error = &store.JobError{Code: string(api.CodeCancelled), Message: "cancelled by the user"}
 		case errors.Is(cause, errParked):
 			j.State = api.JobQueued // resumed at next start
 		case errors.Is(cause, errCancelled):
 			j.State, j.Stage = api.JobCancelled, "cancelled"
-			j.Error = &store.JobError{Code: api.CodeCancelled, Message: "cancelled by the user"}
+			j.Error = &store.JobError{Code: string(api.CodeCancelled), Message: "cancelled by the user"}
 		case errors.Is(err, context.DeadlineExceeded):
 			j.State, j.Stage = api.JobFailed, "timeout"
-			j.Error = &store.JobError{Code: api.CodeCancelled, Message: "the job ran past its time limit and was stopped"}
+			j.Error = &store.JobError{Code: string(api.CodeCancelled), Message: "the job ran past its time limit and was stopped"}
 		default:
 			j.State = api.JobFailed
 			j.Error = r.jobError(err)
@@ -263,9 +266,9 @@ func (r *Runner) finish(id uint64, ctx context.Context, err error) {
 
 func (r *Runner) jobError(err error) *store.JobError {
 	if e, ok := api.AsError(err); ok {
-		return &store.JobError{Code: e.Code, Message: r.red.String(e.Message), Hint: e.Hint}
+		return &store.JobError{Code: string(e.Code), Message: r.red.String(e.Message), Hint: e.Hint}
 	}
-	return &store.JobError{Code: api.CodeInternal, Message: r.red.String(err.Error())}
+	return &store.JobError{Code: string(api.CodeInternal), Message: r.red.String(err.Error())}
 }
 
 func (r *Runner) broadcast(id uint64, ev api.JobEvent) {
@@ -368,7 +371,7 @@ func ToAPI(j store.Job) api.Job {
 		Percent: j.Percent, Title: j.Title, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Detail: j.Detail,
 	}
 	if j.Error != nil {
-		out.Error = &api.Error{Code: j.Error.Code, Message: j.Error.Message, Hint: j.Error.Hint}
+		out.Error = &api.Error{Code: api.Code(j.Error.Code), Message: j.Error.Message, Hint: j.Error.Hint}
 	}
 	return out
 }

@@ -77,7 +77,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 		return &api.Error{Code: api.CodeRejected, Message: "refused for EAAsecret-token-value"}
 	})
 	got = waitState(t, s, j2.ID, api.JobFailed)
-	if got.Error == nil || got.Error.Code != api.CodeRejected || bytes.Contains([]byte(got.Error.Message), []byte("EAAsecret")) {
+	if got.Error == nil || api.Code(got.Error.Code) != api.CodeRejected || bytes.Contains([]byte(got.Error.Message), []byte("EAAsecret")) {
 		t.Errorf("failed job error = %+v", got.Error)
 	}
 	// time limit
@@ -87,7 +87,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 		return ctx.Err()
 	})
 	got = waitState(t, s, j3.ID, api.JobFailed)
-	if got.Error.Code != api.CodeCancelled || got.Stage != "timeout" {
+	if api.Code(got.Error.Code) != api.CodeCancelled || got.Stage != "timeout" {
 		t.Errorf("timed-out job = %+v", got)
 	}
 	// user cancel, watched through subscribe
@@ -194,7 +194,7 @@ func TestCancelledJobNeverResumes(t *testing.T) {
 		return nil
 	})
 	final := waitState(t, s, j.ID, api.JobCancelled)
-	if final.Error == nil || final.Error.Code != api.CodeCancelled {
+	if final.Error == nil || final.Error.Code != string(api.CodeCancelled) {
 		t.Errorf("resumed job = %+v, want cancelled", final)
 	}
 	select {
