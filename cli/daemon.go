@@ -92,13 +92,7 @@ func runDaemonStart(ctx context.Context, o *daemonOptions) error {
 		return err
 	}
 	c := api.NewClient(p.Socket)
-	ping, err := c.Ping(ctx)
-	if err == nil && ping.State == stateStopping {
-		// start the next one once it is gone
-		if err = awaitStopped(ctx, c); err == nil {
-			ping, err = c.Ping(ctx)
-		}
-	}
+	ping, err := pingRunning(ctx, c) // a stopping daemon is waited for
 	already := err == nil
 	if !already {
 		if ping, err = o.Start(ctx, c, p); err != nil {

@@ -114,14 +114,7 @@ func (f *Factory) connect(ctx context.Context) (*api.Client, error) {
 		return nil, err
 	}
 	c := api.NewClient(p.Socket)
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	ping, err := c.Ping(pctx)
-	cancel()
-	if err == nil && ping.State == stateStopping {
-		// a daemon on its way out: wait for it rather than send it work
-		// it refuses, then start the next one
-		err = awaitStopped(ctx, c)
-	}
+	ping, err := pingRunning(ctx, c)
 	if errors.Is(err, api.ErrDaemonNotRunning) {
 		if f.autostartDisabled() {
 			return nil, &ExitError{Code: ExitFailure, Err: fmt.Errorf("the impress daemon is not running (socket %s) and auto-start is off; start it with `impress daemon start`", p.Socket)}
@@ -150,12 +143,7 @@ func (f *Factory) revive(ctx context.Context) error {
 		return err
 	}
 	c := api.NewClient(p.Socket)
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	ping, err := c.Ping(pctx)
-	cancel()
-	if err == nil && ping.State == stateStopping {
-		err = awaitStopped(ctx, c)
-	}
+	_, err = pingRunning(ctx, c)
 	if err == nil || !errors.Is(err, api.ErrDaemonNotRunning) {
 		return err
 	}
@@ -169,6 +157,23 @@ func (f *Factory) revive(ctx context.Context) error {
 // stateStopping is the ping state of a daemon that is stopping: it parks
 // its jobs and closes its store, then its socket goes quiet.
 const stateStopping = "stopping"
+
+// pingRunning pings the daemon (3 s at most). One that is stopping is
+// waited for rather than sent work it would refuse: the answer is then
+// api.ErrDaemonNotRunning once it is gone (the caller starts the next
+// one), or the ping of a daemon that started meanwhile.
+func pingRunning(ctx context.Context, c *api.Client) (*api.Ping, error) {
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ping, err := c.Ping(pctx)
+	cancel()
+	if err != nil || ping.State != stateStopping {
+		return ping, err
+	}
+	if err := awaitStopped(ctx, c); err != nil {
+		return nil, err
+	}
+	return c.Ping(ctx)
+}
 
 // awaitStopped waits until a stopping daemon's socket goes quiet (its
 // store's lock is free then) and returns api.ErrDaemonNotRunning, or the

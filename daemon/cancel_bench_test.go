@@ -23,25 +23,16 @@ func BenchmarkRenderCancel(b *testing.B) {
 		b.Run(stage, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				first, err := c.StartRender(b.Context(), api.RenderRequest{Media: clip, NoCache: true})
-				if err != nil || first.Job == nil {
-					b.Fatalf("render = %+v, %v", first, err)
-				}
+				first := renderUntilEncode(b, c, api.RenderRequest{Media: clip, NoCache: true})
 				target := first.Job.ID
-				var second *api.RenderStart
 				if stage == "queued" {
-					if second, err = c.StartRender(b.Context(), api.RenderRequest{Media: clip, NoCache: true, Preset: "square"}); err != nil {
+					second, err := c.StartRender(b.Context(), api.RenderRequest{Media: clip, NoCache: true, Preset: "square"})
+					if err != nil {
 						b.Fatal(err)
 					}
 					target = second.Job.ID
 				}
 				ctx, cancel := context.WithTimeout(b.Context(), time.Minute)
-				c.WatchJob(ctx, first.Job.ID, func(ev api.JobEvent) error {
-					if ev.Stage == "encode" {
-						return errStopWatching
-					}
-					return nil
-				})
 				b.StartTimer()
 				j, err := c.CancelJob(ctx, target)
 				b.StopTimer()

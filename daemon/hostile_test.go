@@ -166,10 +166,7 @@ func TestRenderCancelNeverResumes(t *testing.T) {
 	dir := t.TempDir()
 	// Full-size reels: slow enough to cancel mid-encode.
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Audio: true, Dur: 10 * time.Second})
-	first, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip})
-	if err != nil || first.Job == nil {
-		t.Fatalf("render = %+v, %v", first, err)
-	}
+	first := renderUntilEncode(t, c, api.RenderRequest{Media: clip})
 	// render.concurrency is 1: the second waits in the queue
 	second, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip, Preset: "square"})
 	if err != nil || second.Job == nil {
@@ -177,14 +174,6 @@ func TestRenderCancelNeverResumes(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	if err := c.WatchJob(ctx, first.Job.ID, func(ev api.JobEvent) error {
-		if ev.Stage == "encode" {
-			return errStopWatching
-		}
-		return nil
-	}); err != errStopWatching {
-		t.Fatalf("never saw the encode stage: %v", err)
-	}
 	for _, id := range []string{second.Job.ID, first.Job.ID} {
 		if j, err := c.CancelJob(ctx, id); err != nil || j.State != api.JobCancelled {
 			t.Fatalf("cancel %s = %+v, %v; want cancelled", id, j, err)
@@ -265,18 +254,9 @@ func TestStopReleasesTheStoreFirst(t *testing.T) {
 	c, _, done := startDaemon(t, p)
 	// a render being parked gives the stop some work
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Audio: true, Dur: 10 * time.Second})
-	start, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip})
-	if err != nil || start.Job == nil {
-		t.Fatalf("render = %+v, %v", start, err)
-	}
+	start := renderUntilEncode(t, c, api.RenderRequest{Media: clip})
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	c.WatchJob(ctx, start.Job.ID, func(ev api.JobEvent) error {
-		if ev.Stage == "encode" {
-			return errStopWatching
-		}
-		return nil
-	})
 	if err := c.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -340,4 +320,26 @@ func TestRenderOutExtension(t *testing.T) {
 	if js, _ := c.Jobs(t.Context(), ""); len(js) != 0 {
 		t.Errorf("refused renders started jobs: %v", js)
 	}
+}
+
+// renderUntilEncode starts a render and follows it until it encodes (a
+// full-size reels render of a 10 s clip encodes for a while: long enough
+// to cancel it or stop the daemon under it).
+func renderUntilEncode(t testing.TB, c *api.Client, req api.RenderRequest) *api.RenderStart {
+	t.Helper()
+	start, err := c.StartRender(t.Context(), req)
+	if err != nil || start.Job == nil {
+		t.Fatalf("render = %+v, %v", start, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if err := c.WatchJob(ctx, start.Job.ID, func(ev api.JobEvent) error {
+		if ev.Stage == "encode" {
+			return errStopWatching
+		}
+		return nil
+	}); err != errStopWatching {
+		t.Fatalf("never saw the encode stage: %v", err)
+	}
+	return start
 }
