@@ -15,7 +15,7 @@ import (
 func (s *Server) features() []feature.Feature {
 	return []feature.Feature{
 		{Name: "privacy", Routes: s.privacy.Routes, Start: s.privacy.Start, Stop: s.privacy.Stop, Health: quick(s.privacy.Health)},
-		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.projects.Health},
+		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.shared(s.projects.Health)},
 		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: quick(s.accounts.Health)},
 		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: quick(s.publish.Health)},
 		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: quick(s.community.Health)},
@@ -51,6 +51,19 @@ func (s *Server) startServices(ctx context.Context) error {
 func (s *Server) stopServices(ctx context.Context) {
 	for i := len(s.stops) - 1; i >= 0; i-- {
 		s.stops[i](ctx)
+	}
+}
+
+// shared runs checks that start tools (the toolchain's) through the
+// root's healthShare: one run for every request waiting, its result
+// answers for a few seconds, and it is cancelled when nobody waits.
+func (s *Server) shared(h func(context.Context) []api.Check) func(context.Context) []api.Check {
+	return func(ctx context.Context) []api.Check {
+		checks, err := s.healthShare.get(ctx, h)
+		if err != nil {
+			return nil // the client left
+		}
+		return checks
 	}
 }
 

@@ -8,12 +8,14 @@ import (
 	"github.com/impress-dev/impress/api"
 )
 
-// Health checks run tools (ffmpeg and ffprobe several times over), so
-// 500 concurrent GET /v1/health started ffmpeg children without bound and
-// left them running after their clients had gone (issue 17). Now every
-// request shares one check in flight, a finished check answers for
-// healthTTL, and a check nobody waits for any more is cancelled, which
-// kills its tools (render.Check runs them under its context).
+// The toolchain check runs tools (ffmpeg and ffprobe several times over),
+// so 500 concurrent GET /v1/health started ffmpeg children without bound
+// and left them running after their clients had gone (issue 17). Now
+// every request shares one toolchain check in flight, a finished one
+// answers for healthTTL, and one nobody waits for any more is cancelled,
+// which kills its tools (render.Check runs them under its context). The
+// other features' checks only read state and run fresh on each request
+// (a purge receipt verified a second ago must not be reported as not).
 
 // healthTTL is how long a finished check answers later requests: doctor
 // runs are seconds apart, a burst of requests is not.
@@ -39,7 +41,7 @@ type healthFlight struct {
 	cancel  context.CancelFunc
 }
 
-// get returns the features' checks: the cached ones when fresh, else
+// get returns run's checks: the cached ones when fresh, else
 // those of the check in flight (started if none). When ctx ends first it
 // returns ctx's error, and the check is cancelled if nobody else waits.
 func (h *healthShare) get(ctx context.Context, run func(context.Context) []api.Check) ([]api.Check, error) {

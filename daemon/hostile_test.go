@@ -18,7 +18,7 @@ import (
 )
 
 // TestFIFOsNeverBlock: a named pipe given where a file is expected is
-// refused at once (exit 2) on every entry point, and no daemon thread is
+// refused at once (invalid_input) on every entry point, and no daemon thread is
 // left waiting on it. On b62770a `render` of a FIFO hung the request and
 // left a daemon thread in open(2) for good.
 func TestFIFOsNeverBlock(t *testing.T) {
@@ -91,7 +91,7 @@ func TestFIFOsNeverBlock(t *testing.T) {
 		err := call(ctx)
 		cancel()
 		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, "named pipe") {
-			t.Errorf("%s: %v; want exit 2 saying it is a named pipe", name, err)
+			t.Errorf("%s: %v; want invalid_input saying it is a named pipe", name, err)
 		}
 	}
 	// A reader still in open(2) would let a non-blocking writer in; with
@@ -108,7 +108,7 @@ func TestFIFOsNeverBlock(t *testing.T) {
 }
 
 // TestSpecLimitsAtApplyAndRender: a spec past a limit is refused with
-// exit 2 naming the key and line when applied and when rendered, and
+// invalid_input naming the key and line when applied and when rendered, and
 // nothing is created.
 func TestSpecLimitsAtApplyAndRender(t *testing.T) {
 	ffmpegtest.Require(t)
@@ -131,22 +131,22 @@ func TestSpecLimitsAtApplyAndRender(t *testing.T) {
 		path := writeSpec(t, dir, "big.yaml", tc.spec)
 		_, err := c.ApplyProject(t.Context(), api.ApplyRequest{Path: path, Display: "big.yaml"})
 		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("apply %s = %v; want exit 2 with %q", tc.name, err, tc.want)
+			t.Errorf("apply %s = %v; want invalid_input with %q", tc.name, err, tc.want)
 		}
 		_, err = c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "big.yaml"})
 		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("render %s = %v; want exit 2 with %q", tc.name, err, tc.want)
+			t.Errorf("render %s = %v; want invalid_input with %q", tc.name, err, tc.want)
 		}
 		_, err = c.Validate(t.Context(), api.ValidateRequest{Path: path, Display: "big.yaml"})
 		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("validate %s = %v; want exit 2 with %q", tc.name, err, tc.want)
+			t.Errorf("validate %s = %v; want invalid_input with %q", tc.name, err, tc.want)
 		}
 	}
 	// --preset story on a spec written for reels
 	path := writeSpec(t, dir, "long.yaml", "version: 1\nname: long\nclips:\n  - image: p.png\n    duration: 90\n")
 	_, err := c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "long.yaml", Preset: "story"})
 	if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, "story preset allows at most 60s") {
-		t.Errorf("render --preset story of 90 s = %v; want exit 2", err)
+		t.Errorf("render --preset story of 90 s = %v; want invalid_input", err)
 	}
 	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
 		t.Errorf("refused specs created projects: %+v", ps)
@@ -220,7 +220,7 @@ func childProcs(t *testing.T, name string) int {
 
 // TestUnsafeProjectNamesRefused: names that cannot be a path segment of
 // the local API (".", "..", slashes), empty, with control characters or
-// too long are refused when a project is made (exit 2), by `project new`
+// too long are refused when a project is made (invalid_input), by `project new`
 // and by `project apply`. On b62770a "." and ".." were created and then
 // could not be shown, exported or removed.
 func TestUnsafeProjectNamesRefused(t *testing.T) {
@@ -314,7 +314,7 @@ func TestRenderOutExtension(t *testing.T) {
 	} {
 		_, err := c.StartRender(t.Context(), api.RenderRequest{Media: tc.media, Out: filepath.Join(dir, tc.out)})
 		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("render %s --out %s = %v; want exit 2 naming %s", filepath.Base(tc.media), tc.out, err, tc.want)
+			t.Errorf("render %s --out %s = %v; want invalid_input naming %s", filepath.Base(tc.media), tc.out, err, tc.want)
 		}
 	}
 	if js, _ := c.Jobs(t.Context(), ""); len(js) != 0 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -29,14 +28,33 @@ const (
 	GraphOptionFile   = "-/filter_complex"       // ffmpeg ≥ 7
 )
 
-var ffmpegMajorRE = regexp.MustCompile(`^ffmpeg version n?(\d+)\.`)
+// ffmpegMajor reads the major release from the first line of `ffmpeg
+// -version` ("ffmpeg version 5.1.9-0+deb12u1", "ffmpeg version n7.1");
+// false for a git snapshot ("ffmpeg version N-113042-g…"). No regexp:
+// package init stays light.
+func ffmpegMajor(version string) (int, bool) {
+	v, ok := strings.CutPrefix(version, "ffmpeg version ")
+	if !ok {
+		return 0, false
+	}
+	v = strings.TrimPrefix(v, "n")
+	digits, rest, ok := strings.Cut(v, ".")
+	if !ok || digits == "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || rest == "" {
+		return 0, false
+	}
+	return n, true
+}
 
 // GraphOptionFor picks the graph file option from the first line of
 // `ffmpeg -version` and, for builds whose version is not a release number
 // (git snapshots say "N-113042-g…"), the text of `ffmpeg -h long`.
 func GraphOptionFor(version string, help []byte) string {
-	if m := ffmpegMajorRE.FindStringSubmatch(version); m != nil {
-		if major, _ := strconv.Atoi(m[1]); major >= 7 {
+	if major, ok := ffmpegMajor(version); ok {
+		if major >= 7 {
 			return GraphOptionFile
 		}
 		return GraphOptionScript
@@ -56,7 +74,7 @@ func GraphScriptOption(ctx context.Context, ffmpeg string) (string, error) {
 		return "", fmt.Errorf("ffmpeg -version: %w", err)
 	}
 	first, _, _ := strings.Cut(string(out), "\n")
-	if ffmpegMajorRE.MatchString(first) {
+	if _, ok := ffmpegMajor(first); ok {
 		return GraphOptionFor(first, nil), nil
 	}
 	help, err := runCapture(ctx, ffmpeg, []string{"-hide_banner", "-h", "long"})

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// The limits of a spec. A spec is refused (exit 2, every problem named
+// The limits of a spec. A spec is refused (invalid_input, every problem named
 // with its key and line) when it passes one, at `project apply`, at
 // `render` or `validate` of a spec file, and when a project is rendered:
 // everything after the parser — planning, the filter graph, ffmpeg's
@@ -37,7 +37,7 @@ const (
 	MaxTextLines = 20
 	// MaxStringChars bounds every other string: names, paths (4,096 is
 	// PATH_MAX on Linux), the publish caption (Instagram's own 2,200 is
-	// checked as a rule, exit 5).
+	// checked as a rule: rejected).
 	MaxStringChars = 4096
 	// MaxOutputSeconds bounds every time on the output's timeline (image
 	// and card durations, text and overlay spans, fades, the cover frame,

@@ -236,7 +236,7 @@ func article(kind string) string {
 	return "a " + kind
 }
 
-// openFailed is a refused open as the media error it is (exit 2): what
+// openFailed is a refused open as the media error it is (invalid_input): what
 // the path is instead of a file, or why it could not be read.
 func openFailed(path string, err error) error {
 	var se *safeopen.Error
