@@ -21,13 +21,6 @@ import (
 // The auth scripts (testdata/script/auth_*.txtar) run against a sandbox
 // started for each script, and keep the master key in a file: a test must
 // never write to the developer's OS keyring.
-func init() {
-	scriptSetups = append(scriptSetups, startSandbox)
-	scriptCmds["metatoken"] = metaToken
-	scriptCmds["sandboxadmin"] = sandboxAdmin
-	scriptCmds["notleaked"] = notLeaked
-	scriptCmds["exitwith"] = exitWith
-}
 
 // startSandbox serves a fresh sandbox on loopback and exports what points
 // impress at it, unless another setup already did.
