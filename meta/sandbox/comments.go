@@ -96,12 +96,7 @@ func (s *Server) renderCommentLocked(cm *comment, sel []*fieldSel) (map[string]a
 
 // listComments serves GET /{media-id}/comments and /{comment-id}/replies.
 func (s *Server) listComments(c *call, mediaID, parent string) {
-	sel, e := c.selection("id", "text", "timestamp")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "text", "timestamp"}, func(sel []*fieldSel) (any, *GraphError) {
 		if !c.tok.can(capComments) {
 			return nil, errPermission()
 		}
@@ -171,12 +166,7 @@ func (s *Server) addCommentLocked(md *media, parent, from, text string) *comment
 func (s *Server) serveComment(c *call, id, edge, m string) {
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id", "text", "timestamp")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "text", "timestamp"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capComments) {
 				return nil, errPermission()
 			}

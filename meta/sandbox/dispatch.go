@@ -19,6 +19,19 @@ func (s *Server) reply(c *call, fn func() (any, *GraphError)) {
 	s.ok(c, v)
 }
 
+// replySelected answers a read: fn renders the request's fields selection
+// (def when the request names none) under s.mu, as reply does. A selection
+// that does not parse fails before the state is locked, as Graph refuses
+// it before it reads anything.
+func (s *Server) replySelected(c *call, def []string, fn func(sel []*fieldSel) (any, *GraphError)) {
+	sel, e := c.selection(def...)
+	if e != nil {
+		s.fail(c, e)
+		return
+	}
+	s.reply(c, func() (any, *GraphError) { return fn(sel) })
+}
+
 // method returns the effective method, honouring Graph's ?method= override.
 func (c *call) method() string {
 	if m := strings.ToUpper(c.params.Get("method")); m == "GET" || m == "POST" || m == "DELETE" {
@@ -287,12 +300,7 @@ func (s *Server) accessibleLocked(t *token) []string {
 func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id", "name")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "name"}, func(sel []*fieldSel) (any, *GraphError) {
 			u := s.st.users[id]
 			out := map[string]any{}
 			for _, f := range sel {
@@ -312,12 +320,7 @@ func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 			return out, nil
 		})
 	case edge == "accounts" && m == http.MethodGet:
-		sel, e := c.selection("access_token", "category", "name", "id", "tasks")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"access_token", "category", "name", "id", "tasks"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capPages) {
 				return nil, gerr(403, 200, 0, typeOAuth, "(#200) Requires pages_show_list permission to manage the object")
 			}
@@ -447,12 +450,7 @@ func (s *Server) servePage(c *call, id, edge, m string) {
 	s.mu.Unlock()
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id", "name")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "name"}, func(sel []*fieldSel) (any, *GraphError) {
 			if e := checkPageFields(sel); e != nil {
 				return nil, e
 			}

@@ -67,12 +67,7 @@ func profilePicture(a *igAccount) string {
 }
 
 func (s *Server) getIGUser(c *call, id string) {
-	sel, e := c.selection("id", "username")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "username"}, func(sel []*fieldSel) (any, *GraphError) {
 		a := s.st.accounts[id]
 		out := map[string]any{}
 		for _, f := range sel {

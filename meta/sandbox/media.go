@@ -125,15 +125,10 @@ func timeParam(c *call, key string) (time.Time, *GraphError) {
 // listMedia serves GET /{ig-user-id}/media (newest first, no stories, no
 // carousel children) and /stories (last 24 h).
 func (s *Server) listMedia(c *call, owner string, stories bool) {
-	sel, e := c.selection("id")
-	if e == nil {
-		e = checkMediaFields(sel)
-	}
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
+		if e := checkMediaFields(sel); e != nil {
+			return nil, e
+		}
 		now := s.now()
 		since, e := timeParam(c, "since")
 		if e != nil {
@@ -180,12 +175,7 @@ func (s *Server) listMedia(c *call, owner string, stories bool) {
 func (s *Server) serveMedia(c *call, id, edge, m string) {
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capBasic) {
 				return nil, errPermission()
 			}
@@ -218,15 +208,10 @@ func (s *Server) serveMedia(c *call, id, edge, m string) {
 			return success, nil
 		})
 	case edge == "children" && m == http.MethodGet:
-		sel, e := c.selection("id")
-		if e == nil {
-			e = checkMediaFields(sel)
-		}
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
+			if e := checkMediaFields(sel); e != nil {
+				return nil, e
+			}
 			data := []map[string]any{}
 			for _, ch := range s.st.media[id].Children {
 				v, e := s.renderMediaLocked(c, s.st.media[ch], sel)

@@ -53,12 +53,7 @@ func (s *Server) listConversations(c *call, account string) {
 		s.fail(c, errParam("Param platform must be instagram for Instagram conversations"))
 		return
 	}
-	sel, e := c.selection("id", "updated_time")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "updated_time"}, func(sel []*fieldSel) (any, *GraphError) {
 		var ids []string
 		for _, id := range s.st.convOrder {
 			cv := s.st.convs[id]
@@ -166,24 +161,14 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 	}
 	switch edge {
 	case "":
-		sel, e := c.selection("id")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capMessages) {
 				return nil, errPermission()
 			}
 			return s.renderConvLocked(c, s.st.convs[id], sel)
 		})
 	case "messages":
-		sel, e := c.selection("id", "created_time")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "created_time"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capMessages) {
 				return nil, errPermission()
 			}
@@ -217,12 +202,7 @@ func (s *Server) serveMessage(c *call, id, edge, m string) {
 		s.fail(c, errNoObject(m, id))
 		return
 	}
-	sel, e := c.selection("id", "created_time")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "created_time"}, func(sel []*fieldSel) (any, *GraphError) {
 		if !c.tok.can(capMessages) {
 			return nil, errPermission()
 		}

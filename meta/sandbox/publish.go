@@ -326,12 +326,7 @@ func (s *Server) serveContainer(c *call, id, edge, m string) {
 		s.fail(c, errNoObject(m, id))
 		return
 	}
-	sel, e := c.selection("id")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
 		ct := s.st.containers[id]
 		if !c.tok.can(capBasic) {
 			return nil, errPermission()
