@@ -17,27 +17,16 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/store"
 )
 
-// testPaths returns paths under a short temp dir (unix socket paths must
-// stay under 104 bytes, and t.TempDir() names can be long).
-func testPaths(t *testing.T) config.Paths {
+// testPaths returns paths under a short temp dir (see daemontest.ShortDir).
+func testPaths(t testing.TB) config.Paths {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "impd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return config.Paths{
-		Home:       dir,
-		ConfigFile: filepath.Join(dir, "config.yaml"),
-		DataDir:    filepath.Join(dir, "data"),
-		StateDir:   filepath.Join(dir, "state"),
-		Socket:     filepath.Join(dir, "run", "d.sock"),
-	}
+	return daemontest.HomePaths(daemontest.ShortDir(t, "impd"))
 }
 
 func loader(p config.Paths) func() (*config.Settings, error) {
@@ -52,16 +41,18 @@ func startDaemon(t *testing.T, p config.Paths) (*api.Client, context.CancelFunc,
 	return startDaemonWith(t, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}})
 }
 
-// ffmpegDaemon is a started daemon for a test that needs ffmpeg.
-func ffmpegDaemon(t *testing.T) *api.Client {
+// ffmpegDaemon is a started daemon, and its paths, for a test that needs
+// ffmpeg.
+func ffmpegDaemon(t *testing.T) (*api.Client, config.Paths) {
 	t.Helper()
 	ffmpegtest.Require(t)
-	c, _, _ := startDaemon(t, testPaths(t))
-	return c
+	p := testPaths(t)
+	c, _, _ := startDaemon(t, p)
+	return c, p
 }
 
 // startDaemonWith is startDaemon with the whole Config.
-func startDaemonWith(t *testing.T, cfg Config) (*api.Client, context.CancelFunc, <-chan error) {
+func startDaemonWith(t testing.TB, cfg Config) (*api.Client, context.CancelFunc, <-chan error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -279,8 +270,7 @@ func TestDaemonChild(t *testing.T) {
 	if home == "" {
 		t.Skip("only runs as TestSIGTERMShutdown's child")
 	}
-	p := config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
-		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
+	p := daemontest.HomePaths(home)
 	ctx, stop := signalContext()
 	defer stop()
 	if err := Run(ctx, Config{Paths: p, Load: loader(p), Version: "child"}); err != nil {

@@ -33,8 +33,7 @@ func TestPublishDaemonChild(t *testing.T) {
 	if home == "" {
 		t.Skip("only runs as the child of the publish crash tests")
 	}
-	p := config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
-		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
+	p := daemontest.HomePaths(home)
 	ctx, stop := signalContext()
 	defer stop()
 	load := func() (*config.Settings, error) {
@@ -85,11 +84,7 @@ func newCrashAccount(t *testing.T) *crashAccount {
 // runner is a new, empty home for a child daemon on the account.
 func (a *crashAccount) runner(t *testing.T, extra ...string) *crashEnv {
 	t.Helper()
-	home, err := os.MkdirTemp("", "ipc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(home) })
+	home := daemontest.ShortDir(t, "ipc")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +99,7 @@ func (a *crashAccount) runner(t *testing.T, extra ...string) *crashEnv {
 		e.env = append(e.env, k+"="+v)
 	}
 	e.env = append(e.env, extra...)
-	e.c = api.NewClient(filepath.Join(home, "run", "d.sock"))
+	e.c = api.NewClient(daemontest.HomePaths(home).Socket)
 	t.Cleanup(func() { e.kill() })
 	return e
 }

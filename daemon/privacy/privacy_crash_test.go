@@ -30,7 +30,7 @@ func TestPrivacyDaemonChild(t *testing.T) {
 		t.Skip("only runs as TestPurgeSurvivesKillAtEveryStep's child")
 	}
 	step, saved, _ := strings.Cut(os.Getenv("IMPRESS_PRIVACY_KILL"), ":")
-	e := &privEnv{t: t, home: home, paths: privPaths(home), clock: daemontest.NewClock(time.Now().UTC()), env: map[string]string{}}
+	e := &privEnv{t: t, home: home, paths: daemontest.HomePaths(home), clock: daemontest.NewClock(time.Now().UTC()), env: map[string]string{}}
 	for _, k := range []string{"IMPRESS_META_ENDPOINT", "IMPRESS_META_APP_ID", "IMPRESS_META_APP_SECRET"} {
 		e.env[k] = os.Getenv(k)
 	}

@@ -72,17 +72,32 @@ func (b *SyncBuffer) String() string {
 	return b.b.String()
 }
 
-// ServeUnix serves h on a unix socket in a short temp dir (socket paths must
-// stay under 104 bytes, and t.TempDir() names can be long) until the test
-// ends, and returns a client of it.
-func ServeUnix(t testing.TB, h http.Handler) *api.Client {
+// ShortDir is a new temp dir, removed when the test ends, with a short
+// name: a unix socket path in it must stay under 104 bytes, and
+// t.TempDir() names can be long.
+func ShortDir(t testing.TB, prefix string) string {
 	t.Helper()
-	sockDir, err := os.MkdirTemp("", "id")
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "d.sock")
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// HomePaths are a daemon's paths with everything under home, laid out as
+// IMPRESS_HOME lays them out but with a short socket name, so that a
+// ShortDir home keeps the socket path within the limit.
+func HomePaths(home string) config.Paths {
+	return config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
+		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
+}
+
+// ServeUnix serves h on a unix socket in a ShortDir until the test ends,
+// and returns a client of it.
+func ServeUnix(t testing.TB, h http.Handler) *api.Client {
+	t.Helper()
+	sock := filepath.Join(ShortDir(t, "id"), "d.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
