@@ -58,11 +58,7 @@ func (d *DB) PutRemoved(r RemovedConn) error {
 func (d *DB) Removed() ([]RemovedConn, error) {
 	var out []RemovedConn
 	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRemoved).ForEach(func(_, v []byte) error {
-			var r RemovedConn
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+		return eachJSON(tx.Bucket(bucketRemoved), nil, func(_ []byte, r RemovedConn) error {
 			out = append(out, r)
 			return nil
 		})

@@ -113,13 +113,9 @@ func (d *DB) Purge(code string) (PurgeRecord, error) {
 // PurgeSecret returns a purge's sealed secret (ErrNotFound: none).
 func (d *DB) PurgeSecret(code string) ([]byte, error) {
 	var out []byte
-	err := d.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPurges).Get(purgeSecretKey(code))
-		if v == nil {
-			return ErrNotFound
-		}
-		out = append([]byte(nil), v...)
-		return nil
+	err := d.view(func(tx *bolt.Tx) (err error) {
+		out, err = getCopy(tx.Bucket(bucketPurges), purgeSecretKey(code))
+		return err
 	})
 	return out, err
 }
@@ -128,14 +124,7 @@ func (d *DB) PurgeSecret(code string) ([]byte, error) {
 func (d *DB) Purges() ([]PurgeRecord, error) {
 	var out []PurgeRecord
 	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPurges).ForEach(func(k, v []byte) error {
-			if !isPurgeKey(k) {
-				return nil
-			}
-			var p PurgeRecord
-			if err := json.Unmarshal(v, &p); err != nil {
-				return err
-			}
+		return eachJSON(tx.Bucket(bucketPurges), isPurgeKey, func(_ []byte, p PurgeRecord) error {
 			out = append(out, p)
 			return nil
 		})
@@ -199,13 +188,9 @@ func (d *DB) UpdateReceipt(code string, data json.RawMessage, dropSecret bool) (
 // (ErrNotFound: nothing, or no longer).
 func (d *DB) ReceiptSecret(code string) ([]byte, error) {
 	var out []byte
-	err := d.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketReceipts).Get(purgeSecretKey(code))
-		if v == nil {
-			return ErrNotFound
-		}
-		out = append([]byte(nil), v...)
-		return nil
+	err := d.view(func(tx *bolt.Tx) (err error) {
+		out, err = getCopy(tx.Bucket(bucketReceipts), purgeSecretKey(code))
+		return err
 	})
 	return out, err
 }
@@ -221,14 +206,8 @@ func (d *DB) Receipt(code string) (ReceiptRecord, error) {
 func (d *DB) Receipts() ([]ReceiptRecord, error) {
 	var out []ReceiptRecord
 	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketReceipts).ForEach(func(k, v []byte) error {
-			if !isPurgeKey(k) {
-				return nil // a kept secret, not a receipt
-			}
-			var r ReceiptRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+		// The kept secrets share the bucket; isPurgeKey leaves them out.
+		return eachJSON(tx.Bucket(bucketReceipts), isPurgeKey, func(_ []byte, r ReceiptRecord) error {
 			out = append(out, r)
 			return nil
 		})

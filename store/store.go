@@ -326,6 +326,34 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 	return json.Unmarshal(data, v)
 }
 
+// eachJSON hands fn every value of b decoded into an R, in key order,
+// with its key; a value that does not decode stops the walk with its
+// error. It is the one walk of the listings. keep (nil: every key) picks
+// the keys before their values are decoded: a bucket may hold values of
+// another form beside its records.
+func eachJSON[R any](b *bolt.Bucket, keep func(k []byte) bool, fn func(k []byte, r R) error) error {
+	return b.ForEach(func(k, v []byte) error {
+		if keep != nil && !keep(k) {
+			return nil
+		}
+		var r R
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		return fn(k, r)
+	})
+}
+
+// getCopy returns a copy of the value of key (ErrNotFound: none): bbolt's
+// slice is valid only inside the transaction.
+func getCopy(b *bolt.Bucket, key []byte) ([]byte, error) {
+	v := b.Get(key)
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return append([]byte(nil), v...), nil
+}
+
 func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
