@@ -78,13 +78,9 @@ func (s *Server) renderCommentLocked(cm *comment, sel []*fieldSel) (map[string]a
 			if cm.ParentID != "" {
 				continue
 			}
-			data := []map[string]any{}
-			for _, id := range s.commentsOfLocked(cm.MediaID, cm.ID, false) {
-				r, e := s.renderCommentLocked(s.st.comments[id], subOr(f, "id", "text", "timestamp"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, r)
+			data, e := s.renderCommentsLocked([]map[string]any{}, s.commentsOfLocked(cm.MediaID, cm.ID, false), subOr(f, "id", "text", "timestamp"))
+			if e != nil {
+				return nil, e
 			}
 			out["replies"] = map[string]any{"data": data}
 		default:
@@ -104,13 +100,9 @@ func (s *Server) listComments(c *call, mediaID, parent string) {
 		if e != nil {
 			return nil, e
 		}
-		data := []map[string]any{}
-		for _, id := range page {
-			v, e := s.renderCommentLocked(s.st.comments[id], sel)
-			if e != nil {
-				return nil, e
-			}
-			data = append(data, v)
+		data, e := s.renderCommentsLocked([]map[string]any{}, page, sel)
+		if e != nil {
+			return nil, e
 		}
 		return withPaging(data, paging), nil
 	})

@@ -32,6 +32,40 @@ func (s *Server) replySelected(c *call, def []string, fn func(sel []*fieldSel) (
 	s.reply(c, func() (any, *GraphError) { return fn(sel) })
 }
 
+// appendRendered appends the rendering of each id to data, in order; the
+// first refusal stops it. The caller's data says what an empty list is in
+// the answer: nil encodes as null, an empty slice as [].
+func appendRendered(data []map[string]any, ids []string, render func(id string) (map[string]any, *GraphError)) ([]map[string]any, *GraphError) {
+	for _, id := range ids {
+		v, e := render(id)
+		if e != nil {
+			return nil, e
+		}
+		data = append(data, v)
+	}
+	return data, nil
+}
+
+// renderCommentsLocked appends the comments of ids, rendered for sel.
+func (s *Server) renderCommentsLocked(data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderCommentLocked(s.st.comments[id], sel) })
+}
+
+// renderMediasLocked appends the media of ids, rendered for sel.
+func (s *Server) renderMediasLocked(c *call, data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderMediaLocked(c, s.st.media[id], sel) })
+}
+
+// renderConvsLocked appends the conversations of ids, rendered for sel.
+func (s *Server) renderConvsLocked(c *call, data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderConvLocked(c, s.st.convs[id], sel) })
+}
+
+// renderMsgsLocked appends the messages of ids, rendered for sel.
+func (s *Server) renderMsgsLocked(data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderMsgLocked(s.st.msgs[id], sel) })
+}
+
 // method returns the effective method, honouring Graph's ?method= override.
 func (c *call) method() string {
 	if m := strings.ToUpper(c.params.Get("method")); m == "GET" || m == "POST" || m == "DELETE" {

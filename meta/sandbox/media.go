@@ -60,23 +60,15 @@ func (s *Server) renderMediaLocked(c *call, md *media, sel []*fieldSel) (map[str
 			if md.MediaType != "CAROUSEL_ALBUM" {
 				continue
 			}
-			var data []map[string]any
-			for _, id := range md.Children {
-				ch, e := s.renderMediaLocked(c, s.st.media[id], subOr(f, "id"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, ch)
+			data, e := s.renderMediasLocked(c, nil, md.Children, subOr(f, "id"))
+			if e != nil {
+				return nil, e
 			}
 			out["children"] = map[string]any{"data": data}
 		case "comments":
-			var data []map[string]any
-			for _, id := range s.commentsOfLocked(md.ID, "", false) {
-				cm, e := s.renderCommentLocked(s.st.comments[id], subOr(f, "id", "text", "timestamp"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, cm)
+			data, e := s.renderCommentsLocked(nil, s.commentsOfLocked(md.ID, "", false), subOr(f, "id", "text", "timestamp"))
+			if e != nil {
+				return nil, e
 			}
 			out["comments"] = map[string]any{"data": data}
 		default:
@@ -159,13 +151,9 @@ func (s *Server) listMedia(c *call, owner string, stories bool) {
 		if e != nil {
 			return nil, e
 		}
-		data := []map[string]any{}
-		for _, id := range page {
-			m, e := s.renderMediaLocked(c, s.st.media[id], sel)
-			if e != nil {
-				return nil, e
-			}
-			data = append(data, m)
+		data, e := s.renderMediasLocked(c, []map[string]any{}, page, sel)
+		if e != nil {
+			return nil, e
 		}
 		return withPaging(data, paging), nil
 	})
@@ -212,13 +200,9 @@ func (s *Server) serveMedia(c *call, id, edge, m string) {
 			if e := checkMediaFields(sel); e != nil {
 				return nil, e
 			}
-			data := []map[string]any{}
-			for _, ch := range s.st.media[id].Children {
-				v, e := s.renderMediaLocked(c, s.st.media[ch], sel)
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, v)
+			data, e := s.renderMediasLocked(c, []map[string]any{}, s.st.media[id].Children, sel)
+			if e != nil {
+				return nil, e
 			}
 			return map[string]any{"data": data}, nil
 		})

@@ -72,13 +72,9 @@ func (s *Server) listConversations(c *call, account string) {
 		if e != nil {
 			return nil, e
 		}
-		data := []map[string]any{}
-		for _, id := range page {
-			v, e := s.renderConvLocked(c, s.st.convs[id], sel)
-			if e != nil {
-				return nil, e
-			}
-			data = append(data, v)
+		data, e := s.renderConvsLocked(c, []map[string]any{}, page, sel)
+		if e != nil {
+			return nil, e
 		}
 		return withPaging(data, paging), nil
 	})
@@ -106,13 +102,9 @@ func (s *Server) renderConvLocked(c *call, cv *conversation, sel []*fieldSel) (m
 				{"username": s.st.personName(cv.Participant), "id": cv.Participant},
 			}}
 		case "messages":
-			data := []map[string]any{}
-			for _, id := range s.newestLocked(cv) {
-				v, e := s.renderMsgLocked(s.st.msgs[id], subOr(f, "id", "created_time"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, v)
+			data, e := s.renderMsgsLocked([]map[string]any{}, s.newestLocked(cv), subOr(f, "id", "created_time"))
+			if e != nil {
+				return nil, e
 			}
 			out["messages"] = map[string]any{"data": data}
 		default:
@@ -176,13 +168,9 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 			if e != nil {
 				return nil, e
 			}
-			data := []map[string]any{}
-			for _, mid := range page {
-				v, e := s.renderMsgLocked(s.st.msgs[mid], sel)
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, v)
+			data, e := s.renderMsgsLocked([]map[string]any{}, page, sel)
+			if e != nil {
+				return nil, e
 			}
 			return withPaging(data, paging), nil
 		})
