@@ -182,7 +182,7 @@ func TestCIDocCommands(t *testing.T) {
 		if cmd, ok := strings.CutPrefix(line, "exec "); ok {
 			execs[cmd] = true
 		}
-		if f := strings.Fields(line); len(f) > 2 && f[0] == "exitwith" {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "exitcode" {
 			execs[strings.Join(f[2:], " ")] = true
 		}
 	}

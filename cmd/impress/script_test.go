@@ -30,7 +30,6 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"metatoken":    metaToken,
 	"sandboxadmin": sandboxAdmin,
 	"notleaked":    notLeaked,
-	"exitwith":     exitWith,
 	// ci_script_test.go
 	"runner":      runner,
 	"live":        liveCount,
