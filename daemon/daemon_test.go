@@ -62,20 +62,16 @@ func startDaemonWith(t testing.TB, cfg Config) (*api.Client, context.CancelFunc,
 		close(exited)
 	}()
 	c := api.NewClient(cfg.Paths.Socket)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := c.Ping(t.Context()); err == nil {
-			break
-		}
+	exitedEarly := func() error {
 		select {
 		case err := <-done:
-			t.Fatalf("daemon exited early: %v", err)
+			return fmt.Errorf("daemon exited early: %v", err)
 		default:
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("daemon did not answer within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
+	}
+	if err := awaitDaemon(t, c, 10*time.Second, exitedEarly); err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		cancel()
@@ -223,25 +219,8 @@ func TestSIGTERMShutdown(t *testing.T) {
 		t.Skip("child")
 	}
 	p := testPaths(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDaemonChild$")
-	cmd.Env = append(os.Environ(), "IMPRESS_DAEMON_CHILD="+p.Home)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	c := api.NewClient(p.Socket)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := c.Ping(t.Context()); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("child daemon did not start: %s", out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	cmd, out := startChild(t, c, append(os.Environ(), "IMPRESS_DAEMON_CHILD="+p.Home), "-test.run=^TestDaemonChild$")
 	s := "term@example.com"
 	if _, err := c.UpdateAccount(t.Context(), api.AccountUpdate{Email: &s}); err != nil {
 		t.Fatal(err)
@@ -266,15 +245,63 @@ func TestSIGTERMShutdown(t *testing.T) {
 
 // TestDaemonChild is the child of TestSIGTERMShutdown.
 func TestDaemonChild(t *testing.T) {
-	home := os.Getenv("IMPRESS_DAEMON_CHILD")
-	if home == "" {
-		t.Skip("only runs as TestSIGTERMShutdown's child")
-	}
-	p := daemontest.HomePaths(home)
+	runChild(t, "IMPRESS_DAEMON_CHILD", func(string) string { return "" })
+}
+
+// runChild is the daemon of a test that signals or kills one: run again
+// as the child of that test, this test binary serves the home named by
+// the environment variable key, with settings from env, until a signal
+// ends it. A normal run skips it.
+func runChild(t *testing.T, key string, env config.Getenv) {
+	p := daemontest.HomePaths(daemontest.ChildHome(t, key))
 	ctx, stop := signalContext()
 	defer stop()
-	if err := Run(ctx, Config{Paths: p, Load: loader(p), Version: "child"}); err != nil {
+	load := func() (*config.Settings, error) {
+		return config.Load(config.LoadOptions{File: p.ConfigFile, Env: env})
+	}
+	if err := Run(ctx, Config{Paths: p, Load: load, Version: "child"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// startChild runs this test binary again with args (a -test.run of a child
+// test) and env, and waits until the daemon it starts answers c. out has
+// what the child printed.
+func startChild(t *testing.T, c *api.Client, env []string, args ...string) (cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], args...)
+	cmd.Env = env
+	out = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := awaitDaemon(t, c, 20*time.Second, nil); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("child daemon did not start: %v: %s", err, out.String())
+	}
+	return cmd, out
+}
+
+// awaitDaemon polls c until its daemon answers, for wait at most. gone
+// (nil: never) is asked after each miss whether the daemon has ended, so
+// will never answer; its error is returned at once.
+func awaitDaemon(t testing.TB, c *api.Client, wait time.Duration, gone func() error) error {
+	deadline := time.Now().Add(wait)
+	for {
+		if _, err := c.Ping(t.Context()); err == nil {
+			return nil
+		}
+		if gone != nil {
+			if err := gone(); err != nil {
+				return err
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the daemon did not answer within %v", wait)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

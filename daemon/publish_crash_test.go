@@ -16,7 +16,6 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
-	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
@@ -29,19 +28,7 @@ import (
 
 // TestPublishDaemonChild is the daemon of the crash tests.
 func TestPublishDaemonChild(t *testing.T) {
-	home := os.Getenv("IMPRESS_PUBLISH_CHILD")
-	if home == "" {
-		t.Skip("only runs as the child of the publish crash tests")
-	}
-	p := daemontest.HomePaths(home)
-	ctx, stop := signalContext()
-	defer stop()
-	load := func() (*config.Settings, error) {
-		return config.Load(config.LoadOptions{File: p.ConfigFile, Env: os.Getenv})
-	}
-	if err := Run(ctx, Config{Paths: p, Load: load, Version: "child"}); err != nil {
-		t.Fatal(err)
-	}
+	runChild(t, "IMPRESS_PUBLISH_CHILD", os.Getenv)
 }
 
 type crashEnv struct {
@@ -107,25 +94,7 @@ func (a *crashAccount) runner(t *testing.T, extra ...string) *crashEnv {
 // start runs a child daemon and waits until it answers.
 func (e *crashEnv) start() {
 	e.t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPublishDaemonChild$", "-test.v")
-	cmd.Env = e.env
-	e.out = &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = e.out, e.out
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	e.child = cmd
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := e.c.Ping(e.t.Context()); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.kill()
-			e.t.Fatalf("child daemon did not start: %s", e.out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	e.child, e.out = startChild(e.t, e.c, e.env, "-test.run=^TestPublishDaemonChild$", "-test.v")
 }
 
 // kill is SIGKILL: no shutdown, no parking, no last write.

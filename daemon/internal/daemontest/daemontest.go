@@ -85,6 +85,18 @@ func ShortDir(t testing.TB, prefix string) string {
 	return dir
 }
 
+// ChildHome is the home a crash test gave this test binary, run again as
+// its child, in the environment variable key; without it (a normal run)
+// the child test is skipped.
+func ChildHome(t testing.TB, key string) string {
+	t.Helper()
+	home := os.Getenv(key)
+	if home == "" {
+		t.Skip("only runs as the child of a crash test, with " + key + " set")
+	}
+	return home
+}
+
 // HomePaths are a daemon's paths with everything under home, laid out as
 // IMPRESS_HOME lays them out but with a short socket name, so that a
 // ShortDir home keeps the socket path within the limit.
