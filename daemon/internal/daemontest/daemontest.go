@@ -5,7 +5,6 @@
 package daemontest
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -26,51 +25,20 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
 
 // FakeClock is shared by the daemon and the sandbox so that token ages
-// agree on both sides.
-type FakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// agree on both sides (testkit.Clock).
+type FakeClock = testkit.Clock
 
 // NewClock is a clock stopped at t.
-func NewClock(t time.Time) *FakeClock { return &FakeClock{t: t} }
-
-// Now is the clock's time.
-func (c *FakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward.
-func (c *FakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func NewClock(t time.Time) *FakeClock { return testkit.NewClock(t) }
 
 // SyncBuffer is the daemon log of a test, scanned for secrets.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *SyncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+type SyncBuffer = testkit.SyncBuffer
 
 // ShortDir is a new temp dir, removed when the test ends, with a short
 // name: a unix socket path in it must stay under 104 bytes, and
