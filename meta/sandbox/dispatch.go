@@ -66,6 +66,21 @@ func (s *Server) renderMsgsLocked(data []map[string]any, ids []string, sel []*fi
 	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderMsgLocked(s.st.msgs[id], sel) })
 }
 
+// getOnly refuses, as Graph does, what a node that answers GET alone
+// does not serve: an edge (unknown path) or another method (no such
+// object). False means the refusal is written.
+func (s *Server) getOnly(c *call, id, edge, m string) bool {
+	switch {
+	case edge != "":
+		s.fail(c, errUnknownPath(edge))
+	case m != http.MethodGet:
+		s.fail(c, errNoObject(m, id))
+	default:
+		return true
+	}
+	return false
+}
+
 // method returns the effective method, honouring Graph's ?method= override.
 func (c *call) method() string {
 	if m := strings.ToUpper(c.params.Get("method")); m == "GET" || m == "POST" || m == "DELETE" {

@@ -182,12 +182,7 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 // serveMessage serves GET /{message-id}; only the 20 newest messages of a
 // conversation can be read in detail (docs/META.md §12).
 func (s *Server) serveMessage(c *call, id, edge, m string) {
-	if edge != "" {
-		s.fail(c, errUnknownPath(edge))
-		return
-	}
-	if m != http.MethodGet {
-		s.fail(c, errNoObject(m, id))
+	if !s.getOnly(c, id, edge, m) {
 		return
 	}
 	s.replySelected(c, []string{"id", "created_time"}, func(sel []*fieldSel) (any, *GraphError) {

@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -318,12 +317,7 @@ var containerFields = []string{"id", "status_code", "status", "video_status", "m
 
 // serveContainer serves GET /{container-id}?fields=status_code,status.
 func (s *Server) serveContainer(c *call, id, edge, m string) {
-	if edge != "" {
-		s.fail(c, errUnknownPath(edge))
-		return
-	}
-	if m != http.MethodGet {
-		s.fail(c, errNoObject(m, id))
+	if !s.getOnly(c, id, edge, m) {
 		return
 	}
 	s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
