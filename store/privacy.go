@@ -470,22 +470,8 @@ func decodeBlobFast(raw []byte) (Blob, bool) {
 // (export, purge planning). It reads the connection's own subtree, so it
 // does not walk other connections' events.
 func (d *DB) ConnEvents(conn string) ([]EventEntry, error) {
-	var out []EventEntry
-	err := d.view(func(tx *bolt.Tx) error {
-		b := bucket(tx, bucketConns, []byte(conn), bucketConnEvents)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			blob, err := readBlob(v)
-			if err != nil {
-				return fmt.Errorf("store: event %d: %w", btoi(k), err)
-			}
-			out = append(out, EventEntry{Seq: btoi(k), Conn: conn, Blob: blob})
-			return nil
-		})
-	})
-	return out, err
+	return connBlobs(d, conn, bucketConnEvents, func(k []byte) string { return fmt.Sprintf("event %d", btoi(k)) },
+		func(k []byte, blob Blob) EventEntry { return EventEntry{Seq: btoi(k), Conn: conn, Blob: blob} })
 }
 
 // ConnCounts are the number of entries of a connection's subtree and of
