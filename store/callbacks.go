@@ -56,13 +56,7 @@ func (d *DB) PutRemoved(r RemovedConn) error {
 
 // Removed lists the removal records, newest first.
 func (d *DB) Removed() ([]RemovedConn, error) {
-	var out []RemovedConn
-	err := d.view(func(tx *bolt.Tx) error {
-		return eachJSON(tx.Bucket(bucketRemoved), nil, func(_ []byte, r RemovedConn) error {
-			out = append(out, r)
-			return nil
-		})
-	})
+	out, err := listJSON[RemovedConn](d, bucketRemoved, nil)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out, err
 }

@@ -122,13 +122,7 @@ func (d *DB) PurgeSecret(code string) ([]byte, error) {
 
 // Purges lists the unfinished purges, oldest first.
 func (d *DB) Purges() ([]PurgeRecord, error) {
-	var out []PurgeRecord
-	err := d.view(func(tx *bolt.Tx) error {
-		return eachJSON(tx.Bucket(bucketPurges), isPurgeKey, func(_ []byte, p PurgeRecord) error {
-			out = append(out, p)
-			return nil
-		})
-	})
+	out, err := listJSON[PurgeRecord](d, bucketPurges, isPurgeKey)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, err
 }
@@ -204,14 +198,8 @@ func (d *DB) Receipt(code string) (ReceiptRecord, error) {
 
 // Receipts lists every receipt, newest first.
 func (d *DB) Receipts() ([]ReceiptRecord, error) {
-	var out []ReceiptRecord
-	err := d.view(func(tx *bolt.Tx) error {
-		// The kept secrets share the bucket; isPurgeKey leaves them out.
-		return eachJSON(tx.Bucket(bucketReceipts), isPurgeKey, func(_ []byte, r ReceiptRecord) error {
-			out = append(out, r)
-			return nil
-		})
-	})
+	// The kept secrets share the bucket; isPurgeKey leaves them out.
+	out, err := listJSON[ReceiptRecord](d, bucketReceipts, isPurgeKey)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
 	return out, err
 }
