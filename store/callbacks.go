@@ -101,13 +101,7 @@ func (d *DB) RememberRequest(key string, r SeenRequest, now time.Time) error {
 // Until at now (the retention sweep: when no callback comes, the last
 // ones would stay), and says how many went.
 func (d *DB) PruneSeenRequests(now time.Time) (int, error) {
-	n := 0
-	err := d.update(func(tx *bolt.Tx) error {
-		var err error
-		n, err = pruneSeen(tx.Bucket(bucketSignedRequests), now)
-		return err
-	})
-	return n, err
+	return inTx(d.update, func(tx *bolt.Tx) (int, error) { return pruneSeen(tx.Bucket(bucketSignedRequests), now) })
 }
 
 func pruneSeen(b *bolt.Bucket, now time.Time) (int, error) {

@@ -112,12 +112,7 @@ func (d *DB) Purge(code string) (PurgeRecord, error) {
 
 // PurgeSecret returns a purge's sealed secret (ErrNotFound: none).
 func (d *DB) PurgeSecret(code string) ([]byte, error) {
-	var out []byte
-	err := d.view(func(tx *bolt.Tx) (err error) {
-		out, err = getCopy(tx.Bucket(bucketPurges), purgeSecretKey(code))
-		return err
-	})
-	return out, err
+	return inTx(d.view, func(tx *bolt.Tx) ([]byte, error) { return getCopy(tx.Bucket(bucketPurges), purgeSecretKey(code)) })
 }
 
 // Purges lists the unfinished purges, oldest first.
@@ -181,12 +176,7 @@ func (d *DB) UpdateReceipt(code string, data json.RawMessage, dropSecret bool) (
 // ReceiptSecret returns what FinishPurge kept for a receipt's re-scans
 // (ErrNotFound: nothing, or no longer).
 func (d *DB) ReceiptSecret(code string) ([]byte, error) {
-	var out []byte
-	err := d.view(func(tx *bolt.Tx) (err error) {
-		out, err = getCopy(tx.Bucket(bucketReceipts), purgeSecretKey(code))
-		return err
-	})
-	return out, err
+	return inTx(d.view, func(tx *bolt.Tx) ([]byte, error) { return getCopy(tx.Bucket(bucketReceipts), purgeSecretKey(code)) })
 }
 
 // Receipt returns one receipt.

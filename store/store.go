@@ -330,6 +330,17 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 	return json.Unmarshal(data, v)
 }
 
+// inTx runs get in a transaction of run (d.view or d.update) and returns
+// what it got.
+func inTx[T any](run func(func(*bolt.Tx) error) error, get func(*bolt.Tx) (T, error)) (T, error) {
+	var v T
+	err := run(func(tx *bolt.Tx) (err error) {
+		v, err = get(tx)
+		return err
+	})
+	return v, err
+}
+
 // listJSON returns the records of a top-level bucket that keep picks (nil:
 // all), in key order (see eachJSON).
 func listJSON[R any](d *DB, bucketName []byte, keep func(k []byte) bool) ([]R, error) {
