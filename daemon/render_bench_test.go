@@ -15,7 +15,6 @@ import (
 // project and of an unchanged spec file: one POST /v1/renders answered
 // from the cache (go test ./daemon -run '^$' -bench CacheHit).
 func BenchmarkRenderCacheHit(b *testing.B) {
-	ffmpegtest.Require(b)
 	c := benchDaemon(b)
 	dir := b.TempDir()
 	ffmpegtest.Clip(b, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})
@@ -49,8 +48,10 @@ func BenchmarkRenderCacheHit(b *testing.B) {
 	}
 }
 
-// benchDaemon is startDaemon for benchmarks.
+// benchDaemon is ffmpegDaemon for benchmarks: every daemon benchmark
+// renders.
 func benchDaemon(b *testing.B) *api.Client {
+	ffmpegtest.Require(b)
 	p := testPaths(b)
 	c, _, _ := startDaemonWith(b, Config{Paths: p, Load: loader(p), Version: "bench", Stderr: io.Discard})
 	return c
