@@ -239,11 +239,10 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	}
 	targets, specs, defaults := o.targets, o.specs, o.defaults
 
-	acct, err := p.account(ctx, req.Connection)
-	if err != nil {
-		return nil, err
-	}
-	d := api.PublishDetail{State: api.PubQueued, Connection: acct.Conn, Type: o.typ, At: req.At, NoWait: req.NoWait,
+	// Everything given is checked here first; the connection only after
+	// (below): a file that is not media is the first thing to fix, whether
+	// or not a login is needed too.
+	d := api.PublishDetail{State: api.PubQueued, Type: o.typ, At: req.At, NoWait: req.NoWait,
 		Cover: req.Cover, AudioName: firstNonEmpty(req.AudioName, defaults.AudioName),
 		LocationID: firstNonEmpty(req.LocationID, defaults.LocationID), AltText: req.AltText}
 	if d.At != nil {
@@ -381,6 +380,15 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		}
 	}
 
+	acct, err := p.account(ctx, req.Connection)
+	if err != nil {
+		if len(problems) > 0 {
+			return nil, refusal(problems)
+		}
+		return nil, err
+	}
+	d.Connection = acct.Conn
+
 	// How the bytes reach Meta (§2.4): rupload for Facebook Login videos;
 	// a signed URL on the public endpoint for Instagram Login, images and
 	// covers (Meta takes those by URL only).
@@ -401,14 +409,19 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &api.Error{Code: api.CodeRejected,
-			Message: fmt.Sprintf("publish refused before anything was uploaded: %d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - ")),
-			Hint:    "fix them and publish again; `impress validate TARGET` checks media on its own"}
+		return nil, refusal(problems)
 	}
 	d.Fingerprint = fingerprint(&d, content, coverSum)
 	d.Key = idemKey(d.Connection, req.Key, d.Fingerprint)
 	declared := req.Key != "" || (len(specs) == 1 && specs[0] != nil && specs[0].Publish != nil)
 	return &pubPlan{d: d, acct: acct, declared: declared}, nil
+}
+
+// refusal refuses a request for its problems, all at once.
+func refusal(problems []string) error {
+	return &api.Error{Code: api.CodeRejected,
+		Message: fmt.Sprintf("publish refused before anything was uploaded: %d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - ")),
+		Hint:    "fix them and publish again; `impress validate TARGET` checks media on its own"}
 }
 
 // dryRun lists the calls a real run would make, up to and including the
