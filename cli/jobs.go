@@ -149,7 +149,7 @@ func runJobsCancel(ctx context.Context, o *idOptions) error {
 }
 
 func newJobsRetryCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {
-	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published or unconfirmed one)"},
+	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published, unconfirmed or cancelled one)"},
 		"print the job as JSON", nil, runF, runJobsRetry)
 }
 
