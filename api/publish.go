@@ -160,8 +160,10 @@ type PublishDetail struct {
 	// Recreated counts containers replaced after Meta failed them.
 	Recreated int `json:"recreated,omitempty"`
 	// WaitReason says why a queued job is not moving (schedule, quota,
-	// rate limit), for `impress jobs list`.
+	// rate limit), for `impress jobs list`; WaitUntil is when it moves
+	// again, or looks again (the quota's next check).
 	WaitReason  string     `json:"wait_reason,omitempty"`
+	WaitUntil   *time.Time `json:"wait_until,omitempty"`
 	Attempts    int        `json:"attempts,omitempty"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
 	// Notes are things the user should know that did not fail the job

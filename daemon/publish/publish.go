@@ -263,6 +263,7 @@ func (p *publisher) retry(j store.Job) (store.Job, error) {
 		return j, api.Errorf(api.CodeConflict, "job %d is %s; only failed or cancelled publish jobs can be retried (`impress jobs wait %d` follows it)", j.ID, j.State, j.ID)
 	}
 	resumeFrom(&d)
+	p.markScheduled(&d)
 	data, err := json.Marshal(d)
 	if err != nil {
 		return j, err
@@ -294,7 +295,8 @@ func resumeFrom(d *api.PublishDetail) {
 	if step == "" || step == api.PubFailed || step == api.PubUnconfirmed {
 		step = api.PubQueued
 	}
-	d.State, d.Step, d.WaitReason = step, "", ""
+	d.State, d.Step = step, ""
+	noWait(d)
 	if containerDead(d) {
 		d.ContainerID = ""
 		for i := range d.Items {

@@ -114,7 +114,7 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 			// live but not yet released counts twice meanwhile (in Meta's
 			// usage and as a reservation) — so look again soon rather than
 			// after the quota recheck.
-			if err := r.wait(ctx, fmt.Sprintf("the publishing quota's last %d post(s) are taken by publishes in flight; checking again shortly",
+			if err := r.wait(ctx, fmt.Sprintf("the day's publishing quota: its last %d post(s) are taken by publishes in flight; checking again shortly",
 				lim.QuotaTotal-lim.QuotaUsage), min(r.t.backoff(n), r.t.QuotaRecheck)); err != nil {
 				return err
 			}
@@ -129,7 +129,9 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 			return &api.Error{Code: api.CodeRejected, Message: msg + " (--no-wait)",
 				Hint: "publish again when older posts leave the window, or without --no-wait to wait in the queue"}
 		}
-		if err := r.wait(ctx, msg+"; waiting in the queue, checking every "+r.t.QuotaRecheck.String(), r.t.QuotaRecheck); err != nil {
+		why := fmt.Sprintf("the day's publishing quota: %d of %d posts in the last %s are used; waiting in the queue, checking again every %s",
+			lim.QuotaUsage, lim.QuotaTotal, window, r.t.QuotaRecheck)
+		if err := r.wait(ctx, why, r.t.QuotaRecheck); err != nil {
 			return err
 		}
 	}
@@ -290,11 +292,15 @@ func (r *pubRun) waitOptions(what string) meta.WaitOptions {
 			r.progress(api.JobEvent{Stage: "processing", Percent: percentOf(api.PubProcessing), Message: what + ": " + string(st.Code)})
 		},
 		Sleep: func(ctx context.Context, d time.Duration) error {
-			d = max(d, r.p.pace.delay(r.d.Connection, r.p.s.Now()))
-			if d > longestRateWait {
+			paced := r.p.pace.delay(r.d.Connection, r.p.s.Now())
+			d = max(d, paced)
+			switch {
+			case d > longestRateWait:
 				return &api.Error{Code: api.CodeTransient,
 					Message: fmt.Sprintf("Meta asked impress to leave this account alone for %s (rate limit)", d.Round(time.Minute)),
 					Hint:    fmt.Sprintf("`impress jobs retry %d` waits for the container again once that time has passed", r.id)}
+			case paced == d && d >= time.Second:
+				return r.wait(ctx, usageReason(d), d) // a pause worth saying
 			}
 			return sleepCtx(ctx, d)
 		},

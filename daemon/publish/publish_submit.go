@@ -73,14 +73,14 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	if res, err := p.reconcileSubmit(ctx, req, pl, title); res != nil || err != nil {
 		return res, err
 	}
+	stage := api.PubQueued
+	if p.markScheduled(d) {
+		stage = "scheduled"
+		title += " at " + d.At.Format(time.RFC3339)
+	}
 	detail, err := json.Marshal(d)
 	if err != nil {
 		return nil, err
-	}
-	stage := api.PubQueued
-	if d.At != nil && p.s.Now().Before(*d.At) {
-		stage = "scheduled"
-		title += " at " + d.At.Format(time.RFC3339)
 	}
 	job, err := p.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Stage: stage,
 		Title: title, Conn: d.Connection, Key: d.Key, Detail: detail}, req.Force)
@@ -94,6 +94,17 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	p.enqueue(job)
 	aj := jobs.ToAPI(job)
 	return &api.PublishResult{Job: &aj}, nil
+}
+
+// markScheduled reports whether a job not started yet waits for its --at
+// time, and says so on its detail: why, and until when.
+func (p *publisher) markScheduled(d *api.PublishDetail) bool {
+	if d.At == nil || d.State != api.PubQueued || !p.s.Now().Before(*d.At) {
+		return false
+	}
+	at := *d.At
+	d.WaitReason, d.WaitUntil = "its scheduled time (--at, or a manifest's at:)", &at
+	return true
 }
 
 // reuse answers a request whose key an earlier job holds: that job, and

@@ -473,7 +473,7 @@ func (rn *Runner) awaitRunnable(ctx context.Context, out *httpx.NDJSON, id uint6
 		}
 		if !sent {
 			sent = true
-			if out.Send(api.JobEvent{JobID: aj.ID, Stage: j.Stage, Percent: j.Percent}) != nil {
+			if out.Send(waitingEvent(j)) != nil {
 				return nil
 			}
 		}
@@ -483,6 +483,20 @@ func (rn *Runner) awaitRunnable(ctx context.Context, out *httpx.NDJSON, id uint6
 		case <-t.C:
 		}
 	}
+}
+
+// waitingEvent is the event of a job that waits outside the runner (a
+// publish scheduled for later): its stage, and why and until when it waits
+// when its detail says so (wait_reason, wait_until).
+func waitingEvent(j store.Job) api.JobEvent {
+	var w struct {
+		Reason string     `json:"wait_reason"`
+		Until  *time.Time `json:"wait_until"`
+	}
+	if len(j.Detail) > 0 {
+		_ = json.Unmarshal(j.Detail, &w)
+	}
+	return api.JobEvent{JobID: strconv.FormatUint(j.ID, 10), Stage: j.Stage, Percent: j.Percent, Message: w.Reason, Until: w.Until}
 }
 
 func (rn *Runner) cancelJob(w http.ResponseWriter, r *http.Request) {
