@@ -7,6 +7,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/meta/sandbox"
 )
 
 // TestRetryRefusesCancelledJobs: a cancelled publish was stopped on
@@ -51,4 +52,36 @@ func TestResumeKeepsWhereAStoppedJobWas(t *testing.T) {
 	if resumeFrom(&d); d.State != api.PubPublishing {
 		t.Errorf("failed in publishing: resumed in %s", d.State)
 	}
+}
+
+// TestQuotaWaitLeavesTheSlot: with publish.concurrency 1, a publish
+// waiting for its account's used-up quota does not hold the only slot: a
+// publish of another connection runs to its end meanwhile.
+func TestQuotaWaitLeavesTheSlot(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
+	e.login(sandbox.TokenRequest{Flavour: "instagram", Account: sandbox.IGBrandID}, "brand", "")
+	e.st.Set("IMPRESS_PUBLISH_QUOTA_RECHECK", "1h")
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	e.sb.SetPublishQuota(1)
+	a := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("the quota's only post"), Connection: "main"}).Job.ID)
+	if a.State != api.JobDone {
+		t.Fatalf("a: %s %+v", a.State, a.Error)
+	}
+	b := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("over the quota"), Connection: "main"})
+	daemontest.WaitFor(t, 30*time.Second, func() bool {
+		j, err := e.c.Job(t.Context(), b.Job.ID)
+		d := api.PublishDetailOf(j)
+		return err == nil && d != nil && strings.Contains(d.WaitReason, "quota")
+	})
+	c := daemontest.WaitJobEnd(t, e.c, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("another account"), Connection: "brand"}).Job.ID, 30*time.Second)
+	if c.State != api.JobDone {
+		t.Fatalf("the other connection's publish: %s %+v", c.State, c.Error)
+	}
+	if j, _ := e.c.Job(t.Context(), b.Job.ID); j.Terminal() {
+		t.Errorf("the job over quota ended: %s %+v", j.State, j.Error)
+	}
+	if _, err := e.c.CancelJob(t.Context(), b.Job.ID); err != nil {
+		t.Fatal(err)
+	}
+	assertOnePerJob(t, e, a, c)
 }

@@ -151,7 +151,9 @@ func (r *pubRun) unreserve() {
 	}
 }
 
-// wait shows why the job is not moving and until when, then sleeps.
+// wait shows why the job is not moving and until when, then sleeps
+// without its concurrency slot: other publishes (another account's, while
+// this one's quota is used up) run meanwhile.
 func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error {
 	until := r.p.s.Now().Add(d).UTC()
 	r.d.WaitReason, r.d.WaitUntil = r.p.s.RedactString(reason), &until
@@ -159,7 +161,7 @@ func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error
 		return err
 	}
 	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf(r.d.State), Message: r.d.WaitReason, Until: &until})
-	err := sleepCtx(ctx, d)
+	err := r.jp.Outside(ctx, func(ctx context.Context) error { return sleepCtx(ctx, d) })
 	noWait(&r.d)
 	return err
 }
