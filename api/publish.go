@@ -113,6 +113,10 @@ type PublishItem struct {
 	// UploadURI is rupload's address for a resumable container.
 	UploadURI string `json:"upload_uri,omitempty"`
 	Uploaded  bool   `json:"uploaded,omitempty"`
+	// Sent is how far the upload got (bytes handed to rupload), saved
+	// every few seconds while it runs. A resumed upload starts where Meta
+	// says its bytes end, never here: bytes sent need not have arrived.
+	Sent int64 `json:"sent,omitempty"`
 }
 
 // PublishDetail is the shape of a publish job's [Job.Detail].

@@ -300,7 +300,7 @@ func resumeFrom(d *api.PublishDetail) {
 	if containerDead(d) {
 		d.ContainerID = ""
 		for i := range d.Items {
-			d.Items[i].ContainerID, d.Items[i].Status, d.Items[i].Uploaded = "", "", false
+			d.Items[i].ContainerID, d.Items[i].Status, d.Items[i].Uploaded, d.Items[i].Sent = "", "", false, 0
 		}
 		if d.State != api.PubQueued {
 			d.State = api.PubRendered

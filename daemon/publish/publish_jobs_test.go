@@ -85,3 +85,30 @@ func TestQuotaWaitLeavesTheSlot(t *testing.T) {
 	}
 	assertOnePerJob(t, e, a, c)
 }
+
+// TestUploadSavesHowFarItGot: while an upload runs, how far it got is
+// saved on the job (here after every step: the interval is a test knob),
+// so that `jobs show --json` and a restart see it before the upload ends.
+func TestUploadSavesHowFarItGot(t *testing.T) {
+	defer func(d time.Duration) { uploadSaveEvery = d }(uploadSaveEvery)
+	uploadSaveEvery = 0
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	// The proxy takes the whole body, then holds the upload's answer.
+	g := e.proxy.Hold("POST", false, daemontest.HasPart("/ig-api-upload/"))
+	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("saved as it goes")})
+	g.WaitHit(t)
+	var d *api.PublishDetail
+	daemontest.WaitFor(t, 10*time.Second, func() bool {
+		j, err := e.c.Job(t.Context(), res.Job.ID)
+		d = api.PublishDetailOf(j)
+		return err == nil && d != nil && len(d.Items) == 1 && d.Items[0].Sent == d.Items[0].Size
+	})
+	if d.State != api.PubContainer || d.Items[0].Uploaded {
+		t.Errorf("before the upload's answer: state %s, uploaded %v", d.State, d.Items[0].Uploaded)
+	}
+	g.Release()
+	if j := e.wait(res.Job.ID); j.State != api.JobDone {
+		t.Fatalf("%s %+v", j.State, j.Error)
+	}
+}
