@@ -208,9 +208,12 @@ type PublishResult struct {
 	Job *Job `json:"job,omitempty"`
 	// Reused is true when the key named an earlier job: nothing new is
 	// posted. Resumed is true when that job had failed and was resumed.
-	Reused  bool         `json:"reused"`
-	Resumed bool         `json:"resumed,omitempty"`
-	Plan    *PublishPlan `json:"plan,omitempty"`
+	Reused  bool `json:"reused"`
+	Resumed bool `json:"resumed,omitempty"`
+	// Rescheduled is true when that job had not started and the request
+	// asked for another time (an edited at:): the job takes the new time.
+	Rescheduled bool         `json:"rescheduled,omitempty"`
+	Plan        *PublishPlan `json:"plan,omitempty"`
 	// FoundLive is true when the local store did not know the item and
 	// the account's live media showed it already posted (by another
 	// machine, or by a run whose answer was lost): Job is the record of

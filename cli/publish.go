@@ -229,6 +229,9 @@ type publishOutput struct {
 	api.Job
 	Reused  bool `json:"reused"`
 	Resumed bool `json:"resumed,omitempty"`
+	// Rescheduled: the earlier job had not started and takes this
+	// request's time (an edited --at or at:).
+	Rescheduled bool `json:"rescheduled,omitempty"`
 	// FoundLive: the account already had the item (another machine, or a
 	// run whose answer was lost); nothing was published.
 	FoundLive bool `json:"found_live"`
@@ -276,7 +279,7 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	}
 	j, err := followPublish(ctx, &o.baseOptions, c, res, o.Progress)
 	if j != nil {
-		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed, FoundLive: res.FoundLive}
+		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed, Rescheduled: res.Rescheduled, FoundLive: res.FoundLive}
 		if o.JSON {
 			if werr := writeJSON(o.IO.Out, out); werr != nil {
 				return werr
@@ -375,6 +378,9 @@ func printPublished(ios *IOStreams, o publishOutput) {
 		prefix = "already done: "
 		if o.Resumed {
 			prefix = "resumed: "
+		}
+		if o.Rescheduled {
+			prefix = "rescheduled: "
 		}
 	}
 	if o.FoundLive {

@@ -163,13 +163,18 @@ func (p *publisher) enqueue(j store.Job) {
 		p.mu.Lock()
 		p.scheduled[j.ID] = *d.At
 		p.mu.Unlock()
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		p.wakeScheduler()
 		return
 	}
 	p.submit(j)
+}
+
+// wakeScheduler makes the scheduler look at its schedule again.
+func (p *publisher) wakeScheduler() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // submit gives the job to the runner. The base context is detached from

@@ -112,3 +112,40 @@ func TestUploadSavesHowFarItGot(t *testing.T) {
 		t.Fatalf("%s %+v", j.State, j.Error)
 	}
 }
+
+// TestRerunWithAnotherTimeReschedules: the same publish asked again with
+// another --at, while its job still waits, moves that job to the new time
+// (nothing new is made, and it publishes then, once); asked again after
+// it published, it is only reused.
+func TestRerunWithAnotherTimeReschedules(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	later := time.Now().Add(time.Hour)
+	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("moved"), At: &later}
+	first := e.publish(req)
+	soon := time.Now().Add(1500 * time.Millisecond)
+	req.At = &soon
+	moved := e.publish(req)
+	if !moved.Reused || !moved.Rescheduled || moved.Job.ID != first.Job.ID {
+		t.Fatalf("re-run at another time: %+v, want job %s rescheduled", moved, first.Job.ID)
+	}
+	if d := api.PublishDetailOf(moved.Job); d == nil || d.At == nil || !d.At.Equal(soon.UTC().Truncate(time.Nanosecond)) {
+		t.Errorf("rescheduled detail: %+v", d)
+	}
+	j := e.wait(first.Job.ID)
+	if j.State != api.JobDone {
+		t.Fatalf("%s %+v", j.State, j.Error)
+	}
+	if d := daemontest.DetailOf(t, j); d.PublishedAt == nil || d.PublishedAt.Before(soon) {
+		t.Errorf("published at %v, before its new time %v", d.PublishedAt, soon)
+	}
+	req.At = &later
+	again := e.publish(req)
+	if !again.Reused || again.Rescheduled || again.Job.ID != first.Job.ID {
+		t.Errorf("re-run after publishing: %+v", again)
+	}
+	if jobs, _ := e.c.Jobs(t.Context(), api.JobPublish); len(jobs) != 1 {
+		t.Errorf("%d jobs, want 1", len(jobs))
+	}
+	assertOnePerJob(t, e, j)
+}

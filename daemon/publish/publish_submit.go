@@ -37,6 +37,10 @@ type pubPlan struct {
 	// declared is true when the item names itself: a --key, or a spec
 	// with a publish block (publish_reconcile.go).
 	declared bool
+	// content and coverSum are what the fingerprint hashed, for matching
+	// jobs stored when it hashed the time too (publish_reuse.go).
+	content  []string
+	coverSum string
 }
 
 func (s *Service) postPublish(w http.ResponseWriter, r *http.Request) {
@@ -61,13 +65,24 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 		return nil, err
 	}
 	d := &pl.d
+	earlier, err := p.s.DB.JobByKey(d.Key)
+	if store.IsNotFound(err) {
+		earlier, err = p.legacyJob(pl, req)
+	}
+	known := err == nil
+	if err != nil && !store.IsNotFound(err) {
+		return nil, err
+	}
 	if req.DryRun {
 		plan := p.dryRun(pl)
-		if j, err := p.s.DB.JobByKey(d.Key); err == nil {
-			aj := jobs.ToAPI(j)
+		if known {
+			aj := jobs.ToAPI(earlier)
 			plan.Existing = &aj
 		}
 		return &api.PublishResult{Plan: plan}, nil
+	}
+	if known && !req.Force {
+		return p.reuse(earlier, pl, req)
 	}
 	title := jobTitle(req, d)
 	if res, err := p.reconcileSubmit(ctx, req, pl, title); res != nil || err != nil {
@@ -85,7 +100,7 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	job, err := p.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Stage: stage,
 		Title: title, Conn: d.Connection, Key: d.Key, Detail: detail}, req.Force)
 	if errors.Is(err, store.ErrKeyExists) {
-		return p.reuse(job, d, req)
+		return p.reuse(job, pl, req)
 	}
 	if err != nil {
 		return nil, err
@@ -94,43 +109,6 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	p.enqueue(job)
 	aj := jobs.ToAPI(job)
 	return &api.PublishResult{Job: &aj}, nil
-}
-
-// markScheduled reports whether a job not started yet waits for its --at
-// time, and says so on its detail: why, and until when.
-func (p *publisher) markScheduled(d *api.PublishDetail) bool {
-	if d.At == nil || d.State != api.PubQueued || !p.s.Now().Before(*d.At) {
-		return false
-	}
-	at := *d.At
-	d.WaitReason, d.WaitUntil = "its scheduled time (--at, or a manifest's at:)", &at
-	return true
-}
-
-// reuse answers a request whose key an earlier job holds: that job, and
-// nothing posted. A job that failed is resumed from where it stopped (its
-// state machine verifies before it could publish twice).
-func (p *publisher) reuse(old store.Job, d *api.PublishDetail, req api.PublishRequest) (*api.PublishResult, error) {
-	var od api.PublishDetail
-	_ = json.Unmarshal(old.Detail, &od)
-	if req.Key != "" && od.Fingerprint != "" && od.Fingerprint != d.Fingerprint {
-		return nil, &api.Error{Code: api.CodeConflict,
-			Message: fmt.Sprintf("key %q was used by job %d for other content or options", req.Key, old.ID),
-			Hint:    "use another --key, or --force to publish this content under that key anyway"}
-	}
-	res := &api.PublishResult{Reused: true}
-	if old.State == api.JobFailed || old.State == api.JobCancelled {
-		if od.State != api.PubUnconfirmed && (old.Error == nil || api.Code(old.Error.Code) != api.CodeUnconfirmed) {
-			j, err := p.retry(old)
-			if err != nil {
-				return nil, err
-			}
-			old, res.Resumed = j, true
-		}
-	}
-	aj := jobs.ToAPI(old)
-	res.Job = &aj
-	return res, nil
 }
 
 // jobTitle names a publish job in `impress jobs list`.
@@ -425,7 +403,7 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	d.Fingerprint = fingerprint(&d, content, coverSum)
 	d.Key = idemKey(d.Connection, req.Key, d.Fingerprint)
 	declared := req.Key != "" || (len(specs) == 1 && specs[0] != nil && specs[0].Publish != nil)
-	return &pubPlan{d: d, acct: acct, declared: declared}, nil
+	return &pubPlan{d: d, acct: acct, declared: declared, content: content, coverSum: coverSum}, nil
 }
 
 // refusal refuses a request for its problems, all at once.
