@@ -1,6 +1,8 @@
 package publish
 
 import (
+	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +10,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/meta/sandbox"
+	"github.com/impress-dev/impress/store"
 )
 
 // TestRetryRefusesCancelledJobs: a cancelled publish was stopped on
@@ -148,4 +151,46 @@ func TestRerunWithAnotherTimeReschedules(t *testing.T) {
 		t.Errorf("%d jobs, want 1", len(jobs))
 	}
 	assertOnePerJob(t, e, j)
+}
+
+// TestJobsStoredWithTheTimeInTheirFingerprintStillMatch: jobs stored when
+// the fingerprint (and so the auto key) hashed the --at time are found by
+// a re-run: at the same time without a key, at any time with one.
+func TestJobsStoredWithTheTimeInTheirFingerprintStillMatch(t *testing.T) {
+	e := newPubEnv(t, pubOpts{flavour: "facebook"})
+	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	at := time.Now().Add(time.Hour).UTC()
+	stored := func(req api.PublishRequest) store.Job {
+		t.Helper()
+		pl, err := e.s.pub.plan(t.Context(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := pl.d
+		d.Fingerprint = fingerprintAt(&d, pl.content, pl.coverSum, d.At)
+		d.Key = idemKey(d.Connection, req.Key, d.Fingerprint)
+		detail, _ := json.Marshal(d)
+		j, err := e.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Stage: "scheduled", Conn: d.Connection, Key: d.Key, Detail: detail}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.s.pub.enqueue(j)
+		return j
+	}
+	auto := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("auto key"), At: &at}
+	old := stored(auto)
+	if res := e.publish(auto); !res.Reused || res.Job.ID != strconv.FormatUint(old.ID, 10) {
+		t.Errorf("auto key, same time: %+v, want job %d reused", res, old.ID)
+	}
+	keyed := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("with a key"), At: &at, Key: "k1"}
+	old = stored(keyed)
+	later := at.Add(time.Hour)
+	keyed.At = &later
+	res, err := e.c.Publish(t.Context(), keyed)
+	if err != nil || !res.Rescheduled || res.Job.ID != strconv.FormatUint(old.ID, 10) {
+		t.Errorf("user key, another time: %+v %v, want job %d rescheduled", res, err, old.ID)
+	}
+	if jobs, _ := e.c.Jobs(t.Context(), api.JobPublish); len(jobs) != 2 {
+		t.Errorf("%d jobs, want the 2 stored", len(jobs))
+	}
 }
