@@ -157,6 +157,10 @@ type Validation struct {
 	File       string      `json:"file,omitempty"`
 	OK         bool        `json:"ok"`
 	Violations []Violation `json:"violations"`
+	// AutoFixed are the rules a media file breaks that `impress render`
+	// and `impress publish` fix by themselves (moov_first, edit_list): not
+	// violations, and they do not make OK false.
+	AutoFixed []Violation `json:"auto_fixed"`
 	// Warnings are a spec's layout findings on the preset (texts under
 	// Instagram's interface, texts cut short); they do not make OK false.
 	Warnings []Warning `json:"warnings,omitempty"`

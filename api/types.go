@@ -29,9 +29,18 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	return c.Do(ctx, "POST", "/v1/shutdown", nil, nil)
 }
 
+// Reloaded is the answer of POST /v1/config/reload.
+type Reloaded struct {
+	Status string `json:"status"`
+	// RestartNeeded are the keys whose value in the file differs from the
+	// one the running daemon uses and that it reads only when it starts:
+	// they apply after `impress daemon stop && impress daemon start`.
+	RestartNeeded []string `json:"restart_needed"`
+}
+
 // Reload tells the daemon to read its configuration again (POST /v1/config/reload).
-func (c *Client) Reload(ctx context.Context) error {
-	return c.Do(ctx, "POST", "/v1/config/reload", nil, nil)
+func (c *Client) Reload(ctx context.Context) (*Reloaded, error) {
+	return doJSON[Reloaded](ctx, c, "POST", "/v1/config/reload", nil)
 }
 
 // Account is the workspace's account profile.
@@ -65,6 +74,15 @@ func (c *Client) UpdateAccount(ctx context.Context, u AccountUpdate) (*Account, 
 type Health struct {
 	Store  Check   `json:"store"`
 	Checks []Check `json:"checks"`
+	// Settings are the values the running daemon uses, secrets left out:
+	// doctor compares them with the config file.
+	Settings []Setting `json:"settings,omitempty"`
+}
+
+// Setting is one configuration key and its value.
+type Setting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // Check is one doctor line.

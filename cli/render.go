@@ -227,7 +227,9 @@ every violation with the rule it breaks: container, codecs, pixel format,
 frame rate, size, duration, file size, audio, moov position, edit lists, and
 for images JPEG, size and aspect. A spec or project is checked through its
 render (from the cache, or rendered first). Exit 0 when publishable, 5 when
-not.`,
+not. What ` + "`impress render` and `impress publish`" + ` fix by themselves in a
+media file (moov after mdat, edit lists) is listed apart, as fixed
+automatically, and is no violation.`,
 		Args: exactArgs(1),
 	}
 	cmd.Flags().StringVar(&o.Type, "type", "", "what it will be published as: reel | story | image | carousel (default from the spec or the file)")
@@ -257,7 +259,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			if res == nil || len(res.Violations) == 0 {
 				return werr
 			}
-			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, Warnings: res.Warnings}
+			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, AutoFixed: []api.Violation{}, Warnings: res.Warnings}
 		} else if v, err = c.Validate(ctx, req); err != nil {
 			return err
 		}
@@ -277,12 +279,25 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 
 func printValidation(w io.Writer, v *api.Validation) {
 	defer printWarnings(w, v.Warnings)
+	defer printAutoFixed(w, v.AutoFixed)
 	if v.OK {
 		fmt.Fprintf(w, "OK    %s is publishable as a %s\n", v.Target, v.Type)
 		return
 	}
 	fmt.Fprintf(w, "FAIL  %s is not publishable as a %s (%d violation(s)):\n", v.Target, v.Type, len(v.Violations))
 	for _, vi := range v.Violations {
+		fmt.Fprintf(w, "  %s\n", vi.String())
+	}
+}
+
+// printAutoFixed lists what render and publish fix by themselves, apart
+// from the violations: nothing to do about them.
+func printAutoFixed(w io.Writer, fixed []api.Violation) {
+	if len(fixed) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "fixed automatically when you render or publish it (%d):\n", len(fixed))
+	for _, vi := range fixed {
 		fmt.Fprintf(w, "  %s\n", vi.String())
 	}
 }

@@ -165,7 +165,12 @@ func Run(ctx context.Context, cfg Config) error {
 		ln.Close()
 		return fmt.Errorf("daemon: chmod socket: %w", err)
 	}
-	defer os.Remove(cfg.Paths.Socket)
+	// The listener unlinks the socket when it is first closed: by the
+	// server's Shutdown, before a client sees it gone, or here on an early
+	// return. Never remove the path once Run ends: `impress daemon stop &&
+	// impress daemon start` may have put the next daemon's socket there by
+	// then, and removing it made that daemon unreachable.
+	defer ln.Close()
 	ln = &credListener{Listener: ln, uid: os.Getuid(), log: log}
 
 	runCtx, cancelRun := context.WithCancel(ctx)

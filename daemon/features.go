@@ -18,7 +18,8 @@ func (s *Server) features() []feature.Feature {
 		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.projects.Health},
 		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: s.accounts.Health},
 		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: s.publish.Health},
-		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: s.community.Health},
+		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: s.community.Health,
+			Reload: s.community.Reload},
 	}
 }
 
@@ -51,6 +52,18 @@ func (s *Server) startServices(ctx context.Context) error {
 func (s *Server) stopServices(ctx context.Context) {
 	for i := len(s.stops) - 1; i >= 0; i-- {
 		s.stops[i](ctx)
+	}
+}
+
+// reloadServices lets each started feature apply changed settings.
+func (s *Server) reloadServices(ctx context.Context) {
+	if s.DB == nil {
+		return // recovery state: no feature was started
+	}
+	for _, f := range s.feats {
+		if f.Reload != nil {
+			f.Reload(ctx)
+		}
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/daemon/publish"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -33,6 +34,9 @@ type Server struct {
 	// settings while holding its own locks, and nothing is taken under mu.
 	mu       sync.RWMutex
 	settings *config.Settings
+	// startSettings are the settings the daemon started with: the values
+	// in use of the keys read only at start (config.Key.StartOnly).
+	startSettings *config.Settings
 
 	state    string // "ok" | "recovery"
 	shutdown context.CancelFunc
@@ -71,7 +75,7 @@ type serverOptions struct {
 // clock, the job runner) and builds every feature with it. Run uses it, and
 // so do tests.
 func newServer(cfg Config, settings *config.Settings, d feature.Deps, o serverOptions) *Server {
-	s := &Server{cfg: cfg, settings: settings, state: "ok"}
+	s := &Server{cfg: cfg, settings: settings, startSettings: settings, state: "ok"}
 	if d.DB == nil {
 		s.state = "recovery"
 	}
@@ -173,8 +177,33 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	s.settings = st
 	s.mu.Unlock()
 	addSecrets(s.Red, st)
-	s.Log.Info("config reloaded", "file", st.File())
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})
+	s.reloadServices(r.Context())
+	res := api.Reloaded{Status: "reloaded", RestartNeeded: []string{}}
+	for _, k := range config.Keys {
+		if k.StartOnly && st.Value(k) != s.startSettings.Value(k) {
+			res.RestartNeeded = append(res.RestartNeeded, k.Name)
+		}
+	}
+	s.Log.Info("config reloaded", "file", st.File(), "restart_needed", res.RestartNeeded)
+	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+// effectiveSettings are the values the daemon runs with, secrets left
+// out: a key read only at start keeps its value from then.
+func (s *Server) effectiveSettings() []api.Setting {
+	cur := s.Settings()
+	out := make([]api.Setting, 0, len(config.Keys))
+	for _, k := range config.Keys {
+		if k.Secret {
+			continue
+		}
+		from := cur
+		if k.StartOnly {
+			from = s.startSettings
+		}
+		out = append(out, api.Setting{Key: k.Name, Value: from.Value(k)})
+	}
+	return out
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
@@ -182,18 +211,19 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if s.DB == nil {
 		h.Store = api.Check{Name: "store", Status: "FAIL",
 			Detail: s.StoreErr.Error(),
-			Fix: "stop the daemon (`impress daemon stop`), move " + s.Paths.DBFile() +
-				" aside (e.g. `mv " + s.Paths.DBFile() + " " + s.Paths.DBFile() + ".corrupt`) and start again; " +
-				"an expert can try `bbolt surgery revert-meta-page` on the copy"}
+			Fix: "move the store aside and start on a new, empty one: `impress daemon stop && " +
+				shell.Line("mv", s.Paths.DBFile(), s.Paths.DBFile()+".corrupt") + " && impress daemon start`; " +
+				"the moved file keeps everything for a recovery (an expert can try bbolt's surgery revert-meta-page on a copy of it)"}
 	} else if v, err := s.DB.Version(); err == nil {
 		size, _ := s.DB.Size()
 		h.Store.Detail = s.Paths.DBFile() + " (schema " + strconv.FormatUint(v, 10) + ", " + strconv.FormatInt(size/1024, 10) + " KiB)"
 	}
 	for _, k := range s.Settings().UnknownFileKeys() {
 		h.Checks = append(h.Checks, api.Check{Name: "config", Status: "WARN", Detail: "unknown key " + k + " in " + s.Settings().File(),
-			Fix: "remove it or fix the spelling; `impress config list` shows the keys"})
+			Fix: "remove it with `" + shell.Line("impress", "config", "unset", k) + "`, or fix its spelling (`impress config list` shows the keys)"})
 	}
 	h.Checks = append(h.Checks, s.featureHealth()...)
+	h.Settings = s.effectiveSettings()
 	httpx.WriteJSON(w, http.StatusOK, h)
 }
 

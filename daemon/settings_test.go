@@ -26,7 +26,7 @@ func TestSettingsReadOnceAtStart(t *testing.T) {
 	if n := loads.Load(); n != 0 {
 		t.Errorf("Load ran %d times at start, want 0 (the settings were given)", n)
 	}
-	if err := c.Reload(t.Context()); err != nil {
+	if _, err := c.Reload(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if n := loads.Load(); n != 1 {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,8 +33,10 @@ type fakeClient struct {
 	frameGate chan struct{}
 	// events feeds WatchJob; closing it ends the stream.
 	events chan api.JobEvent
-	// renderCached answers StartRender at once with a result.
+	// renderCached answers StartRender at once with a result, its file
+	// renderOutput ("/cache/out.mp4" when empty).
 	renderCached bool
+	renderOutput string
 	// validation is Validate's answer.
 	validation *api.Validation
 	// plan is a dry run's answer; publishJob a real publish's job.
@@ -251,7 +254,8 @@ func (f *fakeClient) StartRender(ctx context.Context, r api.RenderRequest) (*api
 		return nil, err
 	}
 	if f.renderCached {
-		return &api.RenderStart{Result: &api.RenderResult{Output: "/cache/out.mp4", Cached: true, Width: 1080, Height: 1920}}, nil
+		out := cmp.Or(f.renderOutput, "/cache/out.mp4")
+		return &api.RenderStart{Result: &api.RenderResult{Output: out, Cached: true, Width: 1080, Height: 1920}}, nil
 	}
 	return &api.RenderStart{Job: &api.Job{ID: "r1", Kind: api.JobRender, State: api.JobQueued}}, nil
 }

@@ -39,6 +39,7 @@ func jsonArgs() map[string][]string {
 		"comments unhide":         {"17850000000000001"},
 		"config get":              {"render.concurrency"},
 		"config list":             nil,
+		"config set":              {"render.concurrency", "2"},
 		"daemon start":            nil,
 		"daemon status":           nil,
 		"doctor":                  nil,

@@ -353,7 +353,7 @@ func (s *Service) Health() []api.Check {
 	switch {
 	case len(conns) == 0:
 		out = append(out, api.Check{Name: "tokens", Status: "WARN", Detail: "no Meta connection",
-			Fix: "run `impress auth login` (or `impress auth login --with-token`)"})
+			Fix: "run `impress auth login` (it opens your browser), or with a token from the App Dashboard: `printenv IG_TOKEN | impress auth login --with-token`"})
 		return out
 	case ks.Backend == "none":
 		out = append(out, api.Check{Name: "master key", Status: "FAIL", Detail: ks.Note,

@@ -32,6 +32,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,6 +41,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 )
@@ -60,6 +62,15 @@ type communityState struct {
 	// proxies is daemon.trusted_proxies parsed, for the value proxiesKey.
 	proxies    []netip.Prefix
 	proxiesKey string
+
+	// lifeMu serialises starting, moving and stopping the public listener
+	// (Start, Reload, Stop). Lock order: taken with no other lock held;
+	// mu under it. publicWant (the daemon.public_listen the listener was
+	// started for) and base (the daemon's lifetime, which the listener's
+	// requests derive from) are guarded by it.
+	lifeMu     sync.Mutex
+	publicWant string
+	base       context.Context
 
 	// cacheMu serialises read-modify-writes of cached records (webhooks
 	// and commands update the same thread summaries). Lock order: taken
@@ -101,17 +112,55 @@ func (s *Service) Routes(mux *http.ServeMux) {
 
 // Start opens the public listener when daemon.public_listen is set.
 func (s *Service) Start(ctx context.Context) error {
+	c := &s.comm
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	c.base = ctx
 	s.startPublic(ctx)
 	return nil
 }
 
+// Reload applies a changed daemon.public_listen at once (`config set`
+// reloads the daemon): the listener moves to the new address, stops, or
+// starts. One that failed to listen is tried again, since the port may
+// be free now. Anything else the feature reads, it reads per request.
+func (s *Service) Reload(ctx context.Context) {
+	c := &s.comm
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	if c.base == nil {
+		return // not started (recovery state)
+	}
+	want := strings.TrimSpace(s.Settings().String(config.DaemonPublicListen))
+	c.mu.Lock()
+	failed := c.publicErr != nil
+	c.mu.Unlock()
+	if want == c.publicWant && !failed {
+		return
+	}
+	s.stopPublic(ctx)
+	s.startPublic(c.base)
+}
+
 // Stop shuts the public listener down (bounded by ctx).
 func (s *Service) Stop(ctx context.Context) {
-	s.comm.mu.Lock()
-	pl := s.comm.public
-	s.comm.mu.Unlock()
+	c := &s.comm
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	s.stopPublic(ctx)
+	c.base = nil
+}
+
+// stopPublic shuts the listener down and forgets it; lifeMu is held.
+func (s *Service) stopPublic(ctx context.Context) {
+	c := &s.comm
+	c.mu.Lock()
+	pl := c.public
+	c.public, c.publicErr = nil, nil
+	c.mu.Unlock()
 	if pl != nil {
 		pl.stop(ctx)
+		s.Log.Info("public endpoint stopped", "addr", pl.addr)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 )
 
 // The public endpoint: the daemon's optional second listener
@@ -306,11 +308,12 @@ type publicListener struct {
 	done chan struct{}
 }
 
-// startPublic opens daemon.public_listen when it is set. A failure to
-// listen is logged and reported by doctor, not fatal: the local API and
-// everything else keep working without webhooks.
+// startPublic opens daemon.public_listen when it is set; lifeMu is held.
+// A failure to listen is logged and reported by doctor, not fatal: the
+// local API and everything else keep working without webhooks.
 func (s *Service) startPublic(ctx context.Context) {
 	addr := strings.TrimSpace(s.Settings().String(config.DaemonPublicListen))
+	s.comm.publicWant = addr
 	if addr == "" {
 		return
 	}
@@ -365,13 +368,16 @@ func (s *Service) PublicAddr() string {
 	return c.public.addr
 }
 
-// publicHealth is doctor's view of the public endpoint.
+// publicHealth is doctor's view of the public endpoint. Its fixes are
+// commands that work as printed (a test runs them): a port suggested is
+// free now, and `config set` moves the listener without a restart.
 func (s *Service) publicHealth() []api.Check {
 	st := s.Settings()
 	listen := strings.TrimSpace(st.String(config.DaemonPublicListen))
 	if listen == "" {
 		return []api.Check{{Name: "public endpoint", Status: "OK", Detail: "off (daemon.public_listen is not set): no webhooks, comments and DMs are read by polling",
-			Fix: "to receive webhooks set daemon.public_listen (e.g. 127.0.0.1:8787) and daemon.public_url, see README \"Public endpoint\""}}
+			Fix: "to receive webhooks: `impress config set daemon.public_listen " + freeLoopback(defaultPublicPort) + "`, then give daemon.public_url " +
+				"the HTTPS address your tunnel or proxy forwards to it (README \"Public endpoint\")"}}
 	}
 	c := &s.comm
 	c.mu.Lock()
@@ -383,12 +389,13 @@ func (s *Service) publicHealth() []api.Check {
 	var out []api.Check
 	if lerr != nil {
 		out = append(out, api.Check{Name: "public endpoint", Status: "FAIL", Detail: lerr.Error(),
-			Fix: "free the port or change daemon.public_listen, then restart the daemon (`impress daemon stop`)"})
+			Fix: "free the port and run `impress config set daemon.public_listen " + shell.Quote(listen) + "` again, " +
+				"or take a free one: `impress config set daemon.public_listen " + freeLoopback(defaultPublicPort) + "` (and point your tunnel at it)"})
 	} else {
 		out = append(out, api.Check{Name: "public endpoint", Status: "OK", Detail: "listening on " + addr})
 		if ap, err := netip.ParseAddrPort(addr); err == nil && !ap.Addr().IsLoopback() {
 			out = append(out, api.Check{Name: "public endpoint", Status: "WARN", Detail: "plain HTTP on " + addr + " (not loopback)",
-				Fix: "bind 127.0.0.1 and let cloudflared or caddy terminate HTTPS in front of it"})
+				Fix: "`impress config set daemon.public_listen 127.0.0.1:" + strconv.Itoa(int(ap.Port())) + "` and let cloudflared or caddy terminate HTTPS in front of it"})
 		}
 	}
 	if _, bad := parseProxies(st.Strings(config.DaemonTrustedProxies)); len(bad) > 0 {
@@ -402,16 +409,33 @@ func (s *Service) publicHealth() []api.Check {
 	}
 	pub := st.String(config.DaemonPublicURL)
 	if u, err := url.Parse(pub); pub == "" || err != nil || u.Scheme != "https" || u.Host == "" {
+		// No command: only the user knows their tunnel's address.
 		out = append(out, api.Check{Name: "public url", Status: "WARN", Detail: fmt.Sprintf("daemon.public_url %q is not an https:// URL", pub),
-			Fix: "set daemon.public_url to the HTTPS address of your tunnel or proxy; Meta refuses plain HTTP and self-signed certificates"})
+			Fix: "give daemon.public_url (impress config set) the HTTPS address of your tunnel or proxy; Meta refuses plain HTTP and self-signed certificates"})
 	}
 	if st.String(config.MetaAppSecret) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "FAIL", Detail: "meta.app_secret is not set: deliveries cannot be verified and are refused (503)",
-			Fix: "set IMPRESS_META_APP_SECRET or meta.app_secret in the config file"})
+			Fix: "`printf '%s' \"$APP_SECRET\" | impress config set meta.app_secret -` with APP_SECRET your app's secret (App settings, Basic), or set IMPRESS_META_APP_SECRET"})
 	}
 	if st.String(config.MetaWebhookVerify) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "WARN", Detail: "meta.webhook_verify_token is not set: Meta's subscription handshake is refused",
-			Fix: "`impress config set meta.webhook_verify_token <random string>` and enter the same string in the app dashboard"})
+			Fix: "`impress config set meta.webhook_verify_token --generate`, then enter the token it prints as the Verify Token in your app's webhook settings"})
 	}
 	return out
+}
+
+// defaultPublicPort is the public endpoint port the README uses.
+const defaultPublicPort = 8787
+
+// freeLoopback is a loopback address to suggest for the public endpoint:
+// the usual port when it is free, else one the system hands out now.
+func freeLoopback(port int) string {
+	for _, a := range []string{"127.0.0.1:" + strconv.Itoa(port), "127.0.0.1:0"} {
+		if ln, err := net.Listen("tcp", a); err == nil {
+			addr := ln.Addr().String()
+			ln.Close()
+			return addr
+		}
+	}
+	return "127.0.0.1:" + strconv.Itoa(port)
 }

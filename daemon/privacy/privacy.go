@@ -40,6 +40,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -451,25 +452,29 @@ func (s *Service) Health() []api.Check {
 		if err := s.privacy.failure(p.Code); err != nil {
 			out = append(out, api.Check{Name: "privacy", Status: "FAIL",
 				Detail: fmt.Sprintf("purge %s stopped after step %s: %s", p.Code, p.Step, s.RedactString(err.Error())),
-				Fix:    "fix the cause, then run the same `impress privacy purge` again (or restart the daemon): it resumes"})
+				Fix:    "fix the cause, then restart the daemon, which resumes the purge before anything else: `impress daemon stop && impress daemon start`"})
 		}
 	}
 	rs, err := s.DB.Receipts()
 	if err != nil {
 		return append(out, api.Check{Name: "privacy", Status: "FAIL", Detail: err.Error()})
 	}
-	unsettled, failed := 0, len(out)
+	var unsettled []string
+	failed := len(out)
 	for _, r := range rs {
 		if rc, err := receiptOf(r); err == nil && !rc.Settled() {
-			unsettled++
+			unsettled = append(unsettled, r.Code)
 		}
 	}
 	switch {
-	case unsettled > 0:
+	case len(unsettled) > 0:
+		code := unsettled[0] // the commands work as printed, so they name one
 		out = append(out, api.Check{Name: "privacy", Status: "WARN",
-			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers, and no one has reviewed them", unsettled),
-			Fix: "`impress privacy requests show CODE` says where; fix the cause and `impress privacy requests rescan CODE`, " +
-				"or `impress privacy requests ack CODE --reason TEXT` if it is not personal data"})
+			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers, and no one has reviewed them", len(unsettled)),
+			Fix: "`" + shell.Line("impress", "privacy", "requests", "show", code) + "` says where; fix the cause and `" +
+				shell.Line("impress", "privacy", "requests", "rescan", code) + "`, or `" +
+				shell.Line("impress", "privacy", "requests", "ack", code, "--reason", "not personal data") + "` if it is not personal data" +
+				" (`impress privacy requests list` lists every receipt)"})
 	case failed == 0:
 		out = append(out, api.Check{Name: "privacy", Status: "OK",
 			Detail: fmt.Sprintf("%d purge receipt(s), all verified or reviewed; %d purge(s) in progress", len(rs), len(ps))})

@@ -212,14 +212,16 @@ func (s *Service) statusHealth() []api.Check {
 	}
 	op := s.operator()
 	var missing, fix []string
+	// Only the user knows these values, so no command in backquotes: those
+	// work as printed (doctor's test runs them).
 	if op.Name == "" {
-		missing, fix = append(missing, "business"), append(fix, "`impress account set --store NAME` (or --company)")
+		missing, fix = append(missing, "business"), append(fix, "name it with impress account set --store (or --company)")
 	}
 	if op.Contact == "" {
-		missing, fix = append(missing, "contact"), append(fix, "`impress account set --contact EMAIL`")
+		missing, fix = append(missing, "contact"), append(fix, "give a contact with impress account set --contact")
 	}
 	if op.PrivacyPolicy == "" {
-		missing, fix = append(missing, "privacy policy"), append(fix, "`impress config set privacy.policy_url https://…`")
+		missing, fix = append(missing, "privacy policy"), append(fix, "give your policy's address with impress config set privacy.policy_url")
 	}
 	if len(missing) == 0 {
 		return nil

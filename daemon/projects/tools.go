@@ -93,10 +93,43 @@ func perBinary[T any](ctx context.Context, s *Service, cache map[mediastore.File
 	return v, nil
 }
 
+// pathFix is the first fix for ffmpeg or ffprobe (name) when the binary
+// configured in name.path is missing or lacks what renders use, and PATH
+// has another one: go back to that one ("" otherwise).
+func (s *Service) pathFix(name string) string {
+	key := config.FFmpegPath
+	if name == "ffprobe" {
+		key = config.FFprobePath
+	}
+	conf := s.Settings().String(key)
+	if conf == "" {
+		return ""
+	}
+	onPath, err := exec.LookPath(name)
+	if err != nil {
+		return ""
+	}
+	if resolved, err := exec.LookPath(conf); err == nil {
+		if a, err1 := mediastore.StatID(resolved); err1 == nil {
+			if b, err2 := mediastore.StatID(onPath); err2 == nil && a == b {
+				return "" // the same binary: unsetting changes nothing
+			}
+		}
+	}
+	return "`impress config unset " + key.Name() + "` to use " + onPath + " (on PATH)"
+}
+
 // toolchainChecks are the doctor's render lines, from render.Check:
 // ffmpeg and ffprobe with their versions, then every missing encoder,
-// filter, demuxer or font with the command that fixes it.
-func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
+// filter, demuxer or font with the command that fixes it; pathFix comes
+// first where it has one.
+func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string, pathFix func(name string) string) []api.Check {
+	fix := func(name, install string) string {
+		if f := pathFix(name); f != "" {
+			return f + ", or " + install
+		}
+		return install
+	}
 	tc, _ := render.Check(ctx, ffmpeg, ffprobe)
 	var out []api.Check
 	byItem := map[string][]render.Problem{}
@@ -105,7 +138,7 @@ func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
 	}
 	tool := func(name, path, version string) {
 		if ps := byItem[name]; len(ps) > 0 {
-			out = append(out, api.Check{Name: name, Status: "FAIL", Detail: ps[0].Message, Fix: feature.ToolFix})
+			out = append(out, api.Check{Name: name, Status: "FAIL", Detail: ps[0].Message, Fix: fix(name, feature.ToolFix)})
 			return
 		}
 		out = append(out, api.Check{Name: name, Status: "OK", Detail: path + " (version " + version + ")"})
@@ -127,7 +160,7 @@ func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
 			if p.Fatal {
 				st = "FAIL"
 			}
-			out = append(out, api.Check{Name: p.Item, Status: st, Detail: p.Message, Fix: p.Fix})
+			out = append(out, api.Check{Name: p.Item, Status: st, Detail: p.Message, Fix: fix("ffmpeg", p.Fix)})
 		}
 	}
 	if ps := byItem["font"]; len(ps) > 0 {
@@ -156,7 +189,7 @@ func listed(names []string, rest string) string {
 func fontsCheck(tc *render.Toolchain) api.Check {
 	if tc.FontsErr != "" {
 		return api.Check{Name: "fonts", Status: "WARN", Detail: tc.FontsErr + ": a spec's font: can name font files only, not fonts by name",
-			Fix: "apt-get install fontconfig (brew install fontconfig)"}
+			Fix: "`sudo apt-get install fontconfig` (macOS: `brew install fontconfig`)"}
 	}
 	fams := render.Families(tc.Fonts)
 	return api.Check{Name: "fonts", Status: "OK", Detail: fmt.Sprintf("%d families a spec's font: may name: %s", len(fams), listed(fams, "fc-list : family lists them"))}

@@ -41,7 +41,7 @@ func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.V
 	if display == "" {
 		display = req.Project + req.Path
 	}
-	out := &api.Validation{Target: display, Violations: []api.Violation{}}
+	out := &api.Validation{Target: display, Violations: []api.Violation{}, AutoFixed: []api.Violation{}}
 	var rreq api.RenderRequest
 	switch {
 	case req.Project != "" && req.Path == "":
@@ -67,6 +67,10 @@ func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.V
 		}
 		out.Type, out.File = typ, req.Path
 		s.check(out, info)
+		// A file as it is will be rendered or normalised before it is
+		// sent: what that fixes by itself is said apart.
+		out.Violations, out.AutoFixed = splitAutoFixed(out.Violations)
+		out.OK = len(out.Violations) == 0
 		return out, nil
 	default:
 		return nil, api.Errorf(api.CodeInvalid, "validate: name exactly one target (a media file, a spec file or a project)")
@@ -148,6 +152,19 @@ func (s *Service) check(out *api.Validation, info *render.MediaInfo) {
 	out.OK = len(out.Violations) == 0
 }
 
+// splitAutoFixed separates the violations a render fixes by itself.
+func splitAutoFixed(vs []api.Violation) (rest, fixed []api.Violation) {
+	rest, fixed = []api.Violation{}, []api.Violation{}
+	for _, v := range vs {
+		if render.FixedByRender(v.Rule) {
+			fixed = append(fixed, v)
+		} else {
+			rest = append(rest, v)
+		}
+	}
+	return rest, fixed
+}
+
 // isSpecName: specs are YAML or JSON files; anything else is media.
 func isSpecName(p string) bool {
 	switch strings.ToLower(filepath.Ext(p)) {
@@ -163,7 +180,7 @@ func (s *Service) Health() []api.Check {
 	// checks run short tools under their own deadline.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath())
+	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath(), s.pathFix)
 	if s.DB != nil {
 		if fi, err := os.Stat(s.rendersDir()); err == nil && fi.IsDir() {
 			if rs, err := s.DB.Renders(""); err == nil {

@@ -30,6 +30,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -143,8 +144,10 @@ func (s *Service) Health() []api.Check {
 		if cn.Flavour == "instagram" {
 			c.Status = "WARN"
 			c.Detail = "connection " + cn.Name + " uses Instagram Login, which publishes local files only by URL, and daemon.public_url / daemon.public_listen are not set"
-			c.Fix = "point an HTTPS tunnel or proxy at a local port, then `impress config set daemon.public_listen 127.0.0.1:8787` and " +
-				"`impress config set daemon.public_url https://…`; or log in with `impress auth login --flavor facebook`"
+			// The public endpoint's own lines say how to set it up.
+			c.Fix = "set up the public endpoint (its lines below say how: daemon.public_listen behind an HTTPS tunnel, daemon.public_url), " +
+				"or log in to this account with Facebook Login, which uploads: `" +
+				shell.Line("impress", "auth", "login", "--flavor", "facebook", "--connection", cn.Name, "--account", cn.IGUserID) + "`"
 			return []api.Check{c}
 		}
 	}

@@ -188,3 +188,28 @@ func TestStrings(t *testing.T) {
 		t.Errorf("unset key: %#v, want an empty list", got)
 	}
 }
+
+// TestUnsetUnknownKeyInFile: a misspelt key that doctor warns about can be
+// removed with `config unset`; one the file does not have is still refused.
+func TestUnsetUnknownKeyInFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("render:\n  concurency: 2\n  concurrency: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := UnsetInFile(file, "render.concurency"); err != nil {
+		t.Fatalf("unset of a key the file has: %v", err)
+	}
+	s, err := Load(LoadOptions{File: file, Env: envMap(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := s.UnknownFileKeys(); len(u) != 0 {
+		t.Errorf("unknown keys left: %v", u)
+	}
+	if s.Int(RenderConcurrency) != 3 {
+		t.Errorf("the known key next to it was lost")
+	}
+	if err := UnsetInFile(file, "render.concurency"); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("unset of an unknown key the file lacks = %v, want ErrUnknownKey", err)
+	}
+}

@@ -85,8 +85,8 @@ var (
 	MetaAPIVersion    = stringKey(Key{Name: "meta.api_version", Default: "v25.0", Help: "Graph API version"})
 	MetaEndpoint      = stringKey(Key{Name: "meta.endpoint", Help: "one base URL for every Meta host (the sandbox)"})
 	MetaWebhookVerify = stringKey(Key{Name: "meta.webhook_verify_token", Secret: true, Help: "token echoed in Meta's webhook subscription handshake"})
-	// The listener is opened at start; a new address needs a restart.
-	DaemonPublicListen   = stringKey(Key{Name: "daemon.public_listen", StartOnly: true, Help: "address of the public endpoint listener, e.g. 127.0.0.1:8787"})
+	// A reload moves the listener to a new address (community's Reload).
+	DaemonPublicListen   = stringKey(Key{Name: "daemon.public_listen", Help: "address of the public endpoint listener, e.g. 127.0.0.1:8787"})
 	DaemonPublicURL      = stringKey(Key{Name: "daemon.public_url", Help: "HTTPS address your tunnel or proxy gives the public listener"})
 	DaemonTrustedProxies = listKey(Key{Name: "daemon.trusted_proxies", Help: "comma-separated addresses or CIDRs of the tunnel or proxy in front of the public listener, e.g. 127.0.0.1/32,::1/128; only their X-Forwarded-For and CF-Connecting-IP are believed"})
 	PrivacyPolicyURL     = stringKey(Key{Name: "privacy.policy_url", Help: "your privacy policy's address, linked from the deletion status page"})

@@ -264,17 +264,21 @@ func SetInFile(file, key, value string) error {
 	return writeFileMap(file, m)
 }
 
-// UnsetInFile removes key from the file.
+// UnsetInFile removes key from the file. A key impress does not know may
+// be removed too when the file has it: that is how a misspelt key that
+// doctor warns about goes away.
 func UnsetInFile(file, key string) error {
-	if _, ok := LookupKey(key); !ok {
-		return fmt.Errorf("config unset %s: %w", key, ErrUnknownKey)
-	}
 	m, err := readFileMap(file)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
+	}
+	if _, ok := LookupKey(key); !ok {
+		if _, in := lookupNested(m, key); !in {
+			return fmt.Errorf("config unset %s: %w", key, ErrUnknownKey)
+		}
+	}
+	if m == nil {
+		return nil
 	}
 	parts := strings.Split(key, ".")
 	cur := m

@@ -36,6 +36,10 @@ type Feature struct {
 	Stop func(ctx context.Context)
 	// Health is the feature's lines of `impress doctor`.
 	Health func() []api.Check
+	// Reload applies changed settings that the feature does not read per
+	// use (`config set` reloads the daemon), after the new settings are
+	// in place; optional.
+	Reload func(ctx context.Context)
 }
 
 // Deps is what every feature gets from the daemon's root. A feature embeds
