@@ -250,12 +250,15 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPastAt(ctx, c, req, "--at", time.Now()); err != nil {
-		return err
+	res, err := pastAtLive(ctx, c, req, time.Now())
+	if err == nil && res == nil {
+		if err := checkPastAt(ctx, c, req, "--at", time.Now()); err != nil {
+			return err
+		}
+		// A daemon that is restarting is brought back; without --force the
+		// request may go again, its key finds the job it made.
+		res, err = submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	}
-	// A daemon that is restarting is brought back; without --force the
-	// request may go again, its key finds the job it made.
-	res, err := submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
 		if res != nil && res.LiveRefusal != nil && o.JSON {
 			// Refused after looking at the live media: the candidates
@@ -318,7 +321,7 @@ func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.
 // is allowed, and seldom meant (the spec's publish: caption and --caption
 // were both left out). Nothing is said of a publish found again.
 func captionNotice(res *api.PublishResult) string {
-	if res == nil || res.Reused || res.Job == nil {
+	if res == nil || res.Reused || res.FoundLive || res.Job == nil {
 		return ""
 	}
 	d := api.PublishDetailOf(res.Job)
