@@ -116,3 +116,25 @@ func TestDaemonNotRunning(t *testing.T) {
 		t.Errorf("Ping on a missing socket = %v, want ErrDaemonNotRunning", err)
 	}
 }
+
+// TestClientNeverFollowsRedirects: a redirect from the daemon is an error,
+// and the place it points to is never asked. On b62770a the client
+// followed the redirect (with a Referer) that `project show .` got.
+func TestClientNeverFollowsRedirects(t *testing.T) {
+	followed := 0
+	c := &Client{Socket: "/nowhere", Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path != "/v1/projects/." {
+			followed++
+			return answer(200, "application/json", `{}`)(r)
+		}
+		return &http.Response{StatusCode: 301, Status: "Moved Permanently",
+			Header: http.Header{"Location": {"/v1/projects/"}}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	})}
+	_, err := c.Project(context.Background(), ".")
+	if err == nil || !strings.Contains(err.Error(), "redirect") {
+		t.Errorf("Project(.) = %v, want an error about the redirect", err)
+	}
+	if followed != 0 {
+		t.Errorf("the client followed the redirect %d time(s)", followed)
+	}
+}

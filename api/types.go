@@ -10,7 +10,9 @@ type Ping struct {
 	Version string `json:"version"`
 	PID     int    `json:"pid"`
 	// State is "ok", or "recovery" when the store failed its consistency
-	// check at start; `impress doctor` explains what to do.
+	// check at start (`impress doctor` explains what to do), or
+	// "stopping" while a stopping daemon parks its jobs and closes the
+	// store (the socket stops answering once the store's lock is free).
 	State     string    `json:"state"`
 	StartedAt time.Time `json:"started_at"`
 	Socket    string    `json:"socket"`

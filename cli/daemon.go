@@ -92,7 +92,7 @@ func runDaemonStart(ctx context.Context, o *daemonOptions) error {
 		return err
 	}
 	c := api.NewClient(p.Socket)
-	ping, err := c.Ping(ctx)
+	ping, err := pingRunning(ctx, c) // a stopping daemon is waited for
 	already := err == nil
 	if !already {
 		if ping, err = o.Start(ctx, c, p); err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/inert"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"github.com/spf13/cobra"
 )
 
@@ -184,8 +185,8 @@ func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
 		if err != nil {
 			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
 		}
-		if _, err := os.Stat(abs); err != nil {
-			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
+		if err := checkInputFile("--cover "+o.Cover, abs); err != nil {
+			return req, err
 		}
 		req.Cover = abs
 	}
@@ -215,10 +216,10 @@ func readCaptionFile(name string) (string, error) {
 	if name == "-" {
 		data, err = io.ReadAll(io.LimitReader(os.Stdin, 1<<20))
 	} else {
-		data, err = os.ReadFile(name)
+		data, err = safeopen.ReadFile(name, 1<<20)
 	}
 	if err != nil {
-		return "", exitf(ExitUsage, "--caption-file %s: %v", name, err)
+		return "", exitf(ExitUsage, "--caption-file %v", err)
 	}
 	return strings.TrimRight(string(data), "\r\n"), nil
 }
@@ -314,7 +315,14 @@ func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.
 		}
 		return j, nil
 	}
-	return followJob(ctx, o, c, j.ID, progress)
+	fj, err := followJob(ctx, o, c, j.ID, progress)
+	if errors.Is(err, errLostWatch) {
+		// The daemon died mid-publish and did not come back: the post
+		// may have gone live before it died. Exit 7, never 1 or 6, so
+		// that nobody re-runs it blindly.
+		return fj, exitf(ExitUnconfirmed, "publish job %s: the daemon stopped while it ran and could not be reached again, so the post may be live: run `impress jobs show %s` (and once the daemon runs, `impress jobs wait %s`); do not publish it again with --force before you know", j.ID, j.ID, j.ID)
+	}
+	return fj, err
 }
 
 // captionNotice is the one line said about a new reel with no caption: it

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"gopkg.in/yaml.v3"
 )
 
@@ -68,10 +68,14 @@ type manifestItem struct {
 var manifestColumns = []string{"spec", "file", "files", "project", "type", "caption", "caption_file", "at", "key",
 	"first_comment", "cover", "thumb_offset", "share_to_feed", "collaborators", "connection", "reconcile"}
 
+// maxManifestBytes bounds a manifest file: a thousand items with long
+// captions are well under it.
+const maxManifestBytes = 8 << 20
+
 func loadManifest(path string) (*manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeopen.ReadFile(path, maxManifestBytes)
 	if err != nil {
-		return nil, exitf(ExitUsage, "manifest %s: %v", path, err)
+		return nil, exitf(ExitUsage, "manifest %v", err)
 	}
 	var m *manifest
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
@@ -258,7 +262,7 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		if !filepath.IsAbs(full) {
 			full = filepath.Join(dir, full)
 		}
-		if _, err := os.Stat(full); err != nil {
+		if _, err := safeopen.Check(full, safeopen.Options{}); err != nil {
 			if hint := listHint(dir, p); hint != "" {
 				return "", fmt.Errorf("%s: %v; %s", where, err, hint)
 			}
@@ -336,7 +340,7 @@ func listHint(dir, p string) string {
 		if !filepath.IsAbs(w) {
 			w = filepath.Join(dir, w)
 		}
-		if _, err := os.Stat(w); err != nil {
+		if _, err := safeopen.Check(w, safeopen.Options{}); err != nil {
 			return ""
 		}
 	}

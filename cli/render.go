@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"github.com/spf13/cobra"
 )
 
@@ -38,6 +39,14 @@ func resolveTarget(arg string) (target, error) {
 		if fi.IsDir() {
 			return t, exitf(ExitUsage, "%s is a directory; name a project, a spec file or a media file", arg)
 		}
+		// a FIFO or a device would block whoever opens it: refused here,
+		// and by the daemon, which opens nothing without the same check
+		if !fi.Mode().IsRegular() {
+			return t, exitf(ExitUsage, "%s is %s; name a project, a spec file or a media file", arg, safeopen.Describe(fi.Mode()))
+		}
+		if hint := specExtHint(arg); hint != "" {
+			return t, exitf(ExitUsage, "%s: %s", arg, hint)
+		}
 		abs, err := filepath.Abs(arg)
 		if err != nil {
 			return t, exitf(ExitUsage, "%s: %v", arg, err)
@@ -62,6 +71,31 @@ func isSpecFile(p string) bool {
 		return true
 	}
 	return false
+}
+
+// checkInputFile refuses (exit 2) a file argument that is missing or is
+// not a regular file: a FIFO or a device would block whoever opens it.
+// display is how the user named it.
+func checkInputFile(display, abs string) error {
+	if _, err := safeopen.Check(abs, safeopen.Options{}); err != nil {
+		var se *safeopen.Error
+		if errors.As(err, &se) {
+			return exitf(ExitUsage, "%s: %s", display, se.Reason)
+		}
+		return exitf(ExitUsage, "%s: %v", display, err)
+	}
+	return nil
+}
+
+// specExtHint explains a file that looks like another tool's spec: editly
+// writes .json5, others YAML or TOML under other names. impress reads
+// YAML and JSON under their own extensions only.
+func specExtHint(p string) string {
+	switch ext := strings.ToLower(filepath.Ext(p)); ext {
+	case ".json5", ".jsonc", ".toml", ".yamlc", ".spec", ".txt":
+		return fmt.Sprintf("%s files are not impress specs or media; a spec is YAML or JSON ending in .yaml, .yml or .json (an editly .json5 file must be rewritten as an impress spec: see README, Project spec)", ext)
+	}
+	return ""
 }
 
 func hasMediaExt(p string) bool {

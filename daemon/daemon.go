@@ -202,18 +202,25 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("daemon stopping")
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	// Stop accepting first; streams end when their jobs are parked below
-	// (and every handler's context, derived from runCtx, is already done).
-	// Waiting for Shutdown lets in-flight answers — such as the reply to
-	// POST /v1/shutdown itself — reach their clients before Close.
-	shutDone := make(chan struct{})
-	go func() { srv.Shutdown(shutCtx); close(shutDone) }()
+	// The socket answers until the store is closed: `daemon stop` waits
+	// for it to go quiet, and `daemon status` says "stopping" meanwhile,
+	// so an immediate `daemon start` finds the store's lock free (it
+	// used to be held ~10 s after the socket had stopped answering).
+	// Meanwhile requests that would start work are refused (stopping),
+	// and streams end as their jobs are parked (every handler's context,
+	// derived from runCtx, is already done).
+	s.stopping.Store(true)
 	s.Jobs.ParkAll(shutCtx)
 	s.stopServices(shutCtx)
-	select {
-	case <-shutDone:
-	case <-time.After(3 * time.Second):
+	if s.DB != nil {
+		s.storeClosed.Store(true)
+		s.DB.Close()
 	}
+	// Waiting for Shutdown lets in-flight answers — such as the reply to
+	// POST /v1/shutdown itself — reach their clients before Close.
+	drain, cancelDrain := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancelDrain()
+	srv.Shutdown(drain)
 	srv.Close()
 	log.Info("daemon stopped")
 	return nil

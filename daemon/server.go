@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -40,6 +41,14 @@ type Server struct {
 
 	state    string // "ok" | "recovery"
 	shutdown context.CancelFunc
+	// stopping is set when Run begins to stop (new work is refused, ping
+	// says "stopping"); storeClosed once the store is closed (only ping
+	// answers until the socket closes).
+	stopping, storeClosed atomic.Bool
+
+	// healthShare is the one health check in flight and the last result
+	// (health.go).
+	healthShare healthShare
 
 	// feats is the feature table (features.go).
 	feats []feature.Feature
@@ -128,6 +137,18 @@ func (s *Server) harden(next http.Handler) http.Handler {
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
+		if s.stopping.Load() && r.URL.Path != "/v1/ping" {
+			if s.storeClosed.Load() {
+				// the store is gone: drop the connection, which a client
+				// takes for a daemon that went away (and reconnects)
+				panic(http.ErrAbortHandler)
+			}
+			if r.Method != http.MethodGet && r.URL.Path != "/v1/shutdown" {
+				httpx.WriteError(w, &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeTransient,
+					Message: "the daemon is stopping; nothing was started", Hint: "run the command again once `impress daemon status` says it is not running (the next command starts it)"})
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -149,13 +170,21 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, api.Ping{
 		Version:   s.cfg.Version,
 		PID:       os.Getpid(),
-		State:     s.state,
+		State:     s.pingState(),
 		StartedAt: s.started,
 		Socket:    s.Paths.Socket,
 		DataDir:   s.Paths.DataDir,
 		StateDir:  s.Paths.StateDir,
 		LogFile:   s.Paths.LogFile(),
 	})
+}
+
+// pingState is the daemon's state for ping and `daemon status`.
+func (s *Server) pingState() string {
+	if s.stopping.Load() {
+		return "stopping"
+	}
+	return s.state
 }
 
 func (s *Server) shutdownHandler(w http.ResponseWriter, r *http.Request) {
@@ -177,6 +206,7 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	s.settings = st
 	s.mu.Unlock()
 	addSecrets(s.Red, st)
+	s.healthShare.invalidate() // tool paths may have changed
 	s.reloadServices(r.Context())
 	res := api.Reloaded{Status: "reloaded", RestartNeeded: []string{}}
 	for _, k := range config.Keys {
@@ -222,7 +252,10 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 		h.Checks = append(h.Checks, api.Check{Name: "config", Status: "WARN", Detail: "unknown key " + k + " in " + s.Settings().File(),
 			Fix: "remove it with `" + shell.Line("impress", "config", "unset", k) + "`, or fix its spelling (`impress config list` shows the keys)"})
 	}
-	h.Checks = append(h.Checks, s.featureHealth()...)
+	h.Checks = append(h.Checks, s.featureHealth(r.Context())...)
+	if r.Context().Err() != nil {
+		return // the client left; nothing to answer
+	}
 	h.Settings = s.effectiveSettings()
 	httpx.WriteJSON(w, http.StatusOK, h)
 }

@@ -88,11 +88,11 @@
 // closed 2 s GOPs without B-pyramid, AAC-LC 48 kHz stereo 128 kb/s, MP4
 // with moov first and no edit list, no source metadata.
 //
-// ffmpeg-go builds the argv from the graph (args.go, the only file that
-// imports it, using GetArgs only). It identifies nodes by their options
-// and inputs and hashes them recursively, so the builder keeps the graph
-// shallow (one ass filter for all captions) and never feeds one input
-// stream to two identical chains (see graph.fanOut).
+// args.go writes the argv from the graph in one pass over it, by node
+// identity (it replaced ffmpeg-go, whose node hashing made planning
+// superlinear and merged distinct chains). [Run] hands the graph to ffmpeg
+// in a file, not in argv (graphscript.go), so a spec at the limits
+// (limits.go) stays far from the argv limit.
 //
 // # Fast path
 //

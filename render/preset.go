@@ -20,7 +20,7 @@ type Preset struct {
 	Width, Height int
 	// FPS is the default frame rate; a spec's fps (23–60) overrides it.
 	FPS float64
-	// MaxDuration in seconds, 0 for none (stories: 60).
+	// MaxDuration in seconds, 0 for none (stories: 60, the rest 15 min).
 	MaxDuration float64
 	// Image presets produce one JPEG instead of a video.
 	Image bool
@@ -52,11 +52,14 @@ const (
 )
 
 var presets = map[string]Preset{
-	"reels":   videoPreset("reels", 1080, 1920, 0, KindReel),
+	// Instagram's longest Reel is 15 minutes, its longest story 60 s
+	// (feed videos publish as Reels): a render longer than its kind allows
+	// is refused before it starts (Spec.CheckLength), not after.
+	"reels":   videoPreset("reels", 1080, 1920, MaxOutputSeconds, KindReel),
 	"story":   videoPreset("story", 1080, 1920, 60, KindStory),
-	"feed":    videoPreset("feed", 1080, 1350, 0, KindReel),
-	"square":  videoPreset("square", 1080, 1080, 0, KindReel),
-	"preview": previewOf(videoPreset("preview", 1080, 1920, 0, KindReel)),
+	"feed":    videoPreset("feed", 1080, 1350, MaxOutputSeconds, KindReel),
+	"square":  videoPreset("square", 1080, 1080, MaxOutputSeconds, KindReel),
+	"preview": previewOf(videoPreset("preview", 1080, 1920, MaxOutputSeconds, KindReel)),
 	"image":   {Name: "image", Width: maxImageWidth, Image: true, Kind: KindImage},
 }
 

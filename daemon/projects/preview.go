@@ -5,9 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"io/fs"
 	"math"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"github.com/impress-dev/impress/render"
 )
 
@@ -64,13 +65,18 @@ func (s *Service) checkPreview(req api.PreviewRequest) error {
 	if clean := filepath.Clean(req.Path); !strings.HasPrefix(clean, store) {
 		return api.Errorf(api.CodeInvalid, "preview: %s is not in the media store (%s); preview only imported media", req.Path, store)
 	}
-	if _, err := os.Stat(req.Path); err != nil {
-		return api.Errorf(api.CodeNotFound, "preview: %s: %v", req.Path, errors.Unwrap(err))
+	// the media store's own files: a link there could only be planted
+	if _, err := safeopen.Check(req.Path, safeopen.Options{NoFollow: true}); err != nil {
+		code := api.CodeInvalid
+		if errors.Is(err, fs.ErrNotExist) {
+			code = api.CodeNotFound
+		}
+		return api.Errorf(code, "preview: %v", err)
 	}
 	if req.Width < 2 || req.Height < 2 || req.Width > api.PreviewMaxWidth || req.Height > api.PreviewMaxHeight {
 		return api.Errorf(api.CodeInvalid, "preview: size %dx%d is out of range 2x2..%dx%d", req.Width, req.Height, api.PreviewMaxWidth, api.PreviewMaxHeight)
 	}
-	if math.IsNaN(req.At) || math.IsInf(req.At, 0) || req.At < 0 {
+	if math.IsNaN(req.At) || math.IsInf(req.At, 0) || req.At < 0 || req.At > render.MaxSourceSeconds {
 		return api.Errorf(api.CodeInvalid, "preview: time %v is not a time in the clip", req.At)
 	}
 	if req.Fit != "" && !slices.Contains(api.SpecFits, req.Fit) {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 
 	"github.com/impress-dev/impress/api"
@@ -272,9 +271,9 @@ func (s *Service) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyRe
 	if display == "" {
 		display = req.Path
 	}
-	data, err := os.ReadFile(req.Path)
+	data, err := readSpec(req.Path, display)
 	if err != nil {
-		return nil, api.Errorf(api.CodeInvalid, "spec %s: %v", display, pathErr(err))
+		return nil, err
 	}
 	sp, err := render.ParseSpec(data, display)
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -58,11 +59,13 @@ type renderState struct {
 	// binary's xfade transitions.
 	versions map[mediastore.FileID]string
 	xfade    map[mediastore.FileID][]string
+	// graphOpt is the binary's graph file option (render.GraphScriptOption).
+	graphOpt map[mediastore.FileID]string
 }
 
 func newRenderState() *renderState {
 	return &renderState{inflight: map[string]uint64{}, versions: map[mediastore.FileID]string{},
-		xfade: map[mediastore.FileID][]string{}}
+		xfade: map[mediastore.FileID][]string{}, graphOpt: map[mediastore.FileID]string{}}
 }
 
 // Service is the projects feature.
@@ -164,6 +167,9 @@ func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*ap
 	}
 	pl, err := s.planRender(ctx, req)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOutExt(req.Out, pl); err != nil {
 		return nil, err
 	}
 	if !req.NoCache {
@@ -326,6 +332,32 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	}
 	d.Output, d.Result = final, res
 	return p.SaveDetail("done", d)
+}
+
+// checkOutExt refuses an --out whose extension is not the container the
+// preset writes: x.gif or x.webp used to get an MP4 under that name.
+// A name without an extension, or an existing directory, is fine.
+func checkOutExt(out string, pl *renderPlan) error {
+	if out == "" {
+		return nil
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return nil
+	}
+	ext := strings.ToLower(filepath.Ext(out))
+	if ext == "" {
+		return nil
+	}
+	want, what := []string{".mp4", ".m4v"}, "an MP4 video"
+	if pl.preset.Image {
+		want, what = []string{".jpg", ".jpeg"}, "a JPEG picture"
+	}
+	if slices.Contains(want, ext) {
+		return nil
+	}
+	return &api.Error{Code: api.CodeInvalid,
+		Message: fmt.Sprintf("render: --out %s: the %s preset writes %s, not %s; name it %s", out, pl.preset.Name, what, ext, strings.Join(want, " or ")),
+		Hint:    "impress converts to nothing else; convert the result yourself (e.g. with ffmpeg) if you need another format"}
 }
 
 // isPreview reports a preview preset (`--preview` or preset: preview).

@@ -51,9 +51,9 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 		}
 		pl.spec = sp
 	case req.Spec != "":
-		data, err := os.ReadFile(req.Spec)
+		data, err := readSpec(req.Spec, req.Display)
 		if err != nil {
-			return nil, api.Errorf(api.CodeInvalid, "spec %s: %v", req.Display, pathErr(err))
+			return nil, err
 		}
 		sp, err := render.ParseSpec(data, req.Display)
 		if err != nil {
@@ -63,6 +63,10 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 			return nil, err
 		}
 		for _, ref := range specMedia(sp) {
+			// a cancel (or a client that left) stops the plan between files
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			if err := s.checkInput(*ref.path, ref.want, ref.key); err != nil {
 				return nil, err
 			}
@@ -100,6 +104,13 @@ func (s *Service) planRender(ctx context.Context, req api.RenderRequest) (*rende
 	}
 	if pr.Image && pl.spec != nil {
 		return nil, api.Errorf(api.CodeInvalid, "render: the image preset renders single pictures; a spec renders video (use reels, story, feed, square or preview)")
+	}
+	if pl.spec != nil {
+		// --preset story on a spec written for reels: refused now, not
+		// after the encode
+		if err := pl.spec.CheckLength(presetName); err != nil {
+			return nil, err
+		}
 	}
 	pl.preset, pl.presetName = pr, presetName
 	ver, err := s.ffmpegVersion(ctx)
@@ -195,6 +206,10 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 		}
 	} else {
 		rr.Input = pl.media
+	}
+	var err error
+	if rr.GraphOption, err = s.graphOption(ctx); err != nil {
+		return nil, err
 	}
 	r, err := render.Render(ctx, rr, fn)
 	if err != nil {

@@ -3,6 +3,7 @@ package projects
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,6 +90,18 @@ func (s *Service) importSpecMedia(ctx context.Context, sp *render.Spec) ([]strin
 		return nil, nil, err
 	}
 	return shas, created, nil
+}
+
+// readSpec reads a spec file the user named (render.ReadSpecFile: never
+// blocking on a FIFO, at most render.MaxSpecBytes), with display, the
+// name the user typed, in the error.
+func readSpec(path, display string) ([]byte, error) {
+	data, err := render.ReadSpecFile(path)
+	var se *render.SpecError
+	if errors.As(err, &se) {
+		se.File = display
+	}
+	return data, err
 }
 
 // storedSpec decodes a project's stored spec without the parser's checks

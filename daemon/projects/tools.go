@@ -50,6 +50,12 @@ func (s *Service) xfadeTransitions(ctx context.Context) ([]string, error) {
 	return perBinary(ctx, s, s.render.xfade, render.XfadeTransitions)
 }
 
+// graphOption is the binary's graph file option, kept per binary identity
+// like its version.
+func (s *Service) graphOption(ctx context.Context) (string, error) {
+	return perBinary(ctx, s, s.render.graphOpt, render.GraphScriptOption)
+}
+
 // transitionsFor is what RenderRequest.Transitions wants for a spec: the
 // binary's list when the spec uses transitions an older ffmpeg lacks, nil
 // (nothing to ask) otherwise.

@@ -174,11 +174,11 @@ func isSpecName(p string) bool {
 	return false
 }
 
-// Health is the doctor's view of the toolchain and the render cache.
-func (s *Service) Health() []api.Check {
-	// The health endpoint has no context of its own to pass down; the
-	// checks run short tools under their own deadline.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+// Health is the doctor's view of the toolchain and the render cache. The
+// tools run under ctx (the root cancels it when no client waits any
+// more: render.Check kills them) and a deadline of their own.
+func (s *Service) Health(ctx context.Context) []api.Check {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath(), s.pathFix)
 	if s.DB != nil {

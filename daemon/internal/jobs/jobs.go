@@ -194,6 +194,13 @@ func (r *Runner) Submit(base context.Context, job store.Job, limit time.Duration
 }
 
 func (r *Runner) run(ctx context.Context, job store.Job, limit time.Duration, fn Func) {
+	// A job resumed after a crash or a shutdown whose cancel the user had
+	// asked for ends here: a cancelled job never runs again.
+	if j, err := r.db.Job(job.ID); err == nil && j.CancelRequested {
+		r.cancelOf(job.ID)(errCancelled)
+		r.finish(job.ID, ctx, context.Canceled)
+		return
+	}
 	sem := r.sem(job.Kind)
 	select {
 	case sem <- struct{}{}:
@@ -230,6 +237,10 @@ func (r *Runner) finish(id uint64, ctx context.Context, err error) {
 		switch {
 		case err == nil:
 			j.State, j.Stage, j.Percent, j.Error = api.JobDone, "done", 100, nil
+		case errors.Is(cause, errParked) && j.CancelRequested:
+			// parked by a shutdown while its cancel was under way
+			j.State, j.Stage = api.JobCancelled, "cancelled"
+			j.Error = &store.JobError{Code: string(api.CodeCancelled), Message: "cancelled by the user"}
 		case errors.Is(cause, errParked):
 			j.State = api.JobQueued // resumed at next start
 		case errors.Is(cause, errCancelled):
@@ -339,16 +350,34 @@ func (r *Runner) Unsubscribe(id uint64, ch chan api.JobEvent) {
 	}
 }
 
-// Cancel stops a running job; false if it is not running here.
+// Cancel stops a running job; false if it is not running here. The
+// request is stored first: should the daemon stop or crash before the job
+// has ended, the next start cancels it instead of resuming it.
 func (r *Runner) Cancel(id uint64) bool {
-	r.mu.Lock()
-	rj := r.running[id]
-	r.mu.Unlock()
-	if rj == nil {
+	cancel := r.cancelOf(id)
+	if cancel == nil {
 		return false
 	}
-	rj.cancel(errCancelled)
+	if _, err := r.db.UpdateJob(id, func(j *store.Job) error {
+		if !(api.Job{State: j.State}).Terminal() {
+			j.CancelRequested = true
+		}
+		return nil
+	}); err != nil {
+		r.log.Error("job cancel", "job", id, "err", err)
+	}
+	cancel(errCancelled)
 	return true
+}
+
+// cancelOf is the cancel function of a job running here, or nil.
+func (r *Runner) cancelOf(id uint64) context.CancelCauseFunc {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rj := r.running[id]; rj != nil {
+		return rj.cancel
+	}
+	return nil
 }
 
 // ParkAll cancels every job with errParked and waits (bounded by ctx).
