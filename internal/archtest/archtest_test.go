@@ -93,7 +93,7 @@ var daemonFeature = []string{"api", "store", "render", "meta", "internal/...", "
 
 // testOnly packages may be imported only from _test.go files (or by each
 // other): they must never reach the shipped binary.
-var testOnly = []string{"internal/ffmpegtest", "internal/testkit", "meta/metatest", "daemon/internal/daemontest"}
+var testOnly = []string{"internal/ffmpegtest", "internal/testkit", "meta/metatest", "daemon/internal/daemontest", "tui/tuitest"}
 
 // pkg is the part of `go list -json` output the rules need.
 type pkg struct {
