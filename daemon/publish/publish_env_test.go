@@ -156,3 +156,16 @@ func (e *pubEnv) wait(id string) *api.Job {
 // published counts the sandbox's media_publish results: the witness of
 // exactly-once.
 func (e *pubEnv) published() []sandbox.Media { return e.sb.Published() }
+
+// reelClip makes the 3 s reel most tests publish, in a folder of the
+// test's own.
+func (e *pubEnv) reelClip() string {
+	e.t.Helper()
+	return daemontest.ReelClip(e.t, e.t.TempDir(), "reel.mp4", 3*time.Second)
+}
+
+// publishClip publishes clip with caption and nothing else set.
+func (e *pubEnv) publishClip(clip, caption string) *api.PublishResult {
+	e.t.Helper()
+	return e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(caption)})
+}

@@ -18,7 +18,7 @@ import (
 // it: the same publish again, which resumes the job it cancelled.
 func TestRetryRefusesCancelledJobs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	later := time.Now().Add(time.Hour)
 	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("changed my mind"), At: &later}
 	res := e.publish(req)
@@ -64,7 +64,7 @@ func TestQuotaWaitLeavesTheSlot(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
 	e.login(sandbox.TokenRequest{Flavour: "instagram", Account: sandbox.IGBrandID}, "brand", "")
 	e.st.Set("IMPRESS_PUBLISH_QUOTA_RECHECK", "1h")
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.SetPublishQuota(1)
 	a := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("the quota's only post"), Connection: "main"}).Job.ID)
 	if a.State != api.JobDone {
@@ -96,10 +96,10 @@ func TestUploadSavesHowFarItGot(t *testing.T) {
 	defer func(d time.Duration) { uploadSaveEvery = d }(uploadSaveEvery)
 	uploadSaveEvery = 0
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	// The proxy takes the whole body, then holds the upload's answer.
 	g := e.proxy.Hold("POST", false, daemontest.HasPart("/ig-api-upload/"))
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("saved as it goes")})
+	res := e.publishClip(clip, "saved as it goes")
 	g.WaitHit(t)
 	var d *api.PublishDetail
 	daemontest.WaitFor(t, 10*time.Second, func() bool {
@@ -122,7 +122,7 @@ func TestUploadSavesHowFarItGot(t *testing.T) {
 // it published, it is only reused.
 func TestRerunWithAnotherTimeReschedules(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	later := time.Now().Add(time.Hour)
 	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("moved"), At: &later}
 	first := e.publish(req)
@@ -158,7 +158,7 @@ func TestRerunWithAnotherTimeReschedules(t *testing.T) {
 // a re-run: at the same time without a key, at any time with one.
 func TestJobsStoredWithTheTimeInTheirFingerprintStillMatch(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	at := time.Now().Add(time.Hour).UTC()
 	stored := func(req api.PublishRequest) store.Job {
 		t.Helper()
