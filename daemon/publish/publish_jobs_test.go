@@ -18,10 +18,7 @@ import (
 // it: the same publish again, which resumes the job it cancelled.
 func TestRetryRefusesCancelledJobs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := e.reelClip()
-	later := time.Now().Add(time.Hour)
-	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("changed my mind"), At: &later}
-	res := e.publish(req)
+	req, res := e.publishInAnHour("changed my mind")
 	if _, err := e.c.CancelJob(t.Context(), res.Job.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -98,9 +95,7 @@ func TestUploadSavesHowFarItGot(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
 	clip := e.reelClip()
 	// The proxy takes the whole body, then holds the upload's answer.
-	g := e.proxy.Hold("POST", false, daemontest.HasPart("/ig-api-upload/"))
-	res := e.publishClip(clip, "saved as it goes")
-	g.WaitHit(t)
+	res, g := e.publishHeld(clip, "saved as it goes", daemontest.HasPart("/ig-api-upload/"))
 	var d *api.PublishDetail
 	daemontest.WaitFor(t, 10*time.Second, func() bool {
 		j, err := e.c.Job(t.Context(), res.Job.ID)
@@ -122,10 +117,8 @@ func TestUploadSavesHowFarItGot(t *testing.T) {
 // it published, it is only reused.
 func TestRerunWithAnotherTimeReschedules(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := e.reelClip()
-	later := time.Now().Add(time.Hour)
-	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("moved"), At: &later}
-	first := e.publish(req)
+	req, first := e.publishInAnHour("moved")
+	later := *req.At
 	soon := time.Now().Add(1500 * time.Millisecond)
 	req.At = &soon
 	moved := e.publish(req)

@@ -224,21 +224,18 @@ func TestPublishQuotaSharedByConcurrentJobs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 4})
 	clip := e.reelClip()
 	e.sb.SetPublishQuota(2)
-	var ids []string
-	for i := range 4 {
-		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("q", i)), NoWait: true}).Job.ID)
-	}
 	var done []*api.Job
 	refused := 0
-	for _, id := range ids {
-		j := e.wait(id)
+	for _, j := range e.publishAll(4, func(i int) api.PublishRequest {
+		return api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("q", i)), NoWait: true}
+	}) {
 		switch {
 		case j.State == api.JobDone:
 			done = append(done, j)
 		case j.Error != nil && j.Error.Code == api.CodeRejected:
 			refused++
 		default:
-			t.Errorf("job %s: %s %+v", id, j.State, j.Error)
+			t.Errorf("job %s: %s %+v", j.ID, j.State, j.Error)
 		}
 	}
 	if len(done) != 2 || refused != 2 {
@@ -288,17 +285,13 @@ func TestPublishTransientFailuresNoDuplicateNoLoss(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
 	clip := e.reelClip()
 	e.sb.SetFailRate(0.25)
-	var ids []string
-	for i := range 6 {
-		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("flaky ", i)), FirstComment: daemontest.Strp("first!")}).Job.ID)
-	}
-	var jobs []*api.Job
-	for _, id := range ids {
-		j := e.wait(id)
+	jobs := e.publishAll(6, func(i int) api.PublishRequest {
+		return api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("flaky ", i)), FirstComment: daemontest.Strp("first!")}
+	})
+	for _, j := range jobs {
 		if j.State != api.JobDone {
-			t.Errorf("job %s: %s %+v", id, j.State, j.Error)
+			t.Errorf("job %s: %s %+v", j.ID, j.State, j.Error)
 		}
-		jobs = append(jobs, j)
 	}
 	e.sb.SetFailRate(0)
 	assertOnePerJob(t, e, jobs...)
@@ -407,9 +400,7 @@ func TestPublishFirstCommentAndMedia(t *testing.T) {
 func TestSignedMediaURLs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "instagram"})
 	clip := e.reelClip()
-	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media"))
-	res := e.publishClip(clip, "url")
-	g.WaitHit(t)
+	res, g := e.publishHeld(clip, "url", daemontest.HasSuffix("/media"))
 	defer g.Release()
 	id := mustID(t, res.Job.ID)
 	p := e.s.pub
@@ -462,9 +453,7 @@ func mustID(t *testing.T, s string) uint64 {
 func TestPublishAlreadyPublishedIsRecordedNotFailed(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
 	clip := e.reelClip()
-	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media_publish"))
-	res := e.publishClip(clip, "raced")
-	g.WaitHit(t)
+	res, g := e.publishHeld(clip, "raced", daemontest.HasSuffix("/media_publish"))
 	// Someone (a stale read, another tool) publishes the container first.
 	j, _ := e.c.Job(t.Context(), res.Job.ID)
 	cid := daemontest.DetailOf(t, j).ContainerID
