@@ -175,19 +175,17 @@ func parseManifestCSV(data []byte) (*manifest, error) {
 			}
 			it.ThumbOffset = &ms
 		}
-		if v := get("share_to_feed"); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: share_to_feed %q: want true or false", n+2, v)
+		for _, c := range []struct {
+			name string
+			to   **bool
+		}{{"share_to_feed", &it.ShareToFeed}, {"reconcile", &it.Reconcile}} {
+			if v := get(c.name); v != "" {
+				b, err := strconv.ParseBool(v)
+				if err != nil {
+					return nil, fmt.Errorf("line %d: %s %q: want true or false", n+2, c.name, v)
+				}
+				*c.to = &b
 			}
-			it.ShareToFeed = &b
-		}
-		if v := get("reconcile"); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: reconcile %q: want true or false", n+2, v)
-			}
-			it.Reconcile = &b
 		}
 		m.Items = append(m.Items, it)
 	}
