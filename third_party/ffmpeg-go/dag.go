@@ -1,3 +1,6 @@
+// Modified for impress: TopSort takes a node's incoming edges worked out
+// once; see third_party/README.md in the impress repository.
+
 package ffmpeg_go
 
 import (
@@ -127,7 +130,14 @@ func TopSort(downStreamNodes []DagNode) (sortedNodes []DagNode, outOutingEdgeMap
 
 		if _, ok := markedSortedNodes[upStreamNode.Hash()]; !ok {
 			markedNodes[upStreamNode.Hash()] = struct{}{}
-			for _, edge := range GetInComingEdges(upStreamNode, upStreamNode.IncomingEdgeMap()) {
+			// impress: a *Node's edges are worked out once (node.go)
+			edges := func() []DagEdge {
+				if n, ok := upStreamNode.(*Node); ok {
+					return n.GetInComingEdges()
+				}
+				return GetInComingEdges(upStreamNode, upStreamNode.IncomingEdgeMap())
+			}()
+			for _, edge := range edges {
 				err := visit(edge.UpStreamNode, edge.DownStreamNode, edge.UpStreamLabel, edge.DownStreamLabel, edge.UpStreamSelector)
 				if err != nil {
 					return err

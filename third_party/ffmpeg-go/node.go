@@ -1,3 +1,7 @@
+// Modified for impress: nodes are identified by a unique number, not a
+// summed hash of their ancestors; option values are escaped; incoming
+// edges are made once. See third_party/README.md in the impress repository.
+
 package ffmpeg_go
 
 import (
@@ -5,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 
 	"github.com/u2takey/go-utils/sets"
 )
@@ -93,7 +98,15 @@ type Node struct {
 	args                []string
 	kwargs              KwArgs
 	nodeType            string
+	// impress: the node's identity (see Hash), and its incoming edges,
+	// made on first use.
+	id            int
+	incomingEdges []DagEdge
 }
+
+// impress: lastNodeID numbers nodes as they are made, so each one's
+// identity is unique and costs nothing to look up.
+var lastNodeID int64
 
 func NewNode(streamSpec []*Stream,
 	name string,
@@ -114,6 +127,7 @@ func NewNode(streamSpec []*Stream,
 		args:                args,
 		kwargs:              kwargs,
 		nodeType:            nodeType,
+		id:                  int(atomic.AddInt64(&lastNodeID, 1)),
 	}
 	n.__checkInputLen()
 	n.__checkInputTypes()
@@ -180,8 +194,10 @@ func NewGlobalNode(name string, streamSpec []*Stream, args []string, kwargs KwAr
 		"GlobalNode")
 }
 
+// impress: the checks read streamSpec itself; upstream copied it into a
+// map keyed by position first, the same streams.
 func (n *Node) __checkInputLen() {
-	streamMap := getStreamMap(n.streamSpec)
+	streamMap := n.streamSpec
 	if n.minInputs >= 0 && len(streamMap) < n.minInputs {
 		panic(fmt.Sprintf("Expected at least %d input stream(s); got %d", n.minInputs, len(streamMap)))
 	}
@@ -191,7 +207,7 @@ func (n *Node) __checkInputLen() {
 }
 
 func (n *Node) __checkInputTypes() {
-	streamMap := getStreamMap(n.streamSpec)
+	streamMap := n.streamSpec
 	for _, s := range streamMap {
 		if !n.incomingStreamTypes.Has(s.Type) {
 			panic(fmt.Sprintf("Expected incoming stream(s) to be of one of the following types: %s; got %s", n.incomingStreamTypes, s.Type))
@@ -212,14 +228,13 @@ func (n *Node) __getIncomingEdgeMap() map[Label]NodeInfo {
 	return incomingEdgeMap
 }
 
+// Hash is the node's identity: a number unique to this node (impress).
+// Upstream summed hashes of the node's content and of every ancestor's,
+// recomputed on each call, which made graph building superlinear and took
+// different nodes whose sums matched for one. Two nodes made alike are now
+// two nodes; make a node once and reuse it to mean the same one.
 func (n *Node) Hash() int {
-	b := 0
-	for downStreamLabel, upStreamInfo := range n.IncomingEdgeMap() {
-		b += getHash(fmt.Sprintf("%s%d%s%s", downStreamLabel, upStreamInfo.Node.Hash(), upStreamInfo.Label, upStreamInfo.Selector))
-	}
-	b += getHash(n.args)
-	b += getHash(n.kwargs)
-	return b
+	return n.id
 }
 
 func (n *Node) String() string {
@@ -238,8 +253,24 @@ func (n *Node) IncomingEdgeMap() map[Label]NodeInfo {
 	return n.__getIncomingEdgeMap()
 }
 
+// impress: a node's inputs never change, so its incoming edges are made
+// once, straight from streamSpec (upstream made a map keyed by "%06v" of
+// each index, then sorted its keys, on every call: the same order below a
+// million inputs).
 func (n *Node) GetInComingEdges() []DagEdge {
-	return GetInComingEdges(n, n.IncomingEdgeMap())
+	if n.incomingEdges == nil {
+		n.incomingEdges = make([]DagEdge, len(n.streamSpec))
+		for i, s := range n.streamSpec {
+			n.incomingEdges[i] = DagEdge{
+				DownStreamNode:   n,
+				DownStreamLabel:  Label(fmt.Sprintf("%06v", i)),
+				UpStreamNode:     s.Node,
+				UpStreamLabel:    s.Label,
+				UpStreamSelector: s.Selector,
+			}
+		}
+	}
+	return n.incomingEdges
 }
 
 func (n *Node) Stream(label Label, selector Selector) *Stream {
@@ -263,17 +294,22 @@ func (n *Node) GetFilter(outgoingEdges []DagEdge) string {
 		args = []string{fmt.Sprintf("%d", len(outgoingEdges))}
 	}
 	// args = Args(args).EscapeWith("\\'=:")
-	for _, k := range kwargs.EscapeWith("\\'=:").SortedKeys() {
-		v := getString(kwargs[k])
+	// impress: upstream escaped the keys but wrote the values unescaped
+	// (it looked the escaped key up in the unescaped map), so a value with
+	// ':' or '=' in it, a file name say, became more options. Keys are
+	// sorted as upstream did, escaped, without a copy of the map.
+	for _, k := range kwargs.SortedKeys() {
+		v := escapeChars(getString(kwargs[k]), "\\'=:")
+		k = escapeChars(k, "\\'=:")
 		if v != "" {
-			args = append(args, fmt.Sprintf("%s=%s", k, v))
+			args = append(args, k+"="+v)
 		} else {
 			args = append(args, k)
 		}
 	}
 	ret = escapeChars(n.name, "\\'=:")
 	if len(args) > 0 {
-		ret += fmt.Sprintf("=%s", strings.Join(args, ":"))
+		ret += "=" + strings.Join(args, ":")
 	}
 	return escapeChars(ret, "\\'[],;")
 }

@@ -1,3 +1,7 @@
+// Modified for impress: output names keyed by node and label, not by a
+// string of both; no fmt.Sprintf per edge. See third_party/README.md in
+// the impress repository.
+
 package ffmpeg_go
 
 import (
@@ -8,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -33,24 +38,34 @@ func getInputArgs(node *Node) []string {
 	return args
 }
 
-func formatInputStreamName(streamNameMap map[string]string, edge DagEdge, finalArg bool) string {
-	prefix := streamNameMap[fmt.Sprintf("%d%s", edge.UpStreamNode.Hash(), edge.UpStreamLabel)]
-	suffix := ""
-	format := "[%s%s]"
+// streamKey names a node's output in streamNames (impress): upstream keyed
+// a map of strings by "%d%s" of the node's hash and the label, which is
+// ambiguous for small numbers (node 1's "23" and node 12's "3") and made a
+// string on every lookup.
+type streamKey struct {
+	node  int
+	label Label
+}
+
+type streamNames map[streamKey]string
+
+func formatInputStreamName(streamNameMap streamNames, edge DagEdge, finalArg bool) string {
+	// impress: concatenated, not formatted (this runs for every edge)
+	name := streamNameMap[streamKey{edge.UpStreamNode.Hash(), edge.UpStreamLabel}]
 	if edge.UpStreamSelector != "" {
-		suffix = fmt.Sprintf(":%s", edge.UpStreamSelector)
+		name += ":" + string(edge.UpStreamSelector)
 	}
 	if finalArg && edge.UpStreamNode.(*Node).nodeType == "InputNode" {
-		format = "%s%s"
+		return name
 	}
-	return fmt.Sprintf(format, prefix, suffix)
+	return "[" + name + "]"
 }
 
-func formatOutStreamName(streamNameMap map[string]string, edge DagEdge) string {
-	return fmt.Sprintf("[%s]", streamNameMap[fmt.Sprintf("%d%s", edge.UpStreamNode.Hash(), edge.UpStreamLabel)])
+func formatOutStreamName(streamNameMap streamNames, edge DagEdge) string {
+	return "[" + streamNameMap[streamKey{edge.UpStreamNode.Hash(), edge.UpStreamLabel}] + "]"
 }
 
-func _getFilterSpec(node *Node, outOutingEdgeMap map[Label][]NodeInfo, streamNameMap map[string]string) string {
+func _getFilterSpec(node *Node, outOutingEdgeMap map[Label][]NodeInfo, streamNameMap streamNames) string {
 	var input, output []string
 	for _, e := range node.GetInComingEdges() {
 		input = append(input, formatInputStreamName(streamNameMap, e, false))
@@ -59,7 +74,7 @@ func _getFilterSpec(node *Node, outOutingEdgeMap map[Label][]NodeInfo, streamNam
 	for _, e := range outEdges {
 		output = append(output, formatOutStreamName(streamNameMap, e))
 	}
-	return fmt.Sprintf("%s%s%s", strings.Join(input, ""), node.GetFilter(outEdges), strings.Join(output, ""))
+	return strings.Join(input, "") + node.GetFilter(outEdges) + strings.Join(output, "")
 }
 
 func _getAllLabelsInSorted(m map[Label]NodeInfo) []Label {
@@ -74,17 +89,20 @@ func _getAllLabelsInSorted(m map[Label]NodeInfo) []Label {
 }
 
 func _getAllLabelsSorted(m map[Label][]NodeInfo) []Label {
-	var r []Label
+	// impress: sized at once, and one label (most filters) needs no sort
+	r := make([]Label, 0, len(m))
 	for a := range m {
 		r = append(r, a)
 	}
-	sort.Slice(r, func(i, j int) bool {
-		return r[i] < r[j]
-	})
+	if len(r) > 1 {
+		sort.Slice(r, func(i, j int) bool {
+			return r[i] < r[j]
+		})
+	}
 	return r
 }
 
-func _allocateFilterStreamNames(nodes []*Node, outOutingEdgeMaps map[int]map[Label][]NodeInfo, streamNameMap map[string]string) {
+func _allocateFilterStreamNames(nodes []*Node, outOutingEdgeMaps map[int]map[Label][]NodeInfo, streamNameMap streamNames) {
 	sc := 0
 	for _, n := range nodes {
 		om := outOutingEdgeMaps[n.Hash()]
@@ -94,13 +112,13 @@ func _allocateFilterStreamNames(nodes []*Node, outOutingEdgeMaps map[int]map[Lab
 				panic(fmt.Sprintf(`encountered %s with multiple outgoing edges
 with same upstream label %s; a 'split'' filter is probably required`, n.name, l))
 			}
-			streamNameMap[fmt.Sprintf("%d%s", n.Hash(), l)] = fmt.Sprintf("s%d", sc)
+			streamNameMap[streamKey{n.Hash(), l}] = "s" + strconv.Itoa(sc)
 			sc += 1
 		}
 	}
 }
 
-func _getFilterArg(nodes []*Node, outOutingEdgeMaps map[int]map[Label][]NodeInfo, streamNameMap map[string]string) string {
+func _getFilterArg(nodes []*Node, outOutingEdgeMaps map[int]map[Label][]NodeInfo, streamNameMap streamNames) string {
 	_allocateFilterStreamNames(nodes, outOutingEdgeMaps, streamNameMap)
 	var filterSpec []string
 	for _, n := range nodes {
@@ -113,7 +131,7 @@ func _getGlobalArgs(node *Node) []string {
 	return node.args
 }
 
-func _getOutputArgs(node *Node, streamNameMap map[string]string) []string {
+func _getOutputArgs(node *Node, streamNameMap streamNames) []string {
 	if node.name != "output" {
 		panic("Unsupported output node")
 	}
@@ -152,7 +170,7 @@ func (s *Stream) GetArgs() []string {
 	var args []string
 	nodes := getStreamSpecNodes([]*Stream{s})
 	var dagNodes []DagNode
-	streamNameMap := map[string]string{}
+	streamNameMap := streamNames{}
 	for i := range nodes {
 		dagNodes = append(dagNodes, nodes[i])
 	}
@@ -167,7 +185,7 @@ func (s *Stream) GetArgs() []string {
 		n := sorted[i].(*Node)
 		switch n.nodeType {
 		case "InputNode":
-			streamNameMap[fmt.Sprintf("%d", n.Hash())] = fmt.Sprintf("%d", len(inputNodes))
+			streamNameMap[streamKey{n.Hash(), ""}] = fmt.Sprintf("%d", len(inputNodes))
 			inputNodes = append(inputNodes, n)
 		case "OutputNode":
 			outputNodes = append(outputNodes, n)

@@ -1,3 +1,6 @@
+// Modified for impress: escapeChars in one pass; see third_party/README.md
+// in the impress repository.
+
 package ffmpeg_go
 
 import (
@@ -6,8 +9,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/u2takey/go-utils/sets"
 )
 
 func getString(item interface{}) string {
@@ -80,20 +81,23 @@ func getHash(item interface{}) int {
 	}
 }
 
+// impress: one pass, the same result: upstream replaced each of chars in
+// turn (the backslash first, so the backslashes it added were not escaped
+// again) after making a set of chars, on every call; that is a backslash
+// before each rune of text that is in chars.
 func escapeChars(text, chars string) string {
-	s := sets.NewString()
-	for _, a := range chars {
-		s.Insert(string(a))
+	if !strings.ContainsAny(text, chars) {
+		return text
 	}
-	sl := s.List()
-	if s.Has("\\") {
-		s.Delete("\\")
-		sl = append([]string{"\\"}, s.List()...)
+	var b strings.Builder
+	b.Grow(len(text) + 8)
+	for _, r := range text {
+		if strings.ContainsRune(chars, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
 	}
-	for _, ch := range sl {
-		text = strings.ReplaceAll(text, ch, "\\"+ch)
-	}
-	return text
+	return b.String()
 }
 
 type Args []string
