@@ -58,10 +58,28 @@ release() {
 	chmod -R u+w "$1"
 }
 
+# trim DIR removes the files impress leaves out of a copy.
+trim() {
+	case $name in
+	bubbletea)
+		# The init() that asks the terminal for its background colour
+		# before main runs. impress asks when `impress edit` starts
+		# instead (tui.Run).
+		rm "$1/tea_init.go"
+		;;
+	ffmpeg-go)
+		# Linux cgroup limits for Run, which impress never calls (it
+		# runs ffmpeg itself); they brought go-utils/rand and its init.
+		rm "$1/run_linux.go"
+		;;
+	esac
+}
+
 if [[ $mode == diff ]]; then
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	release "$tmp/a"
+	trim "$tmp/a"
 	for f in $(cd "$tmp/a" && ls); do
 		# diff exits 1 when the files differ
 		diff -u --label "a/$f" --label "b/$f" "$tmp/a/$f" "$name/$f" || [[ $? == 1 ]]
@@ -72,18 +90,11 @@ fi
 
 rm -rf "$name"
 release "$name"
-case $name in
-bubbletea)
-	# The init() that asks the terminal for its background colour before
-	# main runs. impress asks when `impress edit` starts instead
-	# (tui.Run).
-	rm "$name/tea_init.go"
-	;;
-ffmpeg-go)
-	# README.md lists each change: no s3:// output helper (and so no
-	# aws-sdk-go v1), nodes identified by a unique number, option values
-	# escaped, and the argv written without remaking maps per lookup.
-	patch -s -p1 -d "$name" <patches/ffmpeg-go.patch
-	;;
-esac
+trim "$name"
+if [[ -f patches/$name.patch ]]; then
+	# ffmpeg-go: README.md lists each change (no s3:// output helper and
+	# so no aws-sdk-go v1, nodes identified by a unique number, option
+	# values escaped, the argv written without remaking maps per lookup).
+	patch -s -p1 -d "$name" <"patches/$name.patch"
+fi
 echo "third_party/$name: $module@$version, trimmed"
