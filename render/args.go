@@ -84,7 +84,7 @@ func (g *graph) argv(out outSpec) (args []string, err error) {
 // kwArgs turns an option list into ffmpeg-go's map (a later duplicate key
 // wins).
 func kwArgs(opts []kv) ffmpeg.KwArgs {
-	kw := make(ffmpeg.KwArgs, len(opts))
+	kw := ffmpeg.KwArgs{}
 	for _, o := range opts {
 		kw[o.k] = o.v
 	}
