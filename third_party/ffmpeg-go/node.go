@@ -297,7 +297,8 @@ func (n *Node) GetFilter(outgoingEdges []DagEdge) string {
 	// impress: upstream escaped the keys but wrote the values unescaped
 	// (it looked the escaped key up in the unescaped map), so a value with
 	// ':' or '=' in it, a file name say, became more options. Keys are
-	// sorted as upstream did, escaped, without a copy of the map.
+	// sorted before they are escaped, without a copy of the map: the same
+	// order for any key without \ ' = : (no ffmpeg option name has one).
 	for _, k := range kwargs.SortedKeys() {
 		v := escapeChars(getString(kwargs[k]), "\\'=:")
 		k = escapeChars(k, "\\'=:")
