@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/spf13/cobra"
@@ -71,7 +72,7 @@ func printJob(ios *IOStreams, j *api.Job) {
 	if len(j.Detail) > 0 {
 		var m map[string]any
 		if json.Unmarshal(j.Detail, &m) == nil {
-			for _, k := range []string{"output", "state", "step", "wait_reason", "media_id", "permalink", "container_id", "at"} {
+			for _, k := range []string{"output", "state", "step", "wait_reason", "wait_until", "media_id", "permalink", "container_id", "at"} {
 				if v, ok := m[k]; ok && v != "" {
 					label := strings.ReplaceAll(k, "_", " ")
 					switch k {
@@ -81,6 +82,11 @@ func printJob(ios *IOStreams, j *api.Job) {
 						label = "stopped at"
 					case "at":
 						label = "scheduled for"
+					case "wait_until":
+						label = "resumes"
+						if t, err := time.Parse(time.RFC3339, fmt.Sprint(v)); err == nil {
+							v = "~" + t.Local().Format(detailTime)
+						}
 					}
 					rows = append(rows, []string{label, fmt.Sprint(v)})
 				}
@@ -149,7 +155,7 @@ func runJobsCancel(ctx context.Context, o *idOptions) error {
 }
 
 func newJobsRetryCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {
-	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published or unconfirmed one)"},
+	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published, unconfirmed or cancelled one)"},
 		"print the job as JSON", nil, runF, runJobsRetry)
 }
 
