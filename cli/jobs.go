@@ -12,9 +12,7 @@ import (
 )
 
 func newJobsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "jobs", Short: "The render and publish queue"}
-	cmd.AddCommand(newJobsListCmd(f, nil), newJobsShowCmd(f, nil), newJobsWaitCmd(f, nil), newJobsCancelCmd(f, nil), newJobsRetryCmd(f, nil))
-	return cmd
+	return group(&cobra.Command{Use: "jobs", Short: "The render and publish queue"}, newJobsListCmd(f, nil), newJobsShowCmd(f, nil), newJobsWaitCmd(f, nil), newJobsCancelCmd(f, nil), newJobsRetryCmd(f, nil))
 }
 
 // jobsListOptions are `impress jobs list`'s inputs.

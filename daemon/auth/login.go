@@ -451,16 +451,24 @@ func tooManyAccounts(choices []api.AccountChoice) error {
 		len(choices), strings.Join(list, ", "))
 }
 
-func (s *Service) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
+// loginStep finds the login in progress that a step of it (the pasted
+// redirect, the chosen account) names and decodes the step's body; false
+// means the error is written.
+func (s *Service) loginStep(w http.ResponseWriter, r *http.Request, body any) (*loginFlow, bool) {
 	f, err := s.currentLogin(r.PathValue("id"))
 	if err != nil {
 		s.Fail(w, err)
-		return
+		return nil, false
 	}
+	return f, httpx.DecodeBody(w, r, body)
+}
+
+func (s *Service) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		URL string `json:"url"`
 	}
-	if !httpx.DecodeBody(w, r, &body) {
+	f, ok := s.loginStep(w, r, &body)
+	if !ok {
 		return
 	}
 	q, err := redirectParams(body.URL)
@@ -498,15 +506,11 @@ func redirectParams(pasted string) (url.Values, error) {
 }
 
 func (s *Service) postLoginAccount(w http.ResponseWriter, r *http.Request) {
-	f, err := s.currentLogin(r.PathValue("id"))
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
 	var body struct {
 		Account string `json:"account"`
 	}
-	if !httpx.DecodeBody(w, r, &body) {
+	f, ok := s.loginStep(w, r, &body)
+	if !ok {
 		return
 	}
 	f.mu.Lock()
