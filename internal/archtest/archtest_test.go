@@ -300,7 +300,7 @@ func TestCheckGraph(t *testing.T) {
 	star := []pkg{
 		{ImportPath: m("api"), Imports: []string{"context", "net/http"}},
 		{ImportPath: m("store"), Imports: []string{"go.etcd.io/bbolt"}},
-		{ImportPath: m("render"), Imports: []string{"gopkg.in/yaml.v3"}, TestImports: []string{m("internal/ffmpegtest")}},
+		{ImportPath: m("render"), Imports: []string{"github.com/u2takey/ffmpeg-go", "gopkg.in/yaml.v3"}, TestImports: []string{m("internal/ffmpegtest")}},
 		{ImportPath: m("render/filters"), Imports: []string{m("render")}},
 		{ImportPath: m("meta"), Imports: []string{"golang.org/x/oauth2"}, XTestImports: []string{m("meta/sandbox"), m("internal/testkit")}},
 		{ImportPath: m("meta/sandbox"), Imports: []string{"net/http"}},
