@@ -402,3 +402,12 @@ func receiptClean(t *testing.T, rc any, ps ...planted) {
 		}
 	}
 }
+
+// servePublic serves the env's public endpoint (Meta's callbacks, the
+// deletion status page) on loopback until the test ends; it returns the
+// base URL.
+func (e *privEnv) servePublic() string {
+	pub := httptest.NewServer(e.comm.PublicHandler())
+	e.t.Cleanup(pub.Close)
+	return pub.URL
+}
