@@ -499,12 +499,8 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 	for _, r := range results {
 		worst = worse(worst, r.ExitCode)
 	}
-	if o.JSON {
-		if err := writeJSON(o.IO.Out, results); err != nil {
-			return err
-		}
-	} else {
-		printManifestResults(o.IO, results, len(m.Items)-len(todo))
+	if err := o.show(results, func() { printManifestResults(o.IO, results, len(m.Items)-len(todo)) }); err != nil {
+		return err
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
