@@ -517,13 +517,7 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 func publishItem(ctx context.Context, o *baseOptions, c *api.Client, req api.PublishRequest, progress string) manifestResult {
 	res, err := submitAgain(ctx, o, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
-		r := manifestResult{State: "refused", ExitCode: exitCode(err, ctx.Err() != nil)}
-		if e, ok := api.AsError(err); ok {
-			r.Error = e
-		} else {
-			r.Error = &api.Error{Code: api.CodeInternal, Message: err.Error()}
-		}
-		return r
+		return manifestResult{State: "refused", ExitCode: exitCode(err, ctx.Err() != nil), Error: resultError(err)}
 	}
 	if res.Plan != nil {
 		return manifestResult{State: "planned", Plan: res.Plan}
@@ -535,12 +529,7 @@ func publishItem(ctx context.Context, o *baseOptions, c *api.Client, req api.Pub
 	r := manifestResult{Job: j, Reused: res.Reused, Rescheduled: res.Rescheduled}
 	switch {
 	case err != nil:
-		r.ExitCode = exitCode(err, ctx.Err() != nil)
-		if e, ok := api.AsError(err); ok {
-			r.Error = e
-		} else {
-			r.Error = &api.Error{Code: api.CodeInternal, Message: err.Error()}
-		}
+		r.ExitCode, r.Error = exitCode(err, ctx.Err() != nil), resultError(err)
 		r.State = "failed"
 		if r.Error.Code == api.CodeUnconfirmed {
 			r.State = "unconfirmed"
@@ -554,6 +543,15 @@ func publishItem(ctx context.Context, o *baseOptions, c *api.Client, req api.Pub
 		r.ExitCode = ExitFailure
 	}
 	return r
+}
+
+// resultError is err as an item's result shows it: the daemon's wire
+// error, or anything else (a file not read, …) as internal.
+func resultError(err error) *api.Error {
+	if e, ok := api.AsError(err); ok {
+		return e
+	}
+	return &api.Error{Code: api.CodeInternal, Message: err.Error()}
 }
 
 func printManifestResults(ios *IOStreams, rs []manifestResult, skipped int) {
