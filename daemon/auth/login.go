@@ -451,37 +451,42 @@ func tooManyAccounts(choices []api.AccountChoice) error {
 		len(choices), strings.Join(list, ", "))
 }
 
-// loginStep finds the login in progress that a step of it (the pasted
-// redirect, the chosen account) names and decodes the step's body; false
-// means the error is written.
-func (s *Service) loginStep(w http.ResponseWriter, r *http.Request, body any) (*loginFlow, bool) {
+// loginStep answers a step of the login in progress (the pasted redirect,
+// the chosen account): it finds the login the path names, decodes the
+// step's body into a B and hands both to step; step's error is the answer,
+// else the step is accepted. Both steps are this, so they refuse a stale
+// login or a bad body in the same words.
+func loginStep[B any](s *Service, w http.ResponseWriter, r *http.Request, step func(f *loginFlow, body B) error) {
 	f, err := s.currentLogin(r.PathValue("id"))
 	if err != nil {
 		s.Fail(w, err)
-		return nil, false
-	}
-	return f, httpx.DecodeBody(w, r, body)
-}
-
-func (s *Service) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		URL string `json:"url"`
-	}
-	f, ok := s.loginStep(w, r, &body)
-	if !ok {
 		return
 	}
-	q, err := redirectParams(body.URL)
-	if err != nil {
-		s.Fail(w, err)
+	var body B
+	if !httpx.DecodeBody(w, r, &body) {
 		return
 	}
-	if err := f.redirect(q); err != nil {
-		s.Log.Warn("pasted login redirect refused", "err", err)
+	if err := step(f, body); err != nil {
 		s.Fail(w, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "accepted"})
+}
+
+func (s *Service) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
+	loginStep(s, w, r, func(f *loginFlow, body struct {
+		URL string `json:"url"`
+	}) error {
+		q, err := redirectParams(body.URL)
+		if err != nil {
+			return err
+		}
+		if err := f.redirect(q); err != nil {
+			s.Log.Warn("pasted login redirect refused", "err", err)
+			return err
+		}
+		return nil
+	})
 }
 
 // redirectParams reads code/state/error from a pasted address: a full URL,
@@ -506,31 +511,25 @@ func redirectParams(pasted string) (url.Values, error) {
 }
 
 func (s *Service) postLoginAccount(w http.ResponseWriter, r *http.Request) {
-	var body struct {
+	loginStep(s, w, r, func(f *loginFlow, body struct {
 		Account string `json:"account"`
-	}
-	f, ok := s.loginStep(w, r, &body)
-	if !ok {
-		return
-	}
-	f.mu.Lock()
-	choices := f.choices
-	f.mu.Unlock()
-	if len(choices) == 0 {
-		s.Fail(w, api.Errorf(api.CodeConflict, "the login is not waiting for an account choice"))
-		return
-	}
-	for _, c := range choices {
-		if c.ID == body.Account || (c.Username != "" && strings.EqualFold(strings.TrimPrefix(body.Account, "@"), c.Username)) {
-			select {
-			case f.accountCh <- c.ID:
-			default:
-				s.Fail(w, api.Errorf(api.CodeConflict, "an account was already chosen"))
-				return
-			}
-			httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "accepted"})
-			return
+	}) error {
+		f.mu.Lock()
+		choices := f.choices
+		f.mu.Unlock()
+		if len(choices) == 0 {
+			return api.Errorf(api.CodeConflict, "the login is not waiting for an account choice")
 		}
-	}
-	s.Fail(w, tooManyAccounts(choices))
+		for _, c := range choices {
+			if c.ID == body.Account || (c.Username != "" && strings.EqualFold(strings.TrimPrefix(body.Account, "@"), c.Username)) {
+				select {
+				case f.accountCh <- c.ID:
+					return nil
+				default:
+					return api.Errorf(api.CodeConflict, "an account was already chosen")
+				}
+			}
+		}
+		return tooManyAccounts(choices)
+	})
 }
