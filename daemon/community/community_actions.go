@@ -63,16 +63,31 @@ func (s *Service) commentWrite(w http.ResponseWriter, r *http.Request, op string
 	if !ok {
 		return
 	}
+	s.metaWrite(w, r, a.Connection, func(ctx context.Context, cl *meta.Client, ci feature.ConnInfo) (any, error) {
+		res, err := do(ctx, cl, ci, a, id)
+		if err != nil {
+			return nil, s.commentRefusal(ci.Name, op, id, err)
+		}
+		return res, nil
+	})
+}
+
+// metaWrite is how every community write on the Instagram account's
+// Graph client ends once its request is read: open conn's client under
+// the community deadline, run do and answer its result. do explains its
+// own errors (each write words Meta's refusal its own way).
+func (s *Service) metaWrite(w http.ResponseWriter, r *http.Request, conn string,
+	do func(ctx context.Context, cl *meta.Client, ci feature.ConnInfo) (any, error)) {
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
+	cl, ci, err := s.accounts.MetaClient(ctx, conn)
 	if err != nil {
 		s.Fail(w, err)
 		return
 	}
-	res, err := do(ctx, cl, ci, a, id)
+	res, err := do(ctx, cl, ci)
 	if err != nil {
-		s.Fail(w, s.commentRefusal(ci.Name, op, id, err))
+		s.Fail(w, err)
 		return
 	}
 	httpx.WriteJSON(w, http.StatusOK, res)

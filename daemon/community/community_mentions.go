@@ -97,17 +97,11 @@ func (s *Service) replyMention(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, api.Errorf(api.CodeInvalid, "the text is empty"))
 		return
 	}
-	ctx, cancel := communityCtx(r.Context())
-	defer cancel()
-	cl, ci, err := s.accounts.MetaClient(ctx, req.Connection)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	id, err := cl.ReplyMention(ctx, ci.IGUserID, req.MediaID, req.CommentID, req.Text)
-	if err != nil {
-		s.Fail(w, s.accounts.MetaFail(ci.Name, err))
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: req.CommentID, ReplyID: id})
+	s.metaWrite(w, r, req.Connection, func(ctx context.Context, cl *meta.Client, ci feature.ConnInfo) (any, error) {
+		id, err := cl.ReplyMention(ctx, ci.IGUserID, req.MediaID, req.CommentID, req.Text)
+		if err != nil {
+			return nil, s.accounts.MetaFail(ci.Name, err)
+		}
+		return api.CommentResult{ID: req.CommentID, ReplyID: id}, nil
+	})
 }
