@@ -70,9 +70,7 @@ func sandboxPost(base, path string, body []byte) ([]byte, error) {
 // metaToken mints a token as the App Dashboard would and writes it to a
 // file: metatoken FILE [instagram|facebook] [account=ID] [user=ID] [age=25h]
 func metaToken(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 {
-		ts.Fatalf("usage: metatoken FILE [instagram|facebook] [account=ID] [user=ID] [age=DURATION]")
-	}
+	checkUsage(ts, neg, args, 1, -1, "metatoken FILE [instagram|facebook] [account=ID] [user=ID] [age=DURATION]")
 	req := map[string]string{}
 	for _, a := range args[1:] {
 		switch k, v, ok := strings.Cut(a, "="); {
@@ -94,23 +92,15 @@ func metaToken(ts *testscript.TestScript, neg bool, args []string) {
 
 // sandboxAdmin posts to the sandbox's admin API: sandboxadmin PATH [JSON]
 func sandboxAdmin(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: sandboxadmin /_sandbox/PATH [JSON]")
-	}
-	body := "{}"
-	if len(args) == 2 {
-		body = args[1]
-	}
-	adminPost(ts, args[0], []byte(body))
+	checkUsage(ts, neg, args, 1, 2, "sandboxadmin /_sandbox/PATH [JSON]")
+	adminPost(ts, args[0], []byte(optArg(args, 1, "{}")))
 }
 
 // notLeaked fails when the token in TOKENFILE appears in the last
 // command's stdout or stderr, or in any of the named files (daemon log,
 // store file): notleaked TOKENFILE [FILE...]
 func notLeaked(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 {
-		ts.Fatalf("usage: notleaked TOKENFILE [FILE...]")
-	}
+	checkUsage(ts, neg, args, 1, -1, "notleaked TOKENFILE [FILE...]")
 	tok := strings.TrimSpace(ts.ReadFile(args[0]))
 	if len(tok) < 10 {
 		ts.Fatalf("notleaked: %s holds no token", args[0])

@@ -98,9 +98,7 @@ func liveCount(ts *testscript.TestScript, neg bool, args []string) {
 // is still processing) or "published" (media made by media_publish, ever):
 // waitsandbox WHAT N
 func waitSandbox(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: waitsandbox processing|published N")
-	}
+	checkUsage(ts, neg, args, 2, 2, "waitsandbox processing|published N")
 	want, err := strconv.Atoi(args[1])
 	if err != nil {
 		ts.Fatalf("waitsandbox: bad count %q", args[1])

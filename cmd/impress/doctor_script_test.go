@@ -86,9 +86,7 @@ func doFixes(ts *testscript.TestScript, neg bool, args []string) {
 // envFile sets an environment variable to a file's content (a token a
 // fix reads from the environment): envfile VAR FILE
 func envFile(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: envfile VAR FILE")
-	}
+	checkUsage(ts, neg, args, 2, 2, "envfile VAR FILE")
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
 }
 
@@ -96,9 +94,7 @@ func envFile(ts *testscript.TestScript, neg bool, args []string) {
 // to its address: PORT when it is free (so that nothing the script starts
 // takes a fixed port), else any free one: holdport VAR [PORT]
 func holdPort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: holdport VAR [PORT]")
-	}
+	checkUsage(ts, neg, args, 1, 2, "holdport VAR [PORT]")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if len(args) == 2 {
 		if held, err2 := net.Listen("tcp", "127.0.0.1:"+args[1]); err2 == nil {

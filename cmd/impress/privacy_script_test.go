@@ -119,9 +119,7 @@ func privZip(ts *testscript.TestScript, neg bool, args []string) {
 // privField sets VAR to the first "KEY": "value" of the last stdout:
 // privfield VAR KEY
 func privField(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: privfield VAR KEY")
-	}
+	checkUsage(ts, neg, args, 2, 2, "privfield VAR KEY")
 	re := regexp.MustCompile(`"` + regexp.QuoteMeta(args[1]) + `":\s*"([^"]*)"`)
 	m := re.FindStringSubmatch(ts.ReadFile("stdout"))
 	if m == nil {
@@ -135,9 +133,7 @@ func privField(ts *testscript.TestScript, neg bool, args []string) {
 // ({url, confirmation_code}, the url under PUBLIC_URL) and sets VAR to the
 // code: privdeletion VAR USER PORT PUBLIC_URL
 func privDeletion(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 4 {
-		ts.Fatalf("usage: privdeletion VAR USER PORT PUBLIC_URL")
-	}
+	checkUsage(ts, neg, args, 4, 4, "privdeletion VAR USER PORT PUBLIC_URL")
 	body, _ := json.Marshal(map[string]string{"url": "http://127.0.0.1:" + args[2] + "/meta/data-deletion", "user_id": args[1]})
 	var out struct {
 		Response struct {
@@ -163,9 +159,7 @@ func privDeletion(ts *testscript.TestScript, neg bool, args []string) {
 // privWait waits (20 s deadline) until the purge CODE has its receipt:
 // privwait CODE
 func privWait(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: privwait CODE")
-	}
+	checkUsage(ts, neg, args, 1, 1, "privwait CODE")
 	c := api.NewClient(ts.Getenv("IMPRESS_SOCKET"))
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -183,9 +177,7 @@ func privWait(ts *testscript.TestScript, neg bool, args []string) {
 // privGet fetches URL (with an Accept header) into FILE:
 // privget URL ACCEPT FILE
 func privGet(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 3 {
-		ts.Fatalf("usage: privget URL ACCEPT FILE")
-	}
+	checkUsage(ts, neg, args, 3, 3, "privget URL ACCEPT FILE")
 	req, err := http.NewRequest("GET", args[0], nil)
 	ts.Check(err)
 	req.Header.Set("Accept", args[1])

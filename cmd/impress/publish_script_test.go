@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"syscall"
 	"time"
 
-	"github.com/impress-dev/impress/api"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -19,11 +17,8 @@ import (
 // killDaemon SIGKILLs the running daemon (no shutdown, no parking) and
 // waits until its socket stops answering: killdaemon
 func killDaemon(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 0 {
-		ts.Fatalf("usage: killdaemon")
-	}
-	c := api.NewClient(ts.Getenv("IMPRESS_SOCKET"))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	checkUsage(ts, neg, args, 0, 0, "killdaemon")
+	c, ctx, cancel := scriptClient(ts, 10*time.Second)
 	defer cancel()
 	p, err := c.Ping(ctx)
 	ts.Check(err)
@@ -40,13 +35,8 @@ func killDaemon(ts *testscript.TestScript, neg bool, args []string) {
 // mkReel makes a clip that meets the reel rules as it is (no render
 // needed): mkreel NAME [SECONDS]
 func mkReel(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 || len(args) > 2 {
-		ts.Fatalf("usage: mkreel NAME [SECONDS]")
-	}
-	dur := "3"
-	if len(args) == 2 {
-		dur = args[1]
-	}
+	checkUsage(ts, neg, args, 1, 2, "mkreel NAME [SECONDS]")
+	dur := optArg(args, 1, "3")
 	ts.Check(os.MkdirAll(filepath.Dir(ts.MkAbs(args[0])), 0o755))
 	runFFmpeg(ts, []string{"-f", "lavfi", "-i", "testsrc2=size=64x64:rate=30:duration=" + dur,
 		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=" + dur,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -24,9 +23,7 @@ import (
 // Defaults: 64x64, 1 s, 30 fps, a 440 Hz stereo AAC tone, testsrc2. The
 // name may contain spaces or start with a dash.
 func mkClip(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 1 {
-		ts.Fatalf("usage: mkclip NAME [WxH] [SECONDS] [noaudio] [fps=N] [source=NAME]")
-	}
+	checkUsage(ts, neg, args, 1, -1, "mkclip NAME [WxH] [SECONDS] [noaudio] [fps=N] [source=NAME]")
 	size, dur, fps, src, audio := "64x64", "1", "30", "testsrc2", true
 	for _, a := range args[1:] {
 		switch {
@@ -56,9 +53,7 @@ func mkClip(ts *testscript.TestScript, neg bool, args []string) {
 
 // mkImage makes a test picture: mkimage NAME WxH (the extension picks the format).
 func mkImage(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 2 {
-		ts.Fatalf("usage: mkimage NAME WxH")
-	}
+	checkUsage(ts, neg, args, 2, 2, "mkimage NAME WxH")
 	runFFmpeg(ts, []string{"-f", "lavfi", "-i", "testsrc2=size=" + args[1] + ":rate=1:duration=1", "-frames:v", "1",
 		"-update", "1", "file:" + ts.MkAbs(args[0])})
 }
@@ -82,9 +77,7 @@ func runFFmpeg(ts *testscript.TestScript, args []string) {
 //
 // Its stdout and stderr are checked with stdout/stderr as after exec.
 func exitCode(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: exitcode CODE COMMAND [ARGS...]")
-	}
+	checkUsage(ts, neg, args, 2, -1, "exitcode CODE COMMAND [ARGS...]")
 	want, err := strconv.Atoi(args[0])
 	if err != nil {
 		ts.Fatalf("exitcode: bad code %q", args[0])
@@ -106,11 +99,8 @@ func exitCode(ts *testscript.TestScript, neg bool, args []string) {
 // waitStage waits (30 s at most) until the newest render job reports a
 // stage, following its events: waitstage encode
 func waitStage(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitstage STAGE")
-	}
-	c := api.NewClient(ts.Getenv("IMPRESS_SOCKET"))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	checkUsage(ts, neg, args, 1, 1, "waitstage STAGE")
+	c, ctx, cancel := scriptClient(ts, 30*time.Second)
 	defer cancel()
 	var id string
 	for id == "" {
@@ -142,9 +132,7 @@ func waitStage(ts *testscript.TestScript, neg bool, args []string) {
 // noFiles fails when a directory tree holds any regular file (a missing
 // directory holds none): nofiles home/data/renders
 func noFiles(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: nofiles DIR")
-	}
+	checkUsage(ts, neg, args, 1, 1, "nofiles DIR")
 	var found []string
 	filepath.WalkDir(ts.MkAbs(args[0]), func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {

@@ -139,6 +139,30 @@ func stopDaemon(socket string) {
 	}
 }
 
+// checkUsage fails a script command run with ! (no command here has a
+// negated form unless it says so) or with other than min to max arguments
+// (max -1: any number from min), printing its usage.
+func checkUsage(ts *testscript.TestScript, neg bool, args []string, minArgs, maxArgs int, usage string) {
+	if neg || len(args) < minArgs || (maxArgs >= 0 && len(args) > maxArgs) {
+		ts.Fatalf("usage: %s", usage)
+	}
+}
+
+// optArg is a command's optional argument i, or def when it was left out.
+func optArg(args []string, i int, def string) string {
+	if len(args) > i {
+		return args[i]
+	}
+	return def
+}
+
+// scriptClient is a client of the script's daemon with a context for at
+// most d of calls.
+func scriptClient(ts *testscript.TestScript, d time.Duration) (*api.Client, context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	return api.NewClient(ts.Getenv("IMPRESS_SOCKET")), ctx, cancel
+}
+
 // waitDaemon polls GET /v1/ping until the daemon answers (10 s deadline);
 // with ! it waits until it stops answering.
 func waitDaemon(ts *testscript.TestScript, neg bool, args []string) {
