@@ -223,10 +223,18 @@ func (c *Client) PrivateReply(ctx context.Context, conn, commentID, text string)
 // sends), message_reactions, message_edits, messaging_seen, … Unknown
 // fields keep their name and come with Raw only.
 type Event struct {
-	ID           uint64          `json:"id"`
+	ID         uint64    `json:"id"`
+	Connection string    `json:"connection"`
+	ReceivedAt time.Time `json:"received_at"`
+	EventData
+}
+
+// EventData is what a webhook event says, read from Meta's delivery; an
+// [Event] adds where and when impress stored it. The daemon seals exactly
+// this (records.Event), so what is kept and what is answered are one list
+// of fields.
+type EventData struct {
 	Type         string          `json:"type"`
-	Connection   string          `json:"connection"`
-	ReceivedAt   time.Time       `json:"received_at"`
 	Time         time.Time       `json:"time,omitzero"`
 	Object       string          `json:"object,omitempty"`
 	Account      string          `json:"account,omitempty"`

@@ -39,11 +39,11 @@ func TestThirdPartyTextIsInert(t *testing.T) {
 	})
 	d.answer("GET /v1/events", func([]byte) any {
 		return []api.Event{
-			{ID: 1, Type: "comments", Connection: "main", ReceivedAt: now, CommentID: "c1\x1b[8m", MediaID: "m1",
-				FromUsername: "fan\x1b]0;x\a", Text: hostile},
-			{ID: 2, Type: "messages", Connection: "main", ReceivedAt: now, FromUsername: "dm", Text: "tab\there\nnewline"},
-			{ID: 4, Type: "new_field\x1b[2J", Connection: "main", ReceivedAt: now, Raw: json.RawMessage(`{"x":"\u001b[2J"}`)},
-			{ID: 3, Type: "message_reactions", Connection: "main", ReceivedAt: now, FromUsername: "r", Reaction: "\x1b[31m♥"},
+			{ID: 1, Connection: "main", ReceivedAt: now, EventData: api.EventData{Type: "comments", CommentID: "c1\x1b[8m", MediaID: "m1",
+				FromUsername: "fan\x1b]0;x\a", Text: hostile}},
+			{ID: 2, Connection: "main", ReceivedAt: now, EventData: api.EventData{Type: "messages", FromUsername: "dm", Text: "tab\there\nnewline"}},
+			{ID: 4, Connection: "main", ReceivedAt: now, EventData: api.EventData{Type: "new_field\x1b[2J", Raw: json.RawMessage(`{"x":"\u001b[2J"}`)}},
+			{ID: 3, Connection: "main", ReceivedAt: now, EventData: api.EventData{Type: "message_reactions", FromUsername: "r", Reaction: "\x1b[31m♥"}},
 		}
 	})
 	d.answer("GET /v1/media/{id}", func([]byte) any {

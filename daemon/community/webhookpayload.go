@@ -71,7 +71,7 @@ func parseWebhook(body []byte) ([]records.Event, error) {
 		if json.Unmarshal(rawEntry, &e) != nil {
 			continue
 		}
-		base := records.Event{Object: p.Object, Account: public.JSONID(e.ID), Time: unixTime(e.Time)}
+		base := records.Event{EventData: api.EventData{Object: p.Object, Account: public.JSONID(e.ID), Time: unixTime(e.Time)}}
 		if e.Field != "" && e.Changes == nil {
 			e.Changes = []webhookChange{{Field: e.Field, Value: e.Value}}
 		}

@@ -446,11 +446,7 @@ func (s *Service) readEvents(ctx context.Context, since uint64, typ, conn string
 }
 
 func eventToAPI(id uint64, conn string, at time.Time, r records.Event) api.Event {
-	return api.Event{ID: id, Type: r.Type, Connection: conn, ReceivedAt: at, Time: r.Time, Object: r.Object,
-		Account: r.Account, MediaID: r.MediaID, MediaProduct: r.MediaProduct, CommentID: r.CommentID,
-		ParentID: r.ParentID, FromID: r.FromID, FromUsername: r.FromUsername, ToID: r.ToID,
-		MessageID: r.MessageID, Text: r.Text, Echo: r.Echo, Deleted: r.Deleted,
-		Attachments: r.Attachments, Reaction: r.Reaction, Raw: r.Raw}
+	return api.Event{ID: id, Connection: conn, ReceivedAt: at, EventData: r.EventData}
 }
 
 // connEvents returns a connection's events of one type.

@@ -228,8 +228,8 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 		e.t.Fatal(err)
 	}
 	raw, _ := json.Marshal(map[string]any{"from": map[string]string{"id": "1787777" + tag, "username": p.eventUser}, "text": p.eventText})
-	ev := records.Event{Type: api.EventComments, Object: "instagram", Account: ac.AccountID, CommentID: "1791111" + tag, MediaID: c.MediaID,
-		FromID: "1787777" + tag, FromUsername: p.eventUser, Text: p.eventText, Raw: raw}
+	ev := records.Event{EventData: api.EventData{Type: api.EventComments, Object: "instagram", Account: ac.AccountID, CommentID: "1791111" + tag, MediaID: c.MediaID,
+		FromID: "1787777" + tag, FromUsername: p.eventUser, Text: p.eventText, Raw: raw}}
 	if sealed, err = records.Seal(dk, records.FieldEvent, ev); err != nil {
 		e.t.Fatal(err)
 	}

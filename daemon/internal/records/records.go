@@ -125,29 +125,15 @@ func (m Message) ToAPI() api.Message {
 // Event is a webhook event as the daemon keeps it: sealed with the
 // connection's data key in conns/<name>/events/<id>. Type is one of api's
 // Event… names.
+//
+// The fields are api.EventData's, the event as it is answered: Account is
+// entry.id (the IG account or Page the event is for), Time is when it
+// happened (message timestamp) else when Meta sent it, Attachments are
+// the attachment types (their CDN URLs expire and stay only in Raw, the
+// change value or messaging item exactly as Meta sent it). Empty object
+// and account are left out of the sealed value, and read back as empty.
 type Event struct {
-	Type    string `json:"type"`
-	Object  string `json:"object"`
-	Account string `json:"account"` // entry.id: the IG account (or Page) the event is for
-	// Time is when it happened (message timestamp), else when Meta sent it.
-	Time         time.Time `json:"time,omitzero"`
-	MediaID      string    `json:"media_id,omitempty"`
-	MediaProduct string    `json:"media_product_type,omitempty"`
-	CommentID    string    `json:"comment_id,omitempty"`
-	ParentID     string    `json:"parent_id,omitempty"`
-	FromID       string    `json:"from_id,omitempty"`
-	FromUsername string    `json:"from_username,omitempty"`
-	ToID         string    `json:"to_id,omitempty"`
-	MessageID    string    `json:"message_id,omitempty"`
-	Text         string    `json:"text,omitempty"`
-	Echo         bool      `json:"echo,omitempty"`
-	Deleted      bool      `json:"deleted,omitempty"`
-	// Attachments are the attachment types; their CDN URLs expire and stay
-	// only in Raw.
-	Attachments []string `json:"attachments,omitempty"`
-	Reaction    string   `json:"reaction,omitempty"`
-	// Raw is the change value or messaging item exactly as Meta sent it.
-	Raw json.RawMessage `json:"raw,omitempty"`
+	api.EventData
 
 	// Dedupe identifies the delivery: a Meta retry of the same change has
 	// the same key (docs/META.md §13: per change, not per POST). It is the
