@@ -181,6 +181,33 @@ func topBoxes(path string) ([]mp4Box, error) {
 	return children(data, 0, int64(len(data)))
 }
 
+// boxesAt lists the boxes a path of box types reaches from the top level:
+// ("moov", "trak") is every track of the movie.
+func boxesAt(data []byte, path ...string) ([]mp4Box, error) {
+	level, err := children(data, 0, int64(len(data)))
+	if err != nil {
+		return nil, err
+	}
+	for i, typ := range path {
+		var next []mp4Box
+		for _, b := range level {
+			switch {
+			case b.typ != typ:
+			case i == len(path)-1:
+				next = append(next, b)
+			default:
+				kids, err := children(data, b.off+8, b.off+b.size)
+				if err != nil {
+					return nil, err
+				}
+				next = append(next, kids...)
+			}
+		}
+		level = next
+	}
+	return level, nil
+}
+
 func children(data []byte, start, end int64) ([]mp4Box, error) {
 	var out []mp4Box
 	for off := start; off+8 <= end; {
@@ -220,48 +247,36 @@ func setRotation(path string, deg int) error {
 	default:
 		return fmt.Errorf("rotation %d: want 90, 180 or 270", deg)
 	}
-	top, err := children(data, 0, int64(len(data)))
+	traks, err := boxesAt(data, "moov", "trak")
 	if err != nil {
 		return err
 	}
-	for _, mv := range top {
-		if mv.typ != "moov" {
-			continue
-		}
-		traks, err := children(data, mv.off+8, mv.off+mv.size)
+	for _, tr := range traks {
+		kids, err := children(data, tr.off+8, tr.off+tr.size)
 		if err != nil {
 			return err
 		}
-		for _, tr := range traks {
-			if tr.typ != "trak" {
-				continue
+		var tkhd *mp4Box
+		video := false
+		for i, k := range kids {
+			if k.typ == "tkhd" {
+				tkhd = &kids[i]
 			}
-			kids, err := children(data, tr.off+8, tr.off+tr.size)
-			if err != nil {
-				return err
+			if k.typ == "mdia" && bytes.Contains(data[k.off:k.off+k.size], []byte("vide")) {
+				video = true
 			}
-			var tkhd *mp4Box
-			video := false
-			for i, k := range kids {
-				if k.typ == "tkhd" {
-					tkhd = &kids[i]
-				}
-				if k.typ == "mdia" && bytes.Contains(data[k.off:k.off+k.size], []byte("vide")) {
-					video = true
-				}
-			}
-			if !video || tkhd == nil {
-				continue
-			}
-			m := tkhd.off + 8 + 40 // version 0 layout
-			if data[tkhd.off+8] == 1 {
-				m = tkhd.off + 8 + 52
-			}
-			for i, v := range []int32{a, b, 0, c, d, 0, 0, 0, 0x40000000} {
-				binary.BigEndian.PutUint32(data[m+int64(i)*4:], uint32(v))
-			}
-			return os.WriteFile(path, data, 0o600)
 		}
+		if !video || tkhd == nil {
+			continue
+		}
+		m := tkhd.off + 8 + 40 // version 0 layout
+		if data[tkhd.off+8] == 1 {
+			m = tkhd.off + 8 + 52
+		}
+		for i, v := range []int32{a, b, 0, c, d, 0, 0, 0, 0x40000000} {
+			binary.BigEndian.PutUint32(data[m+int64(i)*4:], uint32(v))
+		}
+		return os.WriteFile(path, data, 0o600)
 	}
 	return fmt.Errorf("no video track in %s", path)
 }
