@@ -184,12 +184,8 @@ h1{margin:.2rem 0 1rem;font-size:1.45rem}
 // callbackPage writes a static page. The script replaces the address,
 // which holds the authorization code, in the browser's history.
 func callbackPage(w http.ResponseWriter, status int, title, msg string) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	httpx.BrowserHeaders(w.Header(), "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>impress: %s</title>

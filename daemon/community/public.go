@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/shell"
@@ -129,11 +130,7 @@ func (s *Service) capBody(max int64, next http.Handler) http.Handler {
 func (s *Service) publicHarden(limiter *ipLimiter, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
+		httpx.BrowserHeaders(h, "default-src 'none'; frame-ancestors 'none'")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 		ip := clientIP(r, s.trustedProxies())
 		if !limiter.allow(ip) {

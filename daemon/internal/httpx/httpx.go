@@ -39,6 +39,18 @@ func Fail(w http.ResponseWriter, err error, log *slog.Logger, red *redact.Redact
 		Hint: "details are in " + logFile})
 }
 
+// BrowserHeaders sets what every answer a browser may load from the
+// daemon carries (the login callback page, the public endpoint): never
+// cached (it may hold a code or personal data), no referrer, never framed,
+// no type sniffing, and csp as its Content-Security-Policy.
+func BrowserHeaders(h http.Header, csp string) {
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", csp)
+}
+
 // WriteJSON answers v as JSON with status.
 func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
