@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // Comment is an IG comment (docs/META.md §11). Replies are filled when the comment was
@@ -127,25 +128,33 @@ func (c *Client) DeleteComment(ctx context.Context, commentID string) error {
 // MentionedComment reads a comment in which the account was @-mentioned:
 // GET /<ver>/<igUser>?fields=mentioned_comment.comment_id(<id>){…}.
 func (c *Client) MentionedComment(ctx context.Context, igUser, commentID string) (Comment, error) {
-	var out struct {
-		MentionedComment Comment `json:"mentioned_comment"`
-	}
-	f := "mentioned_comment.comment_id(" + commentID + "){id,text,timestamp,like_count,media{id,permalink}}"
-	err := c.do(ctx, &request{op: "mentioned comment", method: http.MethodGet, host: hostGraph, path: c.vpath(igUser),
-		query: url.Values{"fields": {f}}, idempotent: true}, &out)
-	return out.MentionedComment, err
+	return mentioned[Comment](ctx, c, igUser, "mentioned_comment.comment_id", commentID, "id,text,timestamp,like_count,media{id,permalink}")
 }
 
 // MentionedMedia reads a media whose caption @-mentions the account:
 // GET /<ver>/<igUser>?fields=mentioned_media.media_id(<id>){…}.
 func (c *Client) MentionedMedia(ctx context.Context, igUser, mediaID string) (Media, error) {
-	var out struct {
-		MentionedMedia Media `json:"mentioned_media"`
+	return mentioned[Media](ctx, c, igUser, "mentioned_media.media_id", mediaID, "id,caption,media_type,permalink,timestamp,username")
+}
+
+// mentioned reads the object a mentioned_* field of the IG user names:
+// fields=<edge>.<key>(<id>){<fields>} for edge.key; the answer holds it
+// under the edge's name.
+func mentioned[T any](ctx context.Context, c *Client, igUser, edgeKey, id, fields string) (T, error) {
+	var v T
+	edge, _, _ := strings.Cut(edgeKey, ".")
+	op := strings.ReplaceAll(edge, "_", " ")
+	var out map[string]json.RawMessage
+	err := c.do(ctx, &request{op: op, method: http.MethodGet, host: hostGraph, path: c.vpath(igUser),
+		query: url.Values{"fields": {edgeKey + "(" + id + "){" + fields + "}"}}, idempotent: true}, &out)
+	if raw, ok := out[edge]; ok && err == nil {
+		if jerr := json.Unmarshal(raw, &v); jerr != nil {
+			// as c.do words a body it cannot read (a JSON type error names
+			// types, never values)
+			err = &Error{Op: op, HTTPStatus: http.StatusOK, Message: "malformed response: " + jerr.Error()}
+		}
 	}
-	f := "mentioned_media.media_id(" + mediaID + "){id,caption,media_type,permalink,timestamp,username}"
-	err := c.do(ctx, &request{op: "mentioned media", method: http.MethodGet, host: hostGraph, path: c.vpath(igUser),
-		query: url.Values{"fields": {f}}, idempotent: true}, &out)
-	return out.MentionedMedia, err
+	return v, err
 }
 
 // ReplyMention answers a mention with a comment on that media:
