@@ -34,60 +34,35 @@ func (s *Server) commentsOfLocked(mediaID, parent string, all bool) []string {
 
 // renderCommentLocked renders a comment for a fields selection.
 func (s *Server) renderCommentLocked(cm *comment, sel []*fieldSel) (map[string]any, *GraphError) {
-	out := map[string]any{"id": cm.ID}
-	for _, f := range sel {
+	plain := map[string]any{"id": cm.ID, "text": cm.Text, "username": cm.FromUsername,
+		"timestamp": metaTime(cm.Timestamp), "like_count": cm.LikeCount, "hidden": cm.Hidden,
+		"from": map[string]string{"id": cm.FromID, "username": cm.FromUsername}, "legacy_instagram_comment_id": cm.ID}
+	return selectFields(map[string]any{"id": cm.ID}, sel, plain, func(f *fieldSel) (any, *GraphError) {
 		switch f.Name {
-		case "id":
-		case "text":
-			out["text"] = cm.Text
-		case "username":
-			out["username"] = cm.FromUsername
-		case "timestamp":
-			out["timestamp"] = metaTime(cm.Timestamp)
-		case "like_count":
-			out["like_count"] = cm.LikeCount
-		case "hidden":
-			out["hidden"] = cm.Hidden
-		case "from":
-			out["from"] = map[string]string{"id": cm.FromID, "username": cm.FromUsername}
 		case "parent_id":
-			if cm.ParentID != "" {
-				out["parent_id"] = cm.ParentID
-			}
+			return omitEmpty(cm.ParentID), nil
 		case "user":
-			if s.st.resolveIG(cm.FromID) != nil {
-				out["user"] = map[string]string{"id": cm.FromID}
+			if s.st.resolveIG(cm.FromID) == nil {
+				return nil, nil
 			}
-		case "legacy_instagram_comment_id":
-			out["legacy_instagram_comment_id"] = cm.ID
+			return map[string]string{"id": cm.FromID}, nil
 		case "media":
 			md := s.st.media[cm.MediaID]
-			v := map[string]any{"id": md.ID}
-			for _, sf := range subOr(f, "id") {
-				switch sf.Name {
-				case "media_product_type":
-					v["media_product_type"] = md.ProductType
-				case "permalink":
-					v["permalink"] = md.Permalink
-				case "media_type":
-					v["media_type"] = md.MediaType
-				}
-			}
-			out["media"] = v
+			return selectFields(map[string]any{"id": md.ID}, subOr(f, "id"), map[string]any{
+				"media_product_type": md.ProductType, "permalink": md.Permalink, "media_type": md.MediaType},
+				passOver)
 		case "replies":
 			if cm.ParentID != "" {
-				continue
+				return nil, nil
 			}
 			data, e := s.renderCommentsLocked([]map[string]any{}, s.commentsOfLocked(cm.MediaID, cm.ID, false), subOr(f, "id", "text", "timestamp"))
 			if e != nil {
 				return nil, e
 			}
-			out["replies"] = map[string]any{"data": data}
-		default:
-			return nil, errField(f.Name, "IGComment")
+			return map[string]any{"data": data}, nil
 		}
-	}
-	return out, nil
+		return nil, errField(f.Name, "IGComment")
+	})
 }
 
 // listComments serves GET /{media-id}/comments and /{comment-id}/replies.

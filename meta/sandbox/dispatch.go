@@ -351,22 +351,14 @@ func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 	case edge == "" && m == http.MethodGet:
 		s.replySelected(c, []string{"id", "name"}, func(sel []*fieldSel) (any, *GraphError) {
 			u := s.st.users[id]
-			out := map[string]any{}
-			for _, f := range sel {
-				switch f.Name {
-				case "id":
-					out["id"] = u.ID
-				case "name":
-					out["name"] = u.Name
-				case "email":
-					out["email"] = strings.ReplaceAll(strings.ToLower(u.Name), " ", ".") + "@sandbox.invalid"
-				case "accounts":
-					out["accounts"] = map[string]any{"data": s.pagesLocked(c.tok, u, subOr(f, "id", "name"))}
-				default:
-					return nil, errField(f.Name, "User")
+			plain := map[string]any{"id": u.ID, "name": u.Name,
+				"email": strings.ReplaceAll(strings.ToLower(u.Name), " ", ".") + "@sandbox.invalid"}
+			return selectFields(map[string]any{}, sel, plain, func(f *fieldSel) (any, *GraphError) {
+				if f.Name == "accounts" { // mints page tokens: only when asked for
+					return map[string]any{"data": s.pagesLocked(c.tok, u, subOr(f, "id", "name"))}, nil
 				}
-			}
-			return out, nil
+				return nil, errField(f.Name, "User")
+			})
 		})
 	case edge == "accounts" && m == http.MethodGet:
 		s.replySelected(c, []string{"access_token", "category", "name", "id", "tasks"}, func(sel []*fieldSel) (any, *GraphError) {
@@ -440,37 +432,21 @@ func (s *Server) pagesLocked(t *token, u *fbUser, sel []*fieldSel) []map[string]
 }
 
 func (s *Server) renderPageLocked(t *token, p *fbPage, sel []*fieldSel) map[string]any {
-	out := map[string]any{}
-	for _, f := range sel {
+	plain := map[string]any{"id": p.ID, "name": p.Name, "category": p.Category,
+		"tasks": []string{"ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"}}
+	// checkPageFields refused what a Page does not have before any page
+	// was read: nothing is refused here.
+	out, _ := selectFields(map[string]any{}, sel, plain, func(f *fieldSel) (any, *GraphError) {
 		switch f.Name {
-		case "id":
-			out["id"] = p.ID
-		case "name":
-			out["name"] = p.Name
-		case "category":
-			out["category"] = p.Category
-		case "tasks":
-			out["tasks"] = []string{"ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"}
 		case "access_token":
-			out["access_token"] = s.pageTokenLocked(t, p.ID)
+			return s.pageTokenLocked(t, p.ID), nil
 		case "instagram_business_account", "connected_instagram_account":
 			a := s.st.accounts[p.IGID]
-			ig := map[string]any{}
-			for _, sf := range subOr(f, "id") {
-				switch sf.Name {
-				case "id":
-					ig["id"] = a.ID
-				case "username":
-					ig["username"] = a.Username
-				case "name":
-					ig["name"] = a.Name
-				case "profile_picture_url":
-					ig["profile_picture_url"] = profilePicture(a)
-				}
-			}
-			out[f.Name] = ig
+			return selectFields(map[string]any{}, subOr(f, "id"), map[string]any{"id": a.ID, "username": a.Username,
+				"name": a.Name, "profile_picture_url": profilePicture(a)}, passOver)
 		}
-	}
+		return nil, nil
+	})
 	return out
 }
 

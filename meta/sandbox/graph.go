@@ -367,6 +367,43 @@ func plainFields(names ...string) []*fieldSel {
 	return out
 }
 
+// selectFields answers a fields selection on one object into out (which
+// holds what is answered whatever the selection: the id, mostly). A field
+// of plain is answered with its value: plain holds the object's own
+// values, cheap to read up front. Any other is answered with what more
+// gives for it: nil leaves it out (as Graph leaves out what an object
+// lacks), an error refuses the whole selection (a field the node type
+// does not have); more holds the edges and what is computed, or minted,
+// only when asked for. Every node type of the emulator answers this way.
+func selectFields(out map[string]any, sel []*fieldSel, plain map[string]any, more func(f *fieldSel) (any, *GraphError)) (map[string]any, *GraphError) {
+	for _, f := range sel {
+		if v, ok := plain[f.Name]; ok {
+			out[f.Name] = v
+			continue
+		}
+		v, e := more(f)
+		if e != nil {
+			return nil, e
+		}
+		if v != nil {
+			out[f.Name] = v
+		}
+	}
+	return out, nil
+}
+
+// passOver is selectFields' more for a nested object whose sub-selection
+// Graph does not check: what is not plain is passed over, not refused.
+func passOver(*fieldSel) (any, *GraphError) { return nil, nil }
+
+// omitEmpty is s, or nil (left out of an answer) when it is empty.
+func omitEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
 // subOr returns f's sub-selection or the default names.
 func subOr(f *fieldSel, def ...string) []*fieldSel {
 	if f.Has && len(f.Sub) > 0 {

@@ -75,24 +75,11 @@ func (s *Server) getIGUser(c *call, id string) {
 		if c.tok.Flavour == flavourIG {
 			ownID = a.AppScopedID
 		}
-		out := map[string]any{"id": ownID} // id is always answered
-		for _, f := range sel {
+		plain := map[string]any{"id": ownID, "user_id": a.ID, "ig_id": a.ID, "username": a.Username, "name": a.Name,
+			"account_type": a.AccountType, "profile_picture_url": profilePicture(a), "followers_count": a.Followers,
+			"follows_count": a.Follows, "biography": a.Biography, "website": a.Website}
+		return selectFields(map[string]any{"id": ownID}, sel, plain, func(f *fieldSel) (any, *GraphError) { // id is always answered
 			switch f.Name {
-			case "id":
-			case "user_id", "ig_id":
-				out[f.Name] = a.ID
-			case "username":
-				out["username"] = a.Username
-			case "name":
-				out["name"] = a.Name
-			case "account_type":
-				out["account_type"] = a.AccountType
-			case "profile_picture_url":
-				out["profile_picture_url"] = profilePicture(a)
-			case "followers_count":
-				out["followers_count"] = a.Followers
-			case "follows_count":
-				out["follows_count"] = a.Follows
 			case "media_count":
 				n := 0
 				for _, mid := range s.st.mediaOrder {
@@ -100,28 +87,14 @@ func (s *Server) getIGUser(c *call, id string) {
 						n++
 					}
 				}
-				out["media_count"] = n
-			case "biography":
-				out["biography"] = a.Biography
-			case "website":
-				out["website"] = a.Website
+				return n, nil
 			case "mentioned_comment":
-				v, e := s.mentionedCommentLocked(a, f)
-				if e != nil {
-					return nil, e
-				}
-				out["mentioned_comment"] = v
+				return s.mentionedCommentLocked(a, f)
 			case "mentioned_media":
-				v, e := s.mentionedMediaLocked(c, a, f)
-				if e != nil {
-					return nil, e
-				}
-				out["mentioned_media"] = v
-			default:
-				return nil, errField(f.Name, "IGUser")
+				return s.mentionedMediaLocked(c, a, f)
 			}
-		}
-		return out, nil
+			return nil, errField(f.Name, "IGUser")
+		})
 	})
 }
 

@@ -16,66 +16,43 @@ var mediaFields = []string{"id", "media_type", "media_product_type", "permalink"
 // renderMediaLocked renders a media object for a fields selection. Caller
 // holds s.mu.
 func (s *Server) renderMediaLocked(c *call, md *media, sel []*fieldSel) (map[string]any, *GraphError) {
-	out := map[string]any{"id": md.ID}
-	for _, f := range sel {
+	plain := map[string]any{"id": md.ID, "media_type": md.MediaType, "media_product_type": md.ProductType,
+		"shortcode": md.Shortcode, "timestamp": metaTime(md.Timestamp), "like_count": md.LikeCount,
+		"media_url": md.MediaURL, "is_comment_enabled": md.CommentsEnabled, "username": s.st.personName(md.Owner),
+		"owner": map[string]string{"id": md.Owner}}
+	return selectFields(map[string]any{"id": md.ID}, sel, plain, func(f *fieldSel) (any, *GraphError) {
 		switch f.Name {
-		case "id":
-		case "media_type":
-			out["media_type"] = md.MediaType
-		case "media_product_type":
-			out["media_product_type"] = md.ProductType
 		case "permalink":
-			if md.Permalink != "" {
-				out["permalink"] = md.Permalink
-			}
-		case "shortcode":
-			out["shortcode"] = md.Shortcode
-		case "timestamp":
-			out["timestamp"] = metaTime(md.Timestamp)
+			return omitEmpty(md.Permalink), nil
 		case "caption":
-			if md.Caption != "" {
-				out["caption"] = md.Caption
-			}
-		case "like_count":
-			out["like_count"] = md.LikeCount
-		case "comments_count":
-			out["comments_count"] = len(s.commentsOfLocked(md.ID, "", true))
-		case "media_url":
-			out["media_url"] = md.MediaURL
+			return omitEmpty(md.Caption), nil
 		case "thumbnail_url":
-			if md.ThumbnailURL != "" {
-				out["thumbnail_url"] = md.ThumbnailURL
-			}
-		case "is_comment_enabled":
-			out["is_comment_enabled"] = md.CommentsEnabled
+			return omitEmpty(md.ThumbnailURL), nil
+		case "comments_count":
+			return len(s.commentsOfLocked(md.ID, "", true)), nil
 		case "is_shared_to_feed":
-			if md.ProductType == "REELS" {
-				out["is_shared_to_feed"] = md.SharedToFeed
+			if md.ProductType != "REELS" {
+				return nil, nil
 			}
-		case "username":
-			out["username"] = s.st.personName(md.Owner)
-		case "owner":
-			out["owner"] = map[string]string{"id": md.Owner}
+			return md.SharedToFeed, nil
 		case "children":
 			if md.MediaType != "CAROUSEL_ALBUM" {
-				continue
+				return nil, nil
 			}
 			data, e := s.renderMediasLocked(c, nil, md.Children, subOr(f, "id"))
 			if e != nil {
 				return nil, e
 			}
-			out["children"] = map[string]any{"data": data}
+			return map[string]any{"data": data}, nil
 		case "comments":
 			data, e := s.renderCommentsLocked(nil, s.commentsOfLocked(md.ID, "", false), subOr(f, "id", "text", "timestamp"))
 			if e != nil {
 				return nil, e
 			}
-			out["comments"] = map[string]any{"data": data}
-		default:
-			return nil, errField(f.Name, "IGMedia")
+			return map[string]any{"data": data}, nil
 		}
-	}
-	return out, nil
+		return nil, errField(f.Name, "IGMedia")
+	})
 }
 
 // checkMediaFields refuses a selection naming a field IGMedia does not

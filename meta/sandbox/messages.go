@@ -90,59 +90,45 @@ func (s *Server) newestLocked(cv *conversation) []string {
 }
 
 func (s *Server) renderConvLocked(c *call, cv *conversation, sel []*fieldSel) (map[string]any, *GraphError) {
-	out := map[string]any{"id": cv.ID}
-	for _, f := range sel {
+	plain := map[string]any{"id": cv.ID, "participants": map[string]any{"data": []map[string]string{
+		{"username": s.st.personName(cv.Account), "id": cv.Account},
+		{"username": s.st.personName(cv.Participant), "id": cv.Participant},
+	}}}
+	return selectFields(map[string]any{"id": cv.ID}, sel, plain, func(f *fieldSel) (any, *GraphError) {
 		switch f.Name {
-		case "id":
 		case "updated_time":
-			out["updated_time"] = metaTime(s.updatedLocked(cv))
-		case "participants":
-			out["participants"] = map[string]any{"data": []map[string]string{
-				{"username": s.st.personName(cv.Account), "id": cv.Account},
-				{"username": s.st.personName(cv.Participant), "id": cv.Participant},
-			}}
+			return metaTime(s.updatedLocked(cv)), nil
 		case "messages":
 			data, e := s.renderMsgsLocked([]map[string]any{}, s.newestLocked(cv), subOr(f, "id", "created_time"))
 			if e != nil {
 				return nil, e
 			}
-			out["messages"] = map[string]any{"data": data}
-		default:
-			return nil, errField(f.Name, "Conversation")
+			return map[string]any{"data": data}, nil
 		}
-	}
-	return out, nil
+		return nil, errField(f.Name, "Conversation")
+	})
 }
 
 func (s *Server) renderMsgLocked(m *message, sel []*fieldSel) (map[string]any, *GraphError) {
-	out := map[string]any{"id": m.ID}
-	for _, f := range sel {
+	plain := map[string]any{"id": m.ID, "created_time": metaTime(m.Created), "message": m.Text, "is_unsupported": false,
+		"from": map[string]string{"username": s.st.personName(m.FromID), "id": m.FromID},
+		"to":   map[string]any{"data": []map[string]string{{"username": s.st.personName(m.ToID), "id": m.ToID}}}}
+	return selectFields(map[string]any{"id": m.ID}, sel, plain, func(f *fieldSel) (any, *GraphError) {
 		switch f.Name {
-		case "id":
-		case "created_time":
-			out["created_time"] = metaTime(m.Created)
-		case "from":
-			out["from"] = map[string]string{"username": s.st.personName(m.FromID), "id": m.FromID}
-		case "to":
-			out["to"] = map[string]any{"data": []map[string]string{{"username": s.st.personName(m.ToID), "id": m.ToID}}}
-		case "message":
-			out["message"] = m.Text
 		case "attachments":
-			if len(m.Attachments) > 0 {
-				var data []map[string]any
-				for _, a := range m.Attachments {
-					data = append(data, map[string]any{a.Type + "_data": map[string]string{"url": a.URL}})
-				}
-				out["attachments"] = map[string]any{"data": data}
+			if len(m.Attachments) == 0 {
+				return nil, nil
 			}
-		case "is_unsupported":
-			out["is_unsupported"] = false
+			var data []map[string]any
+			for _, a := range m.Attachments {
+				data = append(data, map[string]any{a.Type + "_data": map[string]string{"url": a.URL}})
+			}
+			return map[string]any{"data": data}, nil
 		case "reactions", "shares", "story":
-		default:
-			return nil, errField(f.Name, "Message")
+			return nil, nil
 		}
-	}
-	return out, nil
+		return nil, errField(f.Name, "Message")
+	})
 }
 
 // serveConversation serves GET /{conversation-id} and its messages edge.

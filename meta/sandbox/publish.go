@@ -326,25 +326,14 @@ func (s *Server) serveContainer(c *call, id, edge, m string) {
 			return nil, errPermission()
 		}
 		code, text := s.statusLocked(ct)
-		out := map[string]any{"id": ct.ID}
-		for _, f := range sel {
-			switch f.Name {
-			case "id":
-			case "status_code":
-				out["status_code"] = code
-			case "status":
-				out["status"] = text
-			case "media_type":
-				out["media_type"] = ct.MediaType
-			case "is_carousel_item":
-				out["is_carousel_item"] = ct.IsCarouselItem
-			case "video_status":
-				out["video_status"] = s.videoStatusLocked(ct, code)
-			default:
-				return nil, errField(f.Name, "IGContainer")
+		plain := map[string]any{"id": ct.ID, "status_code": code, "status": text,
+			"media_type": ct.MediaType, "is_carousel_item": ct.IsCarouselItem}
+		return selectFields(map[string]any{"id": ct.ID}, sel, plain, func(f *fieldSel) (any, *GraphError) {
+			if f.Name == "video_status" {
+				return s.videoStatusLocked(ct, code), nil
 			}
-		}
-		return out, nil
+			return nil, errField(f.Name, "IGContainer")
+		})
 	})
 }
 
