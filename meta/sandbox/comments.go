@@ -71,15 +71,9 @@ func (s *Server) listComments(c *call, mediaID, parent string) {
 		if !c.tok.can(capComments) {
 			return nil, errPermission()
 		}
-		page, paging, e := s.paginate(c, s.commentsOfLocked(mediaID, parent, false))
-		if e != nil {
-			return nil, e
-		}
-		data, e := s.renderCommentsLocked([]map[string]any{}, page, sel)
-		if e != nil {
-			return nil, e
-		}
-		return withPaging(data, paging), nil
+		return s.pageOf(c, s.commentsOfLocked(mediaID, parent, false), func(page []string) ([]map[string]any, *GraphError) {
+			return s.renderCommentsLocked([]map[string]any{}, page, sel)
+		})
 	})
 }
 

@@ -368,15 +368,13 @@ func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 			if e := checkPageFields(sel); e != nil {
 				return nil, e
 			}
-			ids, paging, e := s.paginate(c, s.st.users[id].Pages)
-			if e != nil {
-				return nil, e
-			}
-			data := []map[string]any{}
-			for _, pid := range ids {
-				data = append(data, s.renderPageLocked(c.tok, s.st.pages[pid], sel))
-			}
-			return withPaging(data, paging), nil
+			return s.pageOf(c, s.st.users[id].Pages, func(page []string) ([]map[string]any, *GraphError) {
+				data := []map[string]any{}
+				for _, pid := range page {
+					data = append(data, s.renderPageLocked(c.tok, s.st.pages[pid], sel))
+				}
+				return data, nil
+			})
 		})
 	case edge == "permissions" && m == http.MethodGet:
 		s.reply(c, func() (any, *GraphError) {

@@ -99,6 +99,20 @@ func pageURL(c *call, key, cur string) string {
 	return u.String()
 }
 
+// pageOf answers one page of an edge's ids (c's limit and cursors) as
+// Graph lists an edge: the items render makes of the page, and the paging.
+func (s *Server) pageOf(c *call, ids []string, render func(page []string) ([]map[string]any, *GraphError)) (any, *GraphError) {
+	page, paging, e := s.paginate(c, ids)
+	if e != nil {
+		return nil, e
+	}
+	data, e := render(page)
+	if e != nil {
+		return nil, e
+	}
+	return withPaging(data, paging), nil
+}
+
 func withPaging(data any, paging map[string]any) map[string]any {
 	out := map[string]any{"data": data}
 	if len(paging) > 0 {

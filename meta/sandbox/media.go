@@ -124,15 +124,9 @@ func (s *Server) listMedia(c *call, owner string, stories bool) {
 		slices.SortStableFunc(ids, func(a, b string) int {
 			return s.st.media[b].Timestamp.Compare(s.st.media[a].Timestamp)
 		})
-		page, paging, e := s.paginate(c, ids)
-		if e != nil {
-			return nil, e
-		}
-		data, e := s.renderMediasLocked(c, []map[string]any{}, page, sel)
-		if e != nil {
-			return nil, e
-		}
-		return withPaging(data, paging), nil
+		return s.pageOf(c, ids, func(page []string) ([]map[string]any, *GraphError) {
+			return s.renderMediasLocked(c, []map[string]any{}, page, sel)
+		})
 	})
 }
 

@@ -68,15 +68,9 @@ func (s *Server) listConversations(c *call, account string) {
 		slices.SortStableFunc(ids, func(a, b string) int {
 			return s.updatedLocked(s.st.convs[b]).Compare(s.updatedLocked(s.st.convs[a]))
 		})
-		page, paging, e := s.paginate(c, ids)
-		if e != nil {
-			return nil, e
-		}
-		data, e := s.renderConvsLocked(c, []map[string]any{}, page, sel)
-		if e != nil {
-			return nil, e
-		}
-		return withPaging(data, paging), nil
+		return s.pageOf(c, ids, func(page []string) ([]map[string]any, *GraphError) {
+			return s.renderConvsLocked(c, []map[string]any{}, page, sel)
+		})
 	})
 }
 
@@ -150,15 +144,9 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 			if !c.tok.can(capMessages) {
 				return nil, errPermission()
 			}
-			page, paging, e := s.paginate(c, s.newestLocked(s.st.convs[id]))
-			if e != nil {
-				return nil, e
-			}
-			data, e := s.renderMsgsLocked([]map[string]any{}, page, sel)
-			if e != nil {
-				return nil, e
-			}
-			return withPaging(data, paging), nil
+			return s.pageOf(c, s.newestLocked(s.st.convs[id]), func(page []string) ([]map[string]any, *GraphError) {
+				return s.renderMsgsLocked([]map[string]any{}, page, sel)
+			})
 		})
 	default:
 		s.fail(c, errUnknownPath(edge))
