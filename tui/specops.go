@@ -2,6 +2,7 @@ package tui
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -184,6 +185,16 @@ func (d doc) clip(i int) (*api.SpecClip, error) {
 	return &d.spec.Clips[i], nil
 }
 
+// videoClip is clip i when it is a video clip; an image or a title card is
+// refused with refusal (what the edit cannot do to a still).
+func (d doc) videoClip(i int, refusal string) (*api.SpecClip, error) {
+	c, err := d.clip(i)
+	if err == nil && isStill(c) {
+		return nil, errors.New(refusal)
+	}
+	return c, err
+}
+
 // checkTransitionFits refuses a length that the transitions into or out of
 // clip i would no longer fit in.
 func (d doc) checkTransitionFits(i int, newLen float64) error {
@@ -200,12 +211,9 @@ func (d doc) checkTransitionFits(i int, newLen float64) error {
 
 // trimIn moves a video clip's in point by delta seconds.
 func (d doc) trimIn(i int, delta float64) error {
-	c, err := d.clip(i)
+	c, err := d.videoClip(i, "an image or title card has no in point; change its length with , . < >")
 	if err != nil {
 		return err
-	}
-	if isStill(c) {
-		return fmt.Errorf("an image or title card has no in point; change its length with , . < >")
 	}
 	frame := 1 / d.fps(c)
 	in := snap(max(0, c.In+delta), d.fps(c))
@@ -292,12 +300,9 @@ func (d doc) cycleFit(i int) error {
 }
 
 func (d doc) stepSpeed(i, dir int) error {
-	c, err := d.clip(i)
+	c, err := d.videoClip(i, "speed applies to video clips only")
 	if err != nil {
 		return err
-	}
-	if isStill(c) {
-		return fmt.Errorf("speed applies to video clips only")
 	}
 	cur := speedOf(c)
 	j, _ := slices.BinarySearch(speedSteps, cur)
@@ -336,12 +341,9 @@ func setVolume(p **float64, v float64) {
 }
 
 func (d doc) stepVolume(i int, delta float64) error {
-	c, err := d.clip(i)
+	c, err := d.videoClip(i, "volume applies to video clips only")
 	if err != nil {
 		return err
-	}
-	if isStill(c) {
-		return fmt.Errorf("volume applies to video clips only")
 	}
 	v := volumeOf(c) + delta
 	if v < 0 || v > maxVolume+1e-9 {
@@ -352,12 +354,9 @@ func (d doc) stepVolume(i int, delta float64) error {
 }
 
 func (d doc) toggleMute(i int) error {
-	c, err := d.clip(i)
+	c, err := d.videoClip(i, "volume applies to video clips only")
 	if err != nil {
 		return err
-	}
-	if isStill(c) {
-		return fmt.Errorf("volume applies to video clips only")
 	}
 	if volumeOf(c) == 0 {
 		c.Volume = nil
