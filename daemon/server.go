@@ -127,15 +127,9 @@ func (s *Server) harden(next http.Handler) http.Handler {
 				Message: "invalid local API request: browsers and foreign hosts are refused"})
 			return
 		}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.Log.Error("handler panic", "path", r.URL.Path, "panic", v)
-				httpx.WriteError(w, api.Errorf(api.CodeInternal, "internal error in %s; see the daemon log", r.URL.Path))
-			}
-		}()
+		defer httpx.Recover(r, s.Log, "handler panic", func() {
+			httpx.WriteError(w, api.Errorf(api.CodeInternal, "internal error in %s; see the daemon log", r.URL.Path))
+		})
 		r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
 		if s.stopping.Load() && r.URL.Path != "/v1/ping" {
 			if s.storeClosed.Load() {

@@ -139,15 +139,7 @@ func (s *Service) publicHarden(limiter *ipLimiter, next http.Handler) http.Handl
 			s.Log.Warn("public endpoint rate limit", "path", r.URL.Path)
 			return
 		}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.Log.Error("public handler panic", "path", r.URL.Path, "panic", v)
-				public.Error(w, http.StatusInternalServerError, "internal error")
-			}
-		}()
+		defer httpx.Recover(r, s.Log, "public handler panic", func() { public.Error(w, http.StatusInternalServerError, "internal error") })
 		next.ServeHTTP(w, r)
 	})
 }

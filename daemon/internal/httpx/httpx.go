@@ -39,6 +39,20 @@ func Fail(w http.ResponseWriter, err error, log *slog.Logger, red *redact.Redact
 		Hint: "details are in " + logFile})
 }
 
+// Recover, deferred in a handler, keeps a panic from taking the daemon
+// down: it logs msg with the path and the panic, and answers with answer.
+// http.ErrAbortHandler goes on up: it is how a handler asks net/http to
+// drop the connection.
+func Recover(r *http.Request, log *slog.Logger, msg string, answer func()) {
+	if v := recover(); v != nil {
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		log.Error(msg, "path", r.URL.Path, "panic", v)
+		answer()
+	}
+}
+
 // BrowserHeaders sets what every answer a browser may load from the
 // daemon carries (the login callback page, the public endpoint): never
 // cached (it may hold a code or personal data), no referrer, never framed,

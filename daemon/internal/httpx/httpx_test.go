@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -125,5 +126,32 @@ func TestAnswer(t *testing.T) {
 				t.Errorf("%s: fn ran on a bad body (fail got %v)", tc.body, failed)
 			}
 		}
+	}
+}
+
+// TestRecover: a handler's panic is logged with its path and answered;
+// http.ErrAbortHandler is not swallowed (net/http drops the connection).
+func TestRecover(t *testing.T) {
+	var logged strings.Builder
+	log := slog.New(slog.NewTextHandler(&logged, nil))
+	serve := func(v any) (rec *httptest.ResponseRecorder, repanicked any) {
+		rec = httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodGet, "/v1/boom", nil)
+		defer func() { repanicked = recover() }()
+		func() {
+			defer Recover(r, log, "handler panic", func() { WriteError(rec, api.Errorf(api.CodeInternal, "internal error")) })
+			panic(v)
+		}()
+		return rec, nil
+	}
+	rec, again := serve("bad state")
+	if again != nil || rec.Code != http.StatusInternalServerError || !strings.Contains(rec.Body.String(), "internal error") {
+		t.Errorf("panic answered %d %q, re-panicked %v; want 500 internal error", rec.Code, rec.Body.String(), again)
+	}
+	if l := logged.String(); !strings.Contains(l, "handler panic") || !strings.Contains(l, "/v1/boom") || !strings.Contains(l, "bad state") {
+		t.Errorf("log = %q, want the message, path and panic value", l)
+	}
+	if _, again := serve(http.ErrAbortHandler); again != http.ErrAbortHandler {
+		t.Errorf("ErrAbortHandler: re-panicked %v, want it passed on", again)
 	}
 }
