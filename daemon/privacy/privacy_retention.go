@@ -14,6 +14,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -307,23 +308,7 @@ func (s *Service) pruneLogs(cutoff time.Time) int {
 		return removed + n
 	}
 	for _, name := range s.logFiles() {
-		data, err := readFileIfExists(name)
-		if err != nil || data == nil {
-			continue
-		}
-		var b strings.Builder
-		n := 0
-		for _, l := range strings.SplitAfter(string(data), "\n") {
-			if l == "" {
-				continue
-			}
-			if keep(l) {
-				b.WriteString(l)
-			} else {
-				n++
-			}
-		}
-		if n > 0 && os.WriteFile(name+".tmp", []byte(b.String()), 0o600) == nil && os.Rename(name+".tmp", name) == nil {
+		if n, err := logx.FilterFile(name, keep); err == nil {
 			removed += n
 		}
 	}

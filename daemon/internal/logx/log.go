@@ -125,33 +125,49 @@ func (r *File) Rewrite(keep func(line string) bool) (removed int, err error) {
 		if strings.Contains(name, ".tmp") {
 			continue
 		}
-		data, rerr := os.ReadFile(name)
-		if rerr != nil {
+		n, ferr := FilterFile(name, keep)
+		removed += n
+		if ferr != nil {
+			return removed, ferr
+		}
+	}
+	return removed, nil
+}
+
+// FilterFile filters one log file's lines through keep and replaces the
+// file, atomically, when a line goes; it says how many went. A file that
+// cannot be read is left as it is (rotated away meanwhile, or never
+// written). [File.Rewrite] uses it on the daemon's own log, the privacy
+// sweep on the log files of a daemon that logs elsewhere.
+func FilterFile(name string, keep func(line string) bool) (removed int, err error) {
+	data, rerr := os.ReadFile(name)
+	if rerr != nil {
+		return 0, nil
+	}
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(string(data), "\n") {
+		if l == "" {
 			continue
 		}
-		lines := strings.SplitAfter(string(data), "\n")
-		var b strings.Builder
-		for _, l := range lines {
-			if l == "" {
-				continue
-			}
-			if keep(l) {
-				b.WriteString(l)
-			} else {
-				removed++
-			}
+		if keep(l) {
+			b.WriteString(l)
+		} else {
+			removed++
 		}
-		tmp := name + ".tmp"
-		if werr := os.WriteFile(tmp, []byte(b.String()), 0o600); werr != nil {
-			return removed, werr
-		}
-		if f, ferr := os.Open(tmp); ferr == nil {
-			f.Sync()
-			f.Close()
-		}
-		if rerr := os.Rename(tmp, name); rerr != nil {
-			return removed, rerr
-		}
+	}
+	if removed == 0 {
+		return 0, nil
+	}
+	tmp := name + ".tmp"
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		return 0, err
+	}
+	if f, ferr := os.Open(tmp); ferr == nil {
+		f.Sync()
+		f.Close()
+	}
+	if err := os.Rename(tmp, name); err != nil {
+		return 0, err
 	}
 	return removed, nil
 }
