@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/internal/secrets"
@@ -447,7 +448,7 @@ func (s *Service) purgeLogs(ctx context.Context, code string, d *purgeDetail) (i
 	f := s.purgeFilter(ctx, code, d)
 	removed := 0
 	if s.LogFile != nil {
-		n, err := s.LogFile.Rewrite(func(l string) bool { return !f.drop(l) })
+		n, err := s.LogFile.Rewrite(f.keep)
 		if err != nil {
 			return removed, fmt.Errorf("rewrite the log: %w", err)
 		}
@@ -458,14 +459,14 @@ func (s *Service) purgeLogs(ctx context.Context, code string, d *purgeDetail) (i
 			if strings.HasSuffix(name, ".tmp") {
 				continue
 			}
-			n, err := filterTextFile(name, f)
+			n, err := logx.FilterFile(name, f.keep)
 			if err != nil {
 				return removed, err
 			}
 			removed += n
 		}
 	}
-	n, err := filterTextFile(filepath.Join(s.Paths.StateDir, "daemon.out"), f)
+	n, err := logx.FilterFile(filepath.Join(s.Paths.StateDir, "daemon.out"), f.keep)
 	if err != nil {
 		return removed, err
 	}

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -323,6 +320,9 @@ type lineFilter struct {
 
 var nameAttrs = []string{"connection", "conn", "project"}
 
+// keep is what the purge keeps of the log: the lines it does not drop.
+func (f *lineFilter) keep(line string) bool { return !f.drop(line) }
+
 // drop reports whether a log line goes.
 func (f *lineFilter) drop(line string) bool {
 	if f.all {
@@ -354,54 +354,4 @@ func (f *lineFilter) drop(line string) bool {
 		}
 	}
 	return false
-}
-
-// filterTextFile rewrites a text file without the lines f drops, through a
-// temporary file renamed over it (a crash leaves either version, and the
-// temporary one is removed by the next purge). It returns how many lines
-// went; a file that loses none is left untouched.
-func filterTextFile(path string, f *lineFilter) (int, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return 0, nil
-		}
-		return 0, err
-	}
-	var keep strings.Builder
-	removed := 0
-	for _, l := range strings.SplitAfter(string(data), "\n") {
-		if l == "" {
-			continue
-		}
-		if f.drop(l) {
-			removed++
-			continue
-		}
-		keep.WriteString(l)
-	}
-	if removed == 0 {
-		return 0, nil
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(keep.String()), 0o600); err != nil {
-		return 0, err
-	}
-	if fh, err := os.Open(tmp); err == nil {
-		fh.Sync()
-		fh.Close()
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return 0, err
-	}
-	syncDirOf(path)
-	return removed, nil
-}
-
-func syncDirOf(path string) {
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
 }

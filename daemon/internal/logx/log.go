@@ -5,8 +5,10 @@ package logx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -134,15 +136,20 @@ func (r *File) Rewrite(keep func(line string) bool) (removed int, err error) {
 	return removed, nil
 }
 
-// FilterFile filters one log file's lines through keep and replaces the
-// file, atomically, when a line goes; it says how many went. A file that
-// cannot be read is left as it is (rotated away meanwhile, or never
-// written). [File.Rewrite] uses it on the daemon's own log, the privacy
-// sweep on the log files of a daemon that logs elsewhere.
+// FilterFile rewrites a text file (a log) without the lines keep refuses,
+// through a temporary file synced and renamed over it: a crash leaves
+// either version, never a half-written one. It says how many lines went;
+// a file that loses none is left untouched, a missing one is nothing to
+// filter. Any other error is returned: a purge must not take a file it
+// could not read for a clean one. [File.Rewrite] uses it on the daemon's
+// own log; the privacy purge and sweep on a log written elsewhere.
 func FilterFile(name string, keep func(line string) bool) (removed int, err error) {
-	data, rerr := os.ReadFile(name)
-	if rerr != nil {
-		return 0, nil
+	data, err := os.ReadFile(name)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return 0, nil
+		}
+		return 0, err
 	}
 	var b strings.Builder
 	for _, l := range strings.SplitAfter(string(data), "\n") {
@@ -167,7 +174,12 @@ func FilterFile(name string, keep func(line string) bool) (removed int, err erro
 		f.Close()
 	}
 	if err := os.Rename(tmp, name); err != nil {
+		os.Remove(tmp)
 		return 0, err
+	}
+	if d, derr := os.Open(filepath.Dir(name)); derr == nil {
+		d.Sync()
+		d.Close()
 	}
 	return removed, nil
 }
