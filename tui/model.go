@@ -113,17 +113,33 @@ func (m *Model) sidePreviewCells() int { return min(48, m.width/3) }
 // capturing reports whether the screen in front takes every key (a text
 // field, a form, a picker, a question).
 func (m *Model) capturing() bool {
+	c, ok := m.front().(interface{ capturing() bool })
+	return ok && c.capturing()
+}
+
+// screenModel is what the model of every screen but the preview answers:
+// the messages for it, and its view.
+type screenModel interface {
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+}
+
+// front is the model of the screen in front; nil for the preview, which
+// the timeline drives and View draws itself.
+func (m *Model) front() screenModel {
 	switch m.screen {
 	case scrProjects:
-		return m.projects.capturing()
+		return m.projects
 	case scrTimeline:
-		return m.timeline.capturing()
+		return m.timeline
+	case scrRender:
+		return m.render
 	case scrPublish:
-		return m.publish.capturing()
+		return m.publish
 	case scrInbox:
-		return m.inbox.capturing()
+		return m.inbox
 	}
-	return false
+	return nil
 }
 
 func (m *Model) stopAll() {
@@ -206,17 +222,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 
 // active hands msg to the screen in front.
 func (m *Model) active(msg tea.Msg) tea.Cmd {
-	switch m.screen {
-	case scrProjects:
-		return m.projects.Update(msg)
-	case scrTimeline:
-		return m.timeline.Update(msg)
-	case scrRender:
-		return m.render.Update(msg)
-	case scrPublish:
-		return m.publish.Update(msg)
-	case scrInbox:
-		return m.inbox.Update(msg)
+	if f := m.front(); f != nil {
+		return f.Update(msg)
 	}
 	return nil
 }
@@ -384,17 +391,8 @@ func (m *Model) View() string {
 }
 
 func (m *Model) body() string {
-	switch m.screen {
-	case scrProjects:
-		return m.projects.View()
-	case scrTimeline:
-		return m.timeline.View()
-	case scrRender:
-		return m.render.View()
-	case scrPublish:
-		return m.publish.View()
-	case scrInbox:
-		return m.inbox.View()
+	if f := m.front(); f != nil {
+		return f.View()
 	}
 	return ""
 }
