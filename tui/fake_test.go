@@ -87,6 +87,19 @@ func (f *fakeClient) call(name string) error {
 	return nil
 }
 
+// locked is the whole of a call whose body reads or changes the fake's
+// state: recorded and refused like any call (see call), else body runs
+// under f.mu.
+func locked[T any](f *fakeClient, name string, body func() (T, error)) (T, error) {
+	if err := f.call(name); err != nil {
+		var zero T
+		return zero, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return body()
+}
+
 func (f *fakeClient) spec(name string) *api.Spec {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -100,31 +113,25 @@ func (f *fakeClient) saveCount() int {
 }
 
 func (f *fakeClient) Projects(ctx context.Context) ([]api.Project, error) {
-	if err := f.call("Projects"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	var out []api.Project
-	for _, p := range f.projects {
-		out = append(out, *p)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+	return locked(f, "Projects", func() ([]api.Project, error) {
+		var out []api.Project
+		for _, p := range f.projects {
+			out = append(out, *p)
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		return out, nil
+	})
 }
 
 func (f *fakeClient) CreateProject(ctx context.Context, r api.NewProjectRequest) (*api.Project, error) {
-	if err := f.call("CreateProject"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, ok := f.projects[r.Name]; ok {
-		return nil, api.Errorf(api.CodeConflict, "project %q already exists", r.Name)
-	}
-	p := &api.Project{Name: r.Name, Preset: "reels"}
-	f.projects[r.Name], f.specs[r.Name] = p, &api.Spec{Version: 1, Name: r.Name}
-	return p, nil
+	return locked(f, "CreateProject", func() (*api.Project, error) {
+		if _, ok := f.projects[r.Name]; ok {
+			return nil, api.Errorf(api.CodeConflict, "project %q already exists", r.Name)
+		}
+		p := &api.Project{Name: r.Name, Preset: "reels"}
+		f.projects[r.Name], f.specs[r.Name] = p, &api.Spec{Version: 1, Name: r.Name}
+		return p, nil
+	})
 }
 
 func (f *fakeClient) DeleteProject(ctx context.Context, name string) error {
@@ -241,12 +248,9 @@ func (f *fakeClient) PreviewFrame(ctx context.Context, r api.PreviewRequest) (*a
 }
 
 func (f *fakeClient) Jobs(ctx context.Context, kind string) ([]api.Job, error) {
-	if err := f.call("Jobs"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]api.Job(nil), f.jobs...), nil
+	return locked(f, "Jobs", func() ([]api.Job, error) {
+		return append([]api.Job(nil), f.jobs...), nil
+	})
 }
 
 func (f *fakeClient) StartRender(ctx context.Context, r api.RenderRequest) (*api.RenderStart, error) {
@@ -335,23 +339,17 @@ func (f *fakeClient) Comments(ctx context.Context, q api.CommentsQuery) (*api.Co
 }
 
 func (f *fakeClient) ReplyComment(ctx context.Context, conn, id, text string) (*api.CommentResult, error) {
-	if err := f.call("ReplyComment"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.replies = append(f.replies, id+": "+text)
-	return &api.CommentResult{ID: id, ReplyID: "re1"}, nil
+	return locked(f, "ReplyComment", func() (*api.CommentResult, error) {
+		f.replies = append(f.replies, id+": "+text)
+		return &api.CommentResult{ID: id, ReplyID: "re1"}, nil
+	})
 }
 
 func (f *fakeClient) HideComment(ctx context.Context, conn, id string, hide bool) (*api.CommentResult, error) {
-	if err := f.call("HideComment"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.hidden[id] = hide
-	return &api.CommentResult{ID: id, Hidden: &hide}, nil
+	return locked(f, "HideComment", func() (*api.CommentResult, error) {
+		f.hidden[id] = hide
+		return &api.CommentResult{ID: id, Hidden: &hide}, nil
+	})
 }
 
 func (f *fakeClient) Threads(ctx context.Context, conn string, offline bool) ([]api.Thread, error) {
@@ -362,13 +360,10 @@ func (f *fakeClient) Threads(ctx context.Context, conn string, offline bool) ([]
 }
 
 func (f *fakeClient) SendMessage(ctx context.Context, conn, thread, text string) (*api.SendResult, error) {
-	if err := f.call("SendMessage"); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.sent = append(f.sent, thread+": "+text)
-	return &api.SendResult{ThreadID: thread, MessageID: "m1"}, nil
+	return locked(f, "SendMessage", func() (*api.SendResult, error) {
+		f.sent = append(f.sent, thread+": "+text)
+		return &api.SendResult{ThreadID: thread, MessageID: "m1"}, nil
+	})
 }
 
 // renderDoneJob is a finished render job carrying its result.
