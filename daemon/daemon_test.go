@@ -48,11 +48,21 @@ func loader(p config.Paths) func() (*config.Settings, error) {
 // startDaemon runs the daemon in this process and waits until it answers.
 func startDaemon(t *testing.T, p config.Paths) (*api.Client, context.CancelFunc, <-chan error) {
 	t.Helper()
+	return startDaemonWith(t, p, nil)
+}
+
+// startDaemonWith is startDaemon with a change to the Config.
+func startDaemonWith(t *testing.T, p config.Paths, change func(*Config)) (*api.Client, context.CancelFunc, <-chan error) {
+	t.Helper()
+	cfg := Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}}
+	if change != nil {
+		change(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	exited := make(chan struct{})
 	go func() {
-		done <- Run(ctx, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}})
+		done <- Run(ctx, cfg)
 		close(exited)
 	}()
 	c := api.NewClient(p.Socket)
