@@ -278,7 +278,7 @@ func finish(ctx context.Context, req RenderRequest, res *Result, pr Preset, spec
 	report(Progress{Stage: "validate"})
 	var err error
 	if info == nil {
-		if info, err = Probe(ctx, req.FFprobe, req.Output); err != nil {
+		if info, err = outputInfo(ctx, req.FFprobe, req.Output); err != nil {
 			return nil, fmt.Errorf("render: probe output: %w", err)
 		}
 	}
@@ -309,6 +309,16 @@ func finish(ctx context.Context, req RenderRequest, res *Result, pr Preset, spec
 	res.Elapsed = time.Since(start)
 	report(Progress{Stage: "done", Percent: 100, Done: true})
 	return res, nil
+}
+
+// outputInfo describes the output: from its boxes when it is the plain
+// H.264/AAC MP4 every video preset writes ([ReadMP4Info]: no ffprobe run),
+// else from ffprobe (a JPEG, or a file ReadMP4Info does not fully read).
+func outputInfo(ctx context.Context, ffprobe, path string) (*MediaInfo, error) {
+	if info, err := ReadMP4Info(path); err == nil {
+		return info, nil
+	}
+	return Probe(ctx, ffprobe, path)
 }
 
 // singleClipSpec is the spec of "normalise this one file".

@@ -33,8 +33,9 @@ const killGrace = 2 * time.Second
 //     cancelled run leaves no partial file;
 //   - runs ffmpeg in its own process group and kills the whole group when
 //     ctx ends (ffmpeg may have children, e.g. with some protocols);
-//   - reports progress parsed from -progress to fn (which may be nil) on
-//     Run's goroutine set; fn must not block for long.
+//   - reports the stage's start, then progress parsed from -progress, to
+//     fn (which may be nil) on Run's goroutine set; fn must not block for
+//     long.
 //
 // A failed run is an *FFmpegError carrying ffmpeg's last stderr lines; a
 // cancelled one wraps ctx.Err().
@@ -84,6 +85,12 @@ func run(ctx context.Context, ffmpegPath string, cmd *Command, fn func(Progress)
 	c.Stderr = tail
 	if err := c.Start(); err != nil {
 		return "", &FFmpegError{Op: op, ExitCode: -1, Err: err}
+	}
+	if fn != nil {
+		// The stage starts now, not at ffmpeg's first progress block half
+		// a second later: watchers see it at once, and the daemon's step
+		// timings put ffmpeg's start-up in the stage it belongs to.
+		fn(Progress{Stage: op})
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)

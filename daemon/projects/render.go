@@ -278,12 +278,20 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 		return fmt.Errorf("render: %w", err)
 	}
 	defer os.RemoveAll(work)
+	steps := newStepClock(started)
+	steps.mark("plan")
 	out, err := s.execRender(ctx, pl, work, func(pr render.Progress) {
+		steps.stage(pr.Stage)
 		p.Progress(api.JobEvent{Stage: pr.Stage, Percent: pr.Percent, Speed: pr.Speed, ETA: pr.ETA.Seconds()})
 	})
 	if err != nil {
 		return err
 	}
+	steps.stage("")
+	defer func() {
+		s.Log.Info("render finished", "job", p.ID(), "target", req.Display, "key", pl.key,
+			"took", time.Since(started).Round(time.Millisecond).String(), "steps", steps.String(), "argv", out.command)
+	}()
 	res := out.result
 	res.CacheKey, res.Elapsed = pl.key, time.Since(started).Seconds()
 	res.JobID = strconv.FormatUint(p.ID(), 10)
@@ -318,10 +326,13 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 		Target: req.Display, Preset: res.Preset, Size: res.Size, Result: raw}); err != nil {
 		return err
 	}
+	steps.mark("register")
 	if err := s.deliver(res, req.Out); err != nil {
 		return err
 	}
+	steps.mark("deliver")
 	d.Output, d.Result = final, res
+	defer steps.mark("save")
 	return p.SaveDetail("done", d)
 }
 

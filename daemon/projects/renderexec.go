@@ -170,6 +170,9 @@ type renderOutput struct {
 	file   string // the MP4 (or the JPEG of the image preset)
 	cover  string
 	result *api.RenderResult
+	// command is the argv of the main ffmpeg run, for the log (to re-run
+	// it by hand, as bench/clibench does).
+	command []string
 }
 
 // execRender renders a plan into work with render.Render: one ffmpeg run
@@ -196,7 +199,7 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 	if err != nil {
 		return nil, err
 	}
-	out.cover = r.Cover
+	out.cover, out.command = r.Cover, r.Command
 	res := resultOf(r.Info, pl.preset)
 	res.Remuxed = r.FastPath
 	if pl.spec == nil && !r.FastPath {
