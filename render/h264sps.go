@@ -40,8 +40,8 @@ func parseSPS(nal []byte) (*h264SPS, error) {
 			b.u(1) // separate_colour_plane_flag
 		}
 		s.bitDepth = 8 + b.ue()
-		b.ue() // bit_depth_chroma_minus8
-		b.u(1) // qpprime_y_zero_transform_bypass_flag
+		b.ue()           // bit_depth_chroma_minus8
+		b.u(1)           // qpprime_y_zero_transform_bypass_flag
 		if b.u(1) == 1 { // seq_scaling_matrix_present_flag
 			lists := 8
 			if s.chromaFormat == 3 {
@@ -58,14 +58,14 @@ func parseSPS(nal []byte) (*h264SPS, error) {
 			}
 		}
 	}
-	b.ue() // log2_max_frame_num_minus4
+	b.ue()          // log2_max_frame_num_minus4
 	switch b.ue() { // pic_order_cnt_type
 	case 0:
 		b.ue() // log2_max_pic_order_cnt_lsb_minus4
 	case 1:
-		b.u(1)  // delta_pic_order_always_zero_flag
-		b.se()  // offset_for_non_ref_pic
-		b.se()  // offset_for_top_to_bottom_field
+		b.u(1) // delta_pic_order_always_zero_flag
+		b.se() // offset_for_non_ref_pic
+		b.se() // offset_for_top_to_bottom_field
 		n := b.ue()
 		if n > 255 {
 			return nil, errSPS
