@@ -48,18 +48,16 @@ const renderTimeLimit = 90 * time.Minute
 type renderState struct {
 	hashes hashCache
 
-	// mu guards inflight and versions. Lock order: a leaf (released
-	// before the store, the runner or ffmpeg is called).
+	// mu guards inflight. Lock order: a leaf (released before the
+	// store, the runner or ffmpeg is called).
 	mu sync.Mutex
 	// inflight maps a cache key to the job rendering it, so that two
 	// requests for the same output share one ffmpeg run.
 	inflight map[string]uint64
-	// versions caches `ffmpeg -version` per binary identity.
-	versions map[mediastore.FileID]string
 }
 
 func newRenderState() *renderState {
-	return &renderState{inflight: map[string]uint64{}, versions: map[mediastore.FileID]string{}}
+	return &renderState{inflight: map[string]uint64{}}
 }
 
 // Service is the projects feature.

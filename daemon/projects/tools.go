@@ -2,14 +2,13 @@ package projects
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
-	"strings"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
-	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/render"
 )
 
@@ -28,35 +27,19 @@ func (s *Service) toolPath(name string) string {
 }
 
 // ffmpegVersion is the first line of `ffmpeg -version`, part of every
-// cache key. It is cached per binary identity (a new binary at the same
-// path has a new inode or mtime), so a cache hit runs no process.
+// cache key. render.VersionLine asks each binary once (a new binary at the
+// same path is asked again), and concurrent askers share that run: the
+// daemon's start and its first render no longer both run it.
 func (s *Service) ffmpegVersion(ctx context.Context) (string, error) {
 	path := s.ffmpegPath()
-	resolved, err := exec.LookPath(path)
-	if err != nil {
-		return "", &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: feature.ToolFix}
-	}
-	id, err := mediastore.StatID(resolved)
-	if err == nil {
-		s.render.mu.Lock()
-		v, ok := s.render.versions[id]
-		s.render.mu.Unlock()
-		if ok {
-			return v, nil
-		}
-	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, resolved, "-hide_banner", "-version").Output()
-	if err != nil {
-		return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", resolved, err), Hint: feature.ToolFix}
+	v, err := render.VersionLine(ctx, path)
+	if errors.Is(err, render.ErrToolMissing) {
+		return "", &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: feature.ToolFix}
 	}
-	v, _, _ := strings.Cut(string(out), "\n")
-	v = strings.TrimSpace(v)
-	if id.Known() {
-		s.render.mu.Lock()
-		s.render.versions[id] = v
-		s.render.mu.Unlock()
+	if err != nil {
+		return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", path, err), Hint: feature.ToolFix}
 	}
 	return v, nil
 }
