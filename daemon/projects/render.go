@@ -21,7 +21,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -320,8 +319,12 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	if err != nil {
 		return err
 	}
+	fi, err := os.Stat(final)
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
+	}
 	if _, err := s.DB.PutRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
-		Target: req.Display, Preset: res.Preset, Size: res.Size, Result: raw}); err != nil {
+		Target: req.Display, Preset: res.Preset, Size: fi.Size(), ModTime: fi.ModTime(), Result: raw}); err != nil {
 		return err
 	}
 	steps.mark("register")
@@ -361,6 +364,12 @@ func (s *Service) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
 	if err != nil || fi.Size() != rec.Size {
 		return nil, false
 	}
+	// The user's --out may be a hard link to this very file: one edited
+	// in place is no longer what the key says (records from before
+	// ModTime was kept have none).
+	if !rec.ModTime.IsZero() && !fi.ModTime().Equal(rec.ModTime) {
+		return nil, false
+	}
 	var res api.RenderResult
 	if err := json.Unmarshal(rec.Result, &res); err != nil {
 		return nil, false
@@ -372,9 +381,9 @@ func (s *Service) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
 	return &res, true
 }
 
-// deliver copies the result to the user's --out path (never a link: the
-// user may edit their copy, and the cache must stay what its key says).
-// An existing directory gets the file inside it.
+// deliver puts the result at the user's --out path without a second copy
+// of the bytes when it can (placeFile: a reflink, else a hard link, else a
+// copy). An existing directory gets the file inside it.
 func (s *Service) deliver(res *api.RenderResult, out string) error {
 	if out == "" {
 		return nil
@@ -382,39 +391,9 @@ func (s *Service) deliver(res *api.RenderResult, out string) error {
 	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
 		out = filepath.Join(out, filepath.Base(res.Output))
 	}
-	if err := copyFile(res.Output, out); err != nil {
+	if _, err := placeFile(res.Output, out); err != nil {
 		return api.Errorf(api.CodeInvalid, "render: write --out %s: %v", out, pathErr(err))
 	}
 	res.Out = out
-	return nil
-}
-
-// copyFile copies src to dst through a temporary file in dst's directory
-// and a rename, so dst is never seen half written.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	// The user's file gets the user's usual permissions, not 0600.
-	os.Chmod(tmp.Name(), 0o644)
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
 	return nil
 }

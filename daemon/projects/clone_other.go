@@ -1,0 +1,5 @@
+//go:build !linux && !darwin
+
+package projects
+
+func cloneFileOS(src, dst string) error { return errNoClone }
