@@ -66,6 +66,11 @@ type Result struct {
 	// Duration of the output in seconds; Elapsed the wall time of Render.
 	Duration float64
 	Elapsed  time.Duration
+	// Inputs are the probes of the inputs by absolute path, the caller's
+	// (RenderRequest.Media, checked by a sniff) and those read in this
+	// render, for the caller to keep for the next render of the same
+	// files. They are shared: treat them as read-only.
+	Inputs map[string]*MediaInfo
 }
 
 // Render does a whole render: sniff and probe the inputs (refusing
@@ -123,7 +128,7 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		return info, nil
 	}
 
-	res := &Result{Output: req.Output}
+	res := &Result{Output: req.Output, Inputs: media}
 	var presetName string
 	if req.Input != "" {
 		abs, err := absPath(req.Input)
@@ -134,8 +139,10 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		if err != nil {
 			return nil, err
 		}
+		// Without the probe, start the remux it would lead to at once; with
+		// the caller's facts the answer is known now.
 		var sp *speculation
-		if !req.NoFastPath && fm.Demuxer == "mov" && (req.Preset == "" || !presets[req.Preset].Image) {
+		if !req.NoFastPath && fm.Demuxer == "mov" && media[abs] == nil && (req.Preset == "" || !presets[req.Preset].Image) {
 			sp = startSpeculation(ctx, req, abs, fm)
 		}
 		defer sp.abort()

@@ -46,6 +46,7 @@ const renderTimeLimit = 90 * time.Minute
 // renderState is the render feature's in-memory state.
 type renderState struct {
 	hashes hashCache
+	probes probeCache
 
 	// mu guards inflight. Lock order: a leaf (released before the
 	// store, the runner or ffmpeg is called).

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/render"
 	"gopkg.in/yaml.v3"
 )
@@ -187,18 +188,23 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 		FFmpeg: s.ffmpegPath(), FFprobe: s.FFprobePath(),
 		Output: out.file, TempDir: work,
 	}
+	inputs := []string{pl.media}
 	if pl.spec != nil {
 		rr.Spec = pl.spec
 		if pl.spec.Cover != nil {
 			rr.Cover = filepath.Join(work, "cover.jpg")
 		}
+		inputs = pl.spec.MediaPaths()
 	} else {
 		rr.Input = pl.media
 	}
+	var ids map[string]mediastore.FileID
+	rr.Media, ids = s.render.probes.known(inputs)
 	r, err := render.Render(ctx, rr, fn)
 	if err != nil {
 		return nil, err
 	}
+	s.render.probes.learn(ids, r.Inputs)
 	out.cover, out.command = r.Cover, r.Command
 	res := resultOf(r.Info, pl.preset)
 	res.Remuxed = r.FastPath

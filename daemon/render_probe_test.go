@@ -1,0 +1,80 @@
+package daemon
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/ffmpegtest"
+)
+
+// What a render runs besides its ffmpeg: the input is probed once per
+// file content (a second render of the same clip starts ffmpeg at once),
+// the output is validated from its boxes, and ffmpeg -version runs once
+// per binary however many renders and daemons' starts ask.
+func TestRenderProbesAndAsksOnce(t *testing.T) {
+	tools := ffmpegtest.Require(t)
+	p := testPaths(t)
+	dir := t.TempDir()
+	count := filepath.Join(dir, "runs")
+	wrap := func(name, real string) string {
+		w := filepath.Join(dir, name)
+		script := "#!/bin/sh\necho \"" + name + " $*\" >> '" + count + "'\nexec '" + real + "' \"$@\"\n"
+		if err := os.WriteFile(w, []byte(script), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	cfg := "ffmpeg:\n  path: " + wrap("ffmpeg", tools.FFmpeg) + "\nffprobe:\n  path: " + wrap("ffprobe", tools.FFprobe) + "\n"
+	if err := os.WriteFile(p.ConfigFile, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runs := func(prefix string) int {
+		t.Helper()
+		data, _ := os.ReadFile(count)
+		n := 0
+		for line := range strings.Lines(string(data)) {
+			if strings.HasPrefix(line, prefix) {
+				n++
+			}
+		}
+		return n
+	}
+	c, _, _ := startDaemon(t, p)
+	ctx := t.Context()
+	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", W: 96, H: 64, Dur: time.Second, Audio: true})
+	render := func() *api.RenderResult {
+		t.Helper()
+		start, err := c.StartRender(ctx, api.RenderRequest{Media: clip, Preset: "preview", NoCache: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, r := waitRender(t, c, start)
+		if j == nil || j.State != api.JobDone || r == nil || r.Remuxed {
+			t.Fatalf("render = %+v, %+v; want a re-encode done", j, r)
+		}
+		return r
+	}
+	render()
+	if n := runs("ffprobe"); n != 1 {
+		t.Errorf("first render ran ffprobe %d times, want 1 (the input; the output is read from its boxes)", n)
+	}
+	render()
+	if n := runs("ffprobe"); n != 1 {
+		t.Errorf("after a second render of the same clip ffprobe ran %d times, want still 1", n)
+	}
+	// the clip changes: probed again
+	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", W: 80, H: 64, Dur: time.Second, Audio: true})
+	if r := render(); r.Duration <= 0 {
+		t.Fatalf("render of the changed clip: %+v", r)
+	}
+	if n := runs("ffprobe"); n != 2 {
+		t.Errorf("after the clip changed ffprobe ran %d times in all, want 2", n)
+	}
+	if n := runs("ffmpeg -hide_banner -version"); n != 1 {
+		t.Errorf("ffmpeg -version ran %d times, want once for this binary", n)
+	}
+}
