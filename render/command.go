@@ -53,9 +53,13 @@ func (c *Command) Argv(ffmpegPath string) []string {
 }
 
 // String renders Argv for humans, shell-quoted.
-func (c *Command) String() string {
-	parts := c.Argv("ffmpeg")
-	for i, p := range parts {
+func (c *Command) String() string { return ShellJoin(c.Argv("ffmpeg")) }
+
+// ShellJoin quotes argv for a POSIX shell (single quotes where needed), for
+// logs a user can paste to re-run a command.
+func ShellJoin(argv []string) string {
+	parts := make([]string, len(argv))
+	for i, p := range argv {
 		parts[i] = shellQuote(p)
 	}
 	return strings.Join(parts, " ")

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func writeFile(t *testing.T, path string, data []byte) {
@@ -38,7 +39,7 @@ func TestPlaceFileSameFilesystem(t *testing.T) {
 	data := bytes.Repeat([]byte("impress "), 4096)
 	writeFile(t, src, data)
 	writeFile(t, dst, []byte("an older file"))
-	how, err := placeFile(src, dst)
+	how, err := placeFile(src, dst, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestPlaceFileAcrossFilesystems(t *testing.T) {
 		t.Fatalf("a link across filesystems = %v, want EXDEV", err)
 	}
 	dst := filepath.Join(shm, "out.mp4")
-	how, err := placeFile(src, dst)
+	how, err := placeFile(src, dst, "")
 	if err != nil || how != "copy" {
 		t.Fatalf("placeFile across filesystems = %q, %v; want a copy", how, err)
 	}
@@ -97,7 +98,7 @@ func TestPlaceFileCopiesWhenRefused(t *testing.T) {
 	src, dst := filepath.Join(dir, "render.mp4"), filepath.Join(dir, "out.mp4")
 	data := []byte("a small render")
 	writeFile(t, src, data)
-	how, err := placeFile(src, dst)
+	how, err := placeFile(src, dst, "")
 	if err != nil || how != "copy" {
 		t.Fatalf("placeFile = %q, %v; want a copy", how, err)
 	}
@@ -108,7 +109,44 @@ func TestPlaceFileCopiesWhenRefused(t *testing.T) {
 		t.Error("the copy is the same file")
 	}
 	// an unwritable destination is an error, and leaves nothing
-	if _, err := placeFile(src, filepath.Join(dir, "no-such-dir", "out.mp4")); err == nil {
+	if _, err := placeFile(src, filepath.Join(dir, "no-such-dir", "out.mp4"), ""); err == nil {
 		t.Error("placeFile into a missing directory succeeded")
+	}
+}
+
+// A file that placeFile replaces is retired into the temporary directory
+// and removed from there afterwards; dst holds the new bytes at once.
+func TestPlaceFileRetiresWhatItReplaces(t *testing.T) {
+	dir := t.TempDir()
+	retire := filepath.Join(dir, "renders", "tmp")
+	src, dst := filepath.Join(dir, "render.mp4"), filepath.Join(dir, "out.mp4")
+	writeFile(t, dst, bytes.Repeat([]byte("old render "), 1000))
+	writeFile(t, src, []byte("new render"))
+	if _, err := placeFile(src, dst, retire); err != nil {
+		t.Fatal(err)
+	}
+	checkPlaced(t, src, dst, []byte("new render"))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left, err := os.ReadDir(retire)
+		if err != nil {
+			t.Fatalf("the retire directory was not made: %v", err)
+		}
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retired files not removed: %v", left)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// a retire directory on another filesystem: the rename frees it itself
+	if shm, err := os.MkdirTemp("/dev/shm", "impress-test-"); err == nil {
+		defer os.RemoveAll(shm)
+		writeFile(t, src, []byte("newer render"))
+		if _, err := placeFile(src, dst, shm); err != nil {
+			t.Fatal(err)
+		}
+		checkPlaced(t, src, dst, []byte("newer render"))
 	}
 }

@@ -288,7 +288,7 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	steps.stage("")
 	defer func() {
 		s.Log.Info("render finished", "job", p.ID(), "target", req.Display, "key", pl.key,
-			"took", time.Since(started).Round(time.Millisecond).String(), "steps", steps.String(), "argv", out.command)
+			"took", time.Since(started).Round(time.Millisecond).String(), "steps", steps.String(), "command", render.ShellJoin(out.command))
 	}()
 	res := out.result
 	res.CacheKey, res.Elapsed = pl.key, time.Since(started).Seconds()
@@ -305,7 +305,7 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	// Register: rename into the cache, then record. A crash between the
 	// two leaves an unregistered file that the next render overwrites.
 	final := filepath.Join(s.rendersDir(), pl.key+pl.ext())
-	if err := os.Rename(out.file, final); err != nil {
+	if err := renameRetiring(out.file, final, s.rendersTmp()); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	res.Output = final
@@ -392,7 +392,7 @@ func (s *Service) deliver(res *api.RenderResult, out string) error {
 	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
 		out = filepath.Join(out, filepath.Base(res.Output))
 	}
-	if _, err := placeFile(res.Output, out); err != nil {
+	if _, err := placeFile(res.Output, out, s.rendersTmp()); err != nil {
 		return api.Errorf(api.CodeInvalid, "render: write --out %s: %v", out, pathErr(err))
 	}
 	res.Out = out

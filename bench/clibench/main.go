@@ -1,0 +1,271 @@
+// Command clibench measures impress as users run it: the built binary,
+// its CLI and its daemon (issue 13), side by side with the plain ffmpeg
+// command that does the same work, and prints Markdown for
+// docs/BENCHMARKS.md.
+//
+//   - render: `impress render clip.mp4 --no-cache` (a 4 s 1920x1080 clip
+//     to reels) against the very ffmpeg argv the daemon ran (from its log),
+//     replayed by hand;
+//   - fast path: `impress render reel.mp4 --no-cache --out F` of a
+//     compliant 60 s 1080x1920 reel against `ffmpeg -i in -c copy
+//     -movflags +faststart out`;
+//   - edits A and B: `impress render edit.yaml --no-cache` against a naive
+//     hand-written command, with SSIM of impress's output against the same
+//     impress command at CRF 8;
+//   - cache hit, cold start (auto-start of `impress project list`),
+//     `impress project list` with 1,000 projects, and `impress publish
+//     --manifest` of 50 items against the sandbox with 100 ms per Meta call.
+//
+// "warm" runs use a running daemon of the build; "cold" ones stop it first,
+// so the command starts it (auto-start) with empty caches. Every
+// contender of a section runs once per round, in a shuffled order, so load
+// from other processes falls on all alike; the report gives medians, the
+// middle half, and the ratio of the medians, for wall time and for CPU
+// time (the CLI, plus the daemon and the ffmpeg/ffprobe children it waited
+// for). The load average is given with each section.
+//
+// Usage:
+//
+//	go run ./bench/clibench [-impress bin/impress] [-before OLD] [-n 5] [-edit-n 3] [-only render,fast,...]
+package main
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/impress-dev/impress/render"
+)
+
+func main() {
+	impress := flag.String("impress", cmp.Or(os.Getenv("IMPRESS"), "bin/impress"), "the impress binary to measure")
+	before := flag.String("before", "", "an older impress binary to measure side by side (its renders are replayed with this build's argv)")
+	n := flag.Int("n", 5, "rounds of the short sections")
+	editN := flag.Int("edit-n", 3, "rounds of the edits (each takes tens of seconds)")
+	only := flag.String("only", "", "comma-separated sections: render,fast,edit,cache,cold,list,publish (default all)")
+	keep := flag.String("keep", "", "work in this directory and keep it")
+	flag.Parse()
+	if err := run(*impress, *before, *n, *editN, *only, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "clibench:", err)
+		os.Exit(1)
+	}
+}
+
+type bench struct {
+	m      *media
+	builds []*build
+	tmp    string
+	rng    *rand.Rand
+	out    strings.Builder
+}
+
+func run(impress, before string, n, editN int, only, keep string) error {
+	b := &bench{rng: rand.New(rand.NewPCG(13, 13))}
+	var err error
+	b.tmp = keep
+	if b.tmp == "" {
+		if b.tmp, err = os.MkdirTemp("", "clibench-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(b.tmp)
+	} else if err := os.MkdirAll(b.tmp, 0o755); err != nil {
+		return err
+	}
+	m := &media{dir: filepath.Join(b.tmp, "media")}
+	if err := os.MkdirAll(m.dir, 0o755); err != nil {
+		return err
+	}
+	if m.ffmpeg, err = exec.LookPath("ffmpeg"); err != nil {
+		return err
+	}
+	if m.font = render.FindFont(); m.font == "" {
+		return fmt.Errorf("no font (apt-get install fonts-dejavu-core)")
+	}
+	b.m = m
+	for _, bin := range []string{impress, before} {
+		if bin == "" {
+			continue
+		}
+		abs, err := filepath.Abs(bin)
+		if err != nil {
+			return err
+		}
+		label := "impress"
+		if bin == before {
+			label = "before"
+		} else if before != "" {
+			label = "after"
+		}
+		h, err := newHome(b.tmp)
+		if err != nil {
+			return err
+		}
+		bd := &build{label: label, bin: abs, h: h}
+		b.builds = append(b.builds, bd)
+		defer func() {
+			bd.stop()
+			os.RemoveAll(filepath.Dir(h.socket))
+		}()
+	}
+	fmt.Fprintln(os.Stderr, "making inputs…")
+	if err := m.make(); err != nil {
+		return err
+	}
+	version, _ := render.VersionLine(context.Background(), m.ffmpeg)
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b.out, "Run %s on %s: %d CPUs (%s), %s/%s, %s, Go %s. Medians of interleaved rounds; CPU is the CLI plus the daemon and the ffmpeg/ffprobe processes it waited for. Builds: %s.\n",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH,
+		version, runtime.Version(), b.buildList())
+	want := func(s string) bool { return only == "" || slices.Contains(strings.Split(only, ","), s) }
+	sections := []struct {
+		name string
+		f    func() error
+	}{
+		{"render", func() error { return b.renderSection(n) }},
+		{"fast", func() error { return b.fastSection(n) }},
+		{"edit", func() error { return b.editSections(editN) }},
+		{"cache", func() error { return b.cacheSection(n) }},
+		{"cold", func() error { return b.coldStartSection(n) }},
+		{"list", func() error { return b.listSection(n) }},
+		{"publish", func() error { return b.publishSection(3) }},
+	}
+	for _, s := range sections {
+		if !want(s.name) {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "== %s (load %s)\n", s.name, loadavg())
+		if err := s.f(); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	fmt.Print(b.out.String())
+	return nil
+}
+
+func (b *bench) buildList() string {
+	var out []string
+	for _, bd := range b.builds {
+		out = append(out, bd.label+" = "+bd.bin)
+	}
+	return strings.Join(out, ", ")
+}
+
+// contender is one command of a section: f runs it once.
+type contender struct {
+	name    string
+	f       func() (sample, error)
+	samples []sample
+}
+
+// rounds runs every contender once per round in a shuffled order, after
+// a warm-up round when warm is set, and returns the load averages at start
+// and end.
+func (b *bench) rounds(n int, warmup bool, cs []*contender) (string, string, error) {
+	load0 := loadavg()
+	order := make([]int, len(cs))
+	for i := range order {
+		order[i] = i
+	}
+	first := 1
+	if warmup {
+		first = 0
+	}
+	for r := first; r <= n; r++ {
+		b.rng.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+		for _, i := range order {
+			s, err := cs[i].f()
+			if err != nil {
+				return "", "", fmt.Errorf("%s: %w", cs[i].name, err)
+			}
+			if r > 0 {
+				cs[i].samples = append(cs[i].samples, s)
+			}
+		}
+		fmt.Fprintf(os.Stderr, "  round %d/%d done (load %s)\n", r, n, loadavg())
+	}
+	return load0, loadavg(), nil
+}
+
+// table writes a section's rows: each contender's medians and middle half,
+// and the ratios asked for (numerator, denominator, goal).
+func (b *bench) table(title, what, load0, load1 string, cs []*contender, ratios [][3]string) {
+	fmt.Fprintf(&b.out, "\n#### %s\n\n%s Load average %s at the start, %s at the end; %d rounds.\n\n", title, what, load0, load1, len(cs[0].samples))
+	fmt.Fprintf(&b.out, "| command | wall median | wall p25–p75 | CPU median |\n|---|---|---|---|\n")
+	byName := map[string]*contender{}
+	for _, c := range cs {
+		byName[c.name] = c
+		w, cpu := walls(c.samples), cpus(c.samples)
+		fmt.Fprintf(&b.out, "| %s | %s | %s–%s | %s |\n", c.name, secs(pct(w, 50)), secs(pct(w, 25)), secs(pct(w, 75)), secs(pct(cpu, 50)))
+	}
+	for _, r := range ratios {
+		a, d := byName[r[0]], byName[r[1]]
+		if a == nil || d == nil {
+			continue
+		}
+		q := func(x, y time.Duration) string { return fmt.Sprintf("%.2f×", x.Seconds()/y.Seconds()) }
+		fmt.Fprintf(&b.out, "| **%s / %s** (goal %s) | **%s** | | **%s** |\n", r[0], r[1], r[2],
+			q(pct(walls(a.samples), 50), pct(walls(d.samples), 50)), q(pct(cpus(a.samples), 50), pct(cpus(d.samples), 50)))
+	}
+}
+
+func (b *bench) line(format string, args ...any) { fmt.Fprintf(&b.out, "\n"+format+"\n", args...) }
+
+func (b *bench) code(title, s string) {
+	fmt.Fprintf(&b.out, "\n<details><summary>%s</summary>\n\n```\n%s\n```\n</details>\n", title, s)
+}
+
+func walls(ss []sample) []time.Duration {
+	var out []time.Duration
+	for _, s := range ss {
+		out = append(out, s.wall)
+	}
+	return out
+}
+
+func cpus(ss []sample) []time.Duration {
+	var out []time.Duration
+	for _, s := range ss {
+		out = append(out, s.cpu)
+	}
+	return out
+}
+
+// pct is the p-th percentile (nearest rank).
+func pct(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[max(i-1, 0)]
+}
+
+func secs(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
+	}
+	return fmt.Sprintf("%.3f s", d.Seconds())
+}
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return runtime.GOARCH
+	}
+	for line := range strings.Lines(string(data)) {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
