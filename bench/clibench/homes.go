@@ -190,7 +190,7 @@ func (h *home) renderedArgv(jobID string) ([]string, error) {
 }
 
 // shellSplit undoes render.ShellJoin: words split at spaces, '…' quoted,
-// with '\'' for a quote inside.
+// with '\” for a quote inside.
 func shellSplit(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
