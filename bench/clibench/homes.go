@@ -189,8 +189,9 @@ func (h *home) renderedArgv(jobID string) ([]string, error) {
 	return shellSplit(command)
 }
 
-// shellSplit undoes render.ShellJoin: words split at spaces, '…' quoted,
-// with '\” for a quote inside.
+// shellSplit undoes render.ShellJoin: words split at spaces, quoted
+// words in single quotes, a quote inside one written as quote, backslash,
+// quote, quote (the shell's idiom).
 func shellSplit(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
