@@ -91,24 +91,6 @@ func (s *Service) ProjectToAPI(p store.Project, withSpec bool) (api.Project, err
 	return out, nil
 }
 
-func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.DB.Projects()
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	out := make([]api.Project, 0, len(ps))
-	for _, p := range ps {
-		ap, err := s.ProjectToAPI(p, false)
-		if err != nil {
-			s.Fail(w, err)
-			return
-		}
-		out = append(out, ap)
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
-}
-
 func (s *Service) getProject(w http.ResponseWriter, r *http.Request) {
 	p, err := s.getStoredProject(r.PathValue("name"))
 	if err != nil {

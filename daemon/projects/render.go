@@ -63,7 +63,8 @@ func newRenderState() *renderState {
 // Service is the projects feature.
 type Service struct {
 	feature.Deps
-	render *renderState
+	render    *renderState
+	summaries summaryCache
 }
 
 var (
