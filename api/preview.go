@@ -13,8 +13,9 @@ const (
 // (POST /v1/preview/frame), for the TUI's preview. Path is absolute and
 // must be in the daemon's media store (the paths `project export`
 // writes); At is seconds into the source (ignored for images). The
-// source fills Width x Height as the clip's Fit says: crop (default)
-// covers the frame, pad and blur letterbox it.
+// source fills Width x Height as the clip's Fit says (one of SpecFits):
+// crop (default) covers the frame, pad and blur letterbox it, stretch
+// scales it to the frame.
 type PreviewRequest struct {
 	Path   string  `json:"path"`
 	At     float64 `json:"at"`

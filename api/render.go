@@ -46,6 +46,29 @@ func (v Violation) String() string {
 	return s
 }
 
+// Warning is a layout finding that does not stop a render or a publish:
+// a text, caption or overlay under Instagram's interface on the preset's
+// player ("safe_zone"), a text cut to max_lines ("text_truncated") or
+// shrunk ("text_shrunk"). Key and Line point into the spec.
+type Warning struct {
+	Rule    string `json:"rule"`
+	Key     string `json:"key,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+func (w Warning) String() string {
+	s := w.Rule + ": "
+	if w.Key != "" {
+		s += w.Key
+		if w.Line > 0 {
+			s += fmt.Sprintf(" (line %d)", w.Line)
+		}
+		s += ": "
+	}
+	return s + w.Message
+}
+
 // RenderResult is a finished render: what `impress render --json` prints.
 type RenderResult struct {
 	// Output is the rendered file in the render cache.
@@ -79,6 +102,8 @@ type RenderResult struct {
 	// rule fails (exit 5) with them listed and is never registered. Only
 	// a preview, which is never published, is kept with its violations.
 	Violations []Violation `json:"violations"`
+	// Warnings are the spec's layout findings (see [Warning]).
+	Warnings []Warning `json:"warnings,omitempty"`
 	// Elapsed is the render's wall time in seconds (0 on a cache hit).
 	Elapsed float64 `json:"elapsed"`
 	JobID   string  `json:"job_id,omitempty"`
@@ -141,6 +166,9 @@ type Validation struct {
 	File       string      `json:"file,omitempty"`
 	OK         bool        `json:"ok"`
 	Violations []Violation `json:"violations"`
+	// Warnings are a spec's layout findings on the preset (texts under
+	// Instagram's interface, texts cut short); they do not make OK false.
+	Warnings []Warning `json:"warnings,omitempty"`
 	// Job is set when a spec or project had to be rendered first: the
 	// answer is then only that job; follow it and ask again (the render
 	// cache then answers at once).

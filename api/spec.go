@@ -19,8 +19,10 @@ type Spec struct {
 	Name     string        `json:"name"`
 	Preset   string        `json:"preset,omitempty"`
 	FPS      float64       `json:"fps,omitempty"`
+	Defaults *SpecDefaults `json:"defaults,omitempty"`
 	Clips    []SpecClip    `json:"clips"`
 	Texts    []SpecText    `json:"texts,omitempty"`
+	Overlays []SpecOverlay `json:"overlays,omitempty"`
 	Captions *SpecCaptions `json:"captions,omitempty"`
 	Audio    []SpecTrack   `json:"audio,omitempty"`
 	Loudness *float64      `json:"loudness,omitempty"`
@@ -28,15 +30,27 @@ type Spec struct {
 	Publish  *SpecPublish  `json:"publish,omitempty"`
 }
 
-// SpecClip is one timeline clip: exactly one of Video and Image is set.
-// In, Out, Speed and Volume apply to videos (Out 0: to the end); Duration
-// and Zoom to images.
+// SpecDefaults are the spec-wide values of clip and text keys: each
+// applies where a clip or text does not set its own.
+type SpecDefaults struct {
+	Fit        string          `json:"fit,omitempty"`
+	Duration   float64         `json:"duration,omitempty"` // image clips and title cards
+	Transition *SpecTransition `json:"transition,omitempty"`
+	Text       *SpecTextStyle  `json:"text,omitempty"`
+}
+
+// SpecClip is one timeline clip: exactly one of Video, Image, Color and
+// Gradient is set (Color and Gradient make a title card). In, Out, Speed
+// and Volume apply to videos (Out 0: to the end); Duration to images and
+// title cards, Zoom to images.
 type SpecClip struct {
 	Video      string          `json:"video,omitempty"`
 	Image      string          `json:"image,omitempty"`
+	Color      string          `json:"color,omitempty"`
+	Gradient   []string        `json:"gradient,omitempty"` // top to bottom
 	In         float64         `json:"in,omitempty"`
 	Out        float64         `json:"out,omitempty"`
-	Fit        string          `json:"fit,omitempty"` // crop (default) | pad | blur
+	Fit        string          `json:"fit,omitempty"` // one of SpecFits; default crop
 	Speed      *float64        `json:"speed,omitempty"`
 	Volume     *float64        `json:"volume,omitempty"`
 	Transition *SpecTransition `json:"transition,omitempty"`
@@ -50,19 +64,43 @@ type SpecTransition struct {
 	Duration float64 `json:"duration,omitempty"`
 }
 
-// SpecText is a title drawn over the output, shown literally.
+// SpecText is a title drawn over the output, shown literally. With Clip
+// (1 is the first clip) Start and End count from that clip's start.
 type SpecText struct {
-	Text     string        `json:"text"`
-	Start    float64       `json:"start,omitempty"`
-	End      float64       `json:"end,omitempty"`
-	Position *SpecPosition `json:"position,omitempty"`
-	Size     int           `json:"size,omitempty"`
-	Color    string        `json:"color,omitempty"`
-	Box      bool          `json:"box,omitempty"`
+	Text  string  `json:"text"`
+	Clip  int     `json:"clip,omitempty"`
+	Start float64 `json:"start,omitempty"`
+	End   float64 `json:"end,omitempty"`
+	SpecTextStyle
 }
 
-// SpecPosition is a named place (top, center, bottom) or the fractions X, Y
-// of the frame. On the wire it is a string or {"x":…,"y":…}.
+// SpecTextStyle is how a text looks; SpecDefaults.Text sets it for all.
+type SpecTextStyle struct {
+	Position    *SpecPosition `json:"position,omitempty"`
+	Size        int           `json:"size,omitempty"`
+	Color       string        `json:"color,omitempty"`
+	Box         *bool         `json:"box,omitempty"`
+	Font        string        `json:"font,omitempty"`         // a fontconfig name or a font file
+	Align       string        `json:"align,omitempty"`        // one of SpecAligns
+	LineSpacing float64       `json:"line_spacing,omitempty"` // baseline distance in font sizes
+	MaxLines    int           `json:"max_lines,omitempty"`
+	Fit         string        `json:"fit,omitempty"` // one of SpecTextFits
+}
+
+// SpecOverlay is a picture or video laid over the output (a logo, a
+// picture-in-picture): exactly one of Image and Video.
+type SpecOverlay struct {
+	Image    string        `json:"image,omitempty"`
+	Video    string        `json:"video,omitempty"`
+	Position *SpecPosition `json:"position,omitempty"` // one of SpecOverlayPositions or {x, y}
+	Size     float64       `json:"size,omitempty"`     // width as a fraction of the frame's
+	Opacity  *float64      `json:"opacity,omitempty"`
+	Start    float64       `json:"start,omitempty"`
+	End      float64       `json:"end,omitempty"`
+}
+
+// SpecPosition is a named place (SpecPositions, or SpecOverlayPositions
+// for an overlay) or the fractions X, Y of the frame. On the wire it is a string or {"x":…,"y":…}.
 type SpecPosition struct {
 	Named string
 	X, Y  float64
@@ -120,6 +158,8 @@ type SpecCaptionStyle struct {
 // SpecTrack is a music or voice track mixed under the clips.
 type SpecTrack struct {
 	File    string   `json:"file"`
+	In      float64  `json:"in,omitempty"` // where in the file it starts
+	Out     float64  `json:"out,omitempty"`
 	Volume  *float64 `json:"volume,omitempty"`
 	Start   float64  `json:"start,omitempty"`
 	FadeIn  float64  `json:"fade_in,omitempty"`

@@ -57,7 +57,9 @@ is always printed too. Meta sends the browser back to
 http://localhost:<meta.redirect_port>/callback, where the daemon listens for
 that one redirect. Over SSH, or on Linux without a display, or with
 --no-browser, open the address on any machine and paste the address the
-browser ends up on (it may show an error page) back here.
+browser ends up on (it may show an error page) back here. A $BROWSER you set
+is used there too (a text browser, a script that forwards the address),
+with the paste prompt still open beside it.
 
 --flavor instagram (the default) is Instagram Login: the account itself logs
 in, no Facebook Page needed. --flavor facebook is Facebook Login: a Facebook
@@ -99,6 +101,11 @@ func runAuthLogin(ctx context.Context, o *authLoginOptions) error {
 		return err
 	}
 	manual := o.NoBrowser || remoteSession(o.Env)
+	// An explicit $BROWSER is the user's own way to open an address (a
+	// text browser, a script that forwards it elsewhere): it is used even
+	// over SSH or without a display, and the paste prompt stays there too,
+	// for a browser that cannot reach this machine's loopback redirect.
+	useBrowser := !o.NoBrowser && (!manual || strings.TrimSpace(o.Env("BROWSER")) != "")
 	open := o.OpenBrowser
 	if open == nil {
 		open = func(u string) error { return openBrowser(u, o.Env) }
@@ -113,10 +120,14 @@ func runAuthLogin(ctx context.Context, o *authLoginOptions) error {
 		switch ev.Stage {
 		case api.LoginAuthorize:
 			fmt.Fprintf(errOut, "Open this address in a browser to log in:\n\n    %s\n\n", ev.AuthURL)
-			if !manual {
+			if useBrowser {
 				if err := open(ev.AuthURL); err != nil {
 					fmt.Fprintf(errOut, "(could not open a browser: %v; open the address above yourself)\n", err)
+				} else if manual {
+					fmt.Fprintln(errOut, "Opened with $BROWSER.")
 				}
+			}
+			if !manual {
 				fmt.Fprintf(errOut, "Waiting for the browser to come back to %s (until %s; Ctrl-C stops)…\n",
 					ev.RedirectURI, ev.ExpiresAt.Local().Format("15:04"))
 				return nil

@@ -331,3 +331,64 @@ func TestOpenBrowserUsesBROWSER(t *testing.T) {
 		t.Errorf("browser got %q, want the URL as one argument", got)
 	}
 }
+
+// TestFakeBrowserHelper is the browser of TestAuthLoginUsesBROWSER: run as
+// a child process through a $BROWSER script, it records the address it was
+// given and opens it, following the redirect to the daemon's loopback
+// callback as a real browser does. Run directly, it does nothing.
+func TestFakeBrowserHelper(t *testing.T) {
+	record := os.Getenv("IMPRESS_TEST_FAKE_BROWSER")
+	if record == "" {
+		return
+	}
+	url := os.Args[len(os.Args)-1]
+	if err := os.WriteFile(record+".tmp", []byte(url), 0o600); err != nil {
+		os.Exit(3)
+	}
+	os.Rename(record+".tmp", record)
+	resp, err := http.Get(url)
+	if err != nil {
+		os.Exit(4)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	os.Exit(0)
+}
+
+// TestAuthLoginUsesBROWSER: on Linux without a display an explicit
+// $BROWSER is used (it was ignored for the paste flow): the fake browser
+// script gets the login address and completes the login, while the paste
+// prompt is offered too.
+func TestAuthLoginUsesBROWSER(t *testing.T) {
+	if runtime.GOOS == "darwin" || runtime.GOOS == "windows" {
+		t.Skip("a display is always there")
+	}
+	e := newCLIEnv(t)
+	delete(e.env, "DISPLAY")
+	dir := t.TempDir()
+	record := filepath.Join(dir, "opened")
+	script := filepath.Join(dir, "fake-browser")
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := fmt.Sprintf("#!/bin/sh\nIMPRESS_TEST_FAKE_BROWSER=%s exec %s -test.run='^TestFakeBrowserHelper$' \"$1\"\n", record, exe)
+	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e.env["BROWSER"] = script
+	r := &cliRun{out: &lockedBuffer{}, errOut: &lockedBuffer{}}
+	codeCh := make(chan int, 1)
+	go func() { codeCh <- e.run(r, "auth", "login") }()
+	waitLoggedIn(t, codeCh, r) // without $BROWSER it would wait for a paste
+	opened, _ := os.ReadFile(record)
+	if !strings.Contains(string(opened), "/oauth/authorize?") || !strings.Contains(r.errOut.String(), string(opened)) {
+		t.Errorf("$BROWSER got %q; the printed address:\n%s", opened, r.errOut)
+	}
+	if !strings.Contains(r.errOut.String(), "Opened with $BROWSER") || !strings.Contains(r.errOut.String(), "paste it here") {
+		t.Errorf("want the browser opened and the paste prompt offered:\n%s", r.errOut)
+	}
+	if !strings.Contains(r.out.String(), "connection default is @"+sandbox.IGCreatorUsername) {
+		t.Errorf("stdout:\n%s", r.out)
+	}
+}

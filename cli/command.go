@@ -27,12 +27,18 @@ type baseOptions struct {
 	// Client connects to the daemon on first use (starting it unless
 	// auto-start is off); tests point it at a fake daemon.
 	Client func(context.Context) (*api.Client, error)
+	// Revive brings back a daemon that went away while a command followed
+	// a job (follow.go): it starts one unless auto-start is off. Nil (tests
+	// against a fake daemon) only waits and tries again.
+	Revive func(context.Context) error
 	// JSON is --json, on the commands that declare it.
 	JSON bool
 }
 
 // base is the baseOptions of the real process.
-func (f *Factory) base() baseOptions { return baseOptions{IO: f.IO, Client: f.Client} }
+func (f *Factory) base() baseOptions {
+	return baseOptions{IO: f.IO, Client: f.Client, Revive: f.revive}
+}
 
 // options is what runWith needs of a command's options: the baseOptions
 // they embed (every *xOptions has this method through baseOptions).

@@ -250,3 +250,24 @@ func TestRunFSeesTheUsageErrorFirst(t *testing.T) {
 		t.Errorf("purge --meta --all: %v, want a *FlagError", err)
 	}
 }
+
+// TestHelpHasExamples: the commands people reach first show examples in
+// --help, each a command line of impress.
+func TestHelpHasExamples(t *testing.T) {
+	ios, _, _, _ := TestIO()
+	root := NewRootCmd(&Factory{IO: ios, Version: "test", Env: func(string) string { return "" }})
+	for _, path := range []string{"publish", "render", "project", "comments", "messages", "events", "events list", "edit", "sandbox"} {
+		cmd, _, err := root.Find(strings.Fields(path))
+		if err != nil || cmd.CommandPath() != "impress "+path {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if cmd.Example == "" {
+			t.Errorf("impress %s --help has no example", path)
+		}
+		for _, line := range strings.Split(cmd.Example, "\n") {
+			if l := strings.TrimSpace(line); !strings.HasPrefix(l, "impress "+strings.Fields(path)[0]) && !strings.Contains(l, " impress "+strings.Fields(path)[0]) {
+				t.Errorf("impress %s: example %q is not an impress %s command line", path, l, path)
+			}
+		}
+	}
+}

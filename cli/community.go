@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 	"github.com/spf13/cobra"
 )
 
@@ -45,6 +46,11 @@ func newCommentsCmd(f *Factory) *cobra.Command {
 MEDIA is an Instagram media id, the id of an impress publish job, or "latest"
 (the newest media impress published). Listing stores a copy of the comments
 (sealed, kept 90 days by default) that --offline reads without Meta.`,
+		Example: `  impress comments list latest
+  impress comments list 17900000000000001 --all --json
+  impress comments reply 17850000000000001 "Thank you!"
+  impress comments hide 17850000000000002
+  impress comments mentions`,
 	}
 	addConnFlag(cmd, &conn)
 	cmd.AddCommand(newCommentsListCmd(f, &conn, nil), newCommentsReplyCmd(f, &conn, nil),
@@ -83,7 +89,8 @@ func runCommentsList(ctx context.Context, o *commentsListOptions) error {
 		return err
 	}
 	if o.JSON {
-		return writeJSON(o.IO.Out, list.Comments)
+		comments, _ := nonNil(list.Comments, nil)
+		return writeJSON(o.IO.Out, comments)
 	}
 	printComments(o.IO, list)
 	return nil
@@ -110,8 +117,11 @@ func printComments(ios *IOStreams, l *api.CommentList) {
 	}
 }
 
+// printComment prints one comment: its author, time, id and flags, then
+// its text on its own lines. The username and the text are the
+// commenter's: they are printed inert (internal/inert).
 func printComment(w io.Writer, st style, c api.Comment, indent string) {
-	who := "@" + c.Username
+	who := "@" + inert.Line(c.Username)
 	if c.Username == "" {
 		who = "(unknown)"
 	}
@@ -125,10 +135,10 @@ func printComment(w io.Writer, st style, c api.Comment, indent string) {
 	if c.LikeCount > 0 {
 		flags += fmt.Sprintf(" ♥%d", c.LikeCount)
 	}
-	fmt.Fprintf(w, "%s%s  %s  %s%s\n", indent, st.bold(who), localTime(c.Timestamp), c.ID, flags)
+	fmt.Fprintf(w, "%s%s  %s  %s%s\n", indent, st.bold(who), localTime(c.Timestamp), inert.Line(c.ID), flags)
 	pad := strings.Repeat(" ", len([]rune(indent))+4)
 	for _, line := range strings.Split(c.Text, "\n") {
-		fmt.Fprintf(w, "%s%s\n", pad, line)
+		fmt.Fprintf(w, "%s%s\n", pad, inert.Line(line))
 	}
 }
 
@@ -214,7 +224,7 @@ from Meta; --offline shows what the webhooks said.`,
 func runCommentsMentions(ctx context.Context, o *offlineListOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
 		func(ctx context.Context, c *api.Client) ([]api.Mention, error) {
-			return c.Mentions(ctx, o.Connection, o.Offline)
+			return nonNil(c.Mentions(ctx, o.Connection, o.Offline))
 		},
 		func(ms []api.Mention) error {
 			return listTable(o.IO, ms, "no mentions received (they arrive by webhook: `impress doctor` checks the public endpoint)",
@@ -247,6 +257,8 @@ func runCommentsReplyMention(ctx context.Context, o *sendTextOptions) error {
 	}, func(r *api.CommentResult) string { return "answered the mention on " + o.ID + ": comment " + r.ReplyID })
 }
 
+// firstLineCLI is the first line of someone's text, at most 60
+// characters, inert: it goes into tables and one-line lists.
 func firstLineCLI(s string) string {
 	s = strings.TrimSpace(s)
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
@@ -255,7 +267,7 @@ func firstLineCLI(s string) string {
 	if r := []rune(s); len(r) > 60 {
 		s = string(r[:59]) + "…"
 	}
-	return s
+	return inert.Line(s)
 }
 
 // --- messages ---------------------------------------------------------
@@ -272,6 +284,10 @@ last message; outside that window send refuses (exit 5) and says when it
 closed, without calling Meta. A comment can get one private reply within 7
 days of it. Thread summaries are stored (sealed, 90 days by default); full
 message bodies only when you ask with show --keep.`,
+		Example: `  impress messages list
+  impress messages show aWdfZAGQ0000000001 --keep
+  impress messages send aWdfZAGQ0000000001 "It ships on Monday"
+  impress messages private-reply 17850000000000001 "Sent you the link"`,
 	}
 	addConnFlag(cmd, &conn)
 	cmd.AddCommand(newMessagesListCmd(f, &conn, nil), newMessagesShowCmd(f, &conn, nil), newMessagesSendCmd(f, &conn, nil),
@@ -321,7 +337,7 @@ func newMessagesListCmd(f *Factory, conn *string, runF func(context.Context, *of
 func runMessagesList(ctx context.Context, o *offlineListOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
 		func(ctx context.Context, c *api.Client) ([]api.Thread, error) {
-			return c.Threads(ctx, o.Connection, o.Offline)
+			return nonNil(c.Threads(ctx, o.Connection, o.Offline))
 		},
 		func(ts []api.Thread) error {
 			return listTable(o.IO, ts, "no conversations", []string{"THREAD", "WITH", "LAST MESSAGE", "AT", "MSGS", "UNREAD", "REPLY"}, threadRow)
@@ -357,12 +373,12 @@ func runMessagesShow(ctx context.Context, o *messagesShowOptions) error {
 			t := tm.Thread
 			who := "the other person"
 			if t.Participant != "" {
-				who = "@" + t.Participant
+				who = "@" + inert.Line(t.Participant)
 			}
-			fmt.Fprintf(o.IO.Out, "thread %s with %s · reply window %s\n", t.ID, who, windowText(t))
+			fmt.Fprintf(o.IO.Out, "thread %s with %s · reply window %s\n", inert.Line(t.ID), who, windowText(t))
 			for i := len(tm.Messages) - 1; i >= 0; i-- { // oldest first, like a chat
 				m := tm.Messages[i]
-				from := "@" + m.From
+				from := "@" + inert.Line(m.From)
 				if m.FromMe {
 					from = "you"
 				} else if m.From == "" {
@@ -372,7 +388,7 @@ func runMessagesShow(ctx context.Context, o *messagesShowOptions) error {
 				if len(m.Attachments) > 0 {
 					text = strings.TrimSpace(text + " [" + strings.Join(m.Attachments, ", ") + "]")
 				}
-				fmt.Fprintf(o.IO.Out, "%s  %s: %s\n", localTime(m.CreatedAt), from, text)
+				fmt.Fprintf(o.IO.Out, "%s  %s: %s\n", localTime(m.CreatedAt), from, inert.Text(text))
 			}
 			if tm.Offline && len(tm.Messages) == 0 {
 				fmt.Fprintln(o.IO.ErrOut, "message bodies are not stored; run `impress messages show "+t.ID+" --keep` online to keep them")

@@ -9,11 +9,15 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 	"github.com/spf13/cobra"
 )
 
 func newEventsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint"}
+	cmd := &cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint",
+		Example: `  impress events list
+  impress events list --since 41 --type comments --json
+  impress events list --follow --json      # NDJSON, survives daemon restarts`}
 	cmd.AddCommand(newEventsListCmd(f, nil))
 	return cmd
 }
@@ -41,6 +45,9 @@ the last id it handled never misses one. --follow keeps printing new events
 as Meta delivers them (NDJSON with --json) and, when the daemon restarts,
 reconnects and continues after the last id it printed. Types are Meta's
 webhook fields: comments, mentions, messages, message_reactions, …`,
+		Example: `  impress events list --type messages
+  impress events list --since 41 --json
+  impress events list --follow --json | jq -c 'select(.type == "comments")'`,
 		Args: noArgs,
 	}
 	cmd.Flags().Uint64Var(&o.Query.Since, "since", 0, "only events after this id")
@@ -60,7 +67,7 @@ func runEventsList(ctx context.Context, o *eventsListOptions) error {
 		return followEvents(ctx, o)
 	}
 	return fetchShow(ctx, &o.baseOptions,
-		func(ctx context.Context, c *api.Client) ([]api.Event, error) { return c.Events(ctx, o.Query) },
+		func(ctx context.Context, c *api.Client) ([]api.Event, error) { return nonNil(c.Events(ctx, o.Query)) },
 		func(evs []api.Event) error {
 			if len(evs) == 0 {
 				fmt.Fprintln(o.IO.ErrOut, "no events")
@@ -197,5 +204,7 @@ func eventLine(ev api.Event) string {
 	default:
 		what = firstLineCLI(string(ev.Raw))
 	}
-	return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", ev.ID, localTime(ev.ReceivedAt), ev.Type, ev.Connection, what)
+	// Every field came in a webhook payload: one inert line each, so that
+	// neither an escape sequence nor a tab or newline gets through.
+	return fmt.Sprintf("%d\t%s\t%s\t%s\t%s", ev.ID, localTime(ev.ReceivedAt), inert.Line(ev.Type), inert.Line(ev.Connection), inert.Line(what))
 }

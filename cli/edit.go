@@ -40,6 +40,9 @@ changes back and forth. Press ? for every key.
 Environment: IMPRESS_PLAYER is the command line of a video player used to
 play low-resolution preview renders (e.g. "mpv --loop"); NO_COLOR draws
 preview stills in ASCII shades.`,
+		Example: `  impress edit                    # the project list
+  impress edit summer             # summer's timeline
+  IMPRESS_PLAYER="mpv --loop" impress edit summer --connection brand`,
 		Args: cobra.MaximumNArgs(1),
 	}
 	cmd.Flags().StringVar(&o.Connection, "connection", "", "Instagram connection for publishing and the inbox (default: the only one, else \"default\")")

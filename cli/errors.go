@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 )
 
 // The exit codes. This file owns them: the daemon answers wire codes
@@ -144,3 +146,19 @@ func exitCode(err error, interrupted bool) int {
 	}
 	return ExitFailure
 }
+
+// errorText is an error as a person reads it. A refusal that lists several
+// problems, one a line, gets its advice on a line of its own rather than
+// glued to the last problem (api.Error joins message and hint with "; ").
+// Whatever the error quotes (a Meta message, a name someone else chose) is
+// printed inert; its own lines are kept.
+func errorText(err error) string {
+	s := err.Error()
+	if e, ok := api.AsError(err); ok && e.Hint != "" && strings.Contains(e.Message, "\n") {
+		s = strings.Replace(s, e.Message+"; "+e.Hint, e.Message+"\n"+e.Hint, 1)
+	}
+	return inert.Text(s)
+}
+
+// errorLine is what Main prints of an error that ends the command.
+func errorLine(err error) string { return "impress: " + errorText(err) }

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/impress-dev/impress/api"
@@ -79,5 +81,22 @@ func TestSeverityIsExplicit(t *testing.T) {
 	}
 	if exitForCode("from_a_newer_daemon") != ExitFailure {
 		t.Error("an unknown wire code must exit 1")
+	}
+}
+
+// TestErrorTextPutsAdviceOnItsOwnLine: a refusal listing problems one a
+// line ends with its advice on a line of its own, also when wrapped.
+func TestErrorTextPutsAdviceOnItsOwnLine(t *testing.T) {
+	e := &api.Error{Code: api.CodeRejected, Message: "publish refused: 2 problem(s):\n  - caption: 31 hashtags\n  - cover: not a JPEG",
+		Hint: "fix them and publish again"}
+	for _, err := range []error{e, fmt.Errorf("item 3: %w", e)} {
+		got := errorText(err)
+		if !strings.HasSuffix(got, "  - cover: not a JPEG\nfix them and publish again") {
+			t.Errorf("%q", got)
+		}
+	}
+	one := &api.Error{Code: api.CodeRejected, Message: "one problem", Hint: "fix it"}
+	if got := errorText(one); got != "one problem; fix it" {
+		t.Errorf("a one-line refusal keeps its form: %q", got)
 	}
 }

@@ -40,6 +40,9 @@ type Factory struct {
 	client     *api.Client
 	clientErr  error
 	warnOnce   sync.Once
+	// reviveMu makes the items of a batch that all lost the daemon start
+	// one, not one each.
+	reviveMu sync.Mutex
 }
 
 // NewFactory returns a Factory for the real process.
@@ -128,6 +131,31 @@ func (f *Factory) connect(ctx context.Context) (*api.Client, error) {
 	}
 	f.warnVersion(ping)
 	return c, nil
+}
+
+// revive brings the daemon back after it went away under a running
+// command: nothing when it answers, else a start (unless auto-start is
+// off, which is then the error). One at a time: concurrent callers find
+// the daemon the first one started.
+func (f *Factory) revive(ctx context.Context) error {
+	f.reviveMu.Lock()
+	defer f.reviveMu.Unlock()
+	p, err := pathsWithSettings(f.Paths, f.Settings)
+	if err != nil {
+		return err
+	}
+	c := api.NewClient(p.Socket)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	_, err = c.Ping(pctx)
+	cancel()
+	if err == nil || !errors.Is(err, api.ErrDaemonNotRunning) {
+		return err
+	}
+	if f.autostartDisabled() {
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("the impress daemon stopped (socket %s) and auto-start is off; start it with `impress daemon start`", p.Socket)}
+	}
+	_, err = f.startDaemon(ctx, c, p)
+	return err
 }
 
 func (f *Factory) warnVersion(p *api.Ping) {

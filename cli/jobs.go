@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/spf13/cobra"
@@ -91,39 +90,6 @@ func printJob(ios *IOStreams, j *api.Job) {
 	table(ios.Out, nil, rows)
 }
 
-// waitJob follows a job to its end, drawing progress on stderr, and returns
-// the final job. A job that failed returns its error (with its exit code).
-func waitJob(ctx context.Context, ios *IOStreams, c *api.Client, id string, progress string) (*api.Job, error) {
-	bar := newProgressBar(ios, progress)
-	var final *api.Job
-	err := c.WatchJob(ctx, id, func(ev api.JobEvent) error {
-		bar.Update(ev)
-		if ev.Job != nil {
-			final = ev.Job
-		}
-		return nil
-	})
-	bar.Done()
-	if err != nil {
-		if ctx.Err() != nil {
-			// Ctrl-C: cancel the job so nothing half-done is left behind.
-			cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			c.CancelJob(cctx, id)
-			cancel()
-		}
-		return nil, err
-	}
-	if final == nil {
-		if final, err = c.Job(ctx, id); err != nil {
-			return nil, err
-		}
-	}
-	if final.Error != nil {
-		return final, final.Error
-	}
-	return final, nil
-}
-
 // jobsWaitOptions are `impress jobs wait`'s inputs.
 type jobsWaitOptions struct {
 	baseOptions
@@ -143,14 +109,32 @@ func runJobsWait(ctx context.Context, o *jobsWaitOptions) error {
 	if err != nil {
 		return err
 	}
-	j, err := waitJob(ctx, o.IO, c, o.ID, o.Progress)
-	if o.JSON && j != nil {
+	j, err := followJob(ctx, &o.baseOptions, c, o.ID, o.Progress)
+	if j == nil {
+		return err
+	}
+	if o.JSON {
 		if werr := writeJSON(o.IO.Out, j); werr != nil {
 			return werr
 		}
 		return silentAfterJSON(err)
 	}
+	printOutcome(o.IO, j)
 	return err
+}
+
+// printOutcome says how a job ended, as the command that started it
+// would have: a publish's permalink, a render's output path, else the
+// state. The error, when there is one, follows on stderr with its hint.
+func printOutcome(ios *IOStreams, j *api.Job) {
+	switch {
+	case j.Kind == api.JobPublish && api.PublishDetailOf(j) != nil:
+		printPublished(ios, publishOutput{Job: *j})
+	case j.Kind == api.JobRender && api.ResultOf(j) != nil && j.State == api.JobDone:
+		printRenderResult(ios, api.ResultOf(j))
+	default:
+		fmt.Fprintf(ios.Out, "job %s: %s\n", j.ID, j.State)
+	}
 }
 
 func newJobsCancelCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {

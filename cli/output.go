@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/impress-dev/impress/internal/inert"
 )
 
 // writeJSON writes exactly one JSON document (product.md: nothing else goes
@@ -19,7 +21,10 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// table writes aligned columns.
+// table writes aligned columns. Every cell goes through inert.Line: a
+// cell may hold someone else's text (a username, a DM, a caption), and a
+// newline, tab or escape sequence in it must neither forge rows and
+// columns nor reach the terminal as a command.
 // tabwriter writes each cell and each run of padding separately: straight
 // to stdout that was two write(2) calls per cell (12,000 for a 1,000-project
 // list), so it goes through a buffer.
@@ -30,6 +35,9 @@ func table(w io.Writer, header []string, rows [][]string) error {
 		fmt.Fprintln(tw, strings.Join(header, "\t"))
 	}
 	for _, r := range rows {
+		for i, cell := range r {
+			r[i] = inert.Line(cell)
+		}
 		fmt.Fprintln(tw, strings.Join(r, "\t"))
 	}
 	if err := tw.Flush(); err != nil {

@@ -285,14 +285,9 @@ func newRequestsListCmd(f *Factory, runF func(context.Context, *requestsListOpti
 
 func runRequestsList(ctx context.Context, o *requestsListOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
-		func(ctx context.Context, c *api.Client) ([]api.Receipt, error) { return c.PrivacyRequests(ctx) },
+		func(ctx context.Context, c *api.Client) ([]api.Receipt, error) { return nonNil(c.PrivacyRequests(ctx)) },
 		func(rs []api.Receipt) error {
-			if len(rs) == 0 {
-				fmt.Fprintln(o.IO.Out, "No purges yet.")
-				return nil
-			}
-			rows := [][]string{}
-			for _, r := range rs {
+			return listTable(o.IO, rs, "no purges yet", []string{"CODE", "SCOPE", "SOURCE", "STATUS", "VERIFIED", "TIME"}, func(r api.Receipt) []string {
 				verified := "-"
 				if r.Status == api.RequestDone {
 					verified = strconv.FormatBool(r.Verified)
@@ -301,9 +296,8 @@ func runRequestsList(ctx context.Context, o *requestsListOptions) error {
 				if !r.FinishedAt.IsZero() {
 					when = r.FinishedAt
 				}
-				rows = append(rows, []string{r.Code, r.Scope, r.Source, r.Status, verified, when.UTC().Format(time.RFC3339)})
-			}
-			return table(o.IO.Out, []string{"CODE", "SCOPE", "SOURCE", "STATUS", "VERIFIED", "TIME"}, rows)
+				return []string{r.Code, r.Scope, r.Source, r.Status, verified, when.UTC().Format(time.RFC3339)}
+			})
 		})
 }
 
@@ -356,7 +350,9 @@ func newRetentionShowCmd(f *Factory, runF func(context.Context, *retentionShowOp
 
 func runRetentionShow(ctx context.Context, o *retentionShowOptions) error {
 	return fetchShow(ctx, &o.baseOptions,
-		func(ctx context.Context, c *api.Client) ([]api.RetentionPolicy, error) { return c.Retention(ctx) },
+		func(ctx context.Context, c *api.Client) ([]api.RetentionPolicy, error) {
+			return nonNil(c.Retention(ctx))
+		},
 		func(pols []api.RetentionPolicy) error {
 			rows := [][]string{}
 			for _, p := range pols {

@@ -8,16 +8,21 @@ import (
 
 	"github.com/charmbracelet/bubbles/progress"
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 )
 
 // progressBar draws job progress on stderr: a bar on a TTY, NDJSON with
-// --progress json, nothing otherwise (product.md: bars only on a TTY).
+// --progress json. Without a TTY (auto) there is no bar, but a job that
+// waits says why, once per reason, so a CI log does not go quiet for
+// minutes; --progress none prints nothing.
 type progressBar struct {
 	io       *IOStreams
-	mode     string // bar | json | none
+	mode     string // bar | json | lines | none
 	bar      progress.Model
 	lastDraw time.Time
 	drawn    bool
+	lastWhy  string
+	lastKey  string
 }
 
 func newProgressBar(ios *IOStreams, mode string) *progressBar {
@@ -31,7 +36,7 @@ func newProgressBar(ios *IOStreams, mode string) *progressBar {
 		if ios.IsStderrTTY() {
 			p.mode = "bar"
 		} else {
-			p.mode = "none"
+			p.mode = "lines"
 		}
 	}
 	if p.mode == "bar" {
@@ -51,11 +56,19 @@ func (p *progressBar) Update(ev api.JobEvent) {
 	case "json":
 		b, _ := json.Marshal(ev)
 		fmt.Fprintln(p.io.ErrOut, string(b))
+	case "lines":
+		if why := waitWhy(ev); why != "" && why != p.lastWhy {
+			p.lastWhy = why
+			fmt.Fprintf(p.io.ErrOut, "job %s waits: %s\n", ev.JobID, why)
+		}
 	case "bar":
-		if time.Since(p.lastDraw) < 80*time.Millisecond && ev.Job == nil {
+		// Redraws are throttled, but never a new stage or reason: a wait
+		// is one event, then minutes of nothing.
+		key := ev.Stage + "\x00" + ev.Message
+		if time.Since(p.lastDraw) < 80*time.Millisecond && ev.Job == nil && key == p.lastKey {
 			return
 		}
-		p.lastDraw = time.Now()
+		p.lastDraw, p.lastKey = time.Now(), key
 		var extra []string
 		if ev.Speed > 0 {
 			extra = append(extra, fmt.Sprintf("%.1fx", ev.Speed))
@@ -66,9 +79,21 @@ func (p *progressBar) Update(ev api.JobEvent) {
 		if ev.ETA > 0 {
 			extra = append(extra, fmt.Sprintf("ETA %s", (time.Duration(ev.ETA)*time.Second).Round(time.Second)))
 		}
+		if why := waitWhy(ev); why != "" {
+			extra = append(extra, why)
+		}
 		fmt.Fprintf(p.io.ErrOut, "\r\x1b[K%-10s %s %5.1f%% %s", ev.Stage, p.bar.ViewAs(ev.Percent/100), ev.Percent, strings.Join(extra, "  "))
 		p.drawn = true
 	}
+}
+
+// waitWhy is why a job waits (Meta's usage, the day's quota, its
+// schedule), as the daemon says it in a waiting event, on one inert line.
+func waitWhy(ev api.JobEvent) string {
+	if ev.Stage != "waiting" || ev.Message == "" {
+		return ""
+	}
+	return inert.Line(ev.Message)
 }
 
 func (p *progressBar) Done() {

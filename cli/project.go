@@ -36,6 +36,11 @@ func newProjectCmd(f *Factory) *cobra.Command {
 plus the media imported into it. Imported media are copied into a
 content-addressed store under the data directory, so a project renders the
 same bytes even after you move or edit the originals.`,
+		Example: `  impress project new summer --clip beach.mp4 --clip sunset.mov
+  impress project list
+  impress project export summer --out summer.yaml    # edit it, then:
+  impress project apply summer.yaml
+  impress project rm summer`,
 	}
 	cmd.AddCommand(newProjectNewCmd(f, nil), newProjectListCmd(f, nil), newProjectShowCmd(f, nil), newProjectRmCmd(f, nil),
 		newProjectApplyCmd(f, nil), newProjectExportCmd(f, nil))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 	"github.com/spf13/cobra"
 )
 
@@ -76,6 +77,12 @@ Exit codes: 0 published (or already published), 2 bad input, 4 login
 needed, 5 refused (rules, policy, the day's quota with --no-wait), 6
 transient (retry later: ` + "`impress jobs retry ID`" + `), 7 unconfirmed: the post may
 be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with --force.`,
+		Example: `  impress publish clip.mp4 --caption "Summer sale #sale"
+  impress publish summer.yaml --at +2h                   # render the spec, publish in two hours
+  impress publish a.jpg b.mp4 c.jpg --caption "Three views"   # a carousel
+  impress publish story.mp4 --type story
+  impress publish clip.mp4 --dry-run --json               # the calls it would make, nothing sent
+  impress publish --manifest posts.yaml --shard 2/4 --json`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&o.Connection, "connection", "", "the account to publish to (default: the only connection, else \"default\")")
@@ -148,40 +155,6 @@ func knownPublishType(t string) bool {
 	return slices.Contains([]string{api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel}, t)
 }
 
-// parseAt reads --at: RFC 3339, "YYYY-MM-DD HH:MM[:SS]" in local time, or
-// +DURATION from now. On the command line a time more than a minute past
-// is a mistake (allowPast is for manifests, which are re-run).
-func parseAt(s string, now time.Time, allowPast bool) (*time.Time, error) {
-	if s == "" {
-		return nil, nil
-	}
-	var t time.Time
-	var err error
-	switch {
-	case strings.HasPrefix(s, "+"):
-		var d time.Duration
-		if d, err = time.ParseDuration(s[1:]); err == nil {
-			t = now.Add(d)
-		}
-	default:
-		if t, err = time.Parse(time.RFC3339, s); err != nil {
-			for _, layout := range []string{"2006-01-02 15:04", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02T15:04:05"} {
-				if t, err = time.ParseInLocation(layout, s, time.Local); err == nil {
-					break
-				}
-			}
-		}
-	}
-	if err != nil {
-		return nil, flagErrorf("--at %q: want RFC 3339 (2026-12-01T10:00:00Z), \"2026-12-01 10:00\" (local time) or +DURATION (+2h)", s)
-	}
-	if !allowPast && t.Before(now.Add(-time.Minute)) {
-		return nil, flagErrorf("--at %s is in the past", t.Format(time.RFC3339))
-	}
-	t = t.UTC()
-	return &t, nil
-}
-
 // request builds the wire request from TARGET… and flags.
 func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
 	req := api.PublishRequest{Connection: o.Connection, Type: o.Type, Collaborators: o.Collaborators, Key: o.Key,
@@ -226,9 +199,9 @@ func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
 		v := o.FirstComment
 		req.FirstComment = &v
 	}
-	at, err := parseAt(o.At, now, false)
+	at, err := parseAt(o.At, now)
 	if err != nil {
-		return req, err
+		return req, exitf(ExitUsage, "--at %v", err)
 	}
 	req.At = at
 	return req, nil
@@ -269,7 +242,12 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := c.Publish(ctx, req)
+	if err := checkPastAt(ctx, c, req, "--at", time.Now()); err != nil {
+		return err
+	}
+	// A daemon that is restarting is brought back; without --force the
+	// request may go again, its key finds the job it made.
+	res, err := submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
 		return err
 	}
@@ -280,7 +258,10 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 		printPlan(o.IO, res.Plan)
 		return nil
 	}
-	j, err := followPublish(ctx, o.IO, c, res, o.Progress)
+	if n := captionNotice(res); n != "" {
+		fmt.Fprintln(o.IO.ErrOut, "note: "+n)
+	}
+	j, err := followPublish(ctx, &o.baseOptions, c, res, o.Progress)
 	if j != nil {
 		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed}
 		if o.JSON {
@@ -299,8 +280,8 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 
 // followPublish waits for a submitted publish, unless it is scheduled or
 // already over. A daemon that restarts meanwhile (a crash, an upgrade) is
-// waited for: the job resumes there, and so does the watch.
-func followPublish(ctx context.Context, ios *IOStreams, c *api.Client, res *api.PublishResult, progress string) (*api.Job, error) {
+// brought back and the watch goes on: the job resumes there (followJob).
+func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.PublishResult, progress string) (*api.Job, error) {
 	j := res.Job
 	if j == nil {
 		return nil, errors.New("publish: the daemon answered no job")
@@ -314,46 +295,21 @@ func followPublish(ctx context.Context, ios *IOStreams, c *api.Client, res *api.
 		}
 		return j, nil
 	}
-	for attempt := 0; ; attempt++ {
-		final, err := waitJob(ctx, ios, c, j.ID, progress)
-		if err == nil || final != nil || ctx.Err() != nil || attempt >= 20 || !lostDaemon(err) {
-			return final, err
-		}
-		// The daemon went away mid-watch; it resumes the job when it is
-		// back (auto-start brings it back when it was not a restart).
-		if werr := waitDaemon(ctx, c, 15*time.Second); werr != nil {
-			return nil, err
-		}
-	}
+	return followJob(ctx, o, c, j.ID, progress)
 }
 
-// lostDaemon tells a broken watch from a job's own failure.
-func lostDaemon(err error) bool {
-	if errors.Is(err, api.ErrDaemonNotRunning) {
-		return true
+// captionNotice is the one line said about a new reel with no caption: it
+// is allowed, and seldom meant (the spec's publish: caption and --caption
+// were both left out). Nothing is said of a publish found again.
+func captionNotice(res *api.PublishResult) string {
+	if res == nil || res.Reused || res.Job == nil {
+		return ""
 	}
-	_, isAPI := api.AsError(err)
-	return !isAPI && !errors.Is(err, context.Canceled)
-}
-
-func waitDaemon(ctx context.Context, c *api.Client, limit time.Duration) error {
-	deadline := time.Now().Add(limit)
-	for {
-		pctx, cancel := context.WithTimeout(ctx, time.Second)
-		_, err := c.Ping(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+	d := api.PublishDetailOf(res.Job)
+	if d == nil || d.Type != api.PublishReel || strings.TrimSpace(d.Caption) != "" {
+		return ""
 	}
+	return "this reel has no caption; --caption (or caption: under publish: in a spec) gives it one"
 }
 
 func printPlan(ios *IOStreams, p *api.PublishPlan) {
@@ -425,7 +381,8 @@ func printPublished(ios *IOStreams, o publishOutput) {
 		fmt.Fprintf(out, "%s%s %s → %s (job %s, stopped at %s)\n", prefix, st.red(o.State), d.Type, d.Connection, o.ID, orNone(d.Step))
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(ios.ErrOut, "note: %s\n", n)
+		// A note may quote Meta (a first comment that failed, …).
+		fmt.Fprintf(ios.ErrOut, "note: %s\n", inert.Line(n))
 	}
 }
 

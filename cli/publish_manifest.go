@@ -31,8 +31,9 @@ import (
 //	    at: 2026-12-01T10:00:00Z
 //	    key: monday-2026-12-01
 //
-// CSV has the item keys as its header row; files and collaborators are
-// separated by ";". Paths are relative to the manifest.
+// CSV has the item keys as its header row; the list columns, files and
+// collaborators, separate their values with ";" (a.jpg;b.mp4), since a
+// path may hold spaces or commas. Paths are relative to the manifest.
 
 type manifest struct {
 	Version     int            `yaml:"version"`
@@ -244,13 +245,17 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		return api.PublishRequest{}, fmt.Errorf("%s: give exactly one of spec, file, files, project", where)
 	}
 	abs := func(p string) (string, error) {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
+		full := p
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(dir, full)
 		}
-		if _, err := os.Stat(p); err != nil {
+		if _, err := os.Stat(full); err != nil {
+			if hint := listHint(dir, p); hint != "" {
+				return "", fmt.Errorf("%s: %v; %s", where, err, hint)
+			}
 			return "", fmt.Errorf("%s: %v", where, err)
 		}
-		return p, nil
+		return full, nil
 	}
 	req := api.PublishRequest{Connection: firstOf(o.Connection, it.Connection, m.Connection), Type: firstOf(it.Type, o.Type),
 		Caption: it.Caption, FirstComment: it.FirstComment, ThumbOffsetMS: it.ThumbOffset, ShareToFeed: it.ShareToFeed,
@@ -298,15 +303,35 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		req.Cover = p
 	}
 	if it.At != "" {
-		// A past time in a manifest is not a mistake: a re-run of last
-		// week's batch must find (by key) what it published then.
-		at, err := parseAt(it.At, now, true)
+		// A past time is checked with the daemon once every item is read
+		// (checkPastAt): the same rule as --at.
+		at, err := parseAt(it.At, now)
 		if err != nil {
-			return req, fmt.Errorf("%s: at %q: want RFC 3339, \"YYYY-MM-DD HH:MM\" or +DURATION", where, it.At)
+			return req, fmt.Errorf("%s: at %v", where, err)
 		}
 		req.At = at
 	}
 	return req, nil
+}
+
+// listHint explains a missing path that is a list written with spaces
+// ("a.jpg b.mp4" in a CSV cell): when each word names a file, it says how
+// a list is written.
+func listHint(dir, p string) string {
+	words := strings.Fields(p)
+	if len(words) < 2 {
+		return ""
+	}
+	for _, w := range words {
+		if !filepath.IsAbs(w) {
+			w = filepath.Join(dir, w)
+		}
+		if _, err := os.Stat(w); err != nil {
+			return ""
+		}
+	}
+	return fmt.Sprintf("for several files write them separated by \";\" (%s) in CSV, or as a list in YAML (files: [%s])",
+		strings.Join(words, ";"), strings.Join(words, ", "))
 }
 
 func firstOf(v ...string) string {
@@ -379,6 +404,19 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 	if err != nil {
 		return err
 	}
+	// A past at: follows the rule of --at: only a publish made before
+	// (a re-run) may have one.
+	for _, w := range todo {
+		if err := checkPastAt(ctx, c, w.req, fmt.Sprintf("item %s (line %d): at", w.item.display(), w.item.line), now); err != nil {
+			if exitCode(err, false) != ExitUsage {
+				return err
+			}
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return exitf(ExitUsage, "manifest %s: nothing was published:\n  %s", o.Manifest, strings.Join(problems, "\n  "))
+	}
 	results := make([]manifestResult, len(todo))
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
@@ -399,7 +437,7 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 				return
 			}
 			defer func() { <-sem }()
-			r := publishItem(ctx, o.IO, c, w.req, progress)
+			r := publishItem(ctx, &o.baseOptions, c, w.req, progress)
 			r.Index, r.Item = w.idx, w.item.display()
 			results[k] = r
 			mu.Lock()
@@ -432,8 +470,10 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 }
 
 // publishItem submits one item and follows it.
-func publishItem(ctx context.Context, ios *IOStreams, c *api.Client, req api.PublishRequest, progress string) manifestResult {
-	res, err := c.Publish(ctx, req)
+// A daemon restarting meanwhile is brought back and the item followed on
+// (submitAgain, followJob): the batch does not fail for a parked job.
+func publishItem(ctx context.Context, o *baseOptions, c *api.Client, req api.PublishRequest, progress string) manifestResult {
+	res, err := submitAgain(ctx, o, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
 		r := manifestResult{State: "refused", ExitCode: exitCode(err, ctx.Err() != nil)}
 		if e, ok := api.AsError(err); ok {
@@ -446,7 +486,10 @@ func publishItem(ctx context.Context, ios *IOStreams, c *api.Client, req api.Pub
 	if res.Plan != nil {
 		return manifestResult{State: "planned", Plan: res.Plan}
 	}
-	j, err := followPublish(ctx, ios, c, res, progress)
+	if n := captionNotice(res); n != "" {
+		fmt.Fprintf(o.IO.ErrOut, "note: %s: %s\n", req.Display, n)
+	}
+	j, err := followPublish(ctx, o, c, res, progress)
 	r := manifestResult{Job: j, Reused: res.Reused}
 	switch {
 	case err != nil:
@@ -502,9 +545,11 @@ func printManifestResults(ios *IOStreams, rs []manifestResult, skipped int) {
 	if skipped > 0 {
 		fmt.Fprintf(ios.ErrOut, "%d item(s) belong to other shards\n", skipped)
 	}
+	// The table keeps one line per item; the whole message and its next
+	// step come below it.
 	for _, r := range rs {
-		if r.Error != nil && strings.Contains(r.Error.Message, "\n") {
-			fmt.Fprintf(ios.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, r.Error.Error())
+		if r.Error != nil && (strings.Contains(r.Error.Message, "\n") || r.Error.Hint != "") {
+			fmt.Fprintf(ios.ErrOut, "item %d (%s): %s\n", r.Index, r.Item, errorText(r.Error))
 		}
 	}
 }

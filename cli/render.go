@@ -99,6 +99,10 @@ Every render is validated before it is kept: a violation fails it (exit 5)
 with each broken rule listed. Ctrl-C cancels the render and keeps nothing.
 
 The output path is printed on stdout; --json prints the whole result.`,
+		Example: `  impress render summer                        # a project
+  impress render spec.yaml --out final.mp4
+  impress render raw.mov --preset story          # normalise a file for a story
+  impress render summer --preview --progress json`,
 		Args: exactArgs(1),
 	}
 	fl := cmd.Flags()
@@ -129,11 +133,15 @@ func runRender(ctx context.Context, o *renderOptions) error {
 	if err != nil {
 		return err
 	}
-	res, err := renderAndWait(ctx, o.IO, c, req, o.Progress)
+	res, err := renderAndWait(ctx, &o.baseOptions, c, req, o.Progress)
 	if res != nil && o.JSON {
+		// The result is the answer, a failed one too (its violations):
+		// the exit code says how it ended, and nothing follows the one
+		// JSON document (as with publish --json).
 		if werr := writeJSON(o.IO.Out, res); werr != nil {
 			return werr
 		}
+		return silentAfterJSON(err)
 	}
 	if err != nil {
 		return err
@@ -147,8 +155,10 @@ func runRender(ctx context.Context, o *renderOptions) error {
 // renderAndWait starts a render and follows its job. On failure the
 // result is returned too when the job has one (a validation failure
 // carries its violations).
-func renderAndWait(ctx context.Context, ios *IOStreams, c *api.Client, req api.RenderRequest, progress string) (*api.RenderResult, error) {
-	start, err := c.StartRender(ctx, req)
+func renderAndWait(ctx context.Context, o *baseOptions, c *api.Client, req api.RenderRequest, progress string) (*api.RenderResult, error) {
+	// Sent again only when it never reached the daemon: a second copy of
+	// a queued render would render twice.
+	start, err := submitAgain(ctx, o, false, func() (*api.RenderStart, error) { return c.StartRender(ctx, req) })
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +168,7 @@ func renderAndWait(ctx context.Context, ios *IOStreams, c *api.Client, req api.R
 	if start.Job == nil {
 		return nil, errors.New("render: the daemon answered neither a job nor a result")
 	}
-	j, err := waitJob(ctx, ios, c, start.Job.ID, progress)
+	j, err := followJob(ctx, o, c, start.Job.ID, progress)
 	res := api.ResultOf(j)
 	if err != nil {
 		return res, err
@@ -188,6 +198,15 @@ func printRenderResult(ios *IOStreams, r *api.RenderResult) {
 	}
 	fmt.Fprintf(ios.ErrOut, "%s: %dx%d %.4g fps %s/%s, %s, %s (%s)\n", r.Preset, r.Width, r.Height, r.FPS,
 		r.VideoCodec, audio, seconds(r.Duration), humanBytes(r.Size), how)
+	printWarnings(ios.ErrOut, r.Warnings)
+}
+
+// printWarnings lists layout warnings (text under Instagram's UI, text
+// cut short), one a line.
+func printWarnings(w io.Writer, ws []api.Warning) {
+	for _, x := range ws {
+		fmt.Fprintf(w, "warning: %s\n", x.String())
+	}
 }
 
 // validateOptions are `impress validate`'s inputs.
@@ -231,14 +250,14 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 		return err
 	}
 	if v.Job != nil {
-		j, werr := waitJob(ctx, o.IO, c, v.Job.ID, o.Progress)
+		j, werr := followJob(ctx, &o.baseOptions, c, v.Job.ID, o.Progress)
 		if werr != nil {
 			// A render that breaks the rules is the answer itself.
 			res := api.ResultOf(j)
 			if res == nil || len(res.Violations) == 0 {
 				return werr
 			}
-			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations}
+			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, Warnings: res.Warnings}
 		} else if v, err = c.Validate(ctx, req); err != nil {
 			return err
 		}
@@ -257,6 +276,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 }
 
 func printValidation(w io.Writer, v *api.Validation) {
+	defer printWarnings(w, v.Warnings)
 	if v.OK {
 		fmt.Fprintf(w, "OK    %s is publishable as a %s\n", v.Target, v.Type)
 		return

@@ -22,11 +22,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spf13/cobra"
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/spf13/cobra"
 )
 
 // Main runs the CLI and returns the process exit code.
@@ -44,7 +43,7 @@ func Main() int {
 			if interrupted && code == ExitInterrupted {
 				fmt.Fprintln(f.IO.ErrOut, "impress: interrupted")
 			} else {
-				fmt.Fprintln(f.IO.ErrOut, "impress: "+err.Error())
+				fmt.Fprintln(f.IO.ErrOut, errorLine(err))
 			}
 		}
 		var fe *FlagError

@@ -219,3 +219,53 @@ func TestRunManifestExitsWithTheWorstItem(t *testing.T) {
 		}
 	}
 }
+
+// TestRunListsPrintEmptyArrays: whatever the daemon answers for an empty
+// list (null included), every list command prints [] under --json, and
+// its human form says so on stderr with stdout empty.
+func TestRunListsPrintEmptyArrays(t *testing.T) {
+	d := newFakeDaemon()
+	for _, route := range []string{"GET /v1/projects", "GET /v1/jobs", "GET /v1/media", "GET /v1/mentions", "GET /v1/messages",
+		"GET /v1/events", "GET /v1/privacy/requests", "GET /v1/privacy/retention"} {
+		d.answer(route, func([]byte) any { return nil })
+	}
+	d.answer("GET /v1/comments", func([]byte) any { return api.CommentList{MediaID: "m1"} })
+	for name, run := range map[string]func(baseOptions) error{
+		"project list": func(b baseOptions) error { return runProjectList(t.Context(), &projectListOptions{b}) },
+		"jobs list":    func(b baseOptions) error { return runJobsList(t.Context(), &jobsListOptions{baseOptions: b}) },
+		"media list":   func(b baseOptions) error { return runMediaList(t.Context(), &mediaListOptions{baseOptions: b}) },
+		"comments list": func(b baseOptions) error {
+			return runCommentsList(t.Context(), &commentsListOptions{baseOptions: b, Media: "m1"})
+		},
+		"comments mentions": func(b baseOptions) error {
+			return runCommentsMentions(t.Context(), &offlineListOptions{baseOptions: b})
+		},
+		"messages list": func(b baseOptions) error { return runMessagesList(t.Context(), &offlineListOptions{baseOptions: b}) },
+		"events list":   func(b baseOptions) error { return runEventsList(t.Context(), &eventsListOptions{baseOptions: b}) },
+		"privacy requests list": func(b baseOptions) error {
+			return runRequestsList(t.Context(), &requestsListOptions{b})
+		},
+		"privacy retention show": func(b baseOptions) error {
+			return runRetentionShow(t.Context(), &retentionShowOptions{b})
+		},
+	} {
+		b, _, out, _ := d.base()
+		b.JSON = true
+		if err := run(b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if strings.TrimSpace(out.String()) != "[]" {
+			t.Errorf("%s --json of an empty list = %q, want []", name, out)
+		}
+		if name == "privacy retention show" || name == "comments list" {
+			continue // a table with its header; a count on stderr
+		}
+		b, _, out, errOut := d.base()
+		if err := run(b); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if out.Len() != 0 || errOut.Len() == 0 {
+			t.Errorf("%s of an empty list: stdout %q, stderr %q; want a line on stderr only", name, out, errOut)
+		}
+	}
+}

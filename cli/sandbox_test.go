@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -45,13 +46,75 @@ func TestSandboxCommand(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 3 || lines[0] != "IMPRESS_META_ENDPOINT="+url ||
-		!strings.HasPrefix(lines[1], "IMPRESS_META_APP_ID=") || !strings.HasPrefix(lines[2], "IMPRESS_META_APP_SECRET=") {
-		t.Errorf("stdout must be the three settings only:\n%s", out)
+	// --addr …:0: free ports for everything, and every line that follows
+	// from them, NAME=value only (the file is sourced).
+	env := map[string]string{}
+	var names []string
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || !strings.HasPrefix(k, "IMPRESS_") {
+			t.Fatalf("stdout must be NAME=value lines only:\n%s", out)
+		}
+		env[k] = v
+		names = append(names, k)
 	}
-	if !strings.Contains(errOut.String(), "http://localhost:8788/callback") || !strings.Contains(errOut.String(), "latency 1ms") {
+	want := []string{"IMPRESS_META_ENDPOINT", "IMPRESS_META_APP_ID", "IMPRESS_META_APP_SECRET", "IMPRESS_META_REDIRECT_PORT",
+		"IMPRESS_DAEMON_PUBLIC_LISTEN", "IMPRESS_DAEMON_PUBLIC_URL"}
+	if strings.Join(names, " ") != strings.Join(want, " ") || env["IMPRESS_META_ENDPOINT"] != url ||
+		env["IMPRESS_DAEMON_PUBLIC_URL"] != "http://"+env["IMPRESS_DAEMON_PUBLIC_LISTEN"] {
+		t.Errorf("stdout:\n%s", out)
+	}
+	for _, k := range []string{"IMPRESS_META_REDIRECT_PORT", "IMPRESS_DAEMON_PUBLIC_LISTEN"} {
+		if strings.HasSuffix(env[k], ":0") || env[k] == "0" || strings.Contains(env[k], ":8787") || env[k] == "8788" {
+			t.Errorf("%s = %q: want a free port", k, env[k])
+		}
+	}
+	if !strings.Contains(errOut.String(), "http://localhost:"+env["IMPRESS_META_REDIRECT_PORT"]+"/callback") ||
+		!strings.Contains(errOut.String(), "Webhooks go to "+env["IMPRESS_DAEMON_PUBLIC_URL"]+"/webhooks/meta") ||
+		!strings.Contains(errOut.String(), "latency 1ms") {
 		t.Errorf("stderr:\n%s", errOut)
+	}
+}
+
+// TestSandboxPorts: a fixed --addr keeps the configured redirect port and
+// prints no more than the three lines; the flags choose each port.
+func TestSandboxPorts(t *testing.T) {
+	o := &sandboxOptions{Addr: "127.0.0.1:8789", RedirectPort: -1}
+	p, err := o.ports(nil)
+	if err != nil || p.redirect != 8788 || p.redirectSet || p.public != "" || p.publicURL != "" {
+		t.Errorf("fixed: %+v, %v", p, err)
+	}
+	o = &sandboxOptions{Addr: "127.0.0.1:8789", RedirectPort: 9100, PublicAddr: "127.0.0.1:0"}
+	p, err = o.ports(nil)
+	if err != nil || p.redirect != 9100 || !p.redirectSet || !strings.HasPrefix(p.public, "127.0.0.1:") ||
+		strings.HasSuffix(p.public, ":0") || p.publicURL != "http://"+p.public {
+		t.Errorf("flags: %+v, %v", p, err)
+	}
+}
+
+// TestSandboxBusyAddress: a taken address is one clear sentence, not the
+// same words three times over.
+func TestSandboxBusyAddress(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	ios, _, _, _ := TestIO()
+	f := &Factory{IO: ios, Version: "test", Env: func(k string) string {
+		if k == "IMPRESS_HOME" {
+			return t.TempDir()
+		}
+		return ""
+	}}
+	cmd := newSandboxCmd(f, nil)
+	cmd.SetArgs([]string{"--addr", ln.Addr().String()})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err = cmd.ExecuteContext(t.Context())
+	msg := errorLine(err)
+	if exitCode(err, false) != ExitFailure || strings.Count(msg, "listen") != 1 ||
+		!strings.Contains(msg, "cannot listen on "+ln.Addr().String()+": address already in use") || !strings.Contains(msg, "127.0.0.1:0") {
+		t.Errorf("%q", msg)
 	}
 }
 

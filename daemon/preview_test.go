@@ -53,7 +53,7 @@ func TestPreviewFrame(t *testing.T) {
 		"escape by dots":    {Path: filepath.Join(p.DataDir, "media", "..", "..", "x.mp4"), Width: 8, Height: 8},
 		"relative":          {Path: "media/x.mp4", Width: 8, Height: 8},
 		"too big":           {Path: media, Width: 4000, Height: 8},
-		"bad fit":           {Path: media, Width: 8, Height: 8, Fit: "stretch"},
+		"bad fit":           {Path: media, Width: 8, Height: 8, Fit: "zoom"},
 		"negative time":     {Path: media, At: -1, Width: 8, Height: 8},
 	} {
 		if _, err := c.PreviewFrame(ctx, req); !api.HasCode(err, api.CodeInvalid) {

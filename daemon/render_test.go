@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -537,6 +538,15 @@ func TestDoctorRenderChecks(t *testing.T) {
 	}
 	if _, ok := got["font"]; !ok {
 		t.Errorf("no font check in %+v", h.Checks)
+	}
+	// what a spec may name: the installed fonts and ffmpeg's transitions
+	if f := got["fonts"]; f.Status != "OK" || !strings.Contains(f.Detail, "DejaVu Sans") {
+		if _, err := exec.LookPath("fc-list"); err == nil {
+			t.Errorf("doctor fonts = %+v, want the DejaVu families listed", f)
+		}
+	}
+	if tr := got["transitions"]; tr.Status != "OK" || !strings.Contains(tr.Detail, "fade, wipeleft") {
+		t.Errorf("doctor transitions = %+v, want ffmpeg's xfade list", tr)
 	}
 }
 

@@ -18,6 +18,9 @@ type BuildOptions struct {
 	// FontFile is the TrueType/OpenType font drawtext uses (see [FindFont]);
 	// required when the spec has texts or captions.
 	FontFile string
+	// Fonts maps the font names texts use to their files ([ResolveFonts]);
+	// font files named by path need no entry.
+	Fonts map[string]string
 	// WorkDir is the absolute, private (0700) directory where Run writes
 	// the text files the graph reads. Its name must not need quoting
 	// beyond what ffmpeg-go does (the runner makes it with os.MkdirTemp).
@@ -42,16 +45,29 @@ type clipPlan struct {
 
 // plan is the computed timeline.
 type plan struct {
-	spec    *Spec
-	opts    BuildOptions
-	fps     float64
-	w, h    int
-	clips   []clipPlan
-	frames  int // total output frames
-	samples int
+	spec     *Spec // with its defaults applied
+	opts     BuildOptions
+	frame    frameLayout
+	fonts    map[string]*fontMetrics // parsed once per build, by file
+	warnings []Warning
+	fps      float64
+	w, h     int
+	clips    []clipPlan
+	frames   int // total output frames
+	samples  int
 }
 
 func (p *plan) duration() float64 { return float64(p.frames) / p.fps }
+
+// clipSpan is where clip i starts and ends on the output timeline, in
+// seconds: it starts where the transition into it begins.
+func (p *plan) clipSpan(i int) (start, end float64) {
+	f := 0
+	for j := range i {
+		f += p.clips[j].frames - p.clips[j].trans
+	}
+	return float64(f) / p.fps, float64(f+p.clips[i].frames) / p.fps
+}
 
 func (p *plan) framesFor(sec float64) int { return int(math.Round(sec * p.fps)) }
 
@@ -75,7 +91,11 @@ func Build(s *Spec, opts BuildOptions) (*Command, error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err = p.overlays(g, v, files)
+	v, err = p.overlays(g, v)
+	if err != nil {
+		return nil, err
+	}
+	v, err = p.texts(g, v, files)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +110,7 @@ func Build(s *Spec, opts BuildOptions) (*Command, error) {
 	return &Command{
 		Op: "render", Args: args, Output: opts.Output,
 		Files: files.files, WorkDir: opts.WorkDir, Duration: p.duration(),
+		Warnings: p.warnings,
 	}, nil
 }
 
@@ -132,7 +153,8 @@ func newPlan(s *Spec, opts BuildOptions) (*plan, error) {
 	if !filepath.IsAbs(opts.Output) {
 		return nil, fmt.Errorf("build: output %q is not an absolute path", opts.Output)
 	}
-	p := &plan{spec: s, opts: opts, fps: pr.FPS, w: pr.Width, h: pr.Height}
+	s = s.Effective()
+	p := &plan{spec: s, opts: opts, frame: layoutFor(pr), fonts: map[string]*fontMetrics{}, fps: pr.FPS, w: pr.Width, h: pr.Height}
 	if s.FPS > 0 {
 		p.fps = s.FPS
 	}
@@ -183,6 +205,11 @@ func (p *plan) placeClip(i int) (clipPlan, error) {
 	s := p.spec
 	c := &s.Clips[i]
 	cp := clipPlan{idx: i, clip: c}
+	if c.IsCard() {
+		cp.frames = max(1, p.framesFor(c.DurationOrDefault()))
+		cp.samples = p.samplesFor(cp.frames)
+		return cp, nil
+	}
 	key := fmt.Sprintf("clips[%d].%s", i, map[bool]string{true: "image", false: "video"}[c.IsImage()])
 	info := p.opts.Media[c.Source()]
 	if info == nil {

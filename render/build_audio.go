@@ -27,7 +27,7 @@ const (
 func (p *plan) clipAudio(g *graph, cp *clipPlan, in int, silence *int) (pad, error) {
 	c := cp.clip
 	n := fmt.Sprint(cp.samples)
-	if c.IsImage() || cp.info.Audio == nil || c.VolumeOrDefault() == 0 {
+	if !c.IsVideo() || cp.info.Audio == nil || c.VolumeOrDefault() == 0 {
 		if *silence < 0 {
 			*silence = g.input(fmt.Sprintf("anullsrc=channel_layout=stereo:sample_rate=%d", outSampleRate),
 				o("f", "lavfi"), o("t", secs(p.duration()+1)))
@@ -92,10 +92,20 @@ func (p *plan) mix(g *graph, clipAudio pad, analysis bool) (pad, error) {
 			return pad{}, s.errAt(key+".start", "%ss is after the end of the video (%ss)", num(t.Start), secs(total))
 		}
 		length := total - t.Start
-		if info.Duration > 0 {
-			length = min(length, info.Duration)
+		if end := info.Duration; t.Out > 0 || end > 0 {
+			if t.Out > 0 && (end <= 0 || t.Out < end) {
+				end = t.Out
+			}
+			if t.In >= end {
+				return pad{}, s.errAt(key+".in", "%ss is at or past the end of %s (%ss)", num(t.In), filepath.Base(t.File), secs(end))
+			}
+			length = min(length, end-t.In)
 		}
-		in := g.input("file:"+t.File, o("f", info.Format.Demuxer), o("protocol_whitelist", "file"), o("t", secs(length)))
+		opts := []kv{o("f", info.Format.Demuxer), o("protocol_whitelist", "file")}
+		if t.In > 0 {
+			opts = append(opts, o("ss", secs(t.In)))
+		}
+		in := g.input("file:"+t.File, append(opts, o("t", secs(length)))...)
 		a := g.stream(in, "a:0")
 		a = g.chain(a, "aformat", audioFormat...)
 		if v := t.VolumeOrDefault(); v != 1 {

@@ -2,8 +2,9 @@ package render
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
+	"strings"
+	"unicode/utf8"
 )
 
 // Text never enters the filter graph. Each title is written to its own
@@ -27,46 +28,140 @@ func (f *fileSet) add(name, content string) string {
 	return filepath.Join(f.dir, name)
 }
 
-// Placement, as fractions of the frame height: inside Instagram's safe
-// zone, clear of the profile row at the top and the caption and buttons at
-// the bottom.
-const (
-	topY    = 0.10
-	bottomY = 0.80
-)
-
-// overlays draws the spec's texts and captions over the video.
-func (p *plan) overlays(g *graph, v pad, files *fileSet) (pad, error) {
+// texts draws the spec's texts, laid out in the preset's safe area (see
+// layout.go), then the captions, over the video.
+func (p *plan) texts(g *graph, v pad, files *fileSet) (pad, error) {
 	s := p.spec
-	scale := float64(p.w) / 1080
-	font := p.opts.FontFile
 	for i := range s.Texts {
 		t := &s.Texts[i]
+		key := fmt.Sprintf("texts[%d]", i)
 		color, err := parseColor(t.ColorOrDefault())
 		if err != nil {
-			return pad{}, s.errAt(fmt.Sprintf("texts[%d].color", i), "%v", err)
+			return pad{}, s.errAt(key+".color", "%v", err)
 		}
-		fs := max(1, int(math.Round(float64(t.SizeOrDefault())*scale)))
-		path := files.add(fmt.Sprintf("text-%d.txt", i), t.Text)
-		x, y := textXY(t.Position)
-		opts := []kv{
-			o("fontfile", font), o("textfile", path), o("expansion", "none"),
-			o("fontsize", fmt.Sprint(fs)), o("fontcolor", color),
-			o("x", x), o("y", y),
+		font, fm, err := p.font(t.Font, key+".font")
+		if err != nil {
+			return pad{}, err
 		}
-		if t.Box {
-			opts = append(opts, o("box", "1"), o("boxcolor", "0x00000099"),
-				o("boxborderw", fmt.Sprint(max(1, int(math.Round(float64(fs)*0.3))))))
+		lay := layoutText(t, fm, p.frame)
+		p.warnText(i, t, lay)
+		start, end := p.textSpan(t)
+		enable := enableExpr(start, end)
+		if t.BoxOn() {
+			b := lay.block
+			v = g.chain(v, "drawbox", o("x", fmt.Sprint(b.x0)), o("y", fmt.Sprint(b.y0)),
+				o("w", fmt.Sprint(b.w())), o("h", fmt.Sprint(b.h())),
+				o("color", "0x00000099"), o("t", "fill"), o("enable", enable))
 		}
-		opts = append(opts, o("enable", enableExpr(t.Start, t.End)))
-		v = g.chain(v, "drawtext", opts...)
+		for j, line := range lay.lines {
+			if strings.TrimSpace(line) == "" {
+				continue // an empty line only takes its place
+			}
+			path := files.add(fmt.Sprintf("text-%d-%d.txt", i, j), line)
+			v = g.chain(v, "drawtext",
+				o("fontfile", font), o("textfile", path), o("expansion", "none"),
+				o("fontsize", fmt.Sprint(lay.px)), o("fontcolor", color),
+				o("x", lineX(lay.align, lay.xs[j])),
+				// the baseline where the layout put it, whatever the line's glyphs
+				o("y", fmt.Sprintf("%d-ascent", lay.baselines[j])),
+				o("enable", enable))
+		}
 	}
 	if c := s.Captions; c != nil && len(p.opts.Cues) > 0 {
 		// all captions are one ass filter, however many cues or words
 		path := files.add("captions.ass", p.captionsASS(c))
-		v = g.chain(v, "ass", o("filename", path), o("fontsdir", filepath.Dir(font)))
+		v = g.chain(v, "ass", o("filename", path), o("fontsdir", filepath.Dir(p.opts.FontFile)))
 	}
 	return v, nil
+}
+
+// lineX is drawtext's x for a line: the pen start of a left-aligned line,
+// else the line's centre or right end, using drawtext's own text_w; kept
+// inside the frame whatever the measure said.
+func lineX(align string, at int) string {
+	switch align {
+	case "left":
+		return fmt.Sprint(at)
+	case "right":
+		return fmt.Sprintf("max(1,%d-text_w)", at)
+	}
+	return fmt.Sprintf("max(1,min(w-1-text_w,%d-text_w/2))", at)
+}
+
+// font returns the file and the metrics of a text's font: the default
+// font, a font file named in the spec, or a name fontconfig resolved for
+// Render (BuildOptions.Fonts).
+func (p *plan) font(name, key string) (string, *fontMetrics, error) {
+	file := p.opts.FontFile
+	switch {
+	case name == "":
+	case isFontPath(name):
+		file = name
+	default:
+		var ok bool
+		if file, ok = p.opts.Fonts[name]; !ok {
+			return "", nil, fmt.Errorf("build: font %q (%s) was not resolved; render.ResolveFonts finds it", name, key)
+		}
+	}
+	if fm, ok := p.fonts[file]; ok {
+		return file, fm, nil
+	}
+	fm, err := loadFontMetrics(file)
+	if err == nil {
+		p.fonts[file] = fm
+	}
+	if err != nil {
+		if name == "" {
+			return "", nil, fmt.Errorf("%w: the default font %s: %v", ErrToolMissing, file, err)
+		}
+		return "", nil, p.spec.errAt(key, "%s cannot be used: %v", filepath.Base(file), err)
+	}
+	return file, fm, nil
+}
+
+// warnText reports a text that was cut short, shrunk, or (placed by
+// {x, y}) reaches under Instagram's interface.
+func (p *plan) warnText(i int, t *Text, lay textLayout) {
+	key := fmt.Sprintf("texts[%d]", i)
+	what := fmt.Sprintf("text %d %q", i+1, clipText(t.Text, 24))
+	if lay.truncated {
+		p.warn(WarnTruncated, key+".text", "%s did not fit in %d line(s) at %d px and ends in %q; shorten it, lower its size or set fit: shrink", what, len(lay.lines), lay.px, ellipsis)
+	}
+	if lay.shrunkFrom > 0 {
+		p.warn(WarnShrunk, key+".fit", "%s was shrunk from %d px to %d px to fit", what, lay.shrunkFrom, lay.px)
+	}
+	if msg := p.frame.under(what, lay.block); msg != "" {
+		p.warn(WarnSafeZone, key+".position", "%s", msg)
+	}
+}
+
+// warn adds a warning for a key of the (effective) spec.
+func (p *plan) warn(rule, path, format string, args ...any) {
+	e := p.spec.errAt(path, format, args...)
+	p.warnings = append(p.warnings, Warning{Rule: rule, Key: e.Key, Line: e.Line, Message: e.Message})
+}
+
+// clipText shortens s to n characters for a message.
+func clipText(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + ellipsis
+}
+
+// textSpan is when a text shows on the output timeline: its own times,
+// or with clip N times from that clip's start, to its end by default.
+func (p *plan) textSpan(t *Text) (start, end float64) {
+	if t.Clip == 0 {
+		return t.Start, t.End
+	}
+	cs, ce := p.clipSpan(t.Clip - 1)
+	start, end = cs+t.Start, ce
+	if t.End > 0 {
+		end = cs + t.End
+	}
+	return start, end
 }
 
 // enableExpr shows a text from start to end (end 0: to the end).
@@ -75,23 +170,4 @@ func enableExpr(start, end float64) string {
 		return fmt.Sprintf("between(t,%s,%s)", secs(start), secs(end))
 	}
 	return fmt.Sprintf("gte(t,%s)", secs(start))
-}
-
-// textXY places a title: named positions are centred horizontally; {x, y}
-// fractions give the centre of the text, kept inside the frame.
-func textXY(pos *Position) (string, string) {
-	if pos == nil {
-		pos = &Position{Named: "center"}
-	}
-	x := "(w-text_w)/2"
-	switch pos.Named {
-	case "top":
-		return x, fmt.Sprintf("h*%s", num(topY))
-	case "bottom":
-		return x, fmt.Sprintf("h*%s-text_h", num(bottomY))
-	case "center":
-		return x, "(h-text_h)/2"
-	}
-	return fmt.Sprintf("max(0,min(w-text_w,w*%s-text_w/2))", num(pos.X)),
-		fmt.Sprintf("max(0,min(h-text_h,h*%s-text_h/2))", num(pos.Y))
 }

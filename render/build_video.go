@@ -98,6 +98,9 @@ func (p *plan) timeBase() string {
 // the demuxer found by Sniff is forced and only the file protocol allowed.
 func (p *plan) clipInput(g *graph, cp *clipPlan) int {
 	c := cp.clip
+	if c.IsCard() {
+		return p.cardInput(g, cp)
+	}
 	opts := []kv{o("f", cp.info.Format.Demuxer), o("protocol_whitelist", "file")}
 	if c.IsImage() {
 		// the still's stream then has the output rate, which xfade checks
@@ -124,11 +127,52 @@ func (p *plan) clipInput(g *graph, cp *clipPlan) int {
 	return g.input("file:"+c.Source(), opts...)
 }
 
+// cardInput adds a title card's picture as a lavfi input: ffmpeg's color
+// or gradients source at the output size and rate, in RGB so that the
+// scale after it converts with the BT.709 matrix the output is tagged
+// with. Its description holds only numbers and colours parseColor made
+// (hex digits). Two equal cards get inputs one frame apart in length, as
+// repeated video ranges do (see clipInput): one shared generated input
+// would be buffered for its second use.
+func (p *plan) cardInput(g *graph, cp *clipPlan) int {
+	c := cp.clip
+	url := func(extra int) string {
+		common := fmt.Sprintf("s=%dx%d:r=%s:d=%s", p.w, p.h, num(p.fps), secs(float64(cp.frames+1+extra)/p.fps))
+		if c.Color != "" {
+			col, _ := parseColor(c.Color) // checked by the parser
+			return fmt.Sprintf("color=c=%s:%s,format=rgb24", col, common)
+		}
+		// top centre to bottom centre; a 0 coordinate does not always hold
+		// (ffmpeg 5.1 drew some frames from another line), and the
+		// slowest rotation ffmpeg allows keeps the line still in practice
+		desc := fmt.Sprintf("gradients=%s:n=%d:x0=%d:y0=1:x1=%d:y1=%d:speed=0.00001", common, len(c.Gradient), p.w/2, p.w/2, p.h-1)
+		for i, g := range c.Gradient {
+			col, _ := parseColor(g)
+			desc += fmt.Sprintf(":c%d=%s", i, col)
+		}
+		return desc + ",format=rgb24"
+	}
+	k := 0
+	for g.findInput(url(k), o("f", "lavfi")) >= 0 {
+		k++
+	}
+	return g.input(url(k), o("f", "lavfi"))
+}
+
 // clipVideo produces exactly cp.frames frames of W×H yuv420p at the output
 // rate, timestamps from 0.
 func (p *plan) clipVideo(g *graph, cp *clipPlan, in int) pad {
 	c := cp.clip
 	v := g.stream(in, "v:0")
+	if c.IsCard() {
+		// generated in RGB at the output size: only converted to BT.709
+		v = g.chain(v, "scale", scaleOpts(fmt.Sprint(p.w), fmt.Sprint(p.h), scalerMain, colorConvert)...)
+		v = g.chain(v, "format", o("pix_fmts", "yuv420p"))
+		v = g.chain(v, "settb", o("expr", p.timeBase()))
+		v = g.chain(v, "setpts", o("expr", "N"))
+		v = g.chain(v, "trim", o("end_frame", fmt.Sprint(cp.frames)))
+		return g.chain(v, "setsar", o("sar", "1"))
+	}
 	cm := colorFor(cp.info.Video)
 	hdr := cm == colorHDR
 	if c.IsImage() {
@@ -249,6 +293,10 @@ func (p *plan) fit(g *graph, v pad, mode string, cm colorMode) pad {
 		bg = g.chain(bg, "boxblur", o("luma_radius", r), o("luma_power", "2"))
 		bg = g.chain(bg, "scale", o("w", W), o("h", H), o("flags", scalerBgUp))
 		return g.filter("overlay", []pad{bg, fg}, o("x", "(W-w)/2"), o("y", "(H-h)/2"))
+	case "stretch":
+		// every pixel kept, the aspect given up (setsar=1 follows)
+		v = g.chain(v, "scale", scaleOpts(W, H, scalerMain, cm)...)
+		return toFormat(v)
 	default: // crop
 		v = p.coverCrop(g, v)
 		v = g.chain(v, "scale", scaleOpts(W, H, scalerMain, cm)...)

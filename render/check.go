@@ -7,9 +7,11 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -19,7 +21,14 @@ type Toolchain struct {
 	FFmpeg, FFprobe               string // resolved paths
 	FFmpegVersion, FFprobeVersion string
 	Font                          string // the font drawtext will use
-	Problems                      []Problem
+	// Transitions are the xfade transitions this ffmpeg has (see
+	// [XfadeTransitions]); [Transitions] lists those a spec may name.
+	Transitions []string
+	// Fonts are the fonts a spec may name ([ListFonts]); FontsErr says why
+	// there is no list (fontconfig missing: only font files then).
+	Fonts    []FontFace
+	FontsErr string
+	Problems []Problem
 }
 
 // Problem is one missing piece. Fatal ones stop renders; the others
@@ -47,10 +56,15 @@ var (
 	requiredFilters  = []string{
 		"scale", "crop", "pad", "boxblur", "overlay", "split", "asplit", "format", "setsar", "setpts",
 		"settb", "fps", "trim", "atrim", "tpad", "apad", "loop", "zoompan", "concat", "xfade",
-		"acrossfade", "drawtext", "ass", "aresample", "aformat", "atempo", "volume", "afade", "adelay",
-		"sidechaincompress", "amix", "loudnorm",
+		"acrossfade", "drawtext", "drawbox", "ass", "lut", "color", "aresample", "aformat", "atempo",
+		"volume", "afade", "adelay", "sidechaincompress", "amix", "loudnorm",
 	}
-	optionalFilters  = []string{"zscale", "tonemap"}
+	// optionalFilters serve one feature each: without them the rest works.
+	optionalFilters = map[string]string{
+		"zscale":    "HDR input",
+		"tonemap":   "HDR input",
+		"gradients": "gradient title cards (ffmpeg 4.4 or later)",
+	}
 	requiredDemuxers = []string{"mov", "lavfi", "jpeg_pipe", "png_pipe"}
 )
 
@@ -132,6 +146,7 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 		}
 	}
 	if tc.FFmpeg != "" {
+		optional := slices.Sorted(maps.Keys(optionalFilters))
 		lists := []struct {
 			flag, kind string
 			names      []string
@@ -139,7 +154,7 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 		}{
 			{"-encoders", "encoder", requiredEncoders, true},
 			{"-filters", "filter", requiredFilters, true},
-			{"-filters", "filter", optionalFilters, false},
+			{"-filters", "filter", optional, false},
 			{"-demuxers", "demuxer", requiredDemuxers, true},
 		}
 		cache := map[string]map[string]bool{}
@@ -157,12 +172,20 @@ func Check(ctx context.Context, ffmpegPath, ffprobePath string) (*Toolchain, err
 				if !have[n] {
 					msg := fmt.Sprintf("ffmpeg has no %s %s", n, l.kind)
 					if !l.fatal {
-						msg += " (needed only for HDR input)"
+						msg += " (needed only for " + optionalFilters[n] + ")"
 					}
 					fail(l.kind+" "+n, msg, installFix("ffmpeg"), l.fatal)
 				}
 			}
 		}
+	}
+	if tc.FFmpeg != "" {
+		// not a problem when some are missing: doctor shows what there is
+		// and a spec naming a missing one is refused with this list
+		tc.Transitions, _ = XfadeTransitions(ctx, tc.FFmpeg)
+	}
+	if tc.Fonts, err = ListFonts(ctx); err != nil {
+		tc.FontsErr = err.Error()
 	}
 	if tc.Font = FindFont(); tc.Font == "" {
 		fail("font", "no font for titles and captions found", installFix("fonts"), true)
@@ -246,7 +269,7 @@ func toolList(ctx context.Context, bin, flag string) (map[string]bool, error) {
 
 // builderVersion changes whenever the builder's output for the same inputs
 // changes, so cached renders from an older impress are not reused.
-const builderVersion = "render-1"
+const builderVersion = "render-2" // 2: texts laid out in the safe area, captions above the UI
 
 // CacheKey identifies a render: the canonical spec (the bytes of
 // [MarshalSpec] of the spec the daemon renders), the sha256 of every input

@@ -29,7 +29,28 @@ type Command struct {
 	Duration float64
 	// LogLevel for ffmpeg's stderr; empty means "warning".
 	LogLevel string
+	// Warnings are what the layout found (text under Instagram's UI, a
+	// text cut short); the command runs anyway.
+	Warnings []Warning
 }
+
+// Warning is something a render makes as asked that may still not look
+// right: a text, caption or overlay under Instagram's interface, a text
+// cut to max_lines or shrunk. Rule is a stable identifier; Key and Line
+// point at the spec.
+type Warning struct {
+	Rule    string `json:"rule"`
+	Key     string `json:"key,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Message string `json:"message"`
+}
+
+// Warning rules.
+const (
+	WarnSafeZone  = "safe_zone"      // under Instagram's UI on the preset's player
+	WarnTruncated = "text_truncated" // lines dropped, the last ending in "…"
+	WarnShrunk    = "text_shrunk"    // fit: shrink lowered the size
+)
 
 // TempFile is a file a command's filter graph reads.
 type TempFile struct {

@@ -16,7 +16,16 @@
 //
 //   - Specs: [ParseSpec] (YAML or JSON, line-accurate [SpecError]),
 //     [Spec.Resolve] (absolute paths, missing files), [MarshalSpec] (the
-//     export/apply round trip and the canonical bytes for [CacheKey]).
+//     export/apply round trip and the canonical bytes for [CacheKey]),
+//     [Spec.Effective] (the defaults block applied), [Spec.MediaRefs] (every
+//     file key of a spec, for the daemon's media store). The value lists a
+//     spec accepts are in values.go (api/specvalues.go mirrors them).
+//   - Layout: texts wrapped and placed in the preset's safe area (clear of
+//     Instagram's interface; docs/LAYOUT.md), measured with the font's own
+//     metrics; [Lint] returns the [Warning]s (text under the UI, text cut
+//     short) without encoding. Fonts are files or fontconfig names
+//     ([ResolveFonts], [ListFonts]); transitions are checked against the
+//     installed ffmpeg ([XfadeTransitions]).
 //   - Presets: [LookupPreset] (reels, story, feed, square, preview, image).
 //   - Media: [Sniff] refuses what is not media before ffmpeg opens it (text
 //     named .mp4, empty or truncated files, HLS playlists, concat lists) with
@@ -64,8 +73,11 @@
 // autorotate. Images are decoded and fitted once, then repeated or zoomed
 // (zoompan). Audio: resampled in sync (aresample async), 48 kHz stereo,
 // atempo, volume, exactly the clip's sample count; silence where a clip has
-// none. Runs of cuts are one concat; transitions are xfade + acrossfade.
-// Titles are drawtext; captions (SRT or WebVTT, optionally word by word)
+// none. Title cards are lavfi color or gradients sources converted like
+// RGB stills. Runs of cuts are one concat; transitions are xfade +
+// acrossfade. Overlays (pictures looped, videos cut to what shows) are
+// overlay filters timed by their timestamps. Titles are one drawtext per
+// line (with a drawbox behind them for a box); captions (SRT or WebVTT, optionally word by word)
 // are one ass filter over an ASS script impress writes (text escaped so
 // libass 0.17+ draws it literally). Music is delayed, faded, ducked under
 // the clip audio with sidechaincompress and mixed with amix. Loudness uses

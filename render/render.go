@@ -44,6 +44,10 @@ type RenderRequest struct {
 	// Media may carry probes the caller already has, keyed by absolute
 	// path; the rest are probed (and every file is sniffed either way).
 	Media map[string]*MediaInfo
+	// Transitions is the FFmpeg binary's xfade list ([XfadeTransitions])
+	// when the caller keeps it; nil makes Render ask ffmpeg, and only when
+	// the spec uses a transition newer than ffmpeg 4.3's.
+	Transitions []string
 }
 
 // Result is what a render produced.
@@ -55,6 +59,9 @@ type Result struct {
 	Info       *MediaInfo
 	Kind       string
 	Violations []Violation
+	// Warnings are layout findings that do not stop a publish: texts,
+	// captions or overlays under Instagram's interface, texts cut short.
+	Warnings []Warning
 	// FastPath is set when Input was remuxed without re-encoding;
 	// Reasons says why it was not, when it was not.
 	FastPath bool
@@ -99,36 +106,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	}
 	report(Progress{Stage: "probe"})
 	spec := req.Spec
-	media := map[string]*MediaInfo{}
-	for k, v := range req.Media {
-		media[k] = v
-	}
-	var mu sync.Mutex
-	fresh := map[string]bool{} // facts read from the file in this render
-	probe := func(path string) (*MediaInfo, error) {
-		mu.Lock()
-		info, ok := media[path], fresh[path]
-		mu.Unlock()
-		if ok {
-			return info, nil
-		}
-		if info != nil {
-			if _, err := Sniff(path); err != nil { // the caller's facts: the file may have changed since
-				return nil, err
-			}
-		} else {
-			var err error
-			if info, err = Probe(ctx, req.FFprobe, path); err != nil {
-				return nil, err
-			}
-		}
-		mu.Lock()
-		media[path], fresh[path] = info, true
-		mu.Unlock()
-		return info, nil
-	}
+	pb := newProber(ctx, req)
 
-	res := &Result{Output: req.Output, Inputs: media}
+	res := &Result{Output: req.Output, Inputs: pb.media}
 	var presetName string
 	if req.Input != "" {
 		abs, err := absPath(req.Input)
@@ -142,19 +122,19 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		// Without the probe, start the remux it would lead to at once; with
 		// the caller's facts the answer is known now.
 		var sp *speculation
-		if !req.NoFastPath && fm.Demuxer == "mov" && media[abs] == nil && (req.Preset == "" || !presets[req.Preset].Image) {
+		if !req.NoFastPath && fm.Demuxer == "mov" && pb.media[abs] == nil && (req.Preset == "" || !presets[req.Preset].Image) {
 			sp = startSpeculation(ctx, req, abs, fm)
 		}
 		defer sp.abort()
 		// abs was sniffed just now: neither the caller's facts nor ffprobe
 		// need it sniffed again (nothing runs concurrently yet).
-		info := media[abs]
+		info := pb.media[abs]
 		if info == nil {
 			if info, err = probeSniffed(ctx, req.FFprobe, abs, abs, fm); err != nil {
 				return nil, err
 			}
 		}
-		media[abs], fresh[abs] = info, true
+		pb.known(abs, info)
 		presetName = req.Preset
 		if presetName == "" {
 			presetName = "reels"
@@ -214,37 +194,16 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		spec = singleClipSpec(abs, info, req.Fit)
 	} else {
 		presetName = req.Preset
-		if presetName == "" {
-			presetName = spec.PresetOrDefault()
-		}
 	}
-	pr, err := LookupPreset(presetName, req.Preview)
+	pr, err := specPreset(spec, presetName, req.Preview)
 	if err != nil {
-		return nil, fmt.Errorf("render: %w", err)
-	}
-	if pr.Image {
-		return nil, spec.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
-	}
-	var paths []string
-	for i := range spec.Clips {
-		paths = append(paths, spec.Clips[i].Source())
-	}
-	for i := range spec.Audio {
-		paths = append(paths, spec.Audio[i].File)
-	}
-	if err := probeAll(paths, probe); err != nil {
 		return nil, err
 	}
-	opts := BuildOptions{Preset: pr, Media: media, Output: req.Output}
-	if spec.Captions != nil {
-		if opts.Cues, err = readCues(spec); err != nil {
-			return nil, err
-		}
+	opts, err := specOptions(ctx, req, spec, pr, pb)
+	if err != nil {
+		return nil, err
 	}
 	if len(spec.Texts) > 0 || spec.Captions != nil {
-		if opts.FontFile = FindFont(req.FontFile); opts.FontFile == "" {
-			return nil, fmt.Errorf("%w: no font for titles and captions (%s)", ErrToolMissing, installFix("fonts"))
-		}
 		dir, err := os.MkdirTemp(req.TempDir, "impress-render-")
 		if err != nil {
 			return nil, fmt.Errorf("render: work dir: %w", err)
@@ -267,11 +226,110 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	res.Warnings = cmd.Warnings
 	cmd.Op = "encode"
 	if err := runStage(ctx, req, cmd, res, report); err != nil {
 		return nil, err
 	}
 	return finish(ctx, req, res, pr, spec, nil, start, report)
+}
+
+// specPreset is the preset a spec renders with: name, else the spec's own.
+func specPreset(s *Spec, name string, preview bool) (Preset, error) {
+	if name == "" {
+		name = s.PresetOrDefault()
+	}
+	pr, err := LookupPreset(name, preview)
+	if err != nil {
+		return Preset{}, fmt.Errorf("render: %w", err)
+	}
+	if pr.Image {
+		return Preset{}, s.errAt("preset", "the image preset renders single pictures; a spec renders video (use reels, story, feed or square)")
+	}
+	return pr, nil
+}
+
+// prober probes each file once per render (safe for concurrent use): the
+// caller's facts (RenderRequest.Media) are used after a fresh sniff, the
+// rest are read with ffprobe.
+type prober struct {
+	ctx     context.Context
+	ffprobe string
+	mu      sync.Mutex
+	media   map[string]*MediaInfo
+	fresh   map[string]bool // facts read from the file in this render
+}
+
+func newProber(ctx context.Context, req RenderRequest) *prober {
+	p := &prober{ctx: ctx, ffprobe: req.FFprobe, media: map[string]*MediaInfo{}, fresh: map[string]bool{}}
+	for k, v := range req.Media {
+		p.media[k] = v
+	}
+	return p
+}
+
+func (p *prober) probe(path string) (*MediaInfo, error) {
+	p.mu.Lock()
+	info, ok := p.media[path], p.fresh[path]
+	p.mu.Unlock()
+	if ok {
+		return info, nil
+	}
+	if info != nil {
+		if _, err := Sniff(path); err != nil { // the caller's facts: the file may have changed since
+			return nil, err
+		}
+	} else {
+		var err error
+		if info, err = Probe(p.ctx, p.ffprobe, path); err != nil {
+			return nil, err
+		}
+	}
+	p.known(path, info)
+	return info, nil
+}
+
+// known records facts just read from path.
+func (p *prober) known(path string, info *MediaInfo) {
+	p.mu.Lock()
+	p.media[path], p.fresh[path] = info, true
+	p.mu.Unlock()
+}
+
+// specOptions gathers what Build needs for a spec, short of the work dir
+// and the loudness pass: the transitions checked against this ffmpeg, every
+// medium probed, the captions read, the fonts resolved.
+func specOptions(ctx context.Context, req RenderRequest, spec *Spec, pr Preset, pb *prober) (BuildOptions, error) {
+	opts := BuildOptions{Preset: pr, Media: pb.media, Output: req.Output}
+	if err := checkTransitions(ctx, spec, req.FFmpeg, req.Transitions); err != nil {
+		return opts, err
+	}
+	var paths []string
+	for _, r := range spec.MediaRefs() {
+		// captions are parsed, not probed; the cover image is probed when
+		// the cover is made
+		if r.Want != WantSubtitle && r.Key != "cover.image" {
+			paths = append(paths, *r.Path)
+		}
+	}
+	if err := probeAll(paths, pb.probe); err != nil {
+		return opts, err
+	}
+	var err error
+	if spec.Captions != nil {
+		if opts.Cues, err = readCues(spec); err != nil {
+			return opts, err
+		}
+	}
+	if len(spec.Texts) > 0 || spec.Captions != nil {
+		if opts.Fonts, err = ResolveFonts(ctx, spec); err != nil {
+			return opts, err
+		}
+		if opts.FontFile = FindFont(req.FontFile); opts.FontFile == "" {
+			return opts, fmt.Errorf("%w: no font for titles and captions (%s)", ErrToolMissing, installFix("fonts"))
+		}
+	}
+	return opts, nil
 }
 
 func runStage(ctx context.Context, req RenderRequest, cmd *Command, res *Result, report func(Progress)) error {

@@ -8,9 +8,10 @@ import (
 	"unicode/utf8"
 )
 
-// check enforces the rules that span several keys. Rules that need the
-// media (a trim past the end of a file, a transition longer than a video
-// clip) are checked by [Build], which also answers with a *SpecError.
+// check enforces the rules that span several keys, on the spec with its
+// defaults applied. Rules that need the media (a trim past the end of a
+// file, a transition longer than a video clip) are checked by [Build],
+// which also answers with a *SpecError.
 func (s *Spec) check() error {
 	if s.Version != SpecVersion {
 		return s.errAt("version", "unknown value %d (this impress reads version %d)", s.Version, SpecVersion)
@@ -21,31 +22,50 @@ func (s *Spec) check() error {
 	if len(s.Clips) == 0 {
 		return s.errAt("clips", "a spec needs at least one clip")
 	}
-	for i := range s.Clips {
-		if err := s.checkClip(i); err != nil {
+	e := s.Effective()
+	for i := range e.Clips {
+		if err := e.checkClip(i); err != nil {
 			return err
 		}
 	}
-	for i, t := range s.Texts {
+	for i, t := range e.Texts {
 		p := fmt.Sprintf("texts[%d]", i)
 		if t.Text == "" {
-			return s.errAt(p+".text", "missing or empty")
+			return e.errAt(p+".text", "missing or empty")
 		}
-		if s.has(p+".end") && t.End <= t.Start {
-			return s.errAt(p+".end", "end %s must be after start %s", num(t.End), num(t.Start))
+		if e.has(p+".end") && t.End <= t.Start {
+			return e.errAt(p+".end", "end %s must be after start %s", num(t.End), num(t.Start))
+		}
+		if t.Clip > len(e.Clips) {
+			return e.errAt(p+".clip", "there is no clip %d (clips count from 1; this spec has %d)", t.Clip, len(e.Clips))
 		}
 	}
-	if c := s.Captions; c != nil && c.File == "" {
-		return s.errAt("captions.file", "missing: the SRT or WebVTT file to burn in")
+	for i, o := range e.Overlays {
+		p := fmt.Sprintf("overlays[%d]", i)
+		switch {
+		case o.Image == "" && o.Video == "":
+			return e.errAt(p, "needs image or video (the picture to lay over the output)")
+		case o.Image != "" && o.Video != "":
+			return e.errAt(p+".video", "an overlay is either an image or a video, not both")
+		case e.has(p+".end") && o.End <= o.Start:
+			return e.errAt(p+".end", "end %s must be after start %s", num(o.End), num(o.Start))
+		}
 	}
-	for i, t := range s.Audio {
+	if c := e.Captions; c != nil && c.File == "" {
+		return e.errAt("captions.file", "missing: the SRT or WebVTT file to burn in")
+	}
+	for i, t := range e.Audio {
+		p := fmt.Sprintf("audio[%d]", i)
 		if t.File == "" {
-			return s.errAt(fmt.Sprintf("audio[%d].file", i), "missing: the audio file to mix in")
+			return e.errAt(p+".file", "missing: the audio file to mix in")
+		}
+		if e.has(p+".out") && t.Out <= t.In {
+			return e.errAt(p+".out", "inverted cut: out %s is not after in %s", num(t.Out), num(t.In))
 		}
 	}
-	if c := s.Cover; c != nil {
+	if c := e.Cover; c != nil {
 		if (c.At == nil) == (c.Image == "") {
-			return s.errAt("cover", "give exactly one of at (seconds into the video) or image (a file)")
+			return e.errAt("cover", "give exactly one of at (seconds into the video) or image (a file)")
 		}
 	}
 	return nil
@@ -79,33 +99,54 @@ func (s *Spec) has(path string) bool {
 func (s *Spec) checkClip(i int) error {
 	c := &s.Clips[i]
 	p := fmt.Sprintf("clips[%d]", i)
-	switch {
-	case c.Video == "" && c.Image == "":
-		return s.errAt(p, "needs video or image")
-	case c.Video != "" && c.Image != "":
-		return s.errAt(p+".image", "a clip is either a video or an image, not both")
+	var sources []string
+	for _, k := range []string{"video", "image", "color", "gradient"} {
+		if s.has(p + "." + k) {
+			sources = append(sources, k)
+		}
 	}
-	if c.IsImage() {
-		for _, k := range []string{"in", "out", "speed", "volume"} {
-			if s.has(p + "." + k) {
-				return s.errAt(p+"."+k, "applies to video clips only")
-			}
+	n := 0
+	for _, set := range []bool{c.Video != "", c.Image != "", c.Color != "", len(c.Gradient) > 0} {
+		if set {
+			n++
 		}
-		if c.In != 0 || c.Out != 0 || c.Speed != nil || c.Volume != nil {
-			return s.errAt(p, "in, out, speed and volume apply to video clips only")
+	}
+	switch {
+	case n == 0:
+		return s.errAt(p, "needs video, image, color or gradient")
+	case n > 1 && len(sources) > 1:
+		return s.errAt(p+"."+sources[1], "a clip is one of video, image, color or gradient, not %s and %s", sources[0], sources[1])
+	case n > 1:
+		return s.errAt(p, "a clip is one of video, image, color or gradient")
+	}
+	// keys that do not apply to this kind of clip
+	var not []string
+	var why string
+	switch {
+	case c.IsVideo():
+		not, why = []string{"duration", "zoom"}, "applies to image clips only (trim a video with in and out)"
+	case c.IsImage():
+		not, why = []string{"in", "out", "speed", "volume"}, "applies to video clips only"
+	default:
+		not, why = []string{"in", "out", "speed", "volume", "fit", "zoom"}, "does not apply to a title card (color or gradient: it has only a duration)"
+	}
+	for _, k := range not {
+		if s.has(p + "." + k) {
+			return s.errAt(p+"."+k, "%s", why)
 		}
-	} else {
-		for _, k := range []string{"duration", "zoom"} {
-			if s.has(p + "." + k) {
-				return s.errAt(p+"."+k, "applies to image clips only (trim a video with in and out)")
-			}
-		}
+	}
+	if c.IsVideo() {
 		if c.Duration != 0 || c.Zoom != "" {
 			return s.errAt(p, "duration and zoom apply to image clips only")
 		}
 		if (s.has(p+".out") || c.Out != 0) && c.Out <= c.In {
 			return s.errAt(p+".out", "inverted trim: out %s is not after in %s", num(c.Out), num(c.In))
 		}
+	} else if c.In != 0 || c.Out != 0 || c.Speed != nil || c.Volume != nil {
+		return s.errAt(p, "in, out, speed and volume apply to video clips only")
+	}
+	if c.IsCard() && (c.Fit != "" || c.Zoom != "") {
+		return s.errAt(p, "fit and zoom do not apply to a title card")
 	}
 	if c.Speed != nil && (*c.Speed < minSpeed || *c.Speed > maxSpeed) {
 		return s.errAt(p+".speed", "%s is out of range %s..%s", num(*c.Speed), num(minSpeed), num(maxSpeed))
@@ -135,7 +176,7 @@ func (s *Spec) checkClip(i int) error {
 
 // nominalLength is a clip's output length when the spec alone decides it.
 func nominalLength(c *Clip) (float64, bool) {
-	if c.IsImage() {
+	if !c.IsVideo() {
 		return c.DurationOrDefault(), true
 	}
 	if c.Out > 0 {

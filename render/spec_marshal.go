@@ -42,8 +42,8 @@ func (p Position) MarshalYAML() (any, error) {
 // spec parser has its own, stricter reader).
 func (p *Position) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
-		if !oneOf(n.Value, positionValues) {
-			return fmt.Errorf("position: unknown value %q (want %s)", n.Value, orList(positionValues))
+		if !oneOf(n.Value, positionValues) && !oneOf(n.Value, overlayPositionValues) {
+			return fmt.Errorf("position: unknown value %q (want %s)", n.Value, orList(overlayPositionValues))
 		}
 		*p = Position{Named: n.Value}
 		return nil
@@ -68,8 +68,8 @@ func (p Position) MarshalJSON() ([]byte, error) {
 func (p *Position) UnmarshalJSON(b []byte) error {
 	var name string
 	if err := json.Unmarshal(b, &name); err == nil {
-		if !oneOf(name, positionValues) {
-			return fmt.Errorf("position: unknown value %q (want %s)", name, orList(positionValues))
+		if !oneOf(name, positionValues) && !oneOf(name, overlayPositionValues) {
+			return fmt.Errorf("position: unknown value %q (want %s)", name, orList(overlayPositionValues))
 		}
 		*p = Position{Named: name}
 		return nil

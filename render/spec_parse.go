@@ -335,11 +335,12 @@ func (p *specParser) boolPtr(dst **bool) fieldFunc {
 	}
 }
 
-func (p *specParser) position(dst **Position) fieldFunc {
+// position reads a named place (one of names) or {x, y} fractions.
+func (p *specParser) position(dst **Position, names []string) fieldFunc {
 	return func(n *yaml.Node, path string) error {
 		pos := &Position{}
 		if n.Kind == yaml.ScalarNode {
-			if err := p.enum(&pos.Named, positionValues)(n, path); err != nil {
+			if err := p.enum(&pos.Named, names)(n, path); err != nil {
 				return err
 			}
 		} else {
@@ -352,190 +353,10 @@ func (p *specParser) position(dst **Position) fieldFunc {
 				return err
 			}
 			if !hasX || !hasY {
-				return p.errAt(n, path, "needs both x and y (fractions of the frame, 0..1) or one of %s", orList(positionValues))
+				return p.errAt(n, path, "needs both x and y (fractions of the frame, 0..1) or one of %s", orList(names))
 			}
 		}
 		*dst = pos
 		return nil
 	}
-}
-
-func (p *specParser) document(root *yaml.Node) error {
-	s := p.spec
-	hasVersion := false
-	err := p.fields(root, "", map[string]fieldFunc{
-		"version": func(v *yaml.Node, kp string) error {
-			hasVersion = true
-			if err := p.integer(&s.Version, 0, math.MaxInt32)(v, kp); err != nil {
-				return err
-			}
-			if s.Version != SpecVersion {
-				return p.errAt(v, kp, "unknown value %s (this impress reads version %d)", v.Value, SpecVersion)
-			}
-			return nil
-		},
-		"name":   p.str(&s.Name),
-		"preset": p.enum(&s.Preset, PresetNames()),
-		"fps":    p.numIn(&s.FPS, minFPS, maxFPS),
-		"clips": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
-				s.Clips = append(s.Clips, Clip{})
-				return p.clip(c, ip, &s.Clips[len(s.Clips)-1])
-			})
-		},
-		"texts": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
-				s.Texts = append(s.Texts, Text{})
-				return p.text(c, ip, &s.Texts[len(s.Texts)-1])
-			})
-		},
-		"captions": func(v *yaml.Node, kp string) error {
-			s.Captions = &Captions{}
-			return p.captions(v, kp, s.Captions)
-		},
-		"audio": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
-				s.Audio = append(s.Audio, Track{})
-				return p.track(c, ip, &s.Audio[len(s.Audio)-1])
-			})
-		},
-		"loudness": p.numPtr(&s.Loudness, -70, -5),
-		"cover": func(v *yaml.Node, kp string) error {
-			s.Cover = &Cover{}
-			return p.fields(v, kp, map[string]fieldFunc{
-				"at":    p.secondsPtr(&s.Cover.At),
-				"image": p.str(&s.Cover.Image),
-			})
-		},
-		"publish": func(v *yaml.Node, kp string) error {
-			s.Publish = &Publish{}
-			return p.publish(v, kp, s.Publish)
-		},
-	})
-	if err != nil {
-		return err
-	}
-	if !hasVersion {
-		return p.errAt(root, "version", "missing: add `version: %d` at the top", SpecVersion)
-	}
-	return nil
-}
-
-func (p *specParser) clip(n *yaml.Node, path string, c *Clip) error {
-	return p.fields(n, path, map[string]fieldFunc{
-		"video":  p.str(&c.Video),
-		"image":  p.str(&c.Image),
-		"in":     p.seconds(&c.In),
-		"out":    p.seconds(&c.Out),
-		"fit":    p.enum(&c.Fit, fitValues),
-		"speed":  p.numPtr(&c.Speed, minSpeed, maxSpeed),
-		"volume": p.numPtr(&c.Volume, 0, maxVolume),
-		"transition": func(v *yaml.Node, kp string) error {
-			c.Transition = &Transition{}
-			hasType := false
-			err := p.fields(v, kp, map[string]fieldFunc{
-				"type": func(t *yaml.Node, tp string) error {
-					hasType = true
-					return p.enum(&c.Transition.Type, transitionValues)(t, tp)
-				},
-				"duration": func(t *yaml.Node, tp string) error {
-					if err := p.seconds(&c.Transition.Duration)(t, tp); err != nil {
-						return err
-					}
-					if c.Transition.Duration == 0 {
-						return p.errAt(t, tp, "must be above 0 (or use type: none)")
-					}
-					return nil
-				},
-			})
-			if err == nil && !hasType {
-				err = p.errAt(v, join(kp, "type"), "missing: one of %s", orList(transitionValues))
-			}
-			return err
-		},
-		"duration": func(v *yaml.Node, kp string) error {
-			if err := p.seconds(&c.Duration)(v, kp); err != nil {
-				return err
-			}
-			if c.Duration == 0 {
-				return p.errAt(v, kp, "must be above 0")
-			}
-			return nil
-		},
-		"zoom": p.enum(&c.Zoom, zoomValues),
-	})
-}
-
-func (p *specParser) text(n *yaml.Node, path string, t *Text) error {
-	return p.fields(n, path, map[string]fieldFunc{
-		"text":     p.str(&t.Text),
-		"start":    p.seconds(&t.Start),
-		"end":      p.seconds(&t.End),
-		"position": p.position(&t.Position),
-		"size":     p.integer(&t.Size, 8, 400),
-		"color": func(v *yaml.Node, kp string) error {
-			if err := p.str(&t.Color)(v, kp); err != nil {
-				return err
-			}
-			if _, err := parseColor(t.Color); err != nil {
-				return p.errAt(v, kp, "unknown value %q (want #RGB, #RRGGBB, #RRGGBBAA or one of %s)", t.Color, orList(colorNames()))
-			}
-			return nil
-		},
-		"box": p.boolean(&t.Box),
-	})
-}
-
-func (p *specParser) captions(n *yaml.Node, path string, c *Captions) error {
-	return p.fields(n, path, map[string]fieldFunc{
-		"file": p.str(&c.File),
-		"style": func(v *yaml.Node, kp string) error {
-			c.Style = &CaptionStyle{}
-			return p.fields(v, kp, map[string]fieldFunc{
-				"size":     p.integer(&c.Style.Size, 8, 400),
-				"position": p.position(&c.Style.Position),
-			})
-		},
-		"words": p.boolean(&c.Words),
-	})
-}
-
-func (p *specParser) track(n *yaml.Node, path string, t *Track) error {
-	return p.fields(n, path, map[string]fieldFunc{
-		"file":     p.str(&t.File),
-		"volume":   p.numPtr(&t.Volume, 0, maxVolume),
-		"start":    p.seconds(&t.Start),
-		"fade_in":  p.seconds(&t.FadeIn),
-		"fade_out": p.seconds(&t.FadeOut),
-		"duck":     p.boolean(&t.Duck),
-	})
-}
-
-func (p *specParser) publish(n *yaml.Node, path string, pub *Publish) error {
-	return p.fields(n, path, map[string]fieldFunc{
-		"type":          p.enum(&pub.Type, publishTypes),
-		"caption":       p.str(&pub.Caption),
-		"share_to_feed": p.boolPtr(&pub.ShareToFeed),
-		"first_comment": p.str(&pub.FirstComment),
-		"collaborators": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
-				var u string
-				if err := p.str(&u)(c, ip); err != nil {
-					return err
-				}
-				pub.Collaborators = append(pub.Collaborators, u)
-				return nil
-			})
-		},
-		"location_id": p.str(&pub.LocationID),
-		"audio_name":  p.str(&pub.AudioName),
-		"thumb_offset": func(v *yaml.Node, kp string) error {
-			var ms int
-			if err := p.integer(&ms, 0, math.MaxInt32)(v, kp); err != nil {
-				return err
-			}
-			pub.ThumbOffset = &ms
-			return nil
-		},
-	})
 }

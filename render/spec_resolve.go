@@ -6,11 +6,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
-// Resolve makes every media path of the spec absolute — relative paths are
-// relative to baseDir, normally the directory of the spec file — and checks
-// that each names a regular file. A missing file is a *SpecError naming the
+// Resolve makes every media path (and font file) of the spec absolute —
+// relative paths are relative to baseDir, normally the directory of the
+// spec file — and checks that each names a regular file. A missing file is a *SpecError naming the
 // key and its line. Resolve changes s in place; it does not look inside the
 // files (see [Sniff] and [Probe]).
 func (s *Spec) Resolve(baseDir string) error {
@@ -41,32 +42,16 @@ func (s *Spec) Resolve(baseDir string) error {
 		*p = abs
 		return nil
 	}
-	for i := range s.Clips {
-		c := &s.Clips[i]
-		if c.Video != "" {
-			if err := res(fmt.Sprintf("clips[%d].video", i), &c.Video); err != nil {
+	for _, r := range s.MediaRefs() {
+		if err := res(r.Key, r.Path); err != nil {
+			return err
+		}
+	}
+	for _, f := range s.fontRefs() {
+		if isFontPath(*f.Path) {
+			if err := res(f.Key, f.Path); err != nil {
 				return err
 			}
-		}
-		if c.Image != "" {
-			if err := res(fmt.Sprintf("clips[%d].image", i), &c.Image); err != nil {
-				return err
-			}
-		}
-	}
-	if s.Captions != nil {
-		if err := res("captions.file", &s.Captions.File); err != nil {
-			return err
-		}
-	}
-	for i := range s.Audio {
-		if err := res(fmt.Sprintf("audio[%d].file", i), &s.Audio[i].File); err != nil {
-			return err
-		}
-	}
-	if s.Cover != nil {
-		if err := res("cover.image", &s.Cover.Image); err != nil {
-			return err
 		}
 	}
 	return nil
@@ -86,6 +71,19 @@ func LoadSpec(path string) (*Spec, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// isFontPath tells a font file from a fontconfig name: a path has a
+// directory or a font file's extension ("DejaVu Sans Bold" has neither).
+func isFontPath(f string) bool {
+	if strings.ContainsAny(f, `/\`) {
+		return true
+	}
+	switch strings.ToLower(filepath.Ext(f)) {
+	case ".ttf", ".otf", ".ttc", ".otc":
+		return true
+	}
+	return false
 }
 
 // absPath returns a clean absolute path.

@@ -68,7 +68,7 @@ func TestParseSpecFull(t *testing.T) {
 	if s.Clips[1].Image != "media/product.jpg" || s.Clips[1].Zoom != "in" || s.Clips[1].DurationOrDefault() != 3 {
 		t.Errorf("clip 1 = %+v", s.Clips[1])
 	}
-	if s.Texts[0].Text != "50% OFF: today's deal" || s.Texts[0].Position.Named != "top" || !s.Texts[0].Box {
+	if s.Texts[0].Text != "50% OFF: today's deal" || s.Texts[0].Position.Named != "top" || !s.Texts[0].BoxOn() {
 		t.Errorf("text 0 = %+v", s.Texts[0])
 	}
 	if p := s.Texts[1].Position; p.Named != "" || p.X != 0.5 || p.Y != 0.2 {
@@ -134,7 +134,7 @@ func TestParseSpecErrors(t *testing.T) {
 	}{
 		{"unknown key", base + "  - video: a.mp4\n    colour: red\n", 5, "clips[0].colour", `unknown key "colour"`},
 		{"unknown top key", "version: 1\nname: x\nclip: []\n", 3, "clip", "unknown key"},
-		{"unknown value fit", base + "  - video: a.mp4\n    fit: zoom\n", 5, "clips[0].fit", `unknown value "zoom" (want crop, pad or blur)`},
+		{"unknown value fit", base + "  - video: a.mp4\n    fit: zoom\n", 5, "clips[0].fit", `unknown value "zoom" (want crop, pad, blur or stretch)`},
 		{"unknown transition", base + "  - video: a.mp4\n    transition: {type: spin}\n  - video: b.mp4\n", 5, "clips[0].transition.type", `unknown value "spin"`},
 		{"unknown preset", "version: 1\nname: x\npreset: tiktok\nclips:\n  - video: a.mp4\n", 3, "preset", `unknown value "tiktok"`},
 		{"unknown position", "version: 1\nname: x\nclips:\n  - video: a.mp4\ntexts:\n  - text: hi\n    position: left\n", 7, "texts[0].position", `unknown value "left"`},
@@ -146,8 +146,8 @@ func TestParseSpecErrors(t *testing.T) {
 		{"speed too high", base + "  - video: a.mp4\n    speed: 5\n", 5, "clips[0].speed", "out of range 0.25..4"},
 		{"speed too low", base + "  - video: a.mp4\n    speed: 0.1\n", 5, "clips[0].speed", "out of range 0.25..4"},
 		{"speed not a number", base + "  - video: a.mp4\n    speed: fast\n", 5, "clips[0].speed", "must be a number"},
-		{"no source", base + "  - fit: crop\n", 4, "clips[0]", "needs video or image"},
-		{"both sources", base + "  - video: a.mp4\n    image: b.jpg\n", 5, "clips[0].image", "not both"},
+		{"no source", base + "  - fit: crop\n", 4, "clips[0]", "needs video, image, color or gradient"},
+		{"both sources", base + "  - video: a.mp4\n    image: b.jpg\n", 5, "clips[0].image", "not video and image"},
 		{"zoom on video", base + "  - video: a.mp4\n    zoom: in\n", 5, "clips[0].zoom", "image clips only"},
 		{"speed on image", base + "  - image: a.jpg\n    speed: 2\n", 5, "clips[0].speed", "video clips only"},
 		{"transition on last", base + "  - video: a.mp4\n    transition: {type: fade}\n", 5, "clips[0].transition", "last clip"},

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ensure-deps.sh: make sure the system tools impress needs at run time and in
-# its tests are installed: ffmpeg and ffprobe (render, probe, doctor) and the
-# DejaVu fonts (drawtext captions and texts).
+# its tests are installed: ffmpeg and ffprobe (render, probe, doctor), the
+# DejaVu fonts (drawtext captions and texts) and fontconfig's fc-list (specs
+# that name a font, `impress doctor`'s font list).
 #
 # Idempotent and quiet when everything is present. When something is missing:
 #   - Debian/Ubuntu as root, or with password-less sudo: apt-get update once,
@@ -49,14 +50,17 @@ for tool in ffmpeg ffprobe; do
 	command -v "$tool" >/dev/null 2>&1 || missing_tools+=("$tool")
 done
 font_missing=0
-# macOS ships fonts of its own; the DejaVu check is for Linux-style systems.
-if [[ $(uname -s) != Darwin ]] && ! have_font; then
-	font_missing=1
+fc_missing=0
+# macOS ships fonts of its own; the DejaVu and fontconfig checks are for
+# Linux-style systems.
+if [[ $(uname -s) != Darwin ]]; then
+	have_font || font_missing=1
+	command -v fc-list >/dev/null 2>&1 || fc_missing=1
 fi
 
-if ((${#missing_tools[@]} == 0 && font_missing == 0)); then
+if ((${#missing_tools[@]} == 0 && font_missing == 0 && fc_missing == 0)); then
 	if [[ ${IMPRESS_DEPS_VERBOSE:-0} == 1 ]]; then
-		log "ffmpeg $(command -v ffmpeg), ffprobe $(command -v ffprobe), DejaVu font: all present"
+		log "ffmpeg $(command -v ffmpeg), ffprobe $(command -v ffprobe), DejaVu font, fc-list: all present"
 	fi
 	exit 0
 fi
@@ -65,8 +69,10 @@ fi
 apt_pkgs=()
 ((${#missing_tools[@]} > 0)) && apt_pkgs+=(ffmpeg)
 ((font_missing)) && apt_pkgs+=(fonts-dejavu-core)
+((fc_missing)) && apt_pkgs+=(fontconfig)
 what="${missing_tools[*]}"
 ((font_missing)) && what="${what:+$what }DejaVu font"
+((fc_missing)) && what="${what:+$what }fc-list"
 log "missing: $what"
 
 advise() {
@@ -76,9 +82,9 @@ advise() {
 	elif command -v brew >/dev/null 2>&1 || [[ $(uname -s) == Darwin ]]; then
 		log "    brew install ffmpeg"
 	elif command -v dnf >/dev/null 2>&1; then
-		log "    sudo dnf install -y ffmpeg dejavu-sans-fonts   (ffmpeg comes from RPM Fusion on Fedora)"
+		log "    sudo dnf install -y ffmpeg dejavu-sans-fonts fontconfig   (ffmpeg comes from RPM Fusion on Fedora)"
 	else
-		log "    Debian/Ubuntu: sudo apt-get install -y ffmpeg fonts-dejavu-core"
+		log "    Debian/Ubuntu: sudo apt-get install -y ffmpeg fonts-dejavu-core fontconfig"
 		log "    macOS:         brew install ffmpeg"
 	fi
 	exit 1
@@ -119,6 +125,10 @@ for tool in ffmpeg ffprobe; do
 done
 if [[ $(uname -s) != Darwin ]] && ! have_font; then
 	log "DejaVu font still not found after installing ${apt_pkgs[*]}"
+	exit 1
+fi
+if [[ $(uname -s) != Darwin ]] && ! command -v fc-list >/dev/null 2>&1; then
+	log "fc-list still not on PATH after installing ${apt_pkgs[*]}"
 	exit 1
 fi
 log "installed: ${apt_pkgs[*]} ($(ffmpeg -version 2>&1 | sed -n 1p))"

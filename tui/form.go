@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -123,11 +124,11 @@ func (f *form) View() string {
 		} else {
 			label = st.Label.Render(label)
 		}
-		b.WriteString(label + "  " + fl.in.View())
+		b.WriteString(label + "  " + fl.in.View() + "\n")
 		if fl.hint != "" && i == f.focus {
-			b.WriteString("  " + st.Dim.Render(fl.hint))
+			// under the field: beside it, the input's width hides it
+			b.WriteString(strings.Repeat(" ", lw+2) + st.Dim.Render(truncate(fl.hint, max(10, f.width-lw-2))) + "\n")
 		}
-		b.WriteString("\n")
 	}
 	if f.err != "" {
 		b.WriteString(st.Error.Render(f.err) + "\n")
@@ -160,6 +161,26 @@ func parseInt(label, s string, lo, hi int) (int, error) {
 	return v, nil
 }
 
+// parseEnum reads one of values ("" means not set).
+func parseEnum(label, s string, values []string) (string, error) {
+	if s == "" || slices.Contains(values, s) {
+		return s, nil
+	}
+	return "", fmt.Errorf("%s: want %s", label, strings.Join(values, ", "))
+}
+
+// parseFloatIn reads a number in lo..hi ("" means not set: 0).
+func parseFloatIn(label, s string, lo, hi float64) (float64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v < lo || v > hi {
+		return 0, fmt.Errorf("%s: %q is not a number in %g..%g", label, s, lo, hi)
+	}
+	return v, nil
+}
+
 func parseBool(label, s string) (bool, error) {
 	switch strings.ToLower(s) {
 	case "", "no", "n", "false", "off":
@@ -170,19 +191,35 @@ func parseBool(label, s string) (bool, error) {
 	return false, fmt.Errorf("%s: answer yes or no", label)
 }
 
+// parseBoolPtr is parseBool where empty means "not set" (nil).
+func parseBoolPtr(label, s string) (*bool, error) {
+	if s == "" {
+		return nil, nil
+	}
+	b, err := parseBool(label, s)
+	return &b, err
+}
+
+func yesNoPtr(b *bool) string {
+	if b == nil {
+		return ""
+	}
+	return yesNo(*b)
+}
+
 // parsePosition reads top, center, bottom or "x,y" fractions.
 func parsePosition(label, s string) (*api.SpecPosition, error) {
-	switch s {
-	case "":
+	if s == "" {
 		return nil, nil
-	case "top", "center", "bottom":
+	}
+	if slices.Contains(api.SpecPositions, s) {
 		return &api.SpecPosition{Named: s}, nil
 	}
 	xs, ys, ok := strings.Cut(s, ",")
 	x, err1 := strconv.ParseFloat(strings.TrimSpace(xs), 64)
 	y, err2 := strconv.ParseFloat(strings.TrimSpace(ys), 64)
 	if !ok || err1 != nil || err2 != nil || x < 0 || x > 1 || y < 0 || y > 1 {
-		return nil, fmt.Errorf("%s: want top, center, bottom or x,y fractions like 0.5,0.2", label)
+		return nil, fmt.Errorf("%s: want %s or x,y fractions like 0.5,0.2", label, strings.Join(api.SpecPositions, ", "))
 	}
 	return &api.SpecPosition{X: x, Y: y}, nil
 }

@@ -73,7 +73,7 @@ func (m *Model) footer() string {
 	case m.screen == scrTimeline && m.timeline.capturing():
 		items = nil
 	case m.screen == scrTimeline && m.timeline.pane == paneClips:
-		items = [][2]string{{"[]{}", "in"}, {",.<>", "out"}, {"f", "fit"}, {"s/S", "speed"}, {"t", "trans"}, {"a", "add"},
+		items = [][2]string{{"[]{}", "in"}, {",.<>", "out"}, {"f", "fit"}, {"s/S", "speed"}, {"t", "trans"}, {"e", "edit"}, {"a", "add"},
 			{"u", "undo"}, {"tab", "panes"}, {"r", "render"}}
 	case m.screen == scrTimeline:
 		items = [][2]string{{"n/a", "add"}, {"e", "edit"}, {"w", "toggle"}, {"x", "delete"}, {"u", "undo"}, {"tab", "panes"}}

@@ -12,6 +12,7 @@ import (
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/inert"
 )
 
 // How far back the inbox looks: the newest media and, across them, the
@@ -95,9 +96,9 @@ func (m *inboxModel) reload() tea.Cmd {
 			if err != nil {
 				return nil, err
 			}
-			label := oneLine(md.Caption)
+			label := shown(md.Caption)
 			if label == "" {
-				label = md.MediaID
+				label = shown(md.MediaID)
 			}
 			for _, cm := range list.Comments {
 				items = append(items, commentItem{media: label, comment: cm})
@@ -231,7 +232,7 @@ func (m *inboxModel) key(k tea.KeyMsg) tea.Cmd {
 				if !t.ReplyWindowClosesAt.IsZero() {
 					closed = "its 24 h window closed at " + t.ReplyWindowClosesAt.Local().Format("2006-01-02 15:04")
 				}
-				return statusCmd("Instagram allows no reply to " + orDash(t.Participant) + ": " + closed)
+				return statusCmd("Instagram allows no reply to " + orDash(shown(t.Participant)) + ": " + closed)
 			}
 		}
 		m.typing = true
@@ -332,7 +333,7 @@ func (m *inboxModel) View() string {
 			if cm.Hidden {
 				flag = " [hidden]"
 			}
-			line := fmt.Sprintf("%s@%s%s: %s", ind, orDash(cm.Username), flag, oneLine(cm.Text))
+			line := fmt.Sprintf("%s@%s%s: %s", ind, orDash(shown(cm.Username)), flag, shown(cm.Text))
 			if !it.reply {
 				line += "  · on " + it.media
 			}
@@ -356,7 +357,7 @@ func (m *inboxModel) View() string {
 			if t.LastFromMe {
 				who = "you"
 			}
-			line := fmt.Sprintf("%s%-14s %2d msgs  reply %s  %s: %s", unread, truncate(orDash(t.Participant), 14), t.MessageCount, win, who, oneLine(t.LastMessage))
+			line := fmt.Sprintf("%s%-14s %2d msgs  reply %s  %s: %s", unread, truncate(orDash(shown(t.Participant)), 14), t.MessageCount, win, who, shown(t.LastMessage))
 			m.line(&b, i == m.row[1], line)
 		}
 	}
@@ -365,6 +366,12 @@ func (m *inboxModel) View() string {
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// shown is someone else's text (a comment, a DM, a username, a caption
+// from elsewhere) as one inert line: its escape sequences must not reach
+// the terminal, where they would act instead of being read
+// (internal/inert).
+func shown(s string) string { return inert.Line(oneLine(s)) }
 
 func (m *inboxModel) line(b *strings.Builder, sel bool, s string) {
 	if sel {

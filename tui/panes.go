@@ -21,6 +21,8 @@ func (m *timelineModel) paneLen() int {
 		return len(m.d.spec.Texts)
 	case paneMusic:
 		return len(m.d.spec.Audio)
+	case paneOverlays:
+		return len(m.d.spec.Overlays)
 	}
 	return 0
 }
@@ -45,9 +47,17 @@ func (m *timelineModel) updatePane(k tea.KeyMsg) tea.Cmd {
 		return m.updateCaptions(k)
 	case paneMusic:
 		return m.updateMusic(k, *row, n)
+	case paneOverlays:
+		if key.Matches(k, keys.Add, keys.New, keys.Edit, keys.Open, keys.Remove, keys.Toggle) {
+			return statusCmd(readOnlyHint)
+		}
 	}
 	return nil
 }
+
+// readOnlyHint says where the keys the editor shows but does not edit are
+// changed.
+const readOnlyHint = "overlays and defaults are edited in the spec: impress project export NAME > s.yaml, edit it, impress project apply s.yaml"
 
 func (m *timelineModel) updateTexts(k tea.KeyMsg, row, n int) tea.Cmd {
 	keys := m.c.keys
@@ -87,8 +97,20 @@ func (m *timelineModel) textForm(i int, t api.SpecText) tea.Cmd {
 	if t.Size != 0 {
 		size = strconv.Itoa(t.Size)
 	}
+	clip := ""
+	if t.Clip != 0 {
+		clip = strconv.Itoa(t.Clip)
+	}
+	spacing, lines := "", ""
+	if t.LineSpacing != 0 {
+		spacing = fmtNum(t.LineSpacing)
+	}
+	if t.MaxLines != 0 {
+		lines = strconv.Itoa(t.MaxLines)
+	}
 	apply := func(v []string) error {
-		nt := api.SpecText{Text: v[0], Color: v[5]}
+		nt := t // keys the form does not show are kept
+		nt.Text, nt.Color, nt.Font = v[0], v[5], v[8]
 		var err error
 		if nt.Text == "" {
 			return fmt.Errorf("text: write something to show")
@@ -108,7 +130,22 @@ func (m *timelineModel) textForm(i int, t api.SpecText) tea.Cmd {
 		if nt.Size, err = parseInt("size", v[4], 8, 400); err != nil {
 			return err
 		}
-		if nt.Box, err = parseBool("box", v[6]); err != nil {
+		if nt.Box, err = parseBoolPtr("box", v[6]); err != nil {
+			return err
+		}
+		if nt.Clip, err = parseInt("clip", v[7], 1, len(m.d.spec.Clips)); err != nil {
+			return err
+		}
+		if nt.Align, err = parseEnum("align", v[9], api.SpecAligns); err != nil {
+			return err
+		}
+		if nt.LineSpacing, err = parseFloatIn("line spacing", v[10], 0.8, 3); err != nil {
+			return err
+		}
+		if nt.MaxLines, err = parseInt("max lines", v[11], 1, 20); err != nil {
+			return err
+		}
+		if nt.Fit, err = parseEnum("fit", v[12], api.SpecTextFits); err != nil {
 			return err
 		}
 		return m.applyEdit(func(d doc) error {
@@ -123,12 +160,18 @@ func (m *timelineModel) textForm(i int, t api.SpecText) tea.Cmd {
 	}
 	m.form = newForm(m.c, title, apply,
 		field("text", "shown literally", t.Text),
-		field("start", "seconds", fmtSec(t.Start)),
+		field("start", "seconds (from the clip's start with clip)", fmtSec(t.Start)),
 		field("end", "seconds; empty: to the end", fmtSec(t.End)),
-		field("position", "top | center | bottom | x,y", posString(t.Position)),
+		field("position", strings.Join(api.SpecPositions, " | ")+" | x,y", posString(t.Position)),
 		field("size", "pixels at 1080 wide; empty: 64", size),
 		field("color", "#RRGGBB or a name; empty: white", t.Color),
-		field("box", "yes | no", yesNo(t.Box)),
+		field("box", "yes | no; empty: the default", yesNoPtr(t.Box)),
+		field("clip", "a clip number: times count from its start; empty: the video's", clip),
+		field("font", "a font name (DejaVu Sans Bold) or a .ttf file; empty: the default", t.Font),
+		field("align", strings.Join(api.SpecAligns, " | ")+"; empty: center", t.Align),
+		field("line spacing", "baseline distance in font sizes; empty: 1.25", spacing),
+		field("max lines", "lines before an ellipsis; empty: what fits", lines),
+		field("fit", strings.Join(api.SpecTextFits, " | ")+"; empty: wrap", t.Fit),
 	)
 	m.form.SetSize(m.width, m.height)
 	return m.form.setFocus(0)
@@ -237,11 +280,11 @@ func (m *timelineModel) updateMusic(k tea.KeyMsg, row, n int) tea.Cmd {
 	case key.Matches(k, keys.Edit), key.Matches(k, keys.Open):
 		t := m.d.spec.Audio[row]
 		m.form = newForm(m.c, "Track "+m.trackName(&t), func(v []string) error {
+			nt := t
 			vol, err := strconv.ParseFloat(strings.TrimSuffix(v[0], "%"), 64)
 			if err != nil || vol < 0 || vol > maxVolume*100 {
 				return fmt.Errorf("volume: want a percentage 0..1000")
 			}
-			nt := t
 			if nt.Start, err = parseSeconds("start", v[1]); err != nil {
 				return err
 			}
@@ -254,6 +297,15 @@ func (m *timelineModel) updateMusic(k tea.KeyMsg, row, n int) tea.Cmd {
 			if nt.Duck, err = parseBool("duck", v[4]); err != nil {
 				return err
 			}
+			if nt.In, err = parseSeconds("in", v[5]); err != nil {
+				return err
+			}
+			if nt.Out, err = parseSeconds("out", v[6]); err != nil {
+				return err
+			}
+			if nt.Out != 0 && nt.Out <= nt.In {
+				return fmt.Errorf("out: %gs is not after in %gs", nt.Out, nt.In)
+			}
 			setVolume(&nt.Volume, vol/100)
 			return m.applyEdit(func(d doc) error { d.spec.Audio[row] = nt; return nil })
 		},
@@ -262,6 +314,8 @@ func (m *timelineModel) updateMusic(k tea.KeyMsg, row, n int) tea.Cmd {
 			field("fade in", "seconds", fmtSec(t.FadeIn)),
 			field("fade out", "seconds", fmtSec(t.FadeOut)),
 			field("duck", "yes | no: lower under the clips' audio", yesNo(t.Duck)),
+			field("in", "seconds into the file it starts from", fmtSec(t.In)),
+			field("out", "seconds into the file it stops at; empty: its end", fmtSec(t.Out)),
 		)
 		m.form.SetSize(m.width, m.height)
 		return m.form.setFocus(0)

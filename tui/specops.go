@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/impress-dev/impress/api"
 )
@@ -16,13 +17,12 @@ import (
 // volume in range, no transition out of the last clip) so that an edit
 // the editor accepts is one the daemon stores.
 
-// Values a spec accepts, in the order the cycling keys walk them.
+// The cycling keys walk the values a spec accepts in api's order
+// (api.SpecFits, api.SpecTransitions, api.SpecZooms): the TUI keeps no
+// list of its own. The steps below are the editor's choice of stops.
 var (
-	fitCycle        = []string{"crop", "pad", "blur"}
-	transitionCycle = []string{"none", "fade", "slideleft", "slideup", "wipeleft", "dissolve"}
-	transitionLens  = []float64{0.25, 0.5, 1, 1.5}
-	zoomCycle       = []string{"none", "in", "out"}
-	speedSteps      = []float64{0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4}
+	transitionLens = []float64{0.25, 0.5, 1, 1.5}
+	speedSteps     = []float64{0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 4}
 )
 
 const (
@@ -81,6 +81,12 @@ func clipSource(c *api.SpecClip) string {
 
 func isImage(c *api.SpecClip) bool { return c.Image != "" }
 
+// isCard: a title card (color or gradient), shown for its duration.
+func isCard(c *api.SpecClip) bool { return c.Color != "" || len(c.Gradient) > 0 }
+
+// isStill: an image or a title card, which has a duration and no trim.
+func isStill(c *api.SpecClip) bool { return isImage(c) || isCard(c) }
+
 func speedOf(c *api.SpecClip) float64 {
 	if c.Speed == nil {
 		return 1
@@ -95,33 +101,15 @@ func volumeOf(c *api.SpecClip) float64 {
 	return *c.Volume
 }
 
-func fitOf(c *api.SpecClip) string {
-	if c.Fit == "" {
-		return "crop"
-	}
-	return c.Fit
-}
-
-func transitionOf(c *api.SpecClip) (string, float64) {
-	if c.Transition == nil || c.Transition.Type == "" || c.Transition.Type == "none" {
-		return "none", 0
-	}
-	d := c.Transition.Duration
-	if d == 0 {
-		d = defaultTransition
-	}
-	return c.Transition.Type, d
-}
-
-func imageLen(c *api.SpecClip) float64 {
-	if c.Duration == 0 {
-		return defaultImageLen
-	}
-	return c.Duration
-}
-
-// name is what the timeline calls a clip: the imported file's name.
+// name is what the timeline calls a clip: the imported file's name, or
+// what a title card shows.
 func (d doc) name(c *api.SpecClip) string {
+	if isCard(c) {
+		if c.Color != "" {
+			return "card " + c.Color
+		}
+		return "card " + strings.Join(c.Gradient, "→")
+	}
 	if a, ok := d.assets[clipSource(c)]; ok && a.Name != "" {
 		return a.Name
 	}
@@ -154,8 +142,8 @@ func (d doc) outPoint(c *api.SpecClip) float64 {
 
 // length is a clip's length on the output timeline (false: unknown).
 func (d doc) length(c *api.SpecClip) (float64, bool) {
-	if isImage(c) {
-		return imageLen(c), true
+	if isStill(c) {
+		return d.stillLen(c), true
 	}
 	end := d.outPoint(c)
 	if end <= 0 {
@@ -175,7 +163,7 @@ func (d doc) starts() ([]float64, float64) {
 		l, _ := d.length(c)
 		t += l
 		if i < len(d.spec.Clips)-1 {
-			_, td := transitionOf(c)
+			_, td := d.transitionOf(i)
 			t -= td
 		}
 	}
@@ -199,11 +187,11 @@ func (d doc) clip(i int) (*api.SpecClip, error) {
 // checkTransitionFits refuses a length that the transitions into or out of
 // clip i would no longer fit in.
 func (d doc) checkTransitionFits(i int, newLen float64) error {
-	if _, td := transitionOf(&d.spec.Clips[i]); td > 0 && td >= newLen {
+	if _, td := d.transitionOf(i); td > 0 && td >= newLen {
 		return fmt.Errorf("the %gs transition would not fit in a %.3gs clip", td, newLen)
 	}
 	if i > 0 {
-		if _, td := transitionOf(&d.spec.Clips[i-1]); td > 0 && td >= newLen {
+		if _, td := d.transitionOf(i - 1); td > 0 && td >= newLen {
 			return fmt.Errorf("the %gs transition into this clip would not fit in %.3gs", td, newLen)
 		}
 	}
@@ -216,8 +204,8 @@ func (d doc) trimIn(i int, delta float64) error {
 	if err != nil {
 		return err
 	}
-	if isImage(c) {
-		return fmt.Errorf("an image has no in point; change its length with , . < >")
+	if isStill(c) {
+		return fmt.Errorf("an image or title card has no in point; change its length with , . < >")
 	}
 	frame := 1 / d.fps(c)
 	in := snap(max(0, c.In+delta), d.fps(c))
@@ -243,16 +231,16 @@ func (d doc) trimOut(i int, delta float64) error {
 		return err
 	}
 	frame := 1 / d.fps(c)
-	if isImage(c) {
-		l := roundMS(max(frame, imageLen(c)+delta))
-		if l == imageLen(c) {
-			return fmt.Errorf("the image is already %.3fs long", l)
+	if isStill(c) {
+		l := roundMS(max(frame, d.stillLen(c)+delta))
+		if l == d.stillLen(c) {
+			return fmt.Errorf("the clip is already %.3fs long", l)
 		}
 		if err := d.checkTransitionFits(i, l); err != nil {
 			return err
 		}
 		c.Duration = l
-		if c.Duration == defaultImageLen {
+		if c.Duration == d.baseStillLen() {
 			c.Duration = 0
 		}
 		return nil
@@ -293,9 +281,12 @@ func (d doc) cycleFit(i int) error {
 	if err != nil {
 		return err
 	}
-	c.Fit = next(fitCycle, fitOf(c))
-	if c.Fit == "crop" {
-		c.Fit = ""
+	if isCard(c) {
+		return fmt.Errorf("a title card has no fit")
+	}
+	c.Fit = next(api.SpecFits, d.fitOf(c))
+	if c.Fit == d.baseFit() {
+		c.Fit = "" // what the spec's default says
 	}
 	return nil
 }
@@ -305,7 +296,7 @@ func (d doc) stepSpeed(i, dir int) error {
 	if err != nil {
 		return err
 	}
-	if isImage(c) {
+	if isStill(c) {
 		return fmt.Errorf("speed applies to video clips only")
 	}
 	cur := speedOf(c)
@@ -349,7 +340,7 @@ func (d doc) stepVolume(i int, delta float64) error {
 	if err != nil {
 		return err
 	}
-	if isImage(c) {
+	if isStill(c) {
 		return fmt.Errorf("volume applies to video clips only")
 	}
 	v := volumeOf(c) + delta
@@ -365,7 +356,7 @@ func (d doc) toggleMute(i int) error {
 	if err != nil {
 		return err
 	}
-	if isImage(c) {
+	if isStill(c) {
 		return fmt.Errorf("volume applies to video clips only")
 	}
 	if volumeOf(c) == 0 {
@@ -378,27 +369,14 @@ func (d doc) toggleMute(i int) error {
 }
 
 func (d doc) cycleTransition(i int) error {
-	c, err := d.clip(i)
-	if err != nil {
+	if _, err := d.clip(i); err != nil {
 		return err
 	}
-	if i == len(d.spec.Clips)-1 {
-		return fmt.Errorf("the last clip has no next clip to transition into")
+	typ, dur := d.transitionOf(i)
+	if dur == 0 {
+		dur = d.baseTransitionLen()
 	}
-	typ, _ := transitionOf(c)
-	typ = next(transitionCycle, typ)
-	if typ == "none" {
-		c.Transition = nil
-		return nil
-	}
-	if c.Transition == nil {
-		if err := d.fitsBoth(i, defaultTransition); err != nil {
-			return err
-		}
-		c.Transition = &api.SpecTransition{}
-	}
-	c.Transition.Type = typ
-	return nil
+	return d.setTransition(i, next(api.SpecTransitions, typ), dur)
 }
 
 // fitsBoth checks a transition of length td out of clip i fits in it and
@@ -413,23 +391,14 @@ func (d doc) fitsBoth(i int, td float64) error {
 }
 
 func (d doc) cycleTransitionLen(i int) error {
-	c, err := d.clip(i)
-	if err != nil {
+	if _, err := d.clip(i); err != nil {
 		return err
 	}
-	typ, cur := transitionOf(c)
+	typ, cur := d.transitionOf(i)
 	if typ == "none" {
 		return fmt.Errorf("no transition out of this clip; add one with t")
 	}
-	l := next(transitionLens, cur)
-	if err := d.fitsBoth(i, l); err != nil {
-		return err
-	}
-	c.Transition.Duration = l
-	if l == defaultTransition {
-		c.Transition.Duration = 0
-	}
-	return nil
+	return d.setTransition(i, typ, next(transitionLens, cur))
 }
 
 func (d doc) cycleZoom(i int) error {
@@ -444,7 +413,7 @@ func (d doc) cycleZoom(i int) error {
 	if z == "" {
 		z = "none"
 	}
-	c.Zoom = next(zoomCycle, z)
+	c.Zoom = next(api.SpecZooms, z)
 	if c.Zoom == "none" {
 		c.Zoom = ""
 	}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,7 +112,8 @@ func TestSpeedVolumeFit(t *testing.T) {
 	if d.spec.Clips[0].Volume != nil {
 		t.Errorf("unmute must restore the default")
 	}
-	for _, want := range []string{"pad", "blur", ""} {
+	// f walks every fit the spec accepts, then back to the default (omitted)
+	for _, want := range append(slices.Clone(api.SpecFits[1:]), "") {
 		d.cycleFit(0)
 		if d.spec.Clips[0].Fit != want {
 			t.Errorf("fit = %q, want %q", d.spec.Clips[0].Fit, want)

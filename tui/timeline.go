@@ -17,9 +17,10 @@ const (
 	paneTexts
 	paneCaptions
 	paneMusic
+	paneOverlays // read-only: overlays and the spec's defaults
 )
 
-var paneNames = []string{"Clips", "Texts", "Captions", "Music"}
+var paneNames = []string{"Clips", "Texts", "Captions", "Music", "Overlays"}
 
 // timelineModel is the open project: its clips and panes, the cursor, the
 // undo history and the saver.
@@ -38,7 +39,7 @@ type timelineModel struct {
 	offset float64 // cursor time inside the clip, output seconds
 	top    int     // first visible row
 	pane   pane
-	rows   [4]int // cursor of each list pane (texts, music use theirs)
+	rows   [5]int // cursor of each list pane (texts, music use theirs)
 
 	gen, savedGen int
 	saving        bool
@@ -75,7 +76,7 @@ func (m *timelineModel) loaded() bool { return m.d.spec != nil }
 func (m *timelineModel) open(p *api.Project, s *api.Spec) {
 	m.project, m.d = p, doc{spec: s, assets: assetMap(p)}
 	m.hist.reset()
-	m.cursor, m.offset, m.top, m.pane, m.rows = 0, 0, 0, paneClips, [4]int{}
+	m.cursor, m.offset, m.top, m.pane, m.rows = 0, 0, 0, paneClips, [5]int{}
 	m.gen, m.savedGen, m.saving, m.saveErr = 0, 0, false, ""
 	m.picker, m.form = nil, nil
 }
@@ -245,14 +246,17 @@ func (m *timelineModel) target() (path string, at float64, fit string, ok bool) 
 		return "", 0, "", false
 	}
 	c := &m.d.spec.Clips[m.cursor]
-	if isImage(c) {
-		return c.Image, 0, fitOf(c), true
+	switch {
+	case isCard(c):
+		return "", 0, "", false // no file: a card is its colours
+	case isImage(c):
+		return c.Image, 0, m.d.fitOf(c), true
 	}
 	at = c.In + m.offset*speedOf(c)
 	if src := m.d.sourceLen(c); src > 0 {
 		at = min(at, max(0, src-1/m.d.fps(c)))
 	}
-	return c.Video, roundMS(at), fitOf(c), true
+	return c.Video, roundMS(at), m.d.fitOf(c), true
 }
 
 // aspect is the output frame's width/height for the project's preset.
@@ -303,7 +307,7 @@ func (m *timelineModel) Update(msg tea.Msg) tea.Cmd {
 	keys := m.c.keys
 	switch {
 	case key.Matches(k, keys.NextPane):
-		m.pane = (m.pane + 1) % 4
+		m.pane = (m.pane + 1) % pane(len(paneNames))
 		return nil
 	case key.Matches(k, keys.Undo):
 		return m.undo()
@@ -375,6 +379,8 @@ func (m *timelineModel) updateClips(k tea.KeyMsg) tea.Cmd {
 		return m.edit(func(d doc) error { return d.cycleTransitionLen(i) })
 	case key.Matches(k, keys.Zoom):
 		return m.edit(func(d doc) error { return d.cycleZoom(i) })
+	case key.Matches(k, keys.Edit):
+		return m.clipForm(i)
 	case key.Matches(k, keys.Remove):
 		return m.edit(func(d doc) error { return d.remove(i) })
 	case key.Matches(k, keys.Add):

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/impress-dev/impress/api"
 )
 
 // fmtClock is a timeline time as m:ss.mmm.
@@ -55,6 +57,8 @@ func (m *timelineModel) View() string {
 			n += " " + strconv.Itoa(len(m.d.spec.Texts))
 		case paneMusic:
 			n += " " + strconv.Itoa(len(m.d.spec.Audio))
+		case paneOverlays:
+			n += " " + strconv.Itoa(len(m.d.spec.Overlays))
 		case paneCaptions:
 			if m.d.spec.Captions != nil {
 				n += " on"
@@ -76,6 +80,8 @@ func (m *timelineModel) View() string {
 		m.viewCaptions(&b)
 	case paneMusic:
 		m.viewMusic(&b)
+	case paneOverlays:
+		m.viewOverlays(&b)
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -100,12 +106,15 @@ func (m *timelineModel) viewClips(b *strings.Builder) {
 	for i := m.top; i < len(clips) && i < m.top+rows; i++ {
 		c := &clips[i]
 		in, out, vol, speed := "", "", "", ""
-		if isImage(c) {
+		switch {
+		case isCard(c):
+			in = "card"
+		case isImage(c):
 			in = "image"
 			if c.Zoom != "" {
 				speed = "zoom " + c.Zoom
 			}
-		} else {
+		default:
 			in = fmtNum(c.In)
 			if c.Out > 0 {
 				out = fmtNum(c.Out)
@@ -124,14 +133,14 @@ func (m *timelineModel) viewClips(b *strings.Builder) {
 			length = fmt.Sprintf("%.2fs", l)
 		}
 		trans := ""
-		if typ, d := transitionOf(c); typ != "none" {
+		if typ, d := m.d.transitionOf(i); typ != "none" {
 			trans = typ + " " + fmtNum(d)
 		}
 		mark := "  "
 		if i == m.cursor {
 			mark = "▸ "
 		}
-		row := clipRow(m.width, mark, strconv.Itoa(i+1), m.d.name(c), in, out, length, fitOf(c), speed, vol, trans)
+		row := clipRow(m.width, mark, strconv.Itoa(i+1), m.d.name(c), in, out, length, m.d.fitOf(c), speed, vol, trans)
 		if i == m.cursor {
 			row = st.Selected.Render(row)
 		}
@@ -142,7 +151,7 @@ func (m *timelineModel) viewClips(b *strings.Builder) {
 		c := &clips[m.cursor]
 		_, at, _, _ := m.target()
 		where := fmt.Sprintf("cursor %s · clip %d at %ss", fmtClock(starts[m.cursor]+m.offset), m.cursor+1, fmtNum(m.offset))
-		if !isImage(c) {
+		if !isStill(c) {
 			where += " · source " + fmtNum(at) + "s"
 		}
 		if n := len(clips); n > rows {
@@ -227,8 +236,15 @@ func (m *timelineModel) viewMusic(b *strings.Builder) {
 		if t.Duck {
 			duck = " duck"
 		}
-		line := fmt.Sprintf("%-3d vol %.0f%%  start %ss  fade %s/%ss%s  %s", i+1, trackVolume(t)*100,
-			fmtNum(t.Start), fmtNum(t.FadeIn), fmtNum(t.FadeOut), duck, m.trackName(t))
+		cut := ""
+		if t.In > 0 || t.Out > 0 {
+			cut = "  from " + fmtNum(t.In) + "s"
+			if t.Out > 0 {
+				cut += " to " + fmtNum(t.Out) + "s"
+			}
+		}
+		line := fmt.Sprintf("%-3d vol %.0f%%  start %ss  fade %s/%ss%s%s  %s", i+1, trackVolume(t)*100,
+			fmtNum(t.Start), fmtNum(t.FadeIn), fmtNum(t.FadeOut), duck, cut, m.trackName(t))
 		m.listLine(b, i == m.rows[paneMusic], line)
 	}
 }
@@ -243,5 +259,80 @@ func (m *timelineModel) clipSummary() string {
 	starts, total := m.d.starts()
 	s := fmt.Sprintf("clip %d/%d %s · %s of %s", m.cursor+1, len(m.d.spec.Clips), m.d.name(c),
 		fmtClock(starts[m.cursor]+m.offset), fmtClock(total))
-	return s + " · fit " + fitOf(c)
+	if isCard(c) {
+		return s + " · title card"
+	}
+	return s + " · fit " + m.d.fitOf(c)
+}
+
+// viewOverlays lists the spec's overlays and its defaults, read-only: the
+// editor keeps them as they are and says where they are edited.
+func (m *timelineModel) viewOverlays(b *strings.Builder) {
+	st := m.c.styles
+	s := m.d.spec
+	if len(s.Overlays) == 0 {
+		b.WriteString(st.Dim.Render("  no overlays") + "\n")
+	}
+	for i := range s.Overlays {
+		o := &s.Overlays[i]
+		pos := posString(o.Position)
+		if pos == "" {
+			pos = "top-right"
+		}
+		size, opacity := "25%", "100%"
+		if o.Size > 0 {
+			size = fmt.Sprintf("%.0f%%", o.Size*100)
+		}
+		if o.Opacity != nil {
+			opacity = fmt.Sprintf("%.0f%%", *o.Opacity*100)
+		}
+		end := "end"
+		if o.End > 0 {
+			end = fmtNum(o.End)
+		}
+		src := o.Image
+		if src == "" {
+			src = o.Video
+		}
+		line := fmt.Sprintf("%-3d %s–%s  %-9s width %s  opacity %s  %s", i+1, fmtNum(o.Start), end, pos, size, opacity, baseName(src))
+		m.listLine(b, i == m.rows[paneOverlays], line)
+	}
+	if d := s.Defaults; d != nil {
+		b.WriteString(st.Label.Render("  spec defaults") + "\n")
+		var parts []string
+		if d.Fit != "" {
+			parts = append(parts, "fit "+d.Fit)
+		}
+		if d.Duration > 0 {
+			parts = append(parts, "stills "+fmtNum(d.Duration)+"s")
+		}
+		if d.Transition != nil {
+			parts = append(parts, "transition "+d.Transition.Type+" "+fmtNum(m.d.baseTransitionLen())+"s")
+		}
+		if t := d.Text; t != nil {
+			parts = append(parts, "text "+textStyleString(t))
+		}
+		b.WriteString("  " + truncate(strings.Join(parts, " · "), m.width-2) + "\n")
+	}
+	b.WriteString(st.Dim.Render("  "+truncate(readOnlyHint, m.width-2)) + "\n")
+}
+
+// textStyleString is a text style in short ("72px yellow box left").
+func textStyleString(t *api.SpecTextStyle) string {
+	var p []string
+	if t.Size > 0 {
+		p = append(p, strconv.Itoa(t.Size)+"px")
+	}
+	for _, v := range []string{t.Color, t.Font, t.Align, t.Fit, posString(t.Position)} {
+		if v != "" {
+			p = append(p, v)
+		}
+	}
+	if t.Box != nil && *t.Box {
+		p = append(p, "box")
+	}
+	if t.MaxLines > 0 {
+		p = append(p, fmt.Sprintf("≤%d lines", t.MaxLines))
+	}
+	return strings.Join(p, " ")
 }

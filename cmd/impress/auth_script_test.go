@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -45,15 +46,24 @@ func startSandbox(e *testscript.Env) error {
 
 // adminPost calls the sandbox's admin API.
 func adminPost(ts *testscript.TestScript, path string, body []byte) []byte {
-	url := strings.TrimRight(ts.Getenv("IMPRESS_META_ENDPOINT"), "/") + path
-	resp, err := http.Post(url, "application/json", bytes.NewReader(body))
+	out, err := sandboxPost(ts.Getenv("IMPRESS_META_ENDPOINT"), path, body)
 	ts.Check(err)
+	return out
+}
+
+// sandboxPost posts body to the admin API of the sandbox at base; an
+// answer other than 2xx is an error with the answer in it.
+func sandboxPost(base, path string, body []byte) ([]byte, error) {
+	resp, err := http.Post(strings.TrimRight(base, "/")+path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
-		ts.Fatalf("POST %s: %s: %s", path, resp.Status, out)
+		return nil, fmt.Errorf("POST %s: %s: %s", path, resp.Status, out)
 	}
-	return out
+	return out, nil
 }
 
 // metaToken mints a token as the App Dashboard would and writes it to a

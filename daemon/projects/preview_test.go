@@ -31,3 +31,18 @@ func hasSeq(s, seq []string) bool {
 	}
 	return false
 }
+
+// TestPreviewFitsEveryFit: each fit a spec accepts is a preview fit;
+// stretch fills the frame without keeping the aspect.
+func TestPreviewFitsEveryFit(t *testing.T) {
+	for _, fit := range api.SpecFits {
+		req := api.PreviewRequest{Path: "/data/media/ab/x.mp4", Width: 40, Height: 72, Fit: fit}
+		vf := previewArgs(req, false)[slices.Index(previewArgs(req, false), "-vf")+1]
+		if fit == "stretch" && vf != "scale=40:72,setsar=1" {
+			t.Errorf("stretch: filter %q", vf)
+		}
+		if vf == "" {
+			t.Errorf("%s: no filter", fit)
+		}
+	}
+}

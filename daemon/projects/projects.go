@@ -64,23 +64,20 @@ func requireAbs(what, p string) error {
 // adds the exported spec text.
 func (s *Service) ProjectToAPI(p store.Project, withSpec bool) (api.Project, error) {
 	out := api.Project{Name: p.Name, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Assets: []api.Asset{}}
-	sp, err := storedSpec(p)
-	if err != nil {
-		return out, err
-	}
-	out.Preset = sp.PresetOrDefault()
-	out.Clips = len(sp.Clips)
 	media, err := s.DB.MediaMany(p.Assets)
 	if err != nil {
 		return out, err
 	}
-	lengths := map[string]float64{}
+	byHash := map[string]store.Media{}
 	for _, m := range media {
-		a := s.assetToAPI(m)
-		out.Assets = append(out.Assets, a)
-		lengths[mediastore.Rel(m.SHA256, m.Ext)] = a.Duration
+		out.Assets = append(out.Assets, s.assetToAPI(m))
+		byHash[m.SHA256] = m
 	}
-	out.Duration = timelineLength(sp, func(p string) float64 { return lengths[p] })
+	sum, err := s.summary(p, byHash)
+	if err != nil {
+		return out, err
+	}
+	out.Preset, out.Clips, out.Duration = sum.preset, sum.clips, sum.duration
 	if withSpec {
 		text, err := s.exportSpec(p)
 		if err != nil {

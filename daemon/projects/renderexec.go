@@ -195,6 +195,10 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 			rr.Cover = filepath.Join(work, "cover.jpg")
 		}
 		inputs = pl.spec.MediaPaths()
+		var err error
+		if rr.Transitions, err = s.transitionsFor(ctx, pl.spec); err != nil {
+			return nil, err
+		}
 	} else {
 		rr.Input = pl.media
 	}
@@ -213,6 +217,9 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 	}
 	for _, v := range r.Violations {
 		res.Violations = append(res.Violations, api.Violation(v))
+	}
+	for _, w := range r.Warnings {
+		res.Warnings = append(res.Warnings, api.Warning(w))
 	}
 	if pl.spec != nil && pl.spec.Publish != nil {
 		for _, v := range render.ValidateCaption(pl.spec.Publish.Caption) {

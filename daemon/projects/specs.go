@@ -33,30 +33,14 @@ type mediaRef struct {
 	want string
 }
 
-// specMedia lists every media path of a spec. It must know every field
-// that names a file; checkAllMapped catches a field added to render.Spec
-// but not here.
+// specMedia lists every media path of a spec, from render's one list of
+// a spec's file keys (render.Spec.MediaRefs): a file key render adds is
+// imported, hashed and mapped here without a change. Its kinds are the
+// media store's (render.Want* are the same words).
 func specMedia(s *render.Spec) []mediaRef {
 	var out []mediaRef
-	for i := range s.Clips {
-		c := &s.Clips[i]
-		if c.Video != "" {
-			out = append(out, mediaRef{fmt.Sprintf("clips[%d].video", i), &c.Video, kindVideo})
-		}
-		if c.Image != "" {
-			out = append(out, mediaRef{fmt.Sprintf("clips[%d].image", i), &c.Image, kindImage})
-		}
-	}
-	if s.Captions != nil && s.Captions.File != "" {
-		out = append(out, mediaRef{"captions.file", &s.Captions.File, kindSubtitle})
-	}
-	for i := range s.Audio {
-		if s.Audio[i].File != "" {
-			out = append(out, mediaRef{fmt.Sprintf("audio[%d].file", i), &s.Audio[i].File, kindAudio})
-		}
-	}
-	if s.Cover != nil && s.Cover.Image != "" {
-		out = append(out, mediaRef{"cover.image", &s.Cover.Image, kindImage})
+	for _, r := range s.MediaRefs() {
+		out = append(out, mediaRef{r.Key, r.Path, r.Want})
 	}
 	return out
 }
@@ -164,28 +148,4 @@ func (s *Service) LoadProjectSpec(p store.Project) (*render.Spec, error) {
 		return nil, err
 	}
 	return checked, nil
-}
-
-// timelineLength estimates a spec's output length from the spec and the
-// probed lengths of its media: clips in order, transitions overlapping.
-func timelineLength(sp *render.Spec, length func(path string) float64) float64 {
-	total := 0.0
-	for i := range sp.Clips {
-		c := &sp.Clips[i]
-		var l float64
-		if c.IsImage() {
-			l = c.DurationOrDefault()
-		} else {
-			end := c.Out
-			if end == 0 {
-				end = length(c.Video)
-			}
-			l = max(0, end-c.In) / c.SpeedOrDefault()
-		}
-		total += l
-		if i < len(sp.Clips)-1 {
-			total -= c.TransitionDuration()
-		}
-	}
-	return max(0, total)
 }

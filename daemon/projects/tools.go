@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -42,6 +44,19 @@ func (s *Service) ffmpegVersion(ctx context.Context) (string, error) {
 		return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", path, err), Hint: feature.ToolFix}
 	}
 	return v, nil
+}
+
+// transitionsFor is what RenderRequest.Transitions wants for a spec: the
+// binary's xfade transitions when the spec uses transitions an older
+// ffmpeg lacks, nil (nothing to ask) otherwise. render.XfadeTransitions
+// asks each binary once, like its version.
+func (s *Service) transitionsFor(ctx context.Context, sp *render.Spec) ([]string, error) {
+	if len(sp.NewerTransitions()) == 0 {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return render.XfadeTransitions(ctx, s.ffmpegPath())
 }
 
 // toolchainChecks are the doctor's render lines, from render.Check:
@@ -86,5 +101,45 @@ func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
 	} else {
 		out = append(out, api.Check{Name: "font", Status: "OK", Detail: tc.Font})
 	}
+	out = append(out, fontsCheck(tc))
+	if tc.FFmpeg != "" { // else the ffmpeg line says what to do
+		out = append(out, transitionsCheck(tc))
+	}
 	return out
+}
+
+// maxListed is how many names a doctor line lists before "… and N more".
+const maxListed = 20
+
+func listed(names []string, rest string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s … and %d more (%s)", strings.Join(names[:maxListed], ", "), len(names)-maxListed, rest)
+}
+
+// fontsCheck lists the font families a spec's font: may name.
+func fontsCheck(tc *render.Toolchain) api.Check {
+	if tc.FontsErr != "" {
+		return api.Check{Name: "fonts", Status: "WARN", Detail: tc.FontsErr + ": a spec's font: can name font files only, not fonts by name",
+			Fix: "apt-get install fontconfig (brew install fontconfig)"}
+	}
+	fams := render.Families(tc.Fonts)
+	return api.Check{Name: "fonts", Status: "OK", Detail: fmt.Sprintf("%d families a spec's font: may name: %s", len(fams), listed(fams, "fc-list : family lists them"))}
+}
+
+// transitionsCheck says which xfade transitions this ffmpeg has, and which
+// of those a spec may name it lacks.
+func transitionsCheck(tc *render.Toolchain) api.Check {
+	var lack []string
+	for _, t := range render.Transitions()[1:] {
+		if !slices.Contains(tc.Transitions, t) {
+			lack = append(lack, t)
+		}
+	}
+	d := fmt.Sprintf("%d xfade transitions: %s", len(tc.Transitions), listed(tc.Transitions, "ffmpeg -h filter=xfade lists them"))
+	if len(lack) > 0 {
+		d += fmt.Sprintf("; lacks %s (ffmpeg 7.0 has them)", strings.Join(lack, ", "))
+	}
+	return api.Check{Name: "transitions", Status: "OK", Detail: d}
 }

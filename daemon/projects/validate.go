@@ -112,12 +112,39 @@ func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.V
 	}
 	out.File = res.Output
 	s.check(out, info)
+	if out.Warnings, err = s.lint(ctx, pl, typ); err != nil {
+		return nil, err
+	}
 	if pl.spec.Publish != nil {
 		for _, v := range render.ValidateCaption(pl.spec.Publish.Caption) {
 			out.Violations = append(out.Violations, api.Violation(v))
 		}
 	}
 	out.OK = len(out.Violations) == 0
+	return out, nil
+}
+
+// lint is the spec's layout warnings (render.Lint) on the player it will
+// be published to: a 9:16 render published as a story is checked against
+// the Stories interface, anything else against its preset's.
+func (s *Service) lint(ctx context.Context, pl *renderPlan, typ string) ([]api.Warning, error) {
+	rr := render.RenderRequest{Spec: pl.spec, Preset: pl.presetName, Preview: pl.req.Preview,
+		FFmpeg: s.ffmpegPath(), FFprobe: s.FFprobePath()}
+	if typ == api.PublishStory && pl.preset.Kind != render.KindStory && pl.preset.Width*16 == pl.preset.Height*9 {
+		rr.Preset = "story"
+	}
+	var err error
+	if rr.Transitions, err = s.transitionsFor(ctx, pl.spec); err != nil {
+		return nil, err
+	}
+	ws, err := render.Lint(ctx, rr)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]api.Warning, 0, len(ws))
+	for _, w := range ws {
+		out = append(out, api.Warning(w))
+	}
 	return out, nil
 }
 

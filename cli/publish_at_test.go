@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/impress-dev/impress/api"
+)
+
+// TestPastAtOneRule: --at and a manifest's at: follow one rule. A time
+// in the past is refused with what, why and what to do (exit 2, not the
+// generic usage line) unless the daemon already holds that publish (a
+// re-run), which goes through and posts nothing new.
+func TestPastAtOneRule(t *testing.T) {
+	existing := false
+	d := newFakeDaemon()
+	d.answer("POST /v1/publish", func(body []byte) any {
+		var req api.PublishRequest
+		json.Unmarshal(body, &req)
+		if req.DryRun {
+			p := &api.PublishPlan{Type: "reel", Connection: "main", Key: "k"}
+			if existing {
+				p.Existing = &api.Job{ID: "19", State: api.JobDone}
+			}
+			return api.PublishResult{Plan: p}
+		}
+		return api.PublishResult{Job: &api.Job{ID: "19", Kind: api.JobPublish, State: api.JobDone}, Reused: true}
+	})
+	dir := t.TempDir()
+	clip := filepath.Join(dir, "clip.mp4")
+	if err := os.WriteFile(clip, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-72 * time.Hour).Format("2006-01-02 15:04")
+	manifest := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(manifest, []byte("version: 1\nitems:\n  - file: clip.mp4\n    at: "+past+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sent := func() (real int) {
+		for _, b := range d.sent("POST /v1/publish") {
+			if !strings.Contains(b, `"dry_run":true`) {
+				real++
+			}
+		}
+		return real
+	}
+	for _, existing = range []bool{false, true} {
+		for _, o := range []*publishOptions{{Targets: []string{clip}, At: past}, {Manifest: manifest}} {
+			before := sent()
+			b, _, _, _ := d.base()
+			o.baseOptions, o.Progress = b, "none"
+			err := runPublish(t.Context(), o)
+			what := "--at"
+			if o.Manifest != "" {
+				what = "manifest"
+			}
+			if existing {
+				if err != nil || sent() != before+1 {
+					t.Errorf("%s, a re-run: %v (%d sent); want it to go through", what, err, sent()-before)
+				}
+				continue
+			}
+			var fe *FlagError
+			if exitCode(err, false) != ExitUsage || errors.As(err, &fe) || sent() != before ||
+				!strings.Contains(err.Error(), "3 days in the past") || !strings.Contains(err.Error(), "give a later time") {
+				t.Errorf("%s in the past: %v (exit %d, %d sent); want exit 2 saying what to do, nothing sent", what, err, exitCode(err, false), sent()-before)
+			}
+		}
+	}
+	// Within a minute of now is now; the future schedules; +DURATION is
+	// never in the past; a malformed time says which forms it takes.
+	now := time.Now()
+	for _, s := range []string{now.Add(-30 * time.Second).Format(time.RFC3339), "+2h", "2099-01-01 10:00"} {
+		at, err := parseAt(s, now)
+		if err != nil || at.Before(now.Add(-pastGrace)) {
+			t.Errorf("parseAt(%q) = %v, %v", s, at, err)
+		}
+	}
+	if _, err := parseAt("tomorrow", now); err == nil || !strings.Contains(err.Error(), "+DURATION") {
+		t.Errorf("parseAt(tomorrow): %v", err)
+	}
+}
+
+// TestManifestCSVLists: in CSV a list cell separates its values with ";";
+// a cell written with spaces whose words are files gets told so.
+func TestManifestCSVLists(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"a.jpg", "b.mp4", "with space.jpg"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := parseManifestCSV([]byte("files,collaborators,caption\n\"a.jpg; with space.jpg;b.mp4\",ann;bob,\"hi, there\"\n\"a.jpg b.mp4\",,x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := m.Items[0]
+	if strings.Join(it.Files, "|") != "a.jpg|with space.jpg|b.mp4" || strings.Join(it.Collaborators, "|") != "ann|bob" || *it.Caption != "hi, there" {
+		t.Errorf("item 1: %+v", it)
+	}
+	o := &publishOptions{}
+	req, err := it.request(dir, m, o, time.Now())
+	if err != nil || len(req.Targets) != 3 || req.Targets[1] != filepath.Join(dir, "with space.jpg") {
+		t.Errorf("request: %+v, %v", req.Targets, err)
+	}
+	_, err = m.Items[1].request(dir, m, o, time.Now())
+	if err == nil || !strings.Contains(err.Error(), `separated by ";" (a.jpg;b.mp4)`) {
+		t.Errorf("a list with spaces: %v", err)
+	}
+}
+
+// TestReelWithoutCaptionNotice: a new reel with no caption is published
+// with a one-line notice on stderr, not an error; a captioned one, or one
+// found again, says nothing.
+func TestReelWithoutCaptionNotice(t *testing.T) {
+	for _, tc := range []struct {
+		caption string
+		reused  bool
+		want    bool
+	}{{"", false, true}, {"Summer #sale", false, false}, {"", true, false}} {
+		d := newFakeDaemon()
+		d.answer("POST /v1/publish", func([]byte) any {
+			det, _ := json.Marshal(api.PublishDetail{State: api.PubPublished, Type: api.PublishReel, Connection: "main",
+				Caption: tc.caption, Permalink: "https://www.instagram.com/reel/x/"})
+			return api.PublishResult{Job: &api.Job{ID: "3", Kind: api.JobPublish, State: api.JobDone, Detail: det}, Reused: tc.reused}
+		})
+		clip := filepath.Join(t.TempDir(), "clip.mp4")
+		os.WriteFile(clip, []byte("x"), 0o600)
+		b, _, out, errOut := d.base()
+		err := runPublish(t.Context(), &publishOptions{baseOptions: b, Targets: []string{clip}, Progress: "none"})
+		if err != nil || !strings.Contains(out.String(), "published reel") {
+			t.Fatalf("%+v: %v, stdout %q", tc, err, out)
+		}
+		got := strings.Count(errOut.String(), "note: this reel has no caption")
+		if got != map[bool]int{true: 1, false: 0}[tc.want] || strings.Count(errOut.String(), "\n") != got {
+			t.Errorf("%+v: stderr %q", tc, errOut)
+		}
+	}
+}
