@@ -212,8 +212,15 @@ func (b *bench) table(title, what, load0, load1 string, cs []*contender, ratios 
 			continue
 		}
 		q := func(x, y time.Duration) string { return fmt.Sprintf("%.2f×", x.Seconds()/y.Seconds()) }
-		fmt.Fprintf(&b.out, "| **%s / %s** (goal %s) | **%s** | | **%s** |\n", r[0], r[1], r[2],
-			q(pct(walls(a.samples), 50), pct(walls(d.samples), 50)), q(pct(cpus(a.samples), 50), pct(cpus(d.samples), 50)))
+		// the ratio within each round: both ran under that round's load
+		var paired []time.Duration
+		for i := range min(len(a.samples), len(d.samples)) {
+			paired = append(paired, time.Duration(float64(time.Second)*a.samples[i].wall.Seconds()/d.samples[i].wall.Seconds()))
+		}
+		fmt.Fprintf(&b.out, "| **%s / %s** (goal %s) | **%s** | per round: %.2f× (%.2f–%.2f×) | **%s** |\n", r[0], r[1], r[2],
+			q(pct(walls(a.samples), 50), pct(walls(d.samples), 50)),
+			pct(paired, 50).Seconds(), pct(paired, 25).Seconds(), pct(paired, 75).Seconds(),
+			q(pct(cpus(a.samples), 50), pct(cpus(d.samples), 50)))
 	}
 }
 
