@@ -266,7 +266,7 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 			}
 			res.JobID = strconv.FormatUint(p.ID(), 10)
 			d.Output, d.Result = res.Output, res
-			return p.SaveDetail("done", d)
+			return p.SaveFinal(d)
 		}
 	}
 	if err := os.MkdirAll(s.rendersTmp(), 0o700); err != nil {
@@ -335,8 +335,7 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	}
 	steps.mark("deliver")
 	d.Output, d.Result = final, res
-	defer steps.mark("save")
-	return p.SaveDetail("done", d)
+	return p.SaveFinal(d)
 }
 
 // isPreview reports a preview preset (`--preview` or preset: preview).

@@ -41,6 +41,8 @@ type Progress struct {
 	r        *Runner
 	id       uint64
 	lastSave time.Time
+	// final is the detail SaveFinal gave, written with the job's end.
+	final []byte
 }
 
 // ProgressOf is the link of job id for work driven outside Submit (a
@@ -62,6 +64,19 @@ func (p *Progress) Progress(ev api.JobEvent) {
 			return nil
 		})
 	}
+}
+
+// SaveFinal sets the job's kind-specific state as it ends: written in the
+// same commit as its final state when fn returns nil, instead of a commit
+// of its own (each is an fsync, and a short render made six). A job that
+// fails after SaveFinal keeps its earlier detail.
+func (p *Progress) SaveFinal(detail any) error {
+	data, err := json.Marshal(detail)
+	if err != nil {
+		return err
+	}
+	p.final = data
+	return nil
 }
 
 // SaveDetail persists the job's kind-specific state (and stage) now.
@@ -183,19 +198,29 @@ func (r *Runner) run(ctx context.Context, job store.Job, limit time.Duration, fn
 		runCtx, cancel = context.WithTimeout(ctx, limit)
 		defer cancel()
 	}
-	err := fn(runCtx, &Progress{r: r, id: job.ID})
+	// The first second's progress is not saved: the job's start was, and
+	// watchers get every event from memory.
+	p := &Progress{r: r, id: job.ID, lastSave: time.Now()}
+	err := fn(runCtx, p)
 	if err == nil && runCtx.Err() == context.DeadlineExceeded {
 		err = runCtx.Err()
 	}
-	r.finish(job.ID, ctx, err)
+	r.finishWith(job.ID, ctx, err, p.final)
 }
 
-func (r *Runner) finish(id uint64, ctx context.Context, err error) {
+func (r *Runner) finish(id uint64, ctx context.Context, err error) { r.finishWith(id, ctx, err, nil) }
+
+// finishWith records a job's end; detail (from SaveFinal) is written with
+// it when the job is done.
+func (r *Runner) finishWith(id uint64, ctx context.Context, err error, detail []byte) {
 	cause := context.Cause(ctx)
 	final, uerr := r.db.UpdateJob(id, func(j *store.Job) error {
 		switch {
 		case err == nil:
 			j.State, j.Stage, j.Percent, j.Error = api.JobDone, "done", 100, nil
+			if detail != nil {
+				j.Detail = detail
+			}
 		case errors.Is(cause, errParked):
 			j.State = api.JobQueued // resumed at next start
 		case errors.Is(cause, errCancelled):
