@@ -78,3 +78,49 @@ func TestRenderProbesAndAsksOnce(t *testing.T) {
 		t.Errorf("ffmpeg -version ran %d times, want once for this binary", n)
 	}
 }
+
+// A media file the daemon has not hashed is hashed by the job while it
+// renders; the key is the same, and a cache hit that the hash reveals is
+// answered from the cache (here after a restart, which forgets hashes).
+func TestRenderHashesWhileRendering(t *testing.T) {
+	ffmpegtest.Require(t)
+	p := testPaths(t)
+	c, stop, done := startDaemon(t, p)
+	ctx := t.Context()
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok.mp4")
+	ffmpegtest.Run(t, "-f", "lavfi", "-i", "testsrc2=size=540x960:rate=30:duration=3",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3,aformat=channel_layouts=stereo",
+		"-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-g", "60", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "128k", "-shortest", "file:"+ok)
+	first, err := c.StartRender(ctx, api.RenderRequest{Media: ok, Preset: "preview"})
+	if err != nil || first.Job == nil {
+		t.Fatalf("first render = %+v, %v; want a job", first, err)
+	}
+	_, r1 := waitRender(t, c, first)
+	if r1 == nil || !r1.Remuxed || r1.Cached || len(r1.CacheKey) != 64 {
+		t.Fatalf("first render = %+v; want a remux with its key", r1)
+	}
+	// hashed now: the request answers from the cache itself
+	second, err := c.StartRender(ctx, api.RenderRequest{Media: ok, Preset: "preview"})
+	if err != nil || second.Result == nil || !second.Result.Cached || second.Result.CacheKey != r1.CacheKey {
+		t.Fatalf("second render = %+v, %v; want the cached %s at once", second, err, r1.CacheKey)
+	}
+	// a new daemon has not hashed it: a job, which finds the cached render
+	stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ = startDaemon(t, p)
+	third, err := c.StartRender(ctx, api.RenderRequest{Media: ok, Preset: "preview"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Result != nil {
+		t.Fatalf("after a restart the request knew the hash: %+v", third.Result)
+	}
+	j, r3 := waitRender(t, c, third)
+	if j.State != api.JobDone || r3 == nil || !r3.Cached || r3.CacheKey != r1.CacheKey || r3.Output != r1.Output {
+		t.Fatalf("render after a restart = %+v, %+v; want the cached %s", j, r3, r1.Output)
+	}
+}

@@ -349,6 +349,16 @@ func (s *Service) HashFile(ctx context.Context, path string) (string, error) {
 	return sha, nil
 }
 
+// knownHash is a file's sha256 when HashFile read this very file (by
+// identity) before: no reading.
+func (s *Service) knownHash(path string) (string, bool) {
+	id, err := mediastore.StatID(path)
+	if err != nil {
+		return "", false
+	}
+	return s.render.hashes.get(id)
+}
+
 // hashCache remembers file hashes by identity, bounded in size.
 type hashCache struct {
 	mu sync.Mutex // guards m; a leaf

@@ -20,6 +20,7 @@ package projects
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -158,11 +159,13 @@ func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*ap
 	if err := checkRenderRequest(&req); err != nil {
 		return nil, err
 	}
-	pl, err := s.planRender(ctx, req)
+	// A media file not hashed yet is hashed by the job, while it renders
+	// (planLazy): its key, and so the cache's answer, comes then.
+	pl, err := s.planLazy(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	if !req.NoCache {
+	if !req.NoCache && pl.key != "" {
 		if res, ok := s.cachedResult(pl); ok {
 			if err := s.deliver(res, req.Out); err != nil {
 				return nil, err
@@ -171,7 +174,7 @@ func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*ap
 		}
 	}
 	s.render.mu.Lock()
-	if id, ok := s.render.inflight[pl.key]; ok && req.Out == "" {
+	if id, ok := s.render.inflight[pl.key]; ok && pl.key != "" && req.Out == "" {
 		s.render.mu.Unlock()
 		if j, err := s.DB.Job(id); err == nil && !(api.Job{State: j.State}).Terminal() {
 			aj := jobs.ToAPI(j)
@@ -254,19 +257,24 @@ func (s *Service) submitRender(base context.Context, job store.Job, req api.Rend
 func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.RenderRequest) error {
 	started := time.Now()
 	p.Progress(api.JobEvent{Stage: "plan"})
-	pl, err := s.planRender(ctx, req)
+	pl, err := s.planLazy(ctx, req)
 	if err != nil {
 		return err
 	}
-	d := renderDetail{Request: req, CacheKey: pl.key}
-	if !req.NoCache {
-		if res, ok := s.cachedResult(pl); ok {
-			if err := s.deliver(res, req.Out); err != nil {
-				return err
-			}
-			res.JobID = strconv.FormatUint(p.ID(), 10)
-			d.Output, d.Result = res.Output, res
-			return p.SaveFinal(d)
+	cached := func() error {
+		res, ok := s.cachedResult(pl)
+		if !ok || req.NoCache {
+			return errNotCached
+		}
+		if err := s.deliver(res, req.Out); err != nil {
+			return err
+		}
+		res.JobID = strconv.FormatUint(p.ID(), 10)
+		return p.SaveFinal(renderDetail{Request: req, CacheKey: pl.key, Output: res.Output, Result: res})
+	}
+	if pl.key != "" {
+		if err := cached(); err != errNotCached {
+			return err
 		}
 	}
 	if err := os.MkdirAll(s.rendersTmp(), 0o700); err != nil {
@@ -279,14 +287,43 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	defer os.RemoveAll(work)
 	steps := newStepClock(started)
 	steps.mark("plan")
-	out, err := s.execRender(ctx, pl, work, func(pr render.Progress) {
-		steps.stage(pr.Stage)
-		p.Progress(api.JobEvent{Stage: pr.Stage, Percent: pr.Percent, Speed: pr.Speed, ETA: pr.ETA.Seconds()})
-	})
+	// The input's hash, when still unknown, is read while ffmpeg reads
+	// the file; a cache hit it reveals stops the render.
+	rctx, stopRender := context.WithCancel(ctx)
+	defer stopRender()
+	hashed := make(chan error, 1)
+	go func() { hashed <- s.completePlan(rctx, pl) }()
+	type rendered struct {
+		out *renderOutput
+		err error
+	}
+	done := make(chan rendered, 1)
+	go func() {
+		out, err := s.execRender(rctx, pl, work, func(pr render.Progress) {
+			steps.stage(pr.Stage)
+			p.Progress(api.JobEvent{Stage: pr.Stage, Percent: pr.Percent, Speed: pr.Speed, ETA: pr.ETA.Seconds()})
+		})
+		done <- rendered{out, err}
+	}()
+	if err := <-hashed; err != nil {
+		stopRender()
+		<-done
+		return err
+	}
+	if pl.pending != "" {
+		if err := cached(); err != errNotCached {
+			stopRender()
+			<-done
+			return err
+		}
+	}
+	r := <-done
+	out, err := r.out, r.err
 	if err != nil {
 		return err
 	}
 	steps.stage("")
+	d := renderDetail{Request: req, CacheKey: pl.key}
 	defer func() {
 		s.Log.Info("render finished", "job", p.ID(), "target", req.Display, "key", pl.key,
 			"took", time.Since(started).Round(time.Millisecond).String(), "steps", steps.String(), "command", render.ShellJoin(out.command))
@@ -337,6 +374,9 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	d.Output, d.Result = final, res
 	return p.SaveFinal(d)
 }
+
+// errNotCached is runRenderJob's "the cache has no answer".
+var errNotCached = errors.New("not in the render cache")
 
 // isPreview reports a preview preset (`--preview` or preset: preview).
 func isPreview(pr render.Preset) bool {
