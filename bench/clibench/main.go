@@ -143,11 +143,14 @@ func run(impress, before string, n, editN int, only, keep string) error {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "== %s (load %s)\n", s.name, loadavg())
-		if err := s.f(); err != nil {
+		err := s.f()
+		// each section as it ends: a failure later keeps what was measured
+		fmt.Print(b.out.String())
+		b.out.Reset()
+		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
 	}
-	fmt.Print(b.out.String())
 	return nil
 }
 

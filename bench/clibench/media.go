@@ -231,7 +231,7 @@ func encoderArgs(argv []string) []string {
 
 // replayArgs is the argv impress ran (without the program) writing to out,
 // and recreates the title files its graph reads (the job's work dir is
-// gone): text-N.txt holds texts[N].
+// gone): text-N.txt (or text-N-0.txt, its first line) holds texts[N].
 func replayArgs(argv []string, out string, texts []string) ([]string, error) {
 	args := append([]string(nil), argv[1:]...)
 	args[len(args)-1] = "file:" + out
@@ -246,9 +246,17 @@ func replayArgs(argv []string, out string, texts []string) ([]string, error) {
 				p = p[:j]
 			}
 			rest = rest[i+len("textfile="):]
-			var n int
-			if _, err := fmt.Sscanf(filepath.Base(p), "text-%d.txt", &n); err != nil || n >= len(texts) {
-				return nil, fmt.Errorf("replay: unknown title file %s", p)
+			// text-N.txt, or text-N-L.txt for line L of title N (the
+			// benchmark's titles are one line each)
+			var n, line int
+			if _, err := fmt.Sscanf(filepath.Base(p), "text-%d-%d.txt", &n, &line); err != nil {
+				line = 0
+				if _, err := fmt.Sscanf(filepath.Base(p), "text-%d.txt", &n); err != nil {
+					return nil, fmt.Errorf("replay: unknown title file %s", p)
+				}
+			}
+			if n >= len(texts) || line != 0 {
+				return nil, fmt.Errorf("replay: title file %s is not a one-line title of the spec", p)
 			}
 			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 				return nil, err
