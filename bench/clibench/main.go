@@ -37,10 +37,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/impress-dev/impress/render"
@@ -54,9 +57,41 @@ func main() {
 	only := flag.String("only", "", "comma-separated sections: render,fast,edit,cache,cold,list,publish (default all)")
 	keep := flag.String("keep", "", "work in this directory and keep it")
 	flag.Parse()
-	if err := run(*impress, *before, *n, *editN, *only, *keep); err != nil {
+	// Interrupted, it still stops the daemons it started.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		cleanup()
+		os.Exit(130)
+	}()
+	err := run(*impress, *before, *n, *editN, *only, *keep)
+	cleanup()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "clibench:", err)
 		os.Exit(1)
+	}
+}
+
+var exits struct {
+	sync.Mutex
+	fns []func()
+}
+
+// atExit registers what must run when the benchmark ends, however it ends.
+func atExit(f func()) {
+	exits.Lock()
+	defer exits.Unlock()
+	exits.fns = append(exits.fns, f)
+}
+
+func cleanup() {
+	exits.Lock()
+	fns := exits.fns
+	exits.fns = nil
+	exits.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
 	}
 }
 
@@ -76,7 +111,7 @@ func run(impress, before string, n, editN int, only, keep string) error {
 		if b.tmp, err = os.MkdirTemp("", "clibench-"); err != nil {
 			return err
 		}
-		defer os.RemoveAll(b.tmp)
+		atExit(func() { os.RemoveAll(b.tmp) }) // last: after the daemons stopped
 	} else if err := os.MkdirAll(b.tmp, 0o755); err != nil {
 		return err
 	}
@@ -111,10 +146,10 @@ func run(impress, before string, n, editN int, only, keep string) error {
 		}
 		bd := &build{label: label, bin: abs, h: h}
 		b.builds = append(b.builds, bd)
-		defer func() {
+		atExit(func() {
 			bd.stop()
 			os.RemoveAll(filepath.Dir(h.socket))
-		}()
+		})
 	}
 	fmt.Fprintln(os.Stderr, "making inputs…")
 	if err := m.make(); err != nil {

@@ -66,7 +66,7 @@ func (b *bench) publishSection(runs int) error {
 			return err
 		}
 		pb := &build{label: bd.label, bin: bd.bin, h: h}
-		defer func() { pb.stop(); os.RemoveAll(filepath.Dir(h.socket)) }()
+		atExit(func() { pb.stop(); os.RemoveAll(filepath.Dir(h.socket)) })
 		if err := pb.start(); err != nil {
 			return err
 		}
@@ -93,6 +93,9 @@ func (b *bench) publishSection(runs int) error {
 			if err := os.WriteFile(manifest, []byte(m.String()), 0o644); err != nil {
 				return sample{}, err
 			}
+			// a day later for Meta: every run (and build) gets the account's
+			// whole publishing quota of 50 posts a day
+			sb.Advance(25 * time.Hour)
 			sb.SetLatency(publishLatency)
 			defer sb.SetLatency(0)
 			c0, n0 := cnt.calls.Load(), len(sb.Published())

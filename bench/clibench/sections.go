@@ -288,7 +288,7 @@ func (b *bench) listSection(n int) error {
 			return err
 		}
 		big := &build{label: bd.label, bin: bd.bin, h: h}
-		defer func() { big.stop(); os.RemoveAll(filepath.Dir(h.socket)) }()
+		atExit(func() { big.stop(); os.RemoveAll(filepath.Dir(h.socket)) })
 		if err := big.start(); err != nil {
 			return err
 		}
