@@ -548,3 +548,72 @@ func readN(r io.ReaderAt, off, n int64) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// mp4VideoEntry reads the sample entry of the first video track: its
+// four-character code and the coded picture size it declares (before any
+// rotation). ok is false when the boxes do not say.
+func mp4VideoEntry(r io.ReaderAt, size int64) (codec string, w, h int, ok bool) {
+	top, err := readBoxes(r, 0, size)
+	if err != nil {
+		return "", 0, 0, false
+	}
+	for _, moov := range top {
+		if moov.typ != "moov" {
+			continue
+		}
+		traks, err := children(r, moov)
+		if err != nil {
+			return "", 0, 0, false
+		}
+		for _, trak := range traks {
+			if trak.typ != "trak" {
+				continue
+			}
+			if c, w, h, ok := trakVideoEntry(r, trak); ok {
+				return c, w, h, true
+			}
+		}
+		return "", 0, 0, false
+	}
+	return "", 0, 0, false
+}
+
+// trakVideoEntry is mp4VideoEntry for one track (ok only for a video one).
+func trakVideoEntry(r io.ReaderAt, trak box) (string, int, int, bool) {
+	path := []string{"mdia", "minf", "stbl", "stsd"}
+	b := trak
+	var handler string
+	for _, want := range path {
+		kids, err := children(r, b)
+		if err != nil {
+			return "", 0, 0, false
+		}
+		found := false
+		for _, k := range kids {
+			if k.typ == "hdlr" {
+				if t, err := readN(r, k.off+k.hdr+8, 4); err == nil {
+					handler = string(t)
+				}
+			}
+			if k.typ == want {
+				b, found = k, true
+			}
+		}
+		if !found {
+			return "", 0, 0, false
+		}
+	}
+	if handler != "vide" {
+		return "", 0, 0, false
+	}
+	entries, err := readBoxes(r, b.off+b.hdr+8, b.off+b.size)
+	if err != nil || len(entries) == 0 {
+		return "", 0, 0, false
+	}
+	e := entries[0]
+	fixed, err := readN(r, e.off+e.hdr, visualEntryLen)
+	if err != nil {
+		return "", 0, 0, false
+	}
+	return e.typ, int(binary.BigEndian.Uint16(fixed[24:26])), int(binary.BigEndian.Uint16(fixed[26:28])), true
+}

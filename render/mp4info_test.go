@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"math"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -294,4 +295,41 @@ func TestRenderOutputInfoWithoutFFprobe(t *testing.T) {
 		t.Fatal(err)
 	}
 	compareInfo(t, "render output", res.Info, want)
+}
+
+// A remux is started on speculation only for a file whose boxes leave the
+// fast path possible: H.264 at the preset's size.
+func TestMayConform(t *testing.T) {
+	t.Parallel()
+	ffmpegtest.Require(t)
+	dir := t.TempDir()
+	mk := func(name, size, codec string) string {
+		p := filepath.Join(dir, name)
+		ffmpegtest.Run(t, "-f", "lavfi", "-i", "testsrc2=size="+size+":rate=30:duration=0.5", "-c:v", codec, "-pix_fmt", "yuv420p", "file:"+p)
+		return p
+	}
+	preview := RenderRequest{Preset: "preview"} // 540x960
+	cases := []struct {
+		path string
+		req  RenderRequest
+		want bool
+	}{
+		{mk("fits.mp4", "540x960", "libx264"), preview, true},
+		{mk("landscape.mp4", "960x540", "libx264"), preview, false},
+		{mk("small.mp4", "96x64", "libx264"), RenderRequest{}, false}, // reels: 1080x1920
+		{mk("mpeg4.mp4", "540x960", "mpeg4"), preview, false},
+	}
+	for _, c := range cases {
+		if got := mayConform(c.path, c.req); got != c.want {
+			t.Errorf("mayConform(%s, %q) = %v, want %v", filepath.Base(c.path), c.req.Preset, got, c.want)
+		}
+	}
+	// boxes that say nothing leave it to the probe
+	junk := filepath.Join(dir, "junk.mp4")
+	if err := os.WriteFile(junk, []byte("not an mp4 at all"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !mayConform(junk, preview) || !mayConform(filepath.Join(dir, "missing.mp4"), preview) {
+		t.Error("unreadable boxes ruled the fast path out")
+	}
 }
