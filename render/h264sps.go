@@ -168,8 +168,8 @@ func (s *h264SPS) videoInfo() (*VideoInfo, error) {
 	}
 	v := &VideoInfo{Codec: "h264", Profile: profile, PixFmt: pix, Width: s.width, Height: s.height,
 		DisplayWidth: s.width, DisplayHeight: s.height, BitDepth: 8, ColorRange: rng,
-		ColorPrimaries: colourName(primariesNames, s.primaries), ColorTransfer: colourName(transferNames, s.transfer),
-		ColorSpace: colourName(matrixNames, s.matx)}
+		ColorPrimaries: colourName(primariesNames[:], s.primaries), ColorTransfer: colourName(transferNames[:], s.transfer),
+		ColorSpace: colourName(matrixNames[:], s.matx)}
 	v.HDR = v.ColorTransfer == "smpte2084" || v.ColorTransfer == "arib-std-b67"
 	return v, nil
 }
@@ -178,12 +178,19 @@ func (s *h264SPS) videoInfo() (*VideoInfo, error) {
 // unspecified (2) and codes not listed are "", as ffprobe's JSON leaves
 // them out.
 var (
-	primariesNames = map[int]string{1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "film", 9: "bt2020", 10: "smpte428", 11: "smpte431", 12: "smpte432", 22: "jedec-p22"}
-	transferNames  = map[int]string{1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear", 9: "log100", 10: "log316", 11: "iec61966-2-4", 12: "bt1361e", 13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 17: "smpte428", 18: "arib-std-b67"}
-	matrixNames    = map[int]string{0: "gbr", 1: "bt709", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "ycgco", 9: "bt2020nc", 10: "bt2020c", 11: "smpte2085", 12: "chroma-derived-nc", 13: "chroma-derived-c", 14: "ictcp"}
+	primariesNames = [...]string{1: "bt709", 4: "bt470m", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "film", 9: "bt2020", 10: "smpte428", 11: "smpte431", 12: "smpte432", 22: "jedec-p22"}
+	transferNames  = [...]string{1: "bt709", 4: "gamma22", 5: "gamma28", 6: "smpte170m", 7: "smpte240m", 8: "linear", 9: "log100", 10: "log316", 11: "iec61966-2-4", 12: "bt1361e", 13: "iec61966-2-1", 14: "bt2020-10", 15: "bt2020-12", 16: "smpte2084", 17: "smpte428", 18: "arib-std-b67"}
+	matrixNames    = [...]string{0: "gbr", 1: "bt709", 4: "fcc", 5: "bt470bg", 6: "smpte170m", 7: "smpte240m", 8: "ycgco", 9: "bt2020nc", 10: "bt2020c", 11: "smpte2085", 12: "chroma-derived-nc", 13: "chroma-derived-c", 14: "ictcp"}
 )
 
-func colourName(names map[int]string, code int) string { return names[code] }
+// colourName looks a code up (arrays, not maps: static data, nothing
+// built at init).
+func colourName(names []string, code int) string {
+	if code < 0 || code >= len(names) {
+		return ""
+	}
+	return names[code]
+}
 
 // unescapeRBSP removes emulation prevention bytes (00 00 03 → 00 00).
 func unescapeRBSP(p []byte) []byte {

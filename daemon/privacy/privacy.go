@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -182,7 +183,7 @@ func (s *Service) purgeWorker(ctx context.Context, done chan struct{}) {
 // base32 without padding (26 characters, easy to read out and to paste).
 var codeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-var codeRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
+var codeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z2-7]{26}$`) })
 
 // newConfirmationCode is a random code, never derived from who asked.
 func newConfirmationCode() (string, error) {
@@ -391,7 +392,7 @@ func (s *Service) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
 
 // privacyRequest returns a receipt, or the state of a purge in progress.
 func (s *Service) privacyRequest(code string) (*api.Receipt, error) {
-	if !codeRE.MatchString(code) {
+	if !codeRE().MatchString(code) {
 		return nil, api.Errorf(api.CodeNotFound, "no deletion request %q (a code is 26 letters and digits)", code)
 	}
 	if p, err := s.DB.Purge(code); err == nil {

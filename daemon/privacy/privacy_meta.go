@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -142,7 +143,9 @@ type deletionStatus struct {
 	Verified         *bool     `json:"verified,omitempty"`
 }
 
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
+// statusPage is built on first use: parsing it at init cost every command.
+var statusPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("status").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Data deletion request</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body>
@@ -154,6 +157,7 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 <p>{{.Explain}}</p>
 </body></html>
 `))
+})
 
 func (s *Service) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
 	if s.DB == nil {
@@ -201,5 +205,5 @@ func (s *Service) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
-	statusPage.Execute(w, view)
+	statusPage().Execute(w, view)
 }

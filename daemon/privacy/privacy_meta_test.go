@@ -103,7 +103,7 @@ func TestMetaDeletionCallback(t *testing.T) {
 		t.Fatalf("valid request: %d %s", st, body)
 	}
 	var ans deletionAnswer
-	if err := json.Unmarshal([]byte(body), &ans); err != nil || !codeRE.MatchString(ans.ConfirmationCode) ||
+	if err := json.Unmarshal([]byte(body), &ans); err != nil || !codeRE().MatchString(ans.ConfirmationCode) ||
 		ans.URL != "https://impress.example/privacy/deletion/"+ans.ConfirmationCode {
 		t.Fatalf("answer %s: %+v, %v", body, ans, err)
 	}

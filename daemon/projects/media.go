@@ -66,8 +66,8 @@ func (s *Service) mediaRoot() string { return mediastore.Root(s.Paths.DataDir) }
 func (s *Service) mediaPath(m store.Media) string { return mediastore.Path(s.Paths.DataDir, m) }
 
 var (
-	shaNameRE = regexp.MustCompile(`^([0-9a-f]{64})(\.[a-z0-9]{1,5})?$`)
-	extRE     = regexp.MustCompile(`^\.[a-z0-9]{1,5}$`)
+	shaNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-f]{64})(\.[a-z0-9]{1,5})?$`) })
+	extRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\.[a-z0-9]{1,5}$`) })
 )
 
 // extFor picks the stored file's extension: the original's when it is a
@@ -75,7 +75,7 @@ var (
 // on it (the builder forces the demuxer); it is for people.
 func extFor(path string, f render.Format, kind string) string {
 	ext := strings.ToLower(filepath.Ext(path))
-	if extRE.MatchString(ext) {
+	if extRE().MatchString(ext) {
 		return ext
 	}
 	if kind == kindSubtitle {
@@ -108,7 +108,7 @@ func (s *Service) storedMedia(path string) (store.Media, bool) {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return store.Media{}, false
 	}
-	m := shaNameRE.FindStringSubmatch(filepath.Base(path))
+	m := shaNameRE().FindStringSubmatch(filepath.Base(path))
 	if m == nil || filepath.Dir(rel) != m[1][:2] {
 		return store.Media{}, false
 	}

@@ -61,7 +61,7 @@ func (s *Service) plan(ctx context.Context, req api.RenderRequest, lazy bool) (*
 			return nil, err
 		}
 		for _, path := range sp.MediaPaths() {
-			m := shaNameRE.FindStringSubmatch(filepath.Base(path))
+			m := shaNameRE().FindStringSubmatch(filepath.Base(path))
 			if m == nil {
 				return nil, fmt.Errorf("project %q: %s is not a media-store name", p.Name, path)
 			}
