@@ -59,6 +59,7 @@ func (b *bench) publishSection(runs int) error {
 
 	var cs []*contender
 	calls := map[string]float64{}
+	var builds []*build
 	for _, bd := range b.builds {
 		h, err := newHome(b.tmp, "IMPRESS_META_ENDPOINT=http://"+ln.Addr().String(), "IMPRESS_META_APP_ID="+sb.AppID(),
 			"IMPRESS_META_APP_SECRET="+sb.AppSecret(), fmt.Sprintf("IMPRESS_PUBLISH_CONCURRENCY=%d", publishConcurrency))
@@ -66,6 +67,7 @@ func (b *bench) publishSection(runs int) error {
 			return err
 		}
 		pb := &build{label: bd.label, bin: bd.bin, h: h}
+		builds = append(builds, pb)
 		atExit(func() { pb.stop(); os.RemoveAll(filepath.Dir(h.socket)) })
 		if err := pb.start(); err != nil {
 			return err
@@ -117,6 +119,9 @@ func (b *bench) publishSection(runs int) error {
 	b.table("Publishing: a 50-item manifest at concurrency 8, 100 ms per Meta call",
 		"`impress publish --manifest` (YAML, 50 reels of one small file with different captions) against the offline sandbox (in the benchmark's process) adding 100 ms to every Meta call. Goal: within 1.3× of the ideal ceil(50/8) × calls per publish × 100 ms.",
 		load0, load1, cs, nil)
+	if err := b.publishRSS(clip, sb, builds); err != nil {
+		return err
+	}
 	for _, c := range cs {
 		per := calls[c.name]
 		ideal := time.Duration(math.Ceil(float64(publishItems)/publishConcurrency) * per * float64(publishLatency))
@@ -125,4 +130,66 @@ func (b *bench) publishSection(runs int) error {
 			c.name, per, secs(ideal), secs(med), med.Seconds()/ideal.Seconds())
 	}
 	return nil
+}
+
+// publishRSS publishes one large reel (the 60 s reel twice over, 228 MB:
+// Instagram's limit is 300 MB) through the CLI and reports how much the
+// daemon's peak RSS grew while it hashed and uploaded it (Linux VmHWM,
+// reset through /proc/PID/clear_refs just before). Goal: < 32 MiB.
+func (b *bench) publishRSS(small string, sb *sandbox.Server, builds []*build) error {
+	big := b.m.path("reel120.mp4")
+	list := b.m.path("concat.txt")
+	reel := b.m.path("reel60.mp4")
+	if err := os.WriteFile(list, []byte("file '"+reel+"'\nfile '"+reel+"'\n"), 0o644); err != nil {
+		return err
+	}
+	if _, err := b.m.ff("-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", list,
+		"-c", "copy", "-movflags", "+faststart", "file:"+big); err != nil {
+		return err
+	}
+	fi, err := os.Stat(big)
+	if err != nil {
+		return err
+	}
+	for _, pb := range builds {
+		pid := pb.h.daemonPID()
+		if pid == 0 {
+			return fmt.Errorf("%s: no daemon", pb.label)
+		}
+		if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0); err != nil {
+			return fmt.Errorf("reset the daemon's peak RSS: %w", err)
+		}
+		before, err := statusKB(pid, "VmRSS")
+		if err != nil {
+			return err
+		}
+		sb.Advance(25 * time.Hour)
+		s, _, err := pb.h.runCLI(pb.bin, "publish", big, "--caption", "a large reel "+pb.label, "--progress", "none")
+		if err != nil {
+			return err
+		}
+		peak, err := statusKB(pid, "VmHWM")
+		if err != nil {
+			return err
+		}
+		b.line("`impress publish` of a %.0f MB reel (%s): %s; the daemon's peak RSS grew by **%.1f MiB** (%.1f → %.1f MiB; goal < 32 MiB).",
+			float64(fi.Size())/1e6, pb.label, secs(s.wall), float64(peak-before)/1024, float64(before)/1024, float64(peak)/1024)
+	}
+	return nil
+}
+
+// statusKB reads a "Vm…: N kB" line of /proc/PID/status.
+func statusKB(pid int, field string) (int64, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.Lines(string(data)) {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			var kb int64
+			_, err := fmt.Sscan(rest, &kb)
+			return kb, err
+		}
+	}
+	return 0, fmt.Errorf("no %s in /proc/%d/status", field, pid)
 }
