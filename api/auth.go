@@ -40,9 +40,34 @@ type AuthConnection struct {
 	// StateReason says why the state is not ok.
 	StateReason string `json:"state_reason,omitempty"`
 	// Fix is the exact command that repairs the state, when one does.
-	Fix       string    `json:"fix,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Fix string `json:"fix,omitempty"`
+	// Removal says why a disconnected connection was disconnected by Meta
+	// (deauthorize), with the confirmation code.
+	Removal   *ConnRemoval `json:"removal,omitempty"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+// Reasons a connection was removed (ConnRemoval.Reason).
+const (
+	RemovedByPurge        = "purge"         // `impress privacy purge`
+	RemovedByMetaDeletion = "meta_deletion" // a data deletion request from Meta
+	RemovedByDeauthorize  = "deauthorize"   // the app was removed from the account (Meta's callback)
+)
+
+// ConnRemoval says when and why a connection was removed (or, for
+// deauthorize, disconnected), the confirmation code, and the command that
+// connects it again. It holds no personal data: the connection's name is
+// the label the user chose, and nothing of Meta's account is kept.
+type ConnRemoval struct {
+	Connection string    `json:"connection"`
+	Reason     string    `json:"reason"` // purge | meta_deletion | deauthorize
+	Code       string    `json:"code,omitempty"`
+	At         time.Time `json:"at"`
+	// Message says it in a sentence for people.
+	Message string `json:"message"`
+	// Fix is the command that connects again.
+	Fix string `json:"fix"`
 }
 
 // KeyStorage says where the master key that protects tokens is kept.
@@ -60,6 +85,10 @@ type AuthStatus struct {
 	KeyStorage  KeyStorage       `json:"key_storage"`
 	Default     string           `json:"default,omitempty"`
 	Connections []AuthConnection `json:"connections"`
+	// Removed are connections that no longer exist because a purge or a
+	// deletion request from Meta removed them, newest first (until one of
+	// the name is made again).
+	Removed []ConnRemoval `json:"removed,omitempty"`
 }
 
 // LoginRequest starts a browser login (POST /v1/auth/login).
@@ -142,11 +171,7 @@ type RefreshRequest struct {
 
 // AuthStatus lists connections and where the master key is kept.
 func (c *Client) AuthStatus(ctx context.Context) (*AuthStatus, error) {
-	var s AuthStatus
-	if err := c.Do(ctx, "GET", "/v1/auth/status", nil, &s); err != nil {
-		return nil, err
-	}
-	return &s, nil
+	return doJSON[AuthStatus](ctx, c, "GET", "/v1/auth/status", nil)
 }
 
 // Login runs a browser login and calls fn with each stage. The login lives
@@ -168,27 +193,15 @@ func (c *Client) LoginAccount(ctx context.Context, loginID, account string) erro
 
 // LoginWithToken stores a token after discovering its account through /me.
 func (c *Client) LoginWithToken(ctx context.Context, r TokenLogin) (*AuthConnection, error) {
-	var out AuthConnection
-	if err := c.Do(ctx, "POST", "/v1/auth/token", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[AuthConnection](ctx, c, "POST", "/v1/auth/token", r)
 }
 
 // Logout forgets a connection's tokens (and revokes them when asked).
 func (c *Client) Logout(ctx context.Context, r LogoutRequest) (*LogoutResult, error) {
-	var out LogoutResult
-	if err := c.Do(ctx, "POST", "/v1/auth/logout", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[LogoutResult](ctx, c, "POST", "/v1/auth/logout", r)
 }
 
 // RefreshAuth refreshes a connection's token now.
 func (c *Client) RefreshAuth(ctx context.Context, r RefreshRequest) (*AuthConnection, error) {
-	var out AuthConnection
-	if err := c.Do(ctx, "POST", "/v1/auth/refresh", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[AuthConnection](ctx, c, "POST", "/v1/auth/refresh", r)
 }

@@ -52,9 +52,17 @@ func (c *Client) httpClient() *http.Client {
 		}
 	}
 	// No client timeout: streams last as long as the job; callers bound
-	// requests with their context.
-	c.http = &http.Client{Transport: rt}
+	// requests with their context. Redirects are never followed: the
+	// daemon does not send any on purpose, and following one would send
+	// the request (with a Referer) somewhere it was not meant to go.
+	c.http = &http.Client{Transport: rt, CheckRedirect: refuseRedirect}
 	return c.http
+}
+
+// refuseRedirect stops the client at a redirect with an error that says so.
+func refuseRedirect(req *http.Request, via []*http.Request) error {
+	return fmt.Errorf("the daemon answered %s with a redirect to %s; impress does not follow redirects (the path was not taken as sent: a name like \".\" or \"..\" cannot be used)",
+		via[len(via)-1].URL.Path, req.URL.Path)
 }
 
 func (c *Client) newRequest(ctx context.Context, method, path string, in any) (*http.Request, error) {
@@ -110,6 +118,25 @@ func decodeError(resp *http.Response) error {
 	}
 	return &Error{Status: resp.StatusCode, Code: CodeInternal,
 		Message: fmt.Sprintf("daemon answered %s: %s", resp.Status, bytes.TrimSpace(data))}
+}
+
+// doJSON is Do for the methods that answer one JSON object: it returns it
+// decoded as a T.
+func doJSON[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {
+	var out T
+	if err := c.Do(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// doList is Do for the methods that answer a JSON array.
+func doList[T any](ctx context.Context, c *Client, method, path string, in any) ([]T, error) {
+	var out []T
+	if err := c.Do(ctx, method, path, in, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Do sends one request and decodes the JSON answer into out (which may be nil).

@@ -27,16 +27,15 @@ func TestDoDecodesTypedErrors(t *testing.T) {
 		name     string
 		status   int
 		body     string
-		code     string
-		exit     int
+		code     Code
 		contains string
 	}{
-		{"not found", 404, `{"error":{"code":"not_found","message":"project \"x\" not found"}}`, CodeNotFound, 2, `project "x" not found`},
-		{"login", 401, `{"error":{"code":"login_needed","message":"token expired","hint":"run impress auth login"}}`, CodeLoginNeeded, 4, "run impress auth login"},
-		{"rejected", 422, `{"error":{"code":"rejected","message":"too long"}}`, CodeRejected, 5, "too long"},
-		{"transient", 503, `{"error":{"code":"transient","message":"rate limited"}}`, CodeTransient, 6, "rate limited"},
-		{"unconfirmed", 500, `{"error":{"code":"unconfirmed","message":"maybe live"}}`, CodeUnconfirmed, 7, "maybe live"},
-		{"html page", 502, `<html>bad gateway</html>`, CodeInternal, 1, "bad gateway"},
+		{"not found", 404, `{"error":{"code":"not_found","message":"project \"x\" not found"}}`, CodeNotFound, `project "x" not found`},
+		{"login", 401, `{"error":{"code":"login_needed","message":"token expired","hint":"run impress auth login"}}`, CodeLoginNeeded, "run impress auth login"},
+		{"rejected", 422, `{"error":{"code":"rejected","message":"too long"}}`, CodeRejected, "too long"},
+		{"transient", 503, `{"error":{"code":"transient","message":"rate limited"}}`, CodeTransient, "rate limited"},
+		{"unconfirmed", 500, `{"error":{"code":"unconfirmed","message":"maybe live"}}`, CodeUnconfirmed, "maybe live"},
+		{"html page", 502, `<html>bad gateway</html>`, CodeInternal, "bad gateway"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := &Client{Transport: answer(tc.status, "application/json", tc.body)}
@@ -45,8 +44,8 @@ func TestDoDecodesTypedErrors(t *testing.T) {
 			if !ok {
 				t.Fatalf("Do error = %v, want *Error", err)
 			}
-			if e.Code != tc.code || e.ExitCode() != tc.exit || e.Status != tc.status || !strings.Contains(e.Error(), tc.contains) {
-				t.Errorf("got %+v (exit %d, %q)", e, e.ExitCode(), e.Error())
+			if e.Code != tc.code || e.Status != tc.status || !strings.Contains(e.Error(), tc.contains) {
+				t.Errorf("got %+v (%q)", e, e.Error())
 			}
 		})
 	}
@@ -76,7 +75,7 @@ func TestStream(t *testing.T) {
 		name    string
 		body    string
 		stages  string
-		errCode string
+		errCode Code
 	}{
 		{"events then end", "{\"stage\":\"a\"}\n\n{\"stage\":\"b\"}\n", "a,b", ""},
 		{"error after events", "{\"stage\":\"a\"}\n{\"error\":{\"code\":\"rejected\",\"message\":\"no\"}}\n{\"stage\":\"never\"}\n", "a", CodeRejected},
@@ -115,5 +114,27 @@ func TestDaemonNotRunning(t *testing.T) {
 	_, err := c.Ping(context.Background())
 	if !errors.Is(err, ErrDaemonNotRunning) {
 		t.Errorf("Ping on a missing socket = %v, want ErrDaemonNotRunning", err)
+	}
+}
+
+// TestClientNeverFollowsRedirects: a redirect from the daemon is an error,
+// and the place it points to is never asked. On b62770a the client
+// followed the redirect (with a Referer) that `project show .` got.
+func TestClientNeverFollowsRedirects(t *testing.T) {
+	followed := 0
+	c := &Client{Socket: "/nowhere", Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path != "/v1/projects/." {
+			followed++
+			return answer(200, "application/json", `{}`)(r)
+		}
+		return &http.Response{StatusCode: 301, Status: "Moved Permanently",
+			Header: http.Header{"Location": {"/v1/projects/"}}, Body: io.NopCloser(strings.NewReader("")), Request: r}, nil
+	})}
+	_, err := c.Project(context.Background(), ".")
+	if err == nil || !strings.Contains(err.Error(), "redirect") {
+		t.Errorf("Project(.) = %v, want an error about the redirect", err)
+	}
+	if followed != 0 {
+		t.Errorf("the client followed the redirect %d time(s)", followed)
 	}
 }

@@ -57,17 +57,8 @@ type CommentsQuery struct {
 func (c *Client) Comments(ctx context.Context, q CommentsQuery) (*CommentList, error) {
 	v := url.Values{"media": {q.Media}}
 	setConn(v, q.Connection)
-	if q.All {
-		v.Set("all", "1")
-	}
-	if q.Offline {
-		v.Set("offline", "1")
-	}
-	var out CommentList
-	if err := c.Do(ctx, "GET", "/v1/comments?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	setFlags(v, map[string]bool{"all": q.All, "offline": q.Offline})
+	return doJSON[CommentList](ctx, c, "GET", "/v1/comments?"+v.Encode(), nil)
 }
 
 // CommentAction is the body of the comment write calls.
@@ -102,11 +93,7 @@ func (c *Client) DeleteComment(ctx context.Context, conn, id string) (*CommentRe
 }
 
 func (c *Client) commentWrite(ctx context.Context, method, path string, body CommentAction) (*CommentResult, error) {
-	var out CommentResult
-	if err := c.Do(ctx, method, path, body, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[CommentResult](ctx, c, method, path, body)
 }
 
 // Mention is a comment or caption of someone else's media that @mentions
@@ -125,16 +112,7 @@ type Mention struct {
 // Mentions lists mentions of the account (GET /v1/mentions); online it
 // also reads each mention's text from Meta.
 func (c *Client) Mentions(ctx context.Context, conn string, offline bool) ([]Mention, error) {
-	v := url.Values{}
-	setConn(v, conn)
-	if offline {
-		v.Set("offline", "1")
-	}
-	var out []Mention
-	if err := c.Do(ctx, "GET", "/v1/mentions?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Mention](ctx, c, "GET", "/v1/mentions?"+connQuery(conn, offline), nil)
 }
 
 // MentionReply answers a mention with a comment on that media.
@@ -147,11 +125,7 @@ type MentionReply struct {
 
 // ReplyMention posts the answer to a mention (POST /v1/mentions/reply).
 func (c *Client) ReplyMention(ctx context.Context, r MentionReply) (*CommentResult, error) {
-	var out CommentResult
-	if err := c.Do(ctx, "POST", "/v1/mentions/reply", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[CommentResult](ctx, c, "POST", "/v1/mentions/reply", r)
 }
 
 // Thread is a DM thread summary. Instagram allows a reply only within 24 h
@@ -198,16 +172,7 @@ type ThreadMessages struct {
 
 // Threads lists DM thread summaries (GET /v1/messages).
 func (c *Client) Threads(ctx context.Context, conn string, offline bool) ([]Thread, error) {
-	v := url.Values{}
-	setConn(v, conn)
-	if offline {
-		v.Set("offline", "1")
-	}
-	var out []Thread
-	if err := c.Do(ctx, "GET", "/v1/messages?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Thread](ctx, c, "GET", "/v1/messages?"+connQuery(conn, offline), nil)
 }
 
 // ThreadQuery selects GET /v1/messages/{thread}.
@@ -223,17 +188,8 @@ type ThreadQuery struct {
 func (c *Client) ThreadMessages(ctx context.Context, q ThreadQuery) (*ThreadMessages, error) {
 	v := url.Values{}
 	setConn(v, q.Connection)
-	if q.Offline {
-		v.Set("offline", "1")
-	}
-	if q.Keep {
-		v.Set("keep", "1")
-	}
-	var out ThreadMessages
-	if err := c.Do(ctx, "GET", "/v1/messages/"+url.PathEscape(q.Thread)+"?"+v.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	setFlags(v, map[string]bool{"offline": q.Offline, "keep": q.Keep})
+	return doJSON[ThreadMessages](ctx, c, "GET", "/v1/messages/"+url.PathEscape(q.Thread)+"?"+v.Encode(), nil)
 }
 
 // SendRequest is the body of a DM send or private reply.
@@ -251,22 +207,14 @@ type SendResult struct {
 }
 
 // SendMessage sends a DM in a thread. Outside the 24 h window the daemon
-// refuses (rejected, exit 5) without calling Meta.
+// refuses (rejected) without calling Meta.
 func (c *Client) SendMessage(ctx context.Context, conn, thread, text string) (*SendResult, error) {
-	var out SendResult
-	if err := c.Do(ctx, "POST", "/v1/messages/"+url.PathEscape(thread)+"/send", SendRequest{Connection: conn, Text: text}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[SendResult](ctx, c, "POST", "/v1/messages/"+url.PathEscape(thread)+"/send", SendRequest{Connection: conn, Text: text})
 }
 
 // PrivateReply sends the one private DM reply a comment allows.
 func (c *Client) PrivateReply(ctx context.Context, conn, commentID, text string) (*SendResult, error) {
-	var out SendResult
-	if err := c.Do(ctx, "POST", "/v1/comments/"+url.PathEscape(commentID)+"/private-reply", SendRequest{Connection: conn, Text: text}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[SendResult](ctx, c, "POST", "/v1/comments/"+url.PathEscape(commentID)+"/private-reply", SendRequest{Connection: conn, Text: text})
 }
 
 // Event is a stored webhook event. IDs increase strictly, across restarts.
@@ -321,11 +269,7 @@ func (q EventsQuery) values() url.Values {
 
 // Events lists stored events, oldest first.
 func (c *Client) Events(ctx context.Context, q EventsQuery) ([]Event, error) {
-	var out []Event
-	if err := c.Do(ctx, "GET", "/v1/events?"+q.values().Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Event](ctx, c, "GET", "/v1/events?"+q.values().Encode(), nil)
 }
 
 // FollowEvents streams stored events after q.Since and then new ones as
@@ -336,6 +280,24 @@ func (c *Client) FollowEvents(ctx context.Context, q EventsQuery, fn func(Event)
 	v := q.values()
 	v.Set("follow", "1")
 	return StreamEvents(ctx, c, "GET", "/v1/events?"+v.Encode(), nil, fn)
+}
+
+// connQuery is the query of a listing of one connection, online or from
+// the stored copy.
+func connQuery(conn string, offline bool) string {
+	v := url.Values{}
+	setConn(v, conn)
+	setFlags(v, map[string]bool{"offline": offline})
+	return v.Encode()
+}
+
+// setFlags sets each flag that is on to "1".
+func setFlags(v url.Values, flags map[string]bool) {
+	for name, on := range flags {
+		if on {
+			v.Set(name, "1")
+		}
+	}
 }
 
 func setConn(v url.Values, conn string) {

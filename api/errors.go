@@ -7,12 +7,9 @@ import (
 
 // Code is a wire error code: the stable part of a wire error, which
 // callers branch on; the message is for people. The CLI maps each code to
-// its exit code (one table, in package cli).
-//
-// It is an alias, not a defined type, while the daemon still passes codes
-// through plain strings (its stored job errors); make it a defined type
-// once those are typed.
-type Code = string
+// its exit code (one table, in package cli); the daemon maps each to an
+// HTTP status. Both tables are tested against [Codes].
+type Code string
 
 // The wire codes. A new one goes into [Codes] too.
 const (
@@ -85,30 +82,6 @@ func (e *Error) Error() string {
 		return e.Message + "; " + e.Hint
 	}
 	return e.Message
-}
-
-// ExitCode is the CLI exit code for this error.
-//
-// Deprecated: exit codes belong to package cli (its table of wire codes).
-// This copy is used by daemon tests until they assert wire codes; remove
-// after. A cli test keeps the two in agreement meanwhile.
-func (e *Error) ExitCode() int {
-	switch e.Code {
-	case CodeInvalid, CodeNotFound:
-		return 2
-	case CodeCancelled:
-		return 3
-	case CodeLoginNeeded:
-		return 4
-	case CodeRejected:
-		return 5
-	case CodeTransient:
-		return 6
-	case CodeUnconfirmed:
-		return 7
-	default:
-		return 1
-	}
 }
 
 // Errorf builds an *Error with a formatted message.

@@ -34,6 +34,19 @@ type Job struct {
 	Detail    json.RawMessage `json:"detail,omitempty"`
 }
 
+// detailOf decodes a job's Detail as the kind's T (nil if absent or not
+// a T).
+func detailOf[T any](j *Job) *T {
+	if j == nil || len(j.Detail) == 0 {
+		return nil
+	}
+	var d T
+	if json.Unmarshal(j.Detail, &d) != nil {
+		return nil
+	}
+	return &d
+}
+
 // Terminal reports whether the job will not change any more.
 func (j Job) Terminal() bool {
 	switch j.State {
@@ -63,20 +76,12 @@ func (c *Client) Jobs(ctx context.Context, kind string) ([]Job, error) {
 	if kind != "" {
 		q.Set("kind", kind)
 	}
-	var out []Job
-	if err := c.Do(ctx, "GET", "/v1/jobs?"+q.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Job](ctx, c, "GET", "/v1/jobs?"+q.Encode(), nil)
 }
 
 // Job returns one job (GET /v1/jobs/{id}).
 func (c *Client) Job(ctx context.Context, id string) (*Job, error) {
-	var j Job
-	if err := c.Do(ctx, "GET", "/v1/jobs/"+url.PathEscape(id), nil, &j); err != nil {
-		return nil, err
-	}
-	return &j, nil
+	return doJSON[Job](ctx, c, "GET", "/v1/jobs/"+url.PathEscape(id), nil)
 }
 
 // WatchJob streams a job's events until it ends (GET /v1/jobs/{id}/events).
@@ -86,9 +91,5 @@ func (c *Client) WatchJob(ctx context.Context, id string, fn func(JobEvent) erro
 
 // CancelJob cancels a job (POST /v1/jobs/{id}/cancel).
 func (c *Client) CancelJob(ctx context.Context, id string) (*Job, error) {
-	var j Job
-	if err := c.Do(ctx, "POST", "/v1/jobs/"+url.PathEscape(id)+"/cancel", nil, &j); err != nil {
-		return nil, err
-	}
-	return &j, nil
+	return doJSON[Job](ctx, c, "POST", "/v1/jobs/"+url.PathEscape(id)+"/cancel", nil)
 }

@@ -34,9 +34,5 @@ type PreviewFrame struct {
 
 // PreviewFrame renders one preview still (POST /v1/preview/frame).
 func (c *Client) PreviewFrame(ctx context.Context, r PreviewRequest) (*PreviewFrame, error) {
-	var out PreviewFrame
-	if err := c.Do(ctx, "POST", "/v1/preview/frame", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[PreviewFrame](ctx, c, "POST", "/v1/preview/frame", r)
 }

@@ -10,12 +10,15 @@ import (
 )
 
 // Privacy: verifiable purges with receipts, retention policy, export, and
-// the deletion requests Meta sends (product.md "Privacy promises").
+// the deletion requests Meta sends (README "Privacy: what impress keeps, and
+// how it deletes").
 //
 //	POST /v1/privacy/purge/plan        dry run: what a purge would remove (PurgePlan)
 //	POST /v1/privacy/purge             run a purge, NDJSON PurgeEvent, the last with the receipt
 //	GET  /v1/privacy/requests          receipts and purges in progress, newest first
 //	GET  /v1/privacy/requests/{code}   one of them
+//	POST /v1/privacy/requests/{code}/rescan  scan again for what it removed
+//	POST /v1/privacy/requests/{code}/ack     acknowledge its findings with a reason
 //	GET  /v1/privacy/retention         the policy of every kind
 //	PUT  /v1/privacy/retention/{kind}  change one (then sweeps at once)
 //	GET  /v1/privacy/export            a zip of everything held (application/zip)
@@ -69,9 +72,42 @@ type PurgeRequest struct {
 type PurgePlan struct {
 	Scope  string         `json:"scope"`
 	Counts map[string]int `json:"counts"`
+	// Effects is what else the purge does or leaves: jobs it cancels,
+	// files it cannot reach.
+	Effects []PurgeEffect `json:"effects,omitempty"`
 	// Identifiers is how many distinct identifiers the scan would look for.
 	Identifiers int      `json:"identifiers"`
 	Notes       []string `json:"notes,omitempty"`
+}
+
+// Kinds of purge effects.
+const (
+	EffectScheduledPosts = "scheduled_posts" // publish jobs waiting for their --at time
+	EffectQueuedPosts    = "queued_posts"    // publish jobs queued or running now
+	EffectRenderJobs     = "render_jobs"     // renders queued or running
+	EffectRenders        = "renders"         // cached render files
+	EffectRenderOutputs  = "render_outputs"  // copies written with render --out, outside impress's directories
+	EffectPublishedPosts = "published_posts" // posts live on Instagram
+)
+
+// What a purge does to an effect's kind.
+const (
+	EffectCancelled = "cancelled"
+	EffectDeleted   = "deleted"
+	EffectKept      = "kept" // a purge does not reach it
+)
+
+// PurgeEffect is something a purge does or leaves besides deleting the
+// scope's records: the jobs it cancels, the files it deletes or cannot
+// reach, by kind and count. It holds no personal data.
+type PurgeEffect struct {
+	Kind   string `json:"kind"`
+	Action string `json:"action"` // cancelled | deleted | kept
+	Count  int    `json:"count"`
+	// Next is the earliest time among scheduled posts it cancels.
+	Next time.Time `json:"next,omitzero"`
+	// Note says it for people.
+	Note string `json:"note"`
 }
 
 // Revocation is the outcome of asking Meta to revoke one connection's
@@ -83,11 +119,23 @@ type Revocation struct {
 }
 
 // ScanFinding is one identifier found after a purge: the file (relative to
-// the data or state directory, identifiers in its name masked) and the
-// kind of identifier, never the identifier itself.
+// the data, state or config directory, identifiers in its name masked),
+// the kind of identifier, and where in the file (Context: a line number,
+// the JSON key around it, an offset; never the identifier or the text
+// around it).
 type ScanFinding struct {
-	File string `json:"file"`
-	Kind string `json:"kind"`
+	File    string `json:"file"`
+	Kind    string `json:"kind"`
+	Context string `json:"context,omitempty"`
+	// Acknowledged is set when the operator looked at the finding and
+	// said why it is not personal data left behind.
+	Acknowledged *Acknowledgement `json:"acknowledged,omitempty"`
+}
+
+// Acknowledgement is the operator's word on a finding.
+type Acknowledgement struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // ScanResult is what the final scan looked at and found.
@@ -103,6 +151,8 @@ type ScanResult struct {
 	// occur by chance in any file.
 	TooShort int           `json:"too_short,omitempty"`
 	Findings []ScanFinding `json:"findings,omitempty"`
+	// At is when the scan ran (a re-scan replaces the result).
+	At time.Time `json:"at,omitzero"`
 }
 
 // Receipt is a purge request and, once done, its proof. It holds no
@@ -117,10 +167,33 @@ type Receipt struct {
 	FinishedAt time.Time      `json:"finished_at,omitzero"`
 	Counts     map[string]int `json:"counts"`
 	Revocation []Revocation   `json:"revocation,omitempty"`
-	Scan       *ScanResult    `json:"scan,omitempty"`
-	// Verified is true only when the scan found none of the identifiers.
-	Verified bool     `json:"verified"`
+	// Effects is what else the purge did or left (PurgePlan.Effects).
+	Effects []PurgeEffect `json:"effects,omitempty"`
+	// MasterKey says where the master key was that `purge --all` removed
+	// ("key file <data>/master.key", or the OS keyring entry).
+	MasterKey string      `json:"master_key,omitempty"`
+	Scan      *ScanResult `json:"scan,omitempty"`
+	// Verified is true only when the (last) scan found none of the
+	// identifiers.
+	Verified bool `json:"verified"`
+	// Reviewed is true when the scan found something and the operator
+	// acknowledged every finding with a reason.
+	Reviewed bool     `json:"reviewed,omitempty"`
 	Notes    []string `json:"notes,omitempty"`
+}
+
+// Settled says whether nothing is left to look at: verified, or every
+// finding acknowledged.
+func (r Receipt) Settled() bool { return r.Status == RequestDone && (r.Verified || r.Reviewed) }
+
+// AckRequest acknowledges a receipt's findings (POST
+// /v1/privacy/requests/{code}/ack): the operator looked and says why what
+// the scan found is not personal data left behind.
+type AckRequest struct {
+	Reason string `json:"reason"`
+	// Finding is the finding's number (1-based, as `requests show` lists
+	// them); 0 acknowledges every finding not acknowledged yet.
+	Finding int `json:"finding,omitempty"`
 }
 
 // PurgeEvent is one line of a purge's progress; the last carries the
@@ -204,6 +277,19 @@ func (c *Client) PrivacyRequests(ctx context.Context) ([]Receipt, error) {
 func (c *Client) PrivacyRequest(ctx context.Context, code string) (*Receipt, error) {
 	var out Receipt
 	return &out, c.Do(ctx, http.MethodGet, "/v1/privacy/requests/"+url.PathEscape(code), nil, &out)
+}
+
+// RescanRequest scans again for what a receipt's purge removed and
+// returns the receipt with the new result.
+func (c *Client) RescanRequest(ctx context.Context, code string) (*Receipt, error) {
+	var out Receipt
+	return &out, c.Do(ctx, http.MethodPost, "/v1/privacy/requests/"+url.PathEscape(code)+"/rescan", nil, &out)
+}
+
+// AckFindings acknowledges a receipt's findings with a reason.
+func (c *Client) AckFindings(ctx context.Context, code string, r AckRequest) (*Receipt, error) {
+	var out Receipt
+	return &out, c.Do(ctx, http.MethodPost, "/v1/privacy/requests/"+url.PathEscape(code)+"/ack", r, &out)
 }
 
 // Retention returns the policy of every kind.

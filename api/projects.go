@@ -104,11 +104,7 @@ type Export struct {
 
 // Projects lists projects by name (GET /v1/projects).
 func (c *Client) Projects(ctx context.Context) ([]Project, error) {
-	var out []Project
-	if err := c.Do(ctx, "GET", "/v1/projects", nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[Project](ctx, c, "GET", "/v1/projects", nil)
 }
 
 // ProjectSummaries lists projects by name without their assets (GET
@@ -123,20 +119,12 @@ func (c *Client) ProjectSummaries(ctx context.Context) ([]ProjectSummary, error)
 
 // Project returns one project (GET /v1/projects/{name}).
 func (c *Client) Project(ctx context.Context, name string) (*Project, error) {
-	var p Project
-	if err := c.Do(ctx, "GET", "/v1/projects/"+url.PathEscape(name), nil, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return doJSON[Project](ctx, c, "GET", "/v1/projects/"+url.PathEscape(name), nil)
 }
 
 // CreateProject creates a project (POST /v1/projects); conflict if the name is taken.
 func (c *Client) CreateProject(ctx context.Context, r NewProjectRequest) (*Project, error) {
-	var p Project
-	if err := c.Do(ctx, "POST", "/v1/projects", r, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return doJSON[Project](ctx, c, "POST", "/v1/projects", r)
 }
 
 // DeleteProject removes a project (DELETE /v1/projects/{name}).
@@ -146,27 +134,15 @@ func (c *Client) DeleteProject(ctx context.Context, name string) error {
 
 // ApplyProject creates or updates a project from a spec file (POST /v1/projects/apply).
 func (c *Client) ApplyProject(ctx context.Context, r ApplyRequest) (*ApplyResult, error) {
-	var out ApplyResult
-	if err := c.Do(ctx, "POST", "/v1/projects/apply", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[ApplyResult](ctx, c, "POST", "/v1/projects/apply", r)
 }
 
 // ExportProject returns a project's spec (GET /v1/projects/{name}/export).
 func (c *Client) ExportProject(ctx context.Context, name string) (*Export, error) {
-	var out Export
-	if err := c.Do(ctx, "GET", "/v1/projects/"+url.PathEscape(name)+"/export", nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[Export](ctx, c, "GET", "/v1/projects/"+url.PathEscape(name)+"/export", nil)
 }
 
 // AddAssets imports media into a project (POST /v1/projects/{name}/assets).
 func (c *Client) AddAssets(ctx context.Context, project string, r AddAssetsRequest) (*AddAssetsResult, error) {
-	var out AddAssetsResult
-	if err := c.Do(ctx, "POST", "/v1/projects/"+url.PathEscape(project)+"/assets", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[AddAssetsResult](ctx, c, "POST", "/v1/projects/"+url.PathEscape(project)+"/assets", r)
 }

@@ -2,12 +2,11 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"net/url"
 	"time"
 )
 
-// Publish types (product.md `impress publish --type`).
+// Publish types (`impress publish --type`, README "Publishing").
 const (
 	PublishReel     = "reel"
 	PublishStory    = "story"
@@ -33,6 +32,14 @@ const (
 	PubFailed      = "failed"            // stopped with Meta's or the rules' error
 	PubUnconfirmed = "unconfirmed"       // may or may not be live: check, never re-run blindly
 )
+
+// PublishStates returns every state of the publish state machine, in
+// order, the two ends last; the daemon's state table has a row for each
+// (a test walks them).
+func PublishStates() []string {
+	return []string{PubQueued, PubRendered, PubHosted, PubContainer, PubUploaded, PubProcessing, PubPublishing,
+		PubPublished, PubFailed, PubUnconfirmed}
+}
 
 // PublishRequest is the body of POST /v1/publish. Paths are absolute: the
 // daemon reads the files itself.
@@ -62,12 +69,21 @@ type PublishRequest struct {
 	// Key is the idempotency key; empty derives one from the connection,
 	// type, content hashes, caption and options.
 	Key string `json:"key,omitempty"`
-	// Force publishes again even when the key was used.
+	// Force publishes again even when the key was used. It also skips
+	// the check against the account's live media (see NoReconcile).
 	Force bool `json:"force,omitempty"`
+	// NoReconcile skips the check against the account's live media for
+	// this item (a manifest item's `reconcile: false`): the item is
+	// published even when a post with its caption is live.
+	NoReconcile bool `json:"no_reconcile,omitempty"`
+	// Reconciled says the caller already checked this item against the
+	// account's live media in this run (POST /v1/publish/reconcile) and
+	// was told to go on; the daemon does not list the account again.
+	Reconciled bool `json:"reconciled,omitempty"`
 	// DryRun does everything up to but not including container creation
 	// and answers with the plan; no job is stored.
 	DryRun bool `json:"dry_run,omitempty"`
-	// NoWait fails (exit 5) instead of waiting when the day's quota is used.
+	// NoWait fails (rejected) instead of waiting when the day's quota is used.
 	NoWait bool `json:"no_wait,omitempty"`
 	// Display is the targets as the user typed them, for titles and messages.
 	Display string `json:"display,omitempty"`
@@ -151,19 +167,14 @@ type PublishDetail struct {
 	// Notes are things the user should know that did not fail the job
 	// (permalink unavailable, first comment refused, …).
 	Notes []string `json:"notes,omitempty"`
+	// Reconcile is what the check against the account's live media said
+	// before the job was made (one of the Reconcile… constants; empty: no
+	// check was made).
+	Reconcile string `json:"reconcile,omitempty"`
 }
 
 // PublishDetailOf decodes a publish job's detail (nil if absent).
-func PublishDetailOf(j *Job) *PublishDetail {
-	if j == nil || len(j.Detail) == 0 {
-		return nil
-	}
-	var d PublishDetail
-	if json.Unmarshal(j.Detail, &d) != nil {
-		return nil
-	}
-	return &d
-}
+func PublishDetailOf(j *Job) *PublishDetail { return detailOf[PublishDetail](j) }
 
 // PlannedCall is one Graph call a dry run would make.
 type PlannedCall struct {
@@ -194,14 +205,31 @@ type PublishResult struct {
 	Reused  bool         `json:"reused"`
 	Resumed bool         `json:"resumed,omitempty"`
 	Plan    *PublishPlan `json:"plan,omitempty"`
+	// FoundLive is true when the local store did not know the item and
+	// the account's live media showed it already posted (by another
+	// machine, or by a run whose answer was lost): Job is the record of
+	// that post (done) and nothing was published. Distinct from Reused,
+	// which means the local store had it.
+	FoundLive bool `json:"found_live,omitempty"`
+	// LiveRefusal is set when the check against the live media refused
+	// the item (several posts match, the listing stopped short, or it
+	// failed): Job is nil, nothing was created, and its Error says why.
+	*LiveRefusal
 }
 
 // Publish submits a publish (POST /v1/publish). Follow the job with
 // [Client.WatchJob].
+//
+// When the daemon refused the item after checking the account's live
+// media (res.LiveRefusal set), both the result and its error are returned,
+// so that a caller that only looks at the error still stops.
 func (c *Client) Publish(ctx context.Context, r PublishRequest) (*PublishResult, error) {
 	var out PublishResult
 	if err := c.Do(ctx, "POST", "/v1/publish", r, &out); err != nil {
 		return nil, err
+	}
+	if out.LiveRefusal != nil && out.LiveRefusal.Error != nil {
+		return &out, out.LiveRefusal.Error
 	}
 	return &out, nil
 }
@@ -209,11 +237,7 @@ func (c *Client) Publish(ctx context.Context, r PublishRequest) (*PublishResult,
 // RetryJob resumes a failed publish job from its last step (POST
 // /v1/jobs/{id}/retry). Published and unconfirmed jobs are refused.
 func (c *Client) RetryJob(ctx context.Context, id string) (*Job, error) {
-	var j Job
-	if err := c.Do(ctx, "POST", "/v1/jobs/"+url.PathEscape(id)+"/retry", nil, &j); err != nil {
-		return nil, err
-	}
-	return &j, nil
+	return doJSON[Job](ctx, c, "POST", "/v1/jobs/"+url.PathEscape(id)+"/retry", nil)
 }
 
 // PublishedMedia is one media published by impress (`impress media`).
@@ -239,19 +263,11 @@ func (c *Client) MediaList(ctx context.Context, connection string) ([]PublishedM
 	if connection != "" {
 		q.Set("connection", connection)
 	}
-	var out []PublishedMedia
-	if err := c.Do(ctx, "GET", "/v1/media?"+q.Encode(), nil, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return doList[PublishedMedia](ctx, c, "GET", "/v1/media?"+q.Encode(), nil)
 }
 
 // MediaShow returns one published media by media id, job id or "latest",
 // refreshed from Meta when possible (GET /v1/media/{id}).
 func (c *Client) MediaShow(ctx context.Context, id string) (*PublishedMedia, error) {
-	var out PublishedMedia
-	if err := c.Do(ctx, "GET", "/v1/media/"+url.PathEscape(id), nil, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[PublishedMedia](ctx, c, "GET", "/v1/media/"+url.PathEscape(id), nil)
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 )
 
@@ -99,7 +98,7 @@ type RenderResult struct {
 	SampleRate int      `json:"sample_rate,omitempty"`
 	MoovFirst  bool     `json:"moov_first"`
 	// Violations is empty for a registered render: a render that breaks a
-	// rule fails (exit 5) with them listed and is never registered. Only
+	// rule fails (rejected) with them listed and is never registered. Only
 	// a preview, which is never published, is kept with its violations.
 	Violations []Violation `json:"violations"`
 	// Warnings are the spec's layout findings (see [Warning]).
@@ -126,24 +125,16 @@ type RenderDetail struct {
 
 // ResultOf decodes the result from a render job's detail (nil if absent).
 func ResultOf(j *Job) *RenderResult {
-	if j == nil || len(j.Detail) == 0 {
-		return nil
+	if d := detailOf[RenderDetail](j); d != nil {
+		return d.Result
 	}
-	var d RenderDetail
-	if json.Unmarshal(j.Detail, &d) != nil {
-		return nil
-	}
-	return d.Result
+	return nil
 }
 
 // StartRender queues a render or answers from the cache (POST /v1/renders).
 // Follow the job with [Client.WatchJob].
 func (c *Client) StartRender(ctx context.Context, r RenderRequest) (*RenderStart, error) {
-	var out RenderStart
-	if err := c.Do(ctx, "POST", "/v1/renders", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[RenderStart](ctx, c, "POST", "/v1/renders", r)
 }
 
 // ValidateRequest asks for a pre-flight check (POST /v1/validate). One of
@@ -166,6 +157,10 @@ type Validation struct {
 	File       string      `json:"file,omitempty"`
 	OK         bool        `json:"ok"`
 	Violations []Violation `json:"violations"`
+	// AutoFixed are the rules a media file breaks that `impress render`
+	// and `impress publish` fix by themselves (moov_first, edit_list): not
+	// violations, and they do not make OK false.
+	AutoFixed []Violation `json:"auto_fixed"`
 	// Warnings are a spec's layout findings on the preset (texts under
 	// Instagram's interface, texts cut short); they do not make OK false.
 	Warnings []Warning `json:"warnings,omitempty"`
@@ -179,9 +174,5 @@ type Validation struct {
 // Violations are not an error: the answer says OK false. A spec or project
 // not rendered yet comes back with Job set instead (see [Validation.Job]).
 func (c *Client) Validate(ctx context.Context, r ValidateRequest) (*Validation, error) {
-	var out Validation
-	if err := c.Do(ctx, "POST", "/v1/validate", r, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return doJSON[Validation](ctx, c, "POST", "/v1/validate", r)
 }

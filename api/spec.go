@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Spec is a project spec in its JSON form (product.md "Project spec"; a
+// Spec is a project spec in its JSON form (README "Projects, specs and renders"; a
 // spec file may be YAML or JSON). It mirrors the render package's spec
 // field for field, with the same names and the same omissions, so that a
 // Spec decoded from `impress project export` and written back as JSON is

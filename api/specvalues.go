@@ -42,6 +42,7 @@ var (
 	SpecTextFits = []string{"wrap", "shrink"}
 	// SpecPresets: the output presets a spec may name (default reels).
 	SpecPresets = []string{"feed", "image", "preview", "reels", "square", "story"}
-	// SpecPublishTypes: publish.type of a spec.
-	SpecPublishTypes = []string{PublishReel, PublishStory, PublishImage, PublishCarousel}
+	// SpecPublishTypes: publish.type of a spec, the names of
+	// [PublishTypes] (publishtype.go owns the list).
+	SpecPublishTypes = publishTypeNames()
 )

@@ -10,7 +10,9 @@ type Ping struct {
 	Version string `json:"version"`
 	PID     int    `json:"pid"`
 	// State is "ok", or "recovery" when the store failed its consistency
-	// check at start; `impress doctor` explains what to do.
+	// check at start (`impress doctor` explains what to do), or
+	// "stopping" while a stopping daemon parks its jobs and closes the
+	// store (the socket stops answering once the store's lock is free).
 	State     string    `json:"state"`
 	StartedAt time.Time `json:"started_at"`
 	Socket    string    `json:"socket"`
@@ -21,11 +23,7 @@ type Ping struct {
 
 // Ping asks the daemon for its version and state.
 func (c *Client) Ping(ctx context.Context) (*Ping, error) {
-	var p Ping
-	if err := c.Do(ctx, "GET", "/v1/ping", nil, &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	return doJSON[Ping](ctx, c, "GET", "/v1/ping", nil)
 }
 
 // Shutdown asks the daemon to stop gracefully (POST /v1/shutdown).
@@ -33,9 +31,18 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	return c.Do(ctx, "POST", "/v1/shutdown", nil, nil)
 }
 
+// Reloaded is the answer of POST /v1/config/reload.
+type Reloaded struct {
+	Status string `json:"status"`
+	// RestartNeeded are the keys whose value in the file differs from the
+	// one the running daemon uses and that it reads only when it starts:
+	// they apply after `impress daemon stop && impress daemon start`.
+	RestartNeeded []string `json:"restart_needed"`
+}
+
 // Reload tells the daemon to read its configuration again (POST /v1/config/reload).
-func (c *Client) Reload(ctx context.Context) error {
-	return c.Do(ctx, "POST", "/v1/config/reload", nil, nil)
+func (c *Client) Reload(ctx context.Context) (*Reloaded, error) {
+	return doJSON[Reloaded](ctx, c, "POST", "/v1/config/reload", nil)
 }
 
 // Account is the workspace's account profile.
@@ -57,26 +64,27 @@ type AccountUpdate struct {
 
 // Account returns the account profile (GET /v1/account).
 func (c *Client) Account(ctx context.Context) (*Account, error) {
-	var a Account
-	if err := c.Do(ctx, "GET", "/v1/account", nil, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doJSON[Account](ctx, c, "GET", "/v1/account", nil)
 }
 
 // UpdateAccount changes the account profile (PATCH /v1/account).
 func (c *Client) UpdateAccount(ctx context.Context, u AccountUpdate) (*Account, error) {
-	var a Account
-	if err := c.Do(ctx, "PATCH", "/v1/account", u, &a); err != nil {
-		return nil, err
-	}
-	return &a, nil
+	return doJSON[Account](ctx, c, "PATCH", "/v1/account", u)
 }
 
 // Health is the daemon's view of itself, for `impress doctor`.
 type Health struct {
 	Store  Check   `json:"store"`
 	Checks []Check `json:"checks"`
+	// Settings are the values the running daemon uses, secrets left out:
+	// doctor compares them with the config file.
+	Settings []Setting `json:"settings,omitempty"`
+}
+
+// Setting is one configuration key and its value.
+type Setting struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // Check is one doctor line.
@@ -89,9 +97,5 @@ type Check struct {
 
 // Health returns the daemon's checks (GET /v1/health).
 func (c *Client) Health(ctx context.Context) (*Health, error) {
-	var h Health
-	if err := c.Do(ctx, "GET", "/v1/health", nil, &h); err != nil {
-		return nil, err
-	}
-	return &h, nil
+	return doJSON[Health](ctx, c, "GET", "/v1/health", nil)
 }

@@ -345,7 +345,7 @@ func runAuthStatus(ctx context.Context, o *authStatusOptions) error {
 		printAuthStatus(o.IO.Out, st)
 	}
 	if !statusUsable(st) {
-		if !o.JSON && len(st.Connections) == 0 {
+		if !o.JSON && len(st.Connections) == 0 && len(st.Removed) == 0 {
 			fmt.Fprintln(o.IO.ErrOut, "No Meta connection yet: log in with `impress auth login` (or `impress auth login --with-token`).")
 		}
 		return errSilent{code: ExitLogin}
@@ -423,9 +423,24 @@ func printAuthStatus(w io.Writer, st *api.AuthStatus) {
 			state += ": " + c.StateReason
 		}
 		rows = append(rows, []string{"  state", state})
+		if c.Removal != nil && c.Removal.Code != "" {
+			rows = append(rows, []string{"  code", c.Removal.Code})
+		}
 		if c.Fix != "" {
 			rows = append(rows, []string{"  fix", c.Fix})
 		}
+		table(w, nil, rows)
+	}
+	// Connections a purge or Meta removed: when, why, the code, and how
+	// to connect again (rather than a silent "no connection").
+	for _, r := range st.Removed {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, r.Connection+" (removed)")
+		rows := [][]string{{"  state", r.Message}}
+		if r.Code != "" {
+			rows = append(rows, []string{"  code", r.Code})
+		}
+		rows = append(rows, []string{"  fix", r.Fix})
 		table(w, nil, rows)
 	}
 }

@@ -3,8 +3,12 @@ package cli
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/impress-dev/impress/api"
@@ -19,7 +23,10 @@ func newConfigCmd(f *Factory) *cobra.Command {
 		Long: `Every key a.b_c can also be set as IMPRESS_A_B_C in the environment.
 Precedence: flag > environment > config file > default. Secrets
 (meta.app_secret, meta.webhook_verify_token) come from the environment or the
-file only, never from a flag, and are never printed.`,
+file only, never from a flag, and are never printed (but for the token
+` + "`config set meta.webhook_verify_token --generate`" + ` makes, shown once to
+enter in Meta's dashboard). A changed key applies in the running daemon at
+once, except those it reads only at start, which config set names.`,
 	}
 	cmd.AddCommand(newConfigGetCmd(f, nil), newConfigSetCmd(f, nil), newConfigListCmd(f, nil), newConfigUnsetCmd(f, nil))
 	return cmd
@@ -33,7 +40,13 @@ type configOptions struct {
 	Settings func() (*config.Settings, error)
 	Key      string
 	Value    string
+	// Generate makes VALUE a new random token (config set --generate).
+	Generate bool
 }
+
+// generatedKeys are the secrets impress may make up itself: a verify
+// token is any string both sides know, while an app secret comes from Meta.
+var generatedKeys = map[string]bool{"meta.webhook_verify_token": true}
 
 func (f *Factory) configOptions() *configOptions {
 	return &configOptions{baseOptions: f.base(), Paths: f.Paths, Settings: f.Settings}
@@ -54,7 +67,7 @@ func runConfigGet(ctx context.Context, o *configOptions) error {
 	if err != nil {
 		return err
 	}
-	v := s.String(k.Name)
+	v := s.Value(k)
 	if k.Secret && v != "" {
 		v = config.Masked
 	}
@@ -64,14 +77,29 @@ func runConfigGet(ctx context.Context, o *configOptions) error {
 func newConfigSetCmd(f *Factory, runF func(context.Context, *configOptions) error) *cobra.Command {
 	o := f.configOptions()
 	cmd := &cobra.Command{
-		Use:   "set KEY VALUE",
+		Use:   "set KEY VALUE | set KEY --generate",
 		Short: "Write a key to the config file (secrets: VALUE must be - and come on stdin)",
+		Long: `set writes KEY to the config file and tells a running daemon to reload it.
+A secret's VALUE is - and the value comes on stdin (arguments show in ps).
+--generate makes up meta.webhook_verify_token: a random token, written to the
+file and printed once, to enter in your app's webhook settings.`,
 		Example: `  impress config set render.concurrency 2
-  printf '%s' "$APP_SECRET" | impress config set meta.app_secret -`,
-		Args: exactArgs(2),
+  printf '%s' "$APP_SECRET" | impress config set meta.app_secret -
+  impress config set meta.webhook_verify_token --generate`,
+		Args: cobra.RangeArgs(1, 2),
 	}
-	return runWith(cmd, o, "", runF, runConfigSet, func(args []string) error {
-		o.Key, o.Value = args[0], args[1]
+	cmd.Flags().BoolVar(&o.Generate, "generate", false, "write a new random value (meta.webhook_verify_token) and print it once")
+	return runWith(cmd, o, "print the key and its value as JSON (a secret masked, unless generated)", runF, runConfigSet, func(args []string) error {
+		switch {
+		case o.Generate && len(args) == 2:
+			return flagErrorf("config set --generate takes KEY only, not a VALUE")
+		case !o.Generate && len(args) == 1:
+			return flagErrorf("config set needs KEY and VALUE (or KEY --generate); see `impress config set --help`")
+		}
+		o.Key = args[0]
+		if len(args) == 2 {
+			o.Value = args[1]
+		}
 		return nil
 	})
 }
@@ -81,6 +109,9 @@ func runConfigSet(ctx context.Context, o *configOptions) error {
 	k, ok := config.LookupKey(key)
 	if !ok {
 		return exitf(ExitUsage, "unknown config key %q; `impress config list` shows the keys", key)
+	}
+	if o.Generate {
+		return o.generate(ctx, k)
 	}
 	if k.Secret {
 		if value != "-" {
@@ -92,7 +123,44 @@ func runConfigSet(ctx context.Context, o *configOptions) error {
 		}
 		value = strings.TrimRight(line, "\r\n")
 	}
-	return o.changeFile(ctx, func(file string) error { return config.SetInFile(file, key, value) })
+	if err := o.changeFile(ctx, func(file string) error { return config.SetInFile(file, key, value) }); err != nil {
+		return err
+	}
+	if o.JSON {
+		if k.Secret {
+			value = config.Masked
+		}
+		return writeJSON(o.IO.Out, config.Entry{Key: k.Name, Value: value, Source: "file", Secret: k.Secret})
+	}
+	return nil
+}
+
+// generate writes a new random value for k and prints it: the one time
+// the user can see it, to enter it on Meta's side.
+func (o *configOptions) generate(ctx context.Context, k config.Key) error {
+	if !generatedKeys[k.Name] {
+		how := "`impress config set " + k.Name + " VALUE`"
+		if k.Secret {
+			how = "its value on stdin: `printf '%s' \"$VALUE\" | impress config set " + k.Name + " -`"
+		}
+		return exitf(ExitUsage, "%s cannot be generated (only %s can); set it with %s",
+			k.Name, strings.Join(slices.Sorted(maps.Keys(generatedKeys)), ", "), how)
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return err
+	}
+	value := hex.EncodeToString(b)
+	if err := o.changeFile(ctx, func(file string) error { return config.SetInFile(file, k.Name, value) }); err != nil {
+		return err
+	}
+	if o.JSON {
+		return writeJSON(o.IO.Out, config.Entry{Key: k.Name, Value: value, Source: "file", Secret: k.Secret})
+	}
+	fmt.Fprintf(o.IO.Out, "%s\n", value)
+	fmt.Fprintf(o.IO.ErrOut, "wrote a new %s; enter it (above) as the Verify Token in your app's webhook settings. "+
+		"It is not shown again: `impress config get` masks it, and running this again makes a new one.\n", k.Name)
+	return nil
 }
 
 func newConfigUnsetCmd(f *Factory, runF func(context.Context, *configOptions) error) *cobra.Command {
@@ -118,8 +186,17 @@ func (o *configOptions) changeFile(ctx context.Context, change func(file string)
 	}
 	// A daemon that is not running reads the file when it starts, so that
 	// is not an error.
-	if err := api.NewClient(p.Socket).Reload(ctx); err != nil && !errors.Is(err, api.ErrDaemonNotRunning) {
+	res, err := api.NewClient(p.Socket).Reload(ctx)
+	switch {
+	case errors.Is(err, api.ErrDaemonNotRunning):
+	case err != nil:
 		fmt.Fprintf(o.IO.ErrOut, "warning: the daemon did not reload its config: %v\n", err)
+	case len(res.RestartNeeded) > 0:
+		// Written to the file, yet not in use: say so rather than let the
+		// old value go on silently.
+		fmt.Fprintf(o.IO.ErrOut, "note: the running daemon reads %s only when it starts; "+
+			"`impress daemon stop && impress daemon start` applies it (running jobs are parked and resume)\n",
+			strings.Join(res.RestartNeeded, ", "))
 	}
 	return nil
 }

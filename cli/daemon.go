@@ -59,15 +59,20 @@ func newDaemonRunCmd(f *Factory, runF func(context.Context, *daemonOptions) erro
 }
 
 func runDaemonRun(ctx context.Context, o *daemonOptions) error {
-	p, err := pathsWithSettings(o.Paths, o.Settings)
+	p, err := o.Paths()
+	if err != nil {
+		return err
+	}
+	st, err := o.Settings()
 	if err != nil {
 		return err
 	}
 	err = daemon.Run(ctx, daemon.Config{
-		Paths:   p,
-		Load:    o.Settings,
-		Version: o.Version,
-		Stderr:  o.IO.ErrOut,
+		Paths:    p,
+		Settings: st, // read once: Run does not load them again
+		Load:     o.Settings,
+		Version:  o.Version,
+		Stderr:   o.IO.ErrOut,
 	})
 	if errors.Is(err, daemon.ErrAlreadyRunning) {
 		return &ExitError{Code: ExitFailure, Err: err}
@@ -87,7 +92,7 @@ func runDaemonStart(ctx context.Context, o *daemonOptions) error {
 		return err
 	}
 	c := api.NewClient(p.Socket)
-	ping, err := c.Ping(ctx)
+	ping, err := pingRunning(ctx, c) // a stopping daemon is waited for
 	already := err == nil
 	if !already {
 		if ping, err = o.Start(ctx, c, p); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/spf13/cobra"
 )
@@ -289,7 +290,7 @@ func (d *demo) startDaemon(ctx context.Context) (func(), error) {
 func (d *demo) run(ctx context.Context, in io.Reader, args ...string) (string, error) {
 	shown := "impress"
 	for _, a := range args {
-		shown += " " + shellQuote(strings.Replace(a, d.media+string(filepath.Separator), "", 1))
+		shown += " " + shell.Quote(strings.Replace(a, d.media+string(filepath.Separator), "", 1))
 	}
 	return d.runShown(ctx, in, shown, args...)
 }
@@ -310,13 +311,6 @@ func (d *demo) runShown(ctx context.Context, in io.Reader, shown string, args ..
 		return buf.String(), fmt.Errorf("demo: `%s` failed: %w", shown, err)
 	}
 	return buf.String(), nil
-}
-
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t'\"$`\\!#&;|<>()*?[]{}") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func (d *demo) hasCommand(path ...string) bool {

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/spf13/cobra"
 )
 
@@ -36,8 +39,10 @@ func runDoctor(ctx context.Context, o *doctorOptions) error {
 	checks := doctorLocal(o)
 	c, err := o.Client(ctx)
 	if err != nil {
+		// `daemon start` starts it, or says why it cannot (daemon run
+		// would stay in the foreground once it works).
 		checks = append(checks, api.Check{Name: "daemon", Status: "FAIL", Detail: err.Error(),
-			Fix: "run `impress daemon run` in a terminal to see why it does not start"})
+			Fix: "`impress daemon start` (it says why when the daemon cannot start)"})
 	} else {
 		ping, perr := c.Ping(ctx)
 		if perr != nil {
@@ -46,7 +51,7 @@ func runDoctor(ctx context.Context, o *doctorOptions) error {
 			st := "OK"
 			fix := ""
 			if ping.Version != o.Version {
-				st, fix = "WARN", "restart the daemon: `impress daemon stop` (the next command starts the new one)"
+				st, fix = "WARN", "restart the daemon: `impress daemon stop && impress daemon start`"
 			}
 			checks = append(checks, api.Check{Name: "daemon", Status: st,
 				Detail: fmt.Sprintf("pid %d, version %s (CLI %s), state %s", ping.PID, ping.Version, o.Version, ping.State), Fix: fix})
@@ -57,6 +62,7 @@ func runDoctor(ctx context.Context, o *doctorOptions) error {
 		} else {
 			checks = append(checks, h.Store)
 			checks = append(checks, h.Checks...)
+			checks = append(checks, settingsChecks(o, h.Settings)...)
 		}
 	}
 	failed := false
@@ -86,7 +92,8 @@ func doctorLocal(o *doctorOptions) []api.Check {
 		return append(out, api.Check{Name: "paths", Status: "FAIL", Detail: err.Error(), Fix: "set IMPRESS_HOME to a directory you own"})
 	}
 	if _, err := o.Settings(); err != nil {
-		out = append(out, api.Check{Name: "config", Status: "FAIL", Detail: err.Error(), Fix: "fix or remove " + p.ConfigFile})
+		out = append(out, api.Check{Name: "config", Status: "FAIL", Detail: err.Error(),
+			Fix: "fix it, or move it aside and start from the defaults: `" + shell.Line("mv", p.ConfigFile, p.ConfigFile+".bad") + "`"})
 	} else {
 		detail := p.ConfigFile
 		if _, err := os.Stat(p.ConfigFile); err != nil {
@@ -121,4 +128,49 @@ func printChecks(ios *IOStreams, checks []api.Check) {
 			fmt.Fprintf(ios.Out, "      %-14s fix: %s\n", "", ch.Fix)
 		}
 	}
+}
+
+// settingsChecks compares the settings the running daemon uses with what
+// the config says now (file, environment): a key it reads only at start,
+// or a file edited by hand, leaves the daemon on the old value.
+func settingsChecks(o *doctorOptions, running []api.Setting) []api.Check {
+	st, err := o.Settings()
+	if err != nil || len(running) == 0 {
+		return nil // the config line says what is wrong; an older daemon does not say
+	}
+	var diffs []string
+	for _, r := range running {
+		k, ok := config.LookupKey(r.Key)
+		if !ok || k.Secret {
+			continue
+		}
+		if v := st.Value(k); v != r.Value {
+			diffs = append(diffs, fmt.Sprintf("%s %s (%s)", k.Name, quotedOrUnset(r.Value), configSays(st.Source(k.Name), v)))
+		}
+	}
+	if len(diffs) == 0 {
+		return []api.Check{{Name: "settings", Status: "OK", Detail: "the running daemon uses the config's values"}}
+	}
+	return []api.Check{{Name: "settings", Status: "WARN", Detail: "the running daemon uses " + strings.Join(diffs, "; "),
+		Fix: "`impress daemon stop && impress daemon start` (running jobs are parked and resume)"}}
+}
+
+// configSays is where a value comes from now, in words.
+func configSays(source, v string) string {
+	switch source {
+	case "unset":
+		return "unset in the config now"
+	case "default":
+		return "the default is " + quotedOrUnset(v)
+	case "env":
+		return "the environment says " + quotedOrUnset(v)
+	}
+	return "the " + source + " says " + quotedOrUnset(v)
+}
+
+func quotedOrUnset(v string) string {
+	if v == "" {
+		return "(unset)"
+	}
+	return strconv.Quote(v)
 }

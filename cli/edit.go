@@ -63,7 +63,7 @@ func runEdit(ctx context.Context, o *editOptions) error {
 		return err
 	}
 	dir, _ := os.Getwd()
-	opts := tui.Options{Project: o.Project, StartDir: dir, Connection: o.Connection}
+	opts := tui.Options{Project: o.Project, StartDir: dir, Connection: o.Connection, Outputs: o.IO.Out}
 	if o.Env("NO_COLOR") != "" {
 		opts.Color = tui.ColorNone
 	}

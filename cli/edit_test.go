@@ -48,7 +48,8 @@ func TestRunEditNeedsATerminal(t *testing.T) {
 	}
 }
 
-// The spec of product.md, in the YAML form `project export` writes.
+// The spec of README "Projects, specs and renders", in the YAML form
+// `project export` writes.
 const fullSpec = `version: 1
 name: summer-sale
 preset: reels

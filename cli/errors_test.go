@@ -24,10 +24,6 @@ func TestEveryClassAndCodeHasAnExitCode(t *testing.T) {
 		if severityRank(n) == len(severity) {
 			t.Errorf("exit code %d (of %q) has no rank in severity", n, c)
 		}
-		// The deprecated copy in api must agree until it is removed.
-		if old := (&api.Error{Code: c}).ExitCode(); old != n {
-			t.Errorf("%q: api.Error.ExitCode says %d, wireExit %d", c, old, n)
-		}
 	}
 	for c := range wireExit {
 		if !codes[c] {

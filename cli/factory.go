@@ -20,7 +20,7 @@ import (
 
 // Factory holds what commands share: streams, version, resolved paths and
 // settings, and a lazily connected daemon client. It stays small on
-// purpose (style.md: gh's factory grew into a service locator).
+// purpose (gh's factory, its model, grew into a service locator).
 type Factory struct {
 	IO      *IOStreams
 	Version string
@@ -114,9 +114,7 @@ func (f *Factory) connect(ctx context.Context) (*api.Client, error) {
 		return nil, err
 	}
 	c := api.NewClient(p.Socket)
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	ping, err := c.Ping(pctx)
-	cancel()
+	ping, err := pingRunning(ctx, c)
 	if errors.Is(err, api.ErrDaemonNotRunning) {
 		if f.autostartDisabled() {
 			return nil, &ExitError{Code: ExitFailure, Err: fmt.Errorf("the impress daemon is not running (socket %s) and auto-start is off; start it with `impress daemon start`", p.Socket)}
@@ -145,9 +143,7 @@ func (f *Factory) revive(ctx context.Context) error {
 		return err
 	}
 	c := api.NewClient(p.Socket)
-	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	_, err = c.Ping(pctx)
-	cancel()
+	_, err = pingRunning(ctx, c)
 	if err == nil || !errors.Is(err, api.ErrDaemonNotRunning) {
 		return err
 	}
@@ -156,6 +152,52 @@ func (f *Factory) revive(ctx context.Context) error {
 	}
 	_, err = f.startDaemon(ctx, c, p)
 	return err
+}
+
+// stateStopping is the ping state of a daemon that is stopping: it parks
+// its jobs and closes its store, then its socket goes quiet.
+const stateStopping = "stopping"
+
+// pingRunning pings the daemon (3 s at most). One that is stopping is
+// waited for rather than sent work it would refuse: the answer is then
+// api.ErrDaemonNotRunning once it is gone (the caller starts the next
+// one), or the ping of a daemon that started meanwhile.
+func pingRunning(ctx context.Context, c *api.Client) (*api.Ping, error) {
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	ping, err := c.Ping(pctx)
+	cancel()
+	if err != nil || ping.State != stateStopping {
+		return ping, err
+	}
+	if err := awaitStopped(ctx, c); err != nil {
+		return nil, err
+	}
+	return c.Ping(ctx)
+}
+
+// awaitStopped waits until a stopping daemon's socket goes quiet (its
+// store's lock is free then) and returns api.ErrDaemonNotRunning, or the
+// error of a daemon that does not stop within 20 s.
+func awaitStopped(ctx context.Context, c *api.Client) error {
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	for {
+		ping, err := c.Ping(wctx)
+		switch {
+		case errors.Is(err, api.ErrDaemonNotRunning):
+			return err
+		case err == nil && ping.State != stateStopping:
+			return nil // it runs (another one already started)
+		}
+		select {
+		case <-wctx.Done():
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &ExitError{Code: ExitFailure, Err: errors.New("the impress daemon has been stopping for 20 s; check `impress daemon status` or the daemon log")}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func (f *Factory) warnVersion(p *api.Ping) {

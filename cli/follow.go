@@ -77,7 +77,7 @@ func followJob(ctx context.Context, o *baseOptions, c *api.Client, id, progress 
 			if err == nil {
 				err = errors.New("the daemon keeps ending the watch before the job ends")
 			}
-			return final, exitf(ExitTransient, "job %s: lost the daemon while following it (%v); it resumes when the daemon runs: `impress jobs wait %s` follows it again", id, err, id)
+			return final, exitf(ExitTransient, "job %s: %w while following it (%v); it resumes when the daemon runs: `impress jobs wait %s` follows it again", id, errLostWatch, err, id)
 		}
 		if !said {
 			bar.Done()
@@ -99,6 +99,10 @@ func followJob(ctx context.Context, o *baseOptions, c *api.Client, id, progress 
 		}
 	}
 }
+
+// errLostWatch marks followJob giving up on a daemon that did not come
+// back: what the job did meanwhile is not known (publish makes that exit 7).
+var errLostWatch = errors.New("lost the daemon")
 
 // lostDaemon tells a broken watch (the daemon stopped, the connection
 // dropped) from an answer of the daemon.

@@ -36,7 +36,7 @@ func runJobsList(ctx context.Context, o *jobsListOptions) error {
 			return listTable(o.IO, jobs, "no jobs", []string{"ID", "KIND", "STATE", "STAGE", "TITLE", "UPDATED"}, func(j api.Job) []string {
 				stage := j.Stage
 				if j.Error != nil {
-					stage = j.Error.Code
+					stage = string(j.Error.Code)
 				}
 				return []string{j.ID, j.Kind, j.State, stage, j.Title, ago(j.UpdatedAt)}
 			})
@@ -63,7 +63,7 @@ func printJob(ios *IOStreams, j *api.Job) {
 	rows := [][]string{{"id", j.ID}, {"kind", j.Kind}, {"state", j.State}, {"stage", j.Stage}, {"title", j.Title},
 		{"created", j.CreatedAt.Local().Format(detailTime)}, {"updated", j.UpdatedAt.Local().Format(detailTime)}}
 	if j.Error != nil {
-		rows = append(rows, []string{"error", j.Error.Code + ": " + j.Error.Message})
+		rows = append(rows, []string{"error", string(j.Error.Code) + ": " + j.Error.Message})
 		if j.Error.Hint != "" {
 			rows = append(rows, []string{"next", j.Error.Hint})
 		}

@@ -12,8 +12,8 @@ import (
 	"github.com/impress-dev/impress/internal/inert"
 )
 
-// writeJSON writes exactly one JSON document (product.md: nothing else goes
-// to stdout under --json).
+// writeJSON writes exactly one JSON document (README "Output and exit
+// codes": nothing else goes to stdout under --json).
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

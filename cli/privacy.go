@@ -26,8 +26,10 @@ delete it so that it is really gone.
 A purge revokes the tokens it covers at Meta, destroys the data keys (every
 copy of the encrypted data, backups included, becomes unreadable), deletes
 the records, their index entries, files and log lines, rewrites the store so
-no deleted byte stays in it, then scans every file impress owns for what it
-deleted and writes a receipt that says whether anything was found.`,
+no deleted byte stays in it, then scans every file impress wrote (the config
+file included) for what it deleted and writes a receipt that says whether
+anything was found. A finding can be re-checked after you fix it
+(` + "`requests rescan`" + `) or acknowledged with a reason (` + "`requests ack`" + `).`,
 	}
 	cmd.AddCommand(newPurgeCmd(f, nil), newExportCmd(f, nil), newRetentionCmd(f), newRequestsCmd(f))
 	return []*cobra.Command{cmd}
@@ -59,12 +61,16 @@ func newPurgeCmd(f *Factory, runF func(context.Context, *purgeOptions) error) *c
 The purge runs in steps that survive a crash (a restarted daemon finishes it
 before anything else): revoke the tokens at Meta (best effort), destroy the
 data keys, delete records, index entries, files and log lines, compact the
-store, scan every file under the data and state directories. The receipt has
-a confirmation code, counts by kind and "verified" when the scan found
-nothing; it holds no personal data. --dry-run lists what would go.
+store, scan every file under the data and state directories and the config
+file. --all also removes the master key (key file or keyring entry) and says
+where it was. The receipt has a confirmation code, counts by kind, what else
+the purge did (scheduled posts it cancelled, what it cannot reach: posts live
+on Instagram, files written with render --out) and "verified" when the scan
+found nothing; it holds no personal data. --dry-run lists all of it first.
 
 Without --yes it asks on a terminal, and refuses (exit 2) when it cannot ask.
-Exit 1 when the purge finished but the scan still found something.`,
+Exit 1 when the purge finished but the scan still found something: see
+` + "`impress privacy requests rescan`" + ` and ` + "`ack`" + `.`,
 		Example: `  impress privacy purge --connection brand --dry-run
   impress privacy purge --connection brand --yes
   impress privacy purge --all --yes --json`,
@@ -173,20 +179,40 @@ func runPurge(ctx context.Context, o *purgeOptions) error {
 		}
 		table(o.IO.Out, nil, rows)
 		fmt.Fprintf(o.IO.Out, "and then scan every file for %d identifiers.\n", plan.Identifiers)
+		for _, fx := range plan.Effects {
+			fmt.Fprintln(o.IO.Out, effectLine(fx))
+		}
 		for _, n := range plan.Notes {
 			fmt.Fprintln(o.IO.Out, "Note: "+n)
 		}
 		fmt.Fprintln(o.IO.Out, "Nothing was changed (--dry-run).")
 		return nil
 	}
+	// What the purge cancels is said before anything happens: with --yes
+	// too (on stderr, so --json stays one document).
+	var cancels []string
+	for _, fx := range plan.Effects {
+		if fx.Action == api.EffectCancelled {
+			cancels = append(cancels, effectLine(fx))
+		}
+	}
 	if !o.Yes {
 		if !o.IO.CanPrompt() {
 			return exitf(ExitUsage, "refusing to purge %s without confirmation: this cannot be undone; pass --yes (see the plan with --dry-run)", describeScope(o.Request))
 		}
-		fmt.Fprintf(o.IO.ErrOut, "This deletes for good, from %s: %s.\nType yes to go on: ", describeScope(o.Request), countsLine(plan.Counts))
+		fmt.Fprintf(o.IO.ErrOut, "This deletes for good, from %s: %s.\n", describeScope(o.Request), countsLine(plan.Counts))
+		for _, l := range cancels {
+			fmt.Fprintln(o.IO.ErrOut, l)
+		}
+		fmt.Fprint(o.IO.ErrOut, "Type yes to go on: ")
 		line, ok := newLineReader(o.IO.In).next(ctx)
 		if !ok || strings.TrimSpace(strings.ToLower(line)) != "yes" {
 			return exitf(ExitCancelled, "purge cancelled: nothing was changed")
+		}
+	}
+	if o.Yes {
+		for _, l := range cancels {
+			fmt.Fprintln(o.IO.ErrOut, l)
 		}
 	}
 	progress := o.IO.IsStderrTTY() && !o.JSON
@@ -199,16 +225,26 @@ func runPurge(ctx context.Context, o *purgeOptions) error {
 	if err != nil {
 		return err
 	}
+	return showReceipt(&o.baseOptions, rc, "Purged "+describeScope(o.Request)+".",
+		fmt.Sprintf("purge %s finished but is not verified: see `impress privacy requests show %s`", rc.Code, rc.Code))
+}
+
+// showReceipt prints a receipt (JSON under --json, else headed by
+// title when not empty) and fails with exit 1 and open when its scan
+// found something nobody has settled yet.
+func showReceipt(o *baseOptions, rc *api.Receipt, title, open string) error {
 	if o.JSON {
 		if err := writeJSON(o.IO.Out, rc); err != nil {
 			return err
 		}
 	} else {
-		fmt.Fprintf(o.IO.Out, "Purged %s.\n", describeScope(o.Request))
+		if title != "" {
+			fmt.Fprintln(o.IO.Out, title)
+		}
 		printReceipt(o.IO.Out, rc)
 	}
-	if !rc.Verified {
-		return exitf(ExitFailure, "purge %s finished but is not verified: see `impress privacy requests show %s`", rc.Code, rc.Code)
+	if !rc.Settled() {
+		return exitf(ExitFailure, "%s", open)
 	}
 	return nil
 }
@@ -217,9 +253,12 @@ func runPurge(ctx context.Context, o *purgeOptions) error {
 func printReceipt(w io.Writer, rc *api.Receipt) {
 	status := rc.Status
 	if rc.Status == api.RequestDone {
-		if rc.Verified {
+		switch {
+		case rc.Verified:
 			status += ", verified"
-		} else {
+		case rc.Reviewed:
+			status += ", NOT verified, every finding acknowledged"
+		default:
 			status += ", NOT verified"
 		}
 	} else {
@@ -235,6 +274,12 @@ func printReceipt(w io.Writer, rc *api.Receipt) {
 		rows = append(rows, []string{"Finished", rc.FinishedAt.UTC().Format(time.RFC3339)})
 	}
 	rows = append(rows, []string{"Removed", countsLine(rc.Counts)})
+	for _, fx := range rc.Effects {
+		rows = append(rows, []string{strings.ToUpper(fx.Action[:1]) + fx.Action[1:], fx.Note})
+	}
+	if rc.MasterKey != "" {
+		rows = append(rows, []string{"Master key", "removed from the " + rc.MasterKey})
+	}
 	for _, r := range rc.Revocation {
 		v := strings.ReplaceAll(r.Outcome, "_", " ")
 		if r.Detail != "" {
@@ -252,9 +297,19 @@ func printReceipt(w io.Writer, rc *api.Receipt) {
 		} else {
 			v += fmt.Sprintf(": %d found", len(s.Findings))
 		}
+		if s.At.After(rc.FinishedAt) && !rc.FinishedAt.IsZero() {
+			v += " (scanned again " + s.At.UTC().Format(time.RFC3339) + ")"
+		}
 		rows = append(rows, []string{"Scan", v})
-		for _, fd := range s.Findings {
-			rows = append(rows, []string{"  found", fd.Kind + " in " + fd.File})
+		for i, fd := range s.Findings {
+			v := fd.Kind + " in " + fd.File
+			if fd.Context != "" {
+				v += ", " + fd.Context
+			}
+			if a := fd.Acknowledged; a != nil {
+				v += "; acknowledged " + a.At.UTC().Format(time.RFC3339) + ": " + a.Reason
+			}
+			rows = append(rows, []string{fmt.Sprintf("  %d.", i+1), v})
 		}
 	}
 	for _, n := range rc.Notes {
@@ -268,9 +323,12 @@ func newRequestsCmd(f *Factory) *cobra.Command {
 		Use:   "requests",
 		Short: "Purge receipts and deletion requests (Meta's included)",
 		Long: `Every purge, from the CLI or from Meta's data deletion callback, has a
-confirmation code and, once done, a receipt. Receipts hold no personal data.`,
+confirmation code and, once done, a receipt. Receipts hold no personal data.
+A receipt whose scan found something stays open (doctor warns, the deletion
+status page says "being reviewed") until a re-scan finds nothing or every
+finding is acknowledged with a reason.`,
 	}
-	cmd.AddCommand(newRequestsListCmd(f, nil), newRequestsShowCmd(f, nil))
+	cmd.AddCommand(newRequestsListCmd(f, nil), newRequestsShowCmd(f, nil), newRequestsRescanCmd(f, nil), newRequestsAckCmd(f, nil))
 	return cmd
 }
 

@@ -29,12 +29,13 @@ type fakePrivacyDaemon struct {
 	mu       sync.Mutex
 	purges   []api.PurgeRequest
 	verified bool
+	effects  []api.PurgeEffect
 }
 
 func (d *fakePrivacyDaemon) client() *api.Client {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/privacy/purge/plan", func(w http.ResponseWriter, r *http.Request) {
-		json.NewEncoder(w).Encode(api.PurgePlan{Scope: "connection", Counts: map[string]int{"comments": 3}, Identifiers: 9})
+		json.NewEncoder(w).Encode(api.PurgePlan{Scope: "connection", Counts: map[string]int{"comments": 3}, Identifiers: 9, Effects: d.effects})
 	})
 	mux.HandleFunc("POST /v1/privacy/purge", func(w http.ResponseWriter, r *http.Request) {
 		var req api.PurgeRequest
@@ -43,7 +44,7 @@ func (d *fakePrivacyDaemon) client() *api.Client {
 		d.purges = append(d.purges, req)
 		d.mu.Unlock()
 		rc := api.Receipt{Code: "abcdefghijklmnopqrstuvwxyz", Scope: req.Scope, Source: "cli", Status: api.RequestDone,
-			Counts: map[string]int{"comments": 3}, Verified: d.verified, Scan: &api.ScanResult{Files: 4, Identifiers: 9}}
+			Counts: map[string]int{"comments": 3}, Verified: d.verified, Scan: &api.ScanResult{Files: 4, Identifiers: 9}, Effects: d.effects}
 		if !d.verified {
 			rc.Scan.Findings = []api.ScanFinding{{File: "data/x", Kind: "text"}}
 		}
@@ -124,5 +125,34 @@ func TestPurgeCommandScopesAndExitCodes(t *testing.T) {
 	var rc api.Receipt
 	if json.Unmarshal([]byte(out), &rc) != nil || rc.Verified || len(rc.Scan.Findings) != 1 {
 		t.Errorf("--json output: %q", out)
+	}
+}
+
+// TestPurgeCommandSaysWhatItCancels: scheduled posts a purge cancels are
+// named before the question, in the dry run, with --yes (on stderr, the
+// JSON stays one document) and in the receipt.
+func TestPurgeCommandSaysWhatItCancels(t *testing.T) {
+	const note = "2 scheduled post(s) are cancelled and will not be published (the next was due 2026-03-01 14:00 UTC)"
+	d := &fakePrivacyDaemon{verified: true, effects: []api.PurgeEffect{
+		{Kind: api.EffectScheduledPosts, Action: api.EffectCancelled, Count: 2, Note: note},
+		{Kind: api.EffectPublishedPosts, Action: api.EffectKept, Count: 1, Note: "1 published post(s) stay on Instagram"},
+	}}
+	_, stderr, err := runPurgeCmd(t, d, true, "no\n", "--connection", "main")
+	if exitCode(err, false) != ExitCancelled || !strings.Contains(stderr, "Cancels: "+note) ||
+		strings.Index(stderr, note) > strings.Index(stderr, "Type yes") {
+		t.Errorf("the question does not say what it cancels first: %q", stderr)
+	}
+	out, _, err := runPurgeCmd(t, d, false, "", "--connection", "main", "--dry-run")
+	if err != nil || !strings.Contains(out, "Cancels: "+note) || !strings.Contains(out, "Keeps: 1 published post(s) stay on Instagram") {
+		t.Errorf("dry run: %v, %q", err, out)
+	}
+	out, stderr, err = runPurgeCmd(t, d, false, "", "--connection", "main", "--yes", "--json")
+	var rc api.Receipt
+	if err != nil || !strings.Contains(stderr, note) || json.Unmarshal([]byte(out), &rc) != nil || len(rc.Effects) != 2 {
+		t.Errorf("--yes --json: %v, stdout %q, stderr %q", err, out, stderr)
+	}
+	out, _, err = runPurgeCmd(t, d, false, "", "--connection", "main", "--yes")
+	if err != nil || !strings.Contains(out, "Cancelled") || !strings.Contains(out, note) {
+		t.Errorf("receipt: %v, %q", err, out)
 	}
 }

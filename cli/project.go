@@ -219,8 +219,8 @@ func runProjectApply(ctx context.Context, o *projectApplyOptions) error {
 	if err != nil {
 		return err
 	}
-	if _, err := os.Stat(abs[0]); err != nil {
-		return exitf(ExitUsage, "spec %s: %v", o.Spec, unwrapPathErr(err))
+	if err := checkInputFile("spec "+o.Spec, abs[0]); err != nil {
+		return err
 	}
 	return fetchShow(ctx, &o.baseOptions,
 		func(ctx context.Context, c *api.Client) (*api.ApplyResult, error) {
@@ -242,13 +242,6 @@ func runProjectApply(ctx context.Context, o *projectApplyOptions) error {
 			fmt.Fprintln(out)
 			return nil
 		})
-}
-
-func unwrapPathErr(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
-		return pe.Err
-	}
-	return err
 }
 
 // projectExportOptions are `impress project export`'s inputs.
@@ -342,8 +335,8 @@ func runAssetAdd(ctx context.Context, o *assetAddOptions) error {
 		return err
 	}
 	for i, p := range abs {
-		if _, err := os.Stat(p); err != nil {
-			return exitf(ExitUsage, "%s: %v", o.Files[i], unwrapPathErr(err))
+		if err := checkInputFile(o.Files[i], p); err != nil {
+			return err
 		}
 	}
 	return fetchShow(ctx, &o.baseOptions,

@@ -7,13 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/inert"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"github.com/spf13/cobra"
 )
 
@@ -65,6 +65,15 @@ connection, type, content, caption and options. Publishing again with the
 same key returns the earlier job (exit 0, "reused": true) and posts nothing;
 --force posts again. A publish that was interrupted resumes where it stopped.
 
+A manifest item, or a publish with --key or from a spec with a publish
+block, is first looked for among the account's posts of the last
+publish.reconcile_window (30 days): one live post with the same caption and
+type means it is already published — by another machine or CI runner, or a
+run whose answer was lost — and nothing is posted (exit 0, "found_live":
+true). Two or more refuse it (exit 7) with their links. --force, or
+reconcile: false on a manifest item, skips the check. Stories cannot be
+checked: Meta does not list them with the account's posts.
+
 --dry-run checks everything and prints what would be sent, without creating
 anything at Meta. --at schedules (RFC 3339, "2026-12-01 10:00" local time,
 or "+2h"); the daemon publishes it then, across restarts.
@@ -96,7 +105,7 @@ be live — check ` + "`impress jobs show ID`" + ` and never re-run blindly with
 	fl.StringArrayVar(&o.Collaborators, "collaborator", nil, "invite a collaborator (username; repeatable, at most 3)")
 	fl.StringVar(&o.At, "at", "", "publish at TIME: RFC 3339, \"YYYY-MM-DD HH:MM\" (local) or +DURATION")
 	fl.StringVar(&o.Key, "key", "", "idempotency key (default: derived from the content and options)")
-	fl.BoolVar(&o.Force, "force", false, "publish even if the key was used (posts again)")
+	fl.BoolVar(&o.Force, "force", false, "publish even if the key was used or the post is live (posts again)")
 	fl.BoolVar(&o.DryRun, "dry-run", false, "check and print what would be sent; create nothing at Meta")
 	fl.BoolVar(&o.NoWait, "no-wait", false, "fail (exit 5) instead of waiting when the day's publishing quota is used")
 	addProgressFlag(cmd, &o.Progress, "progress on stderr: auto (a bar on a TTY) | json (NDJSON) | none")
@@ -143,16 +152,10 @@ func (o *publishOptions) check() error {
 	if o.Concurrency < 0 {
 		return flagErrorf("--concurrency must be 1 or more")
 	}
-	if o.Type != "" && !knownPublishType(o.Type) {
-		return flagErrorf("--type must be reel, story, image or carousel, not %q", o.Type)
+	if _, ok := api.LookupPublishType(o.Type); o.Type != "" && !ok {
+		return flagErrorf("--type must be %s, not %q", api.PublishTypeList(), o.Type)
 	}
 	return nil
-}
-
-// knownPublishType says whether t is a type publish takes (--type, and a
-// manifest's type column).
-func knownPublishType(t string) bool {
-	return slices.Contains([]string{api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel}, t)
 }
 
 // request builds the wire request from TARGET… and flags.
@@ -182,8 +185,8 @@ func (o *publishOptions) request(now time.Time) (api.PublishRequest, error) {
 		if err != nil {
 			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
 		}
-		if _, err := os.Stat(abs); err != nil {
-			return req, exitf(ExitUsage, "--cover %s: %v", o.Cover, err)
+		if err := checkInputFile("--cover "+o.Cover, abs); err != nil {
+			return req, err
 		}
 		req.Cover = abs
 	}
@@ -213,10 +216,10 @@ func readCaptionFile(name string) (string, error) {
 	if name == "-" {
 		data, err = io.ReadAll(io.LimitReader(os.Stdin, 1<<20))
 	} else {
-		data, err = os.ReadFile(name)
+		data, err = safeopen.ReadFile(name, 1<<20)
 	}
 	if err != nil {
-		return "", exitf(ExitUsage, "--caption-file %s: %v", name, err)
+		return "", exitf(ExitUsage, "--caption-file %v", err)
 	}
 	return strings.TrimRight(string(data), "\r\n"), nil
 }
@@ -227,6 +230,9 @@ type publishOutput struct {
 	api.Job
 	Reused  bool `json:"reused"`
 	Resumed bool `json:"resumed,omitempty"`
+	// FoundLive: the account already had the item (another machine, or a
+	// run whose answer was lost); nothing was published.
+	FoundLive bool `json:"found_live"`
 }
 
 // runPublish publishes TARGET…, or the items of --manifest (runManifest).
@@ -249,6 +255,14 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	// request may go again, its key finds the job it made.
 	res, err := submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
+		if res != nil && res.LiveRefusal != nil && o.JSON {
+			// Refused after looking at the live media: the candidates
+			// are the data a person needs to decide.
+			if werr := writeJSON(o.IO.Out, res.LiveRefusal); werr != nil {
+				return werr
+			}
+			return silentAfterJSON(err)
+		}
 		return err
 	}
 	if res.Plan != nil {
@@ -263,7 +277,7 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	}
 	j, err := followPublish(ctx, &o.baseOptions, c, res, o.Progress)
 	if j != nil {
-		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed}
+		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed, FoundLive: res.FoundLive}
 		if o.JSON {
 			if werr := writeJSON(o.IO.Out, out); werr != nil {
 				return werr
@@ -295,7 +309,14 @@ func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.
 		}
 		return j, nil
 	}
-	return followJob(ctx, o, c, j.ID, progress)
+	fj, err := followJob(ctx, o, c, j.ID, progress)
+	if errors.Is(err, errLostWatch) {
+		// The daemon died mid-publish and did not come back: the post
+		// may have gone live before it died. Exit 7, never 1 or 6, so
+		// that nobody re-runs it blindly.
+		return fj, exitf(ExitUnconfirmed, "publish job %s: the daemon stopped while it ran and could not be reached again, so the post may be live: run `impress jobs show %s` (and once the daemon runs, `impress jobs wait %s`); do not publish it again with --force before you know", j.ID, j.ID, j.ID)
+	}
+	return fj, err
 }
 
 // captionNotice is the one line said about a new reel with no caption: it
@@ -363,6 +384,9 @@ func printPublished(ios *IOStreams, o publishOutput) {
 		if o.Resumed {
 			prefix = "resumed: "
 		}
+	}
+	if o.FoundLive {
+		prefix = "already live on the account, nothing published: "
 	}
 	switch {
 	case o.State == api.JobDone:

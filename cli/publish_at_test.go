@@ -31,6 +31,7 @@ func TestPastAtOneRule(t *testing.T) {
 		}
 		return api.PublishResult{Job: &api.Job{ID: "19", Kind: api.JobPublish, State: api.JobDone}, Reused: true}
 	})
+	d.answer("POST /v1/publish/reconcile", notLiveAnswer)
 	dir := t.TempDir()
 	clip := filepath.Join(dir, "clip.mp4")
 	if err := os.WriteFile(clip, []byte("x"), 0o600); err != nil {
@@ -140,5 +141,36 @@ func TestReelWithoutCaptionNotice(t *testing.T) {
 		if got != map[bool]int{true: 1, false: 0}[tc.want] || strings.Count(errOut.String(), "\n") != got {
 			t.Errorf("%+v: stderr %q", tc, errOut)
 		}
+	}
+}
+
+// TestPastAtFoundLive: on a fresh runner, a manifest item with a past at:
+// that the account already has (found live by reconciliation) is a re-run
+// like one the local store knows: reported, not refused.
+func TestPastAtFoundLive(t *testing.T) {
+	d := newFakeDaemon()
+	d.answer("POST /v1/publish/reconcile", func([]byte) any {
+		return api.ReconcileAnswer{Items: []api.ReconcileItem{{Outcome: api.ReconcileFoundLive,
+			Job: &api.Job{ID: "3", Kind: api.JobPublish, State: api.JobDone}}}}
+	})
+	d.answer("POST /v1/publish", func([]byte) any {
+		return api.PublishResult{Plan: &api.PublishPlan{Type: "reel", Connection: "main", Key: "k"}} // no earlier job here
+	})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "clip.mp4"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-72 * time.Hour).Format("2006-01-02 15:04")
+	manifest := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(manifest, []byte("version: 1\nitems:\n  - file: clip.mp4\n    at: "+past+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, _, out, _ := d.base()
+	b.JSON = true
+	if err := runPublish(t.Context(), &publishOptions{baseOptions: b, Manifest: manifest, Progress: "none"}); err != nil {
+		t.Fatalf("found live, past at: %v", err)
+	}
+	if !strings.Contains(out.String(), `"found_live": true`) || len(d.sent("POST /v1/publish")) != 0 {
+		t.Errorf("out %s, %d publishes sent", out, len(d.sent("POST /v1/publish")))
 	}
 }

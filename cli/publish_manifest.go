@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,10 +16,11 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"gopkg.in/yaml.v3"
 )
 
-// A manifest is a batch of publishes (product.md "Batch manifest"):
+// A manifest is a batch of publishes (README "Manifests (CI)"):
 //
 //	version: 1
 //	connection: main
@@ -30,6 +30,7 @@ import (
 //	    caption: "Monday drop #new"
 //	    at: 2026-12-01T10:00:00Z
 //	    key: monday-2026-12-01
+//	    reconcile: false            # publish even if a post with this caption is live
 //
 // CSV has the item keys as its header row; the list columns, files and
 // collaborators, separate their values with ";" (a.jpg;b.mp4), since a
@@ -58,18 +59,23 @@ type manifestItem struct {
 	ShareToFeed   *bool    `yaml:"share_to_feed"`
 	Collaborators []string `yaml:"collaborators"`
 	Connection    string   `yaml:"connection"`
+	Reconcile     *bool    `yaml:"reconcile"` // false: skip the live-media check (publish_reconcile.go)
 
 	line int // where the item starts, for messages
 }
 
 // manifestColumns are the CSV columns (the item keys).
 var manifestColumns = []string{"spec", "file", "files", "project", "type", "caption", "caption_file", "at", "key",
-	"first_comment", "cover", "thumb_offset", "share_to_feed", "collaborators", "connection"}
+	"first_comment", "cover", "thumb_offset", "share_to_feed", "collaborators", "connection", "reconcile"}
+
+// maxManifestBytes bounds a manifest file: a thousand items with long
+// captions are well under it.
+const maxManifestBytes = 8 << 20
 
 func loadManifest(path string) (*manifest, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeopen.ReadFile(path, maxManifestBytes)
 	if err != nil {
-		return nil, exitf(ExitUsage, "manifest %s: %v", path, err)
+		return nil, exitf(ExitUsage, "manifest %v", err)
 	}
 	var m *manifest
 	if strings.EqualFold(filepath.Ext(path), ".csv") {
@@ -176,6 +182,13 @@ func parseManifestCSV(data []byte) (*manifest, error) {
 			}
 			it.ShareToFeed = &b
 		}
+		if v := get("reconcile"); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return nil, fmt.Errorf("line %d: reconcile %q: want true or false", n+2, v)
+			}
+			it.Reconcile = &b
+		}
 		m.Items = append(m.Items, it)
 	}
 	return m, nil
@@ -249,7 +262,7 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 		if !filepath.IsAbs(full) {
 			full = filepath.Join(dir, full)
 		}
-		if _, err := os.Stat(full); err != nil {
+		if _, err := safeopen.Check(full, safeopen.Options{}); err != nil {
 			if hint := listHint(dir, p); hint != "" {
 				return "", fmt.Errorf("%s: %v; %s", where, err, hint)
 			}
@@ -259,9 +272,10 @@ func (it *manifestItem) request(dir string, m *manifest, o *publishOptions, now 
 	}
 	req := api.PublishRequest{Connection: firstOf(o.Connection, it.Connection, m.Connection), Type: firstOf(it.Type, o.Type),
 		Caption: it.Caption, FirstComment: it.FirstComment, ThumbOffsetMS: it.ThumbOffset, ShareToFeed: it.ShareToFeed,
-		Collaborators: it.Collaborators, Key: it.Key, Force: o.Force, DryRun: o.DryRun, NoWait: o.NoWait, Display: it.display()}
-	if req.Type != "" && !knownPublishType(req.Type) {
-		return req, fmt.Errorf("%s: type %q: want reel, story, image or carousel", where, req.Type)
+		Collaborators: it.Collaborators, Key: it.Key, Force: o.Force, DryRun: o.DryRun, NoWait: o.NoWait, Display: it.display(),
+		NoReconcile: it.Reconcile != nil && !*it.Reconcile}
+	if _, ok := api.LookupPublishType(req.Type); req.Type != "" && !ok {
+		return req, fmt.Errorf("%s: type %q: want %s", where, req.Type, api.PublishTypeList())
 	}
 	switch {
 	case it.Project != "":
@@ -326,7 +340,7 @@ func listHint(dir, p string) string {
 		if !filepath.IsAbs(w) {
 			w = filepath.Join(dir, w)
 		}
-		if _, err := os.Stat(w); err != nil {
+		if _, err := safeopen.Check(w, safeopen.Options{}); err != nil {
 			return ""
 		}
 	}
@@ -350,10 +364,19 @@ type manifestResult struct {
 	Item     string           `json:"item"`
 	Job      *api.Job         `json:"job,omitempty"`
 	Reused   bool             `json:"reused"`
-	State    string           `json:"state"` // published | scheduled | failed | unconfirmed | refused | planned
+	State    string           `json:"state"` // published | scheduled | failed | unconfirmed | ambiguous | refused | planned
 	ExitCode int              `json:"exit_code"`
 	Error    *api.Error       `json:"error,omitempty"`
 	Plan     *api.PublishPlan `json:"plan,omitempty"`
+
+	// FoundLive: the item was already live on the account (posted by
+	// another runner, or by a run whose answer was lost); nothing was
+	// published. Reconcile is what the check against the live media said
+	// (publish_reconcile.go); Candidates are the posts that made an item
+	// ambiguous.
+	FoundLive  bool           `json:"found_live"`
+	Reconcile  string         `json:"reconcile,omitempty"`
+	Candidates []api.LivePost `json:"candidates,omitempty"`
 }
 
 func runManifest(ctx context.Context, o *publishOptions) error {
@@ -376,11 +399,15 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 		req  api.PublishRequest
 	}
 	var todo []work
+	var others []api.PublishRequest // other shards' items, for reconciliation
 	var problems []string
 	now := time.Now()
 	for i := range m.Items {
 		it := &m.Items[i]
 		if !inShard(it, si, sn) {
+			if req, err := it.request(dir, m, o, now); err == nil {
+				others = append(others, req)
+			}
 			continue
 		}
 		req, err := it.request(dir, m, o, now)
@@ -404,9 +431,21 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 	if err != nil {
 		return err
 	}
+	reqs := make([]api.PublishRequest, len(todo))
+	for k, w := range todo {
+		reqs[k] = w.req
+	}
+	settled, outcomes, err := reconcileManifest(ctx, c, reqs, others)
+	if err != nil {
+		return err
+	}
 	// A past at: follows the rule of --at: only a publish made before
-	// (a re-run) may have one.
-	for _, w := range todo {
+	// (a re-run) may have one — here, or found live on the account by
+	// another runner's run.
+	for k, w := range todo {
+		if settled[k] != nil && settled[k].FoundLive {
+			continue
+		}
 		if err := checkPastAt(ctx, c, w.req, fmt.Sprintf("item %s (line %d): at", w.item.display(), w.item.line), now); err != nil {
 			if exitCode(err, false) != ExitUsage {
 				return err
@@ -427,6 +466,12 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 		progress = "json"
 	}
 	for k, w := range todo {
+		if settled[k] != nil {
+			results[k] = *settled[k]
+			results[k].Index, results[k].Item = w.idx, w.item.display()
+			continue
+		}
+		w.req = reqs[k]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -438,7 +483,7 @@ func runManifest(ctx context.Context, o *publishOptions) error {
 			}
 			defer func() { <-sem }()
 			r := publishItem(ctx, &o.baseOptions, c, w.req, progress)
-			r.Index, r.Item = w.idx, w.item.display()
+			r.Index, r.Item, r.Reconcile = w.idx, w.item.display(), outcomes[k]
 			results[k] = r
 			mu.Lock()
 			finished++
@@ -529,6 +574,9 @@ func printManifestResults(ios *IOStreams, rs []manifestResult, skipped int) {
 		}
 		if r.Reused {
 			note = strings.TrimSpace("reused " + note)
+		}
+		if r.FoundLive {
+			note = "found live: nothing published"
 		}
 		if r.Error != nil {
 			note = r.Error.Message

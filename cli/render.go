@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"github.com/spf13/cobra"
 )
 
@@ -38,6 +39,14 @@ func resolveTarget(arg string) (target, error) {
 		if fi.IsDir() {
 			return t, exitf(ExitUsage, "%s is a directory; name a project, a spec file or a media file", arg)
 		}
+		// a FIFO or a device would block whoever opens it: refused here,
+		// and by the daemon, which opens nothing without the same check
+		if !fi.Mode().IsRegular() {
+			return t, exitf(ExitUsage, "%s is %s; name a project, a spec file or a media file", arg, safeopen.Describe(fi.Mode()))
+		}
+		if hint := specExtHint(arg); hint != "" {
+			return t, exitf(ExitUsage, "%s: %s", arg, hint)
+		}
 		abs, err := filepath.Abs(arg)
 		if err != nil {
 			return t, exitf(ExitUsage, "%s: %v", arg, err)
@@ -62,6 +71,31 @@ func isSpecFile(p string) bool {
 		return true
 	}
 	return false
+}
+
+// checkInputFile refuses (exit 2) a file argument that is missing or is
+// not a regular file: a FIFO or a device would block whoever opens it.
+// display is how the user named it.
+func checkInputFile(display, abs string) error {
+	if _, err := safeopen.Check(abs, safeopen.Options{}); err != nil {
+		var se *safeopen.Error
+		if errors.As(err, &se) {
+			return exitf(ExitUsage, "%s: %s", display, se.Reason)
+		}
+		return exitf(ExitUsage, "%s: %v", display, err)
+	}
+	return nil
+}
+
+// specExtHint explains a file that looks like another tool's spec: editly
+// writes .json5, others YAML or TOML under other names. impress reads
+// YAML and JSON under their own extensions only.
+func specExtHint(p string) string {
+	switch ext := strings.ToLower(filepath.Ext(p)); ext {
+	case ".json5", ".jsonc", ".toml", ".yamlc", ".spec", ".txt":
+		return fmt.Sprintf("%s files are not impress specs or media; a spec is YAML or JSON ending in .yaml, .yml or .json (an editly .json5 file must be rewritten as an impress spec: see README, Project spec)", ext)
+	}
+	return ""
 }
 
 func hasMediaExt(p string) bool {
@@ -227,7 +261,9 @@ every violation with the rule it breaks: container, codecs, pixel format,
 frame rate, size, duration, file size, audio, moov position, edit lists, and
 for images JPEG, size and aspect. A spec or project is checked through its
 render (from the cache, or rendered first). Exit 0 when publishable, 5 when
-not.`,
+not. What ` + "`impress render` and `impress publish`" + ` fix by themselves in a
+media file (moov after mdat, edit lists) is listed apart, as fixed
+automatically, and is no violation.`,
 		Args: exactArgs(1),
 	}
 	cmd.Flags().StringVar(&o.Type, "type", "", "what it will be published as: reel | story | image | carousel (default from the spec or the file)")
@@ -257,7 +293,7 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			if res == nil || len(res.Violations) == 0 {
 				return werr
 			}
-			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, Warnings: res.Warnings}
+			v = &api.Validation{Target: v.Target, Type: v.Type, Violations: res.Violations, AutoFixed: []api.Violation{}, Warnings: res.Warnings}
 		} else if v, err = c.Validate(ctx, req); err != nil {
 			return err
 		}
@@ -277,12 +313,25 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 
 func printValidation(w io.Writer, v *api.Validation) {
 	defer printWarnings(w, v.Warnings)
+	defer printAutoFixed(w, v.AutoFixed)
 	if v.OK {
 		fmt.Fprintf(w, "OK    %s is publishable as a %s\n", v.Target, v.Type)
 		return
 	}
 	fmt.Fprintf(w, "FAIL  %s is not publishable as a %s (%d violation(s)):\n", v.Target, v.Type, len(v.Violations))
 	for _, vi := range v.Violations {
+		fmt.Fprintf(w, "  %s\n", vi.String())
+	}
+}
+
+// printAutoFixed lists what render and publish fix by themselves, apart
+// from the violations: nothing to do about them.
+func printAutoFixed(w io.Writer, fixed []api.Violation) {
+	if len(fixed) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "fixed automatically when you render or publish it (%d):\n", len(fixed))
+	for _, vi := range fixed {
 		fmt.Fprintf(w, "  %s\n", vi.String())
 	}
 }

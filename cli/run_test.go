@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/impress-dev/impress/api"
 )
@@ -178,6 +179,7 @@ func TestRunManifestExitsWithTheWorstItem(t *testing.T) {
 		json.Unmarshal(body, &req)
 		return outcome[req.Targets[0]]
 	})
+	d.answer("POST /v1/publish/reconcile", notLiveAnswer)
 	run := func(projects ...string) (int, []manifestResult) {
 		t.Helper()
 		dir := t.TempDir()
@@ -217,6 +219,84 @@ func TestRunManifestExitsWithTheWorstItem(t *testing.T) {
 				t.Errorf("%v: result %d = %+v", tc.items, i, r)
 			}
 		}
+	}
+}
+
+// notLiveAnswer is a daemon's reconciliation that found nothing live.
+func notLiveAnswer(body []byte) any {
+	var req api.ReconcileRequest
+	json.Unmarshal(body, &req)
+	var ans api.ReconcileAnswer
+	for range req.Items {
+		ans.Items = append(ans.Items, api.ReconcileItem{Outcome: api.ReconcileNotLive})
+	}
+	return ans
+}
+
+// TestRunManifestSettlesLiveItemsFirst: the daemon's reconciliation of the
+// run decides before anything is submitted. An item found live is reported
+// as such (exit 0) and not submitted; an ambiguous one exits 7 with its
+// candidates and is not submitted; the others go with Reconciled set, so
+// the daemon does not list the account again for each.
+func TestRunManifestSettlesLiveItemsFirst(t *testing.T) {
+	d := newFakeDaemon()
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	d.answer("POST /v1/publish/reconcile", func(body []byte) any {
+		var req api.ReconcileRequest
+		json.Unmarshal(body, &req)
+		var ans api.ReconcileAnswer
+		for _, it := range req.Items {
+			switch it.Targets[0] {
+			case "live":
+				ans.Items = append(ans.Items, api.ReconcileItem{Outcome: api.ReconcileFoundLive,
+					Job: &api.Job{ID: "9", Kind: "publish", State: api.JobDone}})
+			case "twice":
+				ans.Items = append(ans.Items, api.ReconcileItem{Outcome: api.ReconcileAmbiguous, LiveRefusal: &api.LiveRefusal{
+					Ambiguous: true, Candidates: []api.LivePost{{MediaID: "1", Permalink: "https://x/p/1", Timestamp: &t0}, {MediaID: "2"}},
+					Error: api.Errorf(api.CodeUnconfirmed, "2 live posts match")}})
+			default:
+				ans.Items = append(ans.Items, api.ReconcileItem{Outcome: api.ReconcileNotLive})
+			}
+		}
+		if len(req.Others) != 0 {
+			return api.Errorf(api.CodeInvalid, "no shards here, got %d others", len(req.Others))
+		}
+		return ans
+	})
+	d.answer("POST /v1/publish", func(body []byte) any {
+		var req api.PublishRequest
+		json.Unmarshal(body, &req)
+		if !req.Reconciled {
+			return api.Errorf(api.CodeInvalid, "submitted unreconciled")
+		}
+		return api.PublishResult{Job: &api.Job{ID: "1", Kind: "publish", State: api.JobDone}}
+	})
+	dir := t.TempDir()
+	path := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(path, []byte("version: 1\nitems:\n  - project: ok\n  - project: live\n  - project: twice\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, _, out, _ := d.base()
+	b.JSON = true
+	err := runPublish(t.Context(), &publishOptions{baseOptions: b, Manifest: path, Progress: "none"})
+	if code := exitCode(err, false); code != ExitUnconfirmed {
+		t.Errorf("exit %d, want %d", code, ExitUnconfirmed)
+	}
+	var rs []manifestResult
+	if jerr := json.Unmarshal(out.Bytes(), &rs); jerr != nil || len(rs) != 3 {
+		t.Fatalf("--json: %v\n%s", jerr, out)
+	}
+	if r := rs[0]; r.State != "published" || r.FoundLive || r.Reconcile != api.ReconcileNotLive || r.ExitCode != 0 {
+		t.Errorf("ok: %+v", r)
+	}
+	if r := rs[1]; r.State != "published" || !r.FoundLive || r.Job == nil || r.Job.ID != "9" || r.ExitCode != 0 {
+		t.Errorf("live: %+v", r)
+	}
+	if r := rs[2]; r.State != "ambiguous" || r.ExitCode != ExitUnconfirmed || len(r.Candidates) != 2 || r.Error == nil {
+		t.Errorf("twice: %+v", r)
+	}
+	if n := len(d.sent("POST /v1/publish")); n != 1 {
+		t.Errorf("%d publishes submitted, want 1 (only the item not live)", n)
 	}
 }
 

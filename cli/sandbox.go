@@ -126,8 +126,8 @@ func (o *sandboxOptions) ports(st *config.Settings) (sandboxPorts, error) {
 	_, port, _ := net.SplitHostPort(o.Addr)
 	allFree := port == "0"
 	p.redirect = 8788
-	if st != nil && st.Int("meta.redirect_port") > 0 {
-		p.redirect = st.Int("meta.redirect_port")
+	if st != nil && st.Int(config.MetaRedirectPort) > 0 {
+		p.redirect = st.Int(config.MetaRedirectPort)
 	}
 	switch {
 	case o.RedirectPort > 0:
@@ -155,7 +155,7 @@ func (o *sandboxOptions) ports(st *config.Settings) (sandboxPorts, error) {
 		p.public = net.JoinHostPort(host, port)
 		p.publicURL = "http://" + p.public
 	} else if st != nil {
-		p.publicURL = strings.TrimRight(st.String("daemon.public_url"), "/")
+		p.publicURL = strings.TrimRight(st.String(config.DaemonPublicURL), "/")
 	}
 	return p, nil
 }

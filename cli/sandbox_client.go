@@ -60,7 +60,7 @@ func (o *sandboxClientOptions) api() (*sandboxAPI, error) {
 	}
 	base := o.Endpoint
 	if base == "" {
-		base = st.String("meta.endpoint")
+		base = st.String(config.MetaEndpoint)
 	}
 	if base == "" {
 		return nil, exitf(ExitUsage, "no sandbox to talk to: IMPRESS_META_ENDPOINT is not set; start one with `impress sandbox` and export the lines it prints (or give --endpoint URL)")
@@ -69,7 +69,7 @@ func (o *sandboxClientOptions) api() (*sandboxAPI, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: 30 * time.Second}
 	}
-	return &sandboxAPI{base: strings.TrimRight(base, "/"), http: hc, public: strings.TrimRight(st.String("daemon.public_url"), "/")}, nil
+	return &sandboxAPI{base: strings.TrimRight(base, "/"), http: hc, public: strings.TrimRight(st.String(config.DaemonPublicURL), "/")}, nil
 }
 
 // call sends one admin request and decodes its answer into out.

@@ -3,7 +3,7 @@
 //
 // It serves the local API of package api on a unix socket in a private
 // directory. The socket is hardened three ways, because each alone has
-// failed elsewhere (reliability.md §3): the directory is 0700, every
+// failed elsewhere (docs/SECURITY.md §2): the directory is 0700, every
 // connection's peer credentials must carry our uid, and any request with an
 // Origin or Referer header or a Host other than [api.Host] gets 403 (DNS
 // rebinding and browser CSRF cannot reach a unix socket today, but a future
@@ -29,6 +29,8 @@
 //     sweep runs under it);
 //   - an auth per-connection lock → the auth state lock (the master key);
 //   - community's cache lock → the auth state lock (a data key);
+//   - a public callback's replay lock (public.Replays) → an auth
+//     per-connection lock (deauthorize), the auth state lock, the store;
 //   - a publish per-file check lock → the check cache's lock;
 //   - the job runner's lock → the settings lock.
 //
@@ -64,9 +66,13 @@ import (
 // the config file.
 type Config struct {
 	Paths config.Paths
-	// Load reads the settings; called at start and on every reload so that
-	// `impress config set` takes effect without a restart.
+	// Load reads the settings; called on every reload so that `impress
+	// config set` takes effect without a restart, and at start unless
+	// Settings is set.
 	Load func() (*config.Settings, error)
+	// Settings are the settings the caller already loaded to start the
+	// daemon (nil: Run calls Load), so that they are read once.
+	Settings *config.Settings
 	// Version is the daemon's version, reported by /v1/ping.
 	Version string
 	// Now is the clock (default time.Now). Tests move it forward.
@@ -101,9 +107,12 @@ func Run(ctx context.Context, cfg Config) error {
 	// Everything the daemon creates is private to the user.
 	syscall.Umask(0o077)
 
-	settings, err := cfg.Load()
-	if err != nil {
-		return err
+	settings := cfg.Settings
+	if settings == nil {
+		var err error
+		if settings, err = cfg.Load(); err != nil {
+			return err
+		}
 	}
 	for _, dir := range []string{cfg.Paths.DataDir, cfg.Paths.StateDir} {
 		if err := config.EnsurePrivateDir(dir); err != nil {
@@ -118,12 +127,7 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	red := &redact.Redactor{}
-	if s := settings.String("meta.app_secret"); s != "" {
-		red.Add(s)
-	}
-	if s := settings.String("meta.webhook_verify_token"); s != "" {
-		red.Add(s)
-	}
+	addSecrets(red, settings)
 	logFile, err := logx.OpenRotating(cfg.Paths.LogFile(), 10<<20, 5)
 	if err != nil {
 		return fmt.Errorf("daemon: %w", err)
@@ -164,7 +168,12 @@ func Run(ctx context.Context, cfg Config) error {
 		ln.Close()
 		return fmt.Errorf("daemon: chmod socket: %w", err)
 	}
-	defer os.Remove(cfg.Paths.Socket)
+	// The listener unlinks the socket when it is first closed: by the
+	// server's Shutdown, before a client sees it gone, or here on an early
+	// return. Never remove the path once Run ends: `impress daemon stop &&
+	// impress daemon start` may have put the next daemon's socket there by
+	// then, and removing it made that daemon unreachable.
+	defer ln.Close()
 	ln = &credListener{Listener: ln, uid: os.Getuid(), log: log}
 
 	runCtx, cancelRun := context.WithCancel(ctx)
@@ -196,21 +205,38 @@ func Run(ctx context.Context, cfg Config) error {
 	log.Info("daemon stopping")
 	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	// Stop accepting first; streams end when their jobs are parked below
-	// (and every handler's context, derived from runCtx, is already done).
-	// Waiting for Shutdown lets in-flight answers — such as the reply to
-	// POST /v1/shutdown itself — reach their clients before Close.
-	shutDone := make(chan struct{})
-	go func() { srv.Shutdown(shutCtx); close(shutDone) }()
+	// The socket answers until the store is closed: `daemon stop` waits
+	// for it to go quiet, and `daemon status` says "stopping" meanwhile,
+	// so an immediate `daemon start` finds the store's lock free (it
+	// used to be held ~10 s after the socket had stopped answering).
+	// Meanwhile requests that would start work are refused (stopping),
+	// and streams end as their jobs are parked (every handler's context,
+	// derived from runCtx, is already done).
+	s.stopping.Store(true)
 	s.Jobs.ParkAll(shutCtx)
 	s.stopServices(shutCtx)
-	select {
-	case <-shutDone:
-	case <-time.After(3 * time.Second):
+	if s.DB != nil {
+		s.storeClosed.Store(true)
+		s.DB.Close()
 	}
+	// Waiting for Shutdown lets in-flight answers — such as the reply to
+	// POST /v1/shutdown itself — reach their clients before Close.
+	drain, cancelDrain := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancelDrain()
+	srv.Shutdown(drain)
 	srv.Close()
 	log.Info("daemon stopped")
 	return nil
+}
+
+// addSecrets registers the value of every secret key with the log
+// redactor (at start, and again at each reload).
+func addSecrets(red *redact.Redactor, st *config.Settings) {
+	for _, k := range config.Keys {
+		if v := st.Value(k); k.Secret && v != "" {
+			red.Add(v)
+		}
+	}
 }
 
 func checkWritable(dir string) error {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -48,16 +49,20 @@ func loader(p config.Paths) func() (*config.Settings, error) {
 // startDaemon runs the daemon in this process and waits until it answers.
 func startDaemon(t *testing.T, p config.Paths) (*api.Client, context.CancelFunc, <-chan error) {
 	t.Helper()
-	return startDaemonWith(t, p, nil)
+	return startDaemonWith(t, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}})
 }
 
-// startDaemonWith is startDaemon with a change to the Config.
-func startDaemonWith(t *testing.T, p config.Paths, change func(*Config)) (*api.Client, context.CancelFunc, <-chan error) {
+// ffmpegDaemon is a started daemon for a test that needs ffmpeg.
+func ffmpegDaemon(t *testing.T) *api.Client {
 	t.Helper()
-	cfg := Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}}
-	if change != nil {
-		change(&cfg)
-	}
+	ffmpegtest.Require(t)
+	c, _, _ := startDaemon(t, testPaths(t))
+	return c
+}
+
+// startDaemonWith is startDaemon with the whole Config.
+func startDaemonWith(t *testing.T, cfg Config) (*api.Client, context.CancelFunc, <-chan error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	exited := make(chan struct{})
@@ -65,7 +70,7 @@ func startDaemonWith(t *testing.T, p config.Paths, change func(*Config)) (*api.C
 		done <- Run(ctx, cfg)
 		close(exited)
 	}()
-	c := api.NewClient(p.Socket)
+	c := api.NewClient(cfg.Paths.Socket)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		if _, err := c.Ping(t.Context()); err == nil {
@@ -112,8 +117,8 @@ func TestAPIRoundTrip(t *testing.T) {
 	if !api.IsNotFound(err) {
 		t.Fatalf("Job(42) = %v, want not_found", err)
 	}
-	if e, _ := api.AsError(err); e.ExitCode() != 2 || e.Status != http.StatusNotFound {
-		t.Errorf("not_found error = %+v (exit %d)", e, e.ExitCode())
+	if e, _ := api.AsError(err); e.Code != api.CodeNotFound || e.Status != http.StatusNotFound {
+		t.Errorf("not_found error = %+v", e)
 	}
 	// Unknown endpoint: typed error, not a bare 404 page.
 	err = c.Do(t.Context(), "GET", "/v1/nope", nil, nil)
@@ -221,7 +226,7 @@ func TestShutdownLeavesConsistentStore(t *testing.T) {
 }
 
 // TestSIGTERMShutdown runs the real binary path: a child process running
-// the daemon gets SIGTERM and must exit 0 with the store closed cleanly.
+// the daemon gets SIGTERM and must exit cleanly with the store closed.
 func TestSIGTERMShutdown(t *testing.T) {
 	if os.Getenv("IMPRESS_DAEMON_CHILD") != "" {
 		t.Skip("child")

@@ -14,11 +14,12 @@ import (
 // publish and community (they need tokens). Stops run in the reverse order.
 func (s *Server) features() []feature.Feature {
 	return []feature.Feature{
-		{Name: "privacy", Routes: s.privacy.Routes, Start: s.privacy.Start, Stop: s.privacy.Stop, Health: s.privacy.Health},
-		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.projects.Health},
-		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: s.accounts.Health},
-		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: s.publish.Health},
-		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: s.community.Health},
+		{Name: "privacy", Routes: s.privacy.Routes, Start: s.privacy.Start, Stop: s.privacy.Stop, Health: quick(s.privacy.Health)},
+		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.shared(s.projects.Health)},
+		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: quick(s.accounts.Health)},
+		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: quick(s.publish.Health)},
+		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: quick(s.community.Health),
+			Reload: s.community.Reload},
 	}
 }
 
@@ -54,12 +55,42 @@ func (s *Server) stopServices(ctx context.Context) {
 	}
 }
 
-func (s *Server) featureHealth() []api.Check {
+// reloadServices lets each started feature apply changed settings.
+func (s *Server) reloadServices(ctx context.Context) {
+	if s.DB == nil {
+		return // recovery state: no feature was started
+	}
+	for _, f := range s.feats {
+		if f.Reload != nil {
+			f.Reload(ctx)
+		}
+	}
+}
+
+// shared runs checks that start tools (the toolchain's) through the
+// root's healthShare: one run for every request waiting, its result
+// answers for a few seconds, and it is cancelled when nobody waits.
+func (s *Server) shared(h func(context.Context) []api.Check) func(context.Context) []api.Check {
+	return func(ctx context.Context) []api.Check {
+		checks, err := s.healthShare.get(ctx, h)
+		if err != nil {
+			return nil // the client left
+		}
+		return checks
+	}
+}
+
+// quick adapts the checks that run no tool (they read state) to Health.
+func quick(h func() []api.Check) func(context.Context) []api.Check {
+	return func(context.Context) []api.Check { return h() }
+}
+
+func (s *Server) featureHealth(ctx context.Context) []api.Check {
 	var out []api.Check
 	for _, name := range checkOrder {
 		for _, f := range s.feats {
 			if f.Name == name && f.Health != nil {
-				out = append(out, f.Health()...)
+				out = append(out, f.Health(ctx)...)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -21,7 +22,7 @@ func TestPprofOnlyWhenAsked(t *testing.T) {
 	}
 
 	p := testPaths(t)
-	startDaemonWith(t, p, func(c *Config) { c.Pprof = true })
+	startDaemonWith(t, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}, Pprof: true})
 	get := func(path string, hdr map[string]string) (int, string) {
 		t.Helper()
 		hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {

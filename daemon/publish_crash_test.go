@@ -58,27 +58,47 @@ type crashEnv struct {
 
 func newCrashEnv(t *testing.T, extra ...string) *crashEnv {
 	t.Helper()
+	return newCrashAccount(t).runner(t, extra...)
+}
+
+// crashAccount is one sandbox account behind a gate proxy, which any number
+// of runners publish to: each its own home and child daemon, as CI runners
+// on fresh machines are.
+type crashAccount struct {
+	sb    *sandbox.Server
+	proxy *daemontest.GateProxy
+	url   string
+}
+
+func newCrashAccount(t *testing.T) *crashAccount {
+	t.Helper()
 	if os.Getenv("IMPRESS_PUBLISH_CHILD") != "" {
 		t.Skip("child")
 	}
+	sb := sandbox.New(sandbox.Options{Seed: 3, ProcessingTime: -1})
+	proxy := &daemontest.GateProxy{H: sb}
+	hs := httptest.NewServer(proxy)
+	t.Cleanup(func() { hs.Close(); sb.Close() })
+	return &crashAccount{sb: sb, proxy: proxy, url: hs.URL}
+}
+
+// runner is a new, empty home for a child daemon on the account.
+func (a *crashAccount) runner(t *testing.T, extra ...string) *crashEnv {
+	t.Helper()
 	home, err := os.MkdirTemp("", "ipc")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(home) })
-	sb := sandbox.New(sandbox.Options{Seed: 3, ProcessingTime: -1})
-	proxy := &daemontest.GateProxy{H: sb}
-	hs := httptest.NewServer(proxy)
-	t.Cleanup(func() { hs.Close(); sb.Close() })
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	public := ln.Addr().String()
 	ln.Close()
-	e := &crashEnv{t: t, home: home, sb: sb, proxy: proxy}
+	e := &crashEnv{t: t, home: home, sb: a.sb, proxy: a.proxy}
 	e.env = append(os.Environ(), "IMPRESS_PUBLISH_CHILD="+home, "IMPRESS_KEYRING=file",
-		"IMPRESS_META_ENDPOINT="+hs.URL, "IMPRESS_META_APP_ID="+sb.AppID(), "IMPRESS_META_APP_SECRET="+sb.AppSecret(),
+		"IMPRESS_META_ENDPOINT="+a.url, "IMPRESS_META_APP_ID="+a.sb.AppID(), "IMPRESS_META_APP_SECRET="+a.sb.AppSecret(),
 		"IMPRESS_DAEMON_PUBLIC_LISTEN="+public, "IMPRESS_DAEMON_PUBLIC_URL=http://"+public)
 	for k, v := range daemontest.FastPublish {
 		e.env = append(e.env, k+"="+v)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -134,7 +135,8 @@ publish:
 	if exp1.Spec != exp2.Spec {
 		t.Errorf("export → apply → export changed the spec:\n%s\n---\n%s", exp1.Spec, exp2.Spec)
 	}
-	for _, want := range []string{"50% OFF: today", "zoom: in", "Summer sale #sale"} {
+	// The originals' names stay readable beside the media-store paths.
+	for _, want := range []string{"50% OFF: today", "zoom: in", "Summer sale #sale", "# intro clip.mp4\n", "# photo.jpg\n", "# voice.srt\n"} {
 		if !strings.Contains(exp1.Spec, want) {
 			t.Errorf("export lost %q:\n%s", want, exp1.Spec)
 		}
@@ -162,9 +164,7 @@ publish:
 }
 
 func TestAssetAddRefusesNonMedia(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "-dash clip.mp4"})
@@ -183,8 +183,8 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 		}
 		_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{clip, path}})
 		e, ok := api.AsError(err)
-		if !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, path) {
-			t.Errorf("asset add %s = %v; want exit 2 naming the file", name, err)
+		if !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, path) {
+			t.Errorf("asset add %s = %v; want invalid_input naming the file", name, err)
 		}
 	}
 	badSRT := filepath.Join(dir, "bad.srt")
@@ -222,9 +222,7 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 }
 
 func TestSpecErrorNamesKeyAndLine(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
 	for _, tc := range []struct{ spec, want string }{
@@ -235,12 +233,12 @@ func TestSpecErrorNamesKeyAndLine(t *testing.T) {
 		path := writeSpec(t, dir, "bad.yaml", tc.spec)
 		_, err := c.ApplyProject(t.Context(), api.ApplyRequest{Path: path, Display: "bad.yaml"})
 		e, ok := api.AsError(err)
-		if !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("apply %q = %v; want exit 2 with %q", tc.spec, err, tc.want)
+		if !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("apply %q = %v; want invalid_input with %q", tc.spec, err, tc.want)
 		}
 		_, err = c.StartRender(t.Context(), api.RenderRequest{Spec: path, Display: "bad.yaml"})
-		if e, ok := api.AsError(err); !ok || e.ExitCode() != 2 || !strings.Contains(e.Message, tc.want) {
-			t.Errorf("render %q = %v; want exit 2 with %q", tc.spec, err, tc.want)
+		if e, ok := api.AsError(err); !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, tc.want) {
+			t.Errorf("render %q = %v; want invalid_input with %q", tc.spec, err, tc.want)
 		}
 	}
 	if ps, _ := c.Projects(t.Context()); len(ps) != 0 {
@@ -249,9 +247,7 @@ func TestSpecErrorNamesKeyAndLine(t *testing.T) {
 }
 
 func TestRenderCacheOutAndFastPath(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})
@@ -357,7 +353,7 @@ func TestRenderViolationRegistersNothing(t *testing.T) {
 	if j, r := waitRender(t, c, start); j.State != api.JobDone || len(r.Violations) == 0 {
 		t.Errorf("a 1 s preview = %+v %+v; want done with its violations reported", j, r)
 	}
-	// Not a preview: the violation fails the job (exit 5) and nothing is kept.
+	// Not a preview: the violation fails the job and nothing is kept.
 	start, err = c.StartRender(t.Context(), api.RenderRequest{Media: clip, Preset: "square", NoCache: true})
 	if err != nil {
 		t.Fatal(err)
@@ -390,21 +386,9 @@ func TestRenderCancelKeepsNothing(t *testing.T) {
 	c, _, _ := startDaemon(t, p)
 	// Full-size reels: slow enough to cancel mid-encode.
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Audio: true, Dur: 10 * time.Second})
-	start, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip})
-	if err != nil || start.Job == nil {
-		t.Fatalf("render = %+v, %v", start, err)
-	}
+	start := renderUntilEncode(t, c, api.RenderRequest{Media: clip})
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
-	err = c.WatchJob(ctx, start.Job.ID, func(ev api.JobEvent) error {
-		if ev.Stage == "encode" {
-			return errStopWatching
-		}
-		return nil
-	})
-	if err != errStopWatching {
-		t.Fatalf("never saw the encode stage: %v", err)
-	}
 	j, err := c.CancelJob(ctx, start.Job.ID)
 	if err != nil || j.State != api.JobCancelled {
 		t.Fatalf("cancel = %+v, %v; want cancelled", j, err)
@@ -476,9 +460,7 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 }
 
 func TestValidateTargets(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	short := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "short.mp4", Audio: true})
@@ -486,14 +468,13 @@ func TestValidateTargets(t *testing.T) {
 	if err != nil || v.OK || v.Type != "reel" {
 		t.Fatalf("validate 1 s clip = %+v, %v", v, err)
 	}
-	rules := map[string]bool{}
-	for _, vi := range v.Violations {
-		rules[vi.Rule] = true
+	// moov_first is what render and publish fix by themselves: said
+	// apart from the violations.
+	if len(v.Violations) != 1 || v.Violations[0].Rule != "duration_min" {
+		t.Errorf("violations %v, want duration_min alone", v.Violations)
 	}
-	for _, want := range []string{"duration_min", "moov_first"} {
-		if !rules[want] {
-			t.Errorf("violations %v lack %s", v.Violations, want)
-		}
+	if !slices.ContainsFunc(v.AutoFixed, func(vi api.Violation) bool { return vi.Rule == "moov_first" }) {
+		t.Errorf("auto_fixed %v lacks moov_first", v.AutoFixed)
 	}
 	img := ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "square.jpg"))
 	if v, err := c.Validate(ctx, api.ValidateRequest{Path: img}); err != nil || !v.OK || v.Type != "image" {
@@ -517,9 +498,7 @@ func TestValidateTargets(t *testing.T) {
 }
 
 func TestDoctorRenderChecks(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c := ffmpegDaemon(t)
 	h, err := c.Health(t.Context())
 	if err != nil {
 		t.Fatal(err)

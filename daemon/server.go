@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -17,6 +18,7 @@ import (
 	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/daemon/publish"
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -33,9 +35,20 @@ type Server struct {
 	// settings while holding its own locks, and nothing is taken under mu.
 	mu       sync.RWMutex
 	settings *config.Settings
+	// startSettings are the settings the daemon started with: the values
+	// in use of the keys read only at start (config.Key.StartOnly).
+	startSettings *config.Settings
 
 	state    string // "ok" | "recovery"
 	shutdown context.CancelFunc
+	// stopping is set when Run begins to stop (new work is refused, ping
+	// says "stopping"); storeClosed once the store is closed (only ping
+	// answers until the socket closes).
+	stopping, storeClosed atomic.Bool
+
+	// healthShare is the one health check in flight and the last result
+	// (health.go).
+	healthShare healthShare
 
 	// feats is the feature table (features.go).
 	feats []feature.Feature
@@ -71,7 +84,7 @@ type serverOptions struct {
 // clock, the job runner) and builds every feature with it. Run uses it, and
 // so do tests.
 func newServer(cfg Config, settings *config.Settings, d feature.Deps, o serverOptions) *Server {
-	s := &Server{cfg: cfg, settings: settings, state: "ok"}
+	s := &Server{cfg: cfg, settings: settings, startSettings: settings, state: "ok"}
 	if d.DB == nil {
 		s.state = "recovery"
 	}
@@ -125,6 +138,18 @@ func (s *Server) harden(next http.Handler) http.Handler {
 			}
 		}()
 		r.Body = http.MaxBytesReader(w, r.Body, 8<<20)
+		if s.stopping.Load() && r.URL.Path != "/v1/ping" {
+			if s.storeClosed.Load() {
+				// the store is gone: drop the connection, which a client
+				// takes for a daemon that went away (and reconnects)
+				panic(http.ErrAbortHandler)
+			}
+			if r.Method != http.MethodGet && r.URL.Path != "/v1/shutdown" {
+				httpx.WriteError(w, &api.Error{Status: http.StatusServiceUnavailable, Code: api.CodeTransient,
+					Message: "the daemon is stopping; nothing was started", Hint: "run the command again once `impress daemon status` says it is not running (the next command starts it)"})
+				return
+			}
+		}
 		next.ServeHTTP(w, r)
 	})
 }
@@ -146,13 +171,21 @@ func (s *Server) ping(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, api.Ping{
 		Version:   s.cfg.Version,
 		PID:       os.Getpid(),
-		State:     s.state,
+		State:     s.pingState(),
 		StartedAt: s.started,
 		Socket:    s.Paths.Socket,
 		DataDir:   s.Paths.DataDir,
 		StateDir:  s.Paths.StateDir,
 		LogFile:   s.Paths.LogFile(),
 	})
+}
+
+// pingState is the daemon's state for ping and `daemon status`.
+func (s *Server) pingState() string {
+	if s.stopping.Load() {
+		return "stopping"
+	}
+	return s.state
 }
 
 func (s *Server) shutdownHandler(w http.ResponseWriter, r *http.Request) {
@@ -173,13 +206,35 @@ func (s *Server) reload(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.settings = st
 	s.mu.Unlock()
-	for _, k := range []string{"meta.app_secret", "meta.webhook_verify_token"} {
-		if v := st.String(k); v != "" {
-			s.Red.Add(v)
+	addSecrets(s.Red, st)
+	s.healthShare.invalidate() // tool paths may have changed
+	s.reloadServices(r.Context())
+	res := api.Reloaded{Status: "reloaded", RestartNeeded: []string{}}
+	for _, k := range config.Keys {
+		if k.StartOnly && st.Value(k) != s.startSettings.Value(k) {
+			res.RestartNeeded = append(res.RestartNeeded, k.Name)
 		}
 	}
-	s.Log.Info("config reloaded", "file", st.File())
-	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})
+	s.Log.Info("config reloaded", "file", st.File(), "restart_needed", res.RestartNeeded)
+	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+// effectiveSettings are the values the daemon runs with, secrets left
+// out: a key read only at start keeps its value from then.
+func (s *Server) effectiveSettings() []api.Setting {
+	cur := s.Settings()
+	out := make([]api.Setting, 0, len(config.Keys))
+	for _, k := range config.Keys {
+		if k.Secret {
+			continue
+		}
+		from := cur
+		if k.StartOnly {
+			from = s.startSettings
+		}
+		out = append(out, api.Setting{Key: k.Name, Value: from.Value(k)})
+	}
+	return out
 }
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
@@ -187,18 +242,22 @@ func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	if s.DB == nil {
 		h.Store = api.Check{Name: "store", Status: "FAIL",
 			Detail: s.StoreErr.Error(),
-			Fix: "stop the daemon (`impress daemon stop`), move " + s.Paths.DBFile() +
-				" aside (e.g. `mv " + s.Paths.DBFile() + " " + s.Paths.DBFile() + ".corrupt`) and start again; " +
-				"an expert can try `bbolt surgery revert-meta-page` on the copy"}
+			Fix: "move the store aside and start on a new, empty one: `impress daemon stop && " +
+				shell.Line("mv", s.Paths.DBFile(), s.Paths.DBFile()+".corrupt") + " && impress daemon start`; " +
+				"the moved file keeps everything for a recovery (an expert can try bbolt's surgery revert-meta-page on a copy of it)"}
 	} else if v, err := s.DB.Version(); err == nil {
 		size, _ := s.DB.Size()
 		h.Store.Detail = s.Paths.DBFile() + " (schema " + strconv.FormatUint(v, 10) + ", " + strconv.FormatInt(size/1024, 10) + " KiB)"
 	}
 	for _, k := range s.Settings().UnknownFileKeys() {
 		h.Checks = append(h.Checks, api.Check{Name: "config", Status: "WARN", Detail: "unknown key " + k + " in " + s.Settings().File(),
-			Fix: "remove it or fix the spelling; `impress config list` shows the keys"})
+			Fix: "remove it with `" + shell.Line("impress", "config", "unset", k) + "`, or fix its spelling (`impress config list` shows the keys)"})
 	}
-	h.Checks = append(h.Checks, s.featureHealth()...)
+	h.Checks = append(h.Checks, s.featureHealth(r.Context())...)
+	if r.Context().Err() != nil {
+		return // the client left; nothing to answer
+	}
+	h.Settings = s.effectiveSettings()
 	httpx.WriteJSON(w, http.StatusOK, h)
 }
 

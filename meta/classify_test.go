@@ -154,33 +154,44 @@ func TestClassifyOther(t *testing.T) {
 	}
 }
 
-func TestExitCode(t *testing.T) {
+// TestClassOfThroughWrapping: a class survives wrapping, and what a class
+// cannot say (the call was cut short, the request was never sent) is
+// found with errors.Is. A caller maps both to its own outcome: a cut-short
+// call is cancelled unless its class says it may have acted (an
+// unconfirmed publish cut short may still be live).
+func TestClassOfThroughWrapping(t *testing.T) {
 	mk := func(c Class) error { return fmt.Errorf("wrapped: %w", &Error{class: c}) }
+	cutShort := func(err error) bool {
+		return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrWaitTimeout)
+	}
 	cases := []struct {
-		err  error
-		want int
+		err      error
+		class    Class
+		cutShort bool
+		invalid  bool
 	}{
-		{nil, 0},
-		{mk(ClassOther), 1},
-		{mk(ClassLoginNeeded), 4},
-		{mk(ClassPermanent), 5},
-		{mk(ClassQuota), 5},
-		{mk(ClassTransient), 6},
-		{mk(ClassRateLimited), 6},
-		{mk(ClassNotReady), 6},
-		{mk(ClassRecreate), 6},
-		{mk(ClassUnconfirmed), 7},
-		{&Error{class: ClassUnconfirmed, cause: &safeError{cause: context.Canceled}}, 7},
-		{&Error{class: ClassTransient, cause: &safeError{cause: context.DeadlineExceeded}}, 3},
-		{fmt.Errorf("x: %w", context.Canceled), 3},
-		{fmt.Errorf("x: %w", ErrWaitTimeout), 3},
-		{invalidf("op", "bad"), 2},
-		{fmt.Errorf("meta: revoke: %w", ErrUnsupported), 1},
-		{errors.New("plain"), 1},
+		{nil, ClassOther, false, false},
+		{mk(ClassOther), ClassOther, false, false},
+		{mk(ClassLoginNeeded), ClassLoginNeeded, false, false},
+		{mk(ClassPermanent), ClassPermanent, false, false},
+		{mk(ClassQuota), ClassQuota, false, false},
+		{mk(ClassTransient), ClassTransient, false, false},
+		{mk(ClassRateLimited), ClassRateLimited, false, false},
+		{mk(ClassNotReady), ClassNotReady, false, false},
+		{mk(ClassRecreate), ClassRecreate, false, false},
+		{mk(ClassUnconfirmed), ClassUnconfirmed, false, false},
+		{&Error{class: ClassUnconfirmed, cause: &safeError{cause: context.Canceled}}, ClassUnconfirmed, true, false},
+		{&Error{class: ClassTransient, cause: &safeError{cause: context.DeadlineExceeded}}, ClassTransient, true, false},
+		{fmt.Errorf("x: %w", context.Canceled), ClassOther, true, false},
+		{fmt.Errorf("x: %w", ErrWaitTimeout), ClassOther, true, false},
+		{invalidf("op", "bad"), ClassOther, false, true},
+		{fmt.Errorf("meta: revoke: %w", ErrUnsupported), ClassOther, false, false},
+		{errors.New("plain"), ClassOther, false, false},
 	}
 	for _, tc := range cases {
-		if got := ExitCode(tc.err); got != tc.want {
-			t.Errorf("ExitCode(%v) = %d, want %d", tc.err, got, tc.want)
+		if got := ClassOf(tc.err); got != tc.class || cutShort(tc.err) != tc.cutShort || errors.Is(tc.err, ErrInvalid) != tc.invalid {
+			t.Errorf("%v: class %v, cut short %v, invalid %v; want %v, %v, %v", tc.err, got, cutShort(tc.err),
+				errors.Is(tc.err, ErrInvalid), tc.class, tc.cutShort, tc.invalid)
 		}
 	}
 	if !IsTransient(mk(ClassRateLimited)) || IsTransient(mk(ClassPermanent)) || !IsLoginNeeded(mk(ClassLoginNeeded)) ||
@@ -286,6 +297,25 @@ func TestPublishClass(t *testing.T) {
 		publishClass(tc.e)
 		if tc.e.class != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, tc.e.class, tc.want)
+		}
+	}
+}
+
+// TestEveryClassHasARule: each class is what some (code, subcode) of the
+// rules table means, except other (nothing matched) and unconfirmed (a
+// failed media_publish: publishClass). A class declared without the rule
+// that produces it would never reach a caller.
+func TestEveryClassHasARule(t *testing.T) {
+	ruled := map[Class]bool{ClassOther: true, ClassUnconfirmed: true}
+	for _, r := range rules {
+		ruled[r.class] = true
+		if got := Classify(r.code, r.subcode); r.code != anyCode && r.subcode != 0 && got != r.class {
+			t.Errorf("Classify(%d, %d) = %v, want the rule's %v", r.code, r.subcode, got, r.class)
+		}
+	}
+	for _, c := range Classes() {
+		if !ruled[c] {
+			t.Errorf("class %v has no rule in classify.go's table", c)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package meta
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -272,7 +271,9 @@ func (c Class) hint() string {
 }
 
 // ClassOf returns the class of err: the class of a wrapped *Error, or
-// ClassOther. Context cancellation is ClassOther (see [ExitCode]).
+// ClassOther. Context cancellation is ClassOther: find it with errors.Is
+// (a cancelled publish that may have gone live is ClassUnconfirmed and
+// wraps the cancellation too, so check the class first).
 func ClassOf(err error) Class {
 	var e *Error
 	if errors.As(err, &e) {
@@ -300,36 +301,6 @@ func IsUnconfirmed(err error) bool { return ClassOf(err) == ClassUnconfirmed }
 // whose [Class.RetryLater] holds (transient, rate-limited, not-ready,
 // recreate).
 func IsTransient(err error) bool { return ClassOf(err).RetryLater() }
-
-// ExitCode maps err to the CLI's exit codes: 0 nil, 2 invalid request,
-// 3 cancelled or timed out, 4 login needed, 5 rejected (permanent, quota),
-// 6 transient, 7 unconfirmed publish, 1 anything else. Unconfirmed wins over
-// cancellation: a publish cut short by Ctrl-C may still have gone live.
-//
-// Deprecated: exit codes belong to package cli, and this package exposes
-// classes only. ExitCode is used by daemon until it maps classes itself
-// (api.CodeForClass); remove after.
-func ExitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	c := ClassOf(err)
-	switch {
-	case c.MayHaveActed():
-		return 7
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, ErrWaitTimeout):
-		return 3
-	case errors.Is(err, ErrInvalid):
-		return 2
-	case c.LoginNeeded():
-		return 4
-	case c.Refused():
-		return 5
-	case c.RetryLater():
-		return 6
-	}
-	return 1
-}
 
 // invalidf returns an ErrInvalid-wrapping error for operation op.
 func invalidf(op, format string, args ...any) error {

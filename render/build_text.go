@@ -12,8 +12,7 @@ import (
 // textfile= and expansion=none: no character of it is special to the graph
 // parser, to drawtext's option parser, or to drawtext's %{…} expansion.
 // Captions are an ASS file in the same dir, drawn by one ass filter (one
-// drawtext per cue or word would make the graph — and ffmpeg-go's
-// quadratic node hashing — grow with the captions); their text is escaped
+// drawtext per cue or word would make the graph grow with the captions); their text is escaped
 // for ASS (see assText). The graph only names files and the font
 // directory, all paths impress chose.
 

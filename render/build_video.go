@@ -43,8 +43,14 @@ func (p *plan) timeline(g *graph) (pad, pad, error) {
 			s.v = g.filter("concat", vs, o("n", n), o("v", "1"), o("a", "0"))
 			s.a = g.filter("concat", as, o("n", n), o("v", "0"), o("a", "1"))
 			// concat answers in microseconds; xfade wants both inputs in
-			// the clips' 1/fps time base
+			// the clips' 1/fps time base. concat also times a segment's
+			// end by its frames' mean spacing, which a one-frame clip does
+			// not have: the next clip then started on the same timestamp
+			// and the encoder's constant rate dropped it (500 one-frame
+			// clips made a 0.1 s video). Every clip is exactly its frames
+			// at the output rate, so frame N of the run is at N/fps.
 			s.v = g.chain(s.v, "settb", o("expr", p.timeBase()))
+			s.v = g.chain(s.v, "setpts", o("expr", "N"))
 		}
 		runs = append(runs, s)
 		run = nil
@@ -116,11 +122,18 @@ func (p *plan) clipInput(g *graph, cp *clipPlan) int {
 		// A clip that repeats an earlier clip's range gets an input of its
 		// own (one more frame of slack makes it distinct): it is decoded
 		// again when needed rather than buffered decoded since the first use.
-		for k := 1; g.findInput("file:"+c.Source(), opts...) >= 0; k++ {
-			base := opts
-			if c.Out > 0 {
-				base = opts[:len(opts)-1]
+		base := opts
+		if c.Out > 0 {
+			base = opts[:len(opts)-1]
+		}
+		url := "file:" + c.Source()
+		k := g.freeVariant(inputKey(url, base)+"\x00"+secs(cp.src), func(k int) (string, []kv) {
+			if k == 0 {
+				return url, opts
 			}
+			return url, append(base[:len(base):len(base)], o("t", secs(cp.src+float64(2+k)/p.fps)))
+		})
+		if k > 0 {
 			opts = append(base[:len(base):len(base)], o("t", secs(cp.src+float64(2+k)/p.fps)))
 		}
 	}
@@ -152,10 +165,7 @@ func (p *plan) cardInput(g *graph, cp *clipPlan) int {
 		}
 		return desc + ",format=rgb24"
 	}
-	k := 0
-	for g.findInput(url(k), o("f", "lavfi")) >= 0 {
-		k++
-	}
+	k := g.freeVariant(url(0), func(k int) (string, []kv) { return url(k), []kv{o("f", "lavfi")} })
 	return g.input(url(k), o("f", "lavfi"))
 }
 

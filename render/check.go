@@ -100,20 +100,22 @@ func FindFont(preferred ...string) string {
 	return ""
 }
 
+// installFix is how to install pkg here, the command in backquotes (doctor
+// prints it as a fix; commands in backquotes work as printed).
 func installFix(pkg string) string {
 	switch runtime.GOOS {
 	case "darwin":
 		if pkg == "fonts" {
-			return "brew install --cask font-dejavu"
+			return "`brew install --cask font-dejavu`"
 		}
-		return "brew install ffmpeg"
+		return "`brew install ffmpeg`"
 	case "windows":
-		return "winget install ffmpeg"
+		return "`winget install ffmpeg`"
 	}
 	if pkg == "fonts" {
-		return "apt-get install fonts-dejavu-core (or your distribution's DejaVu fonts package)"
+		return "`sudo apt-get install fonts-dejavu-core` (or your distribution's DejaVu fonts package)"
 	}
-	return "apt-get install ffmpeg (or your distribution's ffmpeg package with libx264)"
+	return "`sudo apt-get install ffmpeg` (or your distribution's ffmpeg package with libx264)"
 }
 
 // Check finds ffmpeg and ffprobe (names are looked up in PATH), reads

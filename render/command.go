@@ -29,6 +29,9 @@ type Command struct {
 	Duration float64
 	// LogLevel for ffmpeg's stderr; empty means "warning".
 	LogLevel string
+	// GraphOption is how Run hands the -filter_complex graph to ffmpeg in
+	// a file ([GraphOptionScript] when empty; see [GraphScriptOption]).
+	GraphOption string
 	// Warnings are what the layout found (text under Instagram's UI, a
 	// text cut short); the command runs anyway.
 	Warnings []Warning

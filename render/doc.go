@@ -9,7 +9,7 @@
 //		Spec: spec, FFmpeg: ff, FFprobe: fp,
 //		Output: "/data/renders/summer.mp4", Cover: "/data/renders/summer.jpg",
 //	}, func(p render.Progress) { … })                  // stages: probe, analyze, encode|remux, validate, cover, done
-//	if len(res.Violations) > 0 { … }                     // not publishable: exit 5
+//	if len(res.Violations) > 0 { … }                     // not publishable
 //
 // [Render] is a convenience over the pieces, which the daemon may also use
 // one by one:
@@ -43,10 +43,10 @@
 // # Errors
 //
 // [ErrInvalidSpec] (every [SpecError]) and [ErrInvalidMedia] (every
-// [MediaError]) mean bad input: exit 2, nothing changed. A cancelled
-// context comes back wrapped (exit 3, or 130 on Ctrl-C). [ErrFFmpeg]
-// ([FFmpegError], with ffmpeg's last stderr lines) is exit 1, as is
-// [ErrToolMissing].
+// [MediaError]) mean bad input, nothing changed. A cancelled context
+// comes back wrapped. [ErrFFmpeg] ([FFmpegError], with ffmpeg's last
+// stderr lines) and [ErrToolMissing] mean the toolchain failed. (The
+// daemon turns these into wire codes; the CLI, into exit codes.)
 //
 // # Safety
 //
@@ -88,11 +88,11 @@
 // closed 2 s GOPs without B-pyramid, AAC-LC 48 kHz stereo 128 kb/s, MP4
 // with moov first and no edit list, no source metadata.
 //
-// ffmpeg-go builds the argv from the graph (args.go, the only file that
-// imports it, using GetArgs only). It identifies nodes by their options
-// and inputs and hashes them recursively, so the builder keeps the graph
-// shallow (one ass filter for all captions) and never feeds one input
-// stream to two identical chains (see graph.fanOut).
+// args.go writes the argv from the graph in one pass over it, by node
+// identity (it replaced ffmpeg-go, whose node hashing made planning
+// superlinear and merged distinct chains). [Run] hands the graph to ffmpeg
+// in a file, not in argv (graphscript.go), so a spec at the limits
+// (limits.go) stays far from the argv limit.
 //
 // # Fast path
 //

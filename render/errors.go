@@ -1,21 +1,24 @@
 package render
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
-// Sentinels the daemon maps to exit codes (product.md "Output and exit codes").
+// Sentinels the daemon maps to wire codes (and the CLI to exit codes: README
+// "Output and exit codes").
 var (
-	// ErrInvalidSpec: a spec was refused (exit 2). Every *SpecError matches it.
+	// ErrInvalidSpec: a spec was refused (bad input). Every *SpecError matches it.
 	ErrInvalidSpec = errors.New("render: invalid spec")
 	// ErrInvalidMedia: a file is not media ffmpeg may open, or ffprobe could not
-	// read it (exit 2). Every *MediaError matches it.
+	// read it (bad input). Every *MediaError matches it.
 	ErrInvalidMedia = errors.New("render: invalid media")
-	// ErrFFmpeg: ffmpeg or ffprobe ran and failed (exit 1). Every *FFmpegError matches it.
+	// ErrFFmpeg: ffmpeg or ffprobe ran and failed. Every *FFmpegError matches it.
 	ErrFFmpeg = errors.New("render: ffmpeg failed")
-	// ErrToolMissing: ffmpeg, ffprobe, an encoder, a filter or a font is missing (exit 1; see [Check]).
+	// ErrToolMissing: ffmpeg, ffprobe, an encoder, a filter or a font is missing (see [Check]).
 	ErrToolMissing = errors.New("render: toolchain incomplete")
 )
 
@@ -56,6 +59,60 @@ func (e *SpecError) Error() string {
 
 // Is makes errors.Is(err, ErrInvalidSpec) true.
 func (e *SpecError) Is(target error) bool { return target == ErrInvalidSpec }
+
+// SpecErrors is every problem found in a spec, in line order: a spec is
+// refused with all of them at once, so one edit can fix them all. It
+// matches [ErrInvalidSpec], and errors.As finds its first *SpecError.
+type SpecErrors []*SpecError
+
+// maxReportedSpecErrors bounds the message of a spec wrong on every line.
+const maxReportedSpecErrors = 20
+
+func (e SpecErrors) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problems in the spec:", len(e))
+	for i, se := range e {
+		if i == maxReportedSpecErrors {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e)-i)
+			break
+		}
+		b.WriteString("\n  " + se.Error())
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrInvalidSpec) true.
+func (e SpecErrors) Is(target error) bool { return target == ErrInvalidSpec }
+
+// Unwrap returns each problem (errors.As finds the first *SpecError).
+func (e SpecErrors) Unwrap() []error {
+	out := make([]error, len(e))
+	for i, se := range e {
+		out[i] = se
+	}
+	return out
+}
+
+// specErr returns nil, the one problem, or all of them as SpecErrors,
+// sorted by line.
+func specErr(errs []*SpecError) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	sorted := slices.Clone(errs)
+	// by line; a problem without a line (the spec as a whole) last
+	line := func(e *SpecError) int {
+		if e.Line == 0 {
+			return int(^uint(0) >> 1)
+		}
+		return e.Line
+	}
+	slices.SortStableFunc(sorted, func(a, b *SpecError) int { return cmp.Compare(line(a), line(b)) })
+	return SpecErrors(sorted)
+}
 
 // MediaError refuses a file before (or when) ffmpeg looks at it.
 type MediaError struct {

@@ -3,7 +3,8 @@ package render
 import (
 	"encoding/binary"
 	"io"
-	"os"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // jpegOrientation reads the EXIF Orientation tag (1–8) of a JPEG, or 0 when
@@ -13,7 +14,7 @@ import (
 // report it on the stream, so the facts the builder and Validate use
 // (display size, aspect) must read it here.
 func jpegOrientation(path string) int {
-	f, err := os.Open(path)
+	f, _, err := safeopen.Open(path, safeopen.Options{})
 	if err != nil {
 		return 0
 	}

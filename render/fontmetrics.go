@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // fontMetrics measures text the way drawtext draws it: one glyph after
@@ -30,11 +31,15 @@ type fontMetrics struct {
 
 var errNotAFont = errors.New("not a TrueType or OpenType font")
 
+// maxFontBytes bounds a font file read whole (the largest CJK collections
+// are some 30 MB).
+const maxFontBytes = 64 << 20
+
 // loadFontMetrics parses the font at path. A build keeps what it loaded
 // (plan.font); nothing is kept between builds, so a font replaced on disk
 // is read afresh.
 func loadFontMetrics(path string) (*fontMetrics, error) {
-	data, err := os.ReadFile(path)
+	data, err := safeopen.ReadFile(path, maxFontBytes)
 	if err != nil {
 		return nil, err
 	}

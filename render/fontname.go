@@ -2,9 +2,10 @@ package render
 
 import (
 	"encoding/binary"
-	"os"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // fontFamily reads the family name and boldness from a TrueType/OpenType
@@ -13,7 +14,7 @@ import (
 // libass resolves through fontconfig.
 func fontFamily(path string) (string, bool) {
 	const fallback = "DejaVu Sans"
-	data, err := os.ReadFile(path)
+	data, err := safeopen.ReadFile(path, maxFontBytes)
 	if err != nil || len(data) < 12 {
 		return fallback, true
 	}

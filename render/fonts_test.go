@@ -88,7 +88,7 @@ texts:
 // TestRenderWithFonts: a text in a font named by fontconfig and one in a
 // font file next to the spec render, each with its own metrics (a
 // monospaced "iiii" is much wider); a missing font and a file that is not
-// a font are spec errors (exit 2) naming the key.
+// a font are spec errors (bad input) naming the key.
 func TestRenderWithFonts(t *testing.T) {
 	t.Parallel()
 	requireFontconfig(t)

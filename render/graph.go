@@ -2,15 +2,13 @@ package render
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
 // graph is the builder's plain description of one ffmpeg run: inputs, a
-// filter DAG and the output. args.go turns it into an argv with ffmpeg-go.
-// Keeping the DAG here (instead of building ffmpeg-go nodes directly)
-// confines ffmpeg-go to one file and lets the builder reason about pads:
-// every pad is consumed exactly once, which ffmpeg requires.
+// filter DAG and the output. args.go turns it into an argv. Keeping the
+// DAG as plain data lets the builder reason about pads: every pad is
+// consumed exactly once, which ffmpeg requires.
 //
 // Only validated numbers, enum words, and paths impress chose (its private
 // work dir, the font) ever become option values; user text reaches ffmpeg
@@ -19,6 +17,13 @@ type graph struct {
 	inputs []gInput
 	nodes  []gNode
 	used   map[pad]bool
+	// byKey finds an input by its URL and options in constant time: a
+	// spec of many clips looks inputs up once per clip.
+	byKey map[string]int
+	// nextFree remembers, per base of a repeated input (see clipInput),
+	// the first variant that may still be free, so repeats of one range
+	// do not search from the start each time (quadratic in the repeats).
+	nextFree map[string]int
 }
 
 type kv struct{ k, v string }
@@ -44,7 +49,19 @@ type pad struct {
 	out   int
 }
 
-func newGraph() *graph { return &graph{used: map[pad]bool{}} }
+func newGraph() *graph {
+	return &graph{used: map[pad]bool{}, byKey: map[string]int{}, nextFree: map[string]int{}}
+}
+
+// inputKey identifies an input by its URL and options.
+func inputKey(url string, opts []kv) string {
+	var b strings.Builder
+	b.WriteString(url)
+	for _, o := range opts {
+		b.WriteString("\x00" + o.k + "\x00" + o.v)
+	}
+	return b.String()
+}
 
 // input adds an input, or returns the existing one with the same URL and
 // options: ffmpeg then demuxes and decodes it once for every use.
@@ -53,17 +70,31 @@ func (g *graph) input(url string, opts ...kv) int {
 		return i
 	}
 	g.inputs = append(g.inputs, gInput{url: url, opts: opts})
+	g.byKey[inputKey(url, opts)] = len(g.inputs) - 1
 	return len(g.inputs) - 1
 }
 
 // findInput returns the index of an input with this URL and options, or -1.
 func (g *graph) findInput(url string, opts ...kv) int {
-	for i, in := range g.inputs {
-		if in.url == url && slices.Equal(in.opts, opts) {
-			return i
-		}
+	if i, ok := g.byKey[inputKey(url, opts)]; ok {
+		return i
 	}
 	return -1
+}
+
+// freeVariant returns the smallest k ≥ 0 for which variant(k) names no
+// input yet. Inputs are never removed, so the search for the same base
+// resumes where the last one ended.
+func (g *graph) freeVariant(base string, variant func(k int) (string, []kv)) int {
+	k := g.nextFree[base]
+	for {
+		url, opts := variant(k)
+		if g.findInput(url, opts...) < 0 {
+			g.nextFree[base] = k + 1
+			return k
+		}
+		k++
+	}
 }
 
 // stream names a stream of an input. An input stream may feed several
@@ -73,10 +104,9 @@ func (g *graph) stream(input int, sel string) pad {
 }
 
 // fanOut puts a split (or asplit) after every input stream that feeds more
-// than one filter. ffmpeg could fan out by itself, but ffmpeg-go identifies
-// nodes by their options and inputs (not their names), so two identical
-// chains on one input stream would collapse into one node; behind a split
-// each chain has its own input pad. Only stills (one frame) and audio are
+// than one filter. ffmpeg could fan out by itself, but with an explicit
+// split every pad of the graph feeds exactly one filter, the one rule
+// argv checks (a pad used twice is a builder bug it reports). Only stills (one frame) and audio are
 // ever shared this way: a video clip that repeats a range gets its own
 // input (see clipInput), so no decoded video is buffered for later.
 func (g *graph) fanOut() {

@@ -5,7 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // MP4Layout is what the box structure of an MP4/MOV file says, read
@@ -84,15 +85,11 @@ func printable(s string) string {
 
 // ReadMP4Layout reads the box structure of an MP4/MOV file.
 func ReadMP4Layout(path string) (*MP4Layout, error) {
-	f, err := os.Open(path)
+	f, fi, err := safeopen.Open(path, safeopen.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("read mp4 layout: %w", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("read mp4 layout: %w", err)
-	}
 	return readMP4Layout(f, fi.Size())
 }
 

@@ -5,7 +5,7 @@ import (
 	"sort"
 )
 
-// Media kinds [Validate] checks against (meta-graph-api.md §2.6).
+// Media kinds [Validate] checks against (docs/META.md §16).
 const (
 	KindReel         = "reel"
 	KindStory        = "story"
@@ -14,13 +14,13 @@ const (
 	KindCarouselItem = "carousel-item"
 )
 
-// Preset is an output format (product.md "Output presets").
+// Preset is an output format (README "Projects, specs and renders").
 type Preset struct {
 	Name          string
 	Width, Height int
 	// FPS is the default frame rate; a spec's fps (23–60) overrides it.
 	FPS float64
-	// MaxDuration in seconds, 0 for none (stories: 60).
+	// MaxDuration in seconds, 0 for none (stories: 60, the rest 15 min).
 	MaxDuration float64
 	// Image presets produce one JPEG instead of a video.
 	Image bool
@@ -43,12 +43,23 @@ const (
 	maxImageWidth   = 1440
 )
 
+// DefaultPreset is the preset of a spec or a file that names none (a
+// still picture's is ImagePreset). api.DefaultPreset is the same name for
+// clients that cannot import render; a daemon test ties the two.
+const (
+	DefaultPreset = "reels"
+	ImagePreset   = "image"
+)
+
 var presets = map[string]Preset{
-	"reels":   videoPreset("reels", 1080, 1920, 0, KindReel),
+	// Instagram's longest Reel is 15 minutes, its longest story 60 s
+	// (feed videos publish as Reels): a render longer than its kind allows
+	// is refused before it starts (Spec.CheckLength), not after.
+	"reels":   videoPreset("reels", 1080, 1920, MaxOutputSeconds, KindReel),
 	"story":   videoPreset("story", 1080, 1920, 60, KindStory),
-	"feed":    videoPreset("feed", 1080, 1350, 0, KindReel),
-	"square":  videoPreset("square", 1080, 1080, 0, KindReel),
-	"preview": previewOf(videoPreset("preview", 1080, 1920, 0, KindReel)),
+	"feed":    videoPreset("feed", 1080, 1350, MaxOutputSeconds, KindReel),
+	"square":  videoPreset("square", 1080, 1080, MaxOutputSeconds, KindReel),
+	"preview": previewOf(videoPreset("preview", 1080, 1920, MaxOutputSeconds, KindReel)),
 	"image":   {Name: "image", Width: maxImageWidth, Image: true, Kind: KindImage},
 }
 

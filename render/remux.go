@@ -72,6 +72,18 @@ func Conforms(info *MediaInfo, p Preset) (bool, []string) {
 		if a.BitRate > maxAudioBitrate {
 			add("audio bit rate %s is above 128 kb/s", bitsStr(a.BitRate))
 		}
+		// A copy keeps the streams' lengths: audio that runs on past the
+		// picture (or stops well before it) is re-encoded, where the graph
+		// cuts both to the same end. The slack is a frame plus an AAC
+		// frame, what a copy cannot get below.
+		if v.Duration > 0 && a.Duration > 0 && v.FPS > 0 && a.SampleRate > 0 {
+			switch gap := a.Duration - v.Duration; {
+			case gap > 1/v.FPS+1024/float64(a.SampleRate):
+				add("audio runs %ss past the video", secs(gap))
+			case -gap > 1/v.FPS+1024/float64(a.SampleRate):
+				add("audio stops %ss before the video", secs(-gap))
+			}
+		}
 	}
 	if info.Layout != nil {
 		if info.Layout.Fragmented {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // RenderRequest asks [Render] for one output: from a resolved spec, or
@@ -48,6 +50,10 @@ type RenderRequest struct {
 	// when the caller keeps it; nil makes Render ask ffmpeg, and only when
 	// the spec uses a transition newer than ffmpeg 4.3's.
 	Transitions []string
+	// GraphOption is the FFmpeg binary's graph file option
+	// ([GraphScriptOption]) when the caller keeps it; empty makes Render
+	// ask ffmpeg.
+	GraphOption string
 }
 
 // Result is what a render produced.
@@ -55,7 +61,7 @@ type Result struct {
 	Output string
 	Cover  string
 	// Info is the probe of the output; Violations its check against the
-	// preset's media kind (non-empty: not publishable, exit 5).
+	// preset's media kind (non-empty: not publishable).
 	Info       *MediaInfo
 	Kind       string
 	Violations []Violation
@@ -86,7 +92,7 @@ type Result struct {
 // command (after a loudness analysis pass when the spec sets a target),
 // probe and validate the output, and make the cover. Progress goes to fn
 // (may be nil) with stages probe, analyze, encode|remux, validate, cover,
-// done. Errors: *SpecError, *MediaError (exit 2), ctx errors (exit 3/130),
+// done. Errors: *SpecError, *MediaError (bad input), ctx errors,
 // *FFmpegError, ErrToolMissing.
 func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result, error) {
 	start := time.Now()
@@ -137,9 +143,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		pb.known(abs, info)
 		presetName = req.Preset
 		if presetName == "" {
-			presetName = "reels"
+			presetName = DefaultPreset
 			if info.Video != nil && info.Video.Still {
-				presetName = "image"
+				presetName = ImagePreset
 			}
 		}
 		pr, err := LookupPreset(presetName, req.Preview)
@@ -203,6 +209,9 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 	if err != nil {
 		return nil, err
 	}
+	if err := ctx.Err(); err != nil { // cancelled while probing
+		return nil, fmt.Errorf("render: %w", err)
+	}
 	if len(spec.Texts) > 0 || spec.Captions != nil {
 		dir, err := os.MkdirTemp(req.TempDir, "impress-render-")
 		if err != nil {
@@ -211,12 +220,17 @@ func Render(ctx context.Context, req RenderRequest, fn func(Progress)) (*Result,
 		defer os.RemoveAll(dir)
 		opts.WorkDir = dir
 	}
+	if req.GraphOption == "" {
+		if req.GraphOption, err = GraphScriptOption(ctx, req.FFmpeg); err != nil {
+			return nil, err
+		}
+	}
 	if spec.Loudness != nil {
 		acmd, err := BuildLoudnessAnalysis(spec, opts)
 		if err != nil {
 			return nil, err
 		}
-		acmd.Op = "analyze"
+		acmd.Op, acmd.GraphOption = "analyze", req.GraphOption
 		if opts.Loudness, err = MeasureLoudness(ctx, req.FFmpeg, acmd, report); err != nil {
 			return nil, err
 		}
@@ -334,6 +348,7 @@ func specOptions(ctx context.Context, req RenderRequest, spec *Spec, pr Preset, 
 
 func runStage(ctx context.Context, req RenderRequest, cmd *Command, res *Result, report func(Progress)) error {
 	res.Command = cmd.Argv(req.FFmpeg)
+	cmd.GraphOption = req.GraphOption
 	return Run(ctx, req.FFmpeg, cmd, report)
 }
 
@@ -403,9 +418,9 @@ func singleClipSpec(path string, info *MediaInfo, fit string) *Spec {
 // readCues reads and parses the spec's caption file; problems are spec
 // errors on captions.file.
 func readCues(s *Spec) ([]Cue, error) {
-	f, err := os.Open(s.Captions.File)
+	f, _, err := safeopen.Open(s.Captions.File, safeopen.Options{MaxSize: maxSubtitleBytes})
 	if err != nil {
-		return nil, s.errAt("captions.file", "cannot read %s: %v", filepath.Base(s.Captions.File), err)
+		return nil, s.errAt("captions.file", "cannot read it: %v", err)
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxSubtitleBytes+1))

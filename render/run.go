@@ -73,6 +73,11 @@ func run(ctx context.Context, ffmpegPath string, cmd *Command, fn func(Progress)
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
 	defer cleanup()
+	args, dropGraph, err := graphToFile(cmd, args)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", op, err)
+	}
+	defer dropGraph()
 
 	c := exec.CommandContext(ctx, ffmpegPath, append(cmd.globalArgs(), args...)...)
 	setProcessGroup(c)

@@ -11,7 +11,7 @@ import (
 )
 
 // hostileTitles are titles that would break or inject into a filter graph
-// if they were ever interpolated into one (reliability.md §4).
+// if they were ever interpolated into one (docs/SECURITY.md §6).
 var hostileTitles = []string{
 	`50% OFF: today's deal`,
 	`a, b; c: [d] 'e' \f %{g} =h "i"`,

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"unicode/utf8"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // Format is what [Sniff] found in a file's first bytes.
@@ -26,24 +27,21 @@ const sniffLen = 4096
 // playlist, an ffconcat list, an SDP file — each of which would make
 // ffmpeg open other files or URLs), MP4s cut short, and formats impress does
 // not take. The error is a *MediaError naming the file and the reason
-// (exit 2). On success it returns the format, whose Demuxer the builder
+// (bad input). On success it returns the format, whose Demuxer the builder
 // forces on the input.
 func Sniff(path string) (Format, error) {
 	bad := func(reason string, err error) (Format, error) {
 		return Format{}, &MediaError{File: path, Reason: reason, Err: err}
 	}
-	f, err := os.Open(path)
+	f, fi, err := safeopen.Open(path, safeopen.Options{MaxSize: MaxMediaBytes})
 	if err != nil {
+		var se *safeopen.Error
+		if errors.As(err, &se) {
+			return bad(se.Reason, nil) // the reason names the cause
+		}
 		return bad("cannot open", err)
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return bad("cannot stat", err)
-	}
-	if !fi.Mode().IsRegular() {
-		return bad("not a regular file", nil)
-	}
 	size := fi.Size()
 	if size == 0 {
 		return bad("zero bytes", nil)
@@ -99,7 +97,8 @@ func textReason(head []byte) string {
 		}
 	}
 	if looksLikeText(head) {
-		return "a text file, not media"
+		// an editly .json5 spec, a spec with the wrong extension
+		return "a text file, not media (a spec file must end in .yaml, .yml or .json)"
 	}
 	return ""
 }

@@ -3,7 +3,7 @@ package render
 // SpecVersion is the only spec format version this package reads.
 const SpecVersion = 1
 
-// Spec is a project spec as written by the user (product.md "Project spec").
+// Spec is a project spec as written by the user (README "Projects, specs and renders").
 // Optional numbers are pointers where zero is a meaningful value (volume 0
 // mutes) so that [MarshalSpec] writes back exactly what was given; read the
 // effective values through the accessor methods, which apply the defaults.

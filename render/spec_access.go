@@ -145,10 +145,10 @@ func (t *Track) VolumeOrDefault() float64 {
 	return *t.Volume
 }
 
-// PresetOrDefault returns the spec's preset name (default reels).
+// PresetOrDefault returns the spec's preset name (default DefaultPreset).
 func (s *Spec) PresetOrDefault() string {
 	if s.Preset == "" {
-		return "reels"
+		return DefaultPreset
 	}
 	return s.Preset
 }

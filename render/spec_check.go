@@ -8,65 +8,95 @@ import (
 	"unicode/utf8"
 )
 
-// check enforces the rules that span several keys, on the spec with its
-// defaults applied. Rules that need the media (a trim past the end of a
-// file, a transition longer than a video clip) are checked by [Build],
-// which also answers with a *SpecError.
-func (s *Spec) check() error {
+// checkAll enforces the rules that span several keys, on the spec with
+// its defaults applied, and returns every problem (the first of each clip,
+// text, overlay or track). Rules that need the media (a trim past the end
+// of a file, a transition longer than a video clip) are checked by
+// [Build], which also answers with a *SpecError.
+func (s *Spec) checkAll() []*SpecError {
+	var errs []*SpecError
+	add := func(err *SpecError) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if s.Version != SpecVersion {
-		return s.errAt("version", "unknown value %d (this impress reads version %d)", s.Version, SpecVersion)
+		add(s.errAt("version", "unknown value %d (this impress reads version %d)", s.Version, SpecVersion))
 	}
 	if err := checkName(s.Name); err != nil {
-		return s.errAt("name", "%v", err)
+		add(s.errAt("name", "%v", err))
 	}
 	if len(s.Clips) == 0 {
-		return s.errAt("clips", "a spec needs at least one clip")
+		add(s.errAt("clips", "a spec needs at least one clip"))
 	}
 	e := s.Effective()
 	for i := range e.Clips {
-		if err := e.checkClip(i); err != nil {
-			return err
-		}
+		add(e.checkClip(i))
 	}
 	for i, t := range e.Texts {
 		p := fmt.Sprintf("texts[%d]", i)
-		if t.Text == "" {
-			return e.errAt(p+".text", "missing or empty")
-		}
-		if e.has(p+".end") && t.End <= t.Start {
-			return e.errAt(p+".end", "end %s must be after start %s", num(t.End), num(t.Start))
-		}
-		if t.Clip > len(e.Clips) {
-			return e.errAt(p+".clip", "there is no clip %d (clips count from 1; this spec has %d)", t.Clip, len(e.Clips))
+		switch {
+		case t.Text == "":
+			add(e.errAt(p+".text", "missing or empty"))
+		case e.has(p+".end") && t.End <= t.Start:
+			add(e.errAt(p+".end", "end %s must be after start %s", num(t.End), num(t.Start)))
+		case t.Clip > len(e.Clips):
+			add(e.errAt(p+".clip", "there is no clip %d (clips count from 1; this spec has %d)", t.Clip, len(e.Clips)))
 		}
 	}
 	for i, o := range e.Overlays {
 		p := fmt.Sprintf("overlays[%d]", i)
 		switch {
 		case o.Image == "" && o.Video == "":
-			return e.errAt(p, "needs image or video (the picture to lay over the output)")
+			add(e.errAt(p, "needs image or video (the picture to lay over the output)"))
 		case o.Image != "" && o.Video != "":
-			return e.errAt(p+".video", "an overlay is either an image or a video, not both")
+			add(e.errAt(p+".video", "an overlay is either an image or a video, not both"))
 		case e.has(p+".end") && o.End <= o.Start:
-			return e.errAt(p+".end", "end %s must be after start %s", num(o.End), num(o.Start))
+			add(e.errAt(p+".end", "end %s must be after start %s", num(o.End), num(o.Start)))
 		}
 	}
 	if c := e.Captions; c != nil && c.File == "" {
-		return e.errAt("captions.file", "missing: the SRT or WebVTT file to burn in")
+		add(e.errAt("captions.file", "missing: the SRT or WebVTT file to burn in"))
 	}
 	for i, t := range e.Audio {
 		p := fmt.Sprintf("audio[%d]", i)
-		if t.File == "" {
-			return e.errAt(p+".file", "missing: the audio file to mix in")
-		}
-		if e.has(p+".out") && t.Out <= t.In {
-			return e.errAt(p+".out", "inverted cut: out %s is not after in %s", num(t.Out), num(t.In))
+		switch {
+		case t.File == "":
+			add(e.errAt(p+".file", "missing: the audio file to mix in"))
+		case e.has(p+".out") && t.Out <= t.In:
+			add(e.errAt(p+".out", "inverted cut: out %s is not after in %s", num(t.Out), num(t.In)))
 		}
 	}
 	if c := e.Cover; c != nil {
 		if (c.At == nil) == (c.Image == "") {
-			return e.errAt("cover", "give exactly one of at (seconds into the video) or image (a file)")
+			add(e.errAt("cover", "give exactly one of at (seconds into the video) or image (a file)"))
 		}
+	}
+	if n := len(s.MediaPaths()) + len(s.fontRefs()); n > MaxMediaFiles {
+		add(s.errAt("", "the spec names %d files, more than a spec may (%d)", n, MaxMediaFiles))
+	}
+	if len(errs) == 0 {
+		add(s.CheckLength(""))
+	}
+	return errs
+}
+
+// CheckLength refuses a spec whose clips add up to more than the preset
+// allows (name; "" is the spec's own preset), counting only what the spec
+// alone decides (image and card durations, trimmed video): a one-hour
+// still is refused before anything is probed or encoded. [Build] checks
+// the exact length once the media is known.
+func (s *Spec) CheckLength(preset string) *SpecError {
+	if preset == "" {
+		preset = s.PresetOrDefault()
+	}
+	pr, ok := presets[preset]
+	if !ok || pr.MaxDuration == 0 {
+		return nil
+	}
+	if d := s.NominalDuration(func(string) float64 { return 0 }); d > pr.MaxDuration+1e-9 {
+		return s.errAt("clips", "the clips add up to at least %ss; the %s preset allows at most %ss (%s)",
+			secs(d), preset, num(pr.MaxDuration), FormatTime(pr.MaxDuration))
 	}
 	return nil
 }
@@ -81,6 +111,10 @@ func checkName(name string) error {
 		return fmt.Errorf("must not start or end with spaces")
 	case strings.ContainsAny(name, `/\`):
 		return fmt.Errorf("must not contain / or \\")
+	case name == "." || name == "..":
+		// a project's name is a path segment of the local API
+		// (/v1/projects/NAME): "." and ".." would name another path
+		return fmt.Errorf("%q is not a name (it means a directory in a path); pick a word", name)
 	}
 	for _, r := range name {
 		if unicode.IsControl(r) {
@@ -96,7 +130,7 @@ func (s *Spec) has(path string) bool {
 	return ok
 }
 
-func (s *Spec) checkClip(i int) error {
+func (s *Spec) checkClip(i int) *SpecError {
 	c := &s.Clips[i]
 	p := fmt.Sprintf("clips[%d]", i)
 	var sources []string

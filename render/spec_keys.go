@@ -2,6 +2,7 @@ package render
 
 import (
 	"math"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -32,19 +33,19 @@ func (p *specParser) document(root *yaml.Node) error {
 			return p.defaults(v, kp, s.Defaults)
 		},
 		"clips": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+			return p.list(v, kp, MaxClips, "clips", func(c *yaml.Node, ip string) error {
 				s.Clips = append(s.Clips, Clip{})
 				return p.clip(c, ip, &s.Clips[len(s.Clips)-1])
 			})
 		},
 		"texts": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+			return p.list(v, kp, MaxTexts, "texts", func(c *yaml.Node, ip string) error {
 				s.Texts = append(s.Texts, Text{})
 				return p.text(c, ip, &s.Texts[len(s.Texts)-1])
 			})
 		},
 		"overlays": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+			return p.list(v, kp, MaxOverlays, "overlays", func(c *yaml.Node, ip string) error {
 				s.Overlays = append(s.Overlays, Overlay{})
 				return p.overlay(c, ip, &s.Overlays[len(s.Overlays)-1])
 			})
@@ -54,7 +55,7 @@ func (p *specParser) document(root *yaml.Node) error {
 			return p.captions(v, kp, s.Captions)
 		},
 		"audio": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+			return p.list(v, kp, MaxAudioTracks, "audio tracks", func(c *yaml.Node, ip string) error {
 				s.Audio = append(s.Audio, Track{})
 				return p.track(c, ip, &s.Audio[len(s.Audio)-1])
 			})
@@ -63,7 +64,7 @@ func (p *specParser) document(root *yaml.Node) error {
 		"cover": func(v *yaml.Node, kp string) error {
 			s.Cover = &Cover{}
 			return p.fields(v, kp, map[string]fieldFunc{
-				"at":    p.secondsPtr(&s.Cover.At),
+				"at":    p.secondsPtr(&s.Cover.At, MaxOutputSeconds),
 				"image": p.str(&s.Cover.Image),
 			})
 		},
@@ -72,13 +73,10 @@ func (p *specParser) document(root *yaml.Node) error {
 			return p.publish(v, kp, s.Publish)
 		},
 	})
-	if err != nil {
-		return err
+	if err == nil && !hasVersion {
+		err = p.errAt(root, "version", "missing: add `version: %d` at the top", SpecVersion)
 	}
-	if !hasVersion {
-		return p.errAt(root, "version", "missing: add `version: %d` at the top", SpecVersion)
-	}
-	return nil
+	return err
 }
 
 func (p *specParser) defaults(n *yaml.Node, path string, d *Defaults) error {
@@ -99,8 +97,8 @@ func (p *specParser) clip(n *yaml.Node, path string, c *Clip) error {
 		"image":      p.str(&c.Image),
 		"color":      p.color(&c.Color),
 		"gradient":   p.gradient(&c.Gradient),
-		"in":         p.seconds(&c.In),
-		"out":        p.seconds(&c.Out),
+		"in":         p.seconds(&c.In, MaxSourceSeconds),
+		"out":        p.seconds(&c.Out, MaxSourceSeconds),
 		"fit":        p.enum(&c.Fit, fitValues),
 		"speed":      p.numPtr(&c.Speed, minSpeed, maxSpeed),
 		"volume":     p.numPtr(&c.Volume, 0, maxVolume),
@@ -122,7 +120,7 @@ func (p *specParser) transition(dst **Transition) fieldFunc {
 				return p.enum(&tr.Type, transitionValues)(t, tp)
 			},
 			"duration": func(t *yaml.Node, tp string) error {
-				if err := p.seconds(&tr.Duration)(t, tp); err != nil {
+				if err := p.seconds(&tr.Duration, MaxOutputSeconds)(t, tp); err != nil {
 					return err
 				}
 				if tr.Duration == 0 {
@@ -138,10 +136,10 @@ func (p *specParser) transition(dst **Transition) fieldFunc {
 	}
 }
 
-// positiveSeconds reads a time above 0.
+// positiveSeconds reads a time on the output's timeline above 0.
 func (p *specParser) positiveSeconds(dst *float64) fieldFunc {
 	return func(v *yaml.Node, kp string) error {
-		if err := p.seconds(dst)(v, kp); err != nil {
+		if err := p.seconds(dst, MaxOutputSeconds)(v, kp); err != nil {
 			return err
 		}
 		if *dst == 0 {
@@ -158,7 +156,7 @@ func (p *specParser) color(dst *string) fieldFunc {
 			return err
 		}
 		if _, err := parseColor(*dst); err != nil {
-			return p.errAt(v, kp, "unknown value %q (want #RGB, #RRGGBB, #RRGGBBAA or one of %s)", *dst, orList(colorNames()))
+			return p.errAt(v, kp, "unknown value %q%s (want #RGB, #RRGGBB, #RRGGBBAA or one of %s)", *dst, didYouMean(*dst, colorNames()), orList(colorNames()))
 		}
 		return nil
 	}
@@ -167,7 +165,10 @@ func (p *specParser) color(dst *string) fieldFunc {
 // gradient reads a list of 2 to 8 colours.
 func (p *specParser) gradient(dst *[]string) fieldFunc {
 	return func(v *yaml.Node, kp string) error {
-		err := p.list(v, kp, func(c *yaml.Node, ip string) error {
+		if v.Kind == yaml.SequenceNode && (len(v.Content) < 2 || len(v.Content) > maxGradientColors) {
+			return p.errAt(v, kp, "give 2 to %d colours (top to bottom), got %d", maxGradientColors, len(v.Content))
+		}
+		return p.list(v, kp, maxGradientColors, "colours", func(c *yaml.Node, ip string) error {
 			var col string
 			if err := p.color(&col)(c, ip); err != nil {
 				return err
@@ -175,19 +176,23 @@ func (p *specParser) gradient(dst *[]string) fieldFunc {
 			*dst = append(*dst, col)
 			return nil
 		})
-		if err == nil && (len(*dst) < 2 || len(*dst) > maxGradientColors) {
-			err = p.errAt(v, kp, "give 2 to %d colours (top to bottom), got %d", maxGradientColors, len(*dst))
-		}
-		return err
 	}
 }
 
 func (p *specParser) text(n *yaml.Node, path string, t *Text) error {
 	h := p.textStyle(&t.TextStyle)
-	h["text"] = p.str(&t.Text)
-	h["clip"] = p.integer(&t.Clip, 1, math.MaxInt32)
-	h["start"] = p.seconds(&t.Start)
-	h["end"] = p.seconds(&t.End)
+	h["text"] = func(v *yaml.Node, kp string) error {
+		if err := p.strMax(&t.Text, MaxTextChars)(v, kp); err != nil {
+			return err
+		}
+		if n := strings.Count(t.Text, "\n") + 1; n > MaxTextLines {
+			return p.errAt(v, kp, "%d lines is more than a text may have (%d)", n, MaxTextLines)
+		}
+		return nil
+	}
+	h["clip"] = p.integer(&t.Clip, 1, MaxClips)
+	h["start"] = p.seconds(&t.Start, MaxOutputSeconds)
+	h["end"] = p.seconds(&t.End, MaxOutputSeconds)
 	return p.fields(n, path, h)
 }
 
@@ -228,8 +233,8 @@ func (p *specParser) overlay(n *yaml.Node, path string, o *Overlay) error {
 		"position": p.position(&o.Position, overlayPositionValues),
 		"size":     p.numIn(&o.Size, 0.02, 1),
 		"opacity":  p.numPtr(&o.Opacity, 0, 1),
-		"start":    p.seconds(&o.Start),
-		"end":      p.seconds(&o.End),
+		"start":    p.seconds(&o.Start, MaxOutputSeconds),
+		"end":      p.seconds(&o.End, MaxOutputSeconds),
 	})
 }
 
@@ -250,12 +255,12 @@ func (p *specParser) captions(n *yaml.Node, path string, c *Captions) error {
 func (p *specParser) track(n *yaml.Node, path string, t *Track) error {
 	return p.fields(n, path, map[string]fieldFunc{
 		"file":     p.str(&t.File),
-		"in":       p.seconds(&t.In),
-		"out":      p.seconds(&t.Out),
+		"in":       p.seconds(&t.In, MaxSourceSeconds),
+		"out":      p.seconds(&t.Out, MaxSourceSeconds),
 		"volume":   p.numPtr(&t.Volume, 0, maxVolume),
-		"start":    p.seconds(&t.Start),
-		"fade_in":  p.seconds(&t.FadeIn),
-		"fade_out": p.seconds(&t.FadeOut),
+		"start":    p.seconds(&t.Start, MaxOutputSeconds),
+		"fade_in":  p.seconds(&t.FadeIn, MaxOutputSeconds),
+		"fade_out": p.seconds(&t.FadeOut, MaxOutputSeconds),
 		"duck":     p.boolean(&t.Duck),
 	})
 }
@@ -267,7 +272,7 @@ func (p *specParser) publish(n *yaml.Node, path string, pub *Publish) error {
 		"share_to_feed": p.boolPtr(&pub.ShareToFeed),
 		"first_comment": p.str(&pub.FirstComment),
 		"collaborators": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, func(c *yaml.Node, ip string) error {
+			return p.list(v, kp, MaxListItems, "collaborators", func(c *yaml.Node, ip string) error {
 				var u string
 				if err := p.str(&u)(c, ip); err != nil {
 					return err
@@ -280,7 +285,7 @@ func (p *specParser) publish(n *yaml.Node, path string, pub *Publish) error {
 		"audio_name":  p.str(&pub.AudioName),
 		"thumb_offset": func(v *yaml.Node, kp string) error {
 			var ms int
-			if err := p.integer(&ms, 0, math.MaxInt32)(v, kp); err != nil {
+			if err := p.integer(&ms, 0, MaxOutputSeconds*1000)(v, kp); err != nil {
 				return err
 			}
 			pub.ThumbOffset = &ms

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,10 +19,15 @@ import (
 
 // ParseSpec reads a project spec in YAML or JSON (JSON is YAML, so one parser
 // reads both and reports lines for both). Unknown keys, unknown values,
-// wrong types, negative or inverted trims, speeds outside 0.25..4 and the
-// like are refused with a *SpecError naming the key and its line.
-// Media paths are left as written; call [Spec.Resolve] next.
+// wrong types, negative or inverted trims, speeds outside 0.25..4, numbers
+// and lists past the limits (limits.go) and the like are refused with a
+// *SpecError naming the key and its line — or, when there are several
+// problems, SpecErrors listing every one. Media paths are left as
+// written; call [Spec.Resolve] next.
 func ParseSpec(data []byte, filename string) (*Spec, error) {
+	if len(data) > MaxSpecBytes {
+		return nil, newSpecError(filename, 0, "", "%d bytes is more than a spec may be (%d KiB)", len(data), MaxSpecBytes>>10)
+	}
 	if !utf8.Valid(data) {
 		return nil, newSpecError(filename, 0, "", "not UTF-8 text")
 	}
@@ -45,13 +51,26 @@ func ParseSpec(data []byte, filename string) (*Spec, error) {
 		return nil, newSpecError(filename, doc.Line, "", "empty spec")
 	}
 	p := &specParser{spec: &Spec{file: filename, pos: map[string]int{}}}
-	if err := p.document(doc.Content[0]); err != nil {
-		return nil, err
+	p.report(p.document(doc.Content[0]))
+	// The rules across keys run on what was read, but a problem there
+	// that touches a key already refused would only repeat it.
+	for _, ce := range p.spec.checkAll() {
+		if !slices.ContainsFunc(p.errs, func(pe *SpecError) bool { return relatedKeys(pe.Key, ce.Key) }) {
+			p.errs = append(p.errs, ce)
+		}
 	}
-	if err := p.spec.check(); err != nil {
+	if err := specErr(p.errs); err != nil {
 		return nil, err
 	}
 	return p.spec, nil
+}
+
+// relatedKeys reports whether one key path is the other or inside it.
+func relatedKeys(a, b string) bool {
+	inside := func(x, y string) bool {
+		return x == y || strings.HasPrefix(y, x+".") || strings.HasPrefix(y, x+"[")
+	}
+	return a == "" || b == "" || inside(a, b) || inside(b, a)
 }
 
 var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+): `) })
@@ -70,6 +89,21 @@ func yamlSyntaxError(file string, err error) *SpecError {
 
 type specParser struct {
 	spec *Spec
+	// errs collects every problem: a handler's error is reported and the
+	// parser goes on with the next key or item.
+	errs []*SpecError
+}
+
+// report records a problem (nil is none).
+func (p *specParser) report(err error) {
+	if err == nil {
+		return
+	}
+	var se *SpecError
+	if !errors.As(err, &se) {
+		se = newSpecError(p.spec.file, 0, "", "%v", err)
+	}
+	p.errs = append(p.errs, se)
 }
 
 func (p *specParser) errAt(n *yaml.Node, path, format string, args ...any) *SpecError {
@@ -86,7 +120,9 @@ func join(path, key string) string {
 type fieldFunc func(v *yaml.Node, path string) error
 
 // fields walks a mapping, refusing unknown and duplicate keys, and records
-// each key's line for later errors (Resolve, Build).
+// each key's line for later errors (Resolve, Build). A problem with one
+// key is reported and the walk goes on; the error returned is about the
+// mapping itself (not a mapping, an alias).
 func (p *specParser) fields(n *yaml.Node, path string, handlers map[string]fieldFunc) error {
 	if err := p.plain(n, path); err != nil {
 		return err
@@ -96,34 +132,36 @@ func (p *specParser) fields(n *yaml.Node, path string, handlers map[string]field
 	}
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
-			return p.errAt(k, path, "keys must be plain names")
-		}
-		kp := join(path, k.Value)
-		if k.Value == "<<" {
-			return p.errAt(k, kp, "merge keys are not supported")
-		}
-		h, ok := handlers[k.Value]
-		if !ok {
-			return p.errAt(k, kp, "unknown key %q (known: %s)", k.Value, knownKeys(handlers))
-		}
-		if seen[k.Value] {
-			return p.errAt(k, kp, "duplicate key")
-		}
-		seen[k.Value] = true
-		p.spec.pos[kp] = k.Line
-		if err := p.plain(v, kp); err != nil {
-			return err
-		}
-		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
-			return p.errAt(v, kp, "needs a value")
-		}
-		if err := h(v, kp); err != nil {
-			return err
-		}
+		p.report(p.field(n.Content[i], n.Content[i+1], path, handlers, seen))
 	}
 	return nil
+}
+
+// field reads one key of a mapping.
+func (p *specParser) field(k, v *yaml.Node, path string, handlers map[string]fieldFunc, seen map[string]bool) error {
+	if k.Kind != yaml.ScalarNode {
+		return p.errAt(k, path, "keys must be plain names")
+	}
+	kp := join(path, k.Value)
+	if k.Value == "<<" {
+		return p.errAt(k, kp, "merge keys are not supported")
+	}
+	h, ok := handlers[k.Value]
+	if !ok {
+		return p.errAt(k, kp, "unknown key %q%s (known: %s)", k.Value, didYouMean(k.Value, knownKeyList(handlers)), knownKeys(handlers))
+	}
+	if seen[k.Value] {
+		return p.errAt(k, kp, "duplicate key")
+	}
+	seen[k.Value] = true
+	p.spec.pos[kp] = k.Line
+	if err := p.plain(v, kp); err != nil {
+		return err
+	}
+	if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+		return p.errAt(v, kp, "needs a value")
+	}
+	return h(v, kp)
 }
 
 // plain refuses anchors and aliases: a spec has no use for them and
@@ -135,13 +173,15 @@ func (p *specParser) plain(n *yaml.Node, path string) error {
 	return nil
 }
 
-func knownKeys(h map[string]fieldFunc) string {
+func knownKeys(h map[string]fieldFunc) string { return strings.Join(knownKeyList(h), ", ") }
+
+func knownKeyList(h map[string]fieldFunc) []string {
 	keys := make([]string, 0, len(h))
 	for k := range h {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	return strings.Join(keys, ", ")
+	return keys
 }
 
 func kindName(n *yaml.Node) string {
@@ -159,19 +199,24 @@ func kindName(n *yaml.Node) string {
 	return "something else"
 }
 
-func (p *specParser) list(n *yaml.Node, path string, each func(v *yaml.Node, path string) error) error {
+// list walks a list of at most limit items (what it is, for the message:
+// "clips"), reporting a problem with one item and going on with the next.
+// A list past its limit is refused before any item is read.
+func (p *specParser) list(n *yaml.Node, path string, limit int, what string, each func(v *yaml.Node, path string) error) error {
 	if n.Kind != yaml.SequenceNode {
 		return p.errAt(n, path, "must be a list, got %s", kindName(n))
+	}
+	if len(n.Content) > limit {
+		return p.errAt(n, path, "%d %s is more than a spec may have (%d)", len(n.Content), what, limit)
 	}
 	for i, v := range n.Content {
 		ip := fmt.Sprintf("%s[%d]", path, i)
 		p.spec.pos[ip] = v.Line
 		if err := p.plain(v, ip); err != nil {
-			return err
+			p.report(err)
+			continue
 		}
-		if err := each(v, ip); err != nil {
-			return err
-		}
+		p.report(each(v, ip))
 	}
 	return nil
 }
@@ -183,13 +228,19 @@ func (p *specParser) scalar(n *yaml.Node, path, want string) error {
 	return nil
 }
 
-func (p *specParser) str(dst *string) fieldFunc {
+func (p *specParser) str(dst *string) fieldFunc { return p.strMax(dst, MaxStringChars) }
+
+// strMax reads a string of at most limit characters.
+func (p *specParser) strMax(dst *string, limit int) fieldFunc {
 	return func(n *yaml.Node, path string) error {
 		if err := p.scalar(n, path, "a string"); err != nil {
 			return err
 		}
 		if strings.ContainsRune(n.Value, 0) {
 			return p.errAt(n, path, "must not contain a NUL character")
+		}
+		if c := utf8.RuneCountInString(n.Value); c > limit {
+			return p.errAt(n, path, "%d characters is longer than %d", c, limit)
 		}
 		*dst = n.Value
 		return nil
@@ -202,7 +253,7 @@ func (p *specParser) enum(dst *string, allowed []string) fieldFunc {
 			return err
 		}
 		if !oneOf(n.Value, allowed) {
-			return p.errAt(n, path, "unknown value %q (want %s)", n.Value, orList(allowed))
+			return p.errAt(n, path, "unknown value %q%s (want %s)", n.Value, didYouMean(n.Value, allowed), orList(allowed))
 		}
 		*dst = n.Value
 		return nil
@@ -273,8 +324,10 @@ func (p *specParser) integer(dst *int, lo, hi int) fieldFunc {
 	}
 }
 
-// seconds reads a time: a number of seconds or "HH:MM:SS.mmm".
-func (p *specParser) seconds(dst *float64) fieldFunc {
+// seconds reads a time of at most limit seconds (MaxOutputSeconds on the
+// output's timeline, MaxSourceSeconds inside a source): a number of
+// seconds or "HH:MM:SS.mmm".
+func (p *specParser) seconds(dst *float64, limit float64) fieldFunc {
 	return func(n *yaml.Node, path string) error {
 		if err := p.scalar(n, path, "a time"); err != nil {
 			return err
@@ -296,15 +349,18 @@ func (p *specParser) seconds(dst *float64) fieldFunc {
 		if f < 0 {
 			return p.errAt(n, path, "must not be negative, got %s", n.Value)
 		}
+		if f > limit {
+			return p.errAt(n, path, "%s is more than %s s (%s)", n.Value, num(limit), secondsLimit(limit))
+		}
 		*dst = f
 		return nil
 	}
 }
 
-func (p *specParser) secondsPtr(dst **float64) fieldFunc {
+func (p *specParser) secondsPtr(dst **float64, limit float64) fieldFunc {
 	return func(n *yaml.Node, path string) error {
 		var f float64
-		if err := p.seconds(&f)(n, path); err != nil {
+		if err := p.seconds(&f, limit)(n, path); err != nil {
 			return err
 		}
 		*dst = &f

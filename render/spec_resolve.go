@@ -4,9 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // Resolve makes every media path (and font file) of the spec absolute —
@@ -28,16 +29,16 @@ func (s *Spec) Resolve(baseDir string) error {
 			abs = filepath.Join(base, abs)
 		}
 		abs = filepath.Clean(abs)
-		fi, err := os.Stat(abs)
+		// only stat: the files are opened (safely) when they are sniffed
+		_, err := safeopen.Check(abs, safeopen.Options{})
+		var se *safeopen.Error
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			return s.errAt(path, "file not found: %s", *p)
+		case errors.As(err, &se):
+			return s.errAt(path, "%s is %s", *p, strings.TrimPrefix(se.Reason, "cannot open: "))
 		case err != nil:
 			return s.errAt(path, "cannot read %s: %v", *p, err)
-		case fi.IsDir():
-			return s.errAt(path, "%s is a directory, not a media file", *p)
-		case !fi.Mode().IsRegular():
-			return s.errAt(path, "%s is not a regular file", *p)
 		}
 		*p = abs
 		return nil
@@ -57,11 +58,12 @@ func (s *Spec) Resolve(baseDir string) error {
 	return nil
 }
 
-// LoadSpec reads, parses and resolves a spec file: the usual way in.
+// LoadSpec reads, parses and resolves a spec file: the usual way in. A
+// path that is not a regular file of at most MaxSpecBytes is a *SpecError.
 func LoadSpec(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadSpecFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("load spec: %w", err)
+		return nil, err
 	}
 	s, err := ParseSpec(data, path)
 	if err != nil {
@@ -71,6 +73,21 @@ func LoadSpec(path string) (*Spec, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ReadSpecFile reads a spec file without blocking on what is not a file
+// (a FIFO) and without reading more than a spec may be: the daemon's and
+// LoadSpec's one way to read one. Problems are a *SpecError on the file.
+func ReadSpecFile(path string) ([]byte, error) {
+	data, err := safeopen.ReadFile(path, MaxSpecBytes)
+	var se *safeopen.Error
+	switch {
+	case errors.As(err, &se):
+		return nil, newSpecError(path, 0, "", "%s", se.Reason)
+	case err != nil:
+		return nil, newSpecError(path, 0, "", "%v", err)
+	}
+	return data, nil
 }
 
 // isFontPath tells a font file from a fontconfig name: a path has a

@@ -30,8 +30,13 @@ func (v Violation) String() string {
 	return s
 }
 
-// Instagram's limits (product.md "Limits it enforces before upload";
-// meta-graph-api.md §2.6).
+// FixedByRender reports a rule that a render of the file fixes by itself
+// (a remux: the file's layout, not its pictures or sound), and so does a
+// publish, which normalises a file that breaks it: a raw camera clip
+// breaks these as a rule, and nobody has to do anything about them.
+func FixedByRender(rule string) bool { return rule == "moov_first" || rule == "edit_list" }
+
+// Instagram's limits (docs/META.md §16).
 const (
 	mb                   = 1 << 20
 	reelMinDur           = 3.0

@@ -142,7 +142,8 @@ func (d *DB) Conns() ([]Conn, error) {
 // another connection fails the whole write with ErrAccountInUse. When key
 // is non-nil it becomes the connection's sealed data key unless one is
 // stored already (then it must be the same: ErrKeyMismatch otherwise), so
-// a new connection's record and key land together or not at all.
+// a new connection's record and key land together or not at all. A
+// record of why a connection of that name was removed (removed/) goes.
 func (d *DB) PutConn(c Conn, key []byte) (Conn, error) {
 	if err := ValidConnName(c.Name); err != nil {
 		return c, fmt.Errorf("store: %w", err)
@@ -166,6 +167,10 @@ func (d *DB) PutConn(c Conn, key []byte) (Conn, error) {
 			} else if err := keys.Put([]byte(c.Name), key); err != nil {
 				return err
 			}
+		}
+		// Connected again under this name: why it went is history.
+		if err := tx.Bucket(bucketRemoved).Delete([]byte(c.Name)); err != nil {
+			return err
 		}
 		return putConnTx(tx, &old, &c, d.opts.Now())
 	})

@@ -45,14 +45,20 @@
 //	event_dedupe/              <sha256 of delivery key> : <seq uint64 BE>   → conn via events/
 //	keys/                      <conn name> : sealed data key                destroyed by purge (crypto-shredding)
 //	receipts/                  <code> : JSON(receiptRecord)                 purge receipts, no personal data
+//	                           <code>.secret : sealed bytes                 what a re-scan looks for, kept sealed only while
+//	                                                                          the receipt's findings are open (privacy.go)
 //	purges/                    <code> : JSON(PurgeRecord)                   purges in progress (resumed at start)
 //	                           <code>.secret : sealed bytes                 what the purge scans for, sealed by the daemon (privacy.go)
 //	retention/                 <kind> : duration string                     policy overrides
+//	removed/                   <conn name> : JSON(RemovedConn)              why a connection went: purge, Meta's deletion
+//	                                                                          request or deauthorize, when, code (callbacks.go)
+//	signed_requests/           <digest> : JSON(SeenRequest)                 signed callbacks answered, until stale (replays)
 //
 // A Blob is {at, data}: data sealed by the daemon with the connection's data
 // key, at (write time) in clear for retention sweeps (PruneComments,
 // PruneThreads, PruneEvents).
 //
-// The buckets above exist from migration 1 on, even where the feature that
-// fills them arrives later, so that features never race to create them.
+// The buckets above exist from migration 1 on (removed/ and
+// signed_requests/ from migration 3), even where the feature that fills
+// them arrives later, so that features never race to create them.
 package store

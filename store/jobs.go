@@ -31,6 +31,10 @@ type Job struct {
 	CreatedAt time.Time       `json:"created_at"`
 	UpdatedAt time.Time       `json:"updated_at"`
 	Detail    json.RawMessage `json:"detail,omitempty"`
+	// CancelRequested records a user's cancel before the job has stopped:
+	// a job that a crash or a shutdown interrupts before it ends is then
+	// cancelled at the next start, never resumed.
+	CancelRequested bool `json:"cancel_requested,omitempty"`
 }
 
 // ErrKeyExists is returned by CreateJob when the idempotency key is taken;

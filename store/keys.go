@@ -19,6 +19,9 @@ var (
 	bucketReceipts      = []byte("receipts")
 	bucketPurges        = []byte("purges")
 	bucketRetention     = []byte("retention")
+	// Created by migration 3.
+	bucketRemoved        = []byte("removed")
+	bucketSignedRequests = []byte("signed_requests")
 
 	// Sub-buckets of conns/<name>/.
 	bucketConnComments = []byte("comments")

@@ -19,6 +19,7 @@ type migration struct {
 var migrations = []migration{
 	{version: 1, name: "create top-level buckets", fn: migrateCreateBuckets},
 	{version: 2, name: "record account profile defaults", fn: migrateAccountDefaults},
+	{version: 3, name: "create removed and signed_requests buckets", fn: migrateCallbackBuckets},
 }
 
 // SchemaVersion is the version a freshly opened store ends at.
@@ -41,6 +42,17 @@ func migrateAccountDefaults(tx *bolt.Tx, now time.Time) error {
 		return nil
 	}
 	return putJSON(b, keyProfile, accountRecord{})
+}
+
+// migrateCallbackBuckets adds the buckets of callbacks.go: why a
+// connection was removed, and the signed callbacks already answered.
+func migrateCallbackBuckets(tx *bolt.Tx, now time.Time) error {
+	for _, name := range [][]byte{bucketRemoved, bucketSignedRequests} {
+		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+			return fmt.Errorf("create bucket %s: %w", name, err)
+		}
+	}
+	return nil
 }
 
 var errNothingToDo = errors.New("nothing to migrate")

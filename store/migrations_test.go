@@ -42,6 +42,26 @@ var migrationTests = []struct {
 			}
 		},
 	},
+	{
+		version: 3,
+		before: func(tx *bolt.Tx) error {
+			if err := migrateCreateBuckets(tx, time.Now()); err != nil {
+				return err
+			}
+			// A store of migration 2 may hold receipts: they stay.
+			return tx.Bucket(bucketReceipts).Put([]byte("code"), []byte(`{}`))
+		},
+		check: func(t *testing.T, tx *bolt.Tx) {
+			for _, name := range [][]byte{bucketRemoved, bucketSignedRequests} {
+				if tx.Bucket(name) == nil {
+					t.Errorf("bucket %s missing after migration 3", name)
+				}
+			}
+			if tx.Bucket(bucketReceipts).Get([]byte("code")) == nil {
+				t.Error("migration 3 lost a receipt")
+			}
+		},
+	},
 }
 
 func TestEveryMigrationHasATest(t *testing.T) {

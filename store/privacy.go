@@ -12,7 +12,8 @@ import (
 )
 
 // Privacy records: purges in progress (purges/<code>), their receipts
-// (receipts/<code>) and retention overrides (retention/<kind>). The store
+// (receipts/<code>, and receipts/<code>.secret while a receipt's check is
+// open) and retention overrides (retention/<kind>). The store
 // keeps the daemon's state of a purge as opaque JSON (Detail): which step
 // it reached and what it still has to do. Anything personal a purge must
 // remember across a crash (the identifiers to scan for, the files to
@@ -145,8 +146,10 @@ func (d *DB) Purges() ([]PurgeRecord, error) {
 
 // FinishPurge replaces a purge record (and its secret) by its receipt in
 // one transaction, so that a purge is either in progress or done, never
-// both or neither.
-func (d *DB) FinishPurge(code string, data json.RawMessage) (ReceiptRecord, error) {
+// both or neither. keep, when not nil, is stored beside the receipt
+// (receipts/<code>.secret): what a re-scan needs while the receipt's
+// check is open, sealed by the daemon.
+func (d *DB) FinishPurge(code string, data json.RawMessage, keep []byte) (ReceiptRecord, error) {
 	r := ReceiptRecord{Code: code, CreatedAt: d.opts.Now().UTC(), Data: data}
 	err := d.update(func(tx *bolt.Tx) error {
 		if err := tx.Bucket(bucketPurges).Delete([]byte(code)); err != nil {
@@ -155,12 +158,56 @@ func (d *DB) FinishPurge(code string, data json.RawMessage) (ReceiptRecord, erro
 		if err := tx.Bucket(bucketPurges).Delete(purgeSecretKey(code)); err != nil {
 			return err
 		}
+		if keep != nil {
+			if err := tx.Bucket(bucketReceipts).Put(purgeSecretKey(code), keep); err != nil {
+				return err
+			}
+		}
 		return putJSON(tx.Bucket(bucketReceipts), []byte(code), r)
 	})
 	if err != nil {
 		return r, fmt.Errorf("store: finish purge: %w", err)
 	}
 	return r, nil
+}
+
+// UpdateReceipt replaces a receipt's data (a re-scan, an acknowledgement)
+// and, with dropSecret, deletes what was kept for re-scans, in one
+// transaction.
+func (d *DB) UpdateReceipt(code string, data json.RawMessage, dropSecret bool) (ReceiptRecord, error) {
+	var r ReceiptRecord
+	err := d.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketReceipts)
+		if err := getJSON(b, []byte(code), &r); err != nil {
+			return err
+		}
+		r.Data = data
+		if dropSecret {
+			if err := b.Delete(purgeSecretKey(code)); err != nil {
+				return err
+			}
+		}
+		return putJSON(b, []byte(code), r)
+	})
+	if err != nil {
+		return r, fmt.Errorf("store: update receipt %s: %w", code, err)
+	}
+	return r, nil
+}
+
+// ReceiptSecret returns what FinishPurge kept for a receipt's re-scans
+// (ErrNotFound: nothing, or no longer).
+func (d *DB) ReceiptSecret(code string) ([]byte, error) {
+	var out []byte
+	err := d.view(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketReceipts).Get(purgeSecretKey(code))
+		if v == nil {
+			return ErrNotFound
+		}
+		out = append([]byte(nil), v...)
+		return nil
+	})
+	return out, err
 }
 
 // Receipt returns one receipt.
@@ -174,7 +221,10 @@ func (d *DB) Receipt(code string) (ReceiptRecord, error) {
 func (d *DB) Receipts() ([]ReceiptRecord, error) {
 	var out []ReceiptRecord
 	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketReceipts).ForEach(func(_, v []byte) error {
+		return tx.Bucket(bucketReceipts).ForEach(func(k, v []byte) error {
+			if !isPurgeKey(k) {
+				return nil // a kept secret, not a receipt
+			}
 			var r ReceiptRecord
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err

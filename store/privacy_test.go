@@ -48,7 +48,7 @@ func TestPurgeRecordBecomesReceipt(t *testing.T) {
 	if sec, err := db.PurgeSecret("c1"); err != nil || string(sec) != "sealed-2" {
 		t.Fatalf("PurgeSecret = %q, %v", sec, err)
 	}
-	if _, err := db.FinishPurge("c1", json.RawMessage(`{"verified":true}`)); err != nil {
+	if _, err := db.FinishPurge("c1", json.RawMessage(`{"verified":true}`), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Purge("c1"); !IsNotFound(err) {
@@ -64,11 +64,36 @@ func TestPurgeRecordBecomesReceipt(t *testing.T) {
 	if _, err := db.CreatePurge(PurgeRecord{Code: "c1"}, nil); !IsExists(err) {
 		t.Errorf("a receipt's code was reused: %v", err)
 	}
+	if _, err := db.ReceiptSecret("c1"); !IsNotFound(err) {
+		t.Errorf("a secret kept for a receipt that asked for none: %v", err)
+	}
 	now = now.Add(time.Minute)
-	db.FinishPurge("c2", json.RawMessage(`{}`))
+	// An open check keeps its secret beside the receipt, not in the list.
+	db.FinishPurge("c2", json.RawMessage(`{}`), []byte("kept-2"))
 	rs, err := db.Receipts()
 	if err != nil || len(rs) != 2 || rs[0].Code != "c2" {
 		t.Fatalf("Receipts (newest first) = %+v, %v", rs, err)
+	}
+	if sec, err := db.ReceiptSecret("c2"); err != nil || string(sec) != "kept-2" {
+		t.Fatalf("ReceiptSecret = %q, %v", sec, err)
+	}
+	if _, err := db.UpdateReceipt("c2", json.RawMessage(`{"rescanned":1}`), false); err != nil {
+		t.Fatal(err)
+	}
+	if sec, _ := db.ReceiptSecret("c2"); string(sec) != "kept-2" {
+		t.Error("an update without dropSecret lost the secret")
+	}
+	if _, err := db.UpdateReceipt("c2", json.RawMessage(`{"verified":true}`), true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.ReceiptSecret("c2"); !IsNotFound(err) {
+		t.Errorf("secret kept after the check closed: %v", err)
+	}
+	if r, _ := db.Receipt("c2"); string(r.Data) != `{"verified":true}` {
+		t.Errorf("receipt after the update: %s", r.Data)
+	}
+	if _, err := db.UpdateReceipt("nope", nil, true); !IsNotFound(err) {
+		t.Errorf("update of an unknown receipt: %v", err)
 	}
 }
 

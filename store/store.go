@@ -164,6 +164,36 @@ func (d *DB) update(fn func(*bolt.Tx) error) error {
 	return d.db.Update(fn)
 }
 
+// Walk calls fn with every key and value of the store, depth first, in
+// one read transaction: path is the names of the buckets above, and v is
+// nil where k names a nested bucket. fn gets slices that die with the
+// transaction and must not write. A purge's scan reads the records this
+// way, as records, besides reading the file's bytes.
+func (d *DB) Walk(fn func(path [][]byte, k, v []byte) error) error {
+	var walk func(path [][]byte, b *bolt.Bucket) error
+	walk = func(path [][]byte, b *bolt.Bucket) error {
+		return b.ForEach(func(k, v []byte) error {
+			if err := fn(path, k, v); err != nil {
+				return err
+			}
+			if v == nil {
+				if sub := b.Bucket(k); sub != nil {
+					return walk(append(path[:len(path):len(path)], k), sub)
+				}
+			}
+			return nil
+		})
+	}
+	return d.view(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if err := fn(nil, name, nil); err != nil {
+				return err
+			}
+			return walk([][]byte{name}, b)
+		})
+	})
+}
+
 // Size is the file's size in bytes.
 func (d *DB) Size() (int64, error) {
 	fi, err := os.Stat(d.path)
@@ -175,7 +205,7 @@ func (d *DB) Size() (int64, error) {
 
 // Compact rewrites the store into a new file in the same directory, syncs
 // it, renames it over the old one and syncs the directory. Deleted records
-// survive in bbolt's free pages until this runs (reliability.md §1.3), so
+// survive in bbolt's free pages until this runs (docs/SECURITY.md §4), so
 // every purge and retention sweep ends with it. The store is unavailable
 // (callers block) for the duration; the file lock is re-taken on the new
 // file before anyone can use it.

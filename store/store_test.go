@@ -201,3 +201,35 @@ func TestStaleCompactionTempsRemovedOnOpen(t *testing.T) {
 		}
 	}
 }
+
+// TestWalk: every bucket, key and value, with the bucket path.
+func TestWalk(t *testing.T) {
+	db := newTestDB(t)
+	if _, err := db.PutConn(Conn{Name: "main", Flavour: "instagram", IGUserID: "17841"}, []byte("k")); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	err := db.Walk(func(path [][]byte, k, v []byte) error {
+		p := ""
+		for _, e := range path {
+			p += string(e) + "/"
+		}
+		if v == nil {
+			seen[p+string(k)+"/"] = "bucket"
+		} else {
+			seen[p+string(k)] = string(v)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"conns/", "conns/main/", "keys/", "receipts/"} {
+		if seen[want] != "bucket" {
+			t.Errorf("bucket %s not walked (%d entries seen)", want, len(seen))
+		}
+	}
+	if seen["keys/main"] != "k" || !strings.Contains(seen["conns/main/info"], `"ig_user_id":"17841"`) || seen["conn_by_account/17841"] != "main" {
+		t.Errorf("values: %q %q %q", seen["keys/main"], seen["conns/main/info"], seen["conn_by_account/17841"])
+	}
+}

@@ -4,7 +4,6 @@
 # is trimmed). go.mod's `replace` lines point at these directories.
 #
 #   third_party/update.sh bubbletea v1.3.10
-#   third_party/update.sh ffmpeg-go v0.5.0
 #
 # Then: set the same version in go.mod's require line, `go mod tidy`,
 # `go build ./... && go test ./cmd/impress -run Terminal`, and read the
@@ -16,9 +15,8 @@ name=${1:-}
 version=${2:-}
 case $name in
 bubbletea) module=github.com/charmbracelet/bubbletea ;;
-ffmpeg-go) module=github.com/u2takey/ffmpeg-go ;;
 *)
-	echo "usage: $0 bubbletea|ffmpeg-go VERSION" >&2
+	echo "usage: $0 bubbletea VERSION" >&2
 	exit 2
 	;;
 esac
@@ -53,10 +51,6 @@ bubbletea)
 	# main runs. impress asks when `impress edit` starts instead
 	# (tui.Run).
 	rm "$name/tea_init.go"
-	;;
-ffmpeg-go)
-	# The s3:// output helper and with it aws-sdk-go v1.
-	patch -s -p1 -d "$name" <patches/ffmpeg-go.patch
 	;;
 esac
 echo "third_party/$name: $module@$version, trimmed"

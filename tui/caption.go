@@ -5,7 +5,7 @@ import (
 	"unicode/utf8"
 )
 
-// Instagram's caption limits (product.md "Limits it enforces").
+// Instagram's caption limits (docs/META.md §16).
 const (
 	maxCaptionChars = 2200
 	maxHashtags     = 30

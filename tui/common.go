@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"errors"
+	"io"
 	"strings"
 	"time"
 
@@ -44,6 +45,10 @@ type Options struct {
 	CallTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Outputs, when set, gets the path of every file rendered during the
+	// session once the editor has closed: the render screen breaks a long
+	// path over lines, which a terminal copies with the breaks.
+	Outputs io.Writer
 }
 
 // common is what every component shares: the daemon client, the look,
@@ -114,7 +119,9 @@ func errorLine(op string, err error) string {
 		msg = err.Error()
 	}
 	msg = strings.Join(strings.Fields(msg), " ")
-	if op != "" {
+	// The daemon names its operation too ("preview: no picture at …"):
+	// say it once.
+	if op != "" && !strings.HasPrefix(msg, op+": ") {
 		msg = op + ": " + msg
 	}
 	return msg

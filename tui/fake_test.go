@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,8 +33,10 @@ type fakeClient struct {
 	frameGate chan struct{}
 	// events feeds WatchJob; closing it ends the stream.
 	events chan api.JobEvent
-	// renderCached answers StartRender at once with a result.
+	// renderCached answers StartRender at once with a result, its file
+	// renderOutput ("/cache/out.mp4" when empty).
 	renderCached bool
+	renderOutput string
 	// validation is Validate's answer.
 	validation *api.Validation
 	// plan is a dry run's answer; publishJob a real publish's job.
@@ -48,6 +51,7 @@ type fakeClient struct {
 	hidden   map[string]bool
 	sent     []string
 	conns    []string
+	removed  []api.ConnRemoval
 }
 
 func newFake() *fakeClient {
@@ -250,7 +254,8 @@ func (f *fakeClient) StartRender(ctx context.Context, r api.RenderRequest) (*api
 		return nil, err
 	}
 	if f.renderCached {
-		return &api.RenderStart{Result: &api.RenderResult{Output: "/cache/out.mp4", Cached: true, Width: 1080, Height: 1920}}, nil
+		out := cmp.Or(f.renderOutput, "/cache/out.mp4")
+		return &api.RenderStart{Result: &api.RenderResult{Output: out, Cached: true, Width: 1080, Height: 1920}}, nil
 	}
 	return &api.RenderStart{Job: &api.Job{ID: "r1", Kind: api.JobRender, State: api.JobQueued}}, nil
 }
@@ -295,7 +300,7 @@ func (f *fakeClient) AuthStatus(ctx context.Context) (*api.AuthStatus, error) {
 	if err := f.call("AuthStatus"); err != nil {
 		return nil, err
 	}
-	st := &api.AuthStatus{}
+	st := &api.AuthStatus{Removed: f.removed}
 	for _, c := range f.conns {
 		st.Connections = append(st.Connections, api.AuthConnection{Connection: c})
 	}

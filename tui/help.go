@@ -70,8 +70,10 @@ func (m *Model) footer() string {
 		items = [][2]string{{"↑/↓", "scroll"}, {"?", "close"}}
 	case m.screen == scrProjects:
 		items = [][2]string{{"enter", "open"}, {"n", "new"}, {"R", "rename"}, {"d", "delete"}, {"/", "filter"}}
-	case m.screen == scrTimeline && m.timeline.capturing():
-		items = nil
+	case m.capturing():
+		// A text field has every key: q and ? would be typed, so the
+		// footer names only the keys that work there.
+		items = append(m.fieldKeys(), [2]string{"ctrl+c", "quit"})
 	case m.screen == scrTimeline && m.timeline.pane == paneClips:
 		items = [][2]string{{"[]{}", "in"}, {",.<>", "out"}, {"f", "fit"}, {"s/S", "speed"}, {"t", "trans"}, {"e", "edit"}, {"a", "add"},
 			{"u", "undo"}, {"tab", "panes"}, {"r", "render"}}
@@ -81,16 +83,12 @@ func (m *Model) footer() string {
 		items = [][2]string{{"↑↓", "clip"}, {"←→", "1 s"}, {"H/L", "frame"}, {"o", "play"}}
 	case m.screen == scrRender:
 		items = [][2]string{{"r", "render"}, {"esc", "cancel"}}
-	case m.screen == scrPublish && m.publish.editing:
-		items = [][2]string{{"esc", "done"}}
 	case m.screen == scrPublish:
 		items = [][2]string{{"↑↓", "field"}, {"e", "edit"}, {"D", "dry run"}, {"P", "publish"}, {"ctrl+s", "keep as defaults"}}
-	case m.screen == scrInbox && m.inbox.typing:
-		items = [][2]string{{"enter", "send"}, {"esc", "cancel"}}
 	case m.screen == scrInbox:
 		items = [][2]string{{"tab", "comments/DMs"}, {"r", "reply"}, {"h", "hide"}, {"ctrl+l", "reload"}}
 	}
-	if !m.help {
+	if !m.help && !m.capturing() {
 		items = append(items, [2]string{"?", "help"}, [2]string{"q", "quit"})
 	}
 	st := m.c.styles
@@ -111,4 +109,32 @@ func (m *Model) footer() string {
 		b.WriteString(st.Key.Render(it[0]) + st.Footer.Render(" "+it[1]))
 	}
 	return b.String()
+}
+
+// fieldKeys are the keys of the text field, form, picker or question in
+// front, for the footer.
+func (m *Model) fieldKeys() [][2]string {
+	switch m.screen {
+	case scrProjects:
+		if m.projects.mode == "delete" {
+			return [][2]string{{"y", "delete"}, {"any other key", "keep"}}
+		}
+		return [][2]string{{"enter", "done"}, {"esc", "cancel"}}
+	case scrTimeline:
+		if m.timeline.picker != nil {
+			return [][2]string{{"↑↓", "move"}, {"enter", "choose"}, {"←", "up a folder"}, {"esc", "cancel"}}
+		}
+		return [][2]string{{"tab", "next field"}, {"enter", "save"}, {"esc", "cancel"}}
+	case scrPublish:
+		switch {
+		case m.publish.confirm:
+			return [][2]string{{"y", "publish"}, {"any other key", "cancel"}}
+		case m.publish.row == rowCaption:
+			return [][2]string{{"enter", "new line"}, {"esc", "done"}}
+		}
+		return [][2]string{{"enter/esc", "done"}}
+	case scrInbox:
+		return [][2]string{{"enter", "send"}, {"esc", "cancel"}}
+	}
+	return nil
 }

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -65,8 +67,17 @@ func Run(ctx context.Context, c Client, o Options, popts ...tea.ProgramOption) e
 	opts := append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}, popts...)
 	_, err := tea.NewProgram(m, opts...).Run()
 	m.stopAll()
+	if o.Outputs != nil {
+		// Back on the normal screen: the paths can be copied whole.
+		for _, p := range m.Rendered() {
+			fmt.Fprintf(o.Outputs, "rendered: %s\n", p)
+		}
+	}
 	return err
 }
+
+// Rendered lists the files rendered during the session, oldest first.
+func (m *Model) Rendered() []string { return slices.Clone(m.render.outputs) }
 
 // Init loads the project list and opens the project asked for.
 func (m *Model) Init() tea.Cmd {

@@ -6,6 +6,7 @@ import (
 	"github.com/charmbracelet/bubbles/filepicker"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/impress-dev/impress/internal/safeopen"
 )
 
 // File types each pane can pick; upper-case twins are added because the
@@ -59,6 +60,10 @@ func (p *picker) Update(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd
 	p.fp, cmd = p.fp.Update(msg)
 	if ok, path := p.fp.DidSelectFile(msg); ok {
+		// a FIFO named like a clip would hang whoever opens it
+		if err := checkPicked(path); err != nil {
+			return statusCmd(err.Error())
+		}
 		p.done = true
 		pn := p.pane
 		return func() tea.Msg { return fileChosenMsg{pane: pn, path: path} }
@@ -67,6 +72,13 @@ func (p *picker) Update(msg tea.Msg) tea.Cmd {
 		return statusCmd(path + " is not a type this pane takes (" + strings.Join(p.fp.AllowedTypes[:len(p.fp.AllowedTypes)/2], " ") + ")")
 	}
 	return cmd
+}
+
+// checkPicked refuses a chosen path that is not a regular file (the
+// picker lists FIFOs, sockets and devices with a clip's name).
+func checkPicked(path string) error {
+	_, err := safeopen.Check(path, safeopen.Options{})
+	return err
 }
 
 func (p *picker) View() string {

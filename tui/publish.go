@@ -48,6 +48,10 @@ type publishModel struct {
 	share    int
 	conns    []string
 	conn     int
+	// connNote says why a choice of conns cannot publish (disconnected,
+	// removed by a purge or by Meta) and how to connect it again; the key
+	// "" is the default connection.
+	connNote map[string]string
 	row      int
 	editing  bool
 	counts   captionCounts
@@ -255,6 +259,7 @@ func (m *publishModel) Update(msg tea.Msg) tea.Cmd {
 			m.conns = append(m.conns, cn.Connection)
 		}
 		m.conn = min(m.conn, len(m.conns)-1)
+		m.connNote = connNotes(msg.status)
 		return nil
 	case publishedMsg:
 		return m.published(msg)
@@ -408,4 +413,33 @@ func orDefault(s string) string {
 		return "default"
 	}
 	return s
+}
+
+// connNotes says, per connection, why it cannot publish and the command
+// that connects it again: a disconnected or expired one, and, for the
+// default choice when no connection is left, the one a purge or Meta's
+// deletion request removed (with its confirmation code).
+func connNotes(st *api.AuthStatus) map[string]string {
+	out := map[string]string{}
+	for _, c := range st.Connections {
+		if c.State != api.ConnDisconnected && c.State != api.ConnLoginNeeded {
+			continue
+		}
+		note := strings.ReplaceAll(c.State, "_", " ")
+		if c.StateReason != "" {
+			note = c.StateReason
+		}
+		if c.Fix != "" {
+			note += "; connect again: " + c.Fix
+		}
+		out[c.Connection] = note
+		if c.Default {
+			out[""] = c.Connection + ": " + note
+		}
+	}
+	if len(st.Connections) == 0 && len(st.Removed) > 0 {
+		r := st.Removed[0] // newest first
+		out[""] = r.Connection + " " + r.Message + "; connect again: " + r.Fix
+	}
+	return out
 }

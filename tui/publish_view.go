@@ -46,6 +46,9 @@ func (m *publishModel) View() string {
 	}
 	b.WriteString(m.label(rowSchedule, "Schedule") + sched + "\n")
 	b.WriteString(m.label(rowConnection, "Connection") + orDefault(m.conns[m.conn]) + "\n")
+	if note := m.connNote[m.conns[m.conn]]; note != "" {
+		b.WriteString(st.Warn.Render(truncate("  ! "+note, m.width)) + "\n")
+	}
 
 	if m.err != "" {
 		b.WriteString(st.Error.Render(truncate(m.err, m.width)) + "\n")

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -27,6 +28,9 @@ type renderModel struct {
 	valid  *api.Validation
 	err    string
 	bar    progress.Model
+	// outputs are the files rendered this session, for Run to print
+	// when the editor closes.
+	outputs []string
 
 	width, height int
 }
@@ -76,6 +80,7 @@ func (m *renderModel) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.start.Result != nil {
 			m.state, m.result = "done", msg.start.Result
+			m.keepOutput()
 			return m.validate()
 		}
 		if msg.start.Job == nil {
@@ -140,12 +145,20 @@ func (m *renderModel) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// keepOutput remembers the result's file for the list printed at exit.
+func (m *renderModel) keepOutput() {
+	if m.result != nil && m.result.Output != "" && !slices.Contains(m.outputs, m.result.Output) {
+		m.outputs = append(m.outputs, m.result.Output)
+	}
+}
+
 // finish records a job's end and asks for the validation report.
 func (m *renderModel) finish(j *api.Job) tea.Cmd {
 	m.state = j.State
 	switch j.State {
 	case api.JobDone:
 		m.result = api.ResultOf(j)
+		m.keepOutput()
 		return m.validate()
 	case api.JobFailed:
 		if j.Error != nil {
@@ -170,6 +183,26 @@ func (m *renderModel) validate() tea.Cmd {
 
 // stop ends the event stream (the job goes on in the daemon).
 func (m *renderModel) stop() { m.watch.stop() }
+
+// breakAt breaks s into lines of at most w cells (a path has no spaces
+// to wrap at).
+func breakAt(s string, w int) string {
+	if w <= 0 {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		rw := lipgloss.Width(string(r))
+		if n > 0 && n+rw > w {
+			b.WriteByte('\n')
+			n = 0
+		}
+		b.WriteRune(r)
+		n += rw
+	}
+	return b.String()
+}
 
 func fmtETA(s float64) string {
 	if s <= 0 {
@@ -219,7 +252,10 @@ func (m *renderModel) View() string {
 		b.WriteString("\n" + st.Error.Render(truncate(m.err, m.width)) + "\n")
 	}
 	if r := m.result; r != nil {
-		b.WriteString("\n" + st.Label.Render("output ") + truncate(r.Output, m.width-7) + "\n")
+		// The path is shown whole, broken at the width rather than cut,
+		// and printed again when the editor closes (Options.Outputs),
+		// where it can be copied in one piece.
+		b.WriteString("\n" + st.Label.Render("output") + "\n" + breakAt(r.Output, m.width) + "\n")
 		how := fmt.Sprintf("rendered in %.1fs", r.Elapsed)
 		if r.Cached {
 			how = "from the render cache"

@@ -175,6 +175,22 @@ func TestPublishScreen(t *testing.T) {
 	}
 }
 
+// TestPublishScreenSaysWhyNoConnection: when Meta's deletion request
+// removed the only connection, the publish screen's connection line says
+// so, with the code and the command to connect again.
+func TestPublishScreenSaysWhyNoConnection(t *testing.T) {
+	m, f := openDemo(t, 1)
+	f.removed = []api.ConnRemoval{{Connection: "main", Reason: api.RemovedByMetaDeletion, Code: "abcdefghijklmnopqrstuvwxyz",
+		Message: "removed on 2026-03-01 12:00 UTC by a data deletion request from Meta (confirmation code abcdefghijklmnopqrstuvwxyz)",
+		Fix:     "impress auth login --connection main"}}
+	press(t, m, "p")
+	v := m.View()
+	checkFrame(t, v, 80, 24)
+	mustContain(t, v, "main removed on 2026-03-01 12:00 UTC by a data deletion")
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 40})
+	mustContain(t, m.View(), "abcdefghijklmnopqrstuvwxyz", "connect again: impress auth login --connection main")
+}
+
 func TestPublishJobToPermalink(t *testing.T) {
 	m, f := openDemo(t, 1)
 	f.publishJob = &api.Job{ID: "p1", Kind: api.JobPublish, State: api.JobQueued}

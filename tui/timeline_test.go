@@ -232,9 +232,13 @@ func TestPreviewSideBySideWhenWide(t *testing.T) {
 func TestPreviewErrorShown(t *testing.T) {
 	m, _ := openDemo(t, 1)
 	m.preview.want = frameKey{path: "x"}
-	m.Update(frameMsg{key: m.preview.want, err: api.Errorf(api.CodeInvalid, "preview: no frame at 9s")})
+	m.Update(frameMsg{key: m.preview.want, err: api.Errorf(api.CodeInvalid, "preview: no picture at 9s")})
 	m.screen = scrPreview
-	mustContain(t, m.View(), "no frame at 9s")
+	v := m.View()
+	mustContain(t, v, "preview: no picture at 9s")
+	if strings.Contains(v, "preview: preview:") {
+		t.Errorf("the operation is named twice:\n%s", v)
+	}
 }
 
 func TestKeyBurstIsTakenKeyByKey(t *testing.T) {

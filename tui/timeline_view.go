@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/charmbracelet/lipgloss"
 	"github.com/impress-dev/impress/api"
 )
 
@@ -46,7 +47,7 @@ func (m *timelineModel) View() string {
 	_, total := m.d.starts()
 	preset := m.d.spec.Preset
 	if preset == "" {
-		preset = "reels"
+		preset = api.DefaultPreset
 	}
 	b.WriteString(truncate(st.Title.Render(m.d.spec.Name)+st.Dim.Render(fmt.Sprintf(" · %s · %d clips · %s · ", preset, len(m.d.spec.Clips), fmtClock(total)))+m.saveState(), m.width))
 	b.WriteString("\n")
@@ -86,61 +87,117 @@ func (m *timelineModel) View() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// clipRow lays the clip table out in w cells: the name takes what the
-// fixed columns leave.
-func clipRow(w int, mark, num, name, in, out, length, fit, speed, vol, trans string) string {
-	fixed := 2 + 3 + 8 + 8 + 7 + 5 + 8 + 6 + 12
-	nw := max(8, w-fixed)
-	col := func(s string, w int) string { return pad(s, w-1) + " " }
-	return mark + col(num, 3) + col(name, nw) + col(in, 8) + col(out, 8) + col(length, 7) + col(fit, 5) + col(speed, 8) + col(vol, 6) + truncate(trans, 12)
+// clipCols is one row of the clip table: #, clip, in, out, length, fit,
+// speed, vol, transition.
+type clipCols [9]string
+
+const (
+	colName  = 1
+	colTrans = 8
+	// minNameCells is as narrow as the clip column gets before the
+	// transition column is cut instead.
+	minNameCells = 8
+)
+
+// clipWidths allots the table's w cells by content: every column is as
+// wide as its widest cell (header included), and the clip name takes
+// only what the others leave, so a long file name cannot push a
+// transition's name and length off the row. Columns are one space apart,
+// after a two-cell cursor mark.
+func clipWidths(w int, rows []clipCols) [9]int {
+	var ws [9]int
+	for _, r := range rows {
+		for i, c := range r {
+			ws[i] = max(ws[i], lipgloss.Width(c))
+		}
+	}
+	used := 2 + len(ws) - 1
+	for i, n := range ws {
+		if i != colName {
+			used += n
+		}
+	}
+	ws[colName] = min(ws[colName], max(minNameCells, w-used))
+	if over := used + ws[colName] - w; over > 0 {
+		// Too narrow for everything: the transition gives way last, and
+		// the view's backstop cuts what still does not fit.
+		ws[colTrans] = max(lipgloss.Width("transition"), ws[colTrans]-over)
+	}
+	return ws
+}
+
+// clipRow is one line of the table in the widths clipWidths allotted.
+func clipRow(ws [9]int, mark string, r clipCols) string {
+	var b strings.Builder
+	b.WriteString(mark)
+	for i, c := range r {
+		if i == len(r)-1 {
+			b.WriteString(truncate(c, ws[i]))
+			break
+		}
+		b.WriteString(pad(c, ws[i]) + " ")
+	}
+	return b.String()
+}
+
+// clipCells is the table's row for clip i.
+func (m *timelineModel) clipCells(i int) clipCols {
+	c := &m.d.spec.Clips[i]
+	in, out, vol, speed := "", "", "", ""
+	switch {
+	case isCard(c):
+		in = "card"
+	case isImage(c):
+		in = "image"
+		if c.Zoom != "" {
+			speed = "zoom " + c.Zoom
+		}
+	default:
+		in = fmtNum(c.In)
+		if c.Out > 0 {
+			out = fmtNum(c.Out)
+		} else {
+			out = "end"
+		}
+		speed = fmtNum(speedOf(c)) + "x"
+		if v := volumeOf(c); v == 0 {
+			vol = "mute"
+		} else {
+			vol = fmt.Sprintf("%.0f%%", v*100)
+		}
+	}
+	length := "?"
+	if l, ok := m.d.length(c); ok {
+		length = fmt.Sprintf("%.2fs", l)
+	}
+	trans := ""
+	if typ, d := m.d.transitionOf(i); typ != "none" {
+		trans = typ + " " + fmtNum(d)
+	}
+	return clipCols{strconv.Itoa(i + 1), m.d.name(c), in, out, length, m.d.fitOf(c), speed, vol, trans}
 }
 
 func (m *timelineModel) viewClips(b *strings.Builder) {
 	st := m.c.styles
-	b.WriteString(st.Header.Render(clipRow(m.width, "  ", "#", "clip", "in", "out", "length", "fit", "speed", "vol", "transition")) + "\n")
 	clips := m.d.spec.Clips
+	rows := m.listRows()
+	// Widths are allotted over every clip, not the rows shown, so the
+	// columns stay put while the list scrolls.
+	table := []clipCols{{"#", "clip", "in", "out", "length", "fit", "speed", "vol", "transition"}}
+	for i := range clips {
+		table = append(table, m.clipCells(i))
+	}
+	ws := clipWidths(m.width, table)
+	b.WriteString(st.Header.Render(clipRow(ws, "  ", table[0])) + "\n")
 	if len(clips) == 0 {
 		b.WriteString(st.Dim.Render("  no clips yet: a adds a video or an image") + "\n")
 	}
-	rows := m.listRows()
 	for i := m.top; i < len(clips) && i < m.top+rows; i++ {
-		c := &clips[i]
-		in, out, vol, speed := "", "", "", ""
-		switch {
-		case isCard(c):
-			in = "card"
-		case isImage(c):
-			in = "image"
-			if c.Zoom != "" {
-				speed = "zoom " + c.Zoom
-			}
-		default:
-			in = fmtNum(c.In)
-			if c.Out > 0 {
-				out = fmtNum(c.Out)
-			} else {
-				out = "end"
-			}
-			speed = fmtNum(speedOf(c)) + "x"
-			if v := volumeOf(c); v == 0 {
-				vol = "mute"
-			} else {
-				vol = fmt.Sprintf("%.0f%%", v*100)
-			}
-		}
-		length := "?"
-		if l, ok := m.d.length(c); ok {
-			length = fmt.Sprintf("%.2fs", l)
-		}
-		trans := ""
-		if typ, d := m.d.transitionOf(i); typ != "none" {
-			trans = typ + " " + fmtNum(d)
-		}
 		mark := "  "
 		if i == m.cursor {
 			mark = "▸ "
 		}
-		row := clipRow(m.width, mark, strconv.Itoa(i+1), m.d.name(c), in, out, length, m.d.fitOf(c), speed, vol, trans)
+		row := clipRow(ws, mark, table[i+1])
 		if i == m.cursor {
 			row = st.Selected.Render(row)
 		}

@@ -7,12 +7,16 @@
 //
 // The daemon runs in this process on a throw-away IMPRESS_HOME with its
 // shipped defaults (publish.concurrency set to C), logged in to an offline
-// sandbox with a Facebook Login token (resumable upload); the client keeps
-// C publishes in flight, as `impress publish --manifest --concurrency C`
-// does. Calls are counted at the sandbox: Graph calls and the rupload POST,
-// which gets the injected latency too.
+// sandbox with a Facebook Login token (resumable upload); the client does
+// what `impress publish --manifest --concurrency C` does: one
+// reconciliation of the run against the account's live media (-live posts
+// are already there, inside the window; the listing pages through them),
+// then C publishes in flight. -manifest=false publishes ad hoc, without the
+// reconciliation. Calls are counted at the sandbox: Graph calls (the
+// listing's pages included) and the rupload POST, which gets the injected
+// latency too.
 //
-// Usage: go run ./bench/publishbench [-n 50] [-c 8] [-latency 100ms] [-runs 3]
+// Usage: go run ./bench/publishbench [-n 50] [-c 8] [-latency 100ms] [-runs 3] [-live 100] [-manifest=true]
 package main
 
 import (
@@ -46,6 +50,8 @@ func main() {
 	c := flag.Int("c", 8, "publishes in flight (and publish.concurrency)")
 	lat := flag.Duration("latency", 100*time.Millisecond, "latency injected into every Graph call")
 	runs := flag.Int("runs", 3, "runs (median reported)")
+	flag.IntVar(&livePosts, "live", 100, "posts already live on the account, inside the reconciliation window")
+	flag.BoolVar(&manifest, "manifest", true, "reconcile the run first, as a manifest does")
 	flag.Parse()
 	if pf := os.Getenv("PUBBENCH_CPUPROFILE"); pf != "" {
 		f, _ := os.Create(pf)
@@ -57,6 +63,11 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+var (
+	livePosts int
+	manifest  bool
+)
 
 // counter counts the calls that reach the sandbox and get its injected
 // latency: Graph calls and rupload POSTs (the admin API gets none).
@@ -98,8 +109,8 @@ func run(n, conc int, lat time.Duration, runs int) error {
 	host, _ := os.Hostname()
 	fmt.Printf("## Publishing: %d publishes at concurrency %d with %s per Meta call\n\n", n, conc, lat)
 	fmt.Printf("Goal (issue 5): total time within 1.3× of the ideal for that latency and call count.\n\n")
-	fmt.Printf("`go run ./bench/publishbench -n %d -c %d -latency %s -runs %d` (%s, %d CPU, %s, %s/%s):\n\n",
-		n, conc, lat, runs, host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Printf("`go run ./bench/publishbench -n %d -c %d -latency %s -runs %d -live %d -manifest=%t` (%s, %d CPU, %s, %s/%s):\n\n",
+		n, conc, lat, runs, livePosts, manifest, host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	fmt.Printf("| runs | Meta calls per publish | ideal ceil(%d/%d)×calls×%s | measured (median) | ratio |\n|---|---|---|---|---|\n", n, conc, lat)
 	all := make([]string, 0, len(results))
 	for _, r := range results {
@@ -125,7 +136,14 @@ func once(ff string, n, conc int, lat time.Duration) (result, error) {
 		return result{}, fmt.Errorf("make the clip: %v: %s", err, out)
 	}
 
-	sb := sandbox.New(sandbox.Options{Seed: 1, ProcessingTime: -1})
+	// Pages as large as Meta serves them (100): the listing asks 50.
+	sb := sandbox.New(sandbox.Options{Seed: 1, ProcessingTime: -1, MaxPageSize: 100})
+	for i := range livePosts {
+		if _, err := sb.AddMedia(sandbox.ElsewherePost{Caption: fmt.Sprintf("earlier post %d", i),
+			Ago: sandbox.Duration(time.Duration(i+1) * time.Hour)}); err != nil {
+			return result{}, err
+		}
+	}
 	cnt := &counter{h: sb}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -185,6 +203,22 @@ func once(ff string, n, conc int, lat time.Duration) (result, error) {
 	cnt.calls.Store(0)
 
 	start := time.Now()
+	reqs := make([]api.PublishRequest, n)
+	for i := range reqs {
+		reqs[i] = api.PublishRequest{Targets: []string{clip}, Caption: ptr(fmt.Sprintf("bench %d", i))}
+	}
+	if manifest {
+		ans, err := c.Reconcile(ctx, api.ReconcileRequest{Items: reqs})
+		if err != nil {
+			return result{}, fmt.Errorf("reconcile: %w", err)
+		}
+		for i, v := range ans.Items {
+			if v.Outcome != api.ReconcileNotLive {
+				return result{}, fmt.Errorf("item %d: %s", i, v.Outcome)
+			}
+			reqs[i].Reconciled = true
+		}
+	}
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -194,8 +228,7 @@ func once(ff string, n, conc int, lat time.Duration) (result, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			caption := fmt.Sprintf("bench %d", i)
-			res, err := c.Publish(ctx, api.PublishRequest{Targets: []string{clip}, Caption: &caption})
+			res, err := c.Publish(ctx, reqs[i])
 			if err != nil {
 				errs <- err
 				return
@@ -237,3 +270,5 @@ func waitDone(ctx context.Context, c *api.Client, id string) error {
 	}
 	return nil
 }
+
+func ptr(s string) *string { return &s }

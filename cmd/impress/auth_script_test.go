@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -35,9 +36,18 @@ func startSandbox(e *testscript.Env) error {
 	if e.Getenv("IMPRESS_META_ENDPOINT") != "" {
 		return nil
 	}
-	sb := sandbox.New(sandbox.Options{Seed: 1})
+	// A browser login waits for its redirect on a loopback port: a free
+	// one, registered with the sandbox's app, not the fixed default.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	sb := sandbox.New(sandbox.Options{Seed: 1, RedirectURIs: []string{"http://localhost:" + port + "/callback", "http://127.0.0.1:" + port + "/callback"}})
 	hs := httptest.NewServer(sb)
 	e.Defer(func() { hs.Close(); sb.Close() })
+	e.Setenv("IMPRESS_META_REDIRECT_PORT", port)
 	e.Setenv("IMPRESS_META_ENDPOINT", hs.URL)
 	e.Setenv("IMPRESS_META_APP_ID", sb.AppID())
 	e.Setenv("IMPRESS_META_APP_SECRET", sb.AppSecret())
@@ -129,8 +139,8 @@ func notLeaked(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// exitWith runs a command and checks its exit code, which product.md
-// makes part of the contract: exitwith CODE COMMAND [ARGS...]
+// exitWith runs a command and checks its exit code, which README "Output
+// and exit codes" makes part of the contract: exitwith CODE COMMAND [ARGS...]
 func exitWith(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: exitwith CODE COMMAND [ARGS...]")

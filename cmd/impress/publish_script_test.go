@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -74,14 +70,10 @@ func publishedCount(ts *testscript.TestScript, neg bool, args []string) {
 	if err != nil {
 		ts.Fatalf("published: bad count %q", args[0])
 	}
-	resp, err := http.Get(strings.TrimRight(ts.Getenv("IMPRESS_META_ENDPOINT"), "/") + "/_sandbox/published")
-	ts.Check(err)
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
 	var out struct {
 		Count int `json:"count"`
 	}
-	ts.Check(json.Unmarshal(data, &out))
+	sandboxGet(ts, "/_sandbox/published", &out)
 	if (out.Count == want) == neg {
 		ts.Fatalf("the sandbox published %d media, want %s%d", out.Count, map[bool]string{true: "not ", false: ""}[neg], want)
 	}

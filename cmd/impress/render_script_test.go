@@ -83,7 +83,7 @@ func runFFmpeg(ts *testscript.TestScript, args []string) {
 }
 
 // exitCode runs a command and checks its exit status, which `! exec`
-// cannot (product.md gives each code a meaning):
+// cannot (README "Output and exit codes" gives each code a meaning):
 //
 //	exitcode 5 impress validate short.mp4
 //

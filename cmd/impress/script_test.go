@@ -33,7 +33,8 @@ var scriptSetups []func(e *testscript.Env) error
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"impress": func() { os.Exit(cli.Main()) },
+		"impress":     func() { os.Exit(cli.Main()) },
+		"fakebrowser": func() { os.Exit(fakeBrowser()) },
 	})
 }
 

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,20 +55,58 @@ func (s *Service) Stop(ctx context.Context) {
 }
 
 // Disconnect deletes a connection's tokens and marks it disconnected, as
-// `auth logout` does (Meta's deauthorize callback).
-func (s *Service) Disconnect(conn, reason string) error {
-	mu := s.connLock(conn)
+// `auth logout` does (Meta's deauthorize callback), and records why.
+func (s *Service) Disconnect(r store.RemovedConn) error {
+	mu := s.connLock(r.Name)
 	mu.Lock()
 	defer mu.Unlock()
-	_, err := s.DB.UpdateConn(conn, func(c *store.Conn) error {
+	_, err := s.DB.UpdateConn(r.Name, func(c *store.Conn) error {
 		c.SealedToken, c.SealedPageToken = nil, nil
-		c.State, c.StateReason = store.ConnDisconnected, reason
+		c.State, c.StateReason = store.ConnDisconnected, removalToAPI(r).Message
 		return nil
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	return s.DB.PutRemoved(r)
 }
 
-// defaultConnName applies product.md's rule: the only connection, else the
+// removalToAPI says why a connection went, for people, and how to connect
+// it again.
+func removalToAPI(r store.RemovedConn) api.ConnRemoval {
+	when := r.At.UTC().Format("2006-01-02 15:04 UTC")
+	code := ""
+	if r.Code != "" {
+		code = ", confirmation code " + r.Code
+	}
+	out := api.ConnRemoval{Connection: r.Name, Reason: r.Reason, Code: r.Code, At: r.At.UTC(),
+		Fix: "impress auth login --connection " + r.Name}
+	switch r.Reason {
+	case store.RemovedByMetaDeletion:
+		out.Message = fmt.Sprintf("removed on %s by a data deletion request from Meta (the account's owner asked Meta to delete their data%s): its tokens and data were purged", when, code)
+	case store.RemovedByDeauthorize:
+		out.Message = fmt.Sprintf("disconnected on %s: the app was removed from the account in Instagram or Facebook (Meta's deauthorize callback%s); its tokens were deleted, its data stays until `impress privacy purge --connection %s`", when, code, r.Name)
+	default:
+		out.Message = fmt.Sprintf("removed on %s by `impress privacy purge`%s", when, strings.Replace(code, "confirmation code", "receipt", 1))
+	}
+	return out
+}
+
+// removals are the removal records by connection name.
+func (s *Service) removals() map[string]store.RemovedConn {
+	rs, err := s.DB.Removed()
+	if err != nil {
+		s.Log.Warn("read the records of removed connections", "err", err)
+	}
+	out := map[string]store.RemovedConn{}
+	for _, r := range rs {
+		out[r.Name] = r
+	}
+	return out
+}
+
+// defaultConnName applies README's rule ("Which connection a command
+// uses"): the only connection, else the
 // one named "default"; "" when neither applies.
 func defaultConnName(conns []store.Conn) string {
 	if len(conns) == 1 {
@@ -89,8 +129,8 @@ func connNames(conns []store.Conn) string {
 }
 
 // ResolveConn finds the connection a command means: the named one, or the
-// default. Errors are wire errors: no connection at all is login_needed
-// (exit 4), an unknown name not_found, an ambiguous default invalid_input
+// default. Errors are wire errors: no connection at all is login_needed,
+// an unknown name not_found, an ambiguous default invalid_input
 // naming --connection.
 func (s *Service) ResolveConn(name string) (store.Conn, error) {
 	conns, err := s.DB.Conns()
@@ -154,6 +194,17 @@ func (s *Service) ConnToAPI(ctx context.Context, c store.Conn, isDefault bool) a
 		p = s.OpenProfile(dk, c)
 	}
 	state, reason, fix := displayState(c, s.Now())
+	var removal *api.ConnRemoval
+	if state == api.ConnDisconnected {
+		if rc, err := s.DB.Removed(); err == nil {
+			for _, r := range rc {
+				if r.Name == c.Name && r.Reason == store.RemovedByDeauthorize {
+					x := removalToAPI(r)
+					removal = &x
+				}
+			}
+		}
+	}
 	scopes := c.Scopes
 	if scopes == nil {
 		scopes = []string{}
@@ -163,7 +214,7 @@ func (s *Service) ConnToAPI(ctx context.Context, c store.Conn, isDefault bool) a
 		AccountID: c.IGUserID, AppUserID: c.AppUserID, PageID: c.PageID,
 		Username: p.Username, Name: p.Name, AccountType: c.AccountType, ProfilePictureURL: p.ProfilePictureURL,
 		Scopes: scopes, ExpiresAt: c.TokenExpiry, IssuedAt: c.TokenIssuedAt,
-		State: state, StateReason: reason, Fix: fix, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		State: state, StateReason: reason, Fix: fix, Removal: removal, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
 	}
 }
 
@@ -176,9 +227,15 @@ func (s *Service) authStatus(w http.ResponseWriter, r *http.Request) {
 	def := defaultConnName(conns)
 	out := api.AuthStatus{KeyStorage: s.keyStorage(r.Context(), len(conns) > 0), Default: def,
 		Connections: []api.AuthConnection{}}
+	removed := s.removals()
 	for _, c := range conns {
 		out.Connections = append(out.Connections, s.ConnToAPI(r.Context(), c, c.Name == def))
+		delete(removed, c.Name)
 	}
+	for _, rc := range removed {
+		out.Removed = append(out.Removed, removalToAPI(rc))
+	}
+	slices.SortFunc(out.Removed, func(a, b api.ConnRemoval) int { return b.At.Compare(a.At) })
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
@@ -278,11 +335,25 @@ func (s *Service) Health() []api.Check {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*secrets.DefaultTimeout)
 	defer cancel()
 	var out []api.Check
+	// Connections a purge or Meta removed: say when, why, with the code.
+	removed := s.removals()
+	for _, c := range conns {
+		delete(removed, c.Name)
+	}
+	names := slices.Sorted(maps.Keys(removed))
+	for _, n := range names {
+		r := removalToAPI(removed[n])
+		status := "OK" // the user's own purge: said, not a problem
+		if r.Reason != api.RemovedByPurge {
+			status = "WARN"
+		}
+		out = append(out, api.Check{Name: "connection " + n, Status: status, Detail: r.Message, Fix: "to connect again: `" + r.Fix + "`"})
+	}
 	ks := s.keyStorage(ctx, len(conns) > 0)
 	switch {
 	case len(conns) == 0:
 		out = append(out, api.Check{Name: "tokens", Status: "WARN", Detail: "no Meta connection",
-			Fix: "run `impress auth login` (or `impress auth login --with-token`)"})
+			Fix: "run `impress auth login` (it opens your browser), or with a token from the App Dashboard: `printenv IG_TOKEN | impress auth login --with-token`"})
 		return out
 	case ks.Backend == "none":
 		out = append(out, api.Check{Name: "master key", Status: "FAIL", Detail: ks.Note,

@@ -86,9 +86,9 @@ func TestAuthStatusEmpty(t *testing.T) {
 	if len(st.Connections) != 0 || st.KeyStorage.Backend != "none" || !strings.Contains(st.KeyStorage.Note, "IMPRESS_KEYRING=file") {
 		t.Errorf("status = %+v", st)
 	}
-	// No connection: every feature gets login_needed (exit 4) with the fix.
+	// No connection: every feature gets login_needed with the fix.
 	_, _, err = e.s.MetaClient(t.Context(), "")
-	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeLoginNeeded || ae.ExitCode() != 4 || !strings.Contains(ae.Hint, "impress auth login") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeLoginNeeded || !strings.Contains(ae.Hint, "impress auth login") {
 		t.Errorf("metaClient without connections: %v", err)
 	}
 	// Nothing was created by looking.
@@ -174,7 +174,7 @@ func TestWithTokenErrors(t *testing.T) {
 	e := newAuthEnv(t, envOpts{})
 	for name, tc := range map[string]struct {
 		req  api.TokenLogin
-		code string
+		code api.Code
 	}{
 		"empty":         {api.TokenLogin{Token: "  "}, api.CodeInvalid},
 		"two tokens":    {api.TokenLogin{Token: "IGAAabc IGAAdef"}, api.CodeInvalid},
@@ -193,7 +193,7 @@ func TestWithTokenErrors(t *testing.T) {
 	// A Facebook token that reaches two IG accounts: --account is required.
 	tok, _ := e.sb.IssueToken(sandbox.TokenRequest{Flavour: "facebook"})
 	_, err := e.c.LoginWithToken(t.Context(), api.TokenLogin{Token: tok})
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 2 || !strings.Contains(ae.Message, "--account") ||
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeInvalid || !strings.Contains(ae.Message, "--account") ||
 		!strings.Contains(ae.Message, sandbox.IGBrandID) {
 		t.Fatalf("two accounts without --account: %v", err)
 	}
@@ -239,7 +239,7 @@ func TestLogoutAndRevoke(t *testing.T) {
 			t.Errorf("%s after logout: %+v", name, c)
 		}
 		_, _, err := e.s.MetaClient(t.Context(), name)
-		if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 4 || !strings.Contains(ae.Hint, "impress auth login --connection "+name) {
+		if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeLoginNeeded || !strings.Contains(ae.Hint, "impress auth login --connection "+name) {
 			t.Errorf("%s metaClient after logout: %v", name, err)
 		}
 	}
@@ -290,7 +290,7 @@ func TestResolveConnRules(t *testing.T) {
 	}
 	e.withToken(sandbox.TokenRequest{Account: sandbox.IGSoloID}, "b", "")
 	_, err := e.s.ResolveConn("")
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 2 || !strings.Contains(ae.Message, "--connection") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeInvalid || !strings.Contains(ae.Message, "--connection") {
 		t.Errorf("two connections, no default: %v", err)
 	}
 	if c, err := e.s.ResolveConn("b"); err != nil || c.Name != "b" {

@@ -18,12 +18,13 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 	"golang.org/x/oauth2"
 )
 
-// Browser login (RFC 8252 as far as Meta allows, reliability.md §2.1):
+// Browser login (RFC 8252 as far as Meta allows, docs/SECURITY.md §7):
 //
 //   - The user's own app (meta.app_id, meta.app_secret) and the redirect
 //     URI registered in it, http://localhost:<meta.redirect_port>/callback:
@@ -190,7 +191,7 @@ func callbackPage(w http.ResponseWriter, status int, title, msg string) {
 // the loopback listener. The caller must call endLogin.
 func (s *Service) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, bool, error) {
 	st := s.Settings()
-	if st.String("meta.app_id") == "" || st.String("meta.app_secret") == "" {
+	if st.String(config.MetaAppID) == "" || st.String(config.MetaAppSecret) == "" {
 		return nil, nil, false, &api.Error{Code: api.CodeInvalid,
 			Message: "logging in needs your own Meta app: meta.app_id and meta.app_secret are not set",
 			Hint: "`impress config set meta.app_id ID`, and the secret from the environment (IMPRESS_META_APP_SECRET) or `impress config set meta.app_secret -` (reads stdin); " +
@@ -227,7 +228,7 @@ func (s *Service) newLoginFlow(req api.LoginRequest) (*loginFlow, *http.Server, 
 	s.auth.login = f
 	s.auth.mu.Unlock()
 
-	port := st.Int("meta.redirect_port")
+	port := st.Int(config.MetaRedirectPort)
 	if port == 0 {
 		port = 8788
 	}
@@ -325,7 +326,7 @@ func (s *Service) postLogin(w http.ResponseWriter, r *http.Request) {
 	s.Log.Info("login started", "flavor", string(f.flavour), "manual", req.Manual, "listening", listening)
 	out := httpx.NewNDJSON(w)
 	out.Send(api.LoginEvent{Stage: api.LoginAuthorize, LoginID: f.id, AuthURL: authURL,
-		RedirectURI: redirectURL(s.Settings().Int("meta.redirect_port")), ExpiresAt: f.expires.UTC(), Listening: listening})
+		RedirectURI: redirectURL(s.Settings().Int(config.MetaRedirectPort)), ExpiresAt: f.expires.UTC(), Listening: listening})
 
 	ctx, cancel := context.WithDeadline(r.Context(), f.expires)
 	defer cancel()
@@ -410,8 +411,8 @@ func (s *Service) runLogin(ctx context.Context, f *loginFlow, out *httpx.NDJSON)
 	return s.saveLogin(ctx, f.conn, f.explicit, d)
 }
 
-// exchangeFailed maps a failed code exchange: an outage is transient (exit
-// 6), anything else means the login did not happen (exit 4) and names the
+// exchangeFailed maps a failed code exchange: an outage is transient,
+// anything else means the login did not happen (login_needed) and names the
 // usual causes.
 func (s *Service) exchangeFailed(err error) error {
 	ae := s.MetaFail("", err)

@@ -188,7 +188,7 @@ func TestBrowserLoginFacebookChoosesAccount(t *testing.T) {
 		t.Errorf("connection = %+v", ac)
 	}
 	// Re-login picks the stored flavour; without a TTY two accounts fail
-	// with exit 2 naming --account; --account picks.
+	// with invalid_input naming --account; --account picks.
 	run = e.startLogin(api.LoginRequest{})
 	ev = run.next(t, api.LoginAuthorize)
 	if !strings.Contains(ev.AuthURL, "/dialog/oauth") {
@@ -196,7 +196,7 @@ func TestBrowserLoginFacebookChoosesAccount(t *testing.T) {
 	}
 	goBrowser(t, ev.AuthURL)
 	_, err = run.wait(t)
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 2 || !strings.Contains(ae.Message, "--account") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeInvalid || !strings.Contains(ae.Message, "--account") {
 		t.Fatalf("non-interactive, two accounts: %v", err)
 	}
 	run = e.startLogin(api.LoginRequest{Account: sandbox.IGBrandID})
@@ -283,7 +283,7 @@ func TestLoginFailuresMapped(t *testing.T) {
 		ev := run.next(t, api.LoginAuthorize)
 		_, page, _ := browser(t, ev.AuthURL)
 		_, err := run.wait(t)
-		if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 4 || !strings.Contains(ae.Message, "declined") {
+		if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeLoginNeeded || !strings.Contains(ae.Message, "declined") {
 			t.Fatalf("denied: %v", err)
 		}
 		if !strings.Contains(page, "Login failed") {
@@ -297,7 +297,7 @@ func TestLoginFailuresMapped(t *testing.T) {
 		goBrowser(t, ev.AuthURL)
 		_, err := run.wait(t)
 		ae, ok := api.AsError(err)
-		if !ok || ae.ExitCode() != 4 || !strings.Contains(ae.Hint, "meta.app_secret") {
+		if !ok || ae.Code != api.CodeLoginNeeded || !strings.Contains(ae.Hint, "meta.app_secret") {
 			t.Fatalf("bad secret: %v", err)
 		}
 		assertNoSecret(t, "error", err.Error(), "not-the-sandbox-secret-0123456789")
@@ -313,7 +313,7 @@ func TestLoginFailuresMapped(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := run.wait(t)
-		if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 6 {
+		if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeTransient {
 			t.Fatalf("outage: %v", err)
 		}
 	})
@@ -321,7 +321,7 @@ func TestLoginFailuresMapped(t *testing.T) {
 		e := newAuthEnv(t, envOpts{noApp: true})
 		run := e.startLogin(api.LoginRequest{})
 		_, err := run.wait(t)
-		if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 2 || !strings.Contains(ae.Hint, "meta.app_id") {
+		if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeInvalid || !strings.Contains(ae.Hint, "meta.app_id") {
 			t.Fatalf("no app: %v", err)
 		}
 	})

@@ -15,13 +15,14 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/secrets"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 	"golang.org/x/oauth2"
 )
 
-// Token lifecycle (meta-graph-api.md §1a step 4, reliability.md §2.1).
+// Token lifecycle (docs/META.md §3, docs/SECURITY.md §4).
 const (
 	// refreshWindow: an Instagram long-lived token (60 days) is refreshed
 	// once it has less than this left. Meta's own guidance and ours
@@ -146,6 +147,24 @@ func (s *Service) MasterKey(ctx context.Context) (*secrets.Master, error) {
 	return m, nil
 }
 
+// RemoveMasterKey deletes the master key (key file, or keyring entry and
+// its id file) and forgets it, and says where it was ("" when there was
+// none). Nothing sealed under it opens any more; the next login makes a
+// new one. `privacy purge --all` calls it last.
+func (s *Service) RemoveMasterKey(ctx context.Context) (string, error) {
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	where, err := secrets.RemoveMaster(ctx, secrets.Options{Dir: s.Paths.DataDir, Mode: keyringMode(),
+		Keyring: s.auth.keyring, Timeout: s.auth.keyringTimeout})
+	if err == nil {
+		s.auth.master = nil
+		if where != "" {
+			s.Log.Info("master key removed", "where", where)
+		}
+	}
+	return where, err
+}
+
 // keyStorage reports where the master key is, without creating one.
 func (s *Service) keyStorage(ctx context.Context, haveConns bool) api.KeyStorage {
 	s.auth.mu.Lock()
@@ -208,7 +227,7 @@ func (s *Service) OpenProfile(dk *secrets.DataKey, c store.Conn) feature.Profile
 //
 //	cl, ci, err := s.MetaClient(ctx, req.Connection)
 //	if err != nil {
-//		return err // an *api.Error: not_found, login_needed (exit 4, with the fix), ...
+//		return err // an *api.Error: not_found, login_needed (with the fix), ...
 //	}
 //	_, err = cl.CreateContainer(ctx, ci.IGUserID, r)
 //	if err != nil {
@@ -220,7 +239,7 @@ func (s *Service) OpenProfile(dk *secrets.DataKey, c store.Conn) feature.Profile
 // refresher renewed meanwhile, and stops with login_needed the moment the
 // connection is marked so. The token is registered with the log redactor
 // (s.Red). Any call that Meta answers with a login error (190 and its
-// subcodes, 102, HTTP 401) marks the connection "login_needed" (exit 4,
+// subcodes, 102, HTTP 401) marks the connection "login_needed" (with the
 // hint `impress auth login --connection N`); the refresher and `auth
 // status` then say so. Use [Service.MetaPageClient] where Facebook Login
 // needs the Page token (conversations, messages).
@@ -292,11 +311,11 @@ func (s *Service) metaConfig(f meta.Flavour) meta.Config {
 	st := s.Settings()
 	cfg := meta.Config{
 		Flavour:     f,
-		Version:     st.String("meta.api_version"),
-		Endpoint:    st.String("meta.endpoint"),
-		AppID:       st.String("meta.app_id"),
-		AppSecret:   st.String("meta.app_secret"),
-		RedirectURL: redirectURL(st.Int("meta.redirect_port")),
+		Version:     st.String(config.MetaAPIVersion),
+		Endpoint:    st.String(config.MetaEndpoint),
+		AppID:       st.String(config.MetaAppID),
+		AppSecret:   st.String(config.MetaAppSecret),
+		RedirectURL: redirectURL(st.Int(config.MetaRedirectPort)),
 		Retry:       s.auth.retry,
 	}
 	s.AddSecret(cfg.AppSecret)
@@ -479,10 +498,13 @@ func (s *Service) markLoginNeeded(conn, used, reason string) {
 var errStale = errors.New("the token changed meanwhile")
 
 // MetaFail maps an error of a Meta call made for connection conn to the
-// wire error other features should return: login errors become
-// login_needed with the fix, rate limits and
-// outages transient (exit 6), refusals rejected (exit 5), an unconfirmed
-// publish unconfirmed (exit 7). The message is redacted.
+// wire error other features should return, by the error's class: login
+// errors become login_needed with the fix, rate limits and outages
+// transient, refusals rejected, an unconfirmed publish unconfirmed
+// (api.CodeForClass). What the class cannot say comes first: a call cut
+// short is cancelled, a request meta refused to send is invalid_input. An
+// unconfirmed publish wins over a cancel: the post may be live. The
+// message is redacted.
 func (s *Service) MetaFail(conn string, err error) *api.Error {
 	if e, ok := api.AsError(err); ok {
 		return e
@@ -495,30 +517,18 @@ func (s *Service) MetaFail(conn string, err error) *api.Error {
 			msg = s.RedactString(um) + " (" + msg + ")"
 		}
 	}
+	class := meta.ClassOf(err)
 	switch {
-	case meta.IsUnconfirmed(err):
+	case class.MayHaveActed():
 		return api.Errorf(api.CodeUnconfirmed, "%s", msg)
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, meta.ErrWaitTimeout):
 		return api.Errorf(api.CodeCancelled, "%s", msg)
 	case errors.Is(err, meta.ErrInvalid):
 		return api.Errorf(api.CodeInvalid, "%s", msg)
-	case meta.IsLoginNeeded(err):
+	case class.LoginNeeded() && conn != "":
 		// The connection was marked by loginWatch when Meta answered
 		// (only if the refused token is still the stored one).
-		if conn != "" {
-			return loginNeeded(conn, "connection %q needs a new login: %s", conn, msg)
-		}
-		return api.Errorf(api.CodeLoginNeeded, "%s", msg)
+		return loginNeeded(conn, "connection %q needs a new login: %s", conn, msg)
 	}
-	switch meta.ExitCode(err) {
-	case 5:
-		return api.Errorf(api.CodeRejected, "%s", msg)
-	case 6:
-		return api.Errorf(api.CodeTransient, "%s", msg)
-	case 2:
-		return api.Errorf(api.CodeInvalid, "%s", msg)
-	case 3:
-		return api.Errorf(api.CodeCancelled, "%s", msg)
-	}
-	return api.Errorf(api.CodeInternal, "%s", msg)
+	return api.Errorf(api.CodeForClass(class), "%s", msg)
 }

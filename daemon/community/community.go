@@ -28,6 +28,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strconv"
@@ -38,7 +39,9 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 )
@@ -56,6 +59,18 @@ type communityState struct {
 	public         *publicListener
 	publicErr      error
 	followers      map[chan struct{}]struct{}
+	// proxies is daemon.trusted_proxies parsed, for the value proxiesKey.
+	proxies    []netip.Prefix
+	proxiesKey string
+
+	// lifeMu serialises starting, moving and stopping the public listener
+	// (Start, Reload, Stop). Lock order: taken with no other lock held;
+	// mu under it. publicWant (the daemon.public_listen the listener was
+	// started for) and base (the daemon's lifetime, which the listener's
+	// requests derive from) are guarded by it.
+	lifeMu     sync.Mutex
+	publicWant string
+	base       context.Context
 
 	// cacheMu serialises read-modify-writes of cached records (webhooks
 	// and commands update the same thread summaries). Lock order: taken
@@ -69,13 +84,15 @@ type Service struct {
 	feature.Deps
 	accounts feature.Accounts
 	comm     communityState
+	// deauthorizeOnce answers each signed deauthorize request once.
+	deauthorizeOnce *public.Replays
 }
 
 var _ feature.PublicRoutes = (*Service)(nil)
 
 // New builds the community feature on the auth feature's accounts.
 func New(d feature.Deps, accounts feature.Accounts) *Service {
-	return &Service{Deps: d, accounts: accounts}
+	return &Service{Deps: d, accounts: accounts, deauthorizeOnce: public.NewReplays(publicDeauthorize)}
 }
 
 // Routes registers the comments, mentions, messages and events routes.
@@ -95,17 +112,55 @@ func (s *Service) Routes(mux *http.ServeMux) {
 
 // Start opens the public listener when daemon.public_listen is set.
 func (s *Service) Start(ctx context.Context) error {
+	c := &s.comm
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	c.base = ctx
 	s.startPublic(ctx)
 	return nil
 }
 
+// Reload applies a changed daemon.public_listen at once (`config set`
+// reloads the daemon): the listener moves to the new address, stops, or
+// starts. One that failed to listen is tried again, since the port may
+// be free now. Anything else the feature reads, it reads per request.
+func (s *Service) Reload(ctx context.Context) {
+	c := &s.comm
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	if c.base == nil {
+		return // not started (recovery state)
+	}
+	want := strings.TrimSpace(s.Settings().String(config.DaemonPublicListen))
+	c.mu.Lock()
+	failed := c.publicErr != nil
+	c.mu.Unlock()
+	if want == c.publicWant && !failed {
+		return
+	}
+	s.stopPublic(ctx)
+	s.startPublic(c.base)
+}
+
 // Stop shuts the public listener down (bounded by ctx).
 func (s *Service) Stop(ctx context.Context) {
-	s.comm.mu.Lock()
-	pl := s.comm.public
-	s.comm.mu.Unlock()
+	c := &s.comm
+	c.lifeMu.Lock()
+	defer c.lifeMu.Unlock()
+	s.stopPublic(ctx)
+	c.base = nil
+}
+
+// stopPublic shuts the listener down and forgets it; lifeMu is held.
+func (s *Service) stopPublic(ctx context.Context) {
+	c := &s.comm
+	c.mu.Lock()
+	pl := c.public
+	c.public, c.publicErr = nil, nil
+	c.mu.Unlock()
 	if pl != nil {
 		pl.stop(ctx)
+		s.Log.Info("public endpoint stopped", "addr", pl.addr)
 	}
 }
 
@@ -418,133 +473,38 @@ func (s *Service) updateCachedComment(ctx context.Context, conn, id string, fn f
 // putCachedComment caches a new comment unless it is cached already (a
 // listing knows more than a webhook: like count, hidden state).
 func (s *Service) putCachedComment(ctx context.Context, conn string, rec records.Comment) error {
+	return s.putCachedComments(ctx, conn, []records.Comment{rec})
+}
+
+// putCachedComments adds comments not cached yet, in one commit (a
+// webhook batch of a thousand comments is one fsync, not a thousand).
+func (s *Service) putCachedComments(ctx context.Context, conn string, recs []records.Comment) error {
 	s.comm.cacheMu.Lock()
 	defer s.comm.cacheMu.Unlock()
-	if _, err := s.DB.FindComment(conn, rec.ID); err == nil {
+	var entries []store.CommentEntry
+	seen := map[string]bool{}
+	for _, rec := range recs {
+		if seen[rec.ID] {
+			continue
+		}
+		seen[rec.ID] = true
+		if _, err := s.DB.FindComment(conn, rec.ID); err == nil {
+			continue
+		}
+		dk, err := s.accounts.ConnKey(ctx, conn)
+		if err != nil {
+			return err
+		}
+		sealed, err := records.Seal(dk, records.FieldComment, rec)
+		if err != nil {
+			return err
+		}
+		entries = append(entries, store.CommentEntry{MediaID: rec.MediaID, CommentID: rec.ID, Blob: store.Blob{At: s.Now().UTC(), Data: sealed}})
+	}
+	if len(entries) == 0 {
 		return nil
 	}
-	dk, err := s.accounts.ConnKey(ctx, conn)
-	if err != nil {
-		return err
-	}
-	sealed, err := records.Seal(dk, records.FieldComment, rec)
-	if err != nil {
-		return err
-	}
-	return s.DB.PutComments(conn, []store.CommentEntry{{MediaID: rec.MediaID, CommentID: rec.ID, Blob: store.Blob{At: s.Now().UTC(), Data: sealed}}})
-}
-
-// readAction decodes a comment write's body and checks the id.
-func readAction(w http.ResponseWriter, r *http.Request, needText bool) (api.CommentAction, string, bool) {
-	var a api.CommentAction
-	if !httpx.DecodeBody(w, r, &a) {
-		return a, "", false
-	}
-	id := r.PathValue("id")
-	if err := checkID("comment", id); err != nil {
-		httpx.WriteError(w, err)
-		return a, "", false
-	}
-	if needText && strings.TrimSpace(a.Text) == "" {
-		httpx.WriteError(w, api.Errorf(api.CodeInvalid, "the text is empty"))
-		return a, "", false
-	}
-	return a, id, true
-}
-
-// commentRefusal explains Meta's refusals of comment writes in the user's
-// terms; the class (exit code) stays Meta's.
-func (s *Service) commentRefusal(conn, op, id string, err error) error {
-	e := s.accounts.MetaFail(conn, err)
-	if e.Code != api.CodeRejected {
-		return e
-	}
-	switch op {
-	case "reply":
-		e.Hint = "Meta accepts replies only to top-level comments that are visible: reply to the parent comment, or unhide it first (`impress comments unhide " + id + "`)"
-	case "delete":
-		e.Hint = "you can delete only comments on your own media, or your own comments"
-	case "hide":
-		e.Hint = "you can hide only comments on your own media; comments you wrote yourself are always visible"
-	case "private-reply":
-		e.Hint = "Meta allows one private reply per comment, within 7 days of it"
-	}
-	return e
-}
-
-func (s *Service) replyComment(w http.ResponseWriter, r *http.Request) {
-	a, id, ok := readAction(w, r, true)
-	if !ok {
-		return
-	}
-	ctx, cancel := communityCtx(r.Context())
-	defer cancel()
-	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	newID, err := cl.ReplyComment(ctx, id, a.Text)
-	if err != nil {
-		s.Fail(w, s.commentRefusal(ci.Name, "reply", id, err))
-		return
-	}
-	if parent, err := s.DB.FindComment(ci.Name, id); err == nil {
-		s.putCachedComment(ctx, ci.Name, records.Comment{ID: newID, MediaID: parent.MediaID, ParentID: id, Text: a.Text,
-			Username: ci.Username, FromID: ci.IGUserID, Timestamp: s.Now().UTC()})
-	}
-	s.Log.Info("comment reply sent", "connection", ci.Name, "comment", id)
-	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, ReplyID: newID})
-}
-
-func (s *Service) hideComment(w http.ResponseWriter, r *http.Request) {
-	a, id, ok := readAction(w, r, false)
-	if !ok {
-		return
-	}
-	ctx, cancel := communityCtx(r.Context())
-	defer cancel()
-	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	if err := cl.HideComment(ctx, id, a.Hide); err != nil {
-		s.Fail(w, s.commentRefusal(ci.Name, "hide", id, err))
-		return
-	}
-	s.updateCachedComment(ctx, ci.Name, id, func(c *records.Comment) bool { c.Hidden = a.Hide; return false })
-	hidden := a.Hide
-	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Hidden: &hidden})
-}
-
-func (s *Service) deleteComment(w http.ResponseWriter, r *http.Request) {
-	a, id, ok := readAction(w, r, false)
-	if !ok {
-		return
-	}
-	ctx, cancel := communityCtx(r.Context())
-	defer cancel()
-	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	if err := cl.DeleteComment(ctx, id); err != nil {
-		s.Fail(w, s.commentRefusal(ci.Name, "delete", id, err))
-		return
-	}
-	s.updateCachedComment(ctx, ci.Name, id, func(*records.Comment) bool { return true })
-	s.Log.Info("comment deleted", "connection", ci.Name, "comment", id)
-	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Deleted: true})
-}
-
-// communityExport is everything the community feature keeps for one
-// connection, decrypted: for `impress privacy export` (privacy feature).
-type communityExport struct {
-	Comments []api.Comment        `json:"comments"` // flat: replies carry parent_id
-	Threads  []api.ThreadMessages `json:"threads"`  // messages only where kept (--keep)
-	Events   []api.Event          `json:"events"`
+	return s.DB.PutComments(conn, entries)
 }
 
 // communityData reads a connection's cached comments, thread summaries

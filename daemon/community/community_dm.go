@@ -17,10 +17,10 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// Direct messages (meta-graph-api.md §5). Instagram lets a business answer
+// Direct messages (docs/META.md §12). Instagram lets a business answer
 // only within 24 h of the person's last message (10/2534022 otherwise), and
 // a comment may get one private reply within 7 days. The daemon checks both
-// itself and refuses with the time the window closed (exit 5) instead of
+// itself and refuses with the time the window closed (rejected) instead of
 // letting Meta fail the send.
 
 const (

@@ -100,8 +100,8 @@ func TestCommentsPaginationCacheAndOffline(t *testing.T) {
 		t.Errorf("offline with Meta unreachable: %v", err)
 	}
 	_, err = e.c.Comments(ctx, api.CommentsQuery{Media: sandbox.SeedReelID})
-	if daemontest.ExitOf(err) != 6 {
-		t.Errorf("online with Meta unreachable: %v (exit %d), want transient exit 6", err, daemontest.ExitOf(err))
+	if daemontest.CodeOf(err) != api.CodeTransient {
+		t.Errorf("online with Meta unreachable: %v (code %q), want transient", err, daemontest.CodeOf(err))
 	}
 }
 
@@ -120,18 +120,18 @@ func TestCommentsMediaArgument(t *testing.T) {
 	for _, tc := range []struct {
 		media string
 		want  string
-		exit  int
+		code  api.Code
 	}{
-		{jid(j), sandbox.SeedImageID, 0},
-		{"latest", sandbox.SeedImageID, 0}, // the newest job with a media id
-		{jid(pending), "", 1},              // not published yet: conflict
-		{"999", "", 2},                     // no such job
-		{"../me", "", 2},                   // not an id
-		{sandbox.SeedCarouselID, sandbox.SeedCarouselID, 0},
+		{jid(j), sandbox.SeedImageID, ""},
+		{"latest", sandbox.SeedImageID, ""},  // the newest job with a media id
+		{jid(pending), "", api.CodeConflict}, // not published yet
+		{"999", "", api.CodeNotFound},        // no such job
+		{"../me", "", api.CodeInvalid},       // not an id
+		{sandbox.SeedCarouselID, sandbox.SeedCarouselID, ""},
 	} {
 		l, err := e.c.Comments(ctx, api.CommentsQuery{Media: tc.media})
-		if daemontest.ExitOf(err) != tc.exit {
-			t.Errorf("media %q: %v (exit %d), want exit %d", tc.media, err, daemontest.ExitOf(err), tc.exit)
+		if daemontest.CodeOf(err) != tc.code {
+			t.Errorf("media %q: %v (code %q), want code %q", tc.media, err, daemontest.CodeOf(err), tc.code)
 			continue
 		}
 		if err == nil && l.MediaID != tc.want {
@@ -163,9 +163,9 @@ func TestCommentWritesAndRefusals(t *testing.T) {
 	if c := findComment(off.Comments, target); c == nil || !c.Hidden {
 		t.Errorf("hide not reflected in the stored copy: %+v", c)
 	}
-	// Meta refuses replies to hidden comments: exit 5 with the way out.
+	// Meta refuses replies to hidden comments: rejected, with the way out.
 	_, err = e.c.ReplyComment(ctx, "", target, "hello?")
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 5 || !strings.Contains(ae.Hint, "unhide") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeRejected || !strings.Contains(ae.Hint, "unhide") {
 		t.Errorf("reply to a hidden comment: %v", err)
 	}
 	if _, err := e.c.HideComment(ctx, "", target, false); err != nil {
@@ -180,13 +180,13 @@ func TestCommentWritesAndRefusals(t *testing.T) {
 	}
 	// A comment on someone else's media cannot be deleted.
 	_, err = e.c.DeleteComment(ctx, "", sandbox.SeedMentionCommentID)
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 5 || !strings.Contains(ae.Hint, "your own media") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeRejected || !strings.Contains(ae.Hint, "your own media") {
 		t.Errorf("delete on someone else's media: %v", err)
 	}
-	if _, err := e.c.ReplyComment(ctx, "", target, "   "); daemontest.ExitOf(err) != 2 {
+	if _, err := e.c.ReplyComment(ctx, "", target, "   "); daemontest.CodeOf(err) != api.CodeInvalid {
 		t.Errorf("empty reply: %v", err)
 	}
-	if _, err := e.c.ReplyComment(ctx, "ghost", target, "x"); daemontest.ExitOf(err) != 2 {
+	if _, err := e.c.ReplyComment(ctx, "ghost", target, "x"); daemontest.CodeOf(err) != api.CodeNotFound {
 		t.Errorf("unknown connection: %v", err)
 	}
 }
@@ -216,13 +216,13 @@ func TestMessagesWindowAndKeep(t *testing.T) {
 	before := sandboxMessages(e.sb, sandbox.ConvClosedID)
 	_, err = e.c.SendMessage(ctx, "", sandbox.ConvClosedID, "hi again")
 	ae, ok := api.AsError(err)
-	if !ok || ae.ExitCode() != 5 || !strings.Contains(ae.Message, closed.ReplyWindowClosesAt.UTC().Format(time.RFC3339)) {
+	if !ok || ae.Code != api.CodeRejected || !strings.Contains(ae.Message, closed.ReplyWindowClosesAt.UTC().Format(time.RFC3339)) {
 		t.Fatalf("send outside the window: %v", err)
 	}
 	if after := sandboxMessages(e.sb, sandbox.ConvClosedID); after != before {
 		t.Errorf("the sandbox got a message (%d → %d)", before, after)
 	}
-	if _, err := e.c.SendMessage(ctx, "", sandbox.ConvOpenID, strings.Repeat("x", 1001)); daemontest.ExitOf(err) != 2 {
+	if _, err := e.c.SendMessage(ctx, "", sandbox.ConvOpenID, strings.Repeat("x", 1001)); daemontest.CodeOf(err) != api.CodeInvalid {
 		t.Errorf("1001 characters: %v", err)
 	}
 	res, err := e.c.SendMessage(ctx, "", sandbox.ConvOpenID, "thanks for writing\nsecond line")
@@ -263,7 +263,7 @@ func TestMessagesWindowAndKeep(t *testing.T) {
 	// The window closes with time.
 	e.clock.Advance(48 * time.Hour)
 	_, err = e.c.SendMessage(ctx, "", sandbox.ConvOpenID, "late")
-	if daemontest.ExitOf(err) != 5 {
+	if daemontest.CodeOf(err) != api.CodeRejected {
 		t.Errorf("send two days later: %v", err)
 	}
 }
@@ -296,7 +296,7 @@ func TestPrivateReplyOncePerComment(t *testing.T) {
 		t.Errorf("comment after private reply = %+v", c)
 	}
 	_, err = e.c.PrivateReply(ctx, "", cm.ID, "again")
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 5 || !strings.Contains(ae.Message, "already") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeRejected || !strings.Contains(ae.Message, "already") {
 		t.Errorf("second private reply: %v", err)
 	}
 	// Older than 7 days: refused before Meta is asked.
@@ -306,7 +306,7 @@ func TestPrivateReplyOncePerComment(t *testing.T) {
 	}
 	e.clock.Advance(8 * 24 * time.Hour)
 	_, err = e.c.PrivateReply(ctx, "", old.ID, "late")
-	if ae, ok := api.AsError(err); !ok || ae.ExitCode() != 5 || !strings.Contains(ae.Message, "7 days") {
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeRejected || !strings.Contains(ae.Message, "7 days") {
 		t.Errorf("private reply after 8 days: %v", err)
 	}
 }

@@ -9,19 +9,22 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 )
 
 // The public endpoint: the daemon's optional second listener
 // (daemon.public_listen), reached by Meta through the user's HTTPS tunnel
 // or reverse proxy at daemon.public_url. It is a separate http.Server with
 // its own mux holding ONLY the routes below; the local API is never mounted
-// on it. Hardening (reliability.md §3, §5): header/read/write/idle timeouts,
+// on it. Hardening (docs/SECURITY.md §3): header/read/write/idle timeouts,
 // a body cap per route, a per-IP token bucket, exact content types, no
 // directory listing (nothing here serves a directory), and defensive
 // headers on every answer.
@@ -48,7 +51,7 @@ const (
 
 // HandlePublic registers another feature's handler for one of the routes
 // of package public. It panics on any other pattern: the set of public
-// routes is fixed by product.md, and a new one must be added here
+// routes is fixed (docs/SECURITY.md §3), and a new one must be added here
 // deliberately.
 func (s *Service) HandlePublic(route string, h http.Handler) {
 	switch route {
@@ -132,7 +135,7 @@ func (s *Service) publicHarden(limiter *ipLimiter, next http.Handler) http.Handl
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-		ip := clientIP(r)
+		ip := clientIP(r, s.trustedProxies())
 		if !limiter.allow(ip) {
 			h.Set("Retry-After", "1")
 			public.Error(w, http.StatusTooManyRequests, "slow down")
@@ -152,31 +155,90 @@ func (s *Service) publicHarden(limiter *ipLimiter, next http.Handler) http.Handl
 	})
 }
 
-// clientIP is the peer address, or, when the peer is the local tunnel or
-// proxy (loopback), the client address it reports: CF-Connecting-IP
-// (cloudflared) or the last X-Forwarded-For hop (the one the proxy added;
-// earlier hops come from the client and can be forged).
-func clientIP(r *http.Request) string {
+// clientIP is the address the rate limit counts: the peer's, unless the
+// peer is one of the configured proxies (daemon.trusted_proxies: the
+// tunnel or reverse proxy in front of the listener). Then it is the first
+// X-Forwarded-For hop from the right that is not itself a trusted proxy
+// (each proxy appends the address it saw; hops to the left of it come from
+// the client and can be forged), or, without that header,
+// CF-Connecting-IP (cloudflared). With no proxies configured, headers are
+// never believed: anyone could send them.
+func clientIP(r *http.Request, trusted []netip.Prefix) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
 	peer, err := netip.ParseAddr(host)
-	if err != nil || !peer.IsLoopback() {
+	if err != nil || !isTrusted(peer, trusted) {
+		return host
+	}
+	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
+		hops := strings.Split(strings.Join(xff, ","), ",")
+		for i := len(hops) - 1; i >= 0; i-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+			if err != nil {
+				return host // a hop we cannot read: believe nothing left of it
+			}
+			if !isTrusted(a, trusted) {
+				return a.Unmap().String()
+			}
+		}
 		return host
 	}
 	if v := strings.TrimSpace(r.Header.Get("CF-Connecting-IP")); v != "" {
 		if a, err := netip.ParseAddr(v); err == nil {
-			return a.String()
-		}
-	}
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		parts := strings.Split(xff, ",")
-		if a, err := netip.ParseAddr(strings.TrimSpace(parts[len(parts)-1])); err == nil {
-			return a.String()
+			return a.Unmap().String()
 		}
 	}
 	return host
+}
+
+func isTrusted(a netip.Addr, trusted []netip.Prefix) bool {
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// parseProxies reads daemon.trusted_proxies: CIDRs, or single addresses
+// (a /32 or /128). Entries that are neither are returned apart, for
+// doctor and the log; the rest still apply.
+func parseProxies(list []string) (out []netip.Prefix, bad []string) {
+	for _, v := range list {
+		if p, err := netip.ParsePrefix(v); err == nil {
+			out = append(out, p.Masked())
+		} else if a, err := netip.ParseAddr(v); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		} else {
+			bad = append(bad, v)
+		}
+	}
+	return out, bad
+}
+
+// trustedProxies is daemon.trusted_proxies, parsed once per value (the
+// settings may change on reload).
+func (s *Service) trustedProxies() []netip.Prefix {
+	raw := s.Settings().Strings(config.DaemonTrustedProxies)
+	key := strings.Join(raw, ",")
+	c := &s.comm
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.proxiesKey != key || c.proxies == nil {
+		var bad []string
+		c.proxies, bad = parseProxies(raw)
+		if c.proxies == nil {
+			c.proxies = []netip.Prefix{}
+		}
+		c.proxiesKey = key
+		if len(bad) > 0 {
+			s.Log.Warn("daemon.trusted_proxies: entries that are not addresses or CIDRs are ignored", "entries", strings.Join(bad, ","))
+		}
+	}
+	return c.proxies
 }
 
 // ipLimiter is a token bucket per client IP. The table is bounded: when it
@@ -246,11 +308,12 @@ type publicListener struct {
 	done chan struct{}
 }
 
-// startPublic opens daemon.public_listen when it is set. A failure to
-// listen is logged and reported by doctor, not fatal: the local API and
-// everything else keep working without webhooks.
+// startPublic opens daemon.public_listen when it is set; lifeMu is held.
+// A failure to listen is logged and reported by doctor, not fatal: the
+// local API and everything else keep working without webhooks.
 func (s *Service) startPublic(ctx context.Context) {
-	addr := strings.TrimSpace(s.Settings().String("daemon.public_listen"))
+	addr := strings.TrimSpace(s.Settings().String(config.DaemonPublicListen))
+	s.comm.publicWant = addr
 	if addr == "" {
 		return
 	}
@@ -283,7 +346,7 @@ func (s *Service) startPublic(ctx context.Context) {
 			s.Log.Error("public endpoint stopped", "err", err)
 		}
 	}()
-	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String("daemon.public_url"))
+	s.Log.Info("public endpoint listening", "addr", pl.addr, "url", s.Settings().String(config.DaemonPublicURL))
 }
 
 // stop shuts the listener down and waits for it.
@@ -305,13 +368,16 @@ func (s *Service) PublicAddr() string {
 	return c.public.addr
 }
 
-// publicHealth is doctor's view of the public endpoint.
+// publicHealth is doctor's view of the public endpoint. Its fixes are
+// commands that work as printed (a test runs them): a port suggested is
+// free now, and `config set` moves the listener without a restart.
 func (s *Service) publicHealth() []api.Check {
 	st := s.Settings()
-	listen := strings.TrimSpace(st.String("daemon.public_listen"))
+	listen := strings.TrimSpace(st.String(config.DaemonPublicListen))
 	if listen == "" {
 		return []api.Check{{Name: "public endpoint", Status: "OK", Detail: "off (daemon.public_listen is not set): no webhooks, comments and DMs are read by polling",
-			Fix: "to receive webhooks set daemon.public_listen (e.g. 127.0.0.1:8787) and daemon.public_url, see README \"Public endpoint\""}}
+			Fix: "to receive webhooks: `impress config set daemon.public_listen " + freeLoopback(defaultPublicPort) + "`, then give daemon.public_url " +
+				"the HTTPS address your tunnel or proxy forwards to it (README \"Public endpoint\")"}}
 	}
 	c := &s.comm
 	c.mu.Lock()
@@ -323,26 +389,53 @@ func (s *Service) publicHealth() []api.Check {
 	var out []api.Check
 	if lerr != nil {
 		out = append(out, api.Check{Name: "public endpoint", Status: "FAIL", Detail: lerr.Error(),
-			Fix: "free the port or change daemon.public_listen, then restart the daemon (`impress daemon stop`)"})
+			Fix: "free the port and run `impress config set daemon.public_listen " + shell.Quote(listen) + "` again, " +
+				"or take a free one: `impress config set daemon.public_listen " + freeLoopback(defaultPublicPort) + "` (and point your tunnel at it)"})
 	} else {
 		out = append(out, api.Check{Name: "public endpoint", Status: "OK", Detail: "listening on " + addr})
 		if ap, err := netip.ParseAddrPort(addr); err == nil && !ap.Addr().IsLoopback() {
 			out = append(out, api.Check{Name: "public endpoint", Status: "WARN", Detail: "plain HTTP on " + addr + " (not loopback)",
-				Fix: "bind 127.0.0.1 and let cloudflared or caddy terminate HTTPS in front of it"})
+				Fix: "`impress config set daemon.public_listen 127.0.0.1:" + strconv.Itoa(int(ap.Port())) + "` and let cloudflared or caddy terminate HTTPS in front of it"})
 		}
 	}
-	pub := st.String("daemon.public_url")
+	if _, bad := parseProxies(st.Strings(config.DaemonTrustedProxies)); len(bad) > 0 {
+		out = append(out, api.Check{Name: "trusted proxies", Status: "FAIL",
+			Detail: fmt.Sprintf("daemon.trusted_proxies has entries that are not addresses or CIDRs: %s (ignored)", strings.Join(bad, ", ")),
+			Fix:    "`impress config set daemon.trusted_proxies 127.0.0.1/32,::1/128` (the address of your tunnel or proxy)"})
+	} else if ap, err := netip.ParseAddrPort(addr); err == nil && ap.Addr().IsLoopback() && len(st.Strings(config.DaemonTrustedProxies)) == 0 {
+		out = append(out, api.Check{Name: "trusted proxies", Status: "OK",
+			Detail: "daemon.trusted_proxies is not set: the rate limit counts everyone behind a local tunnel or proxy as one client",
+			Fix:    "if cloudflared or caddy runs on this machine: `impress config set daemon.trusted_proxies 127.0.0.1/32,::1/128`"})
+	}
+	pub := st.String(config.DaemonPublicURL)
 	if u, err := url.Parse(pub); pub == "" || err != nil || u.Scheme != "https" || u.Host == "" {
+		// No command: only the user knows their tunnel's address.
 		out = append(out, api.Check{Name: "public url", Status: "WARN", Detail: fmt.Sprintf("daemon.public_url %q is not an https:// URL", pub),
-			Fix: "set daemon.public_url to the HTTPS address of your tunnel or proxy; Meta refuses plain HTTP and self-signed certificates"})
+			Fix: "give daemon.public_url (impress config set) the HTTPS address of your tunnel or proxy; Meta refuses plain HTTP and self-signed certificates"})
 	}
-	if st.String("meta.app_secret") == "" {
+	if st.String(config.MetaAppSecret) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "FAIL", Detail: "meta.app_secret is not set: deliveries cannot be verified and are refused (503)",
-			Fix: "set IMPRESS_META_APP_SECRET or meta.app_secret in the config file"})
+			Fix: "`printf '%s' \"$APP_SECRET\" | impress config set meta.app_secret -` with APP_SECRET your app's secret (App settings, Basic), or set IMPRESS_META_APP_SECRET"})
 	}
-	if st.String("meta.webhook_verify_token") == "" {
+	if st.String(config.MetaWebhookVerify) == "" {
 		out = append(out, api.Check{Name: "webhooks", Status: "WARN", Detail: "meta.webhook_verify_token is not set: Meta's subscription handshake is refused",
-			Fix: "`impress config set meta.webhook_verify_token <random string>` and enter the same string in the app dashboard"})
+			Fix: "`impress config set meta.webhook_verify_token --generate`, then enter the token it prints as the Verify Token in your app's webhook settings"})
 	}
 	return out
+}
+
+// defaultPublicPort is the public endpoint port the README uses.
+const defaultPublicPort = 8787
+
+// freeLoopback is a loopback address to suggest for the public endpoint:
+// the usual port when it is free, else one the system hands out now.
+func freeLoopback(port int) string {
+	for _, a := range []string{"127.0.0.1:" + strconv.Itoa(port), "127.0.0.1:0"} {
+		if ln, err := net.Listen("tcp", a); err == nil {
+			addr := ln.Addr().String()
+			ln.Close()
+			return addr
+		}
+	}
+	return "127.0.0.1:" + strconv.Itoa(port)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/records"
 )
 
-// Parsing of Meta webhook payloads (meta-graph-api.md §6.4). Meta sends
+// Parsing of Meta webhook payloads (docs/META.md §13). Meta sends
 //
 //	{"object":"instagram","entry":[{"id":<account>,"time":…,"changes":[{"field","value"}]}]}
 //
@@ -28,9 +28,13 @@ import (
 // with the raw JSON (stored and shown, never an error), so a new Meta field
 // is not lost.
 
-// maxWebhookEvents bounds the events taken from one delivery (Meta batches
-// at most 1000).
-const maxWebhookEvents = 2000
+// webhookPart is how many events of one delivery are stored per commit.
+// Meta batches at most 1000 updates; a signed delivery with more (within
+// the 1 MiB body cap: tens of thousands of tiny events) is stored whole,
+// in parts, and logged, rather than cut or refused: cutting lost events
+// without a word, and refusing would make Meta retry the same batch until
+// it gives up on the subscription.
+const webhookPart = 2000
 
 var errWebhookPayload = errors.New("webhook: not a Meta webhook payload")
 
@@ -78,9 +82,6 @@ func parseWebhook(body []byte) ([]records.Event, error) {
 		}
 		for _, m := range e.Standby {
 			out = append(out, parseMessaging(base, m, records.EvStandby))
-		}
-		if len(out) > maxWebhookEvents {
-			return out[:maxWebhookEvents], nil
 		}
 	}
 	return out, nil

@@ -9,7 +9,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/records"
 )
 
-// Payloads shaped like Meta's examples (meta-graph-api.md §6.4).
+// Payloads shaped like Meta's examples (docs/META.md §13).
 var webhookSeeds = map[string]string{
 	"comment": `{"object":"instagram","entry":[{"id":"17841400000000001","time":1740000000,"changes":[{"field":"comments","value":{` +
 		`"from":{"id":"6100000000000001","username":"someone"},"media":{"id":"18000000000000001","media_product_type":"REELS"},` +
@@ -169,8 +169,8 @@ func FuzzParseWebhook(f *testing.F) {
 			}
 			return
 		}
-		if len(evs) > maxWebhookEvents {
-			t.Fatalf("%d events, cap %d", len(evs), maxWebhookEvents)
+		if len(evs) > len(body)/2 { // every event is at least an object in the body
+			t.Fatalf("%d events from %d bytes", len(evs), len(body))
 		}
 		again, _ := parseWebhook(body)
 		for i, ev := range evs {

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -17,10 +18,11 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
 
-// Webhooks (meta-graph-api.md §6, reliability.md §5).
+// Webhooks (docs/META.md §13, docs/SECURITY.md §3).
 //
 // GET /webhooks/meta is Meta's subscription handshake: hub.challenge is
 // echoed only when hub.mode is "subscribe" and hub.verify_token equals
@@ -32,8 +34,9 @@ import (
 // re-serialised body never matches): missing → 401, wrong → 403, and
 // nothing is stored. A valid delivery is split into events, de-duplicated
 // per change (Meta retries for 36 h, delivers duplicates and out of order),
-// sealed with each connection's data key and committed in one fsync'd
-// transaction; then the comment and thread caches are updated and
+// sealed with each connection's data key and committed in fsync'd
+// transactions of up to webhookPart events; then the comment and thread
+// caches are updated and
 // `events --follow` streams woken, and only then does the 200 go out.
 //
 // Events for an Instagram account that is not a connection are dropped
@@ -42,7 +45,7 @@ import (
 
 func (s *Service) webhookVerify(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	want := s.Settings().String("meta.webhook_verify_token")
+	want := s.Settings().String(config.MetaWebhookVerify)
 	if want == "" {
 		s.Log.Warn("webhook verification refused: meta.webhook_verify_token is not set")
 		public.Error(w, http.StatusForbidden, "forbidden")
@@ -106,7 +109,7 @@ func (s *Service) webhookReceive(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusBadRequest, "unreadable body")
 		return
 	}
-	secret := s.Settings().String("meta.app_secret")
+	secret := s.Settings().String(config.MetaAppSecret)
 	if secret == "" {
 		s.Log.Warn("webhook refused: meta.app_secret is not set, deliveries cannot be verified")
 		public.Error(w, http.StatusServiceUnavailable, "not configured")
@@ -133,12 +136,21 @@ func (s *Service) webhookReceive(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusBadRequest, "not a webhook payload")
 		return
 	}
-	stored, err := s.storeEvents(r.Context(), evs)
-	if err != nil {
-		// Meta retries: nothing is lost while the store is unhappy.
-		s.Log.Error("webhook not stored", "err", err)
-		public.Error(w, http.StatusInternalServerError, "not stored, retry")
-		return
+	if len(evs) > webhookPart {
+		s.Log.Warn("webhook delivery with more events than Meta batches: stored in parts", "events", len(evs),
+			"parts", (len(evs)+webhookPart-1)/webhookPart)
+	}
+	var stored []storedEvent
+	for start := 0; start < len(evs); start += webhookPart {
+		part, err := s.storeEvents(r.Context(), evs[start:min(start+webhookPart, len(evs))])
+		if err != nil {
+			// Meta retries: nothing is lost while the store is unhappy,
+			// and the parts already stored are duplicates then.
+			s.Log.Error("webhook not stored", "err", err, "from_event", start)
+			public.Error(w, http.StatusInternalServerError, "not stored, retry")
+			return
+		}
+		stored = append(stored, part...)
 	}
 	// The events are durable. The caches are updated before answering, so
 	// that whoever sees Meta's delivery succeed also sees it in
@@ -227,20 +239,29 @@ func (s *Service) storeEvents(ctx context.Context, evs []records.Event) ([]store
 
 // applyEvents updates the comment and thread caches from new events. It
 // runs after the events are durable; a failure here loses nothing (the
-// events stay, and the next listing refreshes the caches).
+// events stay, and the next listing refreshes the caches). New comments
+// are cached per connection in one commit.
 func (s *Service) applyEvents(ctx context.Context, evs []storedEvent) {
+	comments := map[string][]records.Comment{}
+	var conns []string
 	for _, ev := range evs {
-		var err error
 		switch {
 		case (ev.rec.Type == records.EvComments || ev.rec.Type == records.EvLiveComments) && ev.rec.CommentID != "" && ev.rec.MediaID != "":
-			err = s.putCachedComment(ctx, ev.conn, records.Comment{ID: ev.rec.CommentID, MediaID: ev.rec.MediaID,
+			if comments[ev.conn] == nil {
+				conns = append(conns, ev.conn)
+			}
+			comments[ev.conn] = append(comments[ev.conn], records.Comment{ID: ev.rec.CommentID, MediaID: ev.rec.MediaID,
 				ParentID: ev.rec.ParentID, Text: ev.rec.Text, Username: ev.rec.FromUsername, FromID: ev.rec.FromID,
 				Timestamp: ev.rec.Time})
 		case ev.rec.Type == records.EvMessages && !ev.rec.Deleted:
-			err = s.applyMessage(ctx, ev.conn, ev.rec)
+			if err := s.applyMessage(ctx, ev.conn, ev.rec); err != nil {
+				s.Log.Warn("webhook event not applied to the cache", "event", ev.id, "err", err)
+			}
 		}
-		if err != nil {
-			s.Log.Warn("webhook event not applied to the cache", "event", ev.id, "err", err)
+	}
+	for _, conn := range conns {
+		if err := s.putCachedComments(ctx, conn, comments[conn]); err != nil {
+			s.Log.Warn("webhook comments not applied to the cache", "comments", len(comments[conn]), "err", err)
 		}
 	}
 }
@@ -297,8 +318,13 @@ func (s *Service) applyMessage(ctx context.Context, conn string, ev records.Even
 // deauthorize is Meta's Deauthorize callback: the user removed the app.
 // The connection is marked disconnected and its tokens are deleted; its
 // data stays until a purge (the data-deletion callback asks for that).
+// The request must be fresh and counts once (public.Replays): a replay
+// gets the first answer and disconnects nothing again. The answer carries
+// a confirmation code, which `auth status` shows beside the disconnected
+// connection; a user who is no connection gets the same kind of answer.
 func (s *Service) deauthorize(w http.ResponseWriter, r *http.Request) {
-	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String("meta.app_secret"), s.Log)
+	secret := s.Settings().String(config.MetaAppSecret)
+	sr, ok := public.ReadSignedRequest(w, r, secret, s.Log)
 	if !ok {
 		return
 	}
@@ -306,24 +332,42 @@ func (s *Service) deauthorize(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
-	conn, err := s.DB.ConnByAccount(sr.UserID)
-	if err != nil {
-		if !store.IsNotFound(err) {
-			s.Log.Error("deauthorize: store", "err", err)
-			public.Error(w, http.StatusInternalServerError, "retry")
-			return
+	now := s.Now()
+	if err := public.CheckFresh(sr, now); err != nil {
+		s.Log.Warn("public callback refused", "path", r.URL.Path, "reason", err.Error())
+		public.Error(w, http.StatusBadRequest, "invalid signed_request")
+		return
+	}
+	ans, err := s.deauthorizeOnce.Once(s.DB, sr, secret, now, nil, func() (string, error) {
+		code, err := public.NewCode()
+		if err != nil {
+			return "", err
 		}
-		s.Log.Info("deauthorize callback for an account that is not a connection")
-		httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
+		conn, err := s.DB.ConnByAccount(sr.UserID)
+		if store.IsNotFound(err) {
+			s.Log.Info("deauthorize callback for an account that is not a connection", "code", code)
+			return code, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if err := s.accounts.Disconnect(store.RemovedConn{Name: conn, Reason: store.RemovedByDeauthorize, Code: code, At: now.UTC()}); err != nil {
+			return "", fmt.Errorf("disconnect %s: %w", conn, err)
+		}
+		s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn, "code", code)
+		return code, nil
+	})
+	if !public.Answered(w, s.Log, "deauthorize callback", ans, err) {
 		return
 	}
-	if err := s.accounts.Disconnect(conn, "Meta reported on "+s.Now().UTC().Format(time.RFC3339)+" that the app was removed from the account"); err != nil {
-		s.Log.Error("deauthorize: disconnect", "connection", conn, "err", err)
-		public.Error(w, http.StatusInternalServerError, "retry")
-		return
-	}
-	s.Log.Warn("connection deauthorized by Meta: tokens deleted", "connection", conn)
-	httpx.WriteJSON(w, http.StatusOK, map[string]bool{"success": true})
+	httpx.WriteJSON(w, http.StatusOK, deauthorizeAnswer{Success: true, ConfirmationCode: ans.Code})
+}
+
+// deauthorizeAnswer is the callback's answer: Meta reads only the status;
+// the code names the event in `auth status` and the log.
+type deauthorizeAnswer struct {
+	Success          bool   `json:"success"`
+	ConfirmationCode string `json:"confirmation_code"`
 }
 
 // --- events -----------------------------------------------------------

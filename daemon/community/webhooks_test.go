@@ -346,8 +346,8 @@ func TestDeauthorizeCallback(t *testing.T) {
 		t.Errorf("after deauthorize: state %s, token kept %v", c.State, len(c.SealedToken) > 0)
 	}
 	_, err = e.c.Comments(t.Context(), api.CommentsQuery{Media: sandbox.SeedReelID})
-	if daemontest.ExitOf(err) != 4 {
-		t.Errorf("comments after deauthorize: %v (exit %d), want 4", err, daemontest.ExitOf(err))
+	if daemontest.CodeOf(err) != api.CodeLoginNeeded {
+		t.Errorf("comments after deauthorize: %v (code %q), want login_needed", err, daemontest.CodeOf(err))
 	}
 	// An unknown user is acknowledged and ignored.
 	if rec, err := e.sb.SendSignedRequest(t.Context(), target, "12345"); err != nil || rec.Status != 200 {

@@ -1,5 +1,5 @@
-// Package privacy is the daemon's privacy feature (product.md "Privacy
-// promises the code keeps"): purges with receipts (privacy_purge.go,
+// Package privacy is the daemon's privacy feature (README "Privacy: what
+// impress keeps, and how it deletes"): purges with receipts (privacy_purge.go,
 // privacy_plan.go, privacy_scan.go), retention on a clock
 // (privacy_retention.go), export (privacy_export.go) and Meta's data
 // deletion callback (privacy_meta.go).
@@ -15,6 +15,8 @@
 //	POST /v1/privacy/purge             run one, NDJSON progress, the receipt last
 //	GET  /v1/privacy/requests          receipts and purges in progress
 //	GET  /v1/privacy/requests/{code}   one of them
+//	POST /v1/privacy/requests/{code}/rescan  scan again (privacy_review.go)
+//	POST /v1/privacy/requests/{code}/ack     acknowledge findings
 //	GET  /v1/privacy/retention         policies
 //	PUT  /v1/privacy/retention/{kind}  set one, then sweep
 //	GET  /v1/privacy/export            zip of JSON (and media)
@@ -25,23 +27,20 @@ package privacy
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base32"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -52,6 +51,8 @@ type Service struct {
 	projects     feature.Projects
 	publicRoutes feature.PublicRoutes
 	privacy      privacyState
+	// deletionOnce answers each signed data deletion request once.
+	deletionOnce *public.Replays
 
 	// stop ends the purge worker and the sweeper that Start started.
 	stop func(context.Context)
@@ -70,7 +71,7 @@ type Options struct {
 // New builds the privacy feature on the auth feature's account data, the
 // projects feature (for the export), and the public endpoint's routes.
 func New(d feature.Deps, accounts feature.AccountData, projects feature.Projects, routes feature.PublicRoutes, o Options) *Service {
-	s := &Service{Deps: d, accounts: accounts, projects: projects, publicRoutes: routes}
+	s := &Service{Deps: d, accounts: accounts, projects: projects, publicRoutes: routes, deletionOnce: public.NewReplays(public.DataDeletion)}
 	s.privacy.hook, s.privacy.sweepEvery = o.Hook, o.SweepEvery
 	return s
 }
@@ -81,6 +82,8 @@ func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/privacy/purge", s.NeedStore(s.purgeHandler))
 	mux.HandleFunc("GET /v1/privacy/requests", s.NeedStore(s.listPrivacyRequests))
 	mux.HandleFunc("GET /v1/privacy/requests/{code}", s.NeedStore(s.getPrivacyRequest))
+	mux.HandleFunc("POST /v1/privacy/requests/{code}/rescan", s.NeedStore(s.rescanHandler))
+	mux.HandleFunc("POST /v1/privacy/requests/{code}/ack", s.NeedStore(s.ackHandler))
 	mux.HandleFunc("GET /v1/privacy/retention", s.NeedStore(s.getRetention))
 	mux.HandleFunc("PUT /v1/privacy/retention/{kind}", s.NeedStore(s.putRetention))
 	mux.HandleFunc("GET /v1/privacy/export", s.NeedStore(s.exportHandler))
@@ -179,20 +182,10 @@ func (s *Service) purgeWorker(ctx context.Context, done chan struct{}) {
 	}
 }
 
-// codeEncoding writes confirmation codes: 128 random bits, lower-case
-// base32 without padding (26 characters, easy to read out and to paste).
-var codeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
-
-var codeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z2-7]{26}$`) })
-
 // newConfirmationCode is a random code, never derived from who asked.
-func newConfirmationCode() (string, error) {
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		return "", fmt.Errorf("privacy: confirmation code: %w", err)
-	}
-	return codeEncoding.EncodeToString(b), nil
-}
+func newConfirmationCode() (string, error) { return public.NewCode() }
+
+var codeRE = public.CodeRE
 
 func (s *Service) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
 	t := purgeTarget{Scope: r.Scope}
@@ -229,7 +222,7 @@ func (s *Service) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	out := api.PurgePlan{Scope: t.Scope, Counts: map[string]int{}, Identifiers: len(plan.data.IDs), Notes: plan.notes}
+	out := api.PurgePlan{Scope: t.Scope, Counts: map[string]int{}, Effects: plan.effects, Identifiers: len(plan.data.IDs), Notes: plan.notes}
 	for k, v := range plan.counts {
 		if v > 0 {
 			out.Counts[k] = v
@@ -247,7 +240,7 @@ func (s *Service) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
 
 // countLogLines is how many log lines a purge would remove (dry run).
 func (s *Service) countLogLines(plan *purgePlan, t purgeTarget) int {
-	f := &lineFilter{m: newMatcher(plan.data.IDs), names: map[string]bool{}, all: t.Scope == api.ScopeAll}
+	f := &lineFilter{m: newScanner(plan.data.IDs), names: map[string]bool{}, all: t.Scope == api.ScopeAll}
 	for _, n := range append(append([]string(nil), plan.data.Conns...), plan.data.Projects...) {
 		f.names[n] = true
 	}
@@ -459,27 +452,33 @@ func (s *Service) Health() []api.Check {
 		if err := s.privacy.failure(p.Code); err != nil {
 			out = append(out, api.Check{Name: "privacy", Status: "FAIL",
 				Detail: fmt.Sprintf("purge %s stopped after step %s: %s", p.Code, p.Step, s.RedactString(err.Error())),
-				Fix:    "fix the cause, then run the same `impress privacy purge` again (or restart the daemon): it resumes"})
+				Fix:    "fix the cause, then restart the daemon, which resumes the purge before anything else: `impress daemon stop && impress daemon start`"})
 		}
 	}
 	rs, err := s.DB.Receipts()
 	if err != nil {
 		return append(out, api.Check{Name: "privacy", Status: "FAIL", Detail: err.Error()})
 	}
-	unverified := 0
+	var unsettled []string
+	failed := len(out)
 	for _, r := range rs {
-		if rc, err := receiptOf(r); err == nil && !rc.Verified {
-			unverified++
+		if rc, err := receiptOf(r); err == nil && !rc.Settled() {
+			unsettled = append(unsettled, r.Code)
 		}
 	}
 	switch {
-	case unverified > 0:
+	case len(unsettled) > 0:
+		code := unsettled[0] // the commands work as printed, so they name one
 		out = append(out, api.Check{Name: "privacy", Status: "WARN",
-			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers", unverified),
-			Fix:    "`impress privacy requests list` shows them; `impress privacy requests show CODE` says where"})
-	case len(out) == 0:
+			Detail: fmt.Sprintf("%d purge receipt(s) not verified: the scan found purged identifiers, and no one has reviewed them", len(unsettled)),
+			Fix: "`" + shell.Line("impress", "privacy", "requests", "show", code) + "` says where; fix the cause and `" +
+				shell.Line("impress", "privacy", "requests", "rescan", code) + "`, or `" +
+				shell.Line("impress", "privacy", "requests", "ack", code, "--reason", "not personal data") + "` if it is not personal data" +
+				" (`impress privacy requests list` lists every receipt)"})
+	case failed == 0:
 		out = append(out, api.Check{Name: "privacy", Status: "OK",
-			Detail: fmt.Sprintf("%d purge receipt(s), all verified; %d purge(s) in progress", len(rs), len(ps))})
+			Detail: fmt.Sprintf("%d purge receipt(s), all verified or reviewed; %d purge(s) in progress", len(rs), len(ps))})
 	}
+	out = append(out, s.statusHealth()...)
 	return out
 }

@@ -63,7 +63,7 @@ func (c *idCollector) result() (ids []scanID, shared, tooShort int) {
 		switch {
 		case c.keep[v]:
 			shared++
-		case len(v) < minScanLen:
+		case len(v) < minWordLen, len(v) < minScanLen && freeText[k]:
 			tooShort++
 		default:
 			ids = append(ids, scanID{Kind: k, Value: v})

@@ -114,7 +114,7 @@ func (e *privEnv) build() error {
 	}
 	st := e.settings()
 	red := &redact.Redactor{}
-	red.Add(st.String("meta.app_secret"))
+	red.Add(st.String(config.MetaAppSecret))
 	d := feature.Deps{Paths: e.paths, DB: db, Red: red, Log: logx.NewLogger(logFile, red, slog.LevelInfo), LogFile: logFile,
 		SettingsFn: func() *config.Settings { return st }, Clock: e.clock.Now}
 	d.Jobs = d.NewJobs()

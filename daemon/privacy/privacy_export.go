@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -46,7 +47,8 @@ connections/<name>/events.json      webhook events Meta delivered
 connections/<name>/publish_records.json  publish jobs: captions, media ids, permalinks
 projects/<name>.json, .spec.yaml  projects and their specs
 jobs.json                         render jobs
-media/                            imported media, renders and the files of publish records
+media/                            imported media and the files of publish records
+media/renders/                    rendered videos and their covers (each file once)
 privacy/receipts.json             deletion receipts (no personal data)
 privacy/retention.json            how long each kind of data is kept
 
@@ -66,11 +68,28 @@ func exportName(s string) string {
 	return s
 }
 
-// exporter writes the zip.
+// exporter writes the zip. Each file impress holds goes in once, under
+// one name (mediaName), however many records point at it; every entry
+// carries a real modification time (a zip entry without one reads as
+// 1980 in every unzip tool).
 type exporter struct {
 	z      *zip.Writer
 	tokens [][]byte
+	now    time.Time
 	names  map[string]bool
+	srcs   map[string]bool // source files already in the zip, by clean path
+}
+
+func newExporter(w io.Writer, tokens [][]byte, now time.Time) *exporter {
+	return &exporter{z: zip.NewWriter(w), tokens: tokens, now: now, names: map[string]bool{}, srcs: map[string]bool{}}
+}
+
+// create starts an entry written now (generated files) or at modified.
+func (e *exporter) create(name string, method uint16, modified time.Time) (io.Writer, error) {
+	if modified.IsZero() {
+		modified = e.now
+	}
+	return e.z.CreateHeader(&zip.FileHeader{Name: name, Method: method, Modified: modified})
 }
 
 func (e *exporter) json(name string, v any) error {
@@ -83,7 +102,7 @@ func (e *exporter) json(name string, v any) error {
 			return fmt.Errorf("export %s: it would contain a token; nothing was exported", name)
 		}
 	}
-	w, err := e.z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: time.Now()})
+	w, err := e.create(name, zip.Deflate, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -91,12 +110,26 @@ func (e *exporter) json(name string, v any) error {
 	return err
 }
 
-// file copies a file into the zip (stored: media is compressed already).
+// mediaName is the one zip name of a file impress holds: the media
+// store's files as media/<sha256><ext> (what media/index.json names),
+// renders and their covers under media/renders/, anything else under
+// media/.
+func (s *Service) mediaName(src string) string {
+	base := exportName(path.Base(filepath.ToSlash(src)))
+	if rel, err := filepath.Rel(mediastore.RendersDir(s.Paths.DataDir), src); err == nil && !strings.HasPrefix(rel, "..") {
+		return "media/renders/" + base
+	}
+	return "media/" + base
+}
+
+// file copies a file into the zip (stored: media is compressed already),
+// once, with its modification time.
 func (e *exporter) file(ctx context.Context, name, src string) error {
-	if e.names[name] {
+	src = filepath.Clean(src)
+	if e.names[name] || e.srcs[src] {
 		return nil
 	}
-	e.names[name] = true
+	e.names[name], e.srcs[src] = true, true
 	f, err := os.Open(src)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -109,7 +142,7 @@ func (e *exporter) file(ctx context.Context, name, src string) error {
 	if err != nil {
 		return err
 	}
-	w, err := e.z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Store, Modified: fi.ModTime()})
+	w, err := e.create(name, zip.Store, fi.ModTime())
 	if err != nil {
 		return err
 	}
@@ -153,7 +186,7 @@ func (s *Service) exportHandler(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Trailer", "X-Export-Error")
-	e := &exporter{z: zip.NewWriter(w), tokens: tokens, names: map[string]bool{}}
+	e := newExporter(w, tokens, s.Now())
 	err = s.writeExport(r.Context(), e, conns, keys, conn == "", withMedia)
 	if err == nil {
 		err = e.z.Close()
@@ -191,7 +224,7 @@ type exportThread struct {
 }
 
 func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Conn, keys map[string]*secrets.DataKey, full, withMedia bool) error {
-	w, err := e.z.Create("README.txt")
+	w, err := e.create("README.txt", zip.Deflate, time.Time{})
 	if err != nil {
 		return err
 	}
@@ -296,7 +329,7 @@ func (s *Service) exportPublishMedia(ctx context.Context, e *exporter, j store.J
 	}
 	for _, it := range d.Items {
 		if it.File != "" && s.insideDirs(it.File) {
-			if err := e.file(ctx, "media/"+exportName(path.Base(it.File)), it.File); err != nil {
+			if err := e.file(ctx, s.mediaName(it.File), it.File); err != nil {
 				return err
 			}
 		}
@@ -326,7 +359,7 @@ func (s *Service) writeExportRest(ctx context.Context, e *exporter, allJobs []st
 		if err := e.json("projects/"+exportName(p.Name)+".json", ap); err != nil {
 			return err
 		}
-		w, err := e.z.Create("projects/" + exportName(p.Name) + ".spec.yaml")
+		w, err := e.create("projects/"+exportName(p.Name)+".spec.yaml", zip.Deflate, p.UpdatedAt)
 		if err != nil {
 			return err
 		}
@@ -376,7 +409,7 @@ func (s *Service) writeExportRest(ctx context.Context, e *exporter, allJobs []st
 		for _, r := range renders {
 			for _, f := range []string{r.Path, r.Cover} {
 				if f != "" && s.insideDirs(f) {
-					if err := e.file(ctx, "media/renders/"+exportName(path.Base(f)), f); err != nil {
+					if err := e.file(ctx, s.mediaName(f), f); err != nil {
 						return err
 					}
 				}

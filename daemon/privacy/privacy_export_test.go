@@ -3,16 +3,19 @@ package privacy
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -123,7 +126,7 @@ func TestExport(t *testing.T) {
 	if !bytes.Contains(entries["media/index.json"], []byte("holiday.mp4")) {
 		t.Error("--no-media lost the media index")
 	}
-	if _, err := e.c.Export(ctx, api.ExportRequest{Connection: "nobody"}, &buf); daemontest.ExitOf(err) != 2 {
+	if _, err := e.c.Export(ctx, api.ExportRequest{Connection: "nobody"}, &buf); daemontest.CodeOf(err) != api.CodeNotFound {
 		t.Errorf("export of an unknown connection: %v", err)
 	}
 }
@@ -149,5 +152,57 @@ func TestExportRefusesATokenInAnyField(t *testing.T) {
 	}
 	if bytes.Contains(buf.Bytes(), []byte(main.token)) {
 		t.Error("the token reached the client")
+	}
+}
+
+// TestExportEachFileOnceWithDates: a render that a publish record sent
+// is in the zip once (not under media/ and media/renders/), and every
+// entry has a real modification time: the file's own for media, the
+// project's for its spec, the export's for generated files (not 1980).
+func TestExportEachFileOnceWithDates(t *testing.T) {
+	e := newPrivEnv(t)
+	e.login(sandbox.TokenRequest{}, "main")
+	ctx := t.Context()
+	renders := mediastore.RendersDir(e.paths.DataDir)
+	os.MkdirAll(renders, 0o700)
+	video, cover := filepath.Join(renders, "k1.mp4"), filepath.Join(renders, "k1.jpg")
+	os.WriteFile(video, []byte("rendered video bytes"), 0o600)
+	os.WriteFile(cover, []byte("cover bytes"), 0o600)
+	fileTime := time.Date(2024, 5, 6, 7, 8, 10, 0, time.UTC)
+	os.Chtimes(video, fileTime, fileTime)
+	if _, err := e.s.DB.PutRender(store.Render{Key: "k1", Path: video, Cover: cover, Project: "trip"}); err != nil {
+		t.Fatal(err)
+	}
+	e.s.DB.CreateProject(store.Project{Name: "trip", Spec: []byte("version: 1\nname: trip\n")})
+	detail, _ := json.Marshal(api.PublishDetail{State: api.PubPublished, Connection: "main", Type: "reel",
+		Items: []api.PublishItem{{Source: "trip", SourceKind: "project", File: video}}})
+	if _, err := e.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobDone, Conn: "main", Detail: detail}, false); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := e.c.Export(ctx, api.ExportRequest{}, &buf); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies := 0
+	for _, f := range zr.File {
+		if f.Modified.Year() < 2000 {
+			t.Errorf("%s is dated %s", f.Name, f.Modified)
+		}
+		rc, _ := f.Open()
+		b, _ := io.ReadAll(rc)
+		rc.Close()
+		if string(b) == "rendered video bytes" {
+			copies++
+			if f.Name != "media/renders/k1.mp4" || !f.Modified.Equal(fileTime) {
+				t.Errorf("the render is %s dated %s, want media/renders/k1.mp4 dated %s", f.Name, f.Modified, fileTime)
+			}
+		}
+	}
+	if copies != 1 {
+		t.Errorf("the render is in the zip %d times, want once", copies)
 	}
 }

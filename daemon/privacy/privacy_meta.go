@@ -1,74 +1,36 @@
 package privacy
 
 import (
-	"errors"
-	"html/template"
+	"context"
 	"net/http"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/store"
 )
 
-// Meta's Data Deletion Request callback (meta-graph-api.md §7.1,
-// reliability.md §6) on the public endpoint:
+// Meta's Data Deletion Request callback (docs/META.md §14,
+// docs/SECURITY.md §3) on the public endpoint:
 //
 //	POST /meta/data-deletion          signed_request=<sig>.<payload>
-//	GET  /privacy/deletion/{code}     the request's status, HTML or JSON
+//	GET  /privacy/deletion/{code}     the request's status, HTML or JSON (privacy_status.go)
 //
 // The signed_request is verified by the parser the deauthorize callback
-// uses (signedrequest.go: HMAC-SHA256 with the app secret over the encoded
-// payload, constant-time, algorithm exactly HMAC-SHA256, malformed base64
-// refused). This file adds freshness: a payload is refused once its
-// "expires" has passed, or, when it has none, 24 hours after "issued_at";
-// one without issued_at, or issued more than 5 minutes in the future, is
-// refused too. 24 hours rather than minutes because Meta's retry schedule
-// is not documented and a daemon may be down overnight; a replay inside
-// that window can only repeat a deletion the user asked for. Meta's own
-// samples set expires one hour after issued_at, which then applies.
+// uses (public.ReadSignedRequest: HMAC-SHA256 with the app secret over the
+// encoded payload, constant-time, algorithm exactly HMAC-SHA256, malformed
+// base64 refused), and must be fresh and new by the rules both callbacks
+// share (public.CheckFresh, public.Replays): a replay of the same signed
+// request inside its window gets the first answer, the same code, and
+// starts no new purge.
 //
 // A verified request is stored (one fsynced commit) BEFORE it is
 // answered, then purged by the worker; a request for a user who is not a
 // connection is recorded and answered too (Meta's checker sends such
 // requests), and its purge only scans for the id. Two requests for one
 // connection while its purge runs share one code.
-
-const (
-	deletionMaxAge = 24 * time.Hour
-	deletionSkew   = 5 * time.Minute
-)
-
-// Freshness errors (never carrying the payload).
-var (
-	errSignedRequestExpired = errors.New("signed_request: expired")
-	errSignedRequestNoTime  = errors.New("signed_request: no issued_at")
-	errSignedRequestFuture  = errors.New("signed_request: issued in the future")
-)
-
-// checkFresh applies the freshness rule above at now.
-func checkFresh(sr public.SignedRequest, now time.Time) error {
-	if sr.IssuedAt <= 0 {
-		return errSignedRequestNoTime
-	}
-	issued := time.Unix(sr.IssuedAt, 0)
-	if issued.After(now.Add(deletionSkew)) {
-		return errSignedRequestFuture
-	}
-	if sr.Expires > 0 {
-		if now.After(time.Unix(sr.Expires, 0).Add(deletionSkew)) {
-			return errSignedRequestExpired
-		}
-		return nil
-	}
-	if now.Sub(issued) > deletionMaxAge {
-		return errSignedRequestExpired
-	}
-	return nil
-}
 
 // deletionAnswer is what Meta expects back.
 type deletionAnswer struct {
@@ -81,15 +43,30 @@ func (s *Service) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 		public.Error(w, http.StatusServiceUnavailable, "unavailable")
 		return
 	}
-	sr, ok := public.ReadSignedRequest(w, r, s.Settings().String("meta.app_secret"), s.Log)
+	secret := s.Settings().String(config.MetaAppSecret)
+	sr, ok := public.ReadSignedRequest(w, r, secret, s.Log)
 	if !ok {
 		return
 	}
-	if err := checkFresh(sr, s.Now()); err != nil {
+	now := s.Now()
+	if err := public.CheckFresh(sr, now); err != nil {
 		s.Log.Warn("data deletion callback refused", "reason", err.Error())
 		public.Error(w, http.StatusBadRequest, "invalid signed_request")
 		return
 	}
+	ans, err := s.deletionOnce.Once(s.DB, sr, secret, now, s.requestStands, func() (string, error) {
+		return s.recordDeletion(r.Context(), sr)
+	})
+	if !public.Answered(w, s.Log, "data deletion request", ans, err) {
+		return // not stored: Meta must retry, so no success answer
+	}
+	s.privacy.kick()
+	httpx.WriteJSON(w, http.StatusOK, deletionAnswer{URL: s.deletionURL(r, ans.Code), ConfirmationCode: ans.Code})
+}
+
+// recordDeletion records the purge a deletion request asks for (or finds
+// the one in progress for the same connection) and returns its code.
+func (s *Service) recordDeletion(ctx context.Context, sr public.SignedRequest) (string, error) {
 	t := purgeTarget{Scope: api.ScopeMetaUser}
 	metaUser := sr.UserID
 	conn, err := s.DB.ConnByAccount(sr.UserID)
@@ -97,113 +74,41 @@ func (s *Service) dataDeletionCallback(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 		t, metaUser = purgeTarget{Scope: api.ScopeConnection, Target: conn}, ""
 	case !store.IsNotFound(err):
-		s.Log.Error("data deletion callback: store", "err", err)
-		public.Error(w, http.StatusInternalServerError, "retry")
-		return
+		return "", err
 	}
-	code := ""
 	if t.Scope == api.ScopeConnection {
-		if code, err = s.pendingPurgeFor(t); err != nil {
-			s.Log.Error("data deletion callback: store", "err", err)
-			public.Error(w, http.StatusInternalServerError, "retry")
-			return
+		code, err := s.pendingPurgeFor(t)
+		if err != nil || code != "" {
+			return code, err
 		}
 	}
-	if code == "" {
-		if code, err = newConfirmationCode(); err == nil {
-			err = s.newPurge(r.Context(), code, t, api.SourceMeta, metaUser)
-		}
-		if err != nil {
-			// Not stored: Meta must retry, so no success answer.
-			s.Log.Error("data deletion callback: could not record the request", "err", err)
-			public.Error(w, http.StatusInternalServerError, "retry")
-			return
-		}
+	code, err := newConfirmationCode()
+	if err == nil {
+		err = s.newPurge(ctx, code, t, api.SourceMeta, metaUser)
+	}
+	if err != nil {
+		return "", err
 	}
 	s.Log.Info("data deletion request received from Meta", "code", code, "scope", t.Scope)
-	s.privacy.kick()
-	httpx.WriteJSON(w, http.StatusOK, deletionAnswer{URL: s.deletionURL(r, code), ConfirmationCode: code})
+	return code, nil
+}
+
+// requestStands says whether the purge a code names is still on record
+// (in progress or with its receipt): a replay is answered with it only
+// then.
+func (s *Service) requestStands(code string) bool {
+	if _, err := s.DB.Purge(code); err == nil {
+		return true
+	}
+	_, err := s.DB.Receipt(code)
+	return err == nil
 }
 
 // deletionURL is the status page of a request on the public address.
 func (s *Service) deletionURL(r *http.Request, code string) string {
-	base := strings.TrimRight(strings.TrimSpace(s.Settings().String("daemon.public_url")), "/")
+	base := strings.TrimRight(strings.TrimSpace(s.Settings().String(config.DaemonPublicURL)), "/")
 	if base == "" {
 		base = "https://" + r.Host
 	}
 	return base + "/privacy/deletion/" + code
-}
-
-// deletionStatus is the public status of a request: state and times only.
-type deletionStatus struct {
-	ConfirmationCode string    `json:"confirmation_code"`
-	Status           string    `json:"status"` // received | in_progress | done
-	ReceivedAt       time.Time `json:"received_at"`
-	CompletedAt      time.Time `json:"completed_at,omitzero"`
-	Verified         *bool     `json:"verified,omitempty"`
-}
-
-// statusPage is built on first use: parsing it at init cost every command.
-var statusPage = sync.OnceValue(func() *template.Template {
-	return template.Must(template.New("status").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Data deletion request</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body>
-<h1>Data deletion request</h1>
-<p>Confirmation code: <code>{{.ConfirmationCode}}</code></p>
-<p>Status: <strong>{{.Label}}</strong></p>
-<p>Received: {{.ReceivedAt}}</p>
-{{if .CompletedAt}}<p>Completed: {{.CompletedAt}}</p>{{end}}
-<p>{{.Explain}}</p>
-</body></html>
-`))
-})
-
-func (s *Service) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
-	if s.DB == nil {
-		public.Error(w, http.StatusServiceUnavailable, "unavailable")
-		return
-	}
-	rc, err := s.privacyRequest(r.PathValue("code"))
-	if err != nil {
-		if api.HasCode(err, api.CodeNotFound) {
-			public.Error(w, http.StatusNotFound, "no such deletion request")
-			return
-		}
-		s.Log.Error("deletion status page", "err", err)
-		public.Error(w, http.StatusInternalServerError, "try again later")
-		return
-	}
-	st := deletionStatus{ConfirmationCode: rc.Code, Status: rc.Status, ReceivedAt: rc.StartedAt.UTC(), CompletedAt: rc.FinishedAt.UTC()}
-	if rc.Status == api.RequestDone {
-		v := rc.Verified
-		st.Verified = &v
-	}
-	accept := r.Header.Get("Accept")
-	if strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html") {
-		httpx.WriteJSON(w, http.StatusOK, st)
-		return
-	}
-	view := struct {
-		deletionStatus
-		Label, Explain, ReceivedAt, CompletedAt string
-	}{deletionStatus: st, ReceivedAt: st.ReceivedAt.Format(time.RFC1123)}
-	if !rc.FinishedAt.IsZero() {
-		view.CompletedAt = st.CompletedAt.Format(time.RFC1123)
-	}
-	switch rc.Status {
-	case api.RequestReceived:
-		view.Label, view.Explain = "received", "Your request was recorded and will be carried out shortly."
-	case api.RequestInProgress:
-		view.Label, view.Explain = "in progress", "Your data is being deleted."
-	default:
-		view.Label = "done"
-		view.Explain = "Everything this app held about you was deleted, its encryption keys destroyed, and its files checked afterwards."
-		if !rc.Verified {
-			view.Explain = "Your data was deleted and its encryption keys destroyed; the final check is still being reviewed by the app's operator."
-		}
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	statusPage().Execute(w, view)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -219,40 +220,47 @@ func TestMetaDeletionStoredBeforeAnswer(t *testing.T) {
 	e.assertIntact(brand)
 }
 
-// FuzzDeletionSignedRequest: whatever arrives, a request is accepted only
-// when its signature is the app secret's HMAC of the payload as sent, its
-// algorithm is exactly HMAC-SHA256, it names a user and it is fresh.
-func FuzzDeletionSignedRequest(f *testing.F) {
-	const secret = "fuzz-app-secret"
-	now := time.Unix(1_800_000_000, 0)
-	f.Add(deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": "1", "issued_at": now.Unix()}))
-	f.Add(deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": 12, "issued_at": now.Unix() - 90000}))
-	f.Add(deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": "1", "issued_at": now.Unix(), "expires": now.Unix() - 1000}))
-	f.Add(deletionRequest("other", map[string]any{"algorithm": "HMAC-SHA256", "user_id": "1", "issued_at": now.Unix()}))
-	f.Add(deletionRequest(secret, map[string]any{"algorithm": "none", "user_id": "1"}))
-	f.Add("a.b")
-	f.Add("===.===")
-	f.Add(".")
-	f.Fuzz(func(t *testing.T, raw string) {
-		sr, err := public.ParseSignedRequest(raw, secret)
-		if err != nil {
-			return
+// TestMetaDeletionReplay: the same signed request posted again and again
+// (during its purge and after the receipt) gets the first answer, the
+// same code, and makes no new privacy request or purge; a request from
+// 2001 with an expiry far ahead is refused.
+func TestMetaDeletionReplay(t *testing.T) {
+	e := newPrivEnv(t)
+	main, _ := plantTwo(e)
+	pub := httptest.NewServer(e.comm.PublicHandler())
+	t.Cleanup(pub.Close)
+	secret := e.env["IMPRESS_META_APP_SECRET"]
+	now := e.clock.Now()
+	old := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID,
+		"issued_at": time.Date(2001, 9, 9, 0, 0, 0, 0, time.UTC).Unix(), "expires": now.Add(time.Hour).Unix()})
+	if st, body := postDeletion(t, pub.URL, old); st != 400 {
+		t.Errorf("request from 2001: %d %s", st, body)
+	}
+	signed := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": now.Unix()})
+	var first deletionAnswer
+	_, body := postDeletion(t, pub.URL, signed)
+	if err := json.Unmarshal([]byte(body), &first); err != nil || !public.CodeRE().MatchString(first.ConfirmationCode) {
+		t.Fatalf("first answer %q: %v", body, err)
+	}
+	e.waitReceipt(first.ConfirmationCode)
+	for range 10 {
+		e.clock.Advance(time.Minute)
+		st, body := postDeletion(t, pub.URL, signed)
+		var again deletionAnswer
+		if st != 200 || json.Unmarshal([]byte(body), &again) != nil || again != first {
+			t.Fatalf("replay: %d %s, want %+v", st, body, first)
 		}
-		fresh := checkFresh(sr, now) == nil
-		sig, payload, _ := strings.Cut(raw, ".")
-		got, _ := base64.RawURLEncoding.DecodeString(strings.TrimRight(sig, "="))
-		mac := hmac.New(sha256.New, []byte(secret))
-		mac.Write([]byte(payload))
-		if !hmac.Equal(got, mac.Sum(nil)) {
-			t.Fatalf("accepted a signature that is not the secret's: %q", raw)
-		}
-		if sr.Algorithm != "HMAC-SHA256" || sr.UserID == "" {
-			t.Fatalf("accepted %+v", sr)
-		}
-		if fresh && (sr.IssuedAt <= 0 || time.Unix(sr.IssuedAt, 0).After(now.Add(deletionSkew)) ||
-			sr.Expires == 0 && now.Sub(time.Unix(sr.IssuedAt, 0)) > deletionMaxAge ||
-			sr.Expires > 0 && now.After(time.Unix(sr.Expires, 0).Add(deletionSkew))) {
-			t.Fatalf("accepted a stale request: %+v", sr)
-		}
-	})
+	}
+	rs, err := e.c.PrivacyRequests(t.Context())
+	if err != nil || len(rs) != 1 || rs[0].Code != first.ConfirmationCode {
+		t.Errorf("after 10 replays: %d requests (%v), want the one", len(rs), err)
+	}
+	// The replays were logged as such, and no purge was recorded again.
+	data, _ := os.ReadFile(e.paths.LogFile())
+	if n := strings.Count(string(data), "data deletion request received from Meta"); n != 1 {
+		t.Errorf("%d requests recorded, want 1", n)
+	}
+	if n := strings.Count(string(data), "data deletion request replayed"); n != 10 {
+		t.Errorf("%d replays logged, want 10", n)
+	}
 }

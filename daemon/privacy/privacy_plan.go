@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
@@ -65,9 +66,10 @@ type planData struct {
 
 // purgePlan is a planned purge.
 type purgePlan struct {
-	data   planData
-	counts map[string]int
-	notes  []string
+	data    planData
+	counts  map[string]int
+	effects []api.PurgeEffect
+	notes   []string
 }
 
 // baseName is the file-name identifier of a path ("" for none).
@@ -83,7 +85,7 @@ func baseName(p string) string {
 }
 
 // resolvePurge checks a request and says which connections and projects it
-// covers. Errors are wire errors (not_found, invalid_input: exit 2).
+// covers. Errors are wire errors (not_found, invalid_input).
 func (s *Service) resolvePurge(t purgeTarget) (conns, projects []string, err error) {
 	switch t.Scope {
 	case api.ScopeConnection:
@@ -163,12 +165,17 @@ func (s *Service) planPurge(ctx context.Context, t purgeTarget, metaUser string)
 		p.counts[cntUnreadable] = unreadable
 		p.notes = append(p.notes, fmt.Sprintf("%d sealed values could not be read (their data key is gone or was sealed under another master key): nobody can read them, and their identifiers are not in the scan", unreadable))
 	}
-	if err := s.collectJobs(c, t, conns, p.counts); err != nil {
+	if err := s.collectJobs(c, t, conns, p); err != nil {
 		return nil, err
 	}
 	if err := s.collectProjects(c, t, projects, p); err != nil {
 		return nil, err
 	}
+	if n := p.counts[cntRenders]; n > 0 {
+		p.effects = append(p.effects, api.PurgeEffect{Kind: api.EffectRenders, Action: api.EffectDeleted, Count: n,
+			Note: fmt.Sprintf("%d rendered video(s) in the render cache are deleted", n)})
+	}
+	sortEffects(p.effects)
 	acct, err := s.DB.Account()
 	if err != nil {
 		return nil, err
@@ -309,7 +316,7 @@ func jobOwned(j store.Job, scope string, conns, projects []string) bool {
 	return false
 }
 
-func (s *Service) collectJobs(c *idCollector, t purgeTarget, conns []string, counts map[string]int) error {
+func (s *Service) collectJobs(c *idCollector, t purgeTarget, conns []string, p *purgePlan) error {
 	jobs, err := s.DB.Jobs("")
 	if err != nil {
 		return err
@@ -318,17 +325,19 @@ func (s *Service) collectJobs(c *idCollector, t purgeTarget, conns []string, cou
 	if t.Scope == api.ScopeProject {
 		projects = []string{t.Target}
 	}
+	fx := jobEffects{now: s.Now(), inside: s.insideDirs}
 	for _, j := range jobs {
 		owned := jobOwned(j, t.Scope, conns, projects)
 		if owned {
 			if j.Kind == api.JobPublish {
-				counts[cntPublish]++
+				p.counts[cntPublish]++
 			} else {
-				counts[cntRenderJobs]++
+				p.counts[cntRenderJobs]++
 			}
 			if j.Key != "" {
-				counts[cntIndex]++
+				p.counts[cntIndex]++
 			}
+			fx.add(j)
 		}
 		switch j.Kind {
 		case api.JobPublish:
@@ -351,7 +360,79 @@ func (s *Service) collectJobs(c *idCollector, t purgeTarget, conns []string, cou
 			}
 		}
 	}
+	p.effects = append(p.effects, fx.effects()...)
 	return nil
+}
+
+// jobEffects counts what a purge does to the jobs it covers besides
+// deleting their records: posts that will not be published, renders
+// stopped, and what it cannot take back (posts live on Instagram, files
+// written with render --out).
+type jobEffects struct {
+	now                                    time.Time
+	inside                                 func(path string) bool
+	scheduled, queued, renders, outs, live int
+	next                                   time.Time
+}
+
+func (f *jobEffects) add(j store.Job) {
+	active := j.State == api.JobQueued || j.State == api.JobRunning
+	switch j.Kind {
+	case api.JobPublish:
+		d := api.PublishDetailOf(&api.Job{Detail: j.Detail})
+		switch {
+		case active && d != nil && d.At != nil && d.At.After(f.now):
+			f.scheduled++
+			if f.next.IsZero() || d.At.Before(f.next) {
+				f.next = d.At.UTC()
+			}
+		case active:
+			f.queued++
+		case j.State == api.JobDone && d != nil && d.MediaID != "":
+			f.live++
+		}
+	case api.JobRender:
+		var d api.RenderDetail
+		json.Unmarshal(j.Detail, &d)
+		switch {
+		case active:
+			f.renders++
+		case j.State == api.JobDone && d.Request.Out != "" && !f.inside(d.Request.Out):
+			f.outs++
+		}
+	}
+}
+
+func (f *jobEffects) effects() []api.PurgeEffect {
+	var out []api.PurgeEffect
+	if f.scheduled > 0 {
+		out = append(out, api.PurgeEffect{Kind: api.EffectScheduledPosts, Action: api.EffectCancelled, Count: f.scheduled, Next: f.next,
+			Note: fmt.Sprintf("%d scheduled post(s) are cancelled and will not be published (the next was due %s)", f.scheduled, f.next.Format("2006-01-02 15:04 UTC"))})
+	}
+	if f.queued > 0 {
+		out = append(out, api.PurgeEffect{Kind: api.EffectQueuedPosts, Action: api.EffectCancelled, Count: f.queued,
+			Note: fmt.Sprintf("%d post(s) queued or being published are cancelled", f.queued)})
+	}
+	if f.renders > 0 {
+		out = append(out, api.PurgeEffect{Kind: api.EffectRenderJobs, Action: api.EffectCancelled, Count: f.renders,
+			Note: fmt.Sprintf("%d render(s) queued or running are cancelled", f.renders)})
+	}
+	if f.live > 0 {
+		out = append(out, api.PurgeEffect{Kind: api.EffectPublishedPosts, Action: api.EffectKept, Count: f.live,
+			Note: fmt.Sprintf("%d published post(s) stay on Instagram: a purge deletes what impress holds, not what Meta shows (delete them in the Instagram app)", f.live)})
+	}
+	if f.outs > 0 {
+		out = append(out, api.PurgeEffect{Kind: api.EffectRenderOutputs, Action: api.EffectKept, Count: f.outs,
+			Note: fmt.Sprintf("%d file(s) written with `render --out` stay where they were written: a purge deletes only files in impress's own directories", f.outs)})
+	}
+	return out
+}
+
+// sortEffects puts cancellations first (what the user most needs to
+// know before saying yes), then deletions, then what stays.
+func sortEffects(fx []api.PurgeEffect) {
+	rank := map[string]int{api.EffectCancelled: 0, api.EffectDeleted: 1, api.EffectKept: 2}
+	slices.SortStableFunc(fx, func(a, b api.PurgeEffect) int { return rank[a.Action] - rank[b.Action] })
 }
 
 // specKeys are the spec keys whose values are people's words.

@@ -33,7 +33,9 @@ import (
 // sealed data, anywhere, is unreadable from here on; delete: records,
 // index entries, files and log lines; compact: the store is rewritten so
 // that no deleted byte stays in its free pages; scan: every file under the
-// data and state directories; done: the receipt replaces the record.
+// data and state directories and the config file (with purge --all, older
+// receipts' open checks are scanned again too); done: the receipt replaces
+// the record (purge --all removes the master key first).
 
 // revokeTimeout bounds one connection's revocation at Meta.
 const revokeTimeout = 20 * time.Second
@@ -43,19 +45,23 @@ const revokeTimeout = 20 * time.Second
 // the purge's secret, sealed and stored beside the record.
 type purgeDetail struct {
 	purgeTarget
-	Source     string           `json:"source"`
-	StartedAt  time.Time        `json:"started_at"`
-	Conns      []string         `json:"conns,omitempty"`
-	Projects   []string         `json:"projects,omitempty"`
-	Media      []string         `json:"media,omitempty"`
-	Renders    []string         `json:"renders,omitempty"`
-	Files      []string         `json:"files,omitempty"`
-	Counts     map[string]int   `json:"counts,omitempty"`
-	Revocation []api.Revocation `json:"revocation,omitempty"`
-	Scan       *api.ScanResult  `json:"scan,omitempty"`
-	Shared     int              `json:"shared,omitempty"`
-	TooShort   int              `json:"too_short,omitempty"`
-	Notes      []string         `json:"notes,omitempty"`
+	Source     string            `json:"source"`
+	StartedAt  time.Time         `json:"started_at"`
+	Conns      []string          `json:"conns,omitempty"`
+	Projects   []string          `json:"projects,omitempty"`
+	Media      []string          `json:"media,omitempty"`
+	Renders    []string          `json:"renders,omitempty"`
+	Files      []string          `json:"files,omitempty"`
+	Counts     map[string]int    `json:"counts,omitempty"`
+	Revocation []api.Revocation  `json:"revocation,omitempty"`
+	Effects    []api.PurgeEffect `json:"effects,omitempty"`
+	// MasterKey is where the master key was (purge --all): recorded
+	// before it is removed.
+	MasterKey string          `json:"master_key,omitempty"`
+	Scan      *api.ScanResult `json:"scan,omitempty"`
+	Shared    int             `json:"shared,omitempty"`
+	TooShort  int             `json:"too_short,omitempty"`
+	Notes     []string        `json:"notes,omitempty"`
 	// SealedKey is the purge's own data key, sealed by the master key;
 	// the secret (store PurgeSecret) is sealed with it.
 	SealedKey []byte `json:"sealed_key,omitempty"`
@@ -204,7 +210,7 @@ func (s *Service) runPurge(ctx context.Context, code string) (*api.Receipt, erro
 			if err != nil {
 				return nil, err
 			}
-			if _, err := s.DB.FinishPurge(code, raw); err != nil {
+			if _, err := s.DB.FinishPurge(code, raw, s.keepForRescan(code, &d, rc)); err != nil {
 				return nil, err
 			}
 			s.privacy.setSecret(code, nil)
@@ -245,7 +251,7 @@ func (s *Service) purgeStep(ctx context.Context, code, done string, d *purgeDeta
 		}
 		d.Conns, d.Projects = plan.data.Conns, plan.data.Projects
 		d.Media, d.Renders, d.Files = plan.data.Media, plan.data.Renders, plan.data.Files
-		d.Counts, d.Notes = plan.counts, append(d.Notes, plan.notes...)
+		d.Counts, d.Notes, d.Effects = plan.counts, append(d.Notes, plan.notes...), plan.effects
 		d.Shared, d.TooShort = plan.data.Shared, plan.data.TooShort
 		sealed := s.sealSecret(ctx, code, d, &purgeSecret{IDs: plan.data.IDs, MetaUser: sec.MetaUser})
 		return api.PurgePlanned, sealed, nil
@@ -273,15 +279,23 @@ func (s *Service) purgeWork(ctx context.Context, code, done string, d *purgeDeta
 		return api.PurgeCompact, s.DB.Compact()
 	case api.PurgeCompact:
 		sec := s.secretOf(ctx, code, d)
-		m := s.privacy.matcherFor(code, sec)
-		res, err := m.scanDirs([][2]string{{"data", s.Paths.DataDir}, {"state", s.Paths.StateDir}})
+		res, err := s.scanFiles(s.privacy.scannerFor(code, sec))
 		if err != nil {
 			return "", fmt.Errorf("scan: %w", err)
 		}
 		res.Identifiers, res.Shared, res.TooShort = len(sec.IDs), d.Shared, d.TooShort
 		d.Scan = res
+		if d.Scope == api.ScopeAll {
+			// Older receipts' open checks need the master key, which
+			// the next step destroys; say where it is before it goes.
+			s.reviewOpenReceipts(ctx, code)
+			d.MasterKey = s.masterKeyWhere()
+		}
 		return api.PurgeScan, nil
 	case api.PurgeScan:
+		if d.Scope == api.ScopeAll {
+			s.removeMasterKey(ctx, d)
+		}
 		return api.PurgeDone, nil // the receipt is written by runPurge
 	}
 	return "", fmt.Errorf("unknown step %q", done)
@@ -312,8 +326,8 @@ func (s *Service) revokeAll(ctx context.Context, code string, d *purgeDetail) []
 		if ok {
 			out = append(out, api.Revocation{Outcome: "revoked"})
 		} else {
-			m := s.privacy.matcherFor(code, s.secretOf(ctx, code, d))
-			out = append(out, api.Revocation{Outcome: "failed", Detail: m.mask(s.RedactString(why))})
+			sc := s.privacy.scannerFor(code, s.secretOf(ctx, code, d))
+			out = append(out, api.Revocation{Outcome: "failed", Detail: sc.mask(s.RedactString(why))})
 		}
 	}
 	return out
@@ -342,7 +356,21 @@ func (s *Service) purgeDelete(ctx context.Context, code string, d *purgeDetail) 
 			}
 		}
 	}
+	reason, at := store.RemovedByPurge, d.StartedAt
+	if d.Source == api.SourceMeta {
+		reason = store.RemovedByMetaDeletion
+	}
+	if at.IsZero() {
+		at = s.Now().UTC()
+	}
 	for _, c := range d.Conns {
+		// Said first, so that a crash in between leaves the record of
+		// why, never a connection gone without a word.
+		if store.ValidConnName(c) == nil {
+			if err := s.DB.PutRemoved(store.RemovedConn{Name: c, Reason: reason, Code: code, At: at}); err != nil {
+				return err
+			}
+		}
 		if _, err := s.DB.DeleteConnection(c); err != nil && !store.IsNotFound(err) {
 			return err
 		}
@@ -405,7 +433,7 @@ func (s *Service) purgeDelete(ctx context.Context, code string, d *purgeDetail) 
 
 // purgeFilter is the log-line filter of a purge.
 func (s *Service) purgeFilter(ctx context.Context, code string, d *purgeDetail) *lineFilter {
-	f := &lineFilter{m: s.privacy.matcherFor(code, s.secretOf(ctx, code, d)), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
+	f := &lineFilter{m: s.privacy.scannerFor(code, s.secretOf(ctx, code, d)), names: map[string]bool{}, all: d.Scope == api.ScopeAll}
 	for _, n := range slices.Concat(d.Conns, d.Projects) {
 		f.names[n] = true
 	}
@@ -453,7 +481,7 @@ func (s *Service) purgeLogs(ctx context.Context, code string, d *purgeDetail) (i
 func buildReceipt(code string, started, finished time.Time, d *purgeDetail) api.Receipt {
 	rc := api.Receipt{Code: code, Scope: d.Scope, Source: d.Source, Status: api.RequestDone, Step: api.PurgeDone,
 		StartedAt: started, FinishedAt: finished, Counts: map[string]int{}, Revocation: d.Revocation,
-		Scan: d.Scan, Notes: d.Notes}
+		Effects: d.Effects, Scan: d.Scan, Notes: d.Notes}
 	if !d.StartedAt.IsZero() {
 		rc.StartedAt = d.StartedAt
 	}
@@ -466,9 +494,8 @@ func buildReceipt(code string, started, finished time.Time, d *purgeDetail) api.
 		rc.Notes = append(rc.Notes, "the daemon was interrupted and the identifiers to scan for could not be recovered (master key unavailable): the scan looked for nothing")
 	}
 	rc.Verified = d.Scan != nil && len(d.Scan.Findings) == 0 && !d.Lost
-	if d.Scan != nil && len(d.Scan.Findings) > 0 {
-		rc.Notes = append(rc.Notes, fmt.Sprintf("the scan found purged identifiers in %d place(s): see scan.findings", len(d.Scan.Findings)))
-	}
+	rc.MasterKey = d.MasterKey
+	rc.Notes = append(rc.Notes, findingsNotes(&rc, !d.Lost && d.HasSecret && d.Scope != api.ScopeAll)...)
 	return rc
 }
 
@@ -483,7 +510,7 @@ func progressReceipt(rec store.PurgeRecord) (api.Receipt, error) {
 		status = api.RequestReceived
 	}
 	rc := api.Receipt{Code: rec.Code, Scope: d.Scope, Source: d.Source, Status: status, Step: rec.Step,
-		StartedAt: rec.CreatedAt, Counts: map[string]int{}, Revocation: d.Revocation}
+		StartedAt: rec.CreatedAt, Counts: map[string]int{}, Revocation: d.Revocation, Effects: d.Effects}
 	if !d.StartedAt.IsZero() {
 		rc.StartedAt = d.StartedAt
 	}

@@ -18,8 +18,8 @@ import (
 )
 
 // Retention on a clock: each kind of personal data is kept for a duration
-// (product.md defaults below, overridden in the store by `impress privacy
-// retention set`). The daemon sweeps at start, every hour and after a
+// (the defaults below, which README "Privacy" lists; overridden in the
+// store by `impress privacy retention set`). The daemon sweeps at start, every hour and after a
 // policy change; a sweep that removed anything from the store ends with a
 // compaction, since bbolt keeps deleted bytes in its free pages. The clock
 // is Config.Now, so tests move time instead of waiting.
@@ -216,6 +216,11 @@ func (s *Service) retentionSweep(ctx context.Context) (sweepResult, error) {
 		return res, err
 	}
 	res[api.RetainPublish] = st.Jobs
+	// Answered callbacks past their freshness window: keyed digests, but
+	// of requests that name people; nothing needs them any more.
+	if _, err := s.DB.PruneSeenRequests(now); err != nil {
+		return res, err
+	}
 	stored := 0
 	for _, n := range res {
 		stored += n

@@ -225,8 +225,8 @@ func TestRetentionSetAndShow(t *testing.T) {
 		}
 	}
 	for _, bad := range [][2]string{{"events", "1h"}, {"events", "connection"}, {"sometimes", "3d"}, {"logs", "soon"}, {"logs", "-3d"}} {
-		if _, err := e.c.SetRetention(ctx, bad[0], bad[1]); daemontest.ExitOf(err) != 2 {
-			t.Errorf("set %s %s: %v, want exit 2", bad[0], bad[1], err)
+		if _, err := e.c.SetRetention(ctx, bad[0], bad[1]); daemontest.CodeOf(err) != api.CodeInvalid {
+			t.Errorf("set %s %s: %v, want invalid_input", bad[0], bad[1], err)
 		}
 	}
 	if p, err := e.c.SetRetention(ctx, "messages", "720h"); err != nil || p.Value != "30d" {

@@ -8,25 +8,29 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
-
-	"github.com/impress-dev/impress/api"
 )
 
-// The purge's last step looks for the purged identifiers in every byte of
-// every file under the data and state directories (and in the files'
-// names). A purge may cover 100,000 events, so the scan looks for a few
-// hundred thousand strings at once: a rolling hash over the first
-// minScanLen bytes of each pattern, a bit filter in front of a map, and a
-// full comparison only on a hit, so each byte costs a few instructions
-// whatever the number of patterns.
+// The purge's last step looks for the purged identifiers in every file
+// impress wrote: under the data and state directories, and the config
+// file. What a file can hold decides how it is read (scanner): a purge
+// may cover 100,000 events, so identifiers matched as bytes are found by
+// a rolling hash over the first minScanLen bytes of each pattern, a bit
+// filter in front of a map, and a full comparison only on a hit (a few
+// instructions per byte whatever the number of patterns); short ones and
+// plain words are matched as whole words where people's data can be
+// (privacy_words.go).
 
-// minScanLen is the shortest identifier the scan looks for: shorter ones
-// (a 3-letter username) occur by chance in media and in the store, and a
-// scan that always "finds" something verifies nothing. They are counted
-// in the receipt as too short.
+// minScanLen is the shortest identifier matched as bytes; shorter ones
+// are matched as whole words (privacy_words.go).
 const minScanLen = 6
+
+// minWordLen is the shortest identifier looked for at all: a one-letter
+// name is in every text, and says nothing about anyone. Free text shorter
+// than minScanLen ("ok", "wow" as a comment) is not looked for either:
+// anyone writes it. Both are counted in the receipt as too short.
+const minWordLen = 2
 
 // scanChunk is how much of a file is read at a time.
 const scanChunk = 1 << 20
@@ -44,18 +48,139 @@ const (
 	idSpec     = "spec_text"
 )
 
+// freeText kinds are people's words; textual kinds are what can end up in
+// a media file's metadata (titles, comments, names): never a token or an
+// account id, which impress writes into no media.
+var (
+	freeText = map[string]bool{idText: true, idCaption: true, idSpec: true}
+	textual  = map[string]bool{idText: true, idCaption: true, idSpec: true, idUsername: true, idName: true, idFile: true, idProfile: true}
+)
+
 // scanID is one identifier to look for.
 type scanID struct {
 	Kind  string `json:"k"`
 	Value string `json:"v"`
 }
 
+// Classes of files, by what they can hold and how they are read.
+const (
+	classRecords = "records" // the store: a binary file of JSON records
+	classLog     = "log"     // the daemon's JSON-lines logs and auto-start output
+	classConfig  = "config"  // the YAML config file
+	classMedia   = "media"   // the media store and the render cache: video and image bytes
+	classText    = "file"    // anything else impress wrote (key files, temporaries)
+)
+
+// scanner is what a purge looks for, ready for each class of file:
+//
+//   - bytes: identifiers of minScanLen bytes or more that are not plain
+//     words, matched anywhere in every file but media payloads, in clear
+//     and JSON-escaped (numbers only where no digit touches them: an id
+//     inside a longer number is another id);
+//   - media: the textual ones of those that are no number, matched in
+//     media payloads, where only metadata can hold a person's words; a
+//     6-digit id, a short name or a token occurs in compressed video by
+//     chance;
+//   - words: short identifiers and plain words, matched as whole words in
+//     the places privacy_words.go lists.
+type scanner struct {
+	kinds []string
+	bytes *matcher
+	media *matcher
+	words words
+}
+
+func newScanner(ids []scanID) *scanner {
+	sc := &scanner{bytes: newMatcher(), media: newMatcher()}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		v := id.Value
+		if seen[v] || len(v) < minWordLen || len(v) < minScanLen && freeText[id.Kind] {
+			continue
+		}
+		seen[v] = true
+		idx := int32(len(sc.kinds))
+		sc.kinds = append(sc.kinds, id.Kind)
+		numeric := allDigits(v)
+		if len(v) < minScanLen || plainWordRE.MatchString(v) {
+			sc.words.add(v, idx)
+			continue
+		}
+		sc.bytes.add(v, idx, numeric)
+		if esc, err := json.Marshal(v); err == nil && string(esc[1:len(esc)-1]) != v {
+			sc.bytes.add(string(esc[1:len(esc)-1]), idx, numeric)
+		}
+		if textual[id.Kind] && !numeric {
+			sc.media.add(v, idx, false)
+		}
+	}
+	return sc
+}
+
+func (sc *scanner) empty() bool { return sc.bytes.empty() && sc.words.empty() }
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// contains reports whether text (a log line, a message) holds one of the
+// identifiers: as bytes, or as a whole word where a log line can hold
+// people's data.
+func (sc *scanner) contains(text []byte) bool {
+	if sc.bytes.contains(text) {
+		return true
+	}
+	_, _, found := sc.words.inLogLine(text)
+	return found
+}
+
+// mask replaces every identifier in s (as bytes, or as a whole word) by
+// "…": what a receipt may quote of a path or an error message.
+func (sc *scanner) mask(s string) string {
+	if sc == nil || sc.empty() {
+		return s
+	}
+	type span struct{ from, to int }
+	var spans []span
+	sc.bytes.each([]byte(s), true, func(_ int32, pos, end int) bool {
+		spans = append(spans, span{pos, end})
+		return true
+	})
+	sc.words.each([]byte(s), false, false, func(_ int32, pos, end int) bool {
+		spans = append(spans, span{pos, end})
+		return true
+	})
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	var out strings.Builder
+	pos := 0
+	for _, sp := range spans {
+		if sp.from < pos {
+			pos = max(pos, sp.to)
+			continue
+		}
+		out.WriteString(s[pos:sp.from])
+		out.WriteString("…")
+		pos = sp.to
+	}
+	out.WriteString(s[pos:])
+	return out.String()
+}
+
 const rollBase = 1099511628211 // FNV prime: any odd constant works
 
-// matcher finds any of many byte patterns in a stream.
+// matcher finds any of many byte patterns of minScanLen bytes or more.
 type matcher struct {
 	pats   [][]byte
-	kinds  []string
+	ids    []int32 // the scanner's index of each pattern
+	digits []bool  // matched only where no digit touches it
 	maxLen int
 	pow    uint64 // rollBase^(minScanLen-1)
 	table  map[uint64][]int32
@@ -64,37 +189,24 @@ type matcher struct {
 
 const filterBits = 22
 
-// newMatcher builds a matcher for ids; each id is also looked for in its
-// JSON-escaped form (how it appears inside the store's and the log's JSON).
-func newMatcher(ids []scanID) *matcher {
-	m := &matcher{table: map[uint64][]int32{}, filter: make([]uint64, (1<<filterBits)/64)}
-	m.pow = 1
+func newMatcher() *matcher {
+	m := &matcher{table: map[uint64][]int32{}, filter: make([]uint64, (1<<filterBits)/64), pow: 1}
 	for i := 0; i < minScanLen-1; i++ {
 		m.pow *= rollBase
 	}
-	seen := map[string]bool{}
-	add := func(p, kind string) {
-		if len(p) < minScanLen || seen[p] {
-			return
-		}
-		seen[p] = true
-		idx := int32(len(m.pats))
-		m.pats = append(m.pats, []byte(p))
-		m.kinds = append(m.kinds, kind)
-		if len(p) > m.maxLen {
-			m.maxLen = len(p)
-		}
-		h := m.hash([]byte(p[:minScanLen]))
-		m.table[h] = append(m.table[h], idx)
-		m.filter[(h>>(64-filterBits))/64] |= 1 << ((h >> (64 - filterBits)) % 64)
-	}
-	for _, id := range ids {
-		add(id.Value, id.Kind)
-		if esc, err := json.Marshal(id.Value); err == nil {
-			add(string(esc[1:len(esc)-1]), id.Kind)
-		}
-	}
 	return m
+}
+
+// add looks for p, reporting it as the scanner's id.
+func (m *matcher) add(p string, id int32, digits bool) {
+	idx := int32(len(m.pats))
+	m.pats = append(m.pats, []byte(p))
+	m.ids = append(m.ids, id)
+	m.digits = append(m.digits, digits)
+	m.maxLen = max(m.maxLen, len(p))
+	h := m.hash([]byte(p[:minScanLen]))
+	m.table[h] = append(m.table[h], idx)
+	m.filter[(h>>(64-filterBits))/64] |= 1 << ((h >> (64 - filterBits)) % 64)
 }
 
 func (m *matcher) empty() bool { return len(m.pats) == 0 }
@@ -107,10 +219,14 @@ func (m *matcher) hash(b []byte) uint64 {
 	return h
 }
 
-// each calls fn with the index and position of every pattern that occurs
-// in buf (once per occurrence, in order of position) until fn returns
-// false.
-func (m *matcher) each(buf []byte, fn func(pat, pos int) bool) {
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// each calls fn with the scanner's id, position and end of every pattern
+// that occurs in buf (in order of position) until fn returns false. atEnd
+// says buf ends where its text ends: a number touching the end is then
+// whole; otherwise it is left for the next chunk, which starts before it.
+// A number at position 0 of a later chunk was decided in the one before.
+func (m *matcher) each(buf []byte, atEnd bool, fn func(id int32, pos, end int) bool) {
 	if len(m.pats) == 0 || len(buf) < minScanLen {
 		return
 	}
@@ -119,7 +235,14 @@ func (m *matcher) each(buf []byte, fn func(pat, pos int) bool) {
 		top := h >> (64 - filterBits)
 		if m.filter[top/64]&(1<<(top%64)) != 0 {
 			for _, p := range m.table[h] {
-				if bytes.HasPrefix(buf[i:], m.pats[p]) && !fn(int(p), i) {
+				end := i + len(m.pats[p])
+				if !bytes.HasPrefix(buf[i:], m.pats[p]) {
+					continue
+				}
+				if m.digits[p] && (i > 0 && isDigit(buf[i-1]) || end < len(buf) && isDigit(buf[end]) || end == len(buf) && !atEnd) {
+					continue
+				}
+				if !fn(m.ids[p], i, end) {
 					return
 				}
 			}
@@ -134,65 +257,44 @@ func (m *matcher) each(buf []byte, fn func(pat, pos int) bool) {
 // contains reports whether any pattern occurs in s.
 func (m *matcher) contains(s []byte) bool {
 	found := false
-	m.each(s, func(int, int) bool { found = true; return false })
+	m.each(s, true, func(int32, int, int) bool { found = true; return false })
 	return found
 }
 
-// mask replaces every occurrence of a pattern in s by "…": what a receipt
-// may quote of a path or an error message.
-func (m *matcher) mask(s string) string {
-	if m == nil || m.empty() {
-		return s
-	}
-	type span struct{ from, to int }
-	var spans []span
-	m.each([]byte(s), func(p, pos int) bool {
-		spans = append(spans, span{pos, pos + len(m.pats[p])})
-		return true
-	})
-	if len(spans) == 0 {
-		return s
-	}
-	var out strings.Builder
-	pos := 0
-	for _, sp := range spans {
-		if sp.from < pos {
-			if sp.to > pos {
-				pos = sp.to
-			}
-			continue
-		}
-		out.WriteString(s[pos:sp.from])
-		out.WriteString("…")
-		pos = sp.to
-	}
-	out.WriteString(s[pos:])
-	return out.String()
-}
-
-// scanReader looks for the patterns in r; found gets each pattern index
-// the first time it is seen.
-func (m *matcher) scanReader(r io.Reader, found func(pat int)) (int64, error) {
-	seen := map[int]bool{}
-	carry := m.maxLen - 1
-	if carry < 0 {
-		carry = 0
+// scanReader looks for the patterns in r; found gets each id the first
+// time it is seen, with the byte offset and the line (1-based) where.
+// words, when not nil, are matched as whole words too (plain text files).
+func (m *matcher) scanReader(r io.Reader, w *words, found func(id int32, offset int64, line int)) (int64, error) {
+	seen := map[int32]bool{}
+	carry := max(m.maxLen, minScanLen) + 1
+	if w != nil && len(w.lens) > 0 {
+		carry = max(carry, w.lens[0]+1)
 	}
 	buf := make([]byte, 0, scanChunk+carry)
 	chunk := make([]byte, scanChunk)
-	var total int64
-	for {
+	var total, base int64 // bytes read; offset of buf[0]
+	lines := 1            // line of buf[0]
+	for first := true; ; first = false {
 		n, err := io.ReadFull(r, chunk)
 		total += int64(n)
 		buf = append(buf, chunk[:n]...)
-		m.each(buf, func(p, _ int) bool {
-			if !seen[p] {
-				seen[p] = true
-				found(p)
+		atEnd := err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF)
+		report := func(id int32, pos int) {
+			if !seen[id] {
+				seen[id] = true
+				found(id, base+int64(pos), lines+bytes.Count(buf[:pos], []byte{'\n'}))
+			}
+		}
+		m.each(buf, atEnd, func(id int32, pos, _ int) bool {
+			if first || pos > 0 {
+				report(id, pos)
 			}
 			return true
 		})
-		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+		if w != nil {
+			w.each(buf, !first, !atEnd, func(id int32, pos, _ int) bool { report(id, pos); return true })
+		}
+		if atEnd {
 			return total, nil
 		}
 		if err != nil {
@@ -200,71 +302,13 @@ func (m *matcher) scanReader(r io.Reader, found func(pat int)) (int64, error) {
 		}
 		// Keep the tail: a pattern may straddle two chunks.
 		if len(buf) > carry {
-			copy(buf, buf[len(buf)-carry:])
+			drop := len(buf) - carry
+			lines += bytes.Count(buf[:drop], []byte{'\n'})
+			base += int64(drop)
+			copy(buf, buf[drop:])
 			buf = buf[:carry]
 		}
 	}
-}
-
-// scanDirs scans every regular file under roots (label → directory) for
-// the patterns, contents and names. Findings name the file relative to its
-// root, masked, and the kind of identifier; never the identifier.
-func (m *matcher) scanDirs(roots [][2]string) (*api.ScanResult, error) {
-	res := &api.ScanResult{}
-	seen := map[string]bool{}
-	type hit struct{ file, kind string }
-	hits := map[hit]bool{}
-	for _, root := range roots {
-		label, dir := root[0], root[1]
-		err := filepath.WalkDir(dir, func(path string, de fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
-				}
-				return err
-			}
-			if de.IsDir() || !de.Type().IsRegular() {
-				return nil
-			}
-			abs, _ := filepath.Abs(path)
-			if seen[abs] {
-				return nil
-			}
-			seen[abs] = true
-			rel, _ := filepath.Rel(dir, path)
-			name := label + "/" + filepath.ToSlash(rel)
-			m.each([]byte(rel), func(p, _ int) bool {
-				hits[hit{m.mask(name), m.kinds[p]}] = true
-				return true
-			})
-			f, err := os.Open(path)
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil // removed meanwhile (a temp file)
-				}
-				return err
-			}
-			n, err := m.scanReader(f, func(p int) { hits[hit{m.mask(name), m.kinds[p]}] = true })
-			f.Close()
-			if err != nil {
-				return err
-			}
-			res.Files++
-			res.Bytes += n
-			return nil
-		})
-		if err != nil {
-			return res, err
-		}
-	}
-	for h := range hits {
-		res.Findings = append(res.Findings, api.ScanFinding{File: h.file, Kind: h.kind})
-	}
-	sort.Slice(res.Findings, func(i, j int) bool {
-		a, b := res.Findings[i], res.Findings[j]
-		return a.File < b.File || a.File == b.File && a.Kind < b.Kind
-	})
-	return res, nil
 }
 
 // lineFilter decides which log lines a purge removes: those holding one of
@@ -272,7 +316,7 @@ func (m *matcher) scanDirs(roots [][2]string) (*api.ScanResult, error) {
 // project ("connection": "main"), since the name ties the line to the
 // data. all removes every line (purge --all).
 type lineFilter struct {
-	m     *matcher
+	m     *scanner
 	names map[string]bool // connection and project names
 	all   bool
 }

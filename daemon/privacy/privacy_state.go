@@ -28,9 +28,9 @@ type privacyState struct {
 	subs    map[chan api.PurgeEvent]string // subscriber → code
 	failed  map[string]error               // purges that stopped on an error
 	secrets map[string]*purgeSecret
-	// matchers are built once per purge: 100,000 identifiers take a
+	// scanners are built once per purge: 100,000 identifiers take a
 	// moment, and the log rewrite and the scan both need one.
-	matchers map[string]*matcher
+	scanners map[string]*scanner
 
 	// Test seams.
 	hook       func(step string, saved bool) error // called around each step; an error stops the purge as a crash would
@@ -50,7 +50,7 @@ func (p *privacyState) crashHook(step string, saved bool) error {
 func (p *privacyState) setSecret(code string, sec *purgeSecret) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	delete(p.matchers, code)
+	delete(p.scanners, code)
 	if sec == nil {
 		delete(p.secrets, code)
 		return
@@ -61,19 +61,19 @@ func (p *privacyState) setSecret(code string, sec *purgeSecret) {
 	p.secrets[code] = sec
 }
 
-// matcherFor returns the purge's matcher, built on first use.
-func (p *privacyState) matcherFor(code string, sec *purgeSecret) *matcher {
+// scannerFor returns the purge's scanner, built on first use.
+func (p *privacyState) scannerFor(code string, sec *purgeSecret) *scanner {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if m := p.matchers[code]; m != nil {
-		return m
+	if sc := p.scanners[code]; sc != nil {
+		return sc
 	}
-	m := newMatcher(sec.IDs)
-	if p.matchers == nil {
-		p.matchers = map[string]*matcher{}
+	sc := newScanner(sec.IDs)
+	if p.scanners == nil {
+		p.scanners = map[string]*scanner{}
 	}
-	p.matchers[code] = m
-	return m
+	p.scanners[code] = sc
+	return sc
 }
 
 func (p *privacyState) secret(code string) *purgeSecret {

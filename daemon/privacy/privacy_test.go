@@ -119,17 +119,20 @@ func TestPurgeScopesAndRefusals(t *testing.T) {
 	e := newPrivEnv(t)
 	main, brand := plantTwo(e)
 	ctx := t.Context()
-	for _, req := range []api.PurgeRequest{
-		{Scope: api.ScopeConnection, Connection: "nobody"},
-		{Scope: api.ScopeProject, Project: "nothing"},
-		{Scope: "everything"},
-		{Scope: api.ScopeConnection},
+	for _, tc := range []struct {
+		req  api.PurgeRequest
+		code api.Code
+	}{
+		{api.PurgeRequest{Scope: api.ScopeConnection, Connection: "nobody"}, api.CodeNotFound},
+		{api.PurgeRequest{Scope: api.ScopeProject, Project: "nothing"}, api.CodeNotFound},
+		{api.PurgeRequest{Scope: "everything"}, api.CodeInvalid},
+		{api.PurgeRequest{Scope: api.ScopeConnection}, api.CodeInvalid},
 	} {
-		if _, err := e.c.PurgePlan(ctx, req); daemontest.ExitOf(err) != 2 {
-			t.Errorf("plan %+v: %v, want exit 2", req, err)
+		if _, err := e.c.PurgePlan(ctx, tc.req); daemontest.CodeOf(err) != tc.code {
+			t.Errorf("plan %+v: %v, want %s", tc.req, err, tc.code)
 		}
-		if _, err := e.c.Purge(ctx, req, nil); daemontest.ExitOf(err) != 2 {
-			t.Errorf("purge %+v: %v, want exit 2", req, err)
+		if _, err := e.c.Purge(ctx, tc.req, nil); daemontest.CodeOf(err) != tc.code {
+			t.Errorf("purge %+v: %v, want %s", tc.req, err, tc.code)
 		}
 	}
 	if _, err := e.s.DB.UpdateAccount(func(a *store.Account) { a.Email = "owner-canary@example.com"; a.Company = "Canary Works Ltd" }); err != nil {

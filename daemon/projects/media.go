@@ -17,6 +17,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/safeopen"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
@@ -235,25 +236,25 @@ func article(kind string) string {
 	return "a " + kind
 }
 
+// openFailed is a refused open as the media error it is (invalid_input): what
+// the path is instead of a file, or why it could not be read.
+func openFailed(path string, err error) error {
+	var se *safeopen.Error
+	if errors.As(err, &se) {
+		return &render.MediaError{File: path, Reason: se.Reason}
+	}
+	return &render.MediaError{File: path, Reason: "cannot open", Err: err}
+}
+
 // checkSubtitle accepts SRT and WebVTT: small UTF-8 text.
 func checkSubtitle(path string) error {
 	bad := func(reason string, err error) error { return &render.MediaError{File: path, Reason: reason, Err: err} }
-	fi, err := os.Stat(path)
+	data, err := safeopen.ReadFile(path, maxSubtitleBytes)
 	if err != nil {
-		return bad("cannot read", err)
+		return openFailed(path, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return bad("not a regular file", nil)
-	}
-	if fi.Size() == 0 {
+	if len(data) == 0 {
 		return bad("zero bytes", nil)
-	}
-	if fi.Size() > maxSubtitleBytes {
-		return bad("too large for a captions file (over 5 MB)", nil)
-	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return bad("cannot read", err)
 	}
 	if !utf8.Valid(data) {
 		return bad("captions must be UTF-8 text (SRT or WebVTT)", nil)
@@ -267,9 +268,9 @@ func checkSubtitle(path string) error {
 // copyHashed copies path to a temporary file in the media store while
 // hashing it, and syncs the copy. It reads the source once.
 func (s *Service) copyHashed(ctx context.Context, path string) (sha string, size int64, tmp string, err error) {
-	src, err := os.Open(path)
+	src, _, err := safeopen.Open(path, safeopen.Options{MaxSize: render.MaxMediaBytes})
 	if err != nil {
-		return "", 0, "", &render.MediaError{File: path, Reason: "cannot open", Err: err}
+		return "", 0, "", openFailed(path, err)
 	}
 	defer src.Close()
 	if err := os.MkdirAll(s.mediaRoot(), 0o700); err != nil {
@@ -329,9 +330,9 @@ func (s *Service) HashFile(ctx context.Context, path string) (string, error) {
 	if sha, ok := s.render.hashes.get(id); ok {
 		return sha, nil
 	}
-	f, err := os.Open(path)
+	f, _, err := safeopen.Open(path, safeopen.Options{MaxSize: render.MaxMediaBytes})
 	if err != nil {
-		return "", &render.MediaError{File: path, Reason: "cannot open", Err: err}
+		return "", openFailed(path, err)
 	}
 	defer f.Close()
 	h := sha256.New()

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"io/fs"
 	"math"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
+	"github.com/impress-dev/impress/internal/safeopen"
+	"github.com/impress-dev/impress/render"
 )
 
 // The TUI's preview: one small still of an imported media file, as raw
@@ -43,7 +46,7 @@ func (s *Service) previewFrame(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), previewTimeout)
 	defer cancel()
-	rgb, err := runPreview(ctx, s.ffmpegPath(), req)
+	rgb, err := runPreview(ctx, s.ffmpegPath(), s.FFprobePath(), req)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -62,13 +65,18 @@ func (s *Service) checkPreview(req api.PreviewRequest) error {
 	if clean := filepath.Clean(req.Path); !strings.HasPrefix(clean, store) {
 		return api.Errorf(api.CodeInvalid, "preview: %s is not in the media store (%s); preview only imported media", req.Path, store)
 	}
-	if _, err := os.Stat(req.Path); err != nil {
-		return api.Errorf(api.CodeNotFound, "preview: %s: %v", req.Path, errors.Unwrap(err))
+	// the media store's own files: a link there could only be planted
+	if _, err := safeopen.Check(req.Path, safeopen.Options{NoFollow: true}); err != nil {
+		code := api.CodeInvalid
+		if errors.Is(err, fs.ErrNotExist) {
+			code = api.CodeNotFound
+		}
+		return api.Errorf(code, "preview: %v", err)
 	}
 	if req.Width < 2 || req.Height < 2 || req.Width > api.PreviewMaxWidth || req.Height > api.PreviewMaxHeight {
 		return api.Errorf(api.CodeInvalid, "preview: size %dx%d is out of range 2x2..%dx%d", req.Width, req.Height, api.PreviewMaxWidth, api.PreviewMaxHeight)
 	}
-	if math.IsNaN(req.At) || math.IsInf(req.At, 0) || req.At < 0 {
+	if math.IsNaN(req.At) || math.IsInf(req.At, 0) || req.At < 0 || req.At > render.MaxSourceSeconds {
 		return api.Errorf(api.CodeInvalid, "preview: time %v is not a time in the clip", req.At)
 	}
 	if req.Fit != "" && !slices.Contains(api.SpecFits, req.Fit) {
@@ -82,6 +90,22 @@ func (s *Service) checkPreview(req api.PreviewRequest) error {
 // with file: and only the file protocol is allowed, so a crafted media
 // store name could not make ffmpeg open anything else.
 func previewArgs(req api.PreviewRequest, isImage bool) []string {
+	args := append(previewInput(req, req.At, isImage), "-frames:v", "1")
+	return append(args, previewOutput(req)...)
+}
+
+// previewInput is the command line up to the output options: the seek to
+// at and the input.
+func previewInput(req api.PreviewRequest, at float64, isImage bool) []string {
+	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file"}
+	if !isImage && at > 0 {
+		args = append(args, "-ss", strconv.FormatFloat(at, 'f', 3, 64))
+	}
+	return append(args, "-i", "file:"+req.Path, "-an", "-sn")
+}
+
+// previewOutput scales to the asked size and fit and writes raw RGB.
+func previewOutput(req api.PreviewRequest) []string {
 	w, h := strconv.Itoa(req.Width), strconv.Itoa(req.Height)
 	var vf string
 	switch req.Fit {
@@ -94,12 +118,7 @@ func previewArgs(req api.PreviewRequest, isImage bool) []string {
 	default:
 		vf = "scale=" + w + ":" + h + ":force_original_aspect_ratio=increase,crop=" + w + ":" + h + ",setsar=1"
 	}
-	args := []string{"-nostdin", "-hide_banner", "-loglevel", "error", "-protocol_whitelist", "file"}
-	if !isImage && req.At > 0 {
-		args = append(args, "-ss", strconv.FormatFloat(req.At, 'f', 3, 64))
-	}
-	return append(args, "-i", "file:"+req.Path, "-an", "-sn", "-frames:v", "1", "-vf", vf,
-		"-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1")
+	return []string{"-vf", vf, "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1"}
 }
 
 // previewIsImage reports a still-image name of the media store, which
@@ -113,29 +132,104 @@ func previewIsImage(p string) bool {
 }
 
 // runPreview runs ffmpeg for one still and checks it got exactly one.
-func runPreview(ctx context.Context, ffmpeg string, req api.PreviewRequest) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, ffmpeg, previewArgs(req, previewIsImage(req.Path))...)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
+// A time inside the file where the picture has already ended (its audio
+// lasts longer, common at the end of phone clips) shows the last frame:
+// that is what the render shows there too.
+func runPreview(ctx context.Context, ffmpeg, ffprobe string, req api.PreviewRequest) ([]byte, error) {
+	want := req.Width * req.Height * 3
+	isImage := previewIsImage(req.Path)
+	out := &lastFrame{want: want}
+	if err := runPreviewCmd(ctx, ffmpeg, previewArgs(req, isImage), out); err != nil {
+		return nil, err
+	}
+	if out.last == nil && !isImage {
+		at, err := lastPictureAt(ctx, ffprobe, req.At, req.Path)
+		if err != nil {
+			return nil, err
+		}
+		// Decode the last second of the picture and keep its last frame,
+		// one frame in memory at a time.
+		args := append(previewInput(req, at, false), previewOutput(req)...)
+		if err := runPreviewCmd(ctx, ffmpeg, args, out); err != nil {
+			return nil, err
+		}
+	}
+	if out.last == nil {
+		// The file's name is a hash of the media store: it means nothing
+		// to the user, who knows which clip they asked about.
+		return nil, api.Errorf(api.CodeInvalid, "preview: no picture at %.3fs", req.At)
+	}
+	if out.extra != 0 {
+		return nil, api.Errorf(api.CodeInternal, "preview: ffmpeg wrote %d bytes after the last whole frame of %d", out.extra, want)
+	}
+	return out.last, nil
+}
+
+// lastPictureAt is where to start decoding for the last frame of path's
+// picture, when there was none at at: a second before the picture ends.
+// A time past the end of the whole file is refused.
+func lastPictureAt(ctx context.Context, ffprobe string, at float64, path string) (float64, error) {
+	info, err := render.Probe(ctx, ffprobe, path)
+	if err != nil || info.Video == nil {
+		return 0, api.Errorf(api.CodeInvalid, "preview: no picture at %.3fs", at)
+	}
+	// Container and stream durations are rounded to the time base; a
+	// millisecond of slack keeps a cursor on the very end inside.
+	if info.Duration > 0 && at > info.Duration+0.001 {
+		return 0, api.Errorf(api.CodeInvalid, "preview: %.3fs is past the end (the clip is %.3fs long)", at, info.Duration)
+	}
+	end := info.Video.Duration
+	if end <= 0 || end > at {
+		end = at
+	}
+	return max(0, end-1), nil
+}
+
+func runPreviewCmd(ctx context.Context, ffmpeg string, args []string, out io.Writer) error {
+	cmd := exec.CommandContext(ctx, ffmpeg, args...)
+	var stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = out, &stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil {
-			return nil, api.Errorf(api.CodeCancelled, "preview: ffmpeg: %v", ctx.Err())
+			return api.Errorf(api.CodeCancelled, "preview: ffmpeg: %v", ctx.Err())
 		}
 		var ee *exec.Error
 		if errors.As(err, &ee) {
-			return nil, &api.Error{Code: api.CodeInternal, Message: "preview: ffmpeg not found (" + ffmpeg + ")",
+			return &api.Error{Code: api.CodeInternal, Message: "preview: ffmpeg not found (" + ffmpeg + ")",
 				Hint: "install ffmpeg or set ffmpeg.path with `impress config set`"}
 		}
-		return nil, api.Errorf(api.CodeInvalid, "preview: ffmpeg: %v: %s", err, previewLastLine(stderr.String()))
+		return api.Errorf(api.CodeInvalid, "preview: ffmpeg: %v: %s", err, previewLastLine(stderr.String()))
 	}
-	want := req.Width * req.Height * 3
-	if out.Len() == 0 {
-		return nil, api.Errorf(api.CodeInvalid, "preview: no frame at %.3fs in %s (past the end?)", req.At, filepath.Base(req.Path))
+	return nil
+}
+
+// lastFrame keeps the last whole frame of a raw video stream of frames
+// want bytes long; extra counts the bytes of an unfinished one.
+type lastFrame struct {
+	want      int
+	cur, last []byte
+	extra     int
+}
+
+func (l *lastFrame) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		if l.cur == nil {
+			l.cur = make([]byte, 0, l.want)
+		}
+		k := min(len(p), l.want-len(l.cur))
+		l.cur, p = append(l.cur, p[:k]...), p[k:]
+		if len(l.cur) == l.want {
+			// Two buffers take turns: the frame just finished and the
+			// one being written.
+			l.last, l.cur = l.cur, l.last
+			if l.cur != nil {
+				l.cur = l.cur[:0]
+			}
+		}
 	}
-	if out.Len() != want {
-		return nil, api.Errorf(api.CodeInternal, "preview: ffmpeg wrote %d bytes, want %d", out.Len(), want)
-	}
-	return out.Bytes(), nil
+	l.extra = len(l.cur)
+	return n, nil
 }
 
 func previewLastLine(s string) string {

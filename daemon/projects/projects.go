@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"path/filepath"
 
 	"github.com/impress-dev/impress/api"
@@ -39,7 +38,7 @@ func (s *Service) getStoredProject(name string) (store.Project, error) {
 	return p, err
 }
 
-// mediaError maps render's refusals to invalid_input (exit 2) with the
+// mediaError maps render's refusals to invalid_input with the
 // file and the reason; other errors pass through.
 func mediaError(err error) error {
 	if render.IsMediaError(err) || render.IsSpecError(err) {
@@ -251,9 +250,9 @@ func (s *Service) apply(ctx context.Context, req api.ApplyRequest) (*api.ApplyRe
 	if display == "" {
 		display = req.Path
 	}
-	data, err := os.ReadFile(req.Path)
+	data, err := readSpec(req.Path, display)
 	if err != nil {
-		return nil, api.Errorf(api.CodeInvalid, "spec %s: %v", display, pathErr(err))
+		return nil, err
 	}
 	sp, err := render.ParseSpec(data, display)
 	if err != nil {
@@ -308,7 +307,7 @@ func (s *Service) addAssets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Import everything first: one bad file refuses the whole request
-	// before the project changes (exit 2: nothing was changed).
+	// before the project changes (invalid_input: nothing was changed).
 	var media []store.Media
 	for _, path := range req.Paths {
 		if err := requireAbs("asset", path); err != nil {

@@ -25,6 +25,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -112,7 +113,7 @@ func (s *Service) Start(ctx context.Context) error {
 		var d renderDetail
 		if err := json.Unmarshal(j.Detail, &d); err != nil {
 			s.DB.UpdateJob(j.ID, func(j *store.Job) error {
-				j.State, j.Error = api.JobFailed, &store.JobError{Code: api.CodeInternal, Message: "unreadable job detail: " + err.Error()}
+				j.State, j.Error = api.JobFailed, &store.JobError{Code: string(api.CodeInternal), Message: "unreadable job detail: " + err.Error()}
 				return nil
 			})
 			continue
@@ -154,7 +155,7 @@ func (s *Service) startRenderHandler(w http.ResponseWriter, r *http.Request) {
 
 // requestRender answers from the cache or queues a job. Everything that
 // can be refused (bad target, spec errors, non-media) is refused here,
-// before a job exists: exit 2 means nothing was changed.
+// before a job exists: invalid_input means nothing was changed.
 func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*api.RenderStart, error) {
 	if err := checkRenderRequest(&req); err != nil {
 		return nil, err
@@ -163,6 +164,9 @@ func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*ap
 	// (planLazy): its key, and so the cache's answer, comes then.
 	pl, err := s.planLazy(ctx, req)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOutExt(req.Out, pl); err != nil {
 		return nil, err
 	}
 	if !req.NoCache && pl.key != "" {
@@ -377,6 +381,32 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 
 // errNotCached is runRenderJob's "the cache has no answer".
 var errNotCached = errors.New("not in the render cache")
+
+// checkOutExt refuses an --out whose extension is not the container the
+// preset writes: x.gif or x.webp used to get an MP4 under that name.
+// A name without an extension, or an existing directory, is fine.
+func checkOutExt(out string, pl *renderPlan) error {
+	if out == "" {
+		return nil
+	}
+	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
+		return nil
+	}
+	ext := strings.ToLower(filepath.Ext(out))
+	if ext == "" {
+		return nil
+	}
+	want, what := []string{".mp4", ".m4v"}, "an MP4 video"
+	if pl.preset.Image {
+		want, what = []string{".jpg", ".jpeg"}, "a JPEG picture"
+	}
+	if slices.Contains(want, ext) {
+		return nil
+	}
+	return &api.Error{Code: api.CodeInvalid,
+		Message: fmt.Sprintf("render: --out %s: the %s preset writes %s, not %s; name it %s", out, pl.preset.Name, what, ext, strings.Join(want, " or ")),
+		Hint:    "impress converts to nothing else; convert the result yourself (e.g. with ffmpeg) if you need another format"}
+}
 
 // isPreview reports a preview preset (`--preview` or preset: preview).
 func isPreview(pr render.Preset) bool {

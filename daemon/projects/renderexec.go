@@ -69,9 +69,9 @@ func (s *Service) plan(ctx context.Context, req api.RenderRequest, lazy bool) (*
 		}
 		pl.spec = sp
 	case req.Spec != "":
-		data, err := os.ReadFile(req.Spec)
+		data, err := readSpec(req.Spec, req.Display)
 		if err != nil {
-			return nil, api.Errorf(api.CodeInvalid, "spec %s: %v", req.Display, pathErr(err))
+			return nil, err
 		}
 		sp, err := render.ParseSpec(data, req.Display)
 		if err != nil {
@@ -81,6 +81,10 @@ func (s *Service) plan(ctx context.Context, req api.RenderRequest, lazy bool) (*
 			return nil, err
 		}
 		for _, ref := range specMedia(sp) {
+			// a cancel (or a client that left) stops the plan between files
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
 			if err := s.checkInput(*ref.path, ref.want, ref.key); err != nil {
 				return nil, err
 			}
@@ -97,7 +101,7 @@ func (s *Service) plan(ctx context.Context, req api.RenderRequest, lazy bool) (*
 			return nil, err
 		}
 		if presetName == "" && f.Kind == kindImage {
-			presetName = "image" // a still picture is normalised to a JPEG
+			presetName = render.ImagePreset // a still picture is normalised to a JPEG
 		}
 		pl.media = req.Media
 		if sha, ok := s.knownHash(req.Media); ok || !lazy {
@@ -115,7 +119,7 @@ func (s *Service) plan(ctx context.Context, req api.RenderRequest, lazy bool) (*
 		presetName = pl.spec.PresetOrDefault()
 	}
 	if presetName == "" {
-		presetName = "reels"
+		presetName = render.DefaultPreset
 	}
 	pr, err := render.LookupPreset(presetName, req.Preview)
 	if err != nil {
@@ -123,6 +127,13 @@ func (s *Service) plan(ctx context.Context, req api.RenderRequest, lazy bool) (*
 	}
 	if pr.Image && pl.spec != nil {
 		return nil, api.Errorf(api.CodeInvalid, "render: the image preset renders single pictures; a spec renders video (use reels, story, feed, square or preview)")
+	}
+	if pl.spec != nil {
+		// --preset story on a spec written for reels: refused now, not
+		// after the encode
+		if err := pl.spec.CheckLength(presetName); err != nil {
+			return nil, err
+		}
 	}
 	pl.preset, pl.presetName = pr, presetName
 	if pl.ver, err = s.ffmpegVersion(ctx); err != nil {
@@ -245,6 +256,10 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 	}
 	var ids map[string]mediastore.FileID
 	rr.Media, ids = s.render.probes.known(inputs)
+	var err error
+	if rr.GraphOption, err = s.graphOption(ctx); err != nil {
+		return nil, err
+	}
 	r, err := render.Render(ctx, rr, fn)
 	if err != nil {
 		return nil, err

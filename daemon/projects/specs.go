@@ -1,7 +1,9 @@
 package projects
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/inert"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 	"gopkg.in/yaml.v3"
@@ -89,6 +92,18 @@ func (s *Service) importSpecMedia(ctx context.Context, sp *render.Spec) ([]strin
 	return shas, created, nil
 }
 
+// readSpec reads a spec file the user named (render.ReadSpecFile: never
+// blocking on a FIFO, at most render.MaxSpecBytes), with display, the
+// name the user typed, in the error.
+func readSpec(path, display string) ([]byte, error) {
+	data, err := render.ReadSpecFile(path)
+	var se *render.SpecError
+	if errors.As(err, &se) {
+		se.File = display
+	}
+	return data, err
+}
+
 // storedSpec decodes a project's stored spec without the parser's checks
 // (a new project may have no clips yet). Paths stay data-relative.
 func storedSpec(p store.Project) (*render.Spec, error) {
@@ -112,14 +127,70 @@ func (s *Service) absolutise(sp *render.Spec) {
 }
 
 // exportSpec is the spec `project export` prints: the stored spec with
-// absolute media-store paths.
+// absolute media-store paths, each followed by a comment with the name the
+// file was imported under (`video: <data>/media/02/0211….mov  # beach.mov`),
+// so an exported spec stays readable. The comments are made from the store
+// at every export and ignored by apply, so export → apply → export is
+// still a fixed point, and they never reach the spec a render is keyed by.
 func (s *Service) exportSpec(p store.Project) ([]byte, error) {
 	sp, err := storedSpec(p)
 	if err != nil {
 		return nil, err
 	}
 	s.absolutise(sp)
-	return render.MarshalSpec(sp)
+	text, err := render.MarshalSpec(sp)
+	if err != nil {
+		return nil, err
+	}
+	return s.nameMedia(sp, text)
+}
+
+// nameMedia adds the original file names to the media paths of text, the
+// YAML of sp.
+func (s *Service) nameMedia(sp *render.Spec, text []byte) ([]byte, error) {
+	names := map[string]string{}
+	for _, ref := range specMedia(sp) {
+		m := shaNameRE().FindStringSubmatch(filepath.Base(*ref.path))
+		if m == nil {
+			continue
+		}
+		rec, err := s.DB.Media(m[1])
+		// A name is the user's own, but it may hold anything a file name
+		// can (a newline would end the comment): one inert line.
+		if name := inert.Line(rec.Name); err == nil && name != "" && name != filepath.Base(*ref.path) {
+			names[*ref.path] = name
+		}
+	}
+	if len(names) == 0 {
+		return text, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(text, &doc); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.ScalarNode {
+			if name, ok := names[n.Value]; ok {
+				n.LineComment = name
+			}
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(&doc)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	return buf.Bytes(), nil
 }
 
 // LoadProjectSpec returns a project's spec ready to render: checked by the

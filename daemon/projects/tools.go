@@ -11,15 +11,17 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/render"
 )
 
 // ffmpegPath and ffprobePath come from the settings, else from PATH.
-func (s *Service) ffmpegPath() string  { return s.toolPath("ffmpeg") }
-func (s *Service) FFprobePath() string { return s.toolPath("ffprobe") }
+func (s *Service) ffmpegPath() string  { return s.toolPath("ffmpeg", config.FFmpegPath) }
+func (s *Service) FFprobePath() string { return s.toolPath("ffprobe", config.FFprobePath) }
 
-func (s *Service) toolPath(name string) string {
-	if p := s.Settings().String(name + ".path"); p != "" {
+func (s *Service) toolPath(name string, key config.StringKey) string {
+	if p := s.Settings().String(key); p != "" {
 		return p
 	}
 	if p, err := exec.LookPath(name); err == nil {
@@ -46,6 +48,18 @@ func (s *Service) ffmpegVersion(ctx context.Context) (string, error) {
 	return v, nil
 }
 
+// graphOption is the binary's graph file option; render.GraphScriptOption
+// asks each binary once, like its version.
+func (s *Service) graphOption(ctx context.Context) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	opt, err := render.GraphScriptOption(ctx, s.ffmpegPath())
+	if err != nil {
+		return "", &api.Error{Code: api.CodeInternal, Message: "render: " + err.Error(), Hint: feature.ToolFix}
+	}
+	return opt, nil
+}
+
 // transitionsFor is what RenderRequest.Transitions wants for a spec: the
 // binary's xfade transitions when the spec uses transitions an older
 // ffmpeg lacks, nil (nothing to ask) otherwise. render.XfadeTransitions
@@ -59,10 +73,43 @@ func (s *Service) transitionsFor(ctx context.Context, sp *render.Spec) ([]string
 	return render.XfadeTransitions(ctx, s.ffmpegPath())
 }
 
+// pathFix is the first fix for ffmpeg or ffprobe (name) when the binary
+// configured in name.path is missing or lacks what renders use, and PATH
+// has another one: go back to that one ("" otherwise).
+func (s *Service) pathFix(name string) string {
+	key := config.FFmpegPath
+	if name == "ffprobe" {
+		key = config.FFprobePath
+	}
+	conf := s.Settings().String(key)
+	if conf == "" {
+		return ""
+	}
+	onPath, err := exec.LookPath(name)
+	if err != nil {
+		return ""
+	}
+	if resolved, err := exec.LookPath(conf); err == nil {
+		if a, err1 := mediastore.StatID(resolved); err1 == nil {
+			if b, err2 := mediastore.StatID(onPath); err2 == nil && a == b {
+				return "" // the same binary: unsetting changes nothing
+			}
+		}
+	}
+	return "`impress config unset " + key.Name() + "` to use " + onPath + " (on PATH)"
+}
+
 // toolchainChecks are the doctor's render lines, from render.Check:
 // ffmpeg and ffprobe with their versions, then every missing encoder,
-// filter, demuxer or font with the command that fixes it.
-func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
+// filter, demuxer or font with the command that fixes it; pathFix comes
+// first where it has one.
+func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string, pathFix func(name string) string) []api.Check {
+	fix := func(name, install string) string {
+		if f := pathFix(name); f != "" {
+			return f + ", or " + install
+		}
+		return install
+	}
 	tc, _ := render.Check(ctx, ffmpeg, ffprobe)
 	var out []api.Check
 	byItem := map[string][]render.Problem{}
@@ -71,7 +118,7 @@ func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
 	}
 	tool := func(name, path, version string) {
 		if ps := byItem[name]; len(ps) > 0 {
-			out = append(out, api.Check{Name: name, Status: "FAIL", Detail: ps[0].Message, Fix: feature.ToolFix})
+			out = append(out, api.Check{Name: name, Status: "FAIL", Detail: ps[0].Message, Fix: fix(name, feature.ToolFix)})
 			return
 		}
 		out = append(out, api.Check{Name: name, Status: "OK", Detail: path + " (version " + version + ")"})
@@ -93,7 +140,7 @@ func toolchainChecks(ctx context.Context, ffmpeg, ffprobe string) []api.Check {
 			if p.Fatal {
 				st = "FAIL"
 			}
-			out = append(out, api.Check{Name: p.Item, Status: st, Detail: p.Message, Fix: p.Fix})
+			out = append(out, api.Check{Name: p.Item, Status: st, Detail: p.Message, Fix: fix("ffmpeg", p.Fix)})
 		}
 	}
 	if ps := byItem["font"]; len(ps) > 0 {
@@ -122,7 +169,7 @@ func listed(names []string, rest string) string {
 func fontsCheck(tc *render.Toolchain) api.Check {
 	if tc.FontsErr != "" {
 		return api.Check{Name: "fonts", Status: "WARN", Detail: tc.FontsErr + ": a spec's font: can name font files only, not fonts by name",
-			Fix: "apt-get install fontconfig (brew install fontconfig)"}
+			Fix: "`sudo apt-get install fontconfig` (macOS: `brew install fontconfig`)"}
 	}
 	fams := render.Families(tc.Fonts)
 	return api.Check{Name: "fonts", Status: "OK", Detail: fmt.Sprintf("%d families a spec's font: may name: %s", len(fams), listed(fams, "fc-list : family lists them"))}

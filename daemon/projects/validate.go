@@ -15,14 +15,6 @@ import (
 	"github.com/impress-dev/impress/render"
 )
 
-// validateTypes maps `--type` to render's media kinds.
-var validateTypes = map[string]string{
-	"reel":     render.KindReel,
-	"story":    render.KindStory,
-	"image":    render.KindImage,
-	"carousel": render.KindCarouselItem,
-}
-
 func (s *Service) validateHandler(w http.ResponseWriter, r *http.Request) {
 	var req api.ValidateRequest
 	if !httpx.DecodeBody(w, r, &req) {
@@ -41,15 +33,15 @@ func (s *Service) validateHandler(w http.ResponseWriter, r *http.Request) {
 // is started and returned for the caller to follow (then ask again).
 func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.Validation, error) {
 	if req.Type != "" {
-		if _, ok := validateTypes[req.Type]; !ok {
-			return nil, api.Errorf(api.CodeInvalid, "validate: unknown --type %q (want reel, story, image or carousel)", req.Type)
+		if _, ok := api.LookupPublishType(req.Type); !ok {
+			return nil, api.Errorf(api.CodeInvalid, "validate: unknown --type %q (want %s)", req.Type, api.PublishTypeList())
 		}
 	}
 	display := req.Display
 	if display == "" {
 		display = req.Project + req.Path
 	}
-	out := &api.Validation{Target: display, Violations: []api.Violation{}}
+	out := &api.Validation{Target: display, Violations: []api.Violation{}, AutoFixed: []api.Violation{}}
 	var rreq api.RenderRequest
 	switch {
 	case req.Project != "" && req.Path == "":
@@ -68,13 +60,17 @@ func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.V
 		}
 		typ := req.Type
 		if typ == "" {
-			typ = "reel"
+			typ = api.PublishReel
 			if info.Video != nil && info.Video.Still {
-				typ = "image"
+				typ = api.PublishImage
 			}
 		}
 		out.Type, out.File = typ, req.Path
 		s.check(out, info)
+		// A file as it is will be rendered or normalised before it is
+		// sent: what that fixes by itself is said apart.
+		out.Violations, out.AutoFixed = splitAutoFixed(out.Violations)
+		out.OK = len(out.Violations) == 0
 		return out, nil
 	default:
 		return nil, api.Errorf(api.CodeInvalid, "validate: name exactly one target (a media file, a spec file or a project)")
@@ -88,9 +84,9 @@ func (s *Service) validate(ctx context.Context, req api.ValidateRequest) (*api.V
 		typ = pl.spec.Publish.Type
 	}
 	if typ == "" {
-		typ = "reel"
+		typ = api.PublishReel
 		if pl.preset.Kind == render.KindStory {
-			typ = "story"
+			typ = api.PublishStory
 		}
 	}
 	out.Type = typ
@@ -149,10 +145,24 @@ func (s *Service) lint(ctx context.Context, pl *renderPlan, typ string) ([]api.W
 }
 
 func (s *Service) check(out *api.Validation, info *render.MediaInfo) {
-	for _, v := range render.Validate(info, validateTypes[out.Type]) {
+	pt, _ := api.LookupPublishType(out.Type)
+	for _, v := range render.Validate(info, pt.Kind) {
 		out.Violations = append(out.Violations, api.Violation(v))
 	}
 	out.OK = len(out.Violations) == 0
+}
+
+// splitAutoFixed separates the violations a render fixes by itself.
+func splitAutoFixed(vs []api.Violation) (rest, fixed []api.Violation) {
+	rest, fixed = []api.Violation{}, []api.Violation{}
+	for _, v := range vs {
+		if render.FixedByRender(v.Rule) {
+			fixed = append(fixed, v)
+		} else {
+			rest = append(rest, v)
+		}
+	}
+	return rest, fixed
 }
 
 // isSpecName: specs are YAML or JSON files; anything else is media.
@@ -164,13 +174,13 @@ func isSpecName(p string) bool {
 	return false
 }
 
-// Health is the doctor's view of the toolchain and the render cache.
-func (s *Service) Health() []api.Check {
-	// The health endpoint has no context of its own to pass down; the
-	// checks run short tools under their own deadline.
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+// Health is the doctor's view of the toolchain and the render cache. The
+// tools run under ctx (the root cancels it when no client waits any
+// more: render.Check kills them) and a deadline of their own.
+func (s *Service) Health(ctx context.Context) []api.Check {
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath())
+	checks := toolchainChecks(ctx, s.ffmpegPath(), s.FFprobePath(), s.pathFix)
 	if s.DB != nil {
 		if fi, err := os.Stat(s.rendersDir()); err == nil && fi.IsDir() {
 			if rs, err := s.DB.Renders(""); err == nil {

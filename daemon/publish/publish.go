@@ -29,6 +29,8 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/shell"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -78,6 +80,7 @@ type publisher struct {
 // Routes registers publish, retry and the published-media routes.
 func (s *Service) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /v1/publish", s.NeedStore(s.postPublish))
+	mux.HandleFunc("POST /v1/publish/reconcile", s.NeedStore(s.postReconcile))
 	mux.HandleFunc("POST /v1/jobs/{id}/retry", s.NeedStore(s.retryJob))
 	mux.HandleFunc("GET /v1/media", s.NeedStore(s.listPublishedMedia))
 	mux.HandleFunc("GET /v1/media/{id}", s.NeedStore(s.showPublishedMedia))
@@ -124,8 +127,8 @@ func (s *Service) Start(ctx context.Context) error {
 func (s *Service) Health() []api.Check {
 	st := s.Settings()
 	c := api.Check{Name: "publish hosting", Status: "OK", Detail: "videos of Facebook Login connections upload to rupload"}
-	if st.String("daemon.public_url") != "" && st.String("daemon.public_listen") != "" {
-		c.Detail = "media for Meta to fetch is served at " + strings.TrimRight(st.String("daemon.public_url"), "/") + "/media/…; " + c.Detail
+	if st.String(config.DaemonPublicURL) != "" && st.String(config.DaemonPublicListen) != "" {
+		c.Detail = "media for Meta to fetch is served at " + strings.TrimRight(st.String(config.DaemonPublicURL), "/") + "/media/…; " + c.Detail
 		return []api.Check{c}
 	}
 	// Without a public endpoint, Instagram Login connections (and every
@@ -141,8 +144,10 @@ func (s *Service) Health() []api.Check {
 		if cn.Flavour == "instagram" {
 			c.Status = "WARN"
 			c.Detail = "connection " + cn.Name + " uses Instagram Login, which publishes local files only by URL, and daemon.public_url / daemon.public_listen are not set"
-			c.Fix = "point an HTTPS tunnel or proxy at a local port, then `impress config set daemon.public_listen 127.0.0.1:8787` and " +
-				"`impress config set daemon.public_url https://…`; or log in with `impress auth login --flavor facebook`"
+			// The public endpoint's own lines say how to set it up.
+			c.Fix = "set up the public endpoint (its lines below say how: daemon.public_listen behind an HTTPS tunnel, daemon.public_url), " +
+				"or log in to this account with Facebook Login, which uploads: `" +
+				shell.Line("impress", "auth", "login", "--flavor", "facebook", "--connection", cn.Name, "--account", cn.IGUserID) + "`"
 			return []api.Check{c}
 		}
 	}
@@ -246,7 +251,7 @@ func (p *publisher) retry(j store.Job) (store.Job, error) {
 	case j.State == api.JobDone || d.State == api.PubPublished:
 		return j, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %d is published (media %s); there is nothing to retry", j.ID, orDash(d.MediaID)),
 			Hint: "to post the same content again on purpose, run the publish again with --force"}
-	case d.State == api.PubUnconfirmed || (j.Error != nil && j.Error.Code == api.CodeUnconfirmed):
+	case d.State == api.PubUnconfirmed || (j.Error != nil && api.Code(j.Error.Code) == api.CodeUnconfirmed):
 		return j, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %d is unconfirmed: its media may be live, so it is never retried", j.ID),
 			Hint: "check the account (`impress media show " + strconv.FormatUint(j.ID, 10) + "` or the Instagram app); if the post is not there, publish again with --force"}
 	case j.State != api.JobFailed && j.State != api.JobCancelled:

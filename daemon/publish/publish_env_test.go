@@ -35,6 +35,7 @@ type pubEnv struct {
 	comm   *community.Service // the public endpoint
 	log    *daemontest.SyncBuffer
 	dir    string
+	st     *daemontest.Settings
 }
 
 type pubOpts struct {
@@ -43,19 +44,29 @@ type pubOpts struct {
 	processing  time.Duration // sandbox ProcessingTime (default: at once)
 	latency     time.Duration
 	noPublic    bool // no public endpoint
+	// sameAccount runs this env as another runner of that env's account:
+	// its own home (store, daemon, public endpoint), the same sandbox.
+	sameAccount *pubEnv
 }
 
 func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 	t.Helper()
 	t.Setenv("IMPRESS_KEYRING", "file")
-	proc := o.processing
-	if proc == 0 {
-		proc = -1
+	var sb *sandbox.Server
+	var proxy *daemontest.GateProxy
+	var metaHS *httptest.Server
+	if a := o.sameAccount; a != nil {
+		sb, proxy, metaHS = a.sb, a.proxy, a.metaHS
+	} else {
+		proc := o.processing
+		if proc == 0 {
+			proc = -1
+		}
+		sb = sandbox.New(sandbox.Options{Seed: 11, ProcessingTime: proc, Latency: o.latency})
+		proxy = &daemontest.GateProxy{H: sb}
+		metaHS = httptest.NewServer(proxy)
+		t.Cleanup(func() { metaHS.Close(); sb.Close() })
 	}
-	sb := sandbox.New(sandbox.Options{Seed: 11, ProcessingTime: proc, Latency: o.latency})
-	proxy := &daemontest.GateProxy{H: sb}
-	metaHS := httptest.NewServer(proxy)
-	t.Cleanup(func() { metaHS.Close(); sb.Close() })
 
 	e := &pubEnv{t: t, sb: sb, proxy: proxy, metaHS: metaHS, log: &daemontest.SyncBuffer{}, dir: t.TempDir()}
 	e.env = map[string]string{
@@ -84,6 +95,7 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 		e.env["IMPRESS_DAEMON_PUBLIC_URL"] = "http://" + ln.Addr().String()
 	}
 	st := daemontest.NewSettings(t, filepath.Join(e.dir, "none.yaml"), e.env)
+	e.st = st
 	d := daemontest.Deps(e.dir, db, red, e.log, st, nil)
 	acc := auth.New(d, auth.Options{})
 	prj := projects.New(d)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -113,8 +114,8 @@ func (p *publisher) parseMediaToken(tok string, now time.Time) (job uint64, item
 // publicBase is daemon.public_url, or an error that says how to set it up.
 func (p *publisher) publicBase() (string, error) {
 	st := p.s.Settings()
-	base := strings.TrimRight(st.String("daemon.public_url"), "/")
-	if base == "" || st.String("daemon.public_listen") == "" {
+	base := strings.TrimRight(st.String(config.DaemonPublicURL), "/")
+	if base == "" || st.String(config.DaemonPublicListen) == "" {
 		return "", &api.Error{Code: api.CodeInvalid,
 			Message: "this publish needs a public URL Meta can fetch the media from (Instagram Login accounts, images and covers cannot use resumable upload), and the public endpoint is not configured",
 			Hint: "run an HTTPS tunnel or reverse proxy to a local port, then `impress config set daemon.public_listen 127.0.0.1:8787` and " +
@@ -206,6 +207,17 @@ func coverFile(d *api.PublishDetail) string {
 	return d.RenderCover
 }
 
+// graphMediaType is the Graph media_type of a post of each publish type:
+// a single item's container, or a carousel's parent (its children are
+// VIDEO or IMAGE items). TestEveryPublishTypeHasAGraphType walks
+// api.PublishTypes() through it.
+var graphMediaType = map[string]meta.MediaType{
+	api.PublishReel:     meta.MediaReels,
+	api.PublishStory:    meta.MediaStories,
+	api.PublishImage:    meta.MediaImage,
+	api.PublishCarousel: meta.MediaCarousel,
+}
+
 // containerRequest builds the container request of item i (or the
 // carousel parent for i < 0; a single post is item 0). mediaURL is the
 // item's URL for URL hosting, coverURL the reel cover's.
@@ -213,7 +225,7 @@ func (p *publisher) containerRequest(d *api.PublishDetail, i int, mediaURL, cove
 	var r meta.ContainerRequest
 	carousel := d.Type == api.PublishCarousel
 	if i < 0 {
-		r.MediaType = meta.MediaCarousel
+		r.MediaType = graphMediaType[api.PublishCarousel]
 		for _, it := range d.Items {
 			r.Children = append(r.Children, it.ContainerID)
 		}
@@ -225,12 +237,8 @@ func (p *publisher) containerRequest(d *api.PublishDetail, i int, mediaURL, cove
 			r.MediaType = meta.MediaVideo
 		case carousel:
 			r.MediaType = meta.MediaImage
-		case d.Type == api.PublishStory:
-			r.MediaType = meta.MediaStories
-		case d.Type == api.PublishImage:
-			r.MediaType = meta.MediaImage
 		default:
-			r.MediaType = meta.MediaReels
+			r.MediaType = graphMediaType[d.Type]
 		}
 		r.IsCarouselItem = carousel
 		switch {

@@ -75,7 +75,8 @@ func (r *pubRun) markPublished(mediaID, permalink string) error {
 	if permalink != "" {
 		r.d.Permalink = permalink
 	}
-	r.d.State, r.d.WaitReason = api.PubPublished, ""
+	r.moveTo(api.PubPublished)
+	r.d.WaitReason = ""
 	if err := r.save(); err != nil {
 		// The post is live whatever the store says; the next run finds
 		// the container PUBLISHED and records it then.

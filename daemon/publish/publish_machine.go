@@ -21,7 +21,7 @@ import (
 const (
 	// maxStepAttempts bounds attempts of a step on transient failures
 	// (container creation, upload, quota read) before the job fails with
-	// exit 6 and `impress jobs retry` can take it from there.
+	// transient and `impress jobs retry` can take it from there.
 	maxStepAttempts = 6
 	// maxPublishAttempts bounds media_publish calls on one container.
 	// Each call after the first is made only after the container and the
@@ -36,7 +36,7 @@ const (
 	// afterTimeout bounds the best-effort work after publishing.
 	afterTimeout = 2 * time.Minute
 	// longestRateWait is the longest a step waits for Meta's rate-limit
-	// estimate before giving up with exit 6.
+	// estimate before giving up (transient).
 	longestRateWait = time.Hour
 )
 
@@ -92,40 +92,14 @@ func (r *pubRun) run(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		var err error
-		switch r.d.State {
-		case api.PubQueued:
-			err = r.prepare(ctx)
-		case api.PubRendered:
-			err = r.host(ctx)
-		case api.PubHosted:
-			err = r.createContainers(ctx)
-		case api.PubContainer:
-			err = r.upload(ctx)
-		case api.PubUploaded:
-			err = r.setState(api.PubProcessing)
-		case api.PubProcessing:
-			err = r.process(ctx)
-		case api.PubPublishing, api.PubUnconfirmed:
-			// Found here only when resuming: the last media_publish may
-			// have gone live, so look before publishing again.
-			err = r.verifyAndPublish(ctx, nil)
-		case api.PubPublished:
-			r.after(ctx)
-			return nil
-		default:
+		row := states[r.d.State]
+		if row.step == nil {
 			return fmt.Errorf("publish job %d: unknown state %q", r.id, r.d.State)
 		}
-		if err != nil {
+		if err := row.step(r, ctx); err != nil || row.last {
 			return err
 		}
 	}
-}
-
-// percentOf places each state on the progress bar.
-var percentOf = map[string]float64{
-	api.PubQueued: 0, api.PubRendered: 10, api.PubHosted: 15, api.PubContainer: 20,
-	api.PubUploaded: 50, api.PubProcessing: 60, api.PubPublishing: 90, api.PubPublished: 100,
 }
 
 // save persists the detail (one fsynced bbolt commit). Every call to Meta
@@ -142,11 +116,12 @@ func (r *pubRun) save() error {
 }
 
 func (r *pubRun) setState(st string) error {
-	r.d.State, r.d.WaitReason = st, ""
+	r.moveTo(st)
+	r.d.WaitReason = ""
 	if err := r.save(); err != nil {
 		return err
 	}
-	r.jp.Progress(api.JobEvent{Stage: st, Percent: percentOf[st]})
+	r.jp.Progress(api.JobEvent{Stage: st, Percent: percentOf(st)})
 	return nil
 }
 
@@ -175,7 +150,7 @@ func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error
 	if err := r.save(); err != nil {
 		return err
 	}
-	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf[r.d.State], Message: r.d.WaitReason})
+	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf(r.d.State), Message: r.d.WaitReason})
 	err := sleepCtx(ctx, d)
 	r.d.WaitReason = ""
 	return err
@@ -202,9 +177,7 @@ func (r *pubRun) call(ctx context.Context, fn func(context.Context) error) error
 		}
 	}
 	err := fn(ctx)
-	if d, slow := r.p.pace.observe(r.d.Connection, r.acct.Client.LastUsage(), r.t.Slowdown, r.p.s.Now()); slow {
-		r.p.s.Log.Info("Meta usage high; pacing calls", "connection", r.d.Connection, "usage", r.acct.Client.LastUsage().Max(), "pause", d)
-	}
+	r.p.observeUsage(r.d.Connection, r.acct.Client, r.t.Slowdown)
 	return err
 }
 
@@ -216,7 +189,7 @@ func (r *pubRun) retrying(ctx context.Context, what string, fn func(context.Cont
 		if err == nil {
 			return nil
 		}
-		if ctx.Err() != nil || !(meta.IsTransient(err) || meta.IsRateLimited(err)) || meta.IsUnconfirmed(err) || n+1 >= maxStepAttempts {
+		if c := meta.ClassOf(err); ctx.Err() != nil || !c.RetryLater() || c.MayHaveActed() || n+1 >= maxStepAttempts {
 			return err
 		}
 		d := r.t.backoff(n)
@@ -250,9 +223,10 @@ func (r *pubRun) failed(ctx context.Context, err error) error {
 	}
 	ae := r.apiError(err)
 	if ae.Code == api.CodeUnconfirmed {
-		r.d.State = api.PubUnconfirmed
+		r.moveTo(api.PubUnconfirmed)
 	} else if r.d.State != api.PubFailed {
-		r.d.Step, r.d.State = r.d.State, api.PubFailed
+		r.d.Step = r.d.State
+		r.moveTo(api.PubFailed)
 	}
 	r.d.WaitReason = ""
 	r.saveQuietly()

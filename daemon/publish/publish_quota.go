@@ -2,9 +2,12 @@ package publish
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -19,19 +22,13 @@ type pubTimings struct {
 
 func (s *Service) pubTimings() pubTimings {
 	st := s.Settings()
-	dur := func(key string, def time.Duration) time.Duration {
-		if d, err := time.ParseDuration(st.String(key)); err == nil && d > 0 {
-			return d
-		}
-		return def
-	}
 	return pubTimings{
-		PollInitial:  dur("publish.poll_interval", 5*time.Second),
-		PollMax:      dur("publish.poll_max", 30*time.Second),
-		PollTimeout:  dur("publish.poll_timeout", 15*time.Minute),
-		RetryDelay:   dur("publish.retry_delay", 2*time.Second),
-		QuotaRecheck: dur("publish.quota_recheck", 10*time.Minute),
-		Slowdown:     dur("publish.slowdown", 30*time.Second),
+		PollInitial:  st.Duration(config.PublishPollInterval),
+		PollMax:      st.Duration(config.PublishPollMax),
+		PollTimeout:  st.Duration(config.PublishPollTimeout),
+		RetryDelay:   st.Duration(config.PublishRetryDelay),
+		QuotaRecheck: st.Duration(config.PublishQuotaRecheck),
+		Slowdown:     st.Duration(config.PublishSlowdown),
 	}
 }
 
@@ -76,7 +73,7 @@ func (g *quotaGate) release(conn string) {
 }
 
 // pacer spaces the Meta calls of an account while its usage headers say
-// 80 % or more of an allowance is used (meta-graph-api.md §3.4, §11.9):
+// 80 % or more of an allowance is used (docs/META.md §9):
 // every call of that account waits until the pause has passed.
 type pacer struct {
 	mu    sync.Mutex // guards until; a leaf
@@ -118,6 +115,36 @@ func (p *pacer) observe(conn string, u meta.Usage, base time.Duration, now time.
 		p.until[conn] = t
 	}
 	return d, true
+}
+
+// observeUsage feeds the usage headers of a connection's last answer to
+// the pacer.
+func (p *publisher) observeUsage(conn string, cl *meta.Client, base time.Duration) {
+	if d, slow := p.pace.observe(conn, cl.LastUsage(), base, p.s.Now()); slow {
+		p.s.Log.Info("Meta usage high; pacing calls", "connection", conn, "usage", cl.LastUsage().Max(), "pause", d)
+	}
+}
+
+// paced wraps the calls of a connection made outside a publish job (the
+// reconciliation listing, one call per page) in the same pacing as a job's
+// calls: each waits while the account is paced, and its answer's usage
+// headers pace the calls after it.
+func (p *publisher) paced(conn string, cl *meta.Client) func(context.Context, func(context.Context) error) error {
+	base := p.s.pubTimings().Slowdown
+	return func(ctx context.Context, call func(context.Context) error) error {
+		if d := p.pace.delay(conn, p.s.Now()); d > longestRateWait {
+			return &api.Error{Code: api.CodeTransient,
+				Message: fmt.Sprintf("Meta asked impress to leave this account alone for %s (rate limit)", d.Round(time.Minute)),
+				Hint:    "run it again once that time has passed"}
+		} else if d > 0 {
+			if err := sleepCtx(ctx, d); err != nil {
+				return err
+			}
+		}
+		err := call(ctx)
+		p.observeUsage(conn, cl, base)
+		return err
+	}
 }
 
 // sleepCtx waits d or until ctx is done.

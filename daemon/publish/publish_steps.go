@@ -28,7 +28,7 @@ func (r *pubRun) prepare(ctx context.Context) error {
 			continue
 		}
 		res, err := r.p.render(ctx, *it, presetFor(r.d.Type, it.Kind), func(ev api.JobEvent) {
-			ev.Percent = percentOf[api.PubQueued] + ev.Percent/10
+			ev.Percent = percentOf(api.PubQueued) + ev.Percent/10
 			r.progress(ev)
 		})
 		if err != nil {
@@ -87,7 +87,7 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 	if r.reserved {
 		return nil
 	}
-	for {
+	for n := 0; ; n++ {
 		var lim meta.PublishingLimit
 		err := r.retrying(ctx, "read the publishing quota", func(ctx context.Context) error {
 			var err error
@@ -95,7 +95,7 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 			return err
 		})
 		if err != nil {
-			if ctx.Err() != nil || meta.IsLoginNeeded(err) || meta.IsRateLimited(err) || meta.IsTransient(err) {
+			if c := meta.ClassOf(err); ctx.Err() != nil || c.LoginNeeded() || c.RetryLater() {
 				return err
 			}
 			// Meta enforces the limit itself (9/2207042); a quota it
@@ -107,6 +107,18 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 		if r.p.quota.reserve(r.d.Connection, lim) {
 			r.reserved = true
 			return nil
+		}
+		if lim.QuotaUsage < lim.QuotaTotal {
+			// Meta's count has room; reservations of publishes in flight
+			// fill it. Those end within a publish — and one whose post is
+			// live but not yet released counts twice meanwhile (in Meta's
+			// usage and as a reservation) — so look again soon rather than
+			// after the quota recheck.
+			if err := r.wait(ctx, fmt.Sprintf("the publishing quota's last %d post(s) are taken by publishes in flight; checking again shortly",
+				lim.QuotaTotal-lim.QuotaUsage), min(r.t.backoff(n), r.t.QuotaRecheck)); err != nil {
+				return err
+			}
+			continue
 		}
 		window := lim.QuotaDuration
 		if window <= 0 {
@@ -177,7 +189,7 @@ func (r *pubRun) createContainers(ctx context.Context) error {
 		}
 		r.d.Items[i].UploadURI = c.UploadURI
 		if i == n-1 {
-			r.d.State = api.PubContainer // saved with the last id: one commit
+			r.moveTo(api.PubContainer) // saved with the last id: one commit
 		}
 		if err := r.save(); err != nil {
 			return err
@@ -186,7 +198,7 @@ func (r *pubRun) createContainers(ctx context.Context) error {
 	if r.d.State != api.PubContainer {
 		return r.setState(api.PubContainer)
 	}
-	r.jp.Progress(api.JobEvent{Stage: api.PubContainer, Percent: percentOf[api.PubContainer]})
+	r.jp.Progress(api.JobEvent{Stage: api.PubContainer, Percent: percentOf(api.PubContainer)})
 	return nil
 }
 
@@ -218,7 +230,7 @@ func (r *pubRun) upload(ctx context.Context) error {
 		}
 		it.Uploaded = true
 		if r.allUploaded() {
-			r.d.State = api.PubUploaded // one commit with the last item's flag
+			r.moveTo(api.PubUploaded) // one commit with the last item's flag
 		}
 		if err := r.save(); err != nil {
 			return err
@@ -234,8 +246,8 @@ func (r *pubRun) upload(ctx context.Context) error {
 	}
 	// "uploaded" already says all that a restart needs (the bytes are in;
 	// wait for Meta), so processing is not written separately.
-	r.d.State = api.PubProcessing
-	r.jp.Progress(api.JobEvent{Stage: api.PubProcessing, Percent: percentOf[api.PubProcessing]})
+	r.moveTo(api.PubProcessing)
+	r.jp.Progress(api.JobEvent{Stage: api.PubProcessing, Percent: percentOf(api.PubProcessing)})
 	return nil
 }
 
@@ -261,7 +273,7 @@ func (r *pubRun) uploadFile(ctx context.Context, it *api.PublishItem, cid string
 	if fi.Size() != it.Size {
 		return api.Errorf(api.CodeInvalid, "%s changed since the publish was queued (%d bytes, was %d); publish it again", it.Target, fi.Size(), it.Size)
 	}
-	lo, hi := percentOf[api.PubContainer], percentOf[api.PubUploaded]
+	lo, hi := percentOf(api.PubContainer), percentOf(api.PubUploaded)
 	return r.retrying(ctx, "upload "+it.Target, func(ctx context.Context) error {
 		return r.acct.Client.Upload(ctx, cid, f, it.Size, meta.UploadOptions{URI: it.UploadURI, Progress: func(sent, total int64) {
 			r.progress(api.JobEvent{Stage: "upload", Bytes: sent, Total: total, Percent: lo + (hi-lo)*float64(sent)/float64(max(total, 1))})
@@ -275,7 +287,7 @@ func (r *pubRun) waitOptions(what string) meta.WaitOptions {
 	return meta.WaitOptions{
 		Initial: r.t.PollInitial, Max: r.t.PollMax, Timeout: r.t.PollTimeout,
 		OnStatus: func(st meta.Status) {
-			r.progress(api.JobEvent{Stage: "processing", Percent: percentOf[api.PubProcessing], Message: what + ": " + string(st.Code)})
+			r.progress(api.JobEvent{Stage: "processing", Percent: percentOf(api.PubProcessing), Message: what + ": " + string(st.Code)})
 		},
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			d = max(d, r.p.pace.delay(r.d.Connection, r.p.s.Now()))

@@ -17,12 +17,13 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/jobs"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
 
-// Limits checked before anything is sent (product.md, meta-graph-api.md §2.1).
+// Limits checked before anything is sent (docs/META.md §4, §16).
 const (
 	maxCollaborators = 3
 	maxAltText       = 1000
@@ -33,6 +34,9 @@ const (
 type pubPlan struct {
 	d    api.PublishDetail
 	acct *pubAccount
+	// declared is true when the item names itself: a --key, or a spec
+	// with a publish block (publish_reconcile.go).
+	declared bool
 }
 
 func (s *Service) postPublish(w http.ResponseWriter, r *http.Request) {
@@ -65,11 +69,14 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 		}
 		return &api.PublishResult{Plan: plan}, nil
 	}
+	title := jobTitle(req, d)
+	if res, err := p.reconcileSubmit(ctx, req, pl, title); res != nil || err != nil {
+		return res, err
+	}
 	detail, err := json.Marshal(d)
 	if err != nil {
 		return nil, err
 	}
-	title := d.Type + " " + titleOf(req, d) + " → " + d.Connection
 	stage := api.PubQueued
 	if d.At != nil && p.s.Now().Before(*d.At) {
 		stage = "scheduled"
@@ -102,7 +109,7 @@ func (p *publisher) reuse(old store.Job, d *api.PublishDetail, req api.PublishRe
 	}
 	res := &api.PublishResult{Reused: true}
 	if old.State == api.JobFailed || old.State == api.JobCancelled {
-		if od.State != api.PubUnconfirmed && (old.Error == nil || old.Error.Code != api.CodeUnconfirmed) {
+		if od.State != api.PubUnconfirmed && (old.Error == nil || api.Code(old.Error.Code) != api.CodeUnconfirmed) {
 			j, err := p.retry(old)
 			if err != nil {
 				return nil, err
@@ -113,6 +120,11 @@ func (p *publisher) reuse(old store.Job, d *api.PublishDetail, req api.PublishRe
 	aj := jobs.ToAPI(old)
 	res.Job = &aj
 	return res, nil
+}
+
+// jobTitle names a publish job in `impress jobs list`.
+func jobTitle(req api.PublishRequest, d *api.PublishDetail) string {
+	return d.Type + " " + titleOf(req, d) + " → " + d.Connection
 }
 
 func titleOf(req api.PublishRequest, d *api.PublishDetail) string {
@@ -126,16 +138,28 @@ func titleOf(req api.PublishRequest, d *api.PublishDetail) string {
 	return strings.Join(names, ", ")
 }
 
-// plan checks a request and builds the job's initial detail. Problems with
-// the content or options are collected and refused together (exit 5);
-// malformed requests and unreadable files fail at once (exit 2).
-func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan, error) {
+// pubOutline is what a request asks for before any media is read: its
+// targets, their specs, the spec's publish defaults, the type and the
+// caption. Reconciliation needs only this much of the items other runners
+// publish (publish_reconcile.go).
+type pubOutline struct {
+	targets  []pubTarget
+	specs    []*render.Spec // nil for media files
+	defaults *render.Publish
+	typ      string
+	caption  string // "" for a story, which takes none
+}
+
+// outline checks the shape of a request, loads its specs and settles its
+// type and caption (the request's, else the spec's, else from the
+// targets).
+func (p *publisher) outline(req api.PublishRequest) (*pubOutline, error) {
 	s := p.s
 	if len(req.Targets) == 0 {
 		return nil, api.Errorf(api.CodeInvalid, "publish: name what to publish: a project, a spec file or media files")
 	}
-	if req.Type != "" && !oneOf(req.Type, api.PublishReel, api.PublishStory, api.PublishImage, api.PublishCarousel) {
-		return nil, api.Errorf(api.CodeInvalid, "publish: --type %q: want reel, story, image or carousel", req.Type)
+	if _, ok := api.LookupPublishType(req.Type); req.Type != "" && !ok {
+		return nil, api.Errorf(api.CodeInvalid, "publish: --type %q: want %s", req.Type, api.PublishTypeList())
 	}
 	if req.Cover != "" && req.ThumbOffsetMS != nil {
 		return nil, api.Errorf(api.CodeInvalid, "publish: --cover and --thumb-offset both choose the cover; give one")
@@ -143,21 +167,19 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	if req.ThumbOffsetMS != nil && *req.ThumbOffsetMS < 0 {
 		return nil, api.Errorf(api.CodeInvalid, "publish: --thumb-offset must be 0 or more milliseconds")
 	}
-	targets := make([]pubTarget, 0, len(req.Targets))
+	o := &pubOutline{}
 	for _, t := range req.Targets {
-		targets = append(targets, classifyTarget(t))
+		o.targets = append(o.targets, classifyTarget(t))
 	}
 	if req.Cover != "" && !filepath.IsAbs(req.Cover) {
 		return nil, api.Errorf(api.CodeInvalid, "publish: --cover %q is not an absolute path", req.Cover)
 	}
 
-	// Defaults from the spec (product.md "publish:" block), when one spec
+	// Defaults from the spec (README "Publishing", the publish: block), when one spec
 	// or project is published on its own.
-	var specs []*render.Spec
-	var defaults *render.Publish
-	for _, t := range targets {
+	for _, t := range o.targets {
 		if t.Kind == srcFile {
-			specs = append(specs, nil)
+			o.specs = append(o.specs, nil)
 			if _, err := os.Stat(t.Source); err != nil {
 				return nil, api.Errorf(api.CodeInvalid, "publish: %s: %v", t.Display, err)
 			}
@@ -167,20 +189,61 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		if err != nil {
 			return nil, err
 		}
-		specs = append(specs, sp)
+		o.specs = append(o.specs, sp)
 	}
-	if len(targets) == 1 && specs[0] != nil {
-		defaults = specs[0].Publish
+	if len(o.targets) == 1 && o.specs[0] != nil {
+		o.defaults = o.specs[0].Publish
 	}
-	if defaults == nil {
-		defaults = &render.Publish{}
+	if o.defaults == nil {
+		o.defaults = &render.Publish{}
 	}
+
+	// The type: asked, else the spec's, else from the targets.
+	o.typ = firstNonEmpty(req.Type, o.defaults.Type)
+	if o.typ == "" {
+		switch sp := o.specs[0]; {
+		case len(o.targets) > 1:
+			o.typ = api.PublishCarousel
+		case sp != nil && sp.PresetOrDefault() == "story":
+			o.typ = api.PublishStory
+		case sp != nil && sp.PresetOrDefault() == "image":
+			o.typ = api.PublishImage
+		case sp == nil:
+			if f, err := render.Sniff(o.targets[0].Source); err == nil && f.Kind == "image" {
+				o.typ = api.PublishImage
+			} else {
+				o.typ = api.PublishReel
+			}
+		default:
+			o.typ = api.PublishReel
+		}
+	}
+	o.caption = o.defaults.Caption
+	if req.Caption != nil {
+		o.caption = *req.Caption
+	}
+	if o.typ == api.PublishStory {
+		o.caption = ""
+	}
+	return o, nil
+}
+
+// plan checks a request and builds the job's initial detail. Problems with
+// the content or options are collected and refused together (rejected);
+// malformed requests and unreadable files fail at once (invalid_input).
+func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan, error) {
+	s := p.s
+	o, err := p.outline(req)
+	if err != nil {
+		return nil, err
+	}
+	targets, specs, defaults := o.targets, o.specs, o.defaults
 
 	acct, err := p.account(ctx, req.Connection)
 	if err != nil {
 		return nil, err
 	}
-	d := api.PublishDetail{State: api.PubQueued, Connection: acct.Conn, Type: req.Type, At: req.At, NoWait: req.NoWait,
+	d := api.PublishDetail{State: api.PubQueued, Connection: acct.Conn, Type: o.typ, At: req.At, NoWait: req.NoWait,
 		Cover: req.Cover, AudioName: firstNonEmpty(req.AudioName, defaults.AudioName),
 		LocationID: firstNonEmpty(req.LocationID, defaults.LocationID), AltText: req.AltText}
 	if d.At != nil {
@@ -209,29 +272,6 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	}
 	for i, c := range d.Collaborators {
 		d.Collaborators[i] = strings.TrimPrefix(strings.TrimSpace(c), "@")
-	}
-
-	// The type: asked, else the spec's, else from the targets.
-	if d.Type == "" {
-		d.Type = defaults.Type
-	}
-	if d.Type == "" {
-		switch {
-		case len(targets) > 1:
-			d.Type = api.PublishCarousel
-		case specs[0] != nil && specs[0].PresetOrDefault() == "story":
-			d.Type = api.PublishStory
-		case specs[0] != nil && specs[0].PresetOrDefault() == "image":
-			d.Type = api.PublishImage
-		case specs[0] == nil:
-			if f, err := render.Sniff(targets[0].Source); err == nil && f.Kind == "image" {
-				d.Type = api.PublishImage
-			} else {
-				d.Type = api.PublishReel
-			}
-		default:
-			d.Type = api.PublishReel
-		}
 	}
 
 	var problems []string
@@ -367,7 +407,8 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	}
 	d.Fingerprint = fingerprint(&d, content, coverSum)
 	d.Key = idemKey(d.Connection, req.Key, d.Fingerprint)
-	return &pubPlan{d: d, acct: acct}, nil
+	declared := req.Key != "" || (len(specs) == 1 && specs[0] != nil && specs[0].Publish != nil)
+	return &pubPlan{d: d, acct: acct, declared: declared}, nil
 }
 
 // dryRun lists the calls a real run would make, up to and including the
@@ -375,7 +416,7 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 func (p *publisher) dryRun(pl *pubPlan) *api.PublishPlan {
 	d := &pl.d
 	plan := &api.PublishPlan{Key: displayKey(d.Key), Connection: d.Connection, Type: d.Type, Hosting: d.Hosting, Items: d.Items}
-	ver := p.s.Settings().String("meta.api_version")
+	ver := p.s.Settings().String(config.MetaAPIVersion)
 	if ver == "" {
 		ver = meta.DefaultVersion
 	}
@@ -445,15 +486,6 @@ func containerParams(r meta.ContainerRequest) map[string]string {
 		m["is_carousel_item"] = "true"
 	}
 	return m
-}
-
-func oneOf(v string, set ...string) bool {
-	for _, s := range set {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func firstNonEmpty(v ...string) string {

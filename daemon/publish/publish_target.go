@@ -50,31 +50,25 @@ func classifyTarget(t string) pubTarget {
 // though it could be re-encoded.
 var fatalRules = map[string]bool{"duration_min": true, "duration_max": true, "video_stream": true, "kind": true}
 
-// validationKind is render.Validate's kind for an item of a publish type.
+// validationKind is render.Validate's kind for an item of a publish type
+// (api's table).
 func validationKind(typ string) string {
-	switch typ {
-	case api.PublishStory:
-		return render.KindStory
-	case api.PublishImage:
-		return render.KindImage
-	case api.PublishCarousel:
-		return render.KindCarouselItem
+	if t, ok := api.LookupPublishType(typ); ok {
+		return t.Kind
 	}
 	return render.KindReel
 }
 
-// presetFor is the preset a media file is normalised to for a type.
+// presetFor is the preset a media file is normalised to for a type (api's
+// table); an image file always becomes a JPEG.
 func presetFor(typ, itemKind string) string {
+	if t, ok := api.LookupPublishType(typ); ok && itemKind != mediastore.KindImage {
+		return t.Preset
+	}
 	if itemKind == mediastore.KindImage {
-		return "image"
+		return render.ImagePreset
 	}
-	switch typ {
-	case api.PublishStory:
-		return "story"
-	case api.PublishCarousel:
-		return "feed" // 4:5, inside the carousel's 4:5 … 16:9
-	}
-	return "reels"
+	return render.DefaultPreset
 }
 
 // checkMedia probes a file and checks it against the type's rules. It

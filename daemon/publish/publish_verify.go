@@ -3,17 +3,16 @@ package publish
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/reconcile"
 	"github.com/impress-dev/impress/meta"
 )
 
 // After a media_publish whose outcome is unknown (no answer, 5xx, a
 // transient code), or when a restarted daemon finds a job in
-// "publishing", the job looks before it acts (meta-graph-api.md §2.3,
-// reliability.md §8):
+// "publishing", the job looks before it acts (docs/META.md §7, §15):
 //
 //   - the container says PUBLISHED: the post is live; its media id is
 //     looked up among the account's recent media (matched by caption and
@@ -24,8 +23,8 @@ import (
 //     publish a container twice, so even a stale status cannot double it);
 //   - IN_PROGRESS: back to waiting;
 //   - ERROR or EXPIRED with no matching media: the container is dead;
-//   - the container cannot be read: the job ends "unconfirmed" (exit 7)
-//     and says how to check. It is never retried automatically.
+//   - the container cannot be read: the job ends "unconfirmed" and says
+//     how to check. It is never retried automatically.
 
 // verifyAttempts bounds the container reads of one verification.
 const verifyAttempts = 4
@@ -33,6 +32,10 @@ const verifyAttempts = 4
 // lookback is how far before the publish attempt a matching media may be
 // stamped (Meta's timestamps are in seconds, clocks drift).
 const lookback = 10 * time.Minute
+
+// unknownAttemptWindow is how far back findMedia looks when the attempt's
+// time was not saved: every recent media counts.
+const unknownAttemptWindow = 10 * 365 * 24 * time.Hour
 
 type verdict int
 
@@ -133,10 +136,11 @@ func (r *pubRun) verify(ctx context.Context, st *meta.Status) (v verdict, mediaI
 	return vPending, "", "", st, nil
 }
 
-// findMedia looks for the job's post among the account's recent media:
-// same caption, stamped after the attempt (less lookback), and not a media
-// another job already holds. It returns the match when there is exactly
-// one, and how many there were.
+// findMedia looks for the job's post among the account's recent media: the
+// same post as reconciliation means it (internal/reconcile: normalised
+// caption, type and shape), stamped after the attempt (less lookback), and
+// not a media another job already holds. It returns the match when there
+// is exactly one, and how many there were.
 func (r *pubRun) findMedia(ctx context.Context) (id, permalink string, n int, err error) {
 	if r.d.Type == api.PublishStory {
 		return "", "", 0, nil // stories are not listed on /media
@@ -145,7 +149,7 @@ func (r *pubRun) findMedia(ctx context.Context) (id, permalink string, n int, er
 	err = r.call(ctx, func(ctx context.Context) error {
 		var err error
 		ms, _, err = r.acct.Client.ListMedia(ctx, r.acct.IGUser, meta.ListMediaOptions{PageOptions: meta.PageOptions{Limit: 25},
-			Fields: []string{"id", "caption", "timestamp", "permalink", "media_product_type"}})
+			Fields: []string{meta.ReconcileFields}})
 		return err
 	})
 	if err != nil {
@@ -155,26 +159,23 @@ func (r *pubRun) findMedia(ctx context.Context) (id, permalink string, n int, er
 	if cerr != nil {
 		return "", "", 0, cerr
 	}
-	from := time.Time{}
+	now := r.p.s.Now()
+	window := unknownAttemptWindow
 	if r.d.PublishAttemptAt != nil {
-		from = r.d.PublishAttemptAt.Add(-lookback)
+		window = max(now.Sub(r.d.PublishAttemptAt.Add(-lookback)), time.Nanosecond)
 	}
-	var match *meta.Media
-	for i := range ms {
-		m := &ms[i]
-		if claimed[m.ID] || strings.TrimSpace(m.Caption) != strings.TrimSpace(r.d.Caption) {
-			continue
-		}
-		if !m.Timestamp.IsZero() && m.Timestamp.Before(from) {
-			continue
-		}
-		n++
-		match = m
+	posts := make([]reconcile.Post, 0, len(ms))
+	for _, m := range ms {
+		posts = append(posts, postOf(m))
 	}
-	if n == 1 {
-		return match.ID, match.Permalink, 1, nil
+	res := reconcile.Match(itemOf("job", &r.d), posts, reconcile.Options{Now: now, Window: window, Exclude: claimed})
+	switch res.Outcome {
+	case reconcile.OutcomeOne:
+		return res.Matches[0].ID, res.Matches[0].Permalink, 1, nil
+	case reconcile.OutcomeAmbiguous:
+		return "", "", len(res.Matches), nil
 	}
-	return "", "", n, nil
+	return "", "", 0, nil
 }
 
 // claimedMedia is the set of media ids other publish jobs recorded.

@@ -1,6 +1,6 @@
 // Package archtest has no code of its own. Its test reads the module's real
-// import graph with `go list` and enforces the dependency rules of style.md
-// §2: the leaves (api, store, render, meta, meta/sandbox and the small
+// import graph with `go list` and enforces the dependency rules of
+// docs/ARCHITECTURE.md: the leaves (api, store, render, meta, meta/sandbox and the small
 // internal packages) import no other impress package, daemon is the hub,
 // cli reaches the daemon only through api (plus daemon.Run), and test
 // helpers never reach the shipped binary.

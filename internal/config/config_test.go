@@ -76,23 +76,23 @@ func TestPrecedenceFlagEnvFileDefault(t *testing.T) {
 		}
 		return s
 	}
-	if s := load(); s.Int("render.concurrency") != 3 || s.Source("render.concurrency") != "file" {
-		t.Errorf("file: %d from %s", s.Int("render.concurrency"), s.Source("render.concurrency"))
+	if s := load(); s.Int(RenderConcurrency) != 3 || s.Source("render.concurrency") != "file" {
+		t.Errorf("file: %d from %s", s.Int(RenderConcurrency), s.Source("render.concurrency"))
 	}
-	if s := load(); s.Int("publish.concurrency") != 4 || s.Source("publish.concurrency") != "default" {
-		t.Errorf("default: %d from %s", s.Int("publish.concurrency"), s.Source("publish.concurrency"))
+	if s := load(); s.Int(PublishConcurrency) != 4 || s.Source("publish.concurrency") != "default" {
+		t.Errorf("default: %d from %s", s.Int(PublishConcurrency), s.Source("publish.concurrency"))
 	}
 	env["IMPRESS_RENDER_CONCURRENCY"] = "5"
-	if s := load(); s.Int("render.concurrency") != 5 || s.Source("render.concurrency") != "env" {
-		t.Errorf("env: %d from %s", s.Int("render.concurrency"), s.Source("render.concurrency"))
+	if s := load(); s.Int(RenderConcurrency) != 5 || s.Source("render.concurrency") != "env" {
+		t.Errorf("env: %d from %s", s.Int(RenderConcurrency), s.Source("render.concurrency"))
 	}
 	fs.Parse([]string{"--render-concurrency=7", "--meta-app-secret=from-flag"})
 	s := load()
-	if s.Int("render.concurrency") != 7 || s.Source("render.concurrency") != "flag" {
-		t.Errorf("flag: %d from %s", s.Int("render.concurrency"), s.Source("render.concurrency"))
+	if s.Int(RenderConcurrency) != 7 || s.Source("render.concurrency") != "flag" {
+		t.Errorf("flag: %d from %s", s.Int(RenderConcurrency), s.Source("render.concurrency"))
 	}
-	if s.String("meta.app_secret") != "from-file-secret" {
-		t.Errorf("secret taken from a flag: %q", s.String("meta.app_secret"))
+	if s.String(MetaAppSecret) != "from-file-secret" {
+		t.Errorf("secret taken from a flag: %q", s.String(MetaAppSecret))
 	}
 	for _, e := range s.List() {
 		if strings.Contains(e.Value, "from-file-secret") {
@@ -156,5 +156,60 @@ func TestEnsurePrivateDir(t *testing.T) {
 	}
 	if fi, _ := os.Stat(shared); fi.Mode().Perm() != 0o777 {
 		t.Errorf("shared dir re-moded to %o", fi.Mode().Perm())
+	}
+}
+
+// TestStrings: a list key reads the same from a YAML list in the file and
+// from a comma-separated string (environment, `config set`).
+func TestStrings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("daemon:\n  trusted_proxies:\n    - 127.0.0.1/32\n    - \" ::1/128 \"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{}
+	s, err := Load(LoadOptions{File: file, Env: envMap(env)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Strings(DaemonTrustedProxies); strings.Join(got, "|") != "127.0.0.1/32|::1/128" {
+		t.Errorf("from a YAML list: %q", got)
+	}
+	env["IMPRESS_DAEMON_TRUSTED_PROXIES"] = "10.0.0.0/8, ,192.168.1.2 "
+	if s, err = Load(LoadOptions{File: file, Env: envMap(env)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Strings(DaemonTrustedProxies); strings.Join(got, "|") != "10.0.0.0/8|192.168.1.2" {
+		t.Errorf("from the environment: %q", got)
+	}
+	if s, err = Load(LoadOptions{File: filepath.Join(t.TempDir(), "none.yaml"), Env: envMap(map[string]string{})}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Strings(DaemonTrustedProxies); got == nil || len(got) != 0 {
+		t.Errorf("unset key: %#v, want an empty list", got)
+	}
+}
+
+// TestUnsetUnknownKeyInFile: a misspelt key that doctor warns about can be
+// removed with `config unset`; one the file does not have is still refused.
+func TestUnsetUnknownKeyInFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(file, []byte("render:\n  concurency: 2\n  concurrency: 3\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := UnsetInFile(file, "render.concurency"); err != nil {
+		t.Fatalf("unset of a key the file has: %v", err)
+	}
+	s, err := Load(LoadOptions{File: file, Env: envMap(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := s.UnknownFileKeys(); len(u) != 0 {
+		t.Errorf("unknown keys left: %v", u)
+	}
+	if s.Int(RenderConcurrency) != 3 {
+		t.Errorf("the known key next to it was lost")
+	}
+	if err := UnsetInFile(file, "render.concurency"); !errors.Is(err, ErrUnknownKey) {
+		t.Errorf("unset of an unknown key the file lacks = %v, want ErrUnknownKey", err)
 	}
 }

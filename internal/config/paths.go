@@ -1,11 +1,15 @@
 // Package config resolves impress's paths and settings: the config file,
 // IMPRESS_* environment variables and flags, with the precedence
-// flag > environment > file > default that product.md promises.
+// flag > environment > file > default that README "Configuration" promises.
 //
 // It is shared by the CLI (which reads and writes the file and hands its
 // environment to an auto-started daemon) and the daemon (which reads its
 // settings at start and again on reload). It never stores secrets anywhere
 // but the file the user chose, and never prints them: see [Masked].
+//
+// Every key is declared once, in keys.go, with its default, kind and
+// whether the daemon reads it only at start; code reads a key through its
+// typed handle (settings.String(config.MetaAppID)), never by name.
 package config
 
 import (
@@ -42,8 +46,8 @@ func (p Paths) LogFile() string { return filepath.Join(p.StateDir, "daemon.log")
 // Getenv looks up an environment variable; tests pass a map-backed one.
 type Getenv func(string) string
 
-// ResolvePaths applies product.md's rules: IMPRESS_HOME puts everything under
-// one root; IMPRESS_CONFIG, IMPRESS_DATA_DIR, IMPRESS_STATE_DIR and
+// ResolvePaths applies README's rules ("The daemon", where things live):
+// IMPRESS_HOME puts everything under one root; IMPRESS_CONFIG, IMPRESS_DATA_DIR, IMPRESS_STATE_DIR and
 // IMPRESS_SOCKET override single paths (and win over IMPRESS_HOME, since they
 // are more specific); otherwise the XDG base directories are used. A socket
 // path too long for the platform is replaced by a short one under /tmp in a

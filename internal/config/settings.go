@@ -10,58 +10,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 	"gopkg.in/yaml.v3"
 )
-
-// Key describes one configuration key of product.md's table.
-type Key struct {
-	Name    string // dotted, as in the file: "meta.app_id"
-	Default string
-	Secret  bool   // never from a flag, never printed
-	Int     bool   // value must parse as an integer
-	Help    string // one line for `config list` and docs
-}
-
-// Env is the environment variable for the key: a.b_c → IMPRESS_A_B_C.
-func (k Key) Env() string {
-	return "IMPRESS_" + strings.ToUpper(strings.ReplaceAll(k.Name, ".", "_"))
-}
-
-// Keys is the table of every key impress knows. Unknown keys in the file are
-// kept but warned about; `config set` refuses them.
-var Keys = []Key{
-	{Name: "meta.app_id", Help: "your Meta app's id"},
-	{Name: "meta.app_secret", Secret: true, Help: "your Meta app's secret (environment or file only)"},
-	{Name: "meta.redirect_port", Default: "8788", Int: true, Help: "loopback OAuth redirect port, http://localhost:<port>/callback"},
-	{Name: "meta.api_version", Default: "v25.0", Help: "Graph API version"},
-	{Name: "meta.endpoint", Help: "one base URL for every Meta host (the sandbox)"},
-	{Name: "meta.webhook_verify_token", Secret: true, Help: "token echoed in Meta's webhook subscription handshake"},
-	{Name: "daemon.public_listen", Help: "address of the public endpoint listener, e.g. 127.0.0.1:8787"},
-	{Name: "daemon.public_url", Help: "HTTPS address your tunnel or proxy gives the public listener"},
-	{Name: "render.concurrency", Default: "1", Int: true, Help: "renders at once"},
-	{Name: "publish.concurrency", Default: "4", Int: true, Help: "publishes at once"},
-	{Name: "publish.poll_interval", Default: "5s", Help: "first wait between container status polls (doubles up to publish.poll_max)"},
-	{Name: "publish.poll_max", Default: "30s", Help: "longest wait between container status polls"},
-	{Name: "publish.poll_timeout", Default: "15m", Help: "how long a container may stay IN_PROGRESS before the publish fails"},
-	{Name: "publish.retry_delay", Default: "2s", Help: "first backoff after a transient Meta failure (doubles per attempt)"},
-	{Name: "publish.quota_recheck", Default: "10m", Help: "how often a publish waiting for the daily quota reads it again"},
-	{Name: "publish.slowdown", Default: "30s", Help: "pause between Meta calls while usage headers report 80 % or more"},
-	{Name: "ffmpeg.path", Help: "ffmpeg binary (default: from PATH)"},
-	{Name: "ffprobe.path", Help: "ffprobe binary (default: from PATH)"},
-}
-
-// LookupKey finds a key by its dotted name.
-func LookupKey(name string) (Key, bool) {
-	for _, k := range Keys {
-		if k.Name == name {
-			return k, true
-		}
-	}
-	return Key{}, false
-}
 
 // ErrUnknownKey is returned for a key not in [Keys].
 var ErrUnknownKey = errors.New("unknown config key")
@@ -131,7 +85,7 @@ func Load(o LoadOptions) (*Settings, error) {
 		}
 	}
 	for _, k := range Keys {
-		if k.Int && v.IsSet(k.Name) {
+		if k.Kind == KindInt && v.IsSet(k.Name) {
 			if _, err := strconv.Atoi(v.GetString(k.Name)); err != nil {
 				return nil, fmt.Errorf("config: %s=%q is not a number (from %s)", k.Name, v.GetString(k.Name), s.Source(k.Name))
 			}
@@ -152,11 +106,58 @@ func FlagName(key string) string { return flagName(key) }
 // File is the config file these settings were read from.
 func (s *Settings) File() string { return s.file }
 
-// String returns a key's effective value.
-func (s *Settings) String(key string) string { return s.v.GetString(key) }
+// String returns a string key's effective value.
+func (s *Settings) String(k StringKey) string { return s.v.GetString(k.name) }
 
-// Int returns a key's effective value as an integer (0 when unset).
-func (s *Settings) Int(key string) int { return s.v.GetInt(key) }
+// Int returns an integer key's effective value (0 when unset).
+func (s *Settings) Int(k IntKey) int { return s.v.GetInt(k.name) }
+
+// Duration returns a duration key's effective value. A value that is not
+// a positive duration reads as the key's default, as it always has: a
+// typo in the file must not make a poll spin.
+func (s *Settings) Duration(k DurationKey) time.Duration {
+	if d, err := time.ParseDuration(s.v.GetString(k.name)); err == nil && d > 0 {
+		return d
+	}
+	def, _ := LookupKey(k.name)
+	d, _ := time.ParseDuration(def.Default)
+	return d
+}
+
+// Strings returns a list key's effective value: a YAML list in the file,
+// or a comma-separated string (environment, flag, `config set`), each
+// element trimmed, empty ones dropped.
+func (s *Settings) Strings(k ListKey) []string {
+	var parts []string
+	switch v := s.v.Get(k.name).(type) {
+	case []any:
+		for _, e := range v {
+			parts = append(parts, fmt.Sprint(e))
+		}
+	case []string:
+		parts = v
+	default:
+		parts = strings.Split(s.v.GetString(k.name), ",")
+	}
+	out := []string{}
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Value returns the effective value of k, a key of [Keys] (or found by
+// [LookupKey]), as text: for code that walks every key (`config list`,
+// `config get`, the redactor's secrets). It panics on a key that was not
+// declared, which only a programming error can make.
+func (s *Settings) Value(k Key) string {
+	if _, ok := LookupKey(k.Name); !ok {
+		panic("config: undeclared key " + k.Name)
+	}
+	return s.v.GetString(k.Name)
+}
 
 // Source says where a key's value came from: flag, env, file or default.
 func (s *Settings) Source(key string) string {
@@ -202,7 +203,7 @@ const Masked = "********"
 func (s *Settings) List() []Entry {
 	out := make([]Entry, 0, len(Keys))
 	for _, k := range Keys {
-		e := Entry{Key: k.Name, Value: s.String(k.Name), Source: s.Source(k.Name), Secret: k.Secret}
+		e := Entry{Key: k.Name, Value: s.Value(k), Source: s.Source(k.Name), Secret: k.Secret}
 		if k.Secret && e.Value != "" {
 			e.Value = Masked
 		}
@@ -247,7 +248,7 @@ func SetInFile(file, key, value string) error {
 	if !ok {
 		return fmt.Errorf("config set %s: %w; `impress config list` shows the keys", key, ErrUnknownKey)
 	}
-	if k.Int {
+	if k.Kind == KindInt {
 		if _, err := strconv.Atoi(value); err != nil {
 			return fmt.Errorf("config set %s: %q is not a number", key, value)
 		}
@@ -259,21 +260,25 @@ func SetInFile(file, key, value string) error {
 	if m == nil {
 		m = map[string]any{}
 	}
-	setNested(m, key, value, k.Int)
+	setNested(m, key, value, k.Kind == KindInt)
 	return writeFileMap(file, m)
 }
 
-// UnsetInFile removes key from the file.
+// UnsetInFile removes key from the file. A key impress does not know may
+// be removed too when the file has it: that is how a misspelt key that
+// doctor warns about goes away.
 func UnsetInFile(file, key string) error {
-	if _, ok := LookupKey(key); !ok {
-		return fmt.Errorf("config unset %s: %w", key, ErrUnknownKey)
-	}
 	m, err := readFileMap(file)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
+	}
+	if _, ok := LookupKey(key); !ok {
+		if _, in := lookupNested(m, key); !in {
+			return fmt.Errorf("config unset %s: %w", key, ErrUnknownKey)
+		}
+	}
+	if m == nil {
+		return nil
 	}
 	parts := strings.Split(key, ".")
 	cur := m

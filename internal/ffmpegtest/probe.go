@@ -15,6 +15,12 @@ import (
 	"time"
 )
 
+// AVEndGap is how much later the audio ends than the video, in seconds
+// (negative: earlier), from the streams' start times and durations.
+func (f Facts) AVEndGap() float64 {
+	return (f.AudioStart + f.AudioDuration) - (f.VideoStart + f.VideoDuration)
+}
+
 // Facts are what tests assert about a file: ffprobe's view plus the MP4
 // box layout.
 type Facts struct {
@@ -32,6 +38,7 @@ type Facts struct {
 	RFrameRate    float64
 	Frames        int64
 	VideoDuration float64
+	VideoStart    float64 // start_time: 1 frame with B-frames and no edit list
 	ColorTransfer string
 
 	HasAudio      bool
@@ -41,6 +48,7 @@ type Facts struct {
 	Channels      int
 	AudioBitRate  int64
 	AudioDuration float64
+	AudioStart    float64
 
 	MoovFirst   bool // moov before mdat
 	HasEditList bool // any edts box
@@ -71,6 +79,7 @@ func ProbeFacts(t testing.TB, path string) Facts {
 			RFrameRate    string `json:"r_frame_rate"`
 			NbReadPackets string `json:"nb_read_packets"`
 			Duration      string `json:"duration"`
+			StartTime     string `json:"start_time"`
 			ColorTransfer string `json:"color_transfer"`
 			SampleRate    string `json:"sample_rate"`
 			Channels      int    `json:"channels"`
@@ -98,7 +107,7 @@ func ProbeFacts(t testing.TB, path string) Facts {
 			f.Width, f.Height = s.Width, s.Height
 			f.FPS, f.RFrameRate = ratio(s.AvgFrameRate), ratio(s.RFrameRate)
 			f.Frames = int64(atof(s.NbReadPackets))
-			f.VideoDuration = atof(s.Duration)
+			f.VideoDuration, f.VideoStart = atof(s.Duration), atof(s.StartTime)
 			f.ColorTransfer = s.ColorTransfer
 			for _, sd := range s.SideData {
 				if sd.Type == "Display Matrix" {
@@ -115,7 +124,7 @@ func ProbeFacts(t testing.TB, path string) Facts {
 			f.SampleRate = int(atof(s.SampleRate))
 			f.Channels = s.Channels
 			f.AudioBitRate = int64(atof(s.BitRate))
-			f.AudioDuration = atof(s.Duration)
+			f.AudioDuration, f.AudioStart = atof(s.Duration), atof(s.StartTime)
 		}
 	}
 	if strings.Contains(f.FormatName, "mp4") {

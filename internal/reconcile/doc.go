@@ -49,6 +49,14 @@
 //
 // # Decision table for the daemon (issue 12)
 //
+// The daemon follows it in daemon/publish/publish_reconcile.go: a manifest
+// run is reconciled as a whole (POST /v1/publish/reconcile, one listing
+// per connection) before its items are submitted; a lone publish is
+// checked on its own when it is declared — a --key, or a spec with a
+// publish block — since those are what a pipeline re-runs; an ad-hoc
+// publish (media files and a --caption, no key) is a person's explicit
+// act and is not second-guessed by its caption.
+//
 // Per item of a publish run, before anything is created at Meta:
 //
 //	local store        reconcile  live match   action                                   --json                                 exit
@@ -60,15 +68,19 @@
 //	                                                                                     media_id
 //	does not know      on         ambiguous    create nothing; refuse the item          "ambiguous": true,                     7
 //	                                                                                     "candidates": [permalink, …] (all)
-//	does not know      on         unlistable   publish (a story cannot be matched)      "published": true, "reconciled": false 0
+//	does not know      on         unlistable   publish (a story cannot be matched)      "reconcile": "story"                   0
 //	                                (story)
-//	does not know      off        not asked    publish                                  "published": true, "reconciled": false 0
+//	does not know      off        not asked    publish                                  "reconcile": "off"                     0
 //	  (--force or reconcile: false)
 //	does not know      on         unseen       create nothing; refuse the item: the     "unseen": true,                        7
 //	                                (listing   listing hit its page cap inside the       "listing_incomplete": true
 //	                                 partial)  window (Options.Partial)
-//	listing failed     on         —            create nothing for unknown items;        "error": …                             the error's
+//	listing failed     on         —            create nothing for unknown items;        "reconcile": "failed", "error": …      the error's
 //	                                           known items proceed                                                             (4, 6, …)
+//
+// (A published item says "reconcile": "not_live"; the job detail keeps
+// the same word. The table first had "reconciled": false for the story and
+// off rows; one "reconcile" word per item says which row it was.)
 //
 // Notes for the daemon side:
 //
@@ -77,7 +89,7 @@
 //     was the source. Both carry permalink and media_id; a found-live item
 //     is recorded in the local store like a published one, so the next
 //     run on the same machine reports it as "reused".
-//   - An ambiguous item exits 7 (unconfirmed) with every candidate
+//   - An ambiguous item ends unconfirmed, with every candidate
 //     permalink and a hint: look at the posts; publish anyway with --force
 //     or reconcile: false on the item. Never a third post.
 //   - --force skips reconciliation for the command's items; per item,
@@ -88,10 +100,19 @@
 //     (MediaSinceOptions.Call).
 //   - Exclude gets the media ids the local store holds for other items, so
 //     a post impress recorded for item A is never "found" for item B.
+//   - The group of identical items spans the whole manifest, not the
+//     runner's shard: the daemon is handed the other shards' items
+//     (ReconcileRequest.Others) and matches them alongside. Without them a
+//     shard holding one of two identical items, run after the other shard
+//     posted its twin, would find that post "live" for its own item and
+//     never publish it (a flaw of the first version of this table); with
+//     them it is ambiguous (unconfirmed), as the same manifest unsharded is.
+//     Items with reconciliation off join their group too: their post will
+//     carry the caption.
 //   - What it cannot know: a post deleted by hand is not listed (the item
 //     is published again); a caption edited in the app no longer matches
 //     (published again); a post older than the window is not seen.
-//   - The lost-publish check (daemon publish_verify.go) compares captions
-//     with strings.TrimSpace today; it should use [Normalize] too, so both
-//     paths agree on "the same caption".
+//   - The lost-publish check (daemon publish_verify.go) matches with
+//     [Match] too (a window from the publish attempt, the job's own shape,
+//     other jobs' media excluded), so both paths agree on "the same post".
 package reconcile

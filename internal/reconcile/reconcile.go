@@ -91,7 +91,7 @@ const (
 	// OutcomeOne: exactly one live post is this item; it is done.
 	OutcomeOne
 	// OutcomeAmbiguous: live posts match but cannot be paired with the
-	// item(s) one to one; create nothing, report every candidate, exit 7.
+	// item(s) one to one; create nothing, report every candidate (unconfirmed).
 	OutcomeAmbiguous
 	// OutcomeUnlistable: the item is a story, which the media listing
 	// never shows; reconciliation cannot say anything.

@@ -97,6 +97,19 @@ type Options struct {
 	Service string
 }
 
+// defaults fills in what the zero value of each option means.
+func (o *Options) defaults() {
+	if o.Keyring == nil {
+		o.Keyring = SystemKeyring{}
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Service == "" {
+		o.Service = DefaultService
+	}
+}
+
 // Master is the master key and where it is kept.
 type Master struct {
 	key      []byte
@@ -166,15 +179,7 @@ func OpenMaster(ctx context.Context, o Options) (*Master, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.Keyring == nil {
-		o.Keyring = SystemKeyring{}
-	}
-	if o.Timeout <= 0 {
-		o.Timeout = DefaultTimeout
-	}
-	if o.Service == "" {
-		o.Service = DefaultService
-	}
+	o.defaults()
 	keyPath := filepath.Join(o.Dir, KeyFileName)
 	idPath := filepath.Join(o.Dir, KeyringIDFileName)
 
@@ -399,4 +404,59 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+// RemoveMaster deletes the master key of o.Dir wherever it is kept — the
+// key file, or the keyring entry and the id file that names it — and says
+// where it was ("" when there was none). Everything sealed under the key
+// becomes unreadable, which is the point (`privacy purge --all`). A
+// keyring that does not answer is an error, and the id file is kept then,
+// so a later try finds the entry again.
+func RemoveMaster(ctx context.Context, o Options) (string, error) {
+	if o.Dir == "" {
+		return "", errors.New("secrets: no data directory")
+	}
+	o.defaults()
+	keyPath := filepath.Join(o.Dir, KeyFileName)
+	idPath := filepath.Join(o.Dir, KeyringIDFileName)
+	var where []string
+	if exists(keyPath) {
+		if err := os.Remove(keyPath); err != nil {
+			return "", fmt.Errorf("secrets: remove the key file: %w", err)
+		}
+		syncDir(o.Dir)
+		where = append(where, "key file "+keyPath)
+	}
+	id, err := readKeyringID(idPath)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return strings.Join(where, ", "), err
+	default:
+		entry := fmt.Sprintf("OS keyring, entry %s/%s", o.Service, id)
+		err := o.call(ctx, func() error { return o.Keyring.Delete(o.Service, id) })
+		if err != nil && !errors.Is(err, keyring.ErrNotFound) {
+			return strings.Join(where, ", "), fmt.Errorf("secrets: remove the master key from the %s: %w", entry, err)
+		}
+		if err := os.Remove(idPath); err != nil {
+			return strings.Join(where, ", "), fmt.Errorf("secrets: remove %s: %w", idPath, err)
+		}
+		syncDir(o.Dir)
+		where = append(where, entry)
+	}
+	return strings.Join(where, ", "), nil
+}
+
+// Where says where the master key of o.Dir is kept, from the files that
+// name it, without calling the keyring ("" when there is none yet).
+func Where(o Options) string {
+	o.defaults()
+	var where []string
+	if exists(filepath.Join(o.Dir, KeyFileName)) {
+		where = append(where, "key file "+filepath.Join(o.Dir, KeyFileName))
+	}
+	if id, err := readKeyringID(filepath.Join(o.Dir, KeyringIDFileName)); err == nil {
+		where = append(where, fmt.Sprintf("OS keyring, entry %s/%s", o.Service, id))
+	}
+	return strings.Join(where, ", ")
 }

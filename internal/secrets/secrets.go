@@ -1,6 +1,6 @@
 // Package secrets keeps impress's secrets encrypted at rest.
 //
-// Two levels of keys (reliability.md §2.2, §7):
+// Two levels of keys (docs/SECURITY.md §4):
 //
 //   - One 32-byte master key per data directory, kept in the OS keyring
 //     (github.com/zalando/go-keyring: macOS Keychain, Secret Service on

@@ -359,3 +359,63 @@ func TestParseMode(t *testing.T) {
 		t.Error("OpenMaster accepted an unknown mode")
 	}
 }
+
+// TestRemoveMaster: the key file, or the keyring entry and its id file,
+// go; RemoveMaster says where the key was; what it sealed no longer opens
+// with a new key; a keyring that does not answer keeps the id file.
+func TestRemoveMaster(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	m, err := OpenMaster(ctx, Options{Dir: dir, Mode: ModeFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sealed, _ := m.NewDataKey("main")
+	before := Where(Options{Dir: dir})
+	where, err := RemoveMaster(ctx, Options{Dir: dir, Mode: ModeFile})
+	if where != before {
+		t.Errorf("Where said %q before RemoveMaster said %q", before, where)
+	}
+	if err != nil || where != "key file "+filepath.Join(dir, KeyFileName) {
+		t.Fatalf("RemoveMaster = %q, %v", where, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeyFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("key file still there: %v", err)
+	}
+	m2, err := OpenMaster(ctx, Options{Dir: dir, Mode: ModeFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m2.OpenDataKey("main", sealed); err == nil {
+		t.Error("a data key sealed under the removed master key opens with the new one")
+	}
+	if where, err := RemoveMaster(ctx, Options{Dir: t.TempDir()}); where != "" || err != nil {
+		t.Errorf("nothing to remove: %q, %v", where, err)
+	}
+
+	kr := &fakeKeyring{}
+	dir = t.TempDir()
+	m, err = OpenMaster(ctx, Options{Dir: dir, Keyring: kr})
+	if err != nil || m.Backend() != BackendKeyring {
+		t.Fatalf("keyring master: %v, %v", m, err)
+	}
+	kr.err = errors.New("dbus: no answer")
+	if _, err := RemoveMaster(ctx, Options{Dir: dir, Keyring: kr}); err == nil {
+		t.Fatal("a keyring that fails: no error")
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeyringIDFileName)); err != nil {
+		t.Errorf("the id file went although the entry could not: %v", err)
+	}
+	kr.err = nil
+	before = Where(Options{Dir: dir})
+	where, err = RemoveMaster(ctx, Options{Dir: dir, Keyring: kr})
+	if where != before || Where(Options{Dir: dir}) != "" {
+		t.Errorf("Where: %q before, %q after; RemoveMaster said %q", before, Where(Options{Dir: dir}), where)
+	}
+	if err != nil || !strings.HasPrefix(where, "OS keyring, entry impress/master-") || len(kr.m) != 0 {
+		t.Errorf("keyring: %q, %v, entries left %v", where, err, kr.m)
+	}
+	if _, err := os.Stat(filepath.Join(dir, KeyringIDFileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("id file still there: %v", err)
+	}
+}

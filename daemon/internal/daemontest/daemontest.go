@@ -211,15 +211,16 @@ func WaitFor(t testing.TB, within time.Duration, cond func() bool) {
 	}
 }
 
-// ExitOf is the exit code the CLI would give err.
-func ExitOf(err error) int {
+// CodeOf is err's wire code: "" for nil, and internal for an error that is
+// not a wire error (a client treats the two alike).
+func CodeOf(err error) api.Code {
 	if e, ok := api.AsError(err); ok {
-		return e.ExitCode()
+		return e.Code
 	}
 	if err == nil {
-		return 0
+		return ""
 	}
-	return 1
+	return api.CodeInternal
 }
 
 // Deps is feature.Deps as the daemon's root builds it, for a test: the

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/daemon/internal/feature"
+	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/meta/sandbox"
@@ -64,7 +65,7 @@ func NewMetaEnv(t testing.TB, edit func(env map[string]string)) *MetaEnv {
 	t.Cleanup(func() { db.Close() })
 	e.Settings = NewSettings(t, filepath.Join(dir, "none.yaml"), env)
 	red := &redact.Redactor{}
-	red.Add(e.Settings.Get().String("meta.app_secret"))
+	red.Add(e.Settings.Get().String(config.MetaAppSecret))
 	e.Deps = Deps(dir, db, red, e.Log, e.Settings, e.Clock.Now)
 	return e
 }

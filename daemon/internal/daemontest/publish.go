@@ -209,3 +209,48 @@ func StatusRead(r *http.Request) bool {
 func PermalinkRead(r *http.Request) bool {
 	return strings.Contains(r.URL.Query().Get("fields"), "permalink") && !strings.HasSuffix(r.URL.Path, "/media")
 }
+
+// SubmitBatch does with a run what `impress publish --manifest` does: one
+// reconciliation of its items (others: other shards' items), then a
+// publish of each item it lets through, marked as checked. jobs[k] is item
+// k's job as submitted (the found-live record for items found live; nil
+// for refused ones); nothing is waited for.
+func SubmitBatch(t testing.TB, c *api.Client, reqs []api.PublishRequest, others ...api.PublishRequest) (*api.ReconcileAnswer, []*api.Job) {
+	t.Helper()
+	ans, err := c.Reconcile(t.Context(), api.ReconcileRequest{Items: reqs, Others: others})
+	if err != nil {
+		t.Fatalf("reconcile: %v", err)
+	}
+	if len(ans.Items) != len(reqs) {
+		t.Fatalf("reconcile answered %d items for %d", len(ans.Items), len(reqs))
+	}
+	jobs := make([]*api.Job, len(reqs))
+	for k, v := range ans.Items {
+		switch v.Outcome {
+		case api.ReconcileFoundLive:
+			jobs[k] = v.Job
+		case api.ReconcileAmbiguous, api.ReconcileIncomplete, api.ReconcileFailed:
+		default:
+			r := reqs[k]
+			r.Reconciled = true
+			res, err := c.Publish(t.Context(), r)
+			if err != nil {
+				t.Fatalf("publish item %d: %v", k, err)
+			}
+			jobs[k] = res.Job
+		}
+	}
+	return ans, jobs
+}
+
+// RunBatch is SubmitBatch, then every job followed to its end.
+func RunBatch(t testing.TB, c *api.Client, reqs []api.PublishRequest, others ...api.PublishRequest) (*api.ReconcileAnswer, []*api.Job) {
+	t.Helper()
+	ans, jobs := SubmitBatch(t, c, reqs, others...)
+	for k, j := range jobs {
+		if j != nil && !j.Terminal() {
+			jobs[k] = WaitJobEnd(t, c, j.ID, 60*time.Second)
+		}
+	}
+	return ans, jobs
+}

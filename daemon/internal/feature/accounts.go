@@ -32,8 +32,9 @@ type Accounts interface {
 	// the wire error to return (redacted).
 	MetaFail(conn string, err error) *api.Error
 	// Disconnect deletes a connection's tokens and marks it disconnected,
-	// as `auth logout` does.
-	Disconnect(conn, reason string) error
+	// as `auth logout` does, and records why (r.Name is the connection),
+	// so that `auth status` and doctor can say it with r.Code.
+	Disconnect(r store.RemovedConn) error
 }
 
 // AccountData is Accounts plus what the privacy feature needs to purge and
@@ -43,6 +44,9 @@ type Accounts interface {
 type AccountData interface {
 	Accounts
 	MasterKey(ctx context.Context) (*secrets.Master, error)
+	// RemoveMasterKey deletes the master key wherever it is kept and says
+	// where that was (`privacy purge --all`).
+	RemoveMasterKey(ctx context.Context) (string, error)
 	// OpenToken opens the token sealed in field (FieldToken or
 	// FieldPageToken) of c.
 	OpenToken(dk *secrets.DataKey, c store.Conn, field string) (string, error)

@@ -9,11 +9,12 @@ import (
 	"github.com/impress-dev/impress/store"
 )
 
-// ToolFix is the install hint for a missing ffmpeg or ffprobe.
-const ToolFix = "install ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg fonts-dejavu-core`; macOS: `brew install ffmpeg`) or set ffmpeg.path and ffprobe.path with `impress config set`"
+// ToolFix is the install hint for a missing ffmpeg or ffprobe; its
+// commands work as printed (doctor prints it).
+const ToolFix = "install ffmpeg (Debian/Ubuntu: `sudo apt-get install ffmpeg fonts-dejavu-core`; macOS: `brew install ffmpeg`), or point ffmpeg.path and ffprobe.path at yours (impress config set)"
 
 // RenderError maps the render package's refusals to wire codes: a bad spec
-// or a file that is not media is invalid_input (exit 2), a missing tool
+// or a file that is not media is invalid_input, a missing tool
 // names the fix; other errors pass through.
 func RenderError(err error) error {
 	if _, ok := api.AsError(err); ok {

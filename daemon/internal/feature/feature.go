@@ -34,8 +34,13 @@ type Feature struct {
 	// Stop ends what Start started, in reverse table order at shutdown
 	// (after running jobs were parked), bounded by ctx.
 	Stop func(ctx context.Context)
-	// Health is the feature's lines of `impress doctor`.
-	Health func() []api.Check
+	// Health is the feature's lines of `impress doctor`. ctx ends when no
+	// client waits for them any more: checks that run tools stop then.
+	Health func(ctx context.Context) []api.Check
+	// Reload applies changed settings that the feature does not read per
+	// use (`config set` reloads the daemon), after the new settings are
+	// in place; optional.
+	Reload func(ctx context.Context)
 }
 
 // Deps is what every feature gets from the daemon's root. A feature embeds

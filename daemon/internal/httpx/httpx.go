@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -45,30 +46,29 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// StatusFor maps a wire code to an HTTP status.
-func StatusFor(code string) int {
-	switch code {
-	case api.CodeInvalid:
-		return http.StatusBadRequest
-	case api.CodeNotFound:
-		return http.StatusNotFound
-	case api.CodeConflict:
-		return http.StatusConflict
-	case api.CodeForbidden:
-		return http.StatusForbidden
-	case api.CodeLoginNeeded:
-		return http.StatusUnauthorized
-	case api.CodeRejected:
-		return http.StatusUnprocessableEntity
-	case api.CodeTransient:
-		return http.StatusServiceUnavailable
-	case api.CodeCancelled:
-		return 499
-	case api.CodeRecovery:
-		return http.StatusServiceUnavailable
-	default:
-		return http.StatusInternalServerError
+// statusOf is the HTTP status of each wire code; TestStatusForEveryCode
+// walks api.Codes() through it, so a new code without a row fails.
+var statusOf = map[api.Code]int{
+	api.CodeInvalid:     http.StatusBadRequest,
+	api.CodeNotFound:    http.StatusNotFound,
+	api.CodeConflict:    http.StatusConflict,
+	api.CodeForbidden:   http.StatusForbidden,
+	api.CodeLoginNeeded: http.StatusUnauthorized,
+	api.CodeRejected:    http.StatusUnprocessableEntity,
+	api.CodeTransient:   http.StatusServiceUnavailable,
+	api.CodeUnconfirmed: http.StatusInternalServerError,
+	api.CodeCancelled:   499, // nginx's "client closed request"
+	api.CodeRecovery:    http.StatusServiceUnavailable,
+	api.CodeInternal:    http.StatusInternalServerError,
+}
+
+// StatusFor maps a wire code to an HTTP status (500 for a code it does
+// not know).
+func StatusFor(code api.Code) int {
+	if s, ok := statusOf[code]; ok {
+		return s
 	}
+	return http.StatusInternalServerError
 }
 
 // WriteError answers e as {"error": e}, with e.Status or the code's status.
@@ -80,12 +80,22 @@ func WriteError(w http.ResponseWriter, e *api.Error) {
 	WriteJSON(w, status, map[string]*api.Error{"error": e})
 }
 
-// DecodeBody decodes the request body into v, refusing unknown fields; on
-// failure it has answered invalid_input and returns false.
+// DecodeBody decodes the request body into v, refusing unknown fields and
+// anything after the one JSON value but white space (a second document
+// glued to the first would otherwise be ignored without a word: the
+// caller and the daemon would disagree on what was asked); on failure it
+// has answered invalid_input and returns false.
 func DecodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	err := dec.Decode(v)
+	if err == nil {
+		// Token skips white space; io.EOF is the only good answer.
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("trailing data after the JSON value")
+		}
+	}
+	if err != nil {
 		WriteError(w, api.Errorf(api.CodeInvalid, "bad request body: %v", err))
 		return false
 	}

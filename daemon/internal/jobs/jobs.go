@@ -149,7 +149,10 @@ func (r *Runner) sem(kind string) chan struct{} {
 	if c, ok := r.sems[kind]; ok {
 		return c
 	}
-	n := r.settings().Int(kind + ".concurrency")
+	n := 0
+	if k, ok := config.Concurrency(kind); ok {
+		n = r.settings().Int(k)
+	}
 	if n <= 0 {
 		n = 1
 	}
@@ -180,6 +183,13 @@ func (r *Runner) Submit(base context.Context, job store.Job, limit time.Duration
 }
 
 func (r *Runner) run(ctx context.Context, job store.Job, limit time.Duration, fn Func) {
+	// A job resumed after a crash or a shutdown whose cancel the user had
+	// asked for ends here: a cancelled job never runs again.
+	if j, err := r.db.Job(job.ID); err == nil && j.CancelRequested {
+		r.cancelOf(job.ID)(errCancelled)
+		r.finish(job.ID, ctx, context.Canceled)
+		return
+	}
 	sem := r.sem(job.Kind)
 	select {
 	case sem <- struct{}{}:
@@ -221,14 +231,18 @@ func (r *Runner) finishWith(id uint64, ctx context.Context, err error, detail []
 			if detail != nil {
 				j.Detail = detail
 			}
+		case errors.Is(cause, errParked) && j.CancelRequested:
+			// parked by a shutdown while its cancel was under way
+			j.State, j.Stage = api.JobCancelled, "cancelled"
+			j.Error = &store.JobError{Code: string(api.CodeCancelled), Message: "cancelled by the user"}
 		case errors.Is(cause, errParked):
 			j.State = api.JobQueued // resumed at next start
 		case errors.Is(cause, errCancelled):
 			j.State, j.Stage = api.JobCancelled, "cancelled"
-			j.Error = &store.JobError{Code: api.CodeCancelled, Message: "cancelled by the user"}
+			j.Error = &store.JobError{Code: string(api.CodeCancelled), Message: "cancelled by the user"}
 		case errors.Is(err, context.DeadlineExceeded):
 			j.State, j.Stage = api.JobFailed, "timeout"
-			j.Error = &store.JobError{Code: api.CodeCancelled, Message: "the job ran past its time limit and was stopped"}
+			j.Error = &store.JobError{Code: string(api.CodeCancelled), Message: "the job ran past its time limit and was stopped"}
 		default:
 			j.State = api.JobFailed
 			j.Error = r.jobError(err)
@@ -277,9 +291,9 @@ func (r *Runner) finishWith(id uint64, ctx context.Context, err error, detail []
 
 func (r *Runner) jobError(err error) *store.JobError {
 	if e, ok := api.AsError(err); ok {
-		return &store.JobError{Code: e.Code, Message: r.red.String(e.Message), Hint: e.Hint}
+		return &store.JobError{Code: string(e.Code), Message: r.red.String(e.Message), Hint: e.Hint}
 	}
-	return &store.JobError{Code: api.CodeInternal, Message: r.red.String(err.Error())}
+	return &store.JobError{Code: string(api.CodeInternal), Message: r.red.String(err.Error())}
 }
 
 func (r *Runner) broadcast(id uint64, ev api.JobEvent) {
@@ -330,16 +344,34 @@ func (r *Runner) Unsubscribe(id uint64, ch chan api.JobEvent) {
 	}
 }
 
-// Cancel stops a running job; false if it is not running here.
+// Cancel stops a running job; false if it is not running here. The
+// request is stored first: should the daemon stop or crash before the job
+// has ended, the next start cancels it instead of resuming it.
 func (r *Runner) Cancel(id uint64) bool {
-	r.mu.Lock()
-	rj := r.running[id]
-	r.mu.Unlock()
-	if rj == nil {
+	cancel := r.cancelOf(id)
+	if cancel == nil {
 		return false
 	}
-	rj.cancel(errCancelled)
+	if _, err := r.db.UpdateJob(id, func(j *store.Job) error {
+		if !(api.Job{State: j.State}).Terminal() {
+			j.CancelRequested = true
+		}
+		return nil
+	}); err != nil {
+		r.log.Error("job cancel", "job", id, "err", err)
+	}
+	cancel(errCancelled)
 	return true
+}
+
+// cancelOf is the cancel function of a job running here, or nil.
+func (r *Runner) cancelOf(id uint64) context.CancelCauseFunc {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if rj := r.running[id]; rj != nil {
+		return rj.cancel
+	}
+	return nil
 }
 
 // ParkAll cancels every job with errParked and waits (bounded by ctx).
@@ -364,7 +396,7 @@ func ToAPI(j store.Job) api.Job {
 		Percent: j.Percent, Title: j.Title, CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Detail: j.Detail,
 	}
 	if j.Error != nil {
-		out.Error = &api.Error{Code: j.Error.Code, Message: j.Error.Message, Hint: j.Error.Hint}
+		out.Error = &api.Error{Code: api.Code(j.Error.Code), Message: j.Error.Message, Hint: j.Error.Hint}
 	}
 	return out
 }

@@ -100,7 +100,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 		return &api.Error{Code: api.CodeRejected, Message: "refused for EAAsecret-token-value"}
 	})
 	got = waitState(t, s, j2.ID, api.JobFailed)
-	if got.Error == nil || got.Error.Code != api.CodeRejected || bytes.Contains([]byte(got.Error.Message), []byte("EAAsecret")) {
+	if got.Error == nil || api.Code(got.Error.Code) != api.CodeRejected || bytes.Contains([]byte(got.Error.Message), []byte("EAAsecret")) {
 		t.Errorf("failed job error = %+v", got.Error)
 	}
 	// time limit
@@ -110,7 +110,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 		return ctx.Err()
 	})
 	got = waitState(t, s, j3.ID, api.JobFailed)
-	if got.Error.Code != api.CodeCancelled || got.Stage != "timeout" {
+	if api.Code(got.Error.Code) != api.CodeCancelled || got.Stage != "timeout" {
 		t.Errorf("timed-out job = %+v", got)
 	}
 	// user cancel, watched through subscribe
@@ -180,5 +180,67 @@ func TestJobRunnerBoundsConcurrency(t *testing.T) {
 	close(release)
 	for _, id := range ids {
 		waitState(t, s, id, api.JobDone)
+	}
+}
+
+// TestCancelledJobNeverResumes: a cancel is stored before the job stops,
+// so a job the daemon could not stop in time (work deaf to its context,
+// then a shutdown or a crash) is cancelled at the next start instead of
+// run again; and one parked while its cancel was under way ends cancelled.
+// On b62770a the next daemon resumed it and the cancel was lost.
+func TestCancelledJobNeverResumes(t *testing.T) {
+	s := newTestServer(t)
+	j, _ := s.db.CreateJob(store.Job{Kind: api.JobRender, State: api.JobQueued}, false)
+	started, release := make(chan struct{}), make(chan struct{})
+	s.jobs.Submit(t.Context(), j, 0, func(ctx context.Context, p *Progress) error {
+		close(started)
+		<-release // deaf to ctx: a step that does not look at it
+		return nil
+	})
+	<-started
+	if !s.jobs.Cancel(j.ID) {
+		t.Fatal("Cancel: job not running")
+	}
+	// the daemon stops without waiting for the job (its bound ran out)
+	short, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	s.jobs.ParkAll(short)
+	if got, _ := s.db.Job(j.ID); got.State != api.JobRunning || !got.CancelRequested {
+		t.Fatalf("after the stop: %+v, want running with the cancel stored", got)
+	}
+	// the next daemon resumes what it finds running
+	next := New(Config{DB: s.db, Red: s.red, Log: s.jobs.log, Settings: s.jobs.settings})
+	ran := make(chan struct{}, 1)
+	got, _ := s.db.Job(j.ID)
+	next.Submit(t.Context(), got, 0, func(ctx context.Context, p *Progress) error {
+		ran <- struct{}{}
+		return nil
+	})
+	final := waitState(t, s, j.ID, api.JobCancelled)
+	if final.Error == nil || final.Error.Code != string(api.CodeCancelled) {
+		t.Errorf("resumed job = %+v, want cancelled", final)
+	}
+	select {
+	case <-ran:
+		t.Error("a cancelled job ran again after the restart")
+	default:
+	}
+	close(release)
+
+	// parked while its cancel was under way: cancelled, not queued
+	j2, _ := s.db.CreateJob(store.Job{Kind: api.JobRender, State: api.JobQueued}, false)
+	started2 := make(chan struct{})
+	s2 := New(Config{DB: s.db, Red: s.red, Log: s.jobs.log, Settings: s.jobs.settings})
+	s2.Submit(t.Context(), j2, 0, func(ctx context.Context, p *Progress) error {
+		close(started2)
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	<-started2
+	// the cancel was stored, then the shutdown came before it took effect
+	s.db.UpdateJob(j2.ID, func(j *store.Job) error { j.CancelRequested = true; return nil })
+	s2.ParkAll(t.Context())
+	if got, _ := s.db.Job(j2.ID); got.State != api.JobCancelled {
+		t.Errorf("parked with a cancel stored: state %q, want cancelled", got.State)
 	}
 }

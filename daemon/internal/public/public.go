@@ -7,9 +7,13 @@ package public
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base32"
 	"fmt"
 	"net/http"
+	"regexp"
+	"sync"
 )
 
 // The public routes a feature other than community serves. Until the
@@ -41,4 +45,22 @@ func ValidMAC(sig, msg []byte, secret string) bool {
 	mac := hmac.New(sha256.New, []byte(secret))
 	mac.Write(msg)
 	return hmac.Equal(sig, mac.Sum(nil))
+}
+
+// codeEncoding writes confirmation codes: 128 random bits, lower-case
+// base32 without padding (26 characters, easy to read out and to paste).
+var codeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+
+// CodeRE is what a confirmation code looks like, compiled on first use
+// (package globals are built by every command the binary runs).
+var CodeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z2-7]{26}$`) })
+
+// NewCode is a random confirmation code (data deletion, deauthorize,
+// purge receipts), never derived from who asked.
+func NewCode() (string, error) {
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("confirmation code: %w", err)
+	}
+	return codeEncoding.EncodeToString(b), nil
 }

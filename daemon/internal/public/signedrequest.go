@@ -13,7 +13,7 @@ import (
 )
 
 // Meta's signed_request (deauthorize and data-deletion callbacks,
-// meta-graph-api.md §7.1, reliability.md §6):
+// docs/META.md §14, docs/SECURITY.md §3):
 //
 //	signed_request=<base64url(HMAC-SHA256(app secret, P))>.<P = base64url(JSON payload)>
 //
@@ -44,6 +44,9 @@ type SignedRequest struct {
 	UserID   string
 	IssuedAt int64
 	Expires  int64
+	// payload is the payload as sent (base64url), which the signature
+	// covers: the one spelling of a request, for [Replays].
+	payload string
 }
 
 // ParseSignedRequest verifies raw with appSecret and returns its payload.
@@ -88,7 +91,7 @@ func ParseSignedRequest(raw, appSecret string) (SignedRequest, error) {
 	if sr.UserID == "" {
 		return sr, ErrSignedRequestNoUser
 	}
-	sr.Algorithm = p.Algorithm
+	sr.Algorithm, sr.payload = p.Algorithm, encPayload
 	sr.IssuedAt, _ = p.IssuedAt.Int64()
 	sr.Expires, _ = p.Expires.Int64()
 	return sr, nil

@@ -167,7 +167,7 @@ type Event struct {
 	Raw json.RawMessage `json:"raw,omitempty"`
 
 	// Dedupe identifies the delivery: a Meta retry of the same change has
-	// the same key (reliability.md §5: per change, not per POST). It is the
+	// the same key (docs/META.md §13: per change, not per POST). It is the
 	// store's dedupe key, not part of the sealed value.
 	Dedupe string `json:"-"`
 }

@@ -1,0 +1,101 @@
+package httpx
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/impress-dev/impress/api"
+)
+
+// TestStatusForEveryCode walks every wire code: each has its own row in
+// statusOf with an error status (a code added to api without one fails
+// here), the table has no other rows, and a code this daemon does not know
+// answers 500.
+func TestStatusForEveryCode(t *testing.T) {
+	codes := api.Codes()
+	if len(statusOf) != len(codes) {
+		t.Errorf("statusOf has %d rows for %d wire codes", len(statusOf), len(codes))
+	}
+	for _, c := range codes {
+		if s, ok := statusOf[c]; !ok || s < 400 || s > 599 || StatusFor(c) != s {
+			t.Errorf("wire code %q: status %d (row %v), want an error status from its row in statusOf", c, StatusFor(c), ok)
+		}
+	}
+	if StatusFor("from_a_newer_daemon") != http.StatusInternalServerError {
+		t.Error("an unknown code must answer 500")
+	}
+}
+
+// TestDecodeBody: one JSON value, white space around it allowed; anything
+// else after it (a second document, a stray byte, a truncated value) is
+// invalid_input, as are unknown fields.
+func TestDecodeBody(t *testing.T) {
+	type req struct {
+		Name string `json:"name"`
+	}
+	tests := []struct {
+		body string
+		ok   bool
+	}{
+		{`{"name":"a"}`, true},
+		{"{\"name\":\"a\"}\n", true},
+		{" \t{\"name\":\"a\"} \r\n ", true},
+		{`{"name":"a"}{"name":"b"}`, false},
+		{`{"name":"a"} {"name":"b"}`, false},
+		{"{\"name\":\"a\"}\n{\"name\":\"b\"}\n", false},
+		{`{"name":"a"}x`, false},
+		{`{"name":"a"}]`, false},
+		{`{"name":"a"} 1`, false},
+		{`{"name":"a"}"`, false},
+		{`{"name":"a"}null`, false},
+		{`{"name":"a"`, false},
+		{``, false},
+		{`{"name":"a","other":1}`, false},
+	}
+	for _, tt := range tests {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tt.body))
+		var v req
+		got := DecodeBody(rec, r, &v)
+		if got != tt.ok {
+			t.Errorf("DecodeBody(%q) = %v, want %v", tt.body, got, tt.ok)
+			continue
+		}
+		if tt.ok {
+			if v.Name != "a" {
+				t.Errorf("DecodeBody(%q) decoded %+v", tt.body, v)
+			}
+			continue
+		}
+		var e struct{ Error api.Error }
+		if rec.Code != http.StatusBadRequest || json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error.Code != api.CodeInvalid {
+			t.Errorf("DecodeBody(%q) answered %d %s, want 400 invalid_input", tt.body, rec.Code, rec.Body)
+		}
+	}
+}
+
+// FuzzDecodeBody: whatever the body, an accepted one is exactly one JSON
+// object (or null, which leaves the request empty), with nothing after it
+// but white space.
+func FuzzDecodeBody(f *testing.F) {
+	for _, s := range []string{`{"name":"a"}`, `{"name":"a"}{}`, `{} `, `{}]`, `[]`, ``, `null`, `null{}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+		var v struct {
+			Name string `json:"name"`
+		}
+		if !DecodeBody(rec, r, &v) {
+			return
+		}
+		trimmed := strings.TrimSpace(body)
+		if !json.Valid([]byte(trimmed)) || !strings.HasPrefix(trimmed, "{") && trimmed != "null" {
+			t.Fatalf("accepted %q", body)
+		}
+	})
+}
