@@ -32,6 +32,10 @@ type Command struct {
 	// GraphOption is how Run hands the -filter_complex graph to ffmpeg in
 	// a file ([GraphOptionScript] when empty; see [GraphScriptOption]).
 	GraphOption string
+	// NoSync leaves the output unsynced: the caller makes it durable when
+	// it needs to (the daemon fsyncs a render before it records it in the
+	// cache, off the user's wait; see RenderRequest.NoSync).
+	NoSync bool
 	// Warnings are what the layout found (text under Instagram's UI, a
 	// text cut short); the command runs anyway.
 	Warnings []Warning

@@ -29,6 +29,7 @@ func startSpeculation(ctx context.Context, req RenderRequest, path string, fm Fo
 	if err != nil {
 		return nil
 	}
+	cmd.NoSync = req.NoSync
 	ctx, cancel := context.WithCancel(ctx)
 	sp := &speculation{cancel: cancel, done: make(chan error, 1), out: tmp, argv: cmd.Argv(req.FFmpeg)}
 	go func() { sp.done <- Run(ctx, req.FFmpeg, cmd, nil) }()

@@ -118,8 +118,10 @@ func run(ctx context.Context, ffmpegPath string, cmd *Command, fn func(Progress)
 		return tail.String(0), &FFmpegError{Op: op, ExitCode: code, Stderr: tail.String(stderrTailLines), Err: waitErr}
 	}
 	if tmp != "" {
-		if err := syncFile(tmp); err != nil {
-			return "", fmt.Errorf("%s: %w", op, err)
+		if !cmd.NoSync { // else the caller syncs, or does not need to
+			if err := syncFile(tmp); err != nil {
+				return "", fmt.Errorf("%s: %w", op, err)
+			}
 		}
 		if err := os.Rename(tmp, cmd.Output); err != nil {
 			return "", fmt.Errorf("%s: %w", op, err)

@@ -56,10 +56,14 @@ type renderState struct {
 	// inflight maps a cache key to the job rendering it, so that two
 	// requests for the same output share one ffmpeg run.
 	inflight map[string]uint64
+	// pending are finished renders not yet synced and recorded in the
+	// store (rendersync.go); syncs counts their goroutines.
+	pending map[string]*store.Render
+	syncs   sync.WaitGroup
 }
 
 func newRenderState() *renderState {
-	return &renderState{inflight: map[string]uint64{}}
+	return &renderState{inflight: map[string]uint64{}, pending: map[string]*store.Render{}}
 }
 
 // Service is the projects feature.
@@ -344,8 +348,9 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 		}
 		return violationsError(res.Violations, pl.preset.Kind)
 	}
-	// Register: rename into the cache, then record. A crash between the
-	// two leaves an unregistered file that the next render overwrites.
+	// Register: rename into the cache, then record (once synced, after the
+	// job: rendersync.go). A crash before the record leaves an unregistered
+	// file that the next render overwrites.
 	final := filepath.Join(s.rendersDir(), pl.key+pl.ext())
 	if err := renameRetiring(out.file, final, s.rendersTmp()); err != nil {
 		return fmt.Errorf("render: %w", err)
@@ -366,10 +371,8 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
-	if _, err := s.DB.PutRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
-		Target: req.Display, Preset: res.Preset, Size: fi.Size(), ModTime: fi.ModTime(), Result: raw}); err != nil {
-		return err
-	}
+	s.registerRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
+		Target: req.Display, Preset: res.Preset, Size: fi.Size(), ModTime: fi.ModTime(), Result: raw})
 	steps.mark("register")
 	if err := s.deliver(res, req.Out); err != nil {
 		return err
@@ -427,7 +430,7 @@ func violationsError(vs []api.Violation, kind string) error {
 // cachedResult answers from the render cache when the key's file is
 // still there, whole.
 func (s *Service) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
-	rec, err := s.DB.Render(pl.key)
+	rec, err := s.renderRecord(pl.key)
 	if err != nil {
 		return nil, false
 	}

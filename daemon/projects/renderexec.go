@@ -239,6 +239,8 @@ func (s *Service) execRender(ctx context.Context, pl *renderPlan, work string, f
 		Preset: pl.presetName, Preview: pl.req.Preview,
 		FFmpeg: s.ffmpegPath(), FFprobe: s.FFprobePath(),
 		Output: out.file, TempDir: work,
+		// synced before the cache records it, after the job (rendersync.go)
+		NoSync: true,
 	}
 	inputs := []string{pl.media}
 	if pl.spec != nil {
