@@ -144,7 +144,9 @@ func (b *bench) publishRSS(small string, sb *sandbox.Server, builds []*build) er
 		return err
 	}
 	if _, err := b.m.ff("-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-f", "concat", "-safe", "0", "-i", list,
-		"-c", "copy", "-movflags", "+faststart", "file:"+big); err != nil {
+		// no edit lists: the fast path remuxes it (with them the publish
+		// would re-encode two minutes of 1080p, and measure ffmpeg)
+		"-c", "copy", "-movflags", "+faststart", "-use_editlist", "0", "file:"+big); err != nil {
 		return err
 	}
 	fi, err := os.Stat(big)
