@@ -15,24 +15,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-impress=${IMPRESS:-bin/impress}
-if [[ ! -x $impress ]]; then
-	echo "cli_bench: $impress is not built; run make build (or set IMPRESS)" >&2
-	exit 1
-fi
-before=()
-if [[ -n ${CLI_BENCH_BEFORE:-} ]]; then
-	if [[ -x $CLI_BENCH_BEFORE ]]; then
-		before=(-before "$CLI_BENCH_BEFORE")
-	else
-		tmp=$(mktemp -d "${TMPDIR:-/tmp}/clibench.XXXXXX")
-		trap 'rm -rf "$tmp"' EXIT
-		rev=$(git rev-parse --short "$CLI_BENCH_BEFORE")
-		git archive "$rev" | tar -x -C "$tmp"
-		(cd "$tmp" && go build -o "impress-$rev" ./cmd/impress)
-		before=(-before "$tmp/impress-$rev")
-	fi
-fi
+. bench/common.bash
+bench_setup "${CLI_BENCH_BEFORE:-}" clibench
+
 echo "## Through the CLI (bench/cli_bench.sh)"
 echo
 go run ./bench/clibench -impress "$impress" ${before[@]+"${before[@]}"} \

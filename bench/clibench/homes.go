@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/bench/internal/benchkit"
 )
 
 // build is one impress binary under test and its home.
@@ -39,15 +40,7 @@ func newHome(tmp string, extraEnv ...string) (*home, error) {
 		return nil, err
 	}
 	h := &home{dir: dir, socket: filepath.Join(sockDir, "d.sock")}
-	h.env = append([]string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(dir, "userhome"),
-		"IMPRESS_HOME=" + filepath.Join(dir, "home"),
-		"IMPRESS_SOCKET=" + h.socket,
-		"IMPRESS_KEYRING=file",
-		"XDG_RUNTIME_DIR=",
-		"NO_COLOR=1",
-	}, extraEnv...)
+	h.env = append(benchkit.HomeEnv(dir, h.socket), extraEnv...)
 	return h, nil
 }
 
@@ -56,7 +49,7 @@ func (h *home) client() *api.Client { return api.NewClient(h.socket) }
 // sample is one timed run: wall clock, and CPU time (user + system) of
 // every process that did the work — the CLI, and the daemon with the
 // ffmpeg and ffprobe children it waited for.
-type sample struct{ wall, cpu time.Duration }
+type sample = benchkit.Sample
 
 // runCLI runs bin with args on home h and times it. The daemon's CPU is
 // the growth of its /proc counters (its own and its waited-for children's)
@@ -85,7 +78,7 @@ func (h *home) runCLI(bin string, args ...string) (sample, []byte, error) {
 	default:
 		daemon = procCPU(pid1)
 	}
-	return sample{wall: wall, cpu: cli + daemon}, stdout.Bytes(), nil
+	return sample{Wall: wall, CPU: cli + daemon}, stdout.Bytes(), nil
 }
 
 // daemonPID is the running daemon's pid, 0 when none answers.
@@ -227,12 +220,4 @@ func shellSplit(s string) ([]string, error) {
 		out = append(out, cur.String())
 	}
 	return out, nil
-}
-
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "n/a"
-	}
-	return strings.Join(strings.Fields(string(data))[:3], " ")
 }

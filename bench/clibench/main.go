@@ -46,6 +46,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/impress-dev/impress/bench/internal/benchkit"
 	"github.com/impress-dev/impress/render"
 )
 
@@ -158,7 +159,7 @@ func run(impress, before string, n, editN int, only, keep string) error {
 	version, _ := render.VersionLine(context.Background(), m.ffmpeg)
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b.out, "Run %s on %s: %d CPUs (%s), %s/%s, %s, Go %s. Medians of interleaved rounds; CPU is the CLI plus the daemon and the ffmpeg/ffprobe processes it waited for. Builds: %s.\n",
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH,
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), benchkit.CPUModel(), runtime.GOOS, runtime.GOARCH,
 		version, runtime.Version(), b.buildList())
 	want := func(s string) bool { return only == "" || slices.Contains(strings.Split(only, ","), s) }
 	sections := []struct {
@@ -177,7 +178,7 @@ func run(impress, before string, n, editN int, only, keep string) error {
 		if !want(s.name) {
 			continue
 		}
-		fmt.Fprintf(os.Stderr, "== %s (load %s)\n", s.name, loadavg())
+		fmt.Fprintf(os.Stderr, "== %s (load %s)\n", s.name, benchkit.Loadavg())
 		err := s.f()
 		// each section as it ends: a failure later keeps what was measured
 		fmt.Print(b.out.String())
@@ -208,7 +209,7 @@ type contender struct {
 // a warm-up round when warm is set, and returns the load averages at start
 // and end.
 func (b *bench) rounds(n int, warmup bool, cs []*contender) (string, string, error) {
-	load0 := loadavg()
+	load0 := benchkit.Loadavg()
 	order := make([]int, len(cs))
 	for i := range order {
 		order[i] = i
@@ -228,9 +229,9 @@ func (b *bench) rounds(n int, warmup bool, cs []*contender) (string, string, err
 				cs[i].samples = append(cs[i].samples, s)
 			}
 		}
-		fmt.Fprintf(os.Stderr, "  round %d/%d done (load %s)\n", r, n, loadavg())
+		fmt.Fprintf(os.Stderr, "  round %d/%d done (load %s)\n", r, n, benchkit.Loadavg())
 	}
-	return load0, loadavg(), nil
+	return load0, benchkit.Loadavg(), nil
 }
 
 // table writes a section's rows: each contender's medians and middle half,
@@ -241,8 +242,8 @@ func (b *bench) table(title, what, load0, load1 string, cs []*contender, ratios 
 	byName := map[string]*contender{}
 	for _, c := range cs {
 		byName[c.name] = c
-		w, cpu := walls(c.samples), cpus(c.samples)
-		fmt.Fprintf(&b.out, "| %s | %s | %s–%s | %s |\n", c.name, secs(pct(w, 50)), secs(pct(w, 25)), secs(pct(w, 75)), secs(pct(cpu, 50)))
+		w, cpu := benchkit.Walls(c.samples), benchkit.CPUs(c.samples)
+		fmt.Fprintf(&b.out, "| %s | %s | %s–%s | %s |\n", c.name, secs(benchkit.Pct(w, 50)), secs(benchkit.Pct(w, 25)), secs(benchkit.Pct(w, 75)), secs(benchkit.Pct(cpu, 50)))
 	}
 	for _, r := range ratios {
 		a, d := byName[r[0]], byName[r[1]]
@@ -253,12 +254,12 @@ func (b *bench) table(title, what, load0, load1 string, cs []*contender, ratios 
 		// the ratio within each round: both ran under that round's load
 		var paired []time.Duration
 		for i := range min(len(a.samples), len(d.samples)) {
-			paired = append(paired, time.Duration(float64(time.Second)*a.samples[i].wall.Seconds()/d.samples[i].wall.Seconds()))
+			paired = append(paired, time.Duration(float64(time.Second)*a.samples[i].Wall.Seconds()/d.samples[i].Wall.Seconds()))
 		}
 		fmt.Fprintf(&b.out, "| **%s / %s** (goal %s) | **%s** | per round: %.2f× (%.2f–%.2f×) | **%s** |\n", r[0], r[1], r[2],
-			q(pct(walls(a.samples), 50), pct(walls(d.samples), 50)),
-			pct(paired, 50).Seconds(), pct(paired, 25).Seconds(), pct(paired, 75).Seconds(),
-			q(pct(cpus(a.samples), 50), pct(cpus(d.samples), 50)))
+			q(benchkit.Pct(benchkit.Walls(a.samples), 50), benchkit.Pct(benchkit.Walls(d.samples), 50)),
+			benchkit.Pct(paired, 50).Seconds(), benchkit.Pct(paired, 25).Seconds(), benchkit.Pct(paired, 75).Seconds(),
+			q(benchkit.Pct(benchkit.CPUs(a.samples), 50), benchkit.Pct(benchkit.CPUs(d.samples), 50)))
 	}
 }
 
@@ -268,49 +269,9 @@ func (b *bench) code(title, s string) {
 	fmt.Fprintf(&b.out, "\n<details><summary>%s</summary>\n\n```\n%s\n```\n</details>\n", title, s)
 }
 
-func walls(ss []sample) []time.Duration {
-	var out []time.Duration
-	for _, s := range ss {
-		out = append(out, s.wall)
-	}
-	return out
-}
-
-func cpus(ss []sample) []time.Duration {
-	var out []time.Duration
-	for _, s := range ss {
-		out = append(out, s.cpu)
-	}
-	return out
-}
-
-// pct is the p-th percentile (nearest rank).
-func pct(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[max(i-1, 0)]
-}
-
 func secs(d time.Duration) string {
 	if d < time.Second {
 		return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
 	}
 	return fmt.Sprintf("%.3f s", d.Seconds())
-}
-
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for line := range strings.Lines(string(data)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/impress-dev/impress/bench/internal/benchkit"
 )
 
 // media is the work directory with the sources every section uses.
@@ -26,12 +28,6 @@ func (m *media) make() error {
 		{"-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=4", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=4",
 			"-vf", "noise=alls=8", "-c:v", "libx264", "-preset", "fast", "-b:v", "12M", "-maxrate", "16M", "-bufsize", "24M",
 			"-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "file:" + m.path("clip4.mp4")},
-		// edit A: a 3 s 1080p clip, a 4032x3024 photo, an MP3
-		{"-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=3", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3",
-			"-vf", "noise=alls=8", "-c:v", "libx264", "-preset", "fast", "-b:v", "12M", "-maxrate", "16M", "-bufsize", "24M",
-			"-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "file:" + m.path("clip.mp4")},
-		{"-f", "lavfi", "-i", "testsrc2=size=4032x3024:rate=1:duration=1", "-vf", "noise=alls=10", "-frames:v", "1", "-q:v", "3", "-f", "mjpeg", "file:" + m.path("photo.jpg")},
-		{"-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100:duration=10", "-c:a", "libmp3lame", "file:" + m.path("music.mp3")},
 		// edit B: a 4.5 s 720p 25 fps clip with 44.1 kHz sound, a portrait
 		// 3024x4032 photo, AAC music
 		{"-f", "lavfi", "-i", "testsrc=size=1280x720:rate=25:duration=4.5", "-f", "lavfi", "-i", "sine=frequency=330:sample_rate=44100:duration=4.5",
@@ -45,13 +41,14 @@ func (m *media) make() error {
 			"-flags", "+cgop", "-b:v", "15M", "-maxrate", "15M", "-bufsize", "15M", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2",
 			"-shortest", "file:" + m.path("reel60.mp4")},
 	}
+	steps = append(steps, benchkit.EditInputs(m.path)...) // edit A
 	for _, s := range steps {
 		if _, err := m.ff(append([]string{"-nostdin", "-hide_banner", "-loglevel", "error", "-y"}, s...)...); err != nil {
 			return err
 		}
 	}
 	for name, text := range map[string]string{
-		"edit.yaml": editA, "edit2.yaml": editB,
+		"edit.yaml": benchkit.EditSpec, "edit2.yaml": editB,
 		"cached.yaml": "version: 1\nname: cached\nclips:\n  - video: reel60.mp4\n",
 	} {
 		if err := os.WriteFile(m.path(name), []byte(text), 0o644); err != nil {
@@ -60,6 +57,12 @@ func (m *media) make() error {
 	}
 	return nil
 }
+
+// ssim is the mean SSIM of a's video against ref's.
+func (m *media) ssim(a, ref string) (string, error) { return benchkit.SSIM(m.ffmpeg, a, ref) }
+
+// sameVideo compares the video bitstreams of two files (streamhash).
+func (m *media) sameVideo(a, b string) (bool, error) { return benchkit.SameVideo(m.ffmpeg, a, b) }
 
 // ff runs ffmpeg with exactly args and returns its stderr.
 func (m *media) ff(args ...string) (string, error) {
@@ -81,7 +84,7 @@ func (m *media) timeFF(args ...string) (sample, error) {
 	if err := cmd.Run(); err != nil {
 		return sample{}, fmt.Errorf("ffmpeg %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
-	return sample{wall: time.Since(start), cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
+	return sample{Wall: time.Since(start), CPU: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}, nil
 }
 
 // edit is one benchmark edit: the spec impress renders, the titles its
@@ -91,32 +94,6 @@ type edit struct {
 	texts            []string
 	naive            func(m *media, enc []string, out string) []string
 }
-
-// editA is the benchmark edit issue 3 tuned the builder on.
-const editA = `version: 1
-name: bench-edit
-preset: reels
-clips:
-  - video: clip.mp4
-    fit: blur
-    transition: {type: fade, duration: 0.5}
-  - image: photo.jpg
-    duration: 2
-    zoom: in
-texts:
-  - text: "Summer sale"
-    start: 0
-    end: 2.5
-    position: top
-    size: 80
-    box: true
-audio:
-  - file: music.mp3
-    volume: 0.3
-    fade_in: 0.5
-    fade_out: 1
-    duck: true
-`
 
 // editB was written for this benchmark and never used to tune the
 // builder: other sizes, rates and formats (720p 25 fps clip with 44.1 kHz
@@ -156,29 +133,10 @@ var edits = []edit{
 		what: "a 5.75 s edit not used for tuning (720p 25 fps clip trimmed and blur-fitted, coloured title at the bottom, 0.75 s fade into a portrait 3024x4032 photo zooming out, AAC music ducked)"},
 }
 
-// naiveA is the command a user writes by hand for edit A, the way ffmpeg
-// recipes do it: each frame scaled twice (to cover the frame, blurred
-// there, and to fit), default scalers, the photo looped into a 30 fps
-// stream and zoomed with zoompan; impress's output options with x264's
-// default preset.
+// naiveA is the command a user writes by hand for edit A
+// (benchkit.NaiveEdit).
 func naiveA(m *media, enc []string, out string) []string {
-	graph := strings.Join([]string{
-		"[0:v]split[a][b]",
-		"[a]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920,boxblur=luma_radius=32:luma_power=2[bg]",
-		"[b]scale=1080:1920:force_original_aspect_ratio=decrease[fg]",
-		"[bg][fg]overlay=(W-w)/2:(H-h)/2,fps=30,format=yuv420p,setsar=1[v0]",
-		"[1:v]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920,zoompan=z='1+0.1*on/59':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=1080x1920:fps=30,format=yuv420p,setsar=1[v1]",
-		"[v0][v1]xfade=transition=fade:duration=0.5:offset=2.5,drawtext=fontfile=" + m.font + ":text='Summer sale':fontsize=80:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=24:x=(w-text_w)/2:y=h*0.1:enable='between(t,0,2.5)'[v]",
-		"[0:a]aformat=sample_rates=48000:channel_layouts=stereo,afade=t=out:st=2.5:d=0.5,apad=whole_dur=4.5[ca]",
-		"[ca]asplit[c1][c2]",
-		"[2:a]aformat=sample_rates=48000:channel_layouts=stereo,atrim=0:4.5,volume=0.3,afade=t=in:d=0.5,afade=t=out:st=3.5:d=1[m]",
-		"[m][c2]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[md]",
-		"[c1][md]amix=inputs=2:duration=first:normalize=0[a]",
-	}, ";")
-	args := []string{"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-		"-i", m.path("clip.mp4"), "-loop", "1", "-framerate", "30", "-t", "2", "-i", m.path("photo.jpg"), "-i", m.path("music.mp3"),
-		"-filter_complex", graph, "-map", "[v]", "-map", "[a]"}
-	return append(append(args, x264Default(enc)...), out)
+	return benchkit.NaiveEdit(m.font, m.path, enc, out)
 }
 
 // naiveB is edit B as a user would write it from the usual recipes: the
@@ -202,31 +160,7 @@ func naiveB(m *media, enc []string, out string) []string {
 	args := []string{"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
 		"-ss", "0.5", "-t", "3.5", "-i", m.path("clip2.mp4"), "-loop", "1", "-framerate", "30", "-t", "3", "-i", m.path("photo2.jpg"),
 		"-i", m.path("music2.m4a"), "-filter_complex", graph, "-map", "[v]", "-map", "[a]"}
-	return append(append(args, x264Default(enc)...), out)
-}
-
-// x264Default is impress's output options with x264's default preset, as a
-// user's command would have it.
-func x264Default(enc []string) []string {
-	enc = append([]string(nil), enc...)
-	for i := range enc {
-		if enc[i] == "-preset" && i+1 < len(enc) {
-			enc[i+1] = "medium"
-		}
-	}
-	return enc
-}
-
-// encoderArgs picks impress's output options out of its argv: everything
-// after the last -map and its value, up to the output.
-func encoderArgs(argv []string) []string {
-	last := -1
-	for i, a := range argv {
-		if a == "-map" {
-			last = i
-		}
-	}
-	return append([]string(nil), argv[last+2:len(argv)-1]...)
+	return append(append(args, benchkit.X264Default(enc)...), out)
 }
 
 // replayArgs is the argv impress ran (without the program) writing to out,
@@ -285,45 +219,4 @@ func withCRF(args []string, crf string) []string {
 		}
 	}
 	return out
-}
-
-// ssim is the mean SSIM of a's video against ref's.
-func (m *media) ssim(a, ref string) (string, error) {
-	out, err := m.ff("-nostdin", "-hide_banner", "-nostats", "-i", a, "-i", ref, "-lavfi", "[0:v][1:v]ssim", "-f", "null", "-")
-	if err != nil {
-		return "", err
-	}
-	i := strings.LastIndex(out, "All:")
-	if i < 0 {
-		return "", fmt.Errorf("no SSIM in ffmpeg's output")
-	}
-	return strings.Fields(out[i+4:])[0], nil
-}
-
-// sameVideo compares the video bitstreams of two files (streamhash).
-func (m *media) sameVideo(a, b string) (bool, error) {
-	hash := func(p string) (string, error) {
-		out, err := exec.Command(m.ffmpeg, "-nostdin", "-loglevel", "error", "-i", p, "-map", "0:v", "-c", "copy", "-f", "streamhash", "-").Output()
-		return string(out), err
-	}
-	x, err := hash(a)
-	if err != nil {
-		return false, err
-	}
-	y, err := hash(b)
-	return x == y && x != "", err
-}
-
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=+,@%", r))
-		}) < 0 {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
 }

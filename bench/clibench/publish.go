@@ -9,26 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/bench/internal/benchkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
-
-// callCounter counts the calls that get the sandbox's injected latency:
-// Graph calls and rupload POSTs (not its admin API).
-type callCounter struct {
-	h     http.Handler
-	calls atomic.Int64
-}
-
-func (c *callCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.URL.Path, "/_sandbox") {
-		c.calls.Add(1)
-	}
-	c.h.ServeHTTP(w, r)
-}
 
 const (
 	publishItems       = 50
@@ -48,7 +34,7 @@ func (b *bench) publishSection(runs int) error {
 		return err
 	}
 	sb := sandbox.New(sandbox.Options{Seed: 1, ProcessingTime: -1})
-	cnt := &callCounter{h: sb}
+	cnt := &benchkit.CallCounter{H: sb}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -100,7 +86,7 @@ func (b *bench) publishSection(runs int) error {
 			sb.Advance(25 * time.Hour)
 			sb.SetLatency(publishLatency)
 			defer sb.SetLatency(0)
-			c0, n0 := cnt.calls.Load(), len(sb.Published())
+			c0, n0 := cnt.Calls(), len(sb.Published())
 			s, _, err := h.runCLI(pb.bin, "publish", "--manifest", manifest, "--concurrency", fmt.Sprint(publishConcurrency), "--progress", "none")
 			if err != nil {
 				return s, err
@@ -108,7 +94,7 @@ func (b *bench) publishSection(runs int) error {
 			if got := len(sb.Published()) - n0; got != publishItems {
 				return s, fmt.Errorf("the sandbox got %d media for %d items", got, publishItems)
 			}
-			calls[name] = float64(cnt.calls.Load()-c0) / publishItems
+			calls[name] = float64(cnt.Calls()-c0) / publishItems
 			return s, nil
 		}})
 	}
@@ -125,7 +111,7 @@ func (b *bench) publishSection(runs int) error {
 	for _, c := range cs {
 		per := calls[c.name]
 		ideal := time.Duration(math.Ceil(float64(publishItems)/publishConcurrency) * per * float64(publishLatency))
-		med := pct(walls(c.samples), 50)
+		med := benchkit.Pct(benchkit.Walls(c.samples), 50)
 		b.line("%s: %.2f Meta calls per publish, ideal %s, median %s: **%.2f× the ideal** (goal ≤ 1.3).",
 			c.name, per, secs(ideal), secs(med), med.Seconds()/ideal.Seconds())
 	}
@@ -175,7 +161,7 @@ func (b *bench) publishRSS(small string, sb *sandbox.Server, builds []*build) er
 			return err
 		}
 		b.line("`impress publish` of a %.0f MB reel (%s): %s; the daemon's peak RSS grew by **%.1f MiB** (%.1f → %.1f MiB; goal < 32 MiB).",
-			float64(fi.Size())/1e6, pb.label, secs(s.wall), float64(peak-before)/1024, float64(before)/1024, float64(peak)/1024)
+			float64(fi.Size())/1e6, pb.label, secs(s.Wall), float64(peak-before)/1024, float64(before)/1024, float64(peak)/1024)
 	}
 	return nil
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/bench/internal/benchkit"
+	"github.com/impress-dev/impress/render"
 )
 
 // renderOnce runs `impress ARGS --json --progress none` on b's home,
@@ -98,7 +100,7 @@ func (b *bench) renderSection(n int) error {
 	b.table("`impress render` against its own ffmpeg command",
 		"A 4 s 1920x1080 30 fps clip (~12 Mb/s) normalised to reels (blur fit), `--no-cache`, against the argv the daemon logged for it, replayed by hand. Warm: the daemon ran before and has rendered this clip (its probe is known); cold: the command starts the daemon.",
 		load0, load1, cs, b.goalRatios(cs, "the same ffmpeg argv, replayed", "≤ 1.05"))
-	b.code("the ffmpeg command impress ran", shellJoin(argv))
+	b.code("the ffmpeg command impress ran", render.ShellJoin(argv))
 	return nil
 }
 
@@ -175,7 +177,7 @@ func (b *bench) editSection(n int, e edit) error {
 		return err
 	}
 	naiveOut := b.m.path("naive-" + e.name + ".mp4")
-	naive := e.naive(b.m, encoderArgs(argv), naiveOut)
+	naive := e.naive(b.m, benchkit.EncoderArgs(argv), naiveOut)
 	var cs []*contender
 	for _, bd := range b.builds {
 		cs = append(cs, &contender{name: fmt.Sprintf("impress render %s --no-cache (warm daemon, %s)", e.spec, bd.label), f: func() (sample, error) {
@@ -212,8 +214,8 @@ func (b *bench) editSection(n int, e edit) error {
 		return err
 	}
 	b.line("SSIM against impress's own command at CRF 8 (no rate cap): impress **%s** (goal ≥ 0.95); the naive command %s.", sOurs, sNaive)
-	b.code("impress's command (edit "+e.name+")", shellJoin(argv))
-	b.code("naive command (edit "+e.name+")", "ffmpeg "+shellJoin(e.naive(b.m, encoderArgs(argv), "naive.mp4")))
+	b.code("impress's command (edit "+e.name+")", render.ShellJoin(argv))
+	b.code("naive command (edit "+e.name+")", "ffmpeg "+render.ShellJoin(e.naive(b.m, benchkit.EncoderArgs(argv), "naive.mp4")))
 	return nil
 }
 
