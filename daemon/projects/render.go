@@ -352,7 +352,7 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	// job: rendersync.go). A crash before the record leaves an unregistered
 	// file that the next render overwrites.
 	final := filepath.Join(s.rendersDir(), pl.key+pl.ext())
-	if err := renameRetiring(out.file, final, s.rendersTmp()); err != nil {
+	if err := renameRetiring(out.file, final, s.rendersTmp(), false); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	res.Output = final
