@@ -119,7 +119,7 @@ func (b *bench) publishSection(runs int) error {
 }
 
 // publishRSS publishes one large reel (the 60 s reel twice over, 228 MB:
-// Instagram's limit is 300 MB) through the CLI and reports how much the
+// the most impress publishes is 300 MB) through the CLI and reports how much the
 // daemon's peak RSS grew while it hashed and uploaded it (Linux VmHWM,
 // reset through /proc/PID/clear_refs just before). Goal: < 32 MiB.
 func (b *bench) publishRSS(small string, sb *sandbox.Server, builds []*build) error {
