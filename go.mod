@@ -12,6 +12,7 @@ require (
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
 	github.com/spf13/viper v1.21.0
+	github.com/u2takey/ffmpeg-go v0.5.0
 	github.com/zalando/go-keyring v0.2.8
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/oauth2 v0.38.0
@@ -56,12 +57,18 @@ require (
 	github.com/spf13/afero v1.15.0 // indirect
 	github.com/spf13/cast v1.10.0 // indirect
 	github.com/subosito/gotenv v1.6.0 // indirect
+	github.com/u2takey/go-utils v0.3.1 // indirect
 	github.com/xo/terminfo v0.0.0-20220910002029-abceb7e1c41e // indirect
 	go.yaml.in/yaml/v3 v3.0.4 // indirect
 	golang.org/x/tools v0.36.0 // indirect
 )
 
-// A trimmed copy of a dependency (third_party/README.md says what was
-// removed, why, and how to update it with third_party/update.sh):
-// bubbletea without its init() that queries the terminal in every command.
-replace github.com/charmbracelet/bubbletea => ./third_party/bubbletea
+// Trimmed copies of two dependencies (third_party/README.md says what was
+// changed, why, and how to re-make them with third_party/update.sh):
+// bubbletea without its init() that queries the terminal in every command,
+// ffmpeg-go without its S3 output helper (and so without aws-sdk-go v1)
+// and with nodes identified by a unique number, not a summed hash.
+replace (
+	github.com/charmbracelet/bubbletea => ./third_party/bubbletea
+	github.com/u2takey/ffmpeg-go => ./third_party/ffmpeg-go
+)

@@ -67,7 +67,10 @@ type JobEvent struct {
 	Bytes   int64   `json:"bytes,omitempty"`
 	Total   int64   `json:"total,omitempty"`
 	Message string  `json:"message,omitempty"`
-	Job     *Job    `json:"job,omitempty"`
+	// Until is set while a job waits (Message says why): when it moves
+	// again, or looks again.
+	Until *time.Time `json:"until,omitempty"`
+	Job   *Job       `json:"job,omitempty"`
 }
 
 // Jobs lists jobs, newest first (GET /v1/jobs?kind=).

@@ -113,6 +113,10 @@ type PublishItem struct {
 	// UploadURI is rupload's address for a resumable container.
 	UploadURI string `json:"upload_uri,omitempty"`
 	Uploaded  bool   `json:"uploaded,omitempty"`
+	// Sent is how far the upload got (bytes handed to rupload), saved
+	// every few seconds while it runs. A resumed upload starts where Meta
+	// says its bytes end, never here: bytes sent need not have arrived.
+	Sent int64 `json:"sent,omitempty"`
 }
 
 // PublishDetail is the shape of a publish job's [Job.Detail].
@@ -160,8 +164,10 @@ type PublishDetail struct {
 	// Recreated counts containers replaced after Meta failed them.
 	Recreated int `json:"recreated,omitempty"`
 	// WaitReason says why a queued job is not moving (schedule, quota,
-	// rate limit), for `impress jobs list`.
+	// rate limit), for `impress jobs list`; WaitUntil is when it moves
+	// again, or looks again (the quota's next check).
 	WaitReason  string     `json:"wait_reason,omitempty"`
+	WaitUntil   *time.Time `json:"wait_until,omitempty"`
 	Attempts    int        `json:"attempts,omitempty"`
 	PublishedAt *time.Time `json:"published_at,omitempty"`
 	// Notes are things the user should know that did not fail the job
@@ -202,9 +208,12 @@ type PublishResult struct {
 	Job *Job `json:"job,omitempty"`
 	// Reused is true when the key named an earlier job: nothing new is
 	// posted. Resumed is true when that job had failed and was resumed.
-	Reused  bool         `json:"reused"`
-	Resumed bool         `json:"resumed,omitempty"`
-	Plan    *PublishPlan `json:"plan,omitempty"`
+	Reused  bool `json:"reused"`
+	Resumed bool `json:"resumed,omitempty"`
+	// Rescheduled is true when that job had not started and the request
+	// asked for another time (an edited at:): the job takes the new time.
+	Rescheduled bool         `json:"rescheduled,omitempty"`
+	Plan        *PublishPlan `json:"plan,omitempty"`
 	// FoundLive is true when the local store did not know the item and
 	// the account's live media showed it already posted (by another
 	// machine, or by a run whose answer was lost): Job is the record of

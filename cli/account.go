@@ -9,9 +9,7 @@ import (
 )
 
 func newAccountCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "account", Short: "Show or set the workspace's account profile"}
-	cmd.AddCommand(newAccountShowCmd(f, nil), newAccountSetCmd(f, nil))
-	return cmd
+	return group(&cobra.Command{Use: "account", Short: "Show or set the workspace's account profile"}, newAccountShowCmd(f, nil), newAccountSetCmd(f, nil))
 }
 
 // accountShowOptions are `impress account show`'s inputs.

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -17,26 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
-
-// lockedBuffer is a stream the test reads while the command writes it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // waitFor polls s() until it contains want (10 s deadline).
 func waitFor(t *testing.T, what string, s func() string, want string) string {
@@ -95,8 +77,8 @@ func newCLIEnv(t *testing.T) *cliEnv {
 
 type cliRun struct {
 	in     io.Reader
-	out    *lockedBuffer
-	errOut *lockedBuffer
+	out    *testkit.SyncBuffer
+	errOut *testkit.SyncBuffer
 	tty    bool
 	// browser replaces the real opener of `auth login`.
 	browser func(string) error
@@ -106,10 +88,10 @@ type cliRun struct {
 func (e *cliEnv) run(r *cliRun, args ...string) int {
 	e.t.Helper()
 	if r.out == nil {
-		r.out = &lockedBuffer{}
+		r.out = &testkit.SyncBuffer{}
 	}
 	if r.errOut == nil {
-		r.errOut = &lockedBuffer{}
+		r.errOut = &testkit.SyncBuffer{}
 	}
 	if r.in == nil {
 		r.in = strings.NewReader("")
@@ -204,7 +186,7 @@ func TestAuthLoginNoBrowserPaste(t *testing.T) {
 	e := newCLIEnv(t)
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	r := &cliRun{in: pr, errOut: &lockedBuffer{}, browser: func(string) error {
+	r := &cliRun{in: pr, errOut: &testkit.SyncBuffer{}, browser: func(string) error {
 		t.Error("--no-browser opened a browser")
 		return nil
 	}}
@@ -244,7 +226,7 @@ func TestAuthLoginFacebookAccounts(t *testing.T) {
 	// On a terminal the CLI asks.
 	pr, pw := io.Pipe()
 	defer pw.Close()
-	r = &cliRun{in: pr, tty: true, browser: asyncBrowser(t), out: &lockedBuffer{}, errOut: &lockedBuffer{}}
+	r = &cliRun{in: pr, tty: true, browser: asyncBrowser(t), out: &testkit.SyncBuffer{}, errOut: &testkit.SyncBuffer{}}
 	codeCh := make(chan int, 1)
 	go func() { codeCh <- e.run(r, "auth", "login", "--flavor", "facebook") }()
 	waitFor(t, "stderr", r.errOut.String, "Which one?")
@@ -377,7 +359,7 @@ func TestAuthLoginUsesBROWSER(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.env["BROWSER"] = script
-	r := &cliRun{out: &lockedBuffer{}, errOut: &lockedBuffer{}}
+	r := &cliRun{out: &testkit.SyncBuffer{}, errOut: &testkit.SyncBuffer{}}
 	codeCh := make(chan int, 1)
 	go func() { codeCh <- e.run(r, "auth", "login") }()
 	waitLoggedIn(t, codeCh, r) // without $BROWSER it would wait for a paste

@@ -157,3 +157,10 @@ func checkProgress(mode string) error {
 	}
 	return flagErrorf("--progress must be auto, json or none, not %q", mode)
 }
+
+// group is a command that only holds subcommands (impress jobs, impress
+// media, …): cmd with subs added.
+func group(cmd *cobra.Command, subs ...*cobra.Command) *cobra.Command {
+	cmd.AddCommand(subs...)
+	return cmd
+}

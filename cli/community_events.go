@@ -14,12 +14,10 @@ import (
 )
 
 func newEventsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint",
+	return group(&cobra.Command{Use: "events", Short: "Webhook events Meta delivered to the public endpoint",
 		Example: `  impress events list
   impress events list --since 41 --type comments --json
-  impress events list --follow --json      # NDJSON, survives daemon restarts`}
-	cmd.AddCommand(newEventsListCmd(f, nil))
-	return cmd
+  impress events list --follow --json      # NDJSON, survives daemon restarts`}, newEventsListCmd(f, nil))
 }
 
 // errLimit ends a follow that printed --limit events.

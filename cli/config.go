@@ -17,7 +17,7 @@ import (
 )
 
 func newConfigCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
+	return group(&cobra.Command{
 		Use:   "config",
 		Short: "Read and write the config file",
 		Long: `Every key a.b_c can also be set as IMPRESS_A_B_C in the environment.
@@ -27,9 +27,7 @@ file only, never from a flag, and are never printed (but for the token
 ` + "`config set meta.webhook_verify_token --generate`" + ` makes, shown once to
 enter in Meta's dashboard). A changed key applies in the running daemon at
 once, except those it reads only at start, which config set names.`,
-	}
-	cmd.AddCommand(newConfigGetCmd(f, nil), newConfigSetCmd(f, nil), newConfigListCmd(f, nil), newConfigUnsetCmd(f, nil))
-	return cmd
+	}, newConfigGetCmd(f, nil), newConfigSetCmd(f, nil), newConfigListCmd(f, nil), newConfigUnsetCmd(f, nil))
 }
 
 // configOptions are the inputs of the config commands: the file's paths

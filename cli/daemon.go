@@ -13,15 +13,13 @@ import (
 )
 
 func newDaemonCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
+	return group(&cobra.Command{
 		Use:   "daemon",
 		Short: "Run or control the local daemon",
 		Long: `The daemon is the only process that opens the store, runs ffmpeg and talks
 to Meta. Other commands start it on demand; use these to run it under a
 service manager or to control it by hand.`,
-	}
-	cmd.AddCommand(newDaemonRunCmd(f, nil), newDaemonStartCmd(f, nil), newDaemonStopCmd(f, nil), newDaemonStatusCmd(f, nil))
-	return cmd
+	}, newDaemonRunCmd(f, nil), newDaemonStartCmd(f, nil), newDaemonStopCmd(f, nil), newDaemonStatusCmd(f, nil))
 }
 
 // pathsWithSettings returns the paths once the settings load too, so a bad

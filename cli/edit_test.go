@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/tui"
+	"github.com/impress-dev/impress/tui/tuitest"
 )
 
 func TestNewEditCmd(t *testing.T) {
@@ -197,14 +197,7 @@ func TestEditWithRealDaemon(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
 	wait := func(wants ...string) {
 		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-			for _, w := range wants {
-				if !bytes.Contains(b, []byte(w)) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+		tuitest.WaitScreen(t, tm, 30*time.Second, wants...)
 	}
 	key := func(k string) { tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}) }
 

@@ -5,15 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/spf13/cobra"
 )
 
 func newJobsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "jobs", Short: "The render and publish queue"}
-	cmd.AddCommand(newJobsListCmd(f, nil), newJobsShowCmd(f, nil), newJobsWaitCmd(f, nil), newJobsCancelCmd(f, nil), newJobsRetryCmd(f, nil))
-	return cmd
+	return group(&cobra.Command{Use: "jobs", Short: "The render and publish queue"}, newJobsListCmd(f, nil), newJobsShowCmd(f, nil), newJobsWaitCmd(f, nil), newJobsCancelCmd(f, nil), newJobsRetryCmd(f, nil))
 }
 
 // jobsListOptions are `impress jobs list`'s inputs.
@@ -71,7 +70,7 @@ func printJob(ios *IOStreams, j *api.Job) {
 	if len(j.Detail) > 0 {
 		var m map[string]any
 		if json.Unmarshal(j.Detail, &m) == nil {
-			for _, k := range []string{"output", "state", "step", "wait_reason", "media_id", "permalink", "container_id", "at"} {
+			for _, k := range []string{"output", "state", "step", "wait_reason", "wait_until", "media_id", "permalink", "container_id", "at"} {
 				if v, ok := m[k]; ok && v != "" {
 					label := strings.ReplaceAll(k, "_", " ")
 					switch k {
@@ -81,6 +80,11 @@ func printJob(ios *IOStreams, j *api.Job) {
 						label = "stopped at"
 					case "at":
 						label = "scheduled for"
+					case "wait_until":
+						label = "resumes"
+						if t, err := time.Parse(time.RFC3339, fmt.Sprint(v)); err == nil {
+							v = "~" + t.Local().Format(detailTime)
+						}
 					}
 					rows = append(rows, []string{label, fmt.Sprint(v)})
 				}
@@ -149,7 +153,7 @@ func runJobsCancel(ctx context.Context, o *idOptions) error {
 }
 
 func newJobsRetryCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {
-	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published or unconfirmed one)"},
+	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published, unconfirmed or cancelled one)"},
 		"print the job as JSON", nil, runF, runJobsRetry)
 }
 

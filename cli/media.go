@@ -10,9 +10,7 @@ import (
 
 // newMediaCmd is `impress media list|show`: what impress published.
 func newMediaCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "media", Short: "Media impress published: ids, permalinks, status"}
-	cmd.AddCommand(newMediaListCmd(f, nil), newMediaShowCmd(f, nil))
-	return cmd
+	return group(&cobra.Command{Use: "media", Short: "Media impress published: ids, permalinks, status"}, newMediaListCmd(f, nil), newMediaShowCmd(f, nil))
 }
 
 // mediaListOptions are `impress media list`'s inputs.

@@ -319,7 +319,7 @@ func printReceipt(w io.Writer, rc *api.Receipt) {
 }
 
 func newRequestsCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
+	return group(&cobra.Command{
 		Use:   "requests",
 		Short: "Purge receipts and deletion requests (Meta's included)",
 		Long: `Every purge, from the CLI or from Meta's data deletion callback, has a
@@ -327,9 +327,7 @@ confirmation code and, once done, a receipt. Receipts hold no personal data.
 A receipt whose scan found something stays open (doctor warns, the deletion
 status page says "being reviewed") until a re-scan finds nothing or every
 finding is acknowledged with a reason.`,
-	}
-	cmd.AddCommand(newRequestsListCmd(f, nil), newRequestsShowCmd(f, nil), newRequestsRescanCmd(f, nil), newRequestsAckCmd(f, nil))
-	return cmd
+	}, newRequestsListCmd(f, nil), newRequestsShowCmd(f, nil), newRequestsRescanCmd(f, nil), newRequestsAckCmd(f, nil))
 }
 
 // requestsListOptions are `impress privacy requests list`'s inputs.
@@ -381,7 +379,7 @@ func runRequestsShow(ctx context.Context, o *requestsShowOptions) error {
 }
 
 func newRetentionCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
+	return group(&cobra.Command{
 		Use:   "retention",
 		Short: "Show or set how long each kind of data is kept",
 		Long: `How long impress keeps each kind of data. The daemon deletes what expired at
@@ -392,9 +390,7 @@ Kinds: events (webhook events, 30d), messages (DM summaries, 90d), comments
 (cached comments, 90d), logs (daemon logs, 14d), publish (publish records:
 "connection", i.e. as long as their connection exists, or a duration).
 Durations: 30d, 36h, 90m. "default" restores the default.`,
-	}
-	cmd.AddCommand(newRetentionShowCmd(f, nil), newRetentionSetCmd(f, nil))
-	return cmd
+	}, newRetentionShowCmd(f, nil), newRetentionSetCmd(f, nil))
 }
 
 // retentionShowOptions are `impress privacy retention show`'s inputs.

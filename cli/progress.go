@@ -88,12 +88,28 @@ func (p *progressBar) Update(ev api.JobEvent) {
 }
 
 // waitWhy is why a job waits (Meta's usage, the day's quota, its
-// schedule), as the daemon says it in a waiting event, on one inert line.
+// schedule) and until when, as the daemon says it in a waiting event (or
+// the event of a job scheduled for later, which carries a time), on one
+// inert line.
 func waitWhy(ev api.JobEvent) string {
-	if ev.Stage != "waiting" || ev.Message == "" {
+	if ev.Message == "" || (ev.Stage != "waiting" && ev.Until == nil) {
 		return ""
 	}
-	return inert.Line(ev.Message)
+	why := inert.Line(ev.Message)
+	if ev.Until != nil {
+		why += ", resumes ~" + clockTime(*ev.Until, time.Now())
+	}
+	return why
+}
+
+// clockTime is a time soon, as a person reads it: the hour and minute
+// today, with the day when it is another.
+func clockTime(t, now time.Time) string {
+	t, now = t.Local(), now.Local()
+	if y, m, d := t.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return t.Format("15:04")
+	}
+	return t.Format("Mon Jan 2 15:04")
 }
 
 func (p *progressBar) Done() {

@@ -29,7 +29,7 @@ func absPaths(paths []string) ([]string, error) {
 }
 
 func newProjectCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{
+	return group(&cobra.Command{
 		Use:   "project",
 		Short: "Create, list, show, remove, apply and export projects",
 		Long: `A project is a spec (clips, texts, captions, music, cover, publish defaults)
@@ -41,10 +41,8 @@ same bytes even after you move or edit the originals.`,
   impress project export summer --out summer.yaml    # edit it, then:
   impress project apply summer.yaml
   impress project rm summer`,
-	}
-	cmd.AddCommand(newProjectNewCmd(f, nil), newProjectListCmd(f, nil), newProjectShowCmd(f, nil), newProjectRmCmd(f, nil),
+	}, newProjectNewCmd(f, nil), newProjectListCmd(f, nil), newProjectShowCmd(f, nil), newProjectRmCmd(f, nil),
 		newProjectApplyCmd(f, nil), newProjectExportCmd(f, nil))
-	return cmd
 }
 
 // projectNewOptions are `impress project new`'s inputs.
@@ -292,9 +290,7 @@ func runProjectExport(ctx context.Context, o *projectExportOptions) error {
 }
 
 func newAssetCmd(f *Factory) *cobra.Command {
-	cmd := &cobra.Command{Use: "asset", Short: "Import media into a project"}
-	cmd.AddCommand(newAssetAddCmd(f, nil))
-	return cmd
+	return group(&cobra.Command{Use: "asset", Short: "Import media into a project"}, newAssetAddCmd(f, nil))
 }
 
 // assetAddOptions are `impress asset add`'s inputs.

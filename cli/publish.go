@@ -230,6 +230,9 @@ type publishOutput struct {
 	api.Job
 	Reused  bool `json:"reused"`
 	Resumed bool `json:"resumed,omitempty"`
+	// Rescheduled: the earlier job had not started and takes this
+	// request's time (an edited --at or at:).
+	Rescheduled bool `json:"rescheduled,omitempty"`
 	// FoundLive: the account already had the item (another machine, or a
 	// run whose answer was lost); nothing was published.
 	FoundLive bool `json:"found_live"`
@@ -248,12 +251,15 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := checkPastAt(ctx, c, req, "--at", time.Now()); err != nil {
-		return err
+	res, err := pastAtLive(ctx, c, req, time.Now())
+	if err == nil && res == nil {
+		if err := checkPastAt(ctx, c, req, "--at", time.Now()); err != nil {
+			return err
+		}
+		// A daemon that is restarting is brought back; without --force the
+		// request may go again, its key finds the job it made.
+		res, err = submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	}
-	// A daemon that is restarting is brought back; without --force the
-	// request may go again, its key finds the job it made.
-	res, err := submitAgain(ctx, &o.baseOptions, !req.Force, func() (*api.PublishResult, error) { return c.Publish(ctx, req) })
 	if err != nil {
 		if res != nil && res.LiveRefusal != nil && o.JSON {
 			// Refused after looking at the live media: the candidates
@@ -277,7 +283,7 @@ func runPublish(ctx context.Context, o *publishOptions) error {
 	}
 	j, err := followPublish(ctx, &o.baseOptions, c, res, o.Progress)
 	if j != nil {
-		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed, FoundLive: res.FoundLive}
+		out := publishOutput{Job: *j, Reused: res.Reused, Resumed: res.Resumed, Rescheduled: res.Rescheduled, FoundLive: res.FoundLive}
 		if o.JSON {
 			if werr := writeJSON(o.IO.Out, out); werr != nil {
 				return werr
@@ -323,7 +329,7 @@ func followPublish(ctx context.Context, o *baseOptions, c *api.Client, res *api.
 // is allowed, and seldom meant (the spec's publish: caption and --caption
 // were both left out). Nothing is said of a publish found again.
 func captionNotice(res *api.PublishResult) string {
-	if res == nil || res.Reused || res.Job == nil {
+	if res == nil || res.Reused || res.FoundLive || res.Job == nil {
 		return ""
 	}
 	d := api.PublishDetailOf(res.Job)
@@ -383,6 +389,9 @@ func printPublished(ios *IOStreams, o publishOutput) {
 		prefix = "already done: "
 		if o.Resumed {
 			prefix = "resumed: "
+		}
+		if o.Rescheduled {
+			prefix = "rescheduled: "
 		}
 	}
 	if o.FoundLive {

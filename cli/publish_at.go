@@ -84,6 +84,29 @@ func checkPastAt(ctx context.Context, c *api.Client, req api.PublishRequest, wha
 		what, req.At.Local().Format("2006-01-02 15:04 MST"), agoText(now.Sub(*req.At)), now.Add(2*time.Hour).Local().Format("2006-01-02 15:04"))
 }
 
+// pastAtLive looks for a publish with a past --at among the account's live
+// media first, as a manifest's items are (reconcileManifest): on a fresh
+// runner, a re-run of a publish made elsewhere is found there and not in
+// this store. It answers the publish's result when that settles it (found
+// live; or refused: several posts match, the listing stopped short), and
+// nil when checkPastAt decides.
+func pastAtLive(ctx context.Context, c *api.Client, req api.PublishRequest, now time.Time) (*api.PublishResult, error) {
+	if req.At == nil || !req.At.Before(now.Add(-pastGrace)) || req.Force || req.DryRun || req.NoReconcile {
+		return nil, nil
+	}
+	ans, err := c.Reconcile(ctx, api.ReconcileRequest{Items: []api.PublishRequest{req}})
+	if err != nil || len(ans.Items) == 0 {
+		return nil, err
+	}
+	switch v := ans.Items[0]; {
+	case v.Outcome == api.ReconcileFoundLive && v.Job != nil:
+		return &api.PublishResult{Job: v.Job, FoundLive: true}, nil
+	case v.LiveRefusal != nil && v.LiveRefusal.Error != nil:
+		return &api.PublishResult{LiveRefusal: v.LiveRefusal}, v.LiveRefusal.Error
+	}
+	return nil, nil
+}
+
 // agoText is a span for people: "3 days", "5 hours", "12 minutes".
 func agoText(d time.Duration) string {
 	switch {

@@ -144,6 +144,48 @@ func TestReelWithoutCaptionNotice(t *testing.T) {
 	}
 }
 
+// TestLonePastAtFoundLive: `impress publish --at <past> --key K` on a
+// fresh runner whose post is already live is reported found live (exit 0,
+// nothing published), as a manifest item is; an ambiguous match is refused
+// with its candidates.
+func TestLonePastAtFoundLive(t *testing.T) {
+	ambiguous := false
+	d := newFakeDaemon()
+	d.answer("POST /v1/publish/reconcile", func([]byte) any {
+		if ambiguous {
+			return api.ReconcileAnswer{Items: []api.ReconcileItem{{Outcome: api.ReconcileAmbiguous, LiveRefusal: &api.LiveRefusal{Ambiguous: true,
+				Candidates: []api.LivePost{{MediaID: "m1"}, {MediaID: "m2"}}, Error: &api.Error{Code: api.CodeUnconfirmed, Message: "2 live posts match"}}}}}
+		}
+		d := api.PublishDetail{State: api.PubPublished, Type: "reel", Connection: "main", MediaID: "m1", Permalink: "https://instagram.example/p/1"}
+		detail, _ := json.Marshal(d)
+		return api.ReconcileAnswer{Items: []api.ReconcileItem{{Outcome: api.ReconcileFoundLive,
+			Job: &api.Job{ID: "3", Kind: api.JobPublish, State: api.JobDone, Detail: detail}}}}
+	})
+	d.answer("POST /v1/publish", func([]byte) any {
+		return api.PublishResult{Plan: &api.PublishPlan{Type: "reel", Connection: "main", Key: "k"}} // no earlier job here
+	})
+	clip := filepath.Join(t.TempDir(), "clip.mp4")
+	if err := os.WriteFile(clip, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-72 * time.Hour).Format("2006-01-02 15:04")
+	b, _, out, _ := d.base()
+	b.JSON = true
+	if err := runPublish(t.Context(), &publishOptions{baseOptions: b, Targets: []string{clip}, At: past, Key: "k", Progress: "none"}); err != nil {
+		t.Fatalf("found live, past --at: %v", err)
+	}
+	if !strings.Contains(out.String(), `"found_live": true`) || !strings.Contains(out.String(), `"m1"`) || len(d.sent("POST /v1/publish")) != 0 {
+		t.Errorf("out %s, %d publishes sent", out, len(d.sent("POST /v1/publish")))
+	}
+	ambiguous = true
+	b, _, out, _ = d.base()
+	b.JSON = true
+	err := runPublish(t.Context(), &publishOptions{baseOptions: b, Targets: []string{clip}, At: past, Key: "k", Progress: "none"})
+	if exitCode(err, false) != exitForCode(api.CodeUnconfirmed) || !strings.Contains(out.String(), `"m2"`) || len(d.sent("POST /v1/publish")) != 0 {
+		t.Errorf("ambiguous: %v (exit %d), out %s", err, exitCode(err, false), out)
+	}
+}
+
 // TestPastAtFoundLive: on a fresh runner, a manifest item with a past at:
 // that the account already has (found live by reconciliation) is a re-run
 // like one the local store knows: reported, not refused.

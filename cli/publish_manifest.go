@@ -360,14 +360,17 @@ func firstOf(v ...string) string {
 // manifestResult is one item's outcome: a line of the table, an element
 // of the --json array.
 type manifestResult struct {
-	Index    int              `json:"index"` // 1-based position in the manifest
-	Item     string           `json:"item"`
-	Job      *api.Job         `json:"job,omitempty"`
-	Reused   bool             `json:"reused"`
-	State    string           `json:"state"` // published | scheduled | failed | unconfirmed | ambiguous | refused | planned
-	ExitCode int              `json:"exit_code"`
-	Error    *api.Error       `json:"error,omitempty"`
-	Plan     *api.PublishPlan `json:"plan,omitempty"`
+	Index  int      `json:"index"` // 1-based position in the manifest
+	Item   string   `json:"item"`
+	Job    *api.Job `json:"job,omitempty"`
+	Reused bool     `json:"reused"`
+	// Rescheduled: the item's job had not started and takes the time
+	// its at: says now.
+	Rescheduled bool             `json:"rescheduled,omitempty"`
+	State       string           `json:"state"` // published | scheduled | failed | unconfirmed | ambiguous | refused | planned
+	ExitCode    int              `json:"exit_code"`
+	Error       *api.Error       `json:"error,omitempty"`
+	Plan        *api.PublishPlan `json:"plan,omitempty"`
 
 	// FoundLive: the item was already live on the account (posted by
 	// another runner, or by a run whose answer was lost); nothing was
@@ -535,7 +538,7 @@ func publishItem(ctx context.Context, o *baseOptions, c *api.Client, req api.Pub
 		fmt.Fprintf(o.IO.ErrOut, "note: %s: %s\n", req.Display, n)
 	}
 	j, err := followPublish(ctx, o, c, res, progress)
-	r := manifestResult{Job: j, Reused: res.Reused}
+	r := manifestResult{Job: j, Reused: res.Reused, Rescheduled: res.Rescheduled}
 	switch {
 	case err != nil:
 		r.ExitCode = exitCode(err, ctx.Err() != nil)
@@ -572,7 +575,10 @@ func printManifestResults(ios *IOStreams, rs []manifestResult, skipped int) {
 				}
 			}
 		}
-		if r.Reused {
+		switch {
+		case r.Rescheduled:
+			note = strings.TrimSpace("rescheduled " + note)
+		case r.Reused:
 			note = strings.TrimSpace("reused " + note)
 		}
 		if r.FoundLive {

@@ -15,7 +15,6 @@ import (
 // render (go test ./daemon -run '^$' -bench RenderCancel). The goal is
 // well under a second in every stage (docs/BENCHMARKS.md, Cancel).
 func BenchmarkRenderCancel(b *testing.B) {
-	ffmpegtest.Require(b)
 	c := benchDaemon(b)
 	dir := b.TempDir()
 	clip := ffmpegtest.Clip(b, ffmpegtest.Opts{Dir: dir, Audio: true, Dur: 10 * time.Second})

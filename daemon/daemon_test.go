@@ -17,27 +17,16 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/store"
 )
 
-// testPaths returns paths under a short temp dir (unix socket paths must
-// stay under 104 bytes, and t.TempDir() names can be long).
-func testPaths(t *testing.T) config.Paths {
+// testPaths returns paths under a short temp dir (see daemontest.ShortDir).
+func testPaths(t testing.TB) config.Paths {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "impd")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return config.Paths{
-		Home:       dir,
-		ConfigFile: filepath.Join(dir, "config.yaml"),
-		DataDir:    filepath.Join(dir, "data"),
-		StateDir:   filepath.Join(dir, "state"),
-		Socket:     filepath.Join(dir, "run", "d.sock"),
-	}
+	return daemontest.HomePaths(daemontest.ShortDir(t, "impd"))
 }
 
 func loader(p config.Paths) func() (*config.Settings, error) {
@@ -52,16 +41,18 @@ func startDaemon(t *testing.T, p config.Paths) (*api.Client, context.CancelFunc,
 	return startDaemonWith(t, Config{Paths: p, Load: loader(p), Version: "test-1", Stderr: &bytes.Buffer{}})
 }
 
-// ffmpegDaemon is a started daemon for a test that needs ffmpeg.
-func ffmpegDaemon(t *testing.T) *api.Client {
+// ffmpegDaemon is a started daemon, and its paths, for a test that needs
+// ffmpeg.
+func ffmpegDaemon(t *testing.T) (*api.Client, config.Paths) {
 	t.Helper()
 	ffmpegtest.Require(t)
-	c, _, _ := startDaemon(t, testPaths(t))
-	return c
+	p := testPaths(t)
+	c, _, _ := startDaemon(t, p)
+	return c, p
 }
 
 // startDaemonWith is startDaemon with the whole Config.
-func startDaemonWith(t *testing.T, cfg Config) (*api.Client, context.CancelFunc, <-chan error) {
+func startDaemonWith(t testing.TB, cfg Config) (*api.Client, context.CancelFunc, <-chan error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -71,20 +62,16 @@ func startDaemonWith(t *testing.T, cfg Config) (*api.Client, context.CancelFunc,
 		close(exited)
 	}()
 	c := api.NewClient(cfg.Paths.Socket)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := c.Ping(t.Context()); err == nil {
-			break
-		}
+	exitedEarly := func() error {
 		select {
 		case err := <-done:
-			t.Fatalf("daemon exited early: %v", err)
+			return fmt.Errorf("daemon exited early: %v", err)
 		default:
+			return nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("daemon did not answer within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
+	}
+	if err := awaitDaemon(t, c, 10*time.Second, exitedEarly); err != nil {
+		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		cancel()
@@ -232,25 +219,8 @@ func TestSIGTERMShutdown(t *testing.T) {
 		t.Skip("child")
 	}
 	p := testPaths(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestDaemonChild$")
-	cmd.Env = append(os.Environ(), "IMPRESS_DAEMON_CHILD="+p.Home)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	c := api.NewClient(p.Socket)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := c.Ping(t.Context()); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatalf("child daemon did not start: %s", out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	cmd, out := startChild(t, c, append(os.Environ(), "IMPRESS_DAEMON_CHILD="+p.Home), "-test.run=^TestDaemonChild$")
 	s := "term@example.com"
 	if _, err := c.UpdateAccount(t.Context(), api.AccountUpdate{Email: &s}); err != nil {
 		t.Fatal(err)
@@ -275,16 +245,63 @@ func TestSIGTERMShutdown(t *testing.T) {
 
 // TestDaemonChild is the child of TestSIGTERMShutdown.
 func TestDaemonChild(t *testing.T) {
-	home := os.Getenv("IMPRESS_DAEMON_CHILD")
-	if home == "" {
-		t.Skip("only runs as TestSIGTERMShutdown's child")
-	}
-	p := config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
-		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
+	runChild(t, "IMPRESS_DAEMON_CHILD", func(string) string { return "" })
+}
+
+// runChild is the daemon of a test that signals or kills one: run again
+// as the child of that test, this test binary serves the home named by
+// the environment variable key, with settings from env, until a signal
+// ends it. A normal run skips it.
+func runChild(t *testing.T, key string, env config.Getenv) {
+	p := daemontest.HomePaths(daemontest.ChildHome(t, key))
 	ctx, stop := signalContext()
 	defer stop()
-	if err := Run(ctx, Config{Paths: p, Load: loader(p), Version: "child"}); err != nil {
+	load := func() (*config.Settings, error) {
+		return config.Load(config.LoadOptions{File: p.ConfigFile, Env: env})
+	}
+	if err := Run(ctx, Config{Paths: p, Load: load, Version: "child"}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// startChild runs this test binary again with args (a -test.run of a child
+// test) and env, and waits until the daemon it starts answers c. out has
+// what the child printed.
+func startChild(t *testing.T, c *api.Client, env []string, args ...string) (cmd *exec.Cmd, out *bytes.Buffer) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], args...)
+	cmd.Env = env
+	out = &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := awaitDaemon(t, c, 20*time.Second, nil); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("child daemon did not start: %v: %s", err, out.String())
+	}
+	return cmd, out
+}
+
+// awaitDaemon polls c until its daemon answers, for wait at most. gone
+// (nil: never) is asked after each miss whether the daemon has ended, so
+// will never answer; its error is returned at once.
+func awaitDaemon(t testing.TB, c *api.Client, wait time.Duration, gone func() error) error {
+	deadline := time.Now().Add(wait)
+	for {
+		if _, err := c.Ping(t.Context()); err == nil {
+			return nil
+		}
+		if gone != nil {
+			if err := gone(); err != nil {
+				return err
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the daemon did not answer within %v", wait)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -18,7 +18,7 @@ import (
 // under Instagram's interface; and a spec file's render is keyed by its
 // overlay's content, not its path.
 func TestEditorKeysThroughTheDaemon(t *testing.T) {
-	c := ffmpegDaemon(t)
+	c, _ := ffmpegDaemon(t)
 	ctx := t.Context()
 	src := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: src, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})

@@ -22,9 +22,7 @@ import (
 // left waiting on it. On b62770a `render` of a FIFO hung the request and
 // left a daemon thread in open(2) for good.
 func TestFIFOsNeverBlock(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, _ := ffmpegDaemon(t)
 	dir := t.TempDir()
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
 	fifo := filepath.Join(dir, "f.mp4")
@@ -111,9 +109,7 @@ func TestFIFOsNeverBlock(t *testing.T) {
 // invalid_input naming the key and line when applied and when rendered, and
 // nothing is created.
 func TestSpecLimitsAtApplyAndRender(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, _ := ffmpegDaemon(t)
 	dir := t.TempDir()
 	ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "p.png"))
 	var many strings.Builder
@@ -224,9 +220,7 @@ func childProcs(t *testing.T, name string) int {
 // and by `project apply`. On b62770a "." and ".." were created and then
 // could not be shown, exported or removed.
 func TestUnsafeProjectNamesRefused(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, _ := ffmpegDaemon(t)
 	dir := t.TempDir()
 	ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "p.png"))
 	for _, name := range []string{".", "..", "a/b", `a\b`, "", " x", "tab\tname", "bell\a", strings.Repeat("n", 101)} {
@@ -298,9 +292,7 @@ func mustID(t *testing.T, id string) uint64 {
 // x.gif or x.webp is refused with the names that work (on b62770a they got
 // an MP4 under that name), before any job starts.
 func TestRenderOutExtension(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, _ := ffmpegDaemon(t)
 	dir := t.TempDir()
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
 	img := ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "p.png"))

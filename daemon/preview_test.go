@@ -12,9 +12,7 @@ import (
 )
 
 func TestPreviewFrame(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, p := ffmpegDaemon(t)
 	ctx := t.Context()
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dur: time.Second})
 	pr, err := c.CreateProject(ctx, api.NewProjectRequest{Name: "pv", Clips: []string{clip}})

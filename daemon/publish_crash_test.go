@@ -16,7 +16,6 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
-	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
@@ -29,20 +28,7 @@ import (
 
 // TestPublishDaemonChild is the daemon of the crash tests.
 func TestPublishDaemonChild(t *testing.T) {
-	home := os.Getenv("IMPRESS_PUBLISH_CHILD")
-	if home == "" {
-		t.Skip("only runs as the child of the publish crash tests")
-	}
-	p := config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
-		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
-	ctx, stop := signalContext()
-	defer stop()
-	load := func() (*config.Settings, error) {
-		return config.Load(config.LoadOptions{File: p.ConfigFile, Env: os.Getenv})
-	}
-	if err := Run(ctx, Config{Paths: p, Load: load, Version: "child"}); err != nil {
-		t.Fatal(err)
-	}
+	runChild(t, "IMPRESS_PUBLISH_CHILD", os.Getenv)
 }
 
 type crashEnv struct {
@@ -85,11 +71,7 @@ func newCrashAccount(t *testing.T) *crashAccount {
 // runner is a new, empty home for a child daemon on the account.
 func (a *crashAccount) runner(t *testing.T, extra ...string) *crashEnv {
 	t.Helper()
-	home, err := os.MkdirTemp("", "ipc")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(home) })
+	home := daemontest.ShortDir(t, "ipc")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +86,7 @@ func (a *crashAccount) runner(t *testing.T, extra ...string) *crashEnv {
 		e.env = append(e.env, k+"="+v)
 	}
 	e.env = append(e.env, extra...)
-	e.c = api.NewClient(filepath.Join(home, "run", "d.sock"))
+	e.c = api.NewClient(daemontest.HomePaths(home).Socket)
 	t.Cleanup(func() { e.kill() })
 	return e
 }
@@ -112,25 +94,7 @@ func (a *crashAccount) runner(t *testing.T, extra ...string) *crashEnv {
 // start runs a child daemon and waits until it answers.
 func (e *crashEnv) start() {
 	e.t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestPublishDaemonChild$", "-test.v")
-	cmd.Env = e.env
-	e.out = &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = e.out, e.out
-	if err := cmd.Start(); err != nil {
-		e.t.Fatal(err)
-	}
-	e.child = cmd
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		if _, err := e.c.Ping(e.t.Context()); err == nil {
-			return
-		}
-		if time.Now().After(deadline) {
-			e.kill()
-			e.t.Fatalf("child daemon did not start: %s", e.out.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	e.child, e.out = startChild(e.t, e.c, e.env, "-test.run=^TestPublishDaemonChild$", "-test.v")
 }
 
 // kill is SIGKILL: no shutdown, no parking, no last write.

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -9,7 +8,6 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
-	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 )
 
@@ -17,7 +15,6 @@ import (
 // project and of an unchanged spec file: one POST /v1/renders answered
 // from the cache (go test ./daemon -run '^$' -bench CacheHit).
 func BenchmarkRenderCacheHit(b *testing.B) {
-	ffmpegtest.Require(b)
 	c := benchDaemon(b)
 	dir := b.TempDir()
 	ffmpegtest.Clip(b, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})
@@ -51,28 +48,11 @@ func BenchmarkRenderCacheHit(b *testing.B) {
 	}
 }
 
-// benchDaemon is startDaemon for benchmarks (startDaemon takes a *testing.T).
+// benchDaemon is ffmpegDaemon for benchmarks: every daemon benchmark
+// renders.
 func benchDaemon(b *testing.B) *api.Client {
-	dir, err := os.MkdirTemp("", "impb")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { os.RemoveAll(dir) })
-	p := config.Paths{Home: dir, ConfigFile: filepath.Join(dir, "config.yaml"), DataDir: filepath.Join(dir, "data"),
-		StateDir: filepath.Join(dir, "state"), Socket: filepath.Join(dir, "run", "d.sock")}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Run(ctx, Config{Paths: p, Load: loader(p), Version: "bench", Stderr: io.Discard}) }()
-	b.Cleanup(func() { cancel(); <-done })
-	c := api.NewClient(p.Socket)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, err := c.Ping(b.Context()); err == nil {
-			return c
-		}
-		if time.Now().After(deadline) {
-			b.Fatal("daemon did not answer within 10 s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	ffmpegtest.Require(b)
+	p := testPaths(b)
+	c, _, _ := startDaemonWith(b, Config{Paths: p, Load: loader(p), Version: "bench", Stderr: io.Discard})
+	return c
 }

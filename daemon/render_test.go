@@ -62,9 +62,7 @@ func waitRender(t *testing.T, c *api.Client, start *api.RenderStart) (*api.Job, 
 }
 
 func TestProjectApplyExportFixedPoint(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, p := ffmpegDaemon(t)
 	ctx := t.Context()
 	src := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(src, "media"), 0o700); err != nil {
@@ -164,7 +162,7 @@ publish:
 }
 
 func TestAssetAddRefusesNonMedia(t *testing.T) {
-	c := ffmpegDaemon(t)
+	c, _ := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "-dash clip.mp4"})
@@ -222,7 +220,7 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 }
 
 func TestSpecErrorNamesKeyAndLine(t *testing.T) {
-	c := ffmpegDaemon(t)
+	c, _ := ffmpegDaemon(t)
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4"})
 	for _, tc := range []struct{ spec, want string }{
@@ -247,7 +245,7 @@ func TestSpecErrorNamesKeyAndLine(t *testing.T) {
 }
 
 func TestRenderCacheOutAndFastPath(t *testing.T) {
-	c := ffmpegDaemon(t)
+	c, _ := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})
@@ -342,9 +340,7 @@ func TestRenderCacheOutAndFastPath(t *testing.T) {
 }
 
 func TestRenderViolationRegistersNothing(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, p := ffmpegDaemon(t)
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Audio: true}) // 1 s: too short for a Reel
 	start, err := c.StartRender(t.Context(), api.RenderRequest{Media: clip, Preset: "preview"})
 	if err != nil {
@@ -381,9 +377,7 @@ func TestRenderViolationRegistersNothing(t *testing.T) {
 }
 
 func TestRenderCancelKeepsNothing(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, p := ffmpegDaemon(t)
 	// Full-size reels: slow enough to cancel mid-encode.
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Audio: true, Dur: 10 * time.Second})
 	start := renderUntilEncode(t, c, api.RenderRequest{Media: clip})
@@ -460,7 +454,7 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 }
 
 func TestValidateTargets(t *testing.T) {
-	c := ffmpegDaemon(t)
+	c, _ := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	short := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "short.mp4", Audio: true})
@@ -498,7 +492,7 @@ func TestValidateTargets(t *testing.T) {
 }
 
 func TestDoctorRenderChecks(t *testing.T) {
-	c := ffmpegDaemon(t)
+	c, _ := ffmpegDaemon(t)
 	h, err := c.Health(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,151 @@
 package meta
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+)
+
+// Class says what a caller should do about an error. It is derived from
+// Meta's (code, subcode) pair, is_transient, the HTTP status and, for
+// network failures, from whether the request could have reached Meta.
+//
+// A class knows nothing of exit codes or wire codes: callers read its
+// traits ([Class.LoginNeeded], [Class.Refused], [Class.RetryLater],
+// [Class.MayHaveActed], [Class.DidNotAct]) and map them to their own
+// outcomes. [Classes] lists every class, so that such a mapping can be
+// tested against all of them.
+type Class int
+
+const (
+	// ClassOther is an error this package cannot place.
+	ClassOther Class = iota
+	// ClassTransient: Meta or the network failed; retrying later may work.
+	ClassTransient
+	// ClassRateLimited: an app, user, page or business-use-case limit
+	// (codes 4, 17, 32, 341, 613, 80001-80014). Slow down; see [Error.RetryAfter].
+	ClassRateLimited
+	// ClassLoginNeeded: the token is expired, revoked or invalid (190 and
+	// its subcodes, 102). Refreshing will not help; the user must log in.
+	ClassLoginNeeded
+	// ClassPermanent: Meta refused the request and will refuse it again
+	// (bad parameter, unsupported format, missing permission, policy block).
+	ClassPermanent
+	// ClassQuota: the daily publishing limit is used up (9 / 2207042).
+	// Permanent for today; read [Client.PublishingLimit].
+	ClassQuota
+	// ClassNotReady: the container is not FINISHED yet (9007 / 2207027).
+	// Wait for it ([Client.WaitContainer]) and publish again.
+	ClassNotReady
+	// ClassRecreate: the container is dead (expired, download or processing
+	// failure on Meta's side). Create a new container and try again.
+	ClassRecreate
+	// ClassUnconfirmed: a media_publish call failed in a way that does not
+	// say whether the media went live. Re-read the container (PUBLISHED?)
+	// and the recent media before anything else; never blindly retry.
+	ClassUnconfirmed
+
+	numClasses // not a class: the length of classInfos
+)
+
+// outcome is what a class says about the failed call. Every class has
+// exactly one, chosen on purpose: the zero value is no outcome, and
+// TestEveryClassHasItsTraits fails for a class left without one.
+type outcome int
+
+const (
+	_ outcome = iota
+	// unplaced: an error this package cannot place.
+	unplaced
+	// loginRefused: Meta refused the credentials; nothing was done.
+	loginRefused
+	// refused: Meta refused the request as it is; nothing was done, and
+	// asking again the same way is refused again.
+	refused
+	// deferred: Meta answered that it did not act now (a limit, a
+	// container not ready or dead); a later or a new attempt may work.
+	deferred
+	// failedInFlight: Meta or the network failed; whether the call took
+	// effect is not known, but trying again later may work.
+	failedInFlight
+	// mayHaveActed: the call may have taken effect (a publish may be live).
+	mayHaveActed
+)
+
+// classInfo is one row of the class table.
+type classInfo struct {
+	name    string
+	outcome outcome
+	hint    string // the generic advice, when no rule gave a better one
+}
+
+// classInfos is the class table, one row per class, indexed by class. A
+// class added to the const block without a row here has an empty row and
+// fails TestEveryClassHasItsTraits.
+var classInfos = [numClasses]classInfo{
+	ClassOther:       {"other", unplaced, "The request to Meta failed"},
+	ClassTransient:   {"transient", failedInFlight, "Meta or the network failed temporarily; try again later"},
+	ClassRateLimited: {"rate-limited", deferred, "Meta is rate-limiting this app or account; slow down and try again later"},
+	ClassLoginNeeded: {"login-needed", loginRefused, "The Meta login expired or was revoked; log in again"},
+	ClassPermanent:   {"permanent", refused, "Meta refused the request"},
+	ClassQuota:       {"quota", refused, "The daily publishing limit is reached; publish later"},
+	ClassNotReady:    {"not-ready", deferred, "The media is still being processed; wait and publish again"},
+	ClassRecreate:    {"recreate", deferred, "Meta could not process the media; create a new container and try again"},
+	ClassUnconfirmed: {"unconfirmed", mayHaveActed, "The publish may or may not have gone live; check before retrying"},
+}
+
+// Classes returns every class, in declaration order.
+func Classes() []Class {
+	out := make([]Class, numClasses)
+	for i := range out {
+		out[i] = Class(i)
+	}
+	return out
+}
+
+func (c Class) info() classInfo {
+	if c < 0 || c >= numClasses {
+		return classInfo{}
+	}
+	return classInfos[c]
+}
+
+func (c Class) String() string {
+	if n := c.info().name; n != "" {
+		return n
+	}
+	return fmt.Sprintf("Class(%d)", int(c))
+}
+
+// LoginNeeded reports whether the user must log in again before anything
+// works (login-needed).
+func (c Class) LoginNeeded() bool { return c.info().outcome == loginRefused }
+
+// Refused reports whether Meta refused the request for good: asking again
+// the same way is refused again (permanent, quota).
+func (c Class) Refused() bool { return c.info().outcome == refused }
+
+// RetryLater reports whether trying again later may succeed (transient,
+// rate-limited, not-ready, recreate).
+func (c Class) RetryLater() bool {
+	o := c.info().outcome
+	return o == deferred || o == failedInFlight
+}
+
+// MayHaveActed reports whether the failed call may have taken effect at
+// Meta anyway (unconfirmed): check before doing it again.
+func (c Class) MayHaveActed() bool { return c.info().outcome == mayHaveActed }
+
+// DidNotAct reports whether Meta's answer proves that the call did nothing
+// (login-needed, permanent, quota, rate-limited, not-ready, recreate). A
+// failed media_publish of any other class may have published: see
+// publishClass.
+func (c Class) DidNotAct() bool {
+	switch c.info().outcome {
+	case loginRefused, refused, deferred:
+		return true
+	}
+	return false
+}
 
 // anyCode in a rule matches every error code: the subcode alone decides.
 const anyCode = -1 << 31

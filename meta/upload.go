@@ -24,6 +24,10 @@ type UploadOptions struct {
 	// MaxAttempts bounds the attempts after interrupted transfers
 	// (default 5). Each resume starts from the server's offset.
 	MaxAttempts int
+	// From is the first byte to send: how many bytes Meta reported it has
+	// of an upload an earlier process began ([Client.UploadOffset]), 0 for
+	// a new one. Bytes before it are not sent again.
+	From int64
 }
 
 // Upload sends a local file to a resumable container (created with
@@ -47,11 +51,14 @@ func (c *Client) Upload(ctx context.Context, containerID string, r io.ReaderAt, 
 	if o.MaxAttempts < 1 {
 		o.MaxAttempts = 5
 	}
+	if o.From < 0 || o.From >= size {
+		return invalidf(op, "resume offset outside the file")
+	}
 	path, err := c.uploadPath(containerID, o.URI)
 	if err != nil {
 		return err
 	}
-	var offset int64
+	offset := o.From
 	for attempt := 0; ; attempt++ {
 		err := c.uploadOnce(ctx, path, r, offset, size, o.Progress)
 		if err == nil {

@@ -247,6 +247,43 @@ func TestUploadResume(t *testing.T) {
 	}
 }
 
+// TestUploadFrom: an upload an earlier process began continues at the
+// offset Meta reported (UploadOptions.From): the bytes before it are not
+// sent again, and the file Meta assembles is whole. An offset outside the
+// file is refused before anything is sent.
+func TestUploadFrom(t *testing.T) {
+	data := randomFile(t, 1<<20)
+	from := int64(700_001)
+	s := &ruploadServer{}
+	s.buf, s.have = make([]byte, len(data)), from
+	copy(s.buf, data[:from]) // what the earlier process sent
+	f := newFake(t, s.handler(t))
+	c, _ := testClient(t, f, Config{Flavour: FlavourFacebook})
+	var first int64 = -1
+	err := c.Upload(t.Context(), "CID", bytes.NewReader(data), int64(len(data)), UploadOptions{From: from, Progress: func(sent, _ int64) {
+		if first < 0 {
+			first = sent
+		}
+	}})
+	if err != nil {
+		t.Fatalf("Upload: %v", err)
+	}
+	if fmt.Sprint(s.offsets) != fmt.Sprint([]int64{from}) || !bytes.Equal(s.buf, data) {
+		t.Errorf("offsets %v (want [%d]); file whole: %v", s.offsets, from, bytes.Equal(s.buf, data))
+	}
+	if first <= from {
+		t.Errorf("progress started at %d, want past %d", first, from)
+	}
+	for _, bad := range []int64{-1, int64(len(data))} {
+		if err := c.Upload(t.Context(), "CID", bytes.NewReader(data), int64(len(data)), UploadOptions{From: bad}); !errors.Is(err, ErrInvalid) {
+			t.Errorf("From %d: %v, want invalid", bad, err)
+		}
+	}
+	if len(s.offsets) != 1 {
+		t.Errorf("a bad offset reached the server: %v", s.offsets)
+	}
+}
+
 func TestUploadFailures(t *testing.T) {
 	data := randomFile(t, 1000)
 	cases := []struct {

@@ -23,7 +23,7 @@ type BuildOptions struct {
 	Fonts map[string]string
 	// WorkDir is the absolute, private (0700) directory where Run writes
 	// the text files the graph reads. Its name must not need quoting
-	// beyond what args.go does (the runner makes it with os.MkdirTemp).
+	// beyond what ffmpeg-go does (the runner makes it with os.MkdirTemp).
 	WorkDir string
 	// Output is the absolute path of the MP4 to write.
 	Output string

@@ -25,10 +25,11 @@ func manyClips(n int) string {
 
 var graphLabel = regexp.MustCompile(`\[(s\d+)\]`)
 
-// TestBuildManyClips: long specs build into a well-formed graph. ffmpeg-go
-// took two distinct chains whose summed hashes matched for one node and
-// refused the 38-clip spec ("setsar with multiple outgoing edges"); every
-// label must be made once and used once, and every input used.
+// TestBuildManyClips: long specs build into a well-formed graph. Upstream
+// ffmpeg-go took two distinct chains whose summed hashes matched for one
+// node and refused the 38-clip spec ("setsar with multiple outgoing
+// edges"; third_party/README.md); every label must be made once and used
+// once, and every input used.
 func TestBuildManyClips(t *testing.T) {
 	for _, n := range []int{38, 200, MaxClips} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -64,6 +65,26 @@ func TestBuildManyClips(t *testing.T) {
 			for i := range inputs {
 				if !strings.Contains(graph, fmt.Sprintf("[%d:", i)) {
 					t.Errorf("input %d is not used by the graph", i)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBuildManyClips is Build alone (no probe, no ffmpeg) for long
+// specs: the graph and its argv through ffmpeg-go. It grows with the clip
+// count, no faster (docs/BENCHMARKS.md, Planning).
+// go test ./render -run '^$' -bench BuildManyClips -benchmem
+func BenchmarkBuildManyClips(b *testing.B) {
+	for _, n := range []int{200, MaxClips} {
+		s, err := ParseSpec([]byte(manyClips(n)), "many.yaml")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("clips=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := Build(s, BuildOptions{Preset: presets["reels"], Media: goldenMedia(), Output: goldenOut}); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})

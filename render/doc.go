@@ -88,9 +88,10 @@
 // closed 2 s GOPs without B-pyramid, AAC-LC 48 kHz stereo 128 kb/s, MP4
 // with moov first and no edit list, no source metadata.
 //
-// args.go writes the argv from the graph in one pass over it, by node
-// identity (it replaced ffmpeg-go, whose node hashing made planning
-// superlinear and merged distinct chains). [Run] hands the graph to ffmpeg
+// args.go writes the argv from the graph with ffmpeg-go, the patched copy in
+// third_party/ whose nodes are identified by a number (upstream's summed
+// hashes made planning superlinear and merged distinct chains; see
+// third_party/README.md). [Run] hands the graph to ffmpeg
 // in a file, not in argv (graphscript.go), so a spec at the limits
 // (limits.go) stays far from the argv limit.
 //

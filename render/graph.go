@@ -6,9 +6,10 @@ import (
 )
 
 // graph is the builder's plain description of one ffmpeg run: inputs, a
-// filter DAG and the output. args.go turns it into an argv. Keeping the
-// DAG as plain data lets the builder reason about pads: every pad is
-// consumed exactly once, which ffmpeg requires.
+// filter DAG and the output. args.go turns it into an argv with ffmpeg-go.
+// Keeping the DAG here (instead of building ffmpeg-go nodes directly)
+// confines ffmpeg-go to one file and lets the builder reason about pads:
+// every pad is consumed exactly once, which ffmpeg requires.
 //
 // Only validated numbers, enum words, and paths impress chose (its private
 // work dir, the font) ever become option values; user text reaches ffmpeg
@@ -106,9 +107,10 @@ func (g *graph) stream(input int, sel string) pad {
 // fanOut puts a split (or asplit) after every input stream that feeds more
 // than one filter. ffmpeg could fan out by itself, but with an explicit
 // split every pad of the graph feeds exactly one filter, the one rule
-// argv checks (a pad used twice is a builder bug it reports). Only stills (one frame) and audio are
-// ever shared this way: a video clip that repeats a range gets its own
-// input (see clipInput), so no decoded video is buffered for later.
+// ffmpeg-go checks (a pad used twice is a builder bug argv reports). Only
+// stills (one frame) and audio are ever shared this way: a video clip that
+// repeats a range gets its own input (see clipInput), so no decoded video
+// is buffered for later.
 func (g *graph) fanOut() {
 	uses := map[pad][]*pad{}
 	var order []pad

@@ -38,8 +38,8 @@ func (e *e2e) clip(name string, o ffmpegtest.Opts) string {
 	return ffmpegtest.Clip(e.t, o)
 }
 
-// spec writes, loads and renders a spec; it returns the result.
-func (e *e2e) render(yaml string, preview bool) *Result {
+// spec writes a spec as spec.yaml in the e2e dir and loads it.
+func (e *e2e) spec(yaml string) *Spec {
 	e.t.Helper()
 	path := filepath.Join(e.dir, "spec.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
@@ -49,6 +49,13 @@ func (e *e2e) render(yaml string, preview bool) *Result {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	return s
+}
+
+// render writes, loads and renders a spec; it returns the result.
+func (e *e2e) render(yaml string, preview bool) *Result {
+	e.t.Helper()
+	s := e.spec(yaml)
 	res, err := Render(e.t.Context(), RenderRequest{
 		Spec: s, Preview: preview, FFmpeg: e.tools.FFmpeg, FFprobe: e.tools.FFprobe,
 		Output: filepath.Join(e.dir, "out.mp4"), Cover: filepath.Join(e.dir, "cover.jpg"), TempDir: e.dir,
@@ -57,6 +64,14 @@ func (e *e2e) render(yaml string, preview bool) *Result {
 		e.t.Fatal(err)
 	}
 	return res
+}
+
+// wantCover checks the cover rendered with a video: a JPEG of w x h.
+func wantCover(t *testing.T, path string, w, h int) {
+	t.Helper()
+	if c := ffmpegtest.ProbeFacts(t, path); c.VideoCodec != "mjpeg" || c.Width != w || c.Height != h {
+		t.Errorf("cover = %+v", c)
+	}
 }
 
 // wantOutput asserts the facts every render must have: the preset's size
@@ -163,10 +178,7 @@ cover:
 	if got := rules(res.Violations); got != "duration_min" {
 		t.Errorf("violations: %v", res.Violations)
 	}
-	c := ffmpegtest.ProbeFacts(t, res.Cover)
-	if c.VideoCodec != "mjpeg" || c.Width != 1080 || c.Height != 1920 {
-		t.Errorf("cover = %+v", c)
-	}
+	wantCover(t, res.Cover, 1080, 1920)
 }
 
 func TestRenderImageClipsAndTransitions(t *testing.T) {
@@ -203,10 +215,7 @@ cover:
 `, true)
 	// frames at 24 fps: 24 + 24 + 12 + 24 + 24 + 12 - (6 + 6 + 6 + 6)
 	wantOutput(t, res.Output, 540, 960, 24, 96)
-	c := ffmpegtest.ProbeFacts(t, res.Cover)
-	if c.VideoCodec != "mjpeg" || c.Width != 540 || c.Height != 960 {
-		t.Errorf("cover = %+v", c)
-	}
+	wantCover(t, res.Cover, 540, 960)
 }
 
 func TestRenderCaptionsMusicDuck(t *testing.T) {

@@ -35,14 +35,7 @@ func TestHostileTextNeverEntersTheGraph(t *testing.T) {
 	}
 	srt := ffmpegtest.SRT(t, []ffmpegtest.Cue{{Start: 0, End: time.Second, Text: hostileTitles[1]}})
 	yaml.WriteString("captions:\n  file: " + srt + "\n")
-	path := filepath.Join(e.dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(yaml.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := LoadSpec(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := e.spec(yaml.String())
 	for i, title := range hostileTitles {
 		if s.Texts[i].Text != title {
 			t.Fatalf("spec text %d = %q, want %q", i, s.Texts[i].Text, title)
@@ -172,14 +165,7 @@ func TestOddFileNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	yaml.WriteString("audio:\n  - file: " + yamlQuote(music) + "\n")
-	path := filepath.Join(e.dir, "spec.yaml")
-	if err := os.WriteFile(path, []byte(yaml.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	s, err := LoadSpec(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := e.spec(yaml.String())
 	out := filepath.Join(e.dir, "-out 'x' ☀️\n.mp4")
 	res, err := Render(t.Context(), RenderRequest{Spec: s, Preview: true, FFmpeg: e.tools.FFmpeg, FFprobe: e.tools.FFprobe, Output: out}, nil)
 	if err != nil {

@@ -56,17 +56,7 @@ func (d *DB) PutRemoved(r RemovedConn) error {
 
 // Removed lists the removal records, newest first.
 func (d *DB) Removed() ([]RemovedConn, error) {
-	var out []RemovedConn
-	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRemoved).ForEach(func(_, v []byte) error {
-			var r RemovedConn
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
-	})
+	out, err := listJSON[RemovedConn](d, bucketRemoved, nil)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out, err
 }
@@ -111,13 +101,7 @@ func (d *DB) RememberRequest(key string, r SeenRequest, now time.Time) error {
 // Until at now (the retention sweep: when no callback comes, the last
 // ones would stay), and says how many went.
 func (d *DB) PruneSeenRequests(now time.Time) (int, error) {
-	n := 0
-	err := d.update(func(tx *bolt.Tx) error {
-		var err error
-		n, err = pruneSeen(tx.Bucket(bucketSignedRequests), now)
-		return err
-	})
-	return n, err
+	return inTx(d.update, func(tx *bolt.Tx) (int, error) { return pruneSeen(tx.Bucket(bucketSignedRequests), now) })
 }
 
 func pruneSeen(b *bolt.Bucket, now time.Time) (int, error) {

@@ -168,19 +168,28 @@ func (d *DB) MediaComments(conn, mediaID string) ([]CommentEntry, error) {
 
 // ConnComments returns every cached comment of a connection (export).
 func (d *DB) ConnComments(conn string) ([]CommentEntry, error) {
-	var out []CommentEntry
+	return connBlobs(d, conn, bucketConnComments, func(k []byte) string { return fmt.Sprintf("comment %q", k) },
+		func(k []byte, blob Blob) CommentEntry {
+			m, id := splitCommentKey(k)
+			return CommentEntry{MediaID: m, CommentID: id, Blob: blob}
+		})
+}
+
+// connBlobs lists every blob of one of a connection's buckets, in key
+// order, each made an entry; name says which blob an error is about.
+func connBlobs[E any](d *DB, conn string, bucketName []byte, name func(k []byte) string, entry func(k []byte, blob Blob) E) ([]E, error) {
+	var out []E
 	err := d.view(func(tx *bolt.Tx) error {
-		b := bucket(tx, bucketConns, []byte(conn), bucketConnComments)
+		b := bucket(tx, bucketConns, []byte(conn), bucketName)
 		if b == nil {
 			return nil
 		}
 		return b.ForEach(func(k, v []byte) error {
 			blob, err := readBlob(v)
 			if err != nil {
-				return fmt.Errorf("store: comment %q: %w", k, err)
+				return fmt.Errorf("store: %s: %w", name(k), err)
 			}
-			m, id := splitCommentKey(k)
-			out = append(out, CommentEntry{MediaID: m, CommentID: id, Blob: blob})
+			out = append(out, entry(k, blob))
 			return nil
 		})
 	})
@@ -266,22 +275,8 @@ func (d *DB) Thread(conn, threadID string) (ThreadEntry, error) {
 
 // Threads returns every thread summary of a connection, by thread id.
 func (d *DB) Threads(conn string) ([]ThreadEntry, error) {
-	var out []ThreadEntry
-	err := d.view(func(tx *bolt.Tx) error {
-		b := bucket(tx, bucketConns, []byte(conn), bucketConnThreads)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			blob, err := readBlob(v)
-			if err != nil {
-				return fmt.Errorf("store: thread %q: %w", k, err)
-			}
-			out = append(out, ThreadEntry{ThreadID: string(k), Blob: blob})
-			return nil
-		})
-	})
-	return out, err
+	return connBlobs(d, conn, bucketConnThreads, func(k []byte) string { return fmt.Sprintf("thread %q", k) },
+		func(k []byte, blob Blob) ThreadEntry { return ThreadEntry{ThreadID: string(k), Blob: blob} })
 }
 
 // DeleteThread removes a thread summary; a missing one is not an error.

@@ -105,12 +105,7 @@ func getConnTx(tx *bolt.Tx, name string) (Conn, error) {
 
 // Conn returns one connection.
 func (d *DB) Conn(name string) (Conn, error) {
-	var c Conn
-	err := d.view(func(tx *bolt.Tx) error {
-		var err error
-		c, err = getConnTx(tx, name)
-		return err
-	})
+	c, err := inTx(d.view, func(tx *bolt.Tx) (Conn, error) { return getConnTx(tx, name) })
 	if err != nil {
 		return c, fmt.Errorf("connection %q: %w", name, err)
 	}

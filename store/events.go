@@ -145,13 +145,7 @@ func (d *DB) LastEventID() (uint64, error) {
 // dedupe entries (retention). The dedupe window is therefore the event
 // retention, which must stay well above Meta's 36 h retry window.
 func (d *DB) PruneEvents(cutoff time.Time) (int, error) {
-	n := 0
-	err := d.update(func(tx *bolt.Tx) error {
-		var err error
-		n, err = pruneEventsTx(tx, cutoff)
-		return err
-	})
-	return n, err
+	return inTx(d.update, func(tx *bolt.Tx) (int, error) { return pruneEventsTx(tx, cutoff) })
 }
 
 func pruneEventsTx(tx *bolt.Tx, cutoff time.Time) (int, error) {

@@ -91,11 +91,7 @@ func (d *DB) MediaMany(shas []string) ([]Media, error) {
 func (d *DB) AllMedia() ([]Media, error) {
 	var out []Media
 	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMedia).ForEach(func(k, v []byte) error {
-			var r mediaRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+		return eachJSON(tx.Bucket(bucketMedia), nil, func(_ []byte, r mediaRecord) error {
 			out = append(out, Media(r))
 			return nil
 		})
@@ -109,11 +105,7 @@ func (d *DB) UnreferencedMedia() ([]Media, error) {
 	var out []Media
 	err := d.view(func(tx *bolt.Tx) error {
 		used := map[string]bool{}
-		if err := tx.Bucket(bucketProjects).ForEach(func(_, v []byte) error {
-			var r projectRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+		if err := eachJSON(tx.Bucket(bucketProjects), nil, func(_ []byte, r projectRecord) error {
 			for _, a := range r.Assets {
 				used[a] = true
 			}
@@ -121,14 +113,8 @@ func (d *DB) UnreferencedMedia() ([]Media, error) {
 		}); err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMedia).ForEach(func(k, v []byte) error {
-			if used[string(k)] {
-				return nil
-			}
-			var r mediaRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+		unused := func(k []byte) bool { return !used[string(k)] }
+		return eachJSON(tx.Bucket(bucketMedia), unused, func(_ []byte, r mediaRecord) error {
 			out = append(out, Media(r))
 			return nil
 		})

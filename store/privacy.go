@@ -112,34 +112,12 @@ func (d *DB) Purge(code string) (PurgeRecord, error) {
 
 // PurgeSecret returns a purge's sealed secret (ErrNotFound: none).
 func (d *DB) PurgeSecret(code string) ([]byte, error) {
-	var out []byte
-	err := d.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketPurges).Get(purgeSecretKey(code))
-		if v == nil {
-			return ErrNotFound
-		}
-		out = append([]byte(nil), v...)
-		return nil
-	})
-	return out, err
+	return inTx(d.view, func(tx *bolt.Tx) ([]byte, error) { return getCopy(tx.Bucket(bucketPurges), purgeSecretKey(code)) })
 }
 
 // Purges lists the unfinished purges, oldest first.
 func (d *DB) Purges() ([]PurgeRecord, error) {
-	var out []PurgeRecord
-	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketPurges).ForEach(func(k, v []byte) error {
-			if !isPurgeKey(k) {
-				return nil
-			}
-			var p PurgeRecord
-			if err := json.Unmarshal(v, &p); err != nil {
-				return err
-			}
-			out = append(out, p)
-			return nil
-		})
-	})
+	out, err := listJSON[PurgeRecord](d, bucketPurges, isPurgeKey)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	return out, err
 }
@@ -198,16 +176,7 @@ func (d *DB) UpdateReceipt(code string, data json.RawMessage, dropSecret bool) (
 // ReceiptSecret returns what FinishPurge kept for a receipt's re-scans
 // (ErrNotFound: nothing, or no longer).
 func (d *DB) ReceiptSecret(code string) ([]byte, error) {
-	var out []byte
-	err := d.view(func(tx *bolt.Tx) error {
-		v := tx.Bucket(bucketReceipts).Get(purgeSecretKey(code))
-		if v == nil {
-			return ErrNotFound
-		}
-		out = append([]byte(nil), v...)
-		return nil
-	})
-	return out, err
+	return inTx(d.view, func(tx *bolt.Tx) ([]byte, error) { return getCopy(tx.Bucket(bucketReceipts), purgeSecretKey(code)) })
 }
 
 // Receipt returns one receipt.
@@ -219,20 +188,8 @@ func (d *DB) Receipt(code string) (ReceiptRecord, error) {
 
 // Receipts lists every receipt, newest first.
 func (d *DB) Receipts() ([]ReceiptRecord, error) {
-	var out []ReceiptRecord
-	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketReceipts).ForEach(func(k, v []byte) error {
-			if !isPurgeKey(k) {
-				return nil // a kept secret, not a receipt
-			}
-			var r ReceiptRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, r)
-			return nil
-		})
-	})
+	// The kept secrets share the bucket; isPurgeKey leaves them out.
+	out, err := listJSON[ReceiptRecord](d, bucketReceipts, isPurgeKey)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].CreatedAt.After(out[j].CreatedAt) })
 	return out, err
 }
@@ -491,22 +448,8 @@ func decodeBlobFast(raw []byte) (Blob, bool) {
 // (export, purge planning). It reads the connection's own subtree, so it
 // does not walk other connections' events.
 func (d *DB) ConnEvents(conn string) ([]EventEntry, error) {
-	var out []EventEntry
-	err := d.view(func(tx *bolt.Tx) error {
-		b := bucket(tx, bucketConns, []byte(conn), bucketConnEvents)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			blob, err := readBlob(v)
-			if err != nil {
-				return fmt.Errorf("store: event %d: %w", btoi(k), err)
-			}
-			out = append(out, EventEntry{Seq: btoi(k), Conn: conn, Blob: blob})
-			return nil
-		})
-	})
-	return out, err
+	return connBlobs(d, conn, bucketConnEvents, func(k []byte) string { return fmt.Sprintf("event %d", btoi(k)) },
+		func(k []byte, blob Blob) EventEntry { return EventEntry{Seq: btoi(k), Conn: conn, Blob: blob} })
 }
 
 // ConnCounts are the number of entries of a connection's subtree and of

@@ -102,12 +102,7 @@ func (d *DB) CreateProject(p Project) (Project, error) {
 
 // Project returns the project with that name, or ErrNotFound.
 func (d *DB) Project(name string) (Project, error) {
-	var r projectRecord
-	err := d.view(func(tx *bolt.Tx) error {
-		var err error
-		r, err = getProjectTx(tx, name)
-		return err
-	})
+	r, err := inTx(d.view, func(tx *bolt.Tx) (projectRecord, error) { return getProjectTx(tx, name) })
 	return r.project(), err
 }
 

@@ -69,11 +69,7 @@ func (d *DB) Render(key string) (Render, error) {
 func (d *DB) Renders(project string) ([]Render, error) {
 	var out []Render
 	err := d.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketRenders).ForEach(func(k, v []byte) error {
-			var r renderRecord
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
+		return eachJSON(tx.Bucket(bucketRenders), nil, func(_ []byte, r renderRecord) error {
 			if project == "" || r.Project == project {
 				out = append(out, Render(r))
 			}

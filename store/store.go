@@ -146,22 +146,26 @@ func (d *DB) Close() error {
 	return err
 }
 
-func (d *DB) view(fn func(*bolt.Tx) error) error {
+// errClosed is what a call on a closed store returns.
+var errClosed = errors.New("store: closed")
+
+// open runs fn on the database, holding it open (Compact and Close wait),
+// or fails when it is closed.
+func (d *DB) open(fn func(*bolt.DB) error) error {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.db == nil {
-		return errors.New("store: closed")
+		return errClosed
 	}
-	return d.db.View(fn)
+	return fn(d.db)
+}
+
+func (d *DB) view(fn func(*bolt.Tx) error) error {
+	return d.open(func(db *bolt.DB) error { return db.View(fn) })
 }
 
 func (d *DB) update(fn func(*bolt.Tx) error) error {
-	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.db == nil {
-		return errors.New("store: closed")
-	}
-	return d.db.Update(fn)
+	return d.open(func(db *bolt.DB) error { return db.Update(fn) })
 }
 
 // Walk calls fn with every key and value of the store, depth first, in
@@ -213,7 +217,7 @@ func (d *DB) Compact() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.db == nil {
-		return errors.New("store: closed")
+		return errClosed
 	}
 	dir := filepath.Dir(d.path)
 	tmp, err := os.CreateTemp(dir, filepath.Base(d.path)+".tmp.*")
@@ -324,6 +328,58 @@ func getJSON(b *bolt.Bucket, key []byte, v any) error {
 		return ErrNotFound
 	}
 	return json.Unmarshal(data, v)
+}
+
+// inTx runs get in a transaction of run (d.view or d.update) and returns
+// what it got.
+func inTx[T any](run func(func(*bolt.Tx) error) error, get func(*bolt.Tx) (T, error)) (T, error) {
+	var v T
+	err := run(func(tx *bolt.Tx) (err error) {
+		v, err = get(tx)
+		return err
+	})
+	return v, err
+}
+
+// listJSON returns the records of a top-level bucket that keep picks (nil:
+// all), in key order (see eachJSON).
+func listJSON[R any](d *DB, bucketName []byte, keep func(k []byte) bool) ([]R, error) {
+	var out []R
+	err := d.view(func(tx *bolt.Tx) error {
+		return eachJSON(tx.Bucket(bucketName), keep, func(_ []byte, r R) error {
+			out = append(out, r)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// eachJSON hands fn every value of b decoded into an R, in key order,
+// with its key; a value that does not decode stops the walk with its
+// error. It is the one walk of the listings. keep (nil: every key) picks
+// the keys before their values are decoded: a bucket may hold values of
+// another form beside its records.
+func eachJSON[R any](b *bolt.Bucket, keep func(k []byte) bool, fn func(k []byte, r R) error) error {
+	return b.ForEach(func(k, v []byte) error {
+		if keep != nil && !keep(k) {
+			return nil
+		}
+		var r R
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		return fn(k, r)
+	})
+}
+
+// getCopy returns a copy of the value of key (ErrNotFound: none): bbolt's
+// slice is valid only inside the transaction.
+func getCopy(b *bolt.Bucket, key []byte) ([]byte, error) {
+	v := b.Get(key)
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return append([]byte(nil), v...), nil
 }
 
 func putJSON(b *bolt.Bucket, key []byte, v any) error {

@@ -181,3 +181,11 @@ func newInput() textinput.Model {
 	in.Cursor.SetMode(cursor.CursorStatic)
 	return in
 }
+
+// feed hands msg to a text input and keeps what it returns: the update
+// every pane with a text input does while the input has the focus.
+func feed(in *textinput.Model, msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	*in, cmd = in.Update(msg)
+	return cmd
+}

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"bytes"
 	"io"
 	"strings"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/tui/tuitest"
 )
 
 // Whole-program flows with teatest: a real bubbletea program, keys sent
@@ -27,14 +27,7 @@ func startProgram(t *testing.T, f *fakeClient, o Options) *teatest.TestModel {
 
 func waitScreen(t *testing.T, tm *teatest.TestModel, wants ...string) {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
-		for _, w := range wants {
-			if !bytes.Contains(b, []byte(w)) {
-				return false
-			}
-		}
-		return true
-	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
+	tuitest.WaitScreen(t, tm, 5*time.Second, wants...)
 }
 
 func sendKey(tm *teatest.TestModel, k string) { tm.Send(keyMsg(k)) }

@@ -78,9 +78,7 @@ func (f *form) SetSize(w, _ int) {
 func (f *form) Update(msg tea.Msg) tea.Cmd {
 	k, ok := msg.(tea.KeyMsg)
 	if !ok {
-		var cmd tea.Cmd
-		f.fields[f.focus].in, cmd = f.fields[f.focus].in.Update(msg)
-		return cmd
+		return feed(&f.fields[f.focus].in, msg)
 	}
 	keys := f.c.keys
 	switch {

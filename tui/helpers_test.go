@@ -91,6 +91,18 @@ func typeText(t *testing.T, m *Model, s string) {
 	}
 }
 
+// fillFields types each value into a form's field, from the focused one
+// on, pressing tab between them.
+func fillFields(t *testing.T, m *Model, values ...string) {
+	t.Helper()
+	for i, v := range values {
+		if i > 0 {
+			press(t, m, "tab")
+		}
+		typeText(t, m, v)
+	}
+}
+
 // checkFrame asserts a view fits a w x h terminal exactly.
 func checkFrame(t *testing.T, view string, w, h int) {
 	t.Helper()

@@ -19,25 +19,21 @@ func (h *history) record(before *api.Spec) {
 }
 
 // undo returns the state to go back to, given the current one.
-func (h *history) undo(cur *api.Spec) (*api.Spec, bool) {
-	if len(h.past) == 0 {
-		return nil, false
-	}
-	prev := h.past[len(h.past)-1]
-	h.past = h.past[:len(h.past)-1]
-	h.future = append(h.future, cur)
-	return prev, true
-}
+func (h *history) undo(cur *api.Spec) (*api.Spec, bool) { return travel(&h.past, &h.future, cur) }
 
 // redo returns the state an undo left, given the current one.
-func (h *history) redo(cur *api.Spec) (*api.Spec, bool) {
-	if len(h.future) == 0 {
+func (h *history) redo(cur *api.Spec) (*api.Spec, bool) { return travel(&h.future, &h.past, cur) }
+
+// travel pops the state to go to from one stack and pushes the current one
+// onto the other: undo goes from the past to the future, redo back.
+func travel(from, to *[]*api.Spec, cur *api.Spec) (*api.Spec, bool) {
+	if len(*from) == 0 {
 		return nil, false
 	}
-	nxt := h.future[len(h.future)-1]
-	h.future = h.future[:len(h.future)-1]
-	h.past = append(h.past, cur)
-	return nxt, true
+	next := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
+	*to = append(*to, cur)
+	return next, true
 }
 
 func (h *history) reset() { h.past, h.future = nil, nil }

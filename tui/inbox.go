@@ -182,9 +182,7 @@ func (m *inboxModel) Update(msg tea.Msg) tea.Cmd {
 		return m.key(msg)
 	}
 	if m.typing {
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return cmd
+		return feed(&m.input, msg)
 	}
 	return nil
 }
@@ -206,9 +204,7 @@ func (m *inboxModel) key(k tea.KeyMsg) tea.Cmd {
 			m.input.Blur()
 			return m.send(text)
 		}
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(k)
-		return cmd
+		return feed(&m.input, k)
 	}
 	n := m.rows()
 	r := &m.row[m.tab]

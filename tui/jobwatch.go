@@ -65,3 +65,38 @@ func (w *jobWatch) stop() {
 		w.cancel()
 	}
 }
+
+// jobFollow is what a pane that follows a job keeps: the job as last seen,
+// the watch that streams it and its last event.
+type jobFollow struct {
+	job   *api.Job
+	watch *jobWatch
+	last  api.JobEvent
+}
+
+// event takes an event of the current watch: it keeps the event and the
+// job it carries, and returns that job when the event ended it. ok false
+// is an event of a watch that was replaced since: to drop.
+func (f *jobFollow) event(msg jobEventMsg) (ended *api.Job, ok bool) {
+	if f.watch == nil || msg.watch != f.watch.id {
+		return nil, false
+	}
+	f.last = msg.ev
+	if j := msg.ev.Job; j != nil {
+		f.job = j
+		if j.Terminal() {
+			return j, true
+		}
+	}
+	return nil, true
+}
+
+// ended forgets the current watch when its stream ended; false is the end
+// of a watch that was replaced since: to drop.
+func (f *jobFollow) ended(msg jobEndedMsg) bool {
+	if f.watch == nil || msg.watch != f.watch.id {
+		return false
+	}
+	f.watch = nil
+	return true
+}

@@ -149,14 +149,10 @@ func (m *projectsModel) Update(msg tea.Msg) tea.Cmd {
 		return m.key(msg)
 	}
 	if m.filtering {
-		var cmd tea.Cmd
-		m.filter, cmd = m.filter.Update(msg)
-		return cmd
+		return feed(&m.filter, msg)
 	}
 	if m.mode == "new" || m.mode == "rename" {
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(msg)
-		return cmd
+		return feed(&m.input, msg)
 	}
 	return nil
 }
@@ -203,9 +199,7 @@ func (m *projectsModel) key(k tea.KeyMsg) tea.Cmd {
 			}
 			return m.rename(m.target, name)
 		}
-		var cmd tea.Cmd
-		m.input, cmd = m.input.Update(k)
-		return cmd
+		return feed(&m.input, k)
 	}
 	switch {
 	case key.Matches(k, keys.Up):

@@ -57,10 +57,8 @@ type publishModel struct {
 	counts   captionCounts
 	confirm  bool
 
-	plan   *api.PublishPlan
-	job    *api.Job
-	watch  *jobWatch
-	last   api.JobEvent
+	plan *api.PublishPlan
+	jobFollow
 	reused bool
 	state  string // "", dry-run, submitting, running, done, failed
 	err    string
@@ -264,22 +262,18 @@ func (m *publishModel) Update(msg tea.Msg) tea.Cmd {
 	case publishedMsg:
 		return m.published(msg)
 	case jobEventMsg:
-		if m.watch == nil || msg.watch != m.watch.id {
+		ended, ok := m.event(msg)
+		if !ok {
 			return nil
 		}
-		m.last = msg.ev
-		if j := msg.ev.Job; j != nil {
-			m.job = j
-			if j.Terminal() {
-				m.finish(j)
-			}
+		if ended != nil {
+			m.finish(ended)
 		}
 		return m.watch.next()
 	case jobEndedMsg:
-		if m.watch == nil || msg.watch != m.watch.id {
+		if !m.ended(msg) {
 			return nil
 		}
-		m.watch = nil
 		if msg.err != nil && m.state == "running" {
 			m.state, m.err = "failed", errorLine("publish", msg.err)
 		}

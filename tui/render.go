@@ -20,10 +20,8 @@ type renderModel struct {
 	c       *common
 	project string
 
-	state  string // "", starting, running, cancelling, done, failed, cancelled
-	job    *api.Job
-	watch  *jobWatch
-	last   api.JobEvent
+	state string // "", starting, running, cancelling, done, failed, cancelled
+	jobFollow
 	result *api.RenderResult
 	valid  *api.Validation
 	err    string
@@ -92,22 +90,18 @@ func (m *renderModel) Update(msg tea.Msg) tea.Cmd {
 		m.watch = w
 		return cmd
 	case jobEventMsg:
-		if m.watch == nil || msg.watch != m.watch.id {
+		ended, ok := m.event(msg)
+		if !ok {
 			return nil
 		}
-		m.last = msg.ev
-		if j := msg.ev.Job; j != nil {
-			m.job = j
-			if j.Terminal() {
-				return tea.Batch(m.watch.next(), m.finish(j))
-			}
+		if ended != nil {
+			return tea.Batch(m.watch.next(), m.finish(ended))
 		}
 		return m.watch.next()
 	case jobEndedMsg:
-		if m.watch == nil || msg.watch != m.watch.id {
+		if !m.ended(msg) {
 			return nil
 		}
-		m.watch = nil
 		if msg.err != nil && m.running() {
 			m.state, m.err = "failed", errorLine("render", msg.err)
 		}

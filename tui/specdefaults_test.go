@@ -110,9 +110,7 @@ func TestTimelineEditsTransitionByNameAndTextStyle(t *testing.T) {
 	m, f := openDemo(t, 3)
 	press(t, m, "e")
 	mustContain(t, m.View(), "Clip 1", "transition", "length", "fit")
-	typeText(t, m, "radial")
-	press(t, m, "tab")
-	typeText(t, m, "1")
+	fillFields(t, m, "radial", "1")
 	press(t, m, "enter")
 	if tr := f.spec("demo").Clips[0].Transition; tr == nil || tr.Type != "radial" || tr.Duration != 1 {
 		t.Fatalf("transition = %+v, want radial 1 s", tr)
@@ -132,17 +130,7 @@ func TestTimelineEditsTransitionByNameAndTextStyle(t *testing.T) {
 	press(t, m, "tab", "n") // a new text
 	typeText(t, m, "styled")
 	press(t, m, "tab", "tab", "tab", "tab", "tab", "tab", "tab") // to clip
-	typeText(t, m, "2")
-	press(t, m, "tab")
-	typeText(t, m, "DejaVu Sans Mono")
-	press(t, m, "tab")
-	typeText(t, m, "left")
-	press(t, m, "tab")
-	typeText(t, m, "1.5")
-	press(t, m, "tab")
-	typeText(t, m, "2")
-	press(t, m, "tab")
-	typeText(t, m, "shrink")
+	fillFields(t, m, "2", "DejaVu Sans Mono", "left", "1.5", "2", "shrink")
 	press(t, m, "enter")
 	texts := f.spec("demo").Texts
 	if len(texts) != 1 {

@@ -154,26 +154,21 @@ func (m *timelineModel) saved(msg specSavedMsg) tea.Cmd {
 	return nil
 }
 
-func (m *timelineModel) undo() tea.Cmd {
-	prev, ok := m.hist.undo(m.d.spec)
-	if !ok {
-		return statusCmd("nothing to undo")
-	}
-	m.d.spec = prev
-	m.clampCursor()
-	m.gen++
-	return tea.Batch(m.save(), statusCmd("undone"))
-}
+func (m *timelineModel) undo() tea.Cmd { return m.travel(m.hist.undo, "nothing to undo", "undone") }
 
-func (m *timelineModel) redo() tea.Cmd {
-	nxt, ok := m.hist.redo(m.d.spec)
+func (m *timelineModel) redo() tea.Cmd { return m.travel(m.hist.redo, "nothing to redo", "redone") }
+
+// travel moves the spec to the state step (undo or redo) gives, and saves
+// it; none and done are what the status line says.
+func (m *timelineModel) travel(step func(*api.Spec) (*api.Spec, bool), none, done string) tea.Cmd {
+	next, ok := step(m.d.spec)
 	if !ok {
-		return statusCmd("nothing to redo")
+		return statusCmd(none)
 	}
-	m.d.spec = nxt
+	m.d.spec = next
 	m.clampCursor()
 	m.gen++
-	return tea.Batch(m.save(), statusCmd("redone"))
+	return tea.Batch(m.save(), statusCmd(done))
 }
 
 // saveNow saves even without changes (ctrl+s): a failed save retried, or

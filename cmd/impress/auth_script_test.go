@@ -3,14 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 
@@ -21,13 +19,6 @@ import (
 // The auth scripts (testdata/script/auth_*.txtar) run against a sandbox
 // started for each script, and keep the master key in a file: a test must
 // never write to the developer's OS keyring.
-func init() {
-	scriptSetups = append(scriptSetups, startSandbox)
-	scriptCmds["metatoken"] = metaToken
-	scriptCmds["sandboxadmin"] = sandboxAdmin
-	scriptCmds["notleaked"] = notLeaked
-	scriptCmds["exitwith"] = exitWith
-}
 
 // startSandbox serves a fresh sandbox on loopback and exports what points
 // impress at it, unless another setup already did.
@@ -136,28 +127,5 @@ func notLeaked(ts *testscript.TestScript, neg bool, args []string) {
 		if strings.Contains(text, tok) {
 			ts.Fatalf("the token from %s appears in %s", args[0], name)
 		}
-	}
-}
-
-// exitWith runs a command and checks its exit code, which README "Output
-// and exit codes" makes part of the contract: exitwith CODE COMMAND [ARGS...]
-func exitWith(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) < 2 {
-		ts.Fatalf("usage: exitwith CODE COMMAND [ARGS...]")
-	}
-	want, err := strconv.Atoi(args[0])
-	if err != nil {
-		ts.Fatalf("exitwith: bad code %q", args[0])
-	}
-	got := 0
-	var ee *exec.ExitError
-	switch err := ts.Exec(args[1], args[2:]...); {
-	case errors.As(err, &ee):
-		got = ee.ExitCode()
-	case err != nil:
-		ts.Fatalf("exitwith: %v", err)
-	}
-	if got != want {
-		ts.Fatalf("%s exited %d, want %d", strings.Join(args[1:], " "), got, want)
 	}
 }

@@ -20,11 +20,6 @@ import (
 // runners against one sandbox account: each runner is a fresh
 // IMPRESS_HOME with its own daemon, as an ephemeral CI machine is, and
 // what counts is what is live on the account at the end.
-func init() {
-	scriptCmds["runner"] = runner
-	scriptCmds["live"] = liveCount
-	scriptCmds["waitsandbox"] = waitSandbox
-}
 
 // runner switches the commands that follow to a fresh runner: a new
 // IMPRESS_HOME ($WORK/runners/NAME) and daemon socket. Its daemon is
@@ -187,7 +182,7 @@ func TestCIDocCommands(t *testing.T) {
 		if cmd, ok := strings.CutPrefix(line, "exec "); ok {
 			execs[cmd] = true
 		}
-		if f := strings.Fields(line); len(f) > 2 && f[0] == "exitwith" {
+		if f := strings.Fields(line); len(f) > 2 && f[0] == "exitcode" {
 			execs[strings.Join(f[2:], " ")] = true
 		}
 	}

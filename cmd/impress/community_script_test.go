@@ -14,12 +14,6 @@ import (
 // Commands of the community scripts (testdata/script/community_*.txtar).
 // They run against the per-script sandbox of auth_script_test.go and drive
 // it through its admin API (sandboxadmin).
-func init() {
-	scriptCmds["commport"] = commPort
-	scriptCmds["commwaitlog"] = commWaitLog
-	scriptCmds["commcomment"] = commComment
-	scriptCmds["writehostile"] = writeHostile
-}
 
 // commComment makes FROM comment TEXT on MEDIA in the sandbox (webhooks
 // go out if a webhook URL is set) and sets VAR to the new comment's id:

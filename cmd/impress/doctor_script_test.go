@@ -16,11 +16,6 @@ import (
 
 // Commands for doctor_*.txtar: every fix `impress doctor` prints must be
 // a command that works as printed.
-func init() {
-	scriptCmds["dofixes"] = doFixes
-	scriptCmds["envfile"] = envFile
-	scriptCmds["holdport"] = holdPort
-}
 
 // fakeBrowser is $BROWSER for the scripts: it opens the address it is
 // given and follows the redirects, as a browser on this machine does, so

@@ -19,14 +19,6 @@ import (
 )
 
 // Commands of the privacy scripts (testdata/script/privacy_*.txtar).
-func init() {
-	scriptCmds["privhome"] = privHome
-	scriptCmds["privzip"] = privZip
-	scriptCmds["privfield"] = privField
-	scriptCmds["privdeletion"] = privDeletion
-	scriptCmds["privwait"] = privWait
-	scriptCmds["privget"] = privGet
-}
 
 // privValues expands arguments: "@FILE" is the file's trimmed content (a
 // token), anything else is itself.

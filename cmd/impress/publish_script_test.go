@@ -15,11 +15,6 @@ import (
 // The publish scripts (testdata/script/publish_*.txtar) run against the
 // per-script sandbox that auth_script_test.go starts; they count what the
 // sandbox holds to check exactly-once.
-func init() {
-	scriptCmds["mkreel"] = mkReel
-	scriptCmds["published"] = publishedCount
-	scriptCmds["killdaemon"] = killDaemon
-}
 
 // killDaemon SIGKILLs the running daemon (no shutdown, no parking) and
 // waits until its socket stops answering: killdaemon

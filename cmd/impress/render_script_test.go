@@ -16,13 +16,6 @@ import (
 )
 
 // Commands for the render scripts (render_*.txtar, project_*.txtar).
-func init() {
-	scriptCmds["mkclip"] = mkClip
-	scriptCmds["mkimage"] = mkImage
-	scriptCmds["exitcode"] = exitCode
-	scriptCmds["waitstage"] = waitStage
-	scriptCmds["nofiles"] = noFiles
-}
 
 // mkClip makes a tiny clip with ffmpeg's lavfi sources:
 //

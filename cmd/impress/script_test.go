@@ -18,18 +18,54 @@ import (
 
 var update = flag.Bool("update", false, "update testscript files with actual output")
 
-// scriptCmds are the custom testscript commands. Feature test files add
-// theirs in init (e.g. mkclip in render_script_test.go) so that this file
-// stays the one place that wires the harness.
+// scriptCmds are the custom testscript commands, all in this one table
+// (each is written in its feature's *_script_test.go): a name given twice
+// is a compile error here, where two files registering it from init would
+// silently let one replace the other.
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
 	"waitdaemon": waitDaemon,
 	"socketmode": socketMode,
 	"filemode":   fileMode,
+	// auth_script_test.go
+	"metatoken":    metaToken,
+	"sandboxadmin": sandboxAdmin,
+	"notleaked":    notLeaked,
+	// ci_script_test.go
+	"runner":      runner,
+	"live":        liveCount,
+	"waitsandbox": waitSandbox,
+	// community_script_test.go
+	"commport":     commPort,
+	"commwaitlog":  commWaitLog,
+	"commcomment":  commComment,
+	"writehostile": writeHostile,
+	// doctor_script_test.go
+	"dofixes":  doFixes,
+	"envfile":  envFile,
+	"holdport": holdPort,
+	// privacy_script_test.go
+	"privhome":     privHome,
+	"privzip":      privZip,
+	"privfield":    privField,
+	"privdeletion": privDeletion,
+	"privwait":     privWait,
+	"privget":      privGet,
+	// publish_script_test.go
+	"mkreel":     mkReel,
+	"published":  publishedCount,
+	"killdaemon": killDaemon,
+	// render_script_test.go
+	"mkclip":    mkClip,
+	"mkimage":   mkImage,
+	"exitcode":  exitCode,
+	"waitstage": waitStage,
+	"nofiles":   noFiles,
 }
 
-// scriptSetups run for every script after the common environment is set
-// (a feature may start a sandbox and export IMPRESS_META_ENDPOINT).
-var scriptSetups []func(e *testscript.Env) error
+// scriptSetups run for every script after the common environment is set:
+// startSandbox (auth_script_test.go) serves a sandbox and exports
+// IMPRESS_META_ENDPOINT.
+var scriptSetups = []func(e *testscript.Env) error{startSandbox}
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){

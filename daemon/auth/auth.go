@@ -239,17 +239,27 @@ func (s *Service) authStatus(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
-func (s *Service) postRefresh(w http.ResponseWriter, r *http.Request) {
-	var req api.RefreshRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
+// readConnRequest decodes a request into req and resolves the connection
+// it names (*conn, a field of req); false means the error is written.
+func (s *Service) readConnRequest(w http.ResponseWriter, r *http.Request, req any, conn *string) (store.Conn, bool) {
+	if !httpx.DecodeBody(w, r, req) {
+		return store.Conn{}, false
 	}
-	c, err := s.ResolveConn(req.Connection)
+	c, err := s.ResolveConn(*conn)
 	if err != nil {
 		s.Fail(w, err)
+		return c, false
+	}
+	return c, true
+}
+
+func (s *Service) postRefresh(w http.ResponseWriter, r *http.Request) {
+	var req api.RefreshRequest
+	c, ok := s.readConnRequest(w, r, &req, &req.Connection)
+	if !ok {
 		return
 	}
-	c, err = s.refreshConn(r.Context(), c.Name, true)
+	c, err := s.refreshConn(r.Context(), c.Name, true)
 	if err != nil {
 		s.Fail(w, err)
 		return
@@ -265,12 +275,8 @@ func (s *Service) postRefresh(w http.ResponseWriter, r *http.Request) {
 // effort: the local token goes whatever Meta answers).
 func (s *Service) postLogout(w http.ResponseWriter, r *http.Request) {
 	var req api.LogoutRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	c, err := s.ResolveConn(req.Connection)
-	if err != nil {
-		s.Fail(w, err)
+	c, ok := s.readConnRequest(w, r, &req, &req.Connection)
+	if !ok {
 		return
 	}
 	res := api.LogoutResult{Connection: c.Name, State: api.ConnDisconnected}
@@ -279,7 +285,7 @@ func (s *Service) postLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	mu := s.connLock(c.Name)
 	mu.Lock()
-	_, err = s.DB.UpdateConn(c.Name, func(cur *store.Conn) error {
+	_, err := s.DB.UpdateConn(c.Name, func(cur *store.Conn) error {
 		cur.SealedToken, cur.SealedPageToken = nil, nil
 		cur.State = store.ConnDisconnected
 		cur.StateReason = "logged out on " + s.Now().UTC().Format(time.RFC3339)

@@ -171,6 +171,16 @@ func (f *loginFlow) serveCallback(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// callbackCSS is the callback page's style: the card of the deletion
+// status page, light and dark, readable on a phone.
+const callbackCSS = `:root{color-scheme:light dark;--fg:#1d1d1f;--bg:#f6f6f4;--card:#fff;--muted:#5f6368;--line:#e3e3e0}
+@media (prefers-color-scheme:dark){:root{--fg:#ececec;--bg:#161617;--card:#222224;--muted:#a0a0a5;--line:#3a3a3d}}
+body{margin:0;background:var(--bg);color:var(--fg);font:16px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+article{max-width:34rem;margin:2.5rem auto;padding:1.75rem 1.5rem;background:var(--card);border:1px solid var(--line);border-radius:12px}
+.org{margin:0;color:var(--muted);font-size:.9rem}
+h1{margin:.2rem 0 1rem;font-size:1.45rem}
+@media (max-width:30rem){body{background:var(--card)}article{margin:0;border:0;border-radius:0}}`
+
 // callbackPage writes a static page. The script replaces the address,
 // which holds the authorization code, in the browser's history.
 func callbackPage(w http.ResponseWriter, status int, title, msg string) {
@@ -181,10 +191,12 @@ func callbackPage(w http.ResponseWriter, status int, title, msg string) {
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `<!doctype html><meta charset="utf-8"><title>impress: %s</title>
+	fmt.Fprintf(w, `<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>impress: %s</title>
 <script>history.replaceState(null, "", "/callback")</script>
-<body style="font-family:sans-serif;max-width:32em;margin:4em auto"><h1>%s</h1><p>%s</p></body>
-`, html.EscapeString(title), html.EscapeString(title), html.EscapeString(msg))
+<style>%s</style></head>
+<body><article><p class="org">impress</p><h1>%s</h1><p>%s</p></article></body></html>
+`, html.EscapeString(title), callbackCSS, html.EscapeString(title), html.EscapeString(msg))
 }
 
 // newLoginFlow validates the request, builds the authorize URL and opens
@@ -439,16 +451,24 @@ func tooManyAccounts(choices []api.AccountChoice) error {
 		len(choices), strings.Join(list, ", "))
 }
 
-func (s *Service) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
+// loginStep finds the login in progress that a step of it (the pasted
+// redirect, the chosen account) names and decodes the step's body; false
+// means the error is written.
+func (s *Service) loginStep(w http.ResponseWriter, r *http.Request, body any) (*loginFlow, bool) {
 	f, err := s.currentLogin(r.PathValue("id"))
 	if err != nil {
 		s.Fail(w, err)
-		return
+		return nil, false
 	}
+	return f, httpx.DecodeBody(w, r, body)
+}
+
+func (s *Service) postLoginRedirect(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		URL string `json:"url"`
 	}
-	if !httpx.DecodeBody(w, r, &body) {
+	f, ok := s.loginStep(w, r, &body)
+	if !ok {
 		return
 	}
 	q, err := redirectParams(body.URL)
@@ -486,15 +506,11 @@ func redirectParams(pasted string) (url.Values, error) {
 }
 
 func (s *Service) postLoginAccount(w http.ResponseWriter, r *http.Request) {
-	f, err := s.currentLogin(r.PathValue("id"))
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
 	var body struct {
 		Account string `json:"account"`
 	}
-	if !httpx.DecodeBody(w, r, &body) {
+	f, ok := s.loginStep(w, r, &body)
+	if !ok {
 		return
 	}
 	f.mu.Lock()

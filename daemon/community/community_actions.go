@@ -1,12 +1,15 @@
 package community
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/meta"
 )
 
 // Comment writes: reply, hide or unhide, delete; each goes to Meta, then
@@ -50,8 +53,13 @@ func (s *Service) commentRefusal(conn, op, id string, err error) error {
 	return e
 }
 
-func (s *Service) replyComment(w http.ResponseWriter, r *http.Request) {
-	a, id, ok := readAction(w, r, true)
+// commentWrite is what the comment writes share: read the action, open
+// the connection's Graph client, run do (the Meta call and what follows it
+// locally) and answer with its result. An error do returns is Meta's, and
+// is explained in the user's terms for op.
+func (s *Service) commentWrite(w http.ResponseWriter, r *http.Request, op string,
+	do func(ctx context.Context, cl *meta.Client, ci feature.ConnInfo, a api.CommentAction, id string) (api.CommentResult, error)) {
+	a, id, ok := readAction(w, r, op == "reply")
 	if !ok {
 		return
 	}
@@ -62,59 +70,49 @@ func (s *Service) replyComment(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	newID, err := cl.ReplyComment(ctx, id, a.Text)
+	res, err := do(ctx, cl, ci, a, id)
 	if err != nil {
-		s.Fail(w, s.commentRefusal(ci.Name, "reply", id, err))
+		s.Fail(w, s.commentRefusal(ci.Name, op, id, err))
 		return
 	}
-	if parent, err := s.DB.FindComment(ci.Name, id); err == nil {
-		s.putCachedComment(ctx, ci.Name, records.Comment{ID: newID, MediaID: parent.MediaID, ParentID: id, Text: a.Text,
-			Username: ci.Username, FromID: ci.IGUserID, Timestamp: s.Now().UTC()})
-	}
-	s.Log.Info("comment reply sent", "connection", ci.Name, "comment", id)
-	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, ReplyID: newID})
+	httpx.WriteJSON(w, http.StatusOK, res)
+}
+
+func (s *Service) replyComment(w http.ResponseWriter, r *http.Request) {
+	s.commentWrite(w, r, "reply", func(ctx context.Context, cl *meta.Client, ci feature.ConnInfo, a api.CommentAction, id string) (api.CommentResult, error) {
+		newID, err := cl.ReplyComment(ctx, id, a.Text)
+		if err != nil {
+			return api.CommentResult{}, err
+		}
+		if parent, err := s.DB.FindComment(ci.Name, id); err == nil {
+			s.putCachedComment(ctx, ci.Name, records.Comment{ID: newID, MediaID: parent.MediaID, ParentID: id, Text: a.Text,
+				Username: ci.Username, FromID: ci.IGUserID, Timestamp: s.Now().UTC()})
+		}
+		s.Log.Info("comment reply sent", "connection", ci.Name, "comment", id)
+		return api.CommentResult{ID: id, ReplyID: newID}, nil
+	})
 }
 
 func (s *Service) hideComment(w http.ResponseWriter, r *http.Request) {
-	a, id, ok := readAction(w, r, false)
-	if !ok {
-		return
-	}
-	ctx, cancel := communityCtx(r.Context())
-	defer cancel()
-	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	if err := cl.HideComment(ctx, id, a.Hide); err != nil {
-		s.Fail(w, s.commentRefusal(ci.Name, "hide", id, err))
-		return
-	}
-	s.updateCachedComment(ctx, ci.Name, id, func(c *records.Comment) bool { c.Hidden = a.Hide; return false })
-	hidden := a.Hide
-	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Hidden: &hidden})
+	s.commentWrite(w, r, "hide", func(ctx context.Context, cl *meta.Client, ci feature.ConnInfo, a api.CommentAction, id string) (api.CommentResult, error) {
+		if err := cl.HideComment(ctx, id, a.Hide); err != nil {
+			return api.CommentResult{}, err
+		}
+		s.updateCachedComment(ctx, ci.Name, id, func(c *records.Comment) bool { c.Hidden = a.Hide; return false })
+		hidden := a.Hide
+		return api.CommentResult{ID: id, Hidden: &hidden}, nil
+	})
 }
 
 func (s *Service) deleteComment(w http.ResponseWriter, r *http.Request) {
-	a, id, ok := readAction(w, r, false)
-	if !ok {
-		return
-	}
-	ctx, cancel := communityCtx(r.Context())
-	defer cancel()
-	cl, ci, err := s.accounts.MetaClient(ctx, a.Connection)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	if err := cl.DeleteComment(ctx, id); err != nil {
-		s.Fail(w, s.commentRefusal(ci.Name, "delete", id, err))
-		return
-	}
-	s.updateCachedComment(ctx, ci.Name, id, func(*records.Comment) bool { return true })
-	s.Log.Info("comment deleted", "connection", ci.Name, "comment", id)
-	httpx.WriteJSON(w, http.StatusOK, api.CommentResult{ID: id, Deleted: true})
+	s.commentWrite(w, r, "delete", func(ctx context.Context, cl *meta.Client, ci feature.ConnInfo, _ api.CommentAction, id string) (api.CommentResult, error) {
+		if err := cl.DeleteComment(ctx, id); err != nil {
+			return api.CommentResult{}, err
+		}
+		s.updateCachedComment(ctx, ci.Name, id, func(*records.Comment) bool { return true })
+		s.Log.Info("comment deleted", "connection", ci.Name, "comment", id)
+		return api.CommentResult{ID: id, Deleted: true}, nil
+	})
 }
 
 // communityExport is everything the community feature keeps for one

@@ -400,28 +400,45 @@ func orSomeone(u string) string {
 	return "@" + u
 }
 
+// startSend is what a DM and a private reply share before their Meta
+// call: decode the request, check its text, run refuse (a refusal known
+// locally; nil: none) and open the Page client of the connection. False
+// means the error is written.
+func (s *Service) startSend(ctx context.Context, w http.ResponseWriter, r *http.Request, refuse func() error) (api.SendRequest, *meta.Client, feature.ConnInfo, bool) {
+	var req api.SendRequest
+	if !httpx.DecodeBody(w, r, &req) {
+		return req, nil, feature.ConnInfo{}, false
+	}
+	err := checkDMText(req.Text)
+	if err == nil && refuse != nil {
+		err = refuse()
+	}
+	if err != nil {
+		s.Fail(w, err)
+		return req, nil, feature.ConnInfo{}, false
+	}
+	cl, ci, err := s.accounts.MetaPageClient(ctx, req.Connection)
+	if err != nil {
+		s.Fail(w, err)
+		return req, nil, ci, false
+	}
+	return req, cl, ci, true
+}
+
 func (s *Service) sendMessage(w http.ResponseWriter, r *http.Request) {
 	id, ok := s.threadParam(w, r)
 	if !ok {
 		return
 	}
-	var req api.SendRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	if err := checkDMText(req.Text); err != nil {
-		s.Fail(w, err)
-		return
-	}
-	if strings.HasPrefix(id, pendingThreadPrefix) {
-		s.Fail(w, api.Errorf(api.CodeNotFound, "thread %s is known only from a webhook; run `impress messages list` to find its conversation", id))
-		return
-	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.accounts.MetaPageClient(ctx, req.Connection)
-	if err != nil {
-		s.Fail(w, err)
+	req, cl, ci, ok := s.startSend(ctx, w, r, func() error {
+		if strings.HasPrefix(id, pendingThreadPrefix) {
+			return api.Errorf(api.CodeNotFound, "thread %s is known only from a webhook; run `impress messages list` to find its conversation", id)
+		}
+		return nil
+	})
+	if !ok {
 		return
 	}
 	ts, _, err := s.loadThreads(ctx, ci.Name)
@@ -497,19 +514,10 @@ func (s *Service) privateReply(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	var req api.SendRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	if err := checkDMText(req.Text); err != nil {
-		s.Fail(w, err)
-		return
-	}
 	ctx, cancel := communityCtx(r.Context())
 	defer cancel()
-	cl, ci, err := s.accounts.MetaPageClient(ctx, req.Connection)
-	if err != nil {
-		s.Fail(w, err)
+	req, cl, ci, ok := s.startSend(ctx, w, r, nil)
+	if !ok {
 		return
 	}
 	now := s.Now()

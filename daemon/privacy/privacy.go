@@ -207,14 +207,24 @@ func (s *Service) purgeTargetOf(r api.PurgeRequest) (purgeTarget, error) {
 	return t, nil
 }
 
-func (s *Service) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
+// readPurgeTarget decodes a purge request and checks its target; false
+// means the error is written.
+func (s *Service) readPurgeTarget(w http.ResponseWriter, r *http.Request) (purgeTarget, bool) {
 	var req api.PurgeRequest
 	if !httpx.DecodeBody(w, r, &req) {
-		return
+		return purgeTarget{}, false
 	}
 	t, err := s.purgeTargetOf(req)
 	if err != nil {
 		s.Fail(w, err)
+		return t, false
+	}
+	return t, true
+}
+
+func (s *Service) purgePlanHandler(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.readPurgeTarget(w, r)
+	if !ok {
 		return
 	}
 	plan, err := s.planPurge(r.Context(), t, "")
@@ -265,13 +275,8 @@ func (s *Service) countLogLines(plan *purgePlan, t purgeTarget) int {
 // receipt. The purge does not depend on this request: a client that goes
 // away leaves it running.
 func (s *Service) purgeHandler(w http.ResponseWriter, r *http.Request) {
-	var req api.PurgeRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	t, err := s.purgeTargetOf(req)
-	if err != nil {
-		s.Fail(w, err)
+	t, ok := s.readPurgeTarget(w, r)
+	if !ok {
 		return
 	}
 	if _, _, err := s.resolvePurge(t); err != nil {

@@ -25,12 +25,9 @@ import (
 // prepared and runs startPrivacy with a hook that kills the process at
 // the step named by IMPRESS_PRIVACY_KILL ("delete:false").
 func TestPrivacyDaemonChild(t *testing.T) {
-	home := os.Getenv("IMPRESS_PRIVACY_CHILD")
-	if home == "" {
-		t.Skip("only runs as TestPurgeSurvivesKillAtEveryStep's child")
-	}
+	home := daemontest.ChildHome(t, "IMPRESS_PRIVACY_CHILD")
 	step, saved, _ := strings.Cut(os.Getenv("IMPRESS_PRIVACY_KILL"), ":")
-	e := &privEnv{t: t, home: home, paths: privPaths(home), clock: daemontest.NewClock(time.Now().UTC()), env: map[string]string{}}
+	e := &privEnv{t: t, home: home, paths: daemontest.HomePaths(home), clock: daemontest.NewClock(time.Now().UTC()), env: map[string]string{}}
 	for _, k := range []string{"IMPRESS_META_ENDPOINT", "IMPRESS_META_APP_ID", "IMPRESS_META_APP_SECRET"} {
 		e.env[k] = os.Getenv(k)
 	}

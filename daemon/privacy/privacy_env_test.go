@@ -65,12 +65,8 @@ func newPrivEnv(t testing.TB) *privEnv {
 	sb := sandbox.New(sandbox.Options{Seed: 7, Clock: clock.Now, ProcessingTime: -1})
 	hs := httptest.NewServer(sb)
 	t.Cleanup(func() { hs.Close(); sb.Close() })
-	home, err := os.MkdirTemp("", "ipv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(home) })
-	e := &privEnv{t: t, home: home, clock: clock, sb: sb, paths: privPaths(home), env: map[string]string{
+	home := daemontest.ShortDir(t, "ipv")
+	e := &privEnv{t: t, home: home, clock: clock, sb: sb, paths: daemontest.HomePaths(home), env: map[string]string{
 		"IMPRESS_META_ENDPOINT":     hs.URL,
 		"IMPRESS_META_APP_ID":       sb.AppID(),
 		"IMPRESS_META_APP_SECRET":   sb.AppSecret(),
@@ -81,11 +77,6 @@ func newPrivEnv(t testing.TB) *privEnv {
 	}
 	t.Cleanup(e.stop)
 	return e
-}
-
-func privPaths(home string) config.Paths {
-	return config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
-		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
 }
 
 func (e *privEnv) settings() *config.Settings {

@@ -223,6 +223,17 @@ type exportThread struct {
 	Unreadable bool      `json:"unreadable,omitempty"`
 }
 
+// openSealed opens one sealed record of a connection for the export; nil
+// when it cannot be (no data key left, or it does not open), which the
+// export marks unreadable.
+func openSealed[R any](dk *secrets.DataKey, field string, sealed []byte) *R {
+	var rec R
+	if dk == nil || records.Open(dk, field, sealed, &rec) != nil {
+		return nil
+	}
+	return &rec
+}
+
 func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Conn, keys map[string]*secrets.DataKey, full, withMedia bool) error {
 	w, err := e.create("README.txt", zip.Deflate, time.Time{})
 	if err != nil {
@@ -250,14 +261,8 @@ func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Co
 		}
 		outC := []exportComment{}
 		for _, ce := range comments {
-			x := exportComment{CachedAt: ce.At}
-			var rec records.Comment
-			if dk != nil && records.Open(dk, records.FieldComment, ce.Data, &rec) == nil {
-				x.Comment = &rec
-			} else {
-				x.Unreadable = true
-			}
-			outC = append(outC, x)
+			rec := openSealed[records.Comment](dk, records.FieldComment, ce.Data)
+			outC = append(outC, exportComment{Comment: rec, CachedAt: ce.At, Unreadable: rec == nil})
 		}
 		if err := e.json(dir+"comments.json", outC); err != nil {
 			return err
@@ -268,14 +273,8 @@ func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Co
 		}
 		outT := []exportThread{}
 		for _, te := range threads {
-			x := exportThread{CachedAt: te.At}
-			var rec records.Thread
-			if dk != nil && records.Open(dk, records.FieldThread, te.Data, &rec) == nil {
-				x.Thread = &rec
-			} else {
-				x.Unreadable = true
-			}
-			outT = append(outT, x)
+			rec := openSealed[records.Thread](dk, records.FieldThread, te.Data)
+			outT = append(outT, exportThread{Thread: rec, CachedAt: te.At, Unreadable: rec == nil})
 		}
 		if err := e.json(dir+"messages.json", outT); err != nil {
 			return err
@@ -286,14 +285,8 @@ func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Co
 		}
 		outE := []exportEvent{}
 		for _, ev := range events {
-			x := exportEvent{ID: ev.Seq, ReceivedAt: ev.At}
-			var rec records.Event
-			if dk != nil && records.Open(dk, records.FieldEvent, ev.Data, &rec) == nil {
-				x.Event = &rec
-			} else {
-				x.Unreadable = true
-			}
-			outE = append(outE, x)
+			rec := openSealed[records.Event](dk, records.FieldEvent, ev.Data)
+			outE = append(outE, exportEvent{ID: ev.Seq, ReceivedAt: ev.At, Event: rec, Unreadable: rec == nil})
 		}
 		if err := e.json(dir+"events.json", outE); err != nil {
 			return err

@@ -409,21 +409,19 @@ func (f *jobEffects) effects() []api.PurgeEffect {
 		out = append(out, api.PurgeEffect{Kind: api.EffectScheduledPosts, Action: api.EffectCancelled, Count: f.scheduled, Next: f.next,
 			Note: fmt.Sprintf("%d scheduled post(s) are cancelled and will not be published (the next was due %s)", f.scheduled, f.next.Format("2006-01-02 15:04 UTC"))})
 	}
-	if f.queued > 0 {
-		out = append(out, api.PurgeEffect{Kind: api.EffectQueuedPosts, Action: api.EffectCancelled, Count: f.queued,
-			Note: fmt.Sprintf("%d post(s) queued or being published are cancelled", f.queued)})
-	}
-	if f.renders > 0 {
-		out = append(out, api.PurgeEffect{Kind: api.EffectRenderJobs, Action: api.EffectCancelled, Count: f.renders,
-			Note: fmt.Sprintf("%d render(s) queued or running are cancelled", f.renders)})
-	}
-	if f.live > 0 {
-		out = append(out, api.PurgeEffect{Kind: api.EffectPublishedPosts, Action: api.EffectKept, Count: f.live,
-			Note: fmt.Sprintf("%d published post(s) stay on Instagram: a purge deletes what impress holds, not what Meta shows (delete them in the Instagram app)", f.live)})
-	}
-	if f.outs > 0 {
-		out = append(out, api.PurgeEffect{Kind: api.EffectRenderOutputs, Action: api.EffectKept, Count: f.outs,
-			Note: fmt.Sprintf("%d file(s) written with `render --out` stay where they were written: a purge deletes only files in impress's own directories", f.outs)})
+	for _, e := range []struct {
+		count        int
+		kind, action string
+		note         string // a format for the count
+	}{
+		{f.queued, api.EffectQueuedPosts, api.EffectCancelled, "%d post(s) queued or being published are cancelled"},
+		{f.renders, api.EffectRenderJobs, api.EffectCancelled, "%d render(s) queued or running are cancelled"},
+		{f.live, api.EffectPublishedPosts, api.EffectKept, "%d published post(s) stay on Instagram: a purge deletes what impress holds, not what Meta shows (delete them in the Instagram app)"},
+		{f.outs, api.EffectRenderOutputs, api.EffectKept, "%d file(s) written with `render --out` stay where they were written: a purge deletes only files in impress's own directories"},
+	} {
+		if e.count > 0 {
+			out = append(out, api.PurgeEffect{Kind: e.kind, Action: e.action, Count: e.count, Note: fmt.Sprintf(e.note, e.count)})
+		}
 	}
 	return out
 }

@@ -166,13 +166,18 @@ func (p *publisher) enqueue(j store.Job) {
 		p.mu.Lock()
 		p.scheduled[j.ID] = *d.At
 		p.mu.Unlock()
-		select {
-		case p.wake <- struct{}{}:
-		default:
-		}
+		p.wakeScheduler()
 		return
 	}
 	p.submit(j)
+}
+
+// wakeScheduler makes the scheduler look at its schedule again.
+func (p *publisher) wakeScheduler() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
 }
 
 // submit gives the job to the runner. The base context is detached from
@@ -223,12 +228,18 @@ func (p *publisher) schedulerLoop(ctx context.Context) {
 	}
 }
 
-// retryJob resumes a failed (or cancelled) publish job from the last step
-// it reached. Published jobs are done; unconfirmed ones may be live, and
-// only a person who looked may decide to post again (--force).
+// retryJob resumes a failed publish job from the last step it reached.
+// Published jobs are done; unconfirmed ones may be live, and only a person
+// who looked may decide to post again (--force); a cancelled one was
+// stopped on purpose, and only publishing it again says otherwise.
 func (s *Service) retryJob(w http.ResponseWriter, r *http.Request) {
 	j, ok := s.Jobs.Of(w, r)
 	if !ok {
+		return
+	}
+	if j.Kind == api.JobPublish && j.State == api.JobCancelled {
+		s.Fail(w, &api.Error{Code: api.CodeConflict, Message: fmt.Sprintf("job %d was cancelled; a cancelled publish is not retried", j.ID),
+			Hint: "to publish it after all, run the same `impress publish` again: it resumes this job from where it stopped"})
 		return
 	}
 	out, err := s.pub.retry(j)
@@ -239,6 +250,8 @@ func (s *Service) retryJob(w http.ResponseWriter, r *http.Request) {
 	httpx.WriteJSON(w, http.StatusOK, jobs.ToAPI(out))
 }
 
+// retry resumes a failed or cancelled publish job (a cancelled one only
+// through a publish of the same request: reuse).
 func (p *publisher) retry(j store.Job) (store.Job, error) {
 	if j.Kind != api.JobPublish {
 		return j, api.Errorf(api.CodeConflict, "job %d is a %s job; only publish jobs can be retried (render again with `impress render`)", j.ID, j.Kind)
@@ -258,6 +271,7 @@ func (p *publisher) retry(j store.Job) (store.Job, error) {
 		return j, api.Errorf(api.CodeConflict, "job %d is %s; only failed or cancelled publish jobs can be retried (`impress jobs wait %d` follows it)", j.ID, j.State, j.ID)
 	}
 	resumeFrom(&d)
+	p.markScheduled(&d)
 	data, err := json.Marshal(d)
 	if err != nil {
 		return j, err
@@ -276,20 +290,25 @@ func (p *publisher) retry(j store.Job) (store.Job, error) {
 	return out, nil
 }
 
-// resumeFrom rewinds a failed detail to the step it reached. Dead
-// containers (ERROR, EXPIRED) are dropped so that new ones are made; a job
-// that failed in "publishing" stays there, which makes it verify before it
-// may publish again.
+// resumeFrom rewinds a failed detail to the step it reached, and leaves a
+// stopped (cancelled) one where it stopped. Dead containers (ERROR,
+// EXPIRED) are dropped so that new ones are made; a job that failed or was
+// stopped in "publishing" stays there, which makes it verify before it may
+// publish again.
 func resumeFrom(d *api.PublishDetail) {
 	step := d.Step
+	if step == "" && d.State != api.PubFailed {
+		step = d.State // stopped, not failed: Step was never set
+	}
 	if step == "" || step == api.PubFailed || step == api.PubUnconfirmed {
 		step = api.PubQueued
 	}
-	d.State, d.Step, d.WaitReason = step, "", ""
+	d.State, d.Step = step, ""
+	noWait(d)
 	if containerDead(d) {
 		d.ContainerID = ""
 		for i := range d.Items {
-			d.Items[i].ContainerID, d.Items[i].Status, d.Items[i].Uploaded = "", "", false
+			d.Items[i].ContainerID, d.Items[i].Status, d.Items[i].Uploaded, d.Items[i].Sent = "", "", false, 0
 		}
 		if d.State != api.PubQueued {
 			d.State = api.PubRendered

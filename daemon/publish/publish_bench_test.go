@@ -92,7 +92,7 @@ func BenchmarkPublishUpload1GiB(b *testing.B) {
 			b.Fatal(err)
 		}
 		it.SHA256 = sum
-		if err := r.uploadFile(ctx, it, c.ID); err != nil {
+		if err := r.uploadFile(ctx, it, c.ID, 0); err != nil {
 			b.Fatal(err)
 		}
 		seconds = time.Since(start).Seconds()

@@ -44,6 +44,7 @@ type pubOpts struct {
 	processing  time.Duration // sandbox ProcessingTime (default: at once)
 	latency     time.Duration
 	noPublic    bool // no public endpoint
+	noLogin     bool // no connection at all
 	// sameAccount runs this env as another runner of that env's account:
 	// its own home (store, daemon, public endpoint), the same sandbox.
 	sameAccount *pubEnv
@@ -121,8 +122,9 @@ func newPubEnv(t *testing.T, o pubOpts) *pubEnv {
 
 	e.c = daemontest.ServeUnix(t, handler)
 
-	switch o.flavour {
-	case "facebook":
+	switch {
+	case o.noLogin:
+	case o.flavour == "facebook":
 		e.login(sandbox.TokenRequest{Flavour: "facebook"}, "main", sandbox.IGCreatorID)
 	default:
 		e.login(sandbox.TokenRequest{Flavour: "instagram"}, "main", "")

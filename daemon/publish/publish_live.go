@@ -76,7 +76,7 @@ func (r *pubRun) markPublished(mediaID, permalink string) error {
 		r.d.Permalink = permalink
 	}
 	r.moveTo(api.PubPublished)
-	r.d.WaitReason = ""
+	noWait(&r.d)
 	if err := r.save(); err != nil {
 		// The post is live whatever the store says; the next run finds
 		// the container PUBLISHED and records it then.

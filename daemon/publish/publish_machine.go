@@ -65,6 +65,13 @@ func (p *publisher) runJob(ctx context.Context, jp *jobs.Progress) error {
 		return api.Errorf(api.CodeInternal, "publish job %d: unreadable state: %v", j.ID, err)
 	}
 	r.start = r.d.State
+	if r.d.WaitReason != "" {
+		// It waited for its time (or was parked waiting); it runs now.
+		noWait(&r.d)
+		if err := r.save(); err != nil {
+			return err
+		}
+	}
 	defer r.unreserve()
 	if err := r.run(ctx); err != nil {
 		return r.failed(ctx, err)
@@ -117,7 +124,7 @@ func (r *pubRun) save() error {
 
 func (r *pubRun) setState(st string) error {
 	r.moveTo(st)
-	r.d.WaitReason = ""
+	noWait(&r.d)
 	if err := r.save(); err != nil {
 		return err
 	}
@@ -144,17 +151,23 @@ func (r *pubRun) unreserve() {
 	}
 }
 
-// wait shows why the job is not moving, then sleeps.
+// wait shows why the job is not moving and until when, then sleeps
+// without its concurrency slot: other publishes (another account's, while
+// this one's quota is used up) run meanwhile.
 func (r *pubRun) wait(ctx context.Context, reason string, d time.Duration) error {
-	r.d.WaitReason = r.p.s.RedactString(reason)
+	until := r.p.s.Now().Add(d).UTC()
+	r.d.WaitReason, r.d.WaitUntil = r.p.s.RedactString(reason), &until
 	if err := r.save(); err != nil {
 		return err
 	}
-	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf(r.d.State), Message: r.d.WaitReason})
-	err := sleepCtx(ctx, d)
-	r.d.WaitReason = ""
+	r.jp.Progress(api.JobEvent{Stage: "waiting", Percent: percentOf(r.d.State), Message: r.d.WaitReason, Until: &until})
+	err := r.jp.Outside(ctx, func(ctx context.Context) error { return sleepCtx(ctx, d) })
+	noWait(&r.d)
 	return err
 }
+
+// noWait clears why (and until when) a job waited.
+func noWait(d *api.PublishDetail) { d.WaitReason, d.WaitUntil = "", nil }
 
 // call runs one Meta call of the account: it waits while the account is
 // being paced, and paces the next calls when the answer's usage headers
@@ -167,7 +180,7 @@ func (r *pubRun) call(ctx context.Context, fn func(context.Context) error) error
 				Message: fmt.Sprintf("Meta asked impress to leave this account alone for %s (rate limit)", d.Round(time.Minute)),
 				Hint:    fmt.Sprintf("`impress jobs retry %d` resumes it from where it stopped once that time has passed", r.id)}
 		case d >= time.Second:
-			if err := r.wait(ctx, fmt.Sprintf("Meta reports high usage for this account; pausing %s", d.Round(time.Second)), d); err != nil {
+			if err := r.wait(ctx, usageReason(d), d); err != nil {
 				return err
 			}
 		default:
@@ -179,6 +192,11 @@ func (r *pubRun) call(ctx context.Context, fn func(context.Context) error) error
 	err := fn(ctx)
 	r.p.observeUsage(r.d.Connection, r.acct.Client, r.t.Slowdown)
 	return err
+}
+
+// usageReason is why a job waits while its account is paced.
+func usageReason(d time.Duration) string {
+	return fmt.Sprintf("Meta's usage limit: the account is near an allowance, so its calls pause %s", d.Round(time.Second))
 }
 
 // retrying runs a call that Meta may fail for a while (transient errors,
@@ -228,7 +246,7 @@ func (r *pubRun) failed(ctx context.Context, err error) error {
 		r.d.Step = r.d.State
 		r.moveTo(api.PubFailed)
 	}
-	r.d.WaitReason = ""
+	noWait(&r.d)
 	r.saveQuietly()
 	return ae
 }

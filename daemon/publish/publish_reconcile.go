@@ -174,7 +174,7 @@ func (p *publisher) reuseKnown(pl *pubPlan, req api.PublishRequest) (*api.Publis
 	if err != nil {
 		return nil, err
 	}
-	return p.reuse(j, &pl.d, req)
+	return p.reuse(j, pl, req)
 }
 
 // verdict acts on reconcile's answer for a planned item: none notes the

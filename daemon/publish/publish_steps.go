@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -114,7 +115,7 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 			// live but not yet released counts twice meanwhile (in Meta's
 			// usage and as a reservation) — so look again soon rather than
 			// after the quota recheck.
-			if err := r.wait(ctx, fmt.Sprintf("the publishing quota's last %d post(s) are taken by publishes in flight; checking again shortly",
+			if err := r.wait(ctx, fmt.Sprintf("the day's publishing quota: its last %d post(s) are taken by publishes in flight; checking again shortly",
 				lim.QuotaTotal-lim.QuotaUsage), min(r.t.backoff(n), r.t.QuotaRecheck)); err != nil {
 				return err
 			}
@@ -129,7 +130,9 @@ func (r *pubRun) awaitQuota(ctx context.Context) error {
 			return &api.Error{Code: api.CodeRejected, Message: msg + " (--no-wait)",
 				Hint: "publish again when older posts leave the window, or without --no-wait to wait in the queue"}
 		}
-		if err := r.wait(ctx, msg+"; waiting in the queue, checking every "+r.t.QuotaRecheck.String(), r.t.QuotaRecheck); err != nil {
+		why := fmt.Sprintf("the day's publishing quota: %d of %d posts in the last %s are used; waiting in the queue, checking again every %s",
+			lim.QuotaUsage, lim.QuotaTotal, window, r.t.QuotaRecheck)
+		if err := r.wait(ctx, why, r.t.QuotaRecheck); err != nil {
 			return err
 		}
 	}
@@ -210,8 +213,11 @@ func (r *pubRun) upload(ctx context.Context) error {
 			continue
 		}
 		cid := r.containerIDOf(i)
+		var from int64
 		if r.start == api.PubContainer {
-			// A run before this one may have sent some or all of it.
+			// A run before this one may have sent some or all of it: Meta
+			// says how much arrived (docs/META.md §6), and the upload goes
+			// on from there. No answer: from byte 0, always correct.
 			var off int64
 			if err := r.call(ctx, func(ctx context.Context) error {
 				var err error
@@ -223,9 +229,12 @@ func (r *pubRun) upload(ctx context.Context) error {
 					return err
 				}
 				continue
+			} else if err == nil && off > 0 && off < it.Size {
+				from = off
+				r.note("%s: the upload went on from byte %d of %d, which Meta had before the restart (%d had been sent)", it.Target, off, it.Size, it.Sent)
 			}
 		}
-		if err := r.uploadFile(ctx, it, cid); err != nil {
+		if err := r.uploadFile(ctx, it, cid, from); err != nil {
 			return err
 		}
 		it.Uploaded = true
@@ -260,7 +269,16 @@ func (r *pubRun) allUploaded() bool {
 	return true
 }
 
-func (r *pubRun) uploadFile(ctx context.Context, it *api.PublishItem, cid string) error {
+// uploadSaveEvery is how often an upload saves how far it got: often
+// enough that a restart knows, rarely enough that the fsyncs cost nothing.
+var uploadSaveEvery = 2 * time.Second
+
+// uploadFile streams an item's file to its container from byte from.
+// While it runs, the transport's goroutine reports progress; that
+// callback saves it.Sent now and then, under mu, and only while the
+// upload call has not returned, after which this goroutine owns the
+// detail again.
+func (r *pubRun) uploadFile(ctx context.Context, it *api.PublishItem, cid string, from int64) error {
 	f, err := os.Open(it.File)
 	if err != nil {
 		return api.Errorf(api.CodeInvalid, "%s: %v", it.Target, err)
@@ -274,10 +292,32 @@ func (r *pubRun) uploadFile(ctx context.Context, it *api.PublishItem, cid string
 		return api.Errorf(api.CodeInvalid, "%s changed since the publish was queued (%d bytes, was %d); publish it again", it.Target, fi.Size(), it.Size)
 	}
 	lo, hi := percentOf(api.PubContainer), percentOf(api.PubUploaded)
+	var mu sync.Mutex
+	active, lastSave := false, time.Now()
+	onProgress := func(sent, total int64) {
+		mu.Lock()
+		defer mu.Unlock()
+		if !active {
+			return
+		}
+		it.Sent = sent
+		if time.Since(lastSave) >= uploadSaveEvery {
+			lastSave = time.Now()
+			if err := r.save(); err != nil {
+				r.p.s.Log.Warn("publish upload: saving progress", "job", r.id, "err", err)
+			}
+		}
+		r.progress(api.JobEvent{Stage: "upload", Bytes: sent, Total: total, Percent: lo + (hi-lo)*float64(sent)/float64(max(total, 1))})
+	}
 	return r.retrying(ctx, "upload "+it.Target, func(ctx context.Context) error {
-		return r.acct.Client.Upload(ctx, cid, f, it.Size, meta.UploadOptions{URI: it.UploadURI, Progress: func(sent, total int64) {
-			r.progress(api.JobEvent{Stage: "upload", Bytes: sent, Total: total, Percent: lo + (hi-lo)*float64(sent)/float64(max(total, 1))})
-		}})
+		mu.Lock()
+		active = true
+		mu.Unlock()
+		err := r.acct.Client.Upload(ctx, cid, f, it.Size, meta.UploadOptions{URI: it.UploadURI, From: from, Progress: onProgress})
+		mu.Lock()
+		active = false
+		mu.Unlock()
+		return err
 	})
 }
 
@@ -290,11 +330,15 @@ func (r *pubRun) waitOptions(what string) meta.WaitOptions {
 			r.progress(api.JobEvent{Stage: "processing", Percent: percentOf(api.PubProcessing), Message: what + ": " + string(st.Code)})
 		},
 		Sleep: func(ctx context.Context, d time.Duration) error {
-			d = max(d, r.p.pace.delay(r.d.Connection, r.p.s.Now()))
-			if d > longestRateWait {
+			paced := r.p.pace.delay(r.d.Connection, r.p.s.Now())
+			d = max(d, paced)
+			switch {
+			case d > longestRateWait:
 				return &api.Error{Code: api.CodeTransient,
 					Message: fmt.Sprintf("Meta asked impress to leave this account alone for %s (rate limit)", d.Round(time.Minute)),
 					Hint:    fmt.Sprintf("`impress jobs retry %d` waits for the container again once that time has passed", r.id)}
+			case paced == d && d >= time.Second:
+				return r.wait(ctx, usageReason(d), d) // a pause worth saying
 			}
 			return sleepCtx(ctx, d)
 		},
@@ -382,6 +426,6 @@ func (r *pubRun) containerFailed(ctx context.Context, st meta.Status, err error)
 func (r *pubRun) dropContainers() {
 	r.d.ContainerID, r.d.ContainerStatus = "", ""
 	for i := range r.d.Items {
-		r.d.Items[i].ContainerID, r.d.Items[i].Status, r.d.Items[i].UploadURI, r.d.Items[i].Uploaded = "", "", "", false
+		r.d.Items[i].ContainerID, r.d.Items[i].Status, r.d.Items[i].UploadURI, r.d.Items[i].Uploaded, r.d.Items[i].Sent = "", "", "", false, 0
 	}
 }

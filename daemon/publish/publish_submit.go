@@ -37,6 +37,10 @@ type pubPlan struct {
 	// declared is true when the item names itself: a --key, or a spec
 	// with a publish block (publish_reconcile.go).
 	declared bool
+	// content and coverSum are what the fingerprint hashed, for matching
+	// jobs stored when it hashed the time too (publish_reuse.go).
+	content  []string
+	coverSum string
 }
 
 func (s *Service) postPublish(w http.ResponseWriter, r *http.Request) {
@@ -61,31 +65,42 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 		return nil, err
 	}
 	d := &pl.d
+	earlier, err := p.s.DB.JobByKey(d.Key)
+	if store.IsNotFound(err) {
+		earlier, err = p.legacyJob(pl, req)
+	}
+	known := err == nil
+	if err != nil && !store.IsNotFound(err) {
+		return nil, err
+	}
 	if req.DryRun {
 		plan := p.dryRun(pl)
-		if j, err := p.s.DB.JobByKey(d.Key); err == nil {
-			aj := jobs.ToAPI(j)
+		if known {
+			aj := jobs.ToAPI(earlier)
 			plan.Existing = &aj
 		}
 		return &api.PublishResult{Plan: plan}, nil
+	}
+	if known && !req.Force {
+		return p.reuse(earlier, pl, req)
 	}
 	title := jobTitle(req, d)
 	if res, err := p.reconcileSubmit(ctx, req, pl, title); res != nil || err != nil {
 		return res, err
 	}
+	stage := api.PubQueued
+	if p.markScheduled(d) {
+		stage = "scheduled"
+		title += " at " + d.At.Format(time.RFC3339)
+	}
 	detail, err := json.Marshal(d)
 	if err != nil {
 		return nil, err
 	}
-	stage := api.PubQueued
-	if d.At != nil && p.s.Now().Before(*d.At) {
-		stage = "scheduled"
-		title += " at " + d.At.Format(time.RFC3339)
-	}
 	job, err := p.s.DB.CreateJob(store.Job{Kind: api.JobPublish, State: api.JobQueued, Stage: stage,
 		Title: title, Conn: d.Connection, Key: d.Key, Detail: detail}, req.Force)
 	if errors.Is(err, store.ErrKeyExists) {
-		return p.reuse(job, d, req)
+		return p.reuse(job, pl, req)
 	}
 	if err != nil {
 		return nil, err
@@ -94,32 +109,6 @@ func (p *publisher) submitPublish(ctx context.Context, req api.PublishRequest) (
 	p.enqueue(job)
 	aj := jobs.ToAPI(job)
 	return &api.PublishResult{Job: &aj}, nil
-}
-
-// reuse answers a request whose key an earlier job holds: that job, and
-// nothing posted. A job that failed is resumed from where it stopped (its
-// state machine verifies before it could publish twice).
-func (p *publisher) reuse(old store.Job, d *api.PublishDetail, req api.PublishRequest) (*api.PublishResult, error) {
-	var od api.PublishDetail
-	_ = json.Unmarshal(old.Detail, &od)
-	if req.Key != "" && od.Fingerprint != "" && od.Fingerprint != d.Fingerprint {
-		return nil, &api.Error{Code: api.CodeConflict,
-			Message: fmt.Sprintf("key %q was used by job %d for other content or options", req.Key, old.ID),
-			Hint:    "use another --key, or --force to publish this content under that key anyway"}
-	}
-	res := &api.PublishResult{Reused: true}
-	if old.State == api.JobFailed || old.State == api.JobCancelled {
-		if od.State != api.PubUnconfirmed && (old.Error == nil || api.Code(old.Error.Code) != api.CodeUnconfirmed) {
-			j, err := p.retry(old)
-			if err != nil {
-				return nil, err
-			}
-			old, res.Resumed = j, true
-		}
-	}
-	aj := jobs.ToAPI(old)
-	res.Job = &aj
-	return res, nil
 }
 
 // jobTitle names a publish job in `impress jobs list`.
@@ -239,11 +228,10 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 	}
 	targets, specs, defaults := o.targets, o.specs, o.defaults
 
-	acct, err := p.account(ctx, req.Connection)
-	if err != nil {
-		return nil, err
-	}
-	d := api.PublishDetail{State: api.PubQueued, Connection: acct.Conn, Type: o.typ, At: req.At, NoWait: req.NoWait,
+	// Everything given is checked here first; the connection only after
+	// (below): a file that is not media is the first thing to fix, whether
+	// or not a login is needed too.
+	d := api.PublishDetail{State: api.PubQueued, Type: o.typ, At: req.At, NoWait: req.NoWait,
 		Cover: req.Cover, AudioName: firstNonEmpty(req.AudioName, defaults.AudioName),
 		LocationID: firstNonEmpty(req.LocationID, defaults.LocationID), AltText: req.AltText}
 	if d.At != nil {
@@ -381,6 +369,15 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		}
 	}
 
+	acct, err := p.account(ctx, req.Connection)
+	if err != nil {
+		if len(problems) > 0 {
+			return nil, refusal(problems)
+		}
+		return nil, err
+	}
+	d.Connection = acct.Conn
+
 	// How the bytes reach Meta (§2.4): rupload for Facebook Login videos;
 	// a signed URL on the public endpoint for Instagram Login, images and
 	// covers (Meta takes those by URL only).
@@ -401,14 +398,19 @@ func (p *publisher) plan(ctx context.Context, req api.PublishRequest) (*pubPlan,
 		}
 	}
 	if len(problems) > 0 {
-		return nil, &api.Error{Code: api.CodeRejected,
-			Message: fmt.Sprintf("publish refused before anything was uploaded: %d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - ")),
-			Hint:    "fix them and publish again; `impress validate TARGET` checks media on its own"}
+		return nil, refusal(problems)
 	}
 	d.Fingerprint = fingerprint(&d, content, coverSum)
 	d.Key = idemKey(d.Connection, req.Key, d.Fingerprint)
 	declared := req.Key != "" || (len(specs) == 1 && specs[0] != nil && specs[0].Publish != nil)
-	return &pubPlan{d: d, acct: acct, declared: declared}, nil
+	return &pubPlan{d: d, acct: acct, declared: declared, content: content, coverSum: coverSum}, nil
+}
+
+// refusal refuses a request for its problems, all at once.
+func refusal(problems []string) error {
+	return &api.Error{Code: api.CodeRejected,
+		Message: fmt.Sprintf("publish refused before anything was uploaded: %d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - ")),
+		Hint:    "fix them and publish again; `impress validate TARGET` checks media on its own"}
 }
 
 // dryRun lists the calls a real run would make, up to and including the

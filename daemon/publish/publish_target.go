@@ -198,8 +198,17 @@ func (p *publisher) renderTarget(ctx context.Context, it api.PublishItem, preset
 	return p.s.renderer.Render(ctx, req, progress)
 }
 
-// fingerprint hashes everything that makes a publish what it is.
+// fingerprint hashes everything that makes a publish what it is: its
+// content and options, not its time. A re-run with another --at (an edited
+// at:) is the same publish, rescheduled while it waits (publish_reuse.go).
 func fingerprint(d *api.PublishDetail, content []string, coverSum string) string {
+	return fingerprintAt(d, content, coverSum, nil)
+}
+
+// fingerprintAt is the fingerprint as it was made before the time left
+// it (at: the job's --at); jobs stored then carry it, and their auto keys
+// derive from it.
+func fingerprintAt(d *api.PublishDetail, content []string, coverSum string, at *time.Time) string {
 	v := struct {
 		Conn, Type, Caption, FirstComment, AudioName, LocationID, AltText, Cover string
 		Content                                                                  []string
@@ -208,7 +217,7 @@ func fingerprint(d *api.PublishDetail, content []string, coverSum string) string
 		Collaborators                                                            []string
 		At                                                                       *time.Time
 	}{d.Connection, d.Type, d.Caption, d.FirstComment, d.AudioName, d.LocationID, d.AltText, coverSum,
-		content, d.ThumbOffsetMS, d.ShareToFeed, d.Collaborators, d.At}
+		content, d.ThumbOffsetMS, d.ShareToFeed, d.Collaborators, at}
 	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])

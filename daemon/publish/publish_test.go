@@ -127,13 +127,14 @@ func TestPublishIdempotency(t *testing.T) {
 		t.Fatalf("after --force the key names %s, want %s", r.Job.ID, f.Job.ID)
 	}
 
-	// A user key reused for other content is refused.
+	// A user key reused for other content is refused as bad input, with
+	// the way on: a new key, or --force to replace.
 	k := api.PublishRequest{Targets: []string{clip}, Caption: &caption, Key: "monday"}
 	e.wait(e.publish(k).Job.ID)
 	k.Caption = &other
 	_, err := e.c.Publish(t.Context(), k)
-	if !api.HasCode(err, api.CodeConflict) {
-		t.Fatalf("key reused for other content: %v, want conflict", err)
+	if ae, ok := api.AsError(err); !ok || ae.Code != api.CodeInvalid || !strings.Contains(ae.Hint, "new key") || !strings.Contains(ae.Hint, "--force") {
+		t.Fatalf("key reused for other content: %v (%+v), want invalid_input with the next step", err, ae)
 	}
 }
 

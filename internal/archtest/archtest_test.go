@@ -53,6 +53,7 @@ var rules = []rule{
 	// Test helpers: leaves too, and reachable from _test.go files only.
 	{root: "internal/ffmpegtest", stdlibOnly: true},
 	{root: "meta/metatest", stdlibOnly: true},
+	{root: "internal/testkit", stdlibOnly: true},
 	// Any other internal package may use its siblings.
 	{root: "internal", allow: []string{"internal/..."}},
 	// The hub's root: Run, the local API server and the feature table,
@@ -92,7 +93,7 @@ var daemonFeature = []string{"api", "store", "render", "meta", "internal/...", "
 
 // testOnly packages may be imported only from _test.go files (or by each
 // other): they must never reach the shipped binary.
-var testOnly = []string{"internal/ffmpegtest", "meta/metatest", "daemon/internal/daemontest"}
+var testOnly = []string{"internal/ffmpegtest", "internal/testkit", "meta/metatest", "daemon/internal/daemontest", "tui/tuitest"}
 
 // pkg is the part of `go list -json` output the rules need.
 type pkg struct {
@@ -298,7 +299,7 @@ func TestCheckGraph(t *testing.T) {
 	star := []pkg{
 		{ImportPath: m("api"), Imports: []string{"context", "net/http"}},
 		{ImportPath: m("store"), Imports: []string{"go.etcd.io/bbolt"}},
-		{ImportPath: m("render"), Imports: []string{"gopkg.in/yaml.v3"}, TestImports: []string{m("internal/ffmpegtest")}},
+		{ImportPath: m("render"), Imports: []string{"github.com/u2takey/ffmpeg-go", "gopkg.in/yaml.v3"}, TestImports: []string{m("internal/ffmpegtest")}},
 		{ImportPath: m("render/filters"), Imports: []string{m("render")}},
 		{ImportPath: m("meta"), Imports: []string{"golang.org/x/oauth2"}, XTestImports: []string{m("meta/sandbox"), m("meta/metatest")}},
 		{ImportPath: m("meta/sandbox"), Imports: []string{"net/http"}},

@@ -9,8 +9,9 @@ import (
 // notShipped are modules and packages that bin/impress must not link:
 // each one costs every command its package init and the binary its size,
 // for work only something else does. aws-sdk-go came with ffmpeg-go's S3
-// helper (impress no longer uses ffmpeg-go; the entry keeps it out); cobra/doc and its markdown renderers make
-// man pages, which internal/gendocs does.
+// helper, which the copy in third_party/ leaves out (third_party/README.md);
+// cobra/doc and its markdown renderers make man pages, which
+// internal/gendocs does.
 var notShipped = []string{
 	"github.com/aws/aws-sdk-go",
 	"github.com/spf13/cobra/doc",

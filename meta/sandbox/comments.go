@@ -78,13 +78,9 @@ func (s *Server) renderCommentLocked(cm *comment, sel []*fieldSel) (map[string]a
 			if cm.ParentID != "" {
 				continue
 			}
-			data := []map[string]any{}
-			for _, id := range s.commentsOfLocked(cm.MediaID, cm.ID, false) {
-				r, e := s.renderCommentLocked(s.st.comments[id], subOr(f, "id", "text", "timestamp"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, r)
+			data, e := s.renderCommentsLocked([]map[string]any{}, s.commentsOfLocked(cm.MediaID, cm.ID, false), subOr(f, "id", "text", "timestamp"))
+			if e != nil {
+				return nil, e
 			}
 			out["replies"] = map[string]any{"data": data}
 		default:
@@ -96,12 +92,7 @@ func (s *Server) renderCommentLocked(cm *comment, sel []*fieldSel) (map[string]a
 
 // listComments serves GET /{media-id}/comments and /{comment-id}/replies.
 func (s *Server) listComments(c *call, mediaID, parent string) {
-	sel, e := c.selection("id", "text", "timestamp")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "text", "timestamp"}, func(sel []*fieldSel) (any, *GraphError) {
 		if !c.tok.can(capComments) {
 			return nil, errPermission()
 		}
@@ -109,13 +100,9 @@ func (s *Server) listComments(c *call, mediaID, parent string) {
 		if e != nil {
 			return nil, e
 		}
-		data := []map[string]any{}
-		for _, id := range page {
-			v, e := s.renderCommentLocked(s.st.comments[id], sel)
-			if e != nil {
-				return nil, e
-			}
-			data = append(data, v)
+		data, e := s.renderCommentsLocked([]map[string]any{}, page, sel)
+		if e != nil {
+			return nil, e
 		}
 		return withPaging(data, paging), nil
 	})
@@ -171,12 +158,7 @@ func (s *Server) addCommentLocked(md *media, parent, from, text string) *comment
 func (s *Server) serveComment(c *call, id, edge, m string) {
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id", "text", "timestamp")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "text", "timestamp"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capComments) {
 				return nil, errPermission()
 			}

@@ -167,7 +167,7 @@ func TestMessaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantStatus(t, send(`{"id":"`+Fan2ID+`"}`), 200)
-	e.clock.Add(24*time.Hour + time.Minute)
+	e.clock.Advance(24*time.Hour + time.Minute)
 	wantErr(t, send(`{"id":"`+Fan2ID+`"}`), 400, 10, 2534022)
 	wantErr(t, e.post("/v25.0/me/messages", tok, "recipient", `{"id":"`+FanID+`"}`, "message", `{"text":"`+strings.Repeat("x", 1001)+`"}`), 400, 100, 0)
 
@@ -181,7 +181,7 @@ func TestMessaging(t *testing.T) {
 	// One private reply per comment.
 	wantErr(t, send(`{"comment_id":"`+c.ID+`"}`), 400, 10, 0)
 	// Older than 7 days: outside the window.
-	e.clock.Add(8 * 24 * time.Hour)
+	e.clock.Advance(8 * 24 * time.Hour)
 	seeded := e.s.State().Comments[0] // seeded about 12 days before now
 	wantErr(t, send(`{"comment_id":"`+seeded.ID+`"}`), 400, 10, 2534022)
 	// Without the messages scope: 10 without a subcode.

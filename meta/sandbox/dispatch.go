@@ -19,6 +19,68 @@ func (s *Server) reply(c *call, fn func() (any, *GraphError)) {
 	s.ok(c, v)
 }
 
+// replySelected answers a read: fn renders the request's fields selection
+// (def when the request names none) under s.mu, as reply does. A selection
+// that does not parse fails before the state is locked, as Graph refuses
+// it before it reads anything.
+func (s *Server) replySelected(c *call, def []string, fn func(sel []*fieldSel) (any, *GraphError)) {
+	sel, e := c.selection(def...)
+	if e != nil {
+		s.fail(c, e)
+		return
+	}
+	s.reply(c, func() (any, *GraphError) { return fn(sel) })
+}
+
+// appendRendered appends the rendering of each id to data, in order; the
+// first refusal stops it. The caller's data says what an empty list is in
+// the answer: nil encodes as null, an empty slice as [].
+func appendRendered(data []map[string]any, ids []string, render func(id string) (map[string]any, *GraphError)) ([]map[string]any, *GraphError) {
+	for _, id := range ids {
+		v, e := render(id)
+		if e != nil {
+			return nil, e
+		}
+		data = append(data, v)
+	}
+	return data, nil
+}
+
+// renderCommentsLocked appends the comments of ids, rendered for sel.
+func (s *Server) renderCommentsLocked(data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderCommentLocked(s.st.comments[id], sel) })
+}
+
+// renderMediasLocked appends the media of ids, rendered for sel.
+func (s *Server) renderMediasLocked(c *call, data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderMediaLocked(c, s.st.media[id], sel) })
+}
+
+// renderConvsLocked appends the conversations of ids, rendered for sel.
+func (s *Server) renderConvsLocked(c *call, data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderConvLocked(c, s.st.convs[id], sel) })
+}
+
+// renderMsgsLocked appends the messages of ids, rendered for sel.
+func (s *Server) renderMsgsLocked(data []map[string]any, ids []string, sel []*fieldSel) ([]map[string]any, *GraphError) {
+	return appendRendered(data, ids, func(id string) (map[string]any, *GraphError) { return s.renderMsgLocked(s.st.msgs[id], sel) })
+}
+
+// getOnly refuses, as Graph does, what a node that answers GET alone
+// does not serve: an edge (unknown path) or another method (no such
+// object). False means the refusal is written.
+func (s *Server) getOnly(c *call, id, edge, m string) bool {
+	switch {
+	case edge != "":
+		s.fail(c, errUnknownPath(edge))
+	case m != http.MethodGet:
+		s.fail(c, errNoObject(m, id))
+	default:
+		return true
+	}
+	return false
+}
+
 // method returns the effective method, honouring Graph's ?method= override.
 func (c *call) method() string {
 	if m := strings.ToUpper(c.params.Get("method")); m == "GET" || m == "POST" || m == "DELETE" {
@@ -287,12 +349,7 @@ func (s *Server) accessibleLocked(t *token) []string {
 func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id", "name")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "name"}, func(sel []*fieldSel) (any, *GraphError) {
 			u := s.st.users[id]
 			out := map[string]any{}
 			for _, f := range sel {
@@ -312,12 +369,7 @@ func (s *Server) serveFBUser(c *call, id, edge, rest, m string) {
 			return out, nil
 		})
 	case edge == "accounts" && m == http.MethodGet:
-		sel, e := c.selection("access_token", "category", "name", "id", "tasks")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"access_token", "category", "name", "id", "tasks"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capPages) {
 				return nil, gerr(403, 200, 0, typeOAuth, "(#200) Requires pages_show_list permission to manage the object")
 			}
@@ -447,12 +499,7 @@ func (s *Server) servePage(c *call, id, edge, m string) {
 	s.mu.Unlock()
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id", "name")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "name"}, func(sel []*fieldSel) (any, *GraphError) {
 			if e := checkPageFields(sel); e != nil {
 				return nil, e
 			}

@@ -7,33 +7,17 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 type env struct {
 	t     *testing.T
 	s     *Server
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *testkit.Clock
 	base  string
 }
 
@@ -42,7 +26,7 @@ type env struct {
 // observable; tests move the clock.
 func newEnv(t *testing.T, opts Options) *env {
 	t.Helper()
-	clock := &fakeClock{t: time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)}
+	clock := testkit.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	if opts.Clock == nil {
 		opts.Clock = clock.Now
 	}

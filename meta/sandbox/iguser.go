@@ -67,23 +67,18 @@ func profilePicture(a *igAccount) string {
 }
 
 func (s *Server) getIGUser(c *call, id string) {
-	sel, e := c.selection("id", "username")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "username"}, func(sel []*fieldSel) (any, *GraphError) {
 		a := s.st.accounts[id]
-		out := map[string]any{}
+		// IG Login: id is the app-scoped id, user_id the professional
+		// account id (docs/META.md §2). FB Login: id is the IG user id.
+		ownID := a.ID
+		if c.tok.Flavour == flavourIG {
+			ownID = a.AppScopedID
+		}
+		out := map[string]any{"id": ownID} // id is always answered
 		for _, f := range sel {
 			switch f.Name {
 			case "id":
-				// IG Login: id is the app-scoped id, user_id the professional
-				// account id (docs/META.md §2). FB Login: id is the IG user id.
-				out["id"] = a.ID
-				if c.tok.Flavour == flavourIG {
-					out["id"] = a.AppScopedID
-				}
 			case "user_id", "ig_id":
 				out[f.Name] = a.ID
 			case "username":
@@ -124,12 +119,6 @@ func (s *Server) getIGUser(c *call, id string) {
 				out["mentioned_media"] = v
 			default:
 				return nil, errField(f.Name, "IGUser")
-			}
-		}
-		if _, ok := out["id"]; !ok {
-			out["id"] = a.ID
-			if c.tok.Flavour == flavourIG {
-				out["id"] = a.AppScopedID
 			}
 		}
 		return out, nil

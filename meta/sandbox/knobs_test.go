@@ -37,7 +37,7 @@ func TestUsageHeaders(t *testing.T) {
 		t.Errorf("headers %v", r.header)
 	}
 	// The hour window rolls.
-	e.clock.Add(61 * time.Minute)
+	e.clock.Advance(61 * time.Minute)
 	r = e.get("/v25.0/me", tok)
 	_ = json.Unmarshal([]byte(r.header.Get("X-App-Usage")), &app)
 	if app["call_count"] != 10 {
@@ -158,7 +158,7 @@ func TestTokenErrors(t *testing.T) {
 	wantErr(t, e.get("/v25.0/me", tok3), 400, 190, 460)
 	// Tokens also expire by the clock.
 	short, _ := e.s.IssueToken(TokenRequest{Kind: "short"})
-	e.clock.Add(time.Hour)
+	e.clock.Advance(time.Hour)
 	wantErr(t, e.get("/v25.0/me", short), 400, 190, 463)
 	// rupload answers token errors in its own shape.
 	long := e.igToken()

@@ -60,23 +60,15 @@ func (s *Server) renderMediaLocked(c *call, md *media, sel []*fieldSel) (map[str
 			if md.MediaType != "CAROUSEL_ALBUM" {
 				continue
 			}
-			var data []map[string]any
-			for _, id := range md.Children {
-				ch, e := s.renderMediaLocked(c, s.st.media[id], subOr(f, "id"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, ch)
+			data, e := s.renderMediasLocked(c, nil, md.Children, subOr(f, "id"))
+			if e != nil {
+				return nil, e
 			}
 			out["children"] = map[string]any{"data": data}
 		case "comments":
-			var data []map[string]any
-			for _, id := range s.commentsOfLocked(md.ID, "", false) {
-				cm, e := s.renderCommentLocked(s.st.comments[id], subOr(f, "id", "text", "timestamp"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, cm)
+			data, e := s.renderCommentsLocked(nil, s.commentsOfLocked(md.ID, "", false), subOr(f, "id", "text", "timestamp"))
+			if e != nil {
+				return nil, e
 			}
 			out["comments"] = map[string]any{"data": data}
 		default:
@@ -125,15 +117,10 @@ func timeParam(c *call, key string) (time.Time, *GraphError) {
 // listMedia serves GET /{ig-user-id}/media (newest first, no stories, no
 // carousel children) and /stories (last 24 h).
 func (s *Server) listMedia(c *call, owner string, stories bool) {
-	sel, e := c.selection("id")
-	if e == nil {
-		e = checkMediaFields(sel)
-	}
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
+		if e := checkMediaFields(sel); e != nil {
+			return nil, e
+		}
 		now := s.now()
 		since, e := timeParam(c, "since")
 		if e != nil {
@@ -164,13 +151,9 @@ func (s *Server) listMedia(c *call, owner string, stories bool) {
 		if e != nil {
 			return nil, e
 		}
-		data := []map[string]any{}
-		for _, id := range page {
-			m, e := s.renderMediaLocked(c, s.st.media[id], sel)
-			if e != nil {
-				return nil, e
-			}
-			data = append(data, m)
+		data, e := s.renderMediasLocked(c, []map[string]any{}, page, sel)
+		if e != nil {
+			return nil, e
 		}
 		return withPaging(data, paging), nil
 	})
@@ -180,12 +163,7 @@ func (s *Server) listMedia(c *call, owner string, stories bool) {
 func (s *Server) serveMedia(c *call, id, edge, m string) {
 	switch {
 	case edge == "" && m == http.MethodGet:
-		sel, e := c.selection("id")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capBasic) {
 				return nil, errPermission()
 			}
@@ -218,22 +196,13 @@ func (s *Server) serveMedia(c *call, id, edge, m string) {
 			return success, nil
 		})
 	case edge == "children" && m == http.MethodGet:
-		sel, e := c.selection("id")
-		if e == nil {
-			e = checkMediaFields(sel)
-		}
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
-			data := []map[string]any{}
-			for _, ch := range s.st.media[id].Children {
-				v, e := s.renderMediaLocked(c, s.st.media[ch], sel)
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, v)
+		s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
+			if e := checkMediaFields(sel); e != nil {
+				return nil, e
+			}
+			data, e := s.renderMediasLocked(c, []map[string]any{}, s.st.media[id].Children, sel)
+			if e != nil {
+				return nil, e
 			}
 			return map[string]any{"data": data}, nil
 		})

@@ -121,12 +121,7 @@ func (s *Server) quotaUsageLocked(owner string, since time.Time) int {
 
 // publishingLimit serves GET /{ig-user-id}/content_publishing_limit.
 func (s *Server) publishingLimit(c *call, owner string) {
-	sel, e := c.selection("quota_usage")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"quota_usage"}, func(sel []*fieldSel) (any, *GraphError) {
 		now := s.now()
 		since := now.Add(-24 * time.Hour)
 		if v := c.params.Get("since"); v != "" {

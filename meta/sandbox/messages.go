@@ -53,12 +53,7 @@ func (s *Server) listConversations(c *call, account string) {
 		s.fail(c, errParam("Param platform must be instagram for Instagram conversations"))
 		return
 	}
-	sel, e := c.selection("id", "updated_time")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "updated_time"}, func(sel []*fieldSel) (any, *GraphError) {
 		var ids []string
 		for _, id := range s.st.convOrder {
 			cv := s.st.convs[id]
@@ -77,13 +72,9 @@ func (s *Server) listConversations(c *call, account string) {
 		if e != nil {
 			return nil, e
 		}
-		data := []map[string]any{}
-		for _, id := range page {
-			v, e := s.renderConvLocked(c, s.st.convs[id], sel)
-			if e != nil {
-				return nil, e
-			}
-			data = append(data, v)
+		data, e := s.renderConvsLocked(c, []map[string]any{}, page, sel)
+		if e != nil {
+			return nil, e
 		}
 		return withPaging(data, paging), nil
 	})
@@ -111,13 +102,9 @@ func (s *Server) renderConvLocked(c *call, cv *conversation, sel []*fieldSel) (m
 				{"username": s.st.personName(cv.Participant), "id": cv.Participant},
 			}}
 		case "messages":
-			data := []map[string]any{}
-			for _, id := range s.newestLocked(cv) {
-				v, e := s.renderMsgLocked(s.st.msgs[id], subOr(f, "id", "created_time"))
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, v)
+			data, e := s.renderMsgsLocked([]map[string]any{}, s.newestLocked(cv), subOr(f, "id", "created_time"))
+			if e != nil {
+				return nil, e
 			}
 			out["messages"] = map[string]any{"data": data}
 		default:
@@ -166,24 +153,14 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 	}
 	switch edge {
 	case "":
-		sel, e := c.selection("id")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capMessages) {
 				return nil, errPermission()
 			}
 			return s.renderConvLocked(c, s.st.convs[id], sel)
 		})
 	case "messages":
-		sel, e := c.selection("id", "created_time")
-		if e != nil {
-			s.fail(c, e)
-			return
-		}
-		s.reply(c, func() (any, *GraphError) {
+		s.replySelected(c, []string{"id", "created_time"}, func(sel []*fieldSel) (any, *GraphError) {
 			if !c.tok.can(capMessages) {
 				return nil, errPermission()
 			}
@@ -191,13 +168,9 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 			if e != nil {
 				return nil, e
 			}
-			data := []map[string]any{}
-			for _, mid := range page {
-				v, e := s.renderMsgLocked(s.st.msgs[mid], sel)
-				if e != nil {
-					return nil, e
-				}
-				data = append(data, v)
+			data, e := s.renderMsgsLocked([]map[string]any{}, page, sel)
+			if e != nil {
+				return nil, e
 			}
 			return withPaging(data, paging), nil
 		})
@@ -209,20 +182,10 @@ func (s *Server) serveConversation(c *call, id, edge, m string) {
 // serveMessage serves GET /{message-id}; only the 20 newest messages of a
 // conversation can be read in detail (docs/META.md §12).
 func (s *Server) serveMessage(c *call, id, edge, m string) {
-	if edge != "" {
-		s.fail(c, errUnknownPath(edge))
+	if !s.getOnly(c, id, edge, m) {
 		return
 	}
-	if m != http.MethodGet {
-		s.fail(c, errNoObject(m, id))
-		return
-	}
-	sel, e := c.selection("id", "created_time")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id", "created_time"}, func(sel []*fieldSel) (any, *GraphError) {
 		if !c.tok.can(capMessages) {
 			return nil, errPermission()
 		}

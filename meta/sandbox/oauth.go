@@ -280,65 +280,59 @@ func (s *Server) fbExchange(c *call) {
 
 // igExchange serves graph.instagram.com/access_token?grant_type=ig_exchange_token.
 func (s *Server) igExchange(c *call) {
-	if c.r.Method != http.MethodGet {
-		s.fail(c, errUnsupportedMethod(c.r.Method))
-		return
-	}
-	if c.params.Get("grant_type") != "ig_exchange_token" {
-		s.fail(c, errParam("Invalid grant_type, expected ig_exchange_token"))
-		return
-	}
-	if !secretOK(c.params.Get("client_secret"), s.opts.AppSecret) {
-		s.fail(c, gerr(400, 101, 0, typeOAuth, "Error validating client secret."))
-		return
-	}
-	s.mu.Lock()
-	old, e := s.checkTokenLocked(tokenFromRequest(c.r, c.params))
-	if e == nil && old.Flavour != flavourIG {
-		e = errBadToken()
-	}
-	var t *token
-	if e == nil {
-		c.account = old.Subject
-		t = s.issueToken(flavourIG, "long", old.Subject, "", old.Scopes, longLived, "exchange")
-	}
-	s.mu.Unlock()
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.ok(c, map[string]any{"access_token": t.Value, "token_type": "bearer", "expires_in": int(longLived.Seconds())})
+	s.reissueLong(c, "ig_exchange_token", "exchange", true, func(old *token) *GraphError {
+		if old.Flavour != flavourIG {
+			return errBadToken()
+		}
+		return nil
+	})
 }
 
 // igRefresh serves graph.instagram.com/refresh_access_token: only GET, only
 // long-lived IG tokens at least 24 h old, not expired, with
 // instagram_business_basic (docs/META.md §3).
 func (s *Server) igRefresh(c *call) {
+	s.reissueLong(c, "ig_refresh_token", "refresh", false, func(old *token) *GraphError {
+		switch {
+		case old.Flavour != flavourIG:
+			return errBadToken()
+		case old.Kind != "long":
+			return gerr(400, 100, 0, typeIGAPI, "(#100) Only long-lived access tokens can be refreshed")
+		case s.now().Sub(old.IssuedAt) < 24*time.Hour:
+			return gerr(400, 100, 0, typeIGAPI, "(#100) The access token is less than 24 hours old and cannot be refreshed yet")
+		case !old.can(capBasic):
+			return errPermission()
+		}
+		return nil
+	})
+}
+
+// reissueLong answers an exchange or a refresh (how): a GET with
+// grant_type grant (and the app secret, when withSecret), whose token,
+// valid and accepted by check (called under s.mu), is answered with a new
+// long-lived IG token.
+func (s *Server) reissueLong(c *call, grant, how string, withSecret bool, check func(old *token) *GraphError) {
 	if c.r.Method != http.MethodGet {
 		s.fail(c, errUnsupportedMethod(c.r.Method))
 		return
 	}
-	if c.params.Get("grant_type") != "ig_refresh_token" {
-		s.fail(c, errParam("Invalid grant_type, expected ig_refresh_token"))
+	if c.params.Get("grant_type") != grant {
+		s.fail(c, errParam("Invalid grant_type, expected "+grant))
+		return
+	}
+	if withSecret && !secretOK(c.params.Get("client_secret"), s.opts.AppSecret) {
+		s.fail(c, gerr(400, 101, 0, typeOAuth, "Error validating client secret."))
 		return
 	}
 	s.mu.Lock()
 	old, e := s.checkTokenLocked(tokenFromRequest(c.r, c.params))
-	switch {
-	case e != nil:
-	case old.Flavour != flavourIG:
-		e = errBadToken()
-	case old.Kind != "long":
-		e = gerr(400, 100, 0, typeIGAPI, "(#100) Only long-lived access tokens can be refreshed")
-	case s.now().Sub(old.IssuedAt) < 24*time.Hour:
-		e = gerr(400, 100, 0, typeIGAPI, "(#100) The access token is less than 24 hours old and cannot be refreshed yet")
-	case !old.can(capBasic):
-		e = errPermission()
+	if e == nil {
+		e = check(old)
 	}
 	var t *token
 	if e == nil {
 		c.account = old.Subject
-		t = s.issueToken(flavourIG, "long", old.Subject, "", old.Scopes, longLived, "refresh")
+		t = s.issueToken(flavourIG, "long", old.Subject, "", old.Scopes, longLived, how)
 	}
 	s.mu.Unlock()
 	if e != nil {

@@ -109,7 +109,7 @@ func TestInstagramLoginFlow(t *testing.T) {
 	if g.Message != "Unsupported request - method type: post" {
 		t.Errorf("POST refresh message %q", g.Message)
 	}
-	e.clock.Add(25 * time.Hour)
+	e.clock.Advance(25 * time.Hour)
 	wantErr(t, e.get("/refresh_access_token", short, "grant_type", "ig_refresh_token"), 400, 190, 463) // short one expired
 	r = e.get("/refresh_access_token", long, "grant_type", "ig_refresh_token")
 	wantStatus(t, r, 200)
@@ -269,7 +269,7 @@ func TestCodeExpires(t *testing.T) {
 	e := newEnv(t, Options{})
 	q := vals("client_id", DefaultAppID, "redirect_uri", redirect, "response_type", "code", "scope", "instagram_business_basic")
 	_, loc := browse(t, e.base+"/oauth/authorize?"+q.Encode())
-	e.clock.Add(61 * time.Minute)
+	e.clock.Advance(61 * time.Minute)
 	r := e.do(http.MethodPost, "/oauth/access_token", vals("client_id", DefaultAppID, "client_secret", DefaultAppSecret,
 		"grant_type", "authorization_code", "redirect_uri", redirect, "code", loc.Query().Get("code")), "")
 	if r.status != 400 || r.obj(t)["error_message"] != "This authorization code has expired." {

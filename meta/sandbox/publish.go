@@ -2,7 +2,6 @@ package sandbox
 
 import (
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -318,20 +317,10 @@ var containerFields = []string{"id", "status_code", "status", "video_status", "m
 
 // serveContainer serves GET /{container-id}?fields=status_code,status.
 func (s *Server) serveContainer(c *call, id, edge, m string) {
-	if edge != "" {
-		s.fail(c, errUnknownPath(edge))
+	if !s.getOnly(c, id, edge, m) {
 		return
 	}
-	if m != http.MethodGet {
-		s.fail(c, errNoObject(m, id))
-		return
-	}
-	sel, e := c.selection("id")
-	if e != nil {
-		s.fail(c, e)
-		return
-	}
-	s.reply(c, func() (any, *GraphError) {
+	s.replySelected(c, []string{"id"}, func(sel []*fieldSel) (any, *GraphError) {
 		ct := s.st.containers[id]
 		if !c.tok.can(capBasic) {
 			return nil, errPermission()

@@ -60,7 +60,7 @@ func TestContainerStateMachineAndPublish(t *testing.T) {
 		t.Errorf("usage headers missing on error: %v", r.header)
 	}
 
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	if code, _ := e.status(tok, cid); code != StatusFinished {
 		t.Fatalf("after processing time: %s", code)
 	}
@@ -86,7 +86,7 @@ func TestContainerStateMachineAndPublish(t *testing.T) {
 
 	// An unpublished container expires after 24 h; publishing it is -2/2207020.
 	old := e.create(tok, "media_type", "STORIES", "image_url", "https://cdn.example.com/s.jpg")
-	e.clock.Add(24 * time.Hour)
+	e.clock.Advance(24 * time.Hour)
 	if code, _ := e.status(tok, old); code != StatusExpired {
 		t.Fatalf("old container %s", code)
 	}
@@ -140,12 +140,12 @@ func TestCarousel(t *testing.T) {
 	e := newEnv(t, Options{})
 	tok := e.fbToken()
 	c1 := e.create(tok, "is_carousel_item", "true", "image_url", "https://cdn.example.com/1.jpg")
-	e.clock.Add(30 * time.Second)
+	e.clock.Advance(30 * time.Second)
 	c2 := e.create(tok, "is_carousel_item", "true", "media_type", "VIDEO", "video_url", "https://cdn.example.com/2.mp4")
 	parent := e.create(tok, "media_type", "CAROUSEL", "children", c1+","+c2, "caption", "two")
 	wantErr(t, e.post(publishPath, tok, "creation_id", c1), 400, 100, 2207089)
 
-	e.clock.Add(45 * time.Second) // c1 and the parent are done, c2 is not
+	e.clock.Advance(45 * time.Second) // c1 and the parent are done, c2 is not
 	if code, _ := e.status(tok, c1); code != StatusFinished {
 		t.Fatalf("c1 %s", code)
 	}
@@ -153,7 +153,7 @@ func TestCarousel(t *testing.T) {
 		t.Fatalf("parent with an unfinished child: %s", code)
 	}
 	wantErr(t, e.post(publishPath, tok, "creation_id", parent), 400, 9007, 2207027)
-	e.clock.Add(time.Minute)
+	e.clock.Advance(time.Minute)
 	r := e.post(publishPath, tok, "creation_id", parent)
 	wantStatus(t, r, 200)
 	m := e.get("/v25.0/"+str(r.obj(t), "id"), tok, "fields", "media_type,children{id,media_type,permalink},permalink").obj(t)
@@ -190,7 +190,7 @@ func TestPublishQuota(t *testing.T) {
 	if row := list(r.obj(t), "data")[0]; row["quota_usage"] != float64(2) || row["config"] != nil {
 		t.Errorf("limit default fields %s", r.body)
 	}
-	e.clock.Add(24*time.Hour + time.Second)
+	e.clock.Advance(24*time.Hour + time.Second)
 	cid = e.create(tok, "media_type", "REELS", "video_url", "https://cdn.example.com/v.mp4")
 	wantStatus(t, e.post(publishPath, tok, "creation_id", cid), 200)
 }
@@ -245,7 +245,7 @@ func TestMediaListPagination(t *testing.T) {
 	e := newEnv(t, Options{ProcessingTime: -1})
 	tok := e.igToken()
 	for i := 0; i < 6; i++ {
-		e.clock.Add(time.Minute)
+		e.clock.Advance(time.Minute)
 		cid := e.create(tok, "media_type", "REELS", "video_url", "https://cdn.example.com/v.mp4")
 		wantStatus(t, e.post(publishPath, tok, "creation_id", cid), 200)
 	}

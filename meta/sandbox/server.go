@@ -172,54 +172,24 @@ type knobs struct {
 
 // New returns a sandbox seeded deterministically from opts.Seed.
 func New(opts Options) *Server {
-	if opts.AppID == "" {
-		opts.AppID = DefaultAppID
-	}
-	if opts.AppSecret == "" {
-		opts.AppSecret = DefaultAppSecret
-	}
-	if opts.AppName == "" {
-		opts.AppName = DefaultAppName
-	}
+	orDefault(&opts.AppID, DefaultAppID)
+	orDefault(&opts.AppSecret, DefaultAppSecret)
+	orDefault(&opts.AppName, DefaultAppName)
 	if len(opts.RedirectURIs) == 0 {
 		opts.RedirectURIs = DefaultRedirectURIs()
 	}
-	switch {
-	case opts.ProcessingTime == 0:
-		opts.ProcessingTime = DefaultProcessingTime
-	case opts.ProcessingTime < 0:
-		opts.ProcessingTime = 0
-	}
-	if opts.PublishQuota <= 0 {
-		opts.PublishQuota = DefaultPublishQuota
-	}
-	if opts.PageSize <= 0 {
-		opts.PageSize = DefaultPageSize
-	}
-	if opts.MaxPageSize <= 0 {
-		opts.MaxPageSize = DefaultMaxPageSize
-	}
-	if opts.PageSize > opts.MaxPageSize {
-		opts.PageSize = opts.MaxPageSize
-	}
-	switch {
-	case opts.WebhookRetries == 0:
-		opts.WebhookRetries = DefaultWebhookRetries
-	case opts.WebhookRetries < 0:
-		opts.WebhookRetries = 0
-	}
-	if opts.WebhookBackoff <= 0 {
-		opts.WebhookBackoff = DefaultWebhookBackoff
-	}
+	defaultOrOff(&opts.ProcessingTime, DefaultProcessingTime)
+	positiveOr(&opts.PublishQuota, DefaultPublishQuota)
+	positiveOr(&opts.PageSize, DefaultPageSize)
+	positiveOr(&opts.MaxPageSize, DefaultMaxPageSize)
+	opts.PageSize = min(opts.PageSize, opts.MaxPageSize)
+	defaultOrOff(&opts.WebhookRetries, DefaultWebhookRetries)
+	positiveOr(&opts.WebhookBackoff, DefaultWebhookBackoff)
 	if opts.Clock == nil {
 		opts.Clock = time.Now
 	}
-	if opts.AppCallLimit <= 0 {
-		opts.AppCallLimit = 10000
-	}
-	if opts.BUCCallLimit <= 0 {
-		opts.BUCCallLimit = 4800
-	}
+	positiveOr(&opts.AppCallLimit, 10000)
+	positiveOr(&opts.BUCCallLimit, 4800)
 	client := opts.HTTPClient
 	if client == nil {
 		client = &http.Client{
@@ -234,6 +204,32 @@ func New(opts Options) *Server {
 	s.knobs = s.defaultKnobs()
 	s.st = s.seed(s.opts.Clock())
 	return s
+}
+
+// orDefault sets an unset (zero) option to its default.
+func orDefault[T comparable](v *T, def T) {
+	var zero T
+	if *v == zero {
+		*v = def
+	}
+}
+
+// positiveOr sets an option that is not above zero to its default.
+func positiveOr[T ~int | ~int64](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// defaultOrOff reads an option where zero is the default and below zero
+// turns the thing off (zero).
+func defaultOrOff[T ~int | ~int64](v *T, def T) {
+	switch {
+	case *v == 0:
+		*v = def
+	case *v < 0:
+		*v = 0
+	}
 }
 
 // newRNGs returns the token stream, the fault stream and the trace-id

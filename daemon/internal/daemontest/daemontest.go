@@ -5,7 +5,6 @@
 package daemontest
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -26,63 +25,59 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/logx"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
 
 // FakeClock is shared by the daemon and the sandbox so that token ages
-// agree on both sides.
-type FakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// agree on both sides (testkit.Clock).
+type FakeClock = testkit.Clock
 
 // NewClock is a clock stopped at t.
-func NewClock(t time.Time) *FakeClock { return &FakeClock{t: t} }
-
-// Now is the clock's time.
-func (c *FakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward.
-func (c *FakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+func NewClock(t time.Time) *FakeClock { return testkit.NewClock(t) }
 
 // SyncBuffer is the daemon log of a test, scanned for secrets.
-type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+type SyncBuffer = testkit.SyncBuffer
 
-func (b *SyncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *SyncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
-// ServeUnix serves h on a unix socket in a short temp dir (socket paths must
-// stay under 104 bytes, and t.TempDir() names can be long) until the test
-// ends, and returns a client of it.
-func ServeUnix(t testing.TB, h http.Handler) *api.Client {
+// ShortDir is a new temp dir, removed when the test ends, with a short
+// name: a unix socket path in it must stay under 104 bytes, and
+// t.TempDir() names can be long.
+func ShortDir(t testing.TB, prefix string) string {
 	t.Helper()
-	sockDir, err := os.MkdirTemp("", "id")
+	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(sockDir) })
-	sock := filepath.Join(sockDir, "d.sock")
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
+
+// ChildHome is the home a crash test gave this test binary, run again as
+// its child, in the environment variable key; without it (a normal run)
+// the child test is skipped.
+func ChildHome(t testing.TB, key string) string {
+	t.Helper()
+	home := os.Getenv(key)
+	if home == "" {
+		t.Skip("only runs as the child of a crash test, with " + key + " set")
+	}
+	return home
+}
+
+// HomePaths are a daemon's paths with everything under home, laid out as
+// IMPRESS_HOME lays them out but with a short socket name, so that a
+// ShortDir home keeps the socket path within the limit.
+func HomePaths(home string) config.Paths {
+	return config.Paths{Home: home, ConfigFile: filepath.Join(home, "config.yaml"), DataDir: filepath.Join(home, "data"),
+		StateDir: filepath.Join(home, "state"), Socket: filepath.Join(home, "run", "d.sock")}
+}
+
+// ServeUnix serves h on a unix socket in a ShortDir until the test ends,
+// and returns a client of it.
+func ServeUnix(t testing.TB, h http.Handler) *api.Client {
+	t.Helper()
+	sock := filepath.Join(ShortDir(t, "id"), "d.sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)

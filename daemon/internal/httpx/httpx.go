@@ -46,36 +46,11 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// statusOf is the HTTP status of each wire code; TestStatusForEveryCode
-// walks api.Codes() through it, so a new code without a row fails.
-var statusOf = map[api.Code]int{
-	api.CodeInvalid:     http.StatusBadRequest,
-	api.CodeNotFound:    http.StatusNotFound,
-	api.CodeConflict:    http.StatusConflict,
-	api.CodeForbidden:   http.StatusForbidden,
-	api.CodeLoginNeeded: http.StatusUnauthorized,
-	api.CodeRejected:    http.StatusUnprocessableEntity,
-	api.CodeTransient:   http.StatusServiceUnavailable,
-	api.CodeUnconfirmed: http.StatusInternalServerError,
-	api.CodeCancelled:   499, // nginx's "client closed request"
-	api.CodeRecovery:    http.StatusServiceUnavailable,
-	api.CodeInternal:    http.StatusInternalServerError,
-}
-
-// StatusFor maps a wire code to an HTTP status (500 for a code it does
-// not know).
-func StatusFor(code api.Code) int {
-	if s, ok := statusOf[code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
-
 // WriteError answers e as {"error": e}, with e.Status or the code's status.
 func WriteError(w http.ResponseWriter, e *api.Error) {
 	status := e.Status
 	if status == 0 {
-		status = StatusFor(e.Code)
+		status = e.Code.HTTPStatus()
 	}
 	WriteJSON(w, status, map[string]*api.Error{"error": e})
 }

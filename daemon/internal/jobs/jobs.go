@@ -43,6 +43,32 @@ type Progress struct {
 	lastSave time.Time
 	// final is the detail SaveFinal gave, written with the job's end.
 	final []byte
+	// slot is the concurrency slot of the job's kind it runs in (nil: it
+	// runs outside the runner); held is false while Outside gave it up.
+	// Only the job's own goroutine touches them.
+	slot chan struct{}
+	held bool
+}
+
+// Outside runs wait without the job's concurrency slot, so that other jobs
+// of its kind run meanwhile (a publish waiting hours for its account's
+// quota must not hold up another account's), then takes a slot again,
+// waiting for one as a queued job does. A job cancelled or parked while it
+// waits for the slot returns ctx's error.
+func (p *Progress) Outside(ctx context.Context, wait func(context.Context) error) error {
+	if !p.held {
+		return wait(ctx)
+	}
+	<-p.slot
+	p.held = false
+	err := wait(ctx)
+	select {
+	case p.slot <- struct{}{}:
+		p.held = true
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // ProgressOf is the link of job id for work driven outside Submit (a
@@ -193,11 +219,18 @@ func (r *Runner) run(ctx context.Context, job store.Job, limit time.Duration, fn
 	sem := r.sem(job.Kind)
 	select {
 	case sem <- struct{}{}:
-		defer func() { <-sem }()
 	case <-ctx.Done():
 		r.finish(job.ID, ctx, ctx.Err())
 		return
 	}
+	// The first second's progress is not saved: the job's start was, and
+	// watchers get every event from memory.
+	jp := &Progress{r: r, id: job.ID, slot: sem, held: true, lastSave: time.Now()}
+	defer func() {
+		if jp.held {
+			<-sem
+		}
+	}()
 	if _, err := r.db.UpdateJob(job.ID, func(j *store.Job) error { j.State = api.JobRunning; return nil }); err != nil {
 		r.log.Error("job state", "job", job.ID, "err", err)
 	}
@@ -208,14 +241,11 @@ func (r *Runner) run(ctx context.Context, job store.Job, limit time.Duration, fn
 		runCtx, cancel = context.WithTimeout(ctx, limit)
 		defer cancel()
 	}
-	// The first second's progress is not saved: the job's start was, and
-	// watchers get every event from memory.
-	p := &Progress{r: r, id: job.ID, lastSave: time.Now()}
-	err := fn(runCtx, p)
+	err := fn(runCtx, jp)
 	if err == nil && runCtx.Err() == context.DeadlineExceeded {
 		err = runCtx.Err()
 	}
-	r.finishWith(job.ID, ctx, err, p.final)
+	r.finishWith(job.ID, ctx, err, jp.final)
 }
 
 func (r *Runner) finish(id uint64, ctx context.Context, err error) { r.finishWith(id, ctx, err, nil) }
@@ -527,7 +557,7 @@ func (rn *Runner) awaitRunnable(ctx context.Context, out *httpx.NDJSON, id uint6
 		}
 		if !sent {
 			sent = true
-			if out.Send(api.JobEvent{JobID: aj.ID, Stage: j.Stage, Percent: j.Percent}) != nil {
+			if out.Send(waitingEvent(j)) != nil {
 				return nil
 			}
 		}
@@ -537,6 +567,20 @@ func (rn *Runner) awaitRunnable(ctx context.Context, out *httpx.NDJSON, id uint6
 		case <-t.C:
 		}
 	}
+}
+
+// waitingEvent is the event of a job that waits outside the runner (a
+// publish scheduled for later): its stage, and why and until when it waits
+// when its detail says so (wait_reason, wait_until).
+func waitingEvent(j store.Job) api.JobEvent {
+	var w struct {
+		Reason string     `json:"wait_reason"`
+		Until  *time.Time `json:"wait_until"`
+	}
+	if len(j.Detail) > 0 {
+		_ = json.Unmarshal(j.Detail, &w)
+	}
+	return api.JobEvent{JobID: strconv.FormatUint(j.ID, 10), Stage: j.Stage, Percent: j.Percent, Message: w.Reason, Until: w.Until}
 }
 
 func (rn *Runner) cancelJob(w http.ResponseWriter, r *http.Request) {

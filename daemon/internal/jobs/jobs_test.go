@@ -183,6 +183,61 @@ func TestJobRunnerBoundsConcurrency(t *testing.T) {
 	}
 }
 
+// TestOutsideLeavesTheSlot: a job waiting Outside lets another job of its
+// kind (one slot) run, and goes on once it has a slot again; one cancelled
+// while it waits for the slot ends cancelled and leaves the slot as it was.
+func TestOutsideLeavesTheSlot(t *testing.T) {
+	s := newTestServer(t)
+	mk := func() store.Job {
+		j, err := s.db.CreateJob(store.Job{Kind: "slot-test", State: api.JobQueued}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return j
+	}
+	otherDone := make(chan struct{})
+	waiter, other := mk(), mk()
+	s.jobs.Submit(t.Context(), waiter, 0, func(ctx context.Context, p *Progress) error {
+		return p.Outside(ctx, func(ctx context.Context) error {
+			s.jobs.Submit(t.Context(), other, 0, func(ctx context.Context, p *Progress) error { close(otherDone); return nil })
+			select {
+			case <-otherDone: // it ran while this one waited
+				return nil
+			case <-time.After(5 * time.Second):
+				return &api.Error{Code: api.CodeInternal, Message: "the other job never ran"}
+			}
+		})
+	})
+	if got := waitState(t, s, waiter.ID, api.JobDone); got.Error != nil {
+		t.Fatalf("waiter: %+v", got.Error)
+	}
+
+	// Cancelled while it waits for the slot back.
+	holding, release := make(chan struct{}), make(chan struct{})
+	stuck, holder := mk(), mk()
+	s.jobs.Submit(t.Context(), stuck, 0, func(ctx context.Context, p *Progress) error {
+		return p.Outside(ctx, func(ctx context.Context) error {
+			s.jobs.Submit(t.Context(), holder, 0, func(ctx context.Context, p *Progress) error {
+				close(holding)
+				<-release
+				return nil
+			})
+			<-holding
+			return nil
+		})
+	})
+	<-holding
+	waitState(t, s, stuck.ID, api.JobRunning)
+	if !s.jobs.Cancel(stuck.ID) {
+		t.Fatal("cancel: not running")
+	}
+	waitState(t, s, stuck.ID, api.JobCancelled)
+	close(release)
+	after := mk()
+	s.jobs.Submit(t.Context(), after, 0, func(ctx context.Context, p *Progress) error { return nil })
+	waitState(t, s, after.ID, api.JobDone)
+}
+
 // TestCancelledJobNeverResumes: a cancel is stored before the job stops,
 // so a job the daemon could not stop in time (work deaf to its context,
 // then a shutdown or a crash) is cancelled at the next start instead of

@@ -1,15 +1,5 @@
 package mediastore
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
-// sysID returns the device, inode and ctime of a stat result.
-func sysID(fi os.FileInfo) (dev, ino uint64, ctime int64) {
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0, 0, 0
-	}
-	return uint64(st.Dev), uint64(st.Ino), st.Ctimespec.Nano()
-}
+func ctimeOf(st *syscall.Stat_t) int64 { return st.Ctimespec.Nano() }
