@@ -46,43 +46,42 @@ func placeFile(src, dst, retireDir string) (how string, err error) {
 	// link this opens the cache's file too, which is fine: its directory
 	// is private.
 	os.Chmod(tmp, 0o644)
-	if err := renameRetiring(tmp, dst, retireDir, true); err != nil {
+	if err := renameRetiring(tmp, dst, retireDir); err != nil {
 		return "", err
 	}
 	return how, nil
 }
 
-// renameRetiring renames tmp over dst. When dst is a file whose last link
-// this rename drops — a 100+ MB render replaced by the next one — the
-// filesystem frees its blocks inside rename(2), ~20 ms on ext4 that the
-// user would wait for. So dst is first retired into retireDir (the
-// renders' temporary directory, swept at every start) and removed there
-// after the answer, off the render's path. Where that cannot be done
-// (another filesystem), the rename frees it as before.
-//
-// atomic keeps dst in place until tmp replaces it (a hard link retires
-// it), for the user's --out: a reader sees the old file or the new one.
-// The cache's own file is moved aside instead, since ext4 also starts
-// writing back the new file's data inside a rename that replaces another
-// (auto_da_alloc), ~9 ms of a 114 MB remux; a cache lookup between the
-// two renames finds no file and renders again.
-func renameRetiring(tmp, dst, retireDir string, atomic bool) error {
+// renameRetiring renames tmp over dst, atomically: a reader sees the old
+// file or the new one. Replacing a 100+ MB render costs inside rename(2)
+// on ext4: the old file's blocks are freed there (~20 ms), and a rename
+// that replaces a file makes ext4 allocate and start writing the new
+// file's data at once (auto_da_alloc) — the data the job's final commit
+// (an fdatasync on the same filesystem) then waits for: ~25 ms of a
+// 114 MB remux's wall time, measured with the CLI. So the two files are
+// swapped instead (exchangeFiles: no replace, nothing freed) and the old
+// one is retired into retireDir (the renders' temporary directory, swept
+// at every start) and removed after the answer, off the render's path.
+// Where the swap is refused (another OS or filesystem), dst is linked
+// into retireDir and tmp renamed over it; where that fails too, the
+// rename frees it as before.
+func renameRetiring(tmp, dst, retireDir string) error {
+	fi, err := os.Lstat(dst)
+	if err != nil || !fi.Mode().IsRegular() {
+		return os.Rename(tmp, dst)
+	}
+	if exchangeFiles(tmp, dst) == nil {
+		retire(tmp, retireDir) // tmp is the old file now
+		return nil
+	}
 	var retired string
 	if retireDir != "" {
-		if fi, err := os.Lstat(dst); err == nil && fi.Mode().IsRegular() {
-			retire := os.Rename
-			if atomic {
-				retire = linkFile
-			}
-			if name, err := tempName(filepath.Join(retireDir, "retired")); err == nil && os.MkdirAll(retireDir, 0o700) == nil && retire(dst, name) == nil {
-				retired = name
-			}
+		if name, err := tempName(filepath.Join(retireDir, "retired")); err == nil && os.MkdirAll(retireDir, 0o700) == nil && linkFile(dst, name) == nil {
+			retired = name
 		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
-		if retired != "" && !atomic {
-			os.Rename(retired, dst) // put it back
-		} else if retired != "" {
+		if retired != "" {
 			os.Remove(retired)
 		}
 		return err
@@ -93,11 +92,24 @@ func renameRetiring(tmp, dst, retireDir string, atomic bool) error {
 	return nil
 }
 
-// cloneFile and linkFile are variables so that tests can refuse them, as
-// a filesystem without reflinks or links does.
+// retire moves old into retireDir (so that a crash leaves it where the
+// next start sweeps) and removes it in the background; where it cannot be
+// moved there, it is removed where it is, in the background too.
+func retire(old, retireDir string) {
+	if retireDir != "" {
+		if name, err := tempName(filepath.Join(retireDir, "retired")); err == nil && os.MkdirAll(retireDir, 0o700) == nil && os.Rename(old, name) == nil {
+			old = name
+		}
+	}
+	go os.Remove(old)
+}
+
+// cloneFile, linkFile and exchangeFiles are variables so that tests can
+// refuse them, as a filesystem without reflinks, links or exchange does.
 var (
-	cloneFile = cloneFileOS
-	linkFile  = os.Link
+	cloneFile     = cloneFileOS
+	linkFile      = os.Link
+	exchangeFiles = exchangeFilesOS
 )
 
 func tempName(dst string) (string, error) {

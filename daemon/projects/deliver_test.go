@@ -3,6 +3,7 @@ package projects
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -151,38 +152,51 @@ func TestPlaceFileRetiresWhatItReplaces(t *testing.T) {
 	}
 }
 
-// The cache's own file is moved aside before the new one takes its name,
-// removed after; a rename that fails puts the old file back.
-func TestRenameRetiringMovesTheCacheFileAside(t *testing.T) {
-	dir := t.TempDir()
-	retire := filepath.Join(dir, "renders", "tmp")
-	tmp, dst := filepath.Join(dir, "new.part"), filepath.Join(dir, "key.mp4")
-	writeFile(t, dst, []byte("old render"))
-	writeFile(t, tmp, []byte("new render"))
-	if err := renameRetiring(tmp, dst, retire, false); err != nil {
-		t.Fatal(err)
-	}
-	if got, _ := os.ReadFile(dst); string(got) != "new render" {
-		t.Fatalf("dst = %q, want the new render", got)
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		left, err := os.ReadDir(retire)
-		if err != nil {
-			t.Fatalf("the retire directory was not made: %v", err)
-		}
-		if len(left) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("retired files not removed: %v", left)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if err := renameRetiring(filepath.Join(dir, "missing.part"), dst, retire, false); err == nil {
-		t.Fatal("renaming a missing file succeeded")
-	}
-	if got, _ := os.ReadFile(dst); string(got) != "new render" {
-		t.Errorf("after a failed rename dst = %q, want the file it had", got)
+// A file replaced by renameRetiring is swapped out (or, where the swap is
+// refused, linked aside) and removed after, off the caller's path; a
+// rename that fails leaves dst as it was.
+func TestRenameRetiringSwapsOrLinksAside(t *testing.T) {
+	for _, swap := range []bool{true, false} {
+		t.Run(fmt.Sprintf("swap=%v", swap), func(t *testing.T) {
+			if !swap {
+				exchange := exchangeFiles
+				t.Cleanup(func() { exchangeFiles = exchange })
+				exchangeFiles = func(a, b string) error { return errors.ErrUnsupported }
+			}
+			dir := t.TempDir()
+			retireDir := filepath.Join(dir, "renders", "tmp")
+			tmp, dst := filepath.Join(dir, "new.part"), filepath.Join(dir, "key.mp4")
+			writeFile(t, dst, []byte("old render"))
+			writeFile(t, tmp, []byte("new render"))
+			if err := renameRetiring(tmp, dst, retireDir); err != nil {
+				t.Fatal(err)
+			}
+			if got, _ := os.ReadFile(dst); string(got) != "new render" {
+				t.Fatalf("dst = %q, want the new render", got)
+			}
+			if _, err := os.Lstat(tmp); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("%s is still there (%v)", tmp, err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				left, err := os.ReadDir(retireDir)
+				if err != nil {
+					t.Fatalf("the retire directory was not made: %v", err)
+				}
+				if len(left) == 0 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("retired files not removed: %v", left)
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if err := renameRetiring(filepath.Join(dir, "missing.part"), dst, retireDir); err == nil {
+				t.Fatal("renaming a missing file succeeded")
+			}
+			if got, _ := os.ReadFile(dst); string(got) != "new render" {
+				t.Errorf("after a failed rename dst = %q, want the file it had", got)
+			}
+		})
 	}
 }

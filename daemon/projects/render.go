@@ -352,7 +352,7 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	// job: rendersync.go). A crash before the record leaves an unregistered
 	// file that the next render overwrites.
 	final := filepath.Join(s.rendersDir(), pl.key+pl.ext())
-	if err := renameRetiring(out.file, final, s.rendersTmp(), false); err != nil {
+	if err := renameRetiring(out.file, final, s.rendersTmp()); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	res.Output = final
@@ -371,8 +371,10 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
+	// synced once the job has ended (closing ended): see registerRender
+	ended, _ := s.Jobs.Subscribe(p.ID())
 	s.registerRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
-		Target: req.Display, Preset: res.Preset, Size: fi.Size(), ModTime: fi.ModTime(), Result: raw})
+		Target: req.Display, Preset: res.Preset, Size: fi.Size(), ModTime: fi.ModTime(), Result: raw}, ended)
 	steps.mark("register")
 	if err := s.deliver(res, req.Out); err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 
+	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -19,8 +20,13 @@ import (
 // sync at all). Stop waits for the syncs in flight.
 
 // registerRender makes rec the cache's answer for its key now and durable
-// soon.
-func (s *Service) registerRender(rec store.Render) {
+// soon: once the job has ended (ended is closed; nil: at once). Syncing
+// earlier would hold up the job's own end: the store's commit of it is an
+// fdatasync on the same filesystem, and ext4 makes that journal commit
+// write out the data whose blocks it allocated meanwhile, the whole
+// render (~35 ms for a 114 MB remux, seen as the CLI exiting that long
+// after the job's last step).
+func (s *Service) registerRender(rec store.Render, ended <-chan api.JobEvent) {
 	p := &rec
 	s.render.mu.Lock()
 	s.render.pending[rec.Key] = p
@@ -28,6 +34,8 @@ func (s *Service) registerRender(rec store.Render) {
 	s.render.mu.Unlock()
 	go func() {
 		defer s.render.syncs.Done()
+		for range ended { // the job's last events; closed at its end
+		}
 		err := syncFiles(rec.Path, rec.Cover)
 		if err == nil {
 			_, err = s.DB.PutRender(rec)
