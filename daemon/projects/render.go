@@ -11,7 +11,9 @@
 // render.concurrency at once, each bounded by renderTimeLimit. Its output
 // is written under <data>/renders/tmp, validated against Instagram's rules,
 // and only then renamed to <data>/renders/<key>.mp4 and registered in the
-// store: a failed, cancelled or crashed render leaves nothing registered,
+// store (once synced, after the job: rendersync.go; the cache answers for
+// it from memory meanwhile): a failed, cancelled or crashed render leaves
+// nothing registered,
 // and its leftovers in tmp are swept at the next start. Jobs are
 // idempotent, so those left queued or running by a crash or a shutdown
 // are simply submitted again at start.
