@@ -13,10 +13,9 @@
 // and only then renamed to <data>/renders/<key>.mp4 and registered in the
 // store (once synced, after the job: rendersync.go; the cache answers for
 // it from memory meanwhile): a failed, cancelled or crashed render leaves
-// nothing registered,
-// and its leftovers in tmp are swept at the next start. Jobs are
-// idempotent, so those left queued or running by a crash or a shutdown
-// are simply submitted again at start.
+// nothing registered, and its leftovers in tmp are swept at the next
+// start. Jobs are idempotent, so those left queued or running by a crash
+// or a shutdown are simply submitted again at start.
 package projects
 
 import (
