@@ -127,20 +127,7 @@ func TestPlaceFileRetiresWhatItReplaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkPlaced(t, src, dst, []byte("new render"))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		left, err := os.ReadDir(retire)
-		if err != nil {
-			t.Fatalf("the retire directory was not made: %v", err)
-		}
-		if len(left) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("retired files not removed: %v", left)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitRetired(t, retire)
 	// a retire directory on another filesystem: the rename frees it itself
 	if shm, err := os.MkdirTemp("/dev/shm", "impress-test-"); err == nil {
 		defer os.RemoveAll(shm)
@@ -177,20 +164,7 @@ func TestRenameRetiringSwapsOrLinksAside(t *testing.T) {
 			if _, err := os.Lstat(tmp); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("%s is still there (%v)", tmp, err)
 			}
-			deadline := time.Now().Add(10 * time.Second)
-			for {
-				left, err := os.ReadDir(retireDir)
-				if err != nil {
-					t.Fatalf("the retire directory was not made: %v", err)
-				}
-				if len(left) == 0 {
-					break
-				}
-				if time.Now().After(deadline) {
-					t.Fatalf("retired files not removed: %v", left)
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
+			waitRetired(t, retireDir)
 			if err := renameRetiring(filepath.Join(dir, "missing.part"), dst, retireDir); err == nil {
 				t.Fatal("renaming a missing file succeeded")
 			}
@@ -198,5 +172,25 @@ func TestRenameRetiringSwapsOrLinksAside(t *testing.T) {
 				t.Errorf("after a failed rename dst = %q, want the file it had", got)
 			}
 		})
+	}
+}
+
+// waitRetired waits until the retire directory dir exists and is empty:
+// what was retired there has been removed.
+func waitRetired(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatalf("the retire directory was not made: %v", err)
+		}
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("retired files not removed: %v", left)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
