@@ -218,10 +218,10 @@ func (c *Client) PrivateReply(ctx context.Context, conn, commentID, text string)
 }
 
 // Event is a stored webhook event. IDs increase strictly, across restarts.
-// Type is Meta's webhook field name: comments, live_comments, mentions,
-// messages (Echo for the account's own sends), message_reactions,
-// message_edits, messaging_seen, messaging_postbacks, … Unknown fields
-// keep their name and come with Raw only.
+// Type is Meta's webhook field name, one of the Event… constants:
+// comments, live_comments, mentions, messages (Echo for the account's own
+// sends), message_reactions, message_edits, messaging_seen, … Unknown
+// fields keep their name and come with Raw only.
 type Event struct {
 	ID           uint64          `json:"id"`
 	Type         string          `json:"type"`
@@ -245,6 +245,25 @@ type Event struct {
 	Reaction     string          `json:"reaction,omitempty"`
 	Raw          json.RawMessage `json:"raw,omitempty"`
 }
+
+// Event types (Event.Type) are Meta's webhook field names, as subscribed
+// in the app dashboard, so `impress events list --type comments` reads
+// naturally. The daemon stores and answers them; the CLI words them.
+const (
+	EventComments      = "comments"
+	EventLiveComments  = "live_comments"
+	EventMentions      = "mentions"
+	EventMessages      = "messages" // echo: true for the account's own sends
+	EventReactions     = "message_reactions"
+	EventEdits         = "message_edits"
+	EventSeen          = "messaging_seen"
+	EventPostbacks     = "messaging_postbacks"
+	EventReferral      = "messaging_referral"
+	EventOptins        = "messaging_optins"
+	EventHandover      = "messaging_handover"
+	EventStandby       = "standby"
+	EventMessagingMisc = "messaging"
+)
 
 // EventsQuery selects GET /v1/events.
 type EventsQuery struct {

@@ -8,9 +8,8 @@ import (
 // PublishType is one kind of post: what `impress publish --type` and a
 // spec's publish.type name, what an item of it is checked against and what
 // it is rendered to. This table is the one place that says so: the CLI,
-// the TUI and the daemon read it; the render package (which cannot import
-// api) keeps the list of names a spec accepts, and the daemon's tests tie
-// the kinds, presets and names to render's.
+// the TUI, the daemon and render's spec parser (SpecPublishTypes) read it,
+// and the daemon's tests tie the kinds and presets to render's.
 type PublishType struct {
 	// Name is the --type value (reel, story, image, carousel).
 	Name string
@@ -24,12 +23,12 @@ type PublishType struct {
 }
 
 // DefaultPreset is the preset of a spec that names none (render's
-// DefaultPreset; a daemon test ties the two).
+// DefaultPreset is this constant).
 const DefaultPreset = "reels"
 
 // publishTypes is the table, in the order --help lists the types. A new
-// type needs a row here, its name in render's spec values and its Graph
-// media type in the daemon (see docs/ARCHITECTURE.md "Changing things").
+// type needs a row here and its Graph media type in the daemon (see
+// docs/ARCHITECTURE.md "Changing things").
 var publishTypes = []PublishType{
 	{Name: PublishReel, Kind: "reel", Preset: DefaultPreset},
 	{Name: PublishStory, Kind: "story", Preset: "story"},

@@ -1,17 +1,20 @@
 package api
 
-// The values a spec accepts for its enumerated keys, for clients that
-// cannot import the render package (the TUI edits specs with them). The
-// render package keeps the same lists (render/values.go) and its tests fail
-// when the two differ; internal/archtest fails when a third copy appears.
+// The values a spec accepts for its enumerated keys: the one definition.
+// The TUI edits specs with them and the render package parses specs with
+// them (render/values.go names them for its builder), so what the editor
+// offers is what the parser accepts; internal/archtest fails when a copy
+// of a list appears anywhere else.
 var (
 	// SpecFits: how a clip fills the frame (default crop).
 	SpecFits = []string{"crop", "pad", "blur", "stretch"}
 	// SpecZooms: the slow zoom of an image clip (default none).
 	SpecZooms = []string{"none", "in", "out"}
 	// SpecTransitions: none, then every transition of ffmpeg's xfade
-	// filter by name. An older ffmpeg lacks the later ones; the daemon
-	// refuses those with a clear error when it renders.
+	// filter by name (its "custom" needs an expression and is left out).
+	// An older ffmpeg lacks the later ones (render's xfadeBaseline counts
+	// those every ffmpeg has); the daemon refuses those with a clear error
+	// when it renders. A new one goes after the others.
 	SpecTransitions = []string{"none",
 		"fade", "wipeleft", "wiperight", "wipeup", "wipedown",
 		"slideleft", "slideright", "slideup", "slidedown",

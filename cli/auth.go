@@ -337,12 +337,8 @@ func runAuthStatus(ctx context.Context, o *authStatusOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.JSON {
-		if err := writeJSON(o.IO.Out, st); err != nil {
-			return err
-		}
-	} else {
-		printAuthStatus(o.IO.Out, st)
+	if err := o.show(st, func() { printAuthStatus(o.IO.Out, st) }); err != nil {
+		return err
 	}
 	if !statusUsable(st) {
 		if !o.JSON && len(st.Connections) == 0 && len(st.Removed) == 0 {

@@ -106,10 +106,18 @@ func callAndSay[R any](ctx context.Context, o *baseOptions, call func(context.Co
 // printResult prints a command's result: v as JSON under --json, else the
 // one line that says what happened.
 func (o *baseOptions) printResult(v any, line string) error {
+	return o.show(v, func() { fmt.Fprintln(o.IO.Out, line) })
+}
+
+// show prints a command's answer: v as JSON under --json (exactly one
+// document), else what human prints for people. The commands whose exit
+// code then depends on the answer (doctor, validate, auth status, …) call
+// it before they decide.
+func (o *baseOptions) show(v any, human func()) error {
 	if o.JSON {
 		return writeJSON(o.IO.Out, v)
 	}
-	fmt.Fprintln(o.IO.Out, line)
+	human()
 	return nil
 }
 

@@ -170,19 +170,19 @@ func eventLine(ev api.Event) string {
 	}
 	var what string
 	switch ev.Type {
-	case "comments", "live_comments":
+	case api.EventComments, api.EventLiveComments:
 		kind := "comment"
 		if ev.ParentID != "" {
 			kind = "reply"
 		}
 		what = fmt.Sprintf("%s %s on media %s by %s: %s", kind, ev.CommentID, ev.MediaID, who, firstLineCLI(ev.Text))
-	case "mentions":
+	case api.EventMentions:
 		if ev.CommentID != "" {
 			what = fmt.Sprintf("mentioned in comment %s on media %s", ev.CommentID, ev.MediaID)
 		} else {
 			what = "mentioned in the caption of media " + ev.MediaID
 		}
-	case "messages":
+	case api.EventMessages:
 		switch {
 		case ev.Echo:
 			what = "you sent: " + firstLineCLI(ev.Text)
@@ -195,9 +195,9 @@ func eventLine(ev api.Event) string {
 			}
 			what = who + ": " + text
 		}
-	case "message_reactions":
+	case api.EventReactions:
 		what = fmt.Sprintf("%s reacted %s to %s", who, ev.Reaction, ev.MessageID)
-	case "messaging_seen":
+	case api.EventSeen:
 		what = who + " read your messages"
 	default:
 		what = firstLineCLI(string(ev.Raw))

@@ -187,12 +187,8 @@ func runDaemonStatus(ctx context.Context, o *daemonOptions) error {
 	} else if !errors.Is(err, api.ErrDaemonNotRunning) {
 		return err
 	}
-	if o.JSON {
-		if err := writeJSON(o.IO.Out, st); err != nil {
-			return err
-		}
-	} else {
-		printDaemonStatus(o.IO, st, p)
+	if err := o.show(st, func() { printDaemonStatus(o.IO, st, p) }); err != nil {
+		return err
 	}
 	if !st.Running {
 		return errSilent{code: ExitFailure}

@@ -71,12 +71,8 @@ func runDoctor(ctx context.Context, o *doctorOptions) error {
 			failed = true
 		}
 	}
-	if o.JSON {
-		if err := writeJSON(o.IO.Out, checks); err != nil {
-			return err
-		}
-	} else {
-		printChecks(o.IO, checks)
+	if err := o.show(checks, func() { printChecks(o.IO, checks) }); err != nil {
+		return err
 	}
 	if failed {
 		return errSilent{code: ExitFailure}

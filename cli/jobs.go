@@ -146,21 +146,23 @@ func newJobsCancelCmd(f *Factory, runF func(context.Context, *idOptions) error) 
 		"print the job as JSON", nil, runF, runJobsCancel)
 }
 
-func runJobsCancel(ctx context.Context, o *idOptions) error {
-	return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (*api.Job, error) {
-		return c.CancelJob(ctx, o.ID)
-	}, jobLine)
-}
+var runJobsCancel = runJobAction((*api.Client).CancelJob)
 
 func newJobsRetryCmd(f *Factory, runF func(context.Context, *idOptions) error) *cobra.Command {
 	return newIDCmd(f, &cobra.Command{Use: "retry ID", Short: "Retry a failed job (never a published, unconfirmed or cancelled one)"},
 		"print the job as JSON", nil, runF, runJobsRetry)
 }
 
-func runJobsRetry(ctx context.Context, o *idOptions) error {
-	return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (*api.Job, error) {
-		return c.RetryJob(ctx, o.ID)
-	}, jobLine)
+var runJobsRetry = runJobAction((*api.Client).RetryJob)
+
+// runJobAction is the run function of a command that does one thing to a
+// job (cancel, retry): act on the daemon, then print the job it answers.
+func runJobAction(act func(c *api.Client, ctx context.Context, id string) (*api.Job, error)) func(context.Context, *idOptions) error {
+	return func(ctx context.Context, o *idOptions) error {
+		return callAndSay(ctx, &o.baseOptions, func(ctx context.Context, c *api.Client) (*api.Job, error) {
+			return act(c, ctx, o.ID)
+		}, jobLine)
+	}
 }
 
 // jobLine is a job after cancel or retry: "job ID: state".

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/impress-dev/impress/internal/humantime"
 	"github.com/impress-dev/impress/internal/inert"
 )
 
@@ -66,17 +67,10 @@ func ago(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	d := time.Since(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
-	default:
-		return localTime(t)
+	if s, ok := humantime.Ago(time.Since(t)); ok {
+		return s
 	}
+	return localTime(t)
 }
 
 // localTime is t in local time to the minute, "-" when unset.

@@ -233,15 +233,13 @@ func runPurge(ctx context.Context, o *purgeOptions) error {
 // title when not empty) and fails with exit 1 and open when its scan
 // found something nobody has settled yet.
 func showReceipt(o *baseOptions, rc *api.Receipt, title, open string) error {
-	if o.JSON {
-		if err := writeJSON(o.IO.Out, rc); err != nil {
-			return err
-		}
-	} else {
+	if err := o.show(rc, func() {
 		if title != "" {
 			fmt.Fprintln(o.IO.Out, title)
 		}
 		printReceipt(o.IO.Out, rc)
+	}); err != nil {
+		return err
 	}
 	if !rc.Settled() {
 		return exitf(ExitFailure, "%s", open)

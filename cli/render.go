@@ -298,12 +298,8 @@ func runValidate(ctx context.Context, o *validateOptions) error {
 			return err
 		}
 	}
-	if o.JSON {
-		if err := writeJSON(o.IO.Out, v); err != nil {
-			return err
-		}
-	} else {
-		printValidation(o.IO.Out, v)
+	if err := o.show(v, func() { printValidation(o.IO.Out, v) }); err != nil {
+		return err
 	}
 	if !v.OK {
 		return errSilent{code: ExitRejected}

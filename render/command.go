@@ -2,6 +2,8 @@ package render
 
 import (
 	"strings"
+
+	"github.com/impress-dev/impress/api"
 )
 
 // Command is one ffmpeg run, built by [Build], [RemuxCommand],
@@ -44,13 +46,9 @@ type Command struct {
 // Warning is something a render makes as asked that may still not look
 // right: a text, caption or overlay under Instagram's interface, a text
 // cut to max_lines or shrunk. Rule is a stable identifier; Key and Line
-// point at the spec.
-type Warning struct {
-	Rule    string `json:"rule"`
-	Key     string `json:"key,omitempty"`
-	Line    int    `json:"line,omitempty"`
-	Message string `json:"message"`
-}
+// point at the spec. It is the wire type itself, so the daemon hands a
+// render's warnings over as they are.
+type Warning = api.Warning
 
 // Warning rules.
 const (

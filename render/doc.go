@@ -19,7 +19,7 @@
 //     export/apply round trip and the canonical bytes for [CacheKey]),
 //     [Spec.Effective] (the defaults block applied), [Spec.MediaRefs] (every
 //     file key of a spec, for the daemon's media store). The value lists a
-//     spec accepts are in values.go (api/specvalues.go mirrors them).
+//     spec accepts are api's (values.go names them).
 //   - Layout: texts wrapped and placed in the preset's safe area (clear of
 //     Instagram's interface; docs/LAYOUT.md), measured with the font's own
 //     metrics; [Lint] returns the [Warning]s (text under the UI, text cut

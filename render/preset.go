@@ -3,6 +3,8 @@ package render
 import (
 	"fmt"
 	"sort"
+
+	"github.com/impress-dev/impress/api"
 )
 
 // Media kinds [Validate] checks against (docs/META.md §16).
@@ -44,10 +46,10 @@ const (
 )
 
 // DefaultPreset is the preset of a spec or a file that names none (a
-// still picture's is ImagePreset). api.DefaultPreset is the same name for
-// clients that cannot import render; a daemon test ties the two.
+// still picture's is ImagePreset): api.DefaultPreset, the one definition
+// clients read too.
 const (
-	DefaultPreset = "reels"
+	DefaultPreset = api.DefaultPreset
 	ImagePreset   = "image"
 )
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/impress-dev/impress/api"
 )
 
 // Kinds lists the kinds Validate accepts.
@@ -14,21 +16,9 @@ func Kinds() []string {
 }
 
 // Violation is one broken rule. Rule is a stable identifier scripts may
-// match ("duration_max", "moov_first", …); Message says what to do.
-type Violation struct {
-	Rule    string `json:"rule"`
-	Message string `json:"message"`
-	Got     string `json:"got,omitempty"`
-	Want    string `json:"want,omitempty"`
-}
-
-func (v Violation) String() string {
-	s := v.Rule + ": " + v.Message
-	if v.Got != "" || v.Want != "" {
-		s += fmt.Sprintf(" (got %s, want %s)", v.Got, v.Want)
-	}
-	return s
-}
+// match ("duration_max", "moov_first", …); Message says what to do. It is
+// the wire type itself, so the daemon hands Validate's answer over as is.
+type Violation = api.Violation
 
 // FixedByRender reports a rule that a render of the file fixes by itself
 // (a remux: the file's layout, not its pictures or sound), and so does a

@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/charmbracelet/bubbles/key"
-
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/humantime"
 )
 
 // projectRow is a project with its last render and publish.
@@ -299,13 +299,8 @@ func ago(now, t time.Time) string {
 		return "never"
 	}
 	d := now.Sub(t)
-	switch {
-	case d < time.Minute:
-		return "just now"
-	case d < time.Hour:
-		return fmt.Sprintf("%dm ago", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	if s, ok := humantime.Ago(d); ok {
+		return s
 	}
 	return fmt.Sprintf("%dd ago", int(d.Hours()/24))
 }

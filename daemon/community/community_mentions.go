@@ -8,7 +8,6 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
-	"github.com/impress-dev/impress/daemon/internal/records"
 	"github.com/impress-dev/impress/meta"
 )
 
@@ -28,7 +27,7 @@ func (s *Service) listMentions(w http.ResponseWriter, r *http.Request) {
 		s.Fail(w, err)
 		return
 	}
-	evs, err := s.connEvents(ctx, c.Name, records.EvMentions)
+	evs, err := s.connEvents(ctx, c.Name, api.EventMentions)
 	if err != nil {
 		s.Fail(w, err)
 		return

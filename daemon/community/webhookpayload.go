@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/public"
 	"github.com/impress-dev/impress/daemon/internal/records"
 )
@@ -81,7 +82,7 @@ func parseWebhook(body []byte) ([]records.Event, error) {
 			out = append(out, parseMessaging(base, m, ""))
 		}
 		for _, m := range e.Standby {
-			out = append(out, parseMessaging(base, m, records.EvStandby))
+			out = append(out, parseMessaging(base, m, api.EventStandby))
 		}
 	}
 	return out, nil
@@ -147,7 +148,7 @@ func parseChange(ev records.Event, ch webhookChange) records.Event {
 		return ev
 	}
 	switch ev.Type {
-	case records.EvComments, records.EvLiveComments:
+	case api.EventComments, api.EventLiveComments:
 		ev.CommentID, ev.Text, ev.ParentID = public.JSONID(v.ID), v.Text, public.JSONID(v.ParentID)
 		if v.From != nil {
 			ev.FromID, ev.FromUsername = public.JSONID(v.From.ID), v.From.Username
@@ -159,7 +160,7 @@ func parseChange(ev records.Event, ch webhookChange) records.Event {
 			ev.Dedupe = key + ev.CommentID
 			return ev
 		}
-	case records.EvMentions:
+	case api.EventMentions:
 		ev.MediaID, ev.CommentID = public.JSONID(v.MediaID), public.JSONID(v.CommentID)
 		if ev.MediaID != "" {
 			ev.Dedupe = key + ev.MediaID + "|" + ev.CommentID
@@ -213,7 +214,7 @@ func parseMessaging(ev records.Event, raw json.RawMessage, forced string) record
 	ev.Raw = compactRaw(raw)
 	var m messagingItem
 	if json.Unmarshal(raw, &m) != nil {
-		ev.Type = records.EvMessagingMisc
+		ev.Type = api.EventMessagingMisc
 		if forced != "" {
 			ev.Type = forced
 		}
@@ -232,7 +233,7 @@ func parseMessaging(ev records.Event, raw json.RawMessage, forced string) record
 	var id string
 	switch {
 	case m.Message != nil:
-		ev.Type, ev.MessageID, ev.Text = records.EvMessages, m.Message.MID, m.Message.Text
+		ev.Type, ev.MessageID, ev.Text = api.EventMessages, m.Message.MID, m.Message.Text
 		ev.Echo, ev.Deleted = m.Message.IsEcho, m.Message.IsDeleted
 		for _, a := range m.Message.Attachments {
 			ev.Attachments = append(ev.Attachments, a.Type)
@@ -242,7 +243,7 @@ func parseMessaging(ev records.Event, raw json.RawMessage, forced string) record
 			id += "|deleted"
 		}
 	case m.Reaction != nil:
-		ev.Type, ev.MessageID, ev.Reaction = records.EvReactions, m.Reaction.MID, m.Reaction.Reaction
+		ev.Type, ev.MessageID, ev.Reaction = api.EventReactions, m.Reaction.MID, m.Reaction.Reaction
 		if m.Reaction.Emoji != "" {
 			ev.Reaction = m.Reaction.Emoji
 		}
@@ -250,26 +251,26 @@ func parseMessaging(ev records.Event, raw json.RawMessage, forced string) record
 			id = m.Reaction.MID + "|" + ev.FromID + "|" + m.Reaction.Action + "|" + m.Reaction.Reaction + "|" + string(m.Timestamp)
 		}
 	case m.Edit != nil:
-		ev.Type, ev.MessageID, ev.Text = records.EvEdits, m.Edit.MID, m.Edit.Text
+		ev.Type, ev.MessageID, ev.Text = api.EventEdits, m.Edit.MID, m.Edit.Text
 		if m.Edit.MID != "" {
 			id = m.Edit.MID + "|" + strconv.Itoa(m.Edit.NumEdit)
 		}
 	case m.Read != nil:
-		ev.Type, ev.MessageID = records.EvSeen, m.Read.MID
+		ev.Type, ev.MessageID = api.EventSeen, m.Read.MID
 		if m.Read.MID != "" {
 			id = m.Read.MID + "|" + ev.FromID
 		}
 	case m.Postback != nil:
-		ev.Type, ev.MessageID, ev.Text = records.EvPostbacks, m.Postback.MID, m.Postback.Title
+		ev.Type, ev.MessageID, ev.Text = api.EventPostbacks, m.Postback.MID, m.Postback.Title
 		id = m.Postback.MID
 	case m.Referral != nil:
-		ev.Type = records.EvReferral
+		ev.Type = api.EventReferral
 	case m.Optin != nil:
-		ev.Type = records.EvOptins
+		ev.Type = api.EventOptins
 	case m.Handover != nil || m.Take != nil:
-		ev.Type = records.EvHandover
+		ev.Type = api.EventHandover
 	default:
-		ev.Type = records.EvMessagingMisc
+		ev.Type = api.EventMessagingMisc
 	}
 	if forced != "" {
 		ev.Type = forced

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/records"
 )
 
@@ -61,7 +62,7 @@ func TestParseWebhookShapes(t *testing.T) {
 		return evs[0]
 	}
 	c := one("comment")
-	if c.Type != records.EvComments || c.Account != "17841400000000001" || c.CommentID != "17858893269000001" ||
+	if c.Type != api.EventComments || c.Account != "17841400000000001" || c.CommentID != "17858893269000001" ||
 		c.MediaID != "18000000000000001" || c.MediaProduct != "REELS" || c.FromUsername != "someone" ||
 		c.Text != "great video ❤ / yes" || !c.Time.Equal(time.Unix(1740000000, 0)) {
 		t.Errorf("comment = %+v", c)
@@ -69,17 +70,17 @@ func TestParseWebhookShapes(t *testing.T) {
 	if r := one("reply"); r.ParentID != "17858893269000001" {
 		t.Errorf("reply parent = %q", r.ParentID)
 	}
-	if f := one("flat comment"); f.Type != records.EvComments || f.CommentID != "17858893269000003" || f.MediaID != "18000000000000002" {
+	if f := one("flat comment"); f.Type != api.EventComments || f.CommentID != "17858893269000003" || f.MediaID != "18000000000000002" {
 		t.Errorf("flat form = %+v", f)
 	}
-	if m := one("mention"); m.Type != records.EvMentions || m.MediaID != "18000000000000006" || m.CommentID != "17850000000000901" {
+	if m := one("mention"); m.Type != api.EventMentions || m.MediaID != "18000000000000006" || m.CommentID != "17850000000000901" {
 		t.Errorf("mention = %+v", m)
 	}
 	if m := one("caption mention"); m.CommentID != "" || m.MediaID != "18000000000000007" {
 		t.Errorf("caption mention = %+v", m)
 	}
 	msg := one("message")
-	if msg.Type != records.EvMessages || msg.FromID != "6100000000000001" || msg.ToID != "17841400000000001" || msg.MessageID != "aWdfMID1" ||
+	if msg.Type != api.EventMessages || msg.FromID != "6100000000000001" || msg.ToID != "17841400000000001" || msg.MessageID != "aWdfMID1" ||
 		msg.Text != "hello\nsecond line" || msg.Echo || len(msg.Attachments) != 1 || msg.Attachments[0] != "image" ||
 		!msg.Time.Equal(time.UnixMilli(1740000005123)) {
 		t.Errorf("message = %+v", msg)
@@ -87,31 +88,31 @@ func TestParseWebhookShapes(t *testing.T) {
 	if !strings.Contains(string(msg.Raw), "lookaside") {
 		t.Errorf("raw lost the attachment URL: %s", msg.Raw)
 	}
-	if e := one("echo"); e.Type != records.EvMessages || !e.Echo || e.ToID != "6100000000000001" {
+	if e := one("echo"); e.Type != api.EventMessages || !e.Echo || e.ToID != "6100000000000001" {
 		t.Errorf("echo = %+v", e)
 	}
-	if r := one("reaction"); r.Type != records.EvReactions || r.Reaction != "❤" || r.MessageID != "aWdfMID2" {
+	if r := one("reaction"); r.Type != api.EventReactions || r.Reaction != "❤" || r.MessageID != "aWdfMID2" {
 		t.Errorf("reaction = %+v", r)
 	}
-	if s := one("seen"); s.Type != records.EvSeen {
+	if s := one("seen"); s.Type != api.EventSeen {
 		t.Errorf("seen = %+v", s)
 	}
-	if p := one("postback"); p.Type != records.EvPostbacks || p.Text != "Yes" {
+	if p := one("postback"); p.Type != api.EventPostbacks || p.Text != "Yes" {
 		t.Errorf("postback = %+v", p)
 	}
-	if e := one("edit"); e.Type != records.EvEdits || e.Text != "hello (edited)" {
+	if e := one("edit"); e.Type != api.EventEdits || e.Text != "hello (edited)" {
 		t.Errorf("edit = %+v", e)
 	}
-	if s := one("story mention"); s.Type != records.EvMessages || len(s.Attachments) != 1 || s.Attachments[0] != "story_mention" {
+	if s := one("story mention"); s.Type != api.EventMessages || len(s.Attachments) != 1 || s.Attachments[0] != "story_mention" {
 		t.Errorf("story mention = %+v", s)
 	}
 	if u := one("unknown field"); u.Type != "brand_new_field" || string(u.Raw) != `{"x":1}` {
 		t.Errorf("unknown field = %+v", u)
 	}
-	if p := one("page object"); p.Type != records.EvOptins || p.Object != "page" {
+	if p := one("page object"); p.Type != api.EventOptins || p.Object != "page" {
 		t.Errorf("page optin = %+v", p)
 	}
-	if s := one("standby"); s.Type != records.EvStandby || s.Text != "s" {
+	if s := one("standby"); s.Type != api.EventStandby || s.Text != "s" {
 		t.Errorf("standby = %+v", s)
 	}
 	evs, err := parseWebhook([]byte(webhookSeeds["batch"]))

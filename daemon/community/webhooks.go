@@ -246,14 +246,14 @@ func (s *Service) applyEvents(ctx context.Context, evs []storedEvent) {
 	var conns []string
 	for _, ev := range evs {
 		switch {
-		case (ev.rec.Type == records.EvComments || ev.rec.Type == records.EvLiveComments) && ev.rec.CommentID != "" && ev.rec.MediaID != "":
+		case (ev.rec.Type == api.EventComments || ev.rec.Type == api.EventLiveComments) && ev.rec.CommentID != "" && ev.rec.MediaID != "":
 			if comments[ev.conn] == nil {
 				conns = append(conns, ev.conn)
 			}
 			comments[ev.conn] = append(comments[ev.conn], records.Comment{ID: ev.rec.CommentID, MediaID: ev.rec.MediaID,
 				ParentID: ev.rec.ParentID, Text: ev.rec.Text, Username: ev.rec.FromUsername, FromID: ev.rec.FromID,
 				Timestamp: ev.rec.Time})
-		case ev.rec.Type == records.EvMessages && !ev.rec.Deleted:
+		case ev.rec.Type == api.EventMessages && !ev.rec.Deleted:
 			if err := s.applyMessage(ctx, ev.conn, ev.rec); err != nil {
 				s.Log.Warn("webhook event not applied to the cache", "event", ev.id, "err", err)
 			}

@@ -46,7 +46,7 @@ func plantVolume(tb testing.TB, e *privEnv, conn string, events, comments int) {
 		for j := i; j < min(i+batch, events); j++ {
 			raw, _ := json.Marshal(map[string]any{"from": map[string]string{"id": fmt.Sprintf("1786%013d", j%5000), "username": fmt.Sprintf("fan_%05d", j%5000)},
 				"id": fmt.Sprintf("179%014d", j), "text": fmt.Sprintf("event text %d", j), "media": map[string]string{"id": "18000000000000001"}})
-			sealed, err := records.Seal(dk, records.FieldEvent, records.Event{Type: records.EvComments, Object: "instagram", Account: "17841400000000001",
+			sealed, err := records.Seal(dk, records.FieldEvent, records.Event{Type: api.EventComments, Object: "instagram", Account: "17841400000000001",
 				CommentID: fmt.Sprintf("179%014d", j), MediaID: "18000000000000001", FromID: fmt.Sprintf("1786%013d", j%5000),
 				FromUsername: fmt.Sprintf("fan_%05d", j%5000), Text: fmt.Sprintf("event text %d", j), Time: now, Raw: raw})
 			if err != nil {

@@ -2,7 +2,6 @@ package privacy
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -83,12 +82,11 @@ func TestPurgeSaysWhatElseGoes(t *testing.T) {
 func TestRemovedConnectionIsExplained(t *testing.T) {
 	e := newPrivEnv(t)
 	main, brand := plantTwo(e)
-	pub := httptest.NewServer(e.comm.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := e.servePublic()
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	signed := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": e.clock.Now().Unix()})
 	var ans deletionAnswer
-	if st, body := postDeletion(t, pub.URL, signed); st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
+	if st, body := postDeletion(t, pub, signed); st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
 		t.Fatalf("deletion request: %d %s", st, body)
 	}
 	e.waitReceipt(ans.ConfirmationCode)

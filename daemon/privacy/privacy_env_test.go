@@ -228,7 +228,7 @@ func (e *privEnv) plant(req sandbox.TokenRequest, conn, tag string) planted {
 		e.t.Fatal(err)
 	}
 	raw, _ := json.Marshal(map[string]any{"from": map[string]string{"id": "1787777" + tag, "username": p.eventUser}, "text": p.eventText})
-	ev := records.Event{Type: records.EvComments, Object: "instagram", Account: ac.AccountID, CommentID: "1791111" + tag, MediaID: c.MediaID,
+	ev := records.Event{Type: api.EventComments, Object: "instagram", Account: ac.AccountID, CommentID: "1791111" + tag, MediaID: c.MediaID,
 		FromID: "1787777" + tag, FromUsername: p.eventUser, Text: p.eventText, Raw: raw}
 	if sealed, err = records.Seal(dk, records.FieldEvent, ev); err != nil {
 		e.t.Fatal(err)
@@ -401,4 +401,13 @@ func receiptClean(t *testing.T, rc any, ps ...planted) {
 			}
 		}
 	}
+}
+
+// servePublic serves the env's public endpoint (Meta's callbacks, the
+// deletion status page) on loopback until the test ends; it returns the
+// base URL.
+func (e *privEnv) servePublic() string {
+	pub := httptest.NewServer(e.comm.PublicHandler())
+	e.t.Cleanup(pub.Close)
+	return pub.URL
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -31,12 +30,7 @@ func deletionRequest(secret string, payload map[string]any) string {
 func postDeletion(t *testing.T, base, signed string) (int, string) {
 	t.Helper()
 	resp, err := http.PostForm(base+"/meta/data-deletion", url.Values{"signed_request": {signed}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return readAnswer(t, resp, err)
 }
 
 func getStatus(t *testing.T, base, code, accept string) (int, string) {
@@ -46,6 +40,12 @@ func getStatus(t *testing.T, base, code, accept string) (int, string) {
 		req.Header.Set("Accept", accept)
 	}
 	resp, err := http.DefaultClient.Do(req)
+	return readAnswer(t, resp, err)
+}
+
+// readAnswer is a response's status and body; no response fails the test.
+func readAnswer(t *testing.T, resp *http.Response, err error) (int, string) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,8 +57,7 @@ func getStatus(t *testing.T, base, code, accept string) (int, string) {
 func TestMetaDeletionCallback(t *testing.T) {
 	e := newPrivEnv(t)
 	main, brand := plantTwo(e)
-	pub := httptest.NewServer(e.comm.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := e.servePublic()
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now().Unix()
 	payload := func(user string, mods ...func(map[string]any)) map[string]any {
@@ -86,7 +85,7 @@ func TestMetaDeletionCallback(t *testing.T) {
 		{"from the future", deletionRequest(secret, payload(main.appUserID, func(p map[string]any) { p["issued_at"] = now + 3600 })), 400},
 		{"no user", deletionRequest(secret, payload("")), 400},
 	} {
-		if st, body := postDeletion(t, pub.URL, tc.signed); st != tc.status {
+		if st, body := postDeletion(t, pub, tc.signed); st != tc.status {
 			t.Errorf("%s: %d %s, want %d", tc.name, st, body, tc.status)
 		}
 	}
@@ -99,7 +98,7 @@ func TestMetaDeletionCallback(t *testing.T) {
 
 	// A valid request for a connected user: stored before the answer,
 	// purged, the status page says so without personal data.
-	st, body := postDeletion(t, pub.URL, deletionRequest(secret, payload(main.appUserID)))
+	st, body := postDeletion(t, pub, deletionRequest(secret, payload(main.appUserID)))
 	if st != 200 {
 		t.Fatalf("valid request: %d %s", st, body)
 	}
@@ -116,12 +115,12 @@ func TestMetaDeletionCallback(t *testing.T) {
 	e.assertIntact(brand)
 	receiptClean(t, rc, main, brand)
 
-	st, body = getStatus(t, pub.URL, ans.ConfirmationCode, "application/json")
+	st, body = getStatus(t, pub, ans.ConfirmationCode, "application/json")
 	var ds deletionStatus
 	if st != 200 || json.Unmarshal([]byte(body), &ds) != nil || ds.Status != api.RequestDone || ds.CompletedAt.IsZero() || ds.Verified == nil || !*ds.Verified {
 		t.Errorf("JSON status: %d %s", st, body)
 	}
-	st, html := getStatus(t, pub.URL, ans.ConfirmationCode, "text/html,application/xhtml+xml")
+	st, html := getStatus(t, pub, ans.ConfirmationCode, "text/html,application/xhtml+xml")
 	if st != 200 || !strings.Contains(html, "<strong>done</strong>") || !strings.Contains(html, ans.ConfirmationCode) {
 		t.Errorf("HTML status: %d %s", st, html)
 	}
@@ -132,16 +131,16 @@ func TestMetaDeletionCallback(t *testing.T) {
 			}
 		}
 	}
-	if st, _ := getStatus(t, pub.URL, strings.Repeat("a", 26), ""); st != 404 {
+	if st, _ := getStatus(t, pub, strings.Repeat("a", 26), ""); st != 404 {
 		t.Errorf("unknown code: %d", st)
 	}
-	if st, _ := getStatus(t, pub.URL, "..%2f..%2fetc", ""); st != 404 {
+	if st, _ := getStatus(t, pub, "..%2f..%2fetc", ""); st != 404 {
 		t.Errorf("malformed code: %d", st)
 	}
 
 	// A user who is no connection: answered and recorded (Meta's checker
 	// sends such requests); the scan looks for the id.
-	st, body = postDeletion(t, pub.URL, deletionRequest(secret, payload("4242424242424242")))
+	st, body = postDeletion(t, pub, deletionRequest(secret, payload("4242424242424242")))
 	if st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
 		t.Fatalf("unknown user: %d %s", st, body)
 	}
@@ -183,19 +182,18 @@ func TestMetaDeletionStoredBeforeAnswer(t *testing.T) {
 		return nil
 	}
 	e.s.privacy.mu.Unlock()
-	pub := httptest.NewServer(e.comm.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := e.servePublic()
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now().Unix()
 	signed := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.accountID, "issued_at": now})
-	_, body := postDeletion(t, pub.URL, signed)
+	_, body := postDeletion(t, pub, signed)
 	var first, second deletionAnswer
 	json.Unmarshal([]byte(body), &first)
-	st, html := getStatus(t, pub.URL, first.ConfirmationCode, "")
+	st, html := getStatus(t, pub, first.ConfirmationCode, "")
 	if st != 200 || !strings.Contains(html, "Status: <strong>") || strings.Contains(html, "<strong>done</strong>") {
 		t.Errorf("status while pending: %d %s", st, html)
 	}
-	_, body = postDeletion(t, pub.URL, signed)
+	_, body = postDeletion(t, pub, signed)
 	json.Unmarshal([]byte(body), &second)
 	if first.ConfirmationCode == "" || second.ConfirmationCode != first.ConfirmationCode {
 		t.Errorf("two requests for one pending purge: %q and %q", first.ConfirmationCode, second.ConfirmationCode)
@@ -227,25 +225,24 @@ func TestMetaDeletionStoredBeforeAnswer(t *testing.T) {
 func TestMetaDeletionReplay(t *testing.T) {
 	e := newPrivEnv(t)
 	main, _ := plantTwo(e)
-	pub := httptest.NewServer(e.comm.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := e.servePublic()
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now()
 	old := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID,
 		"issued_at": time.Date(2001, 9, 9, 0, 0, 0, 0, time.UTC).Unix(), "expires": now.Add(time.Hour).Unix()})
-	if st, body := postDeletion(t, pub.URL, old); st != 400 {
+	if st, body := postDeletion(t, pub, old); st != 400 {
 		t.Errorf("request from 2001: %d %s", st, body)
 	}
 	signed := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": now.Unix()})
 	var first deletionAnswer
-	_, body := postDeletion(t, pub.URL, signed)
+	_, body := postDeletion(t, pub, signed)
 	if err := json.Unmarshal([]byte(body), &first); err != nil || !public.CodeRE().MatchString(first.ConfirmationCode) {
 		t.Fatalf("first answer %q: %v", body, err)
 	}
 	e.waitReceipt(first.ConfirmationCode)
 	for range 10 {
 		e.clock.Advance(time.Minute)
-		st, body := postDeletion(t, pub.URL, signed)
+		st, body := postDeletion(t, pub, signed)
 		var again deletionAnswer
 		if st != 200 || json.Unmarshal([]byte(body), &again) != nil || again != first {
 			t.Fatalf("replay: %d %s, want %+v", st, body, first)

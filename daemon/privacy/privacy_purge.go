@@ -479,17 +479,8 @@ func (s *Service) purgeLogs(ctx context.Context, code string, d *purgeDetail) (i
 
 // buildReceipt is the receipt of a purge: what it did, nothing of whom.
 func buildReceipt(code string, started, finished time.Time, d *purgeDetail) api.Receipt {
-	rc := api.Receipt{Code: code, Scope: d.Scope, Source: d.Source, Status: api.RequestDone, Step: api.PurgeDone,
-		StartedAt: started, FinishedAt: finished, Counts: map[string]int{}, Revocation: d.Revocation,
-		Effects: d.Effects, Scan: d.Scan, Notes: d.Notes}
-	if !d.StartedAt.IsZero() {
-		rc.StartedAt = d.StartedAt
-	}
-	for k, v := range d.Counts {
-		if v > 0 {
-			rc.Counts[k] = v
-		}
-	}
+	rc := receiptBase(code, started, d)
+	rc.Status, rc.Step, rc.FinishedAt, rc.Scan, rc.Notes = api.RequestDone, api.PurgeDone, finished, d.Scan, d.Notes
 	if d.Lost {
 		rc.Notes = append(rc.Notes, "the daemon was interrupted and the identifiers to scan for could not be recovered (master key unavailable): the scan looked for nothing")
 	}
@@ -509,8 +500,17 @@ func progressReceipt(rec store.PurgeRecord) (api.Receipt, error) {
 	if rec.Step == api.PurgeReceived {
 		status = api.RequestReceived
 	}
-	rc := api.Receipt{Code: rec.Code, Scope: d.Scope, Source: d.Source, Status: status, Step: rec.Step,
-		StartedAt: rec.CreatedAt, Counts: map[string]int{}, Revocation: d.Revocation, Effects: d.Effects}
+	rc := receiptBase(rec.Code, rec.CreatedAt, &d)
+	rc.Status, rc.Step = status, rec.Step
+	return rc, nil
+}
+
+// receiptBase is what a purge's receipt says whether it ended or not:
+// scope, source, revocation, effects, when it started (the purge's own
+// start when it has one, else created) and the counts that are not zero.
+func receiptBase(code string, created time.Time, d *purgeDetail) api.Receipt {
+	rc := api.Receipt{Code: code, Scope: d.Scope, Source: d.Source, StartedAt: created, Counts: map[string]int{},
+		Revocation: d.Revocation, Effects: d.Effects}
 	if !d.StartedAt.IsZero() {
 		rc.StartedAt = d.StartedAt
 	}
@@ -519,7 +519,7 @@ func progressReceipt(rec store.PurgeRecord) (api.Receipt, error) {
 			rc.Counts[k] = v
 		}
 	}
-	return rc, nil
+	return rc
 }
 
 func receiptOf(r store.ReceiptRecord) (*api.Receipt, error) {

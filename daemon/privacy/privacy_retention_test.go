@@ -54,7 +54,7 @@ func plantBulk(t *testing.T, e *privEnv, conn string, n int) (comments, events [
 		id := fmt.Sprintf("17%015d", i)
 		sc, _ := records.Seal(dk, records.FieldComment, records.Comment{ID: id, MediaID: "bulkmedia", Text: "bulk comment " + id})
 		cs = append(cs, store.CommentEntry{MediaID: "bulkmedia", CommentID: id, Blob: store.Blob{At: now, Data: sc}})
-		se, _ := records.Seal(dk, records.FieldEvent, records.Event{Type: records.EvComments, Text: "bulk event " + id})
+		se, _ := records.Seal(dk, records.FieldEvent, records.Event{Type: api.EventComments, Text: "bulk event " + id})
 		evs = append(evs, store.NewEvent{Conn: conn, Dedupe: "bulk-" + id, Data: se})
 		comments = append(comments, []byte(base64.StdEncoding.EncodeToString(sc)))
 		events = append(events, []byte(base64.StdEncoding.EncodeToString(se)))

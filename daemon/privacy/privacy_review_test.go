@@ -2,7 +2,6 @@ package privacy
 
 import (
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,10 +37,9 @@ func TestReviewFindings(t *testing.T) {
 	plantComment(t, e, "main", "bo")
 	notes := filepath.Join(e.paths.DataDir, "notes.txt")
 	os.WriteFile(notes, []byte("thanks @bo!\n"), 0o600)
-	pub := httptest.NewServer(e.comm.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := e.servePublic()
 	var ans deletionAnswer
-	st, body := postDeletion(t, pub.URL, deletionRequest(e.env["IMPRESS_META_APP_SECRET"], map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": e.clock.Now().Unix()}))
+	st, body := postDeletion(t, pub, deletionRequest(e.env["IMPRESS_META_APP_SECRET"], map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": e.clock.Now().Unix()}))
 	if st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
 		t.Fatalf("deletion request: %d %s", st, body)
 	}
@@ -53,7 +51,7 @@ func TestReviewFindings(t *testing.T) {
 	if c := e.privacyCheck(); c.Status != "WARN" || !strings.Contains(c.Fix, "rescan") || !strings.Contains(c.Fix, "ack") {
 		t.Errorf("doctor: %+v", c)
 	}
-	if _, page := getStatus(t, pub.URL, code, "text/html"); !strings.Contains(page, "still being reviewed") {
+	if _, page := getStatus(t, pub, code, "text/html"); !strings.Contains(page, "still being reviewed") {
 		t.Errorf("status page while open:\n%s", page)
 	}
 	if _, err := e.s.DB.ReceiptSecret(code); err != nil {
@@ -76,7 +74,7 @@ func TestReviewFindings(t *testing.T) {
 	if c := e.privacyCheck(); c.Status != "OK" {
 		t.Errorf("doctor after the re-scan: %+v", c)
 	}
-	if _, page := getStatus(t, pub.URL, code, "text/html"); strings.Contains(page, "being reviewed") || !strings.Contains(page, "nothing of it is left") {
+	if _, page := getStatus(t, pub, code, "text/html"); strings.Contains(page, "being reviewed") || !strings.Contains(page, "nothing of it is left") {
 		t.Errorf("status page after the re-scan:\n%s", page)
 	}
 	if _, err := e.c.RescanRequest(t.Context(), code); daemontest.CodeOf(err) != api.CodeInvalid {

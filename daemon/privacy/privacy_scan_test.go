@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,11 +161,10 @@ func TestScanNoFalseFindingInMedia(t *testing.T) {
 	os.WriteFile(p, video, 0o600)
 	e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mov", Kind: "video", Name: "holiday.mov"})
 
-	pub := httptest.NewServer(e.comm.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := e.servePublic()
 	ask := func(user string) *api.Receipt {
 		var ans deletionAnswer
-		st, body := postDeletion(t, pub.URL, deletionRequest(e.env["IMPRESS_META_APP_SECRET"], map[string]any{"algorithm": "HMAC-SHA256", "user_id": user, "issued_at": e.clock.Now().Unix()}))
+		st, body := postDeletion(t, pub, deletionRequest(e.env["IMPRESS_META_APP_SECRET"], map[string]any{"algorithm": "HMAC-SHA256", "user_id": user, "issued_at": e.clock.Now().Unix()}))
 		if st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
 			t.Fatalf("deletion request: %d %s", st, body)
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -28,13 +27,12 @@ func TestStatusPageNamesOperator(t *testing.T) {
 	}
 	e.env["IMPRESS_PRIVACY_POLICY_URL"] = "https://aurora.example/privacy"
 	e.restart()
-	pub := httptest.NewServer(e.comm.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := e.servePublic()
 	secret := e.env["IMPRESS_META_APP_SECRET"]
 	now := e.clock.Now().Unix()
 	ask := func(user string) string {
 		var ans deletionAnswer
-		if st, body := postDeletion(t, pub.URL, deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": user, "issued_at": now})); st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
+		if st, body := postDeletion(t, pub, deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": user, "issued_at": now})); st != 200 || json.Unmarshal([]byte(body), &ans) != nil {
 			t.Fatalf("deletion request: %d %s", st, body)
 		}
 		e.waitReceipt(ans.ConfirmationCode)
@@ -42,7 +40,7 @@ func TestStatusPageNamesOperator(t *testing.T) {
 	}
 	userCode, strangerCode := ask(main.appUserID), ask("4242424242424242")
 
-	resp, err := http.Get(pub.URL + "/privacy/deletion/" + userCode)
+	resp, err := http.Get(pub + "/privacy/deletion/" + userCode)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +51,7 @@ func TestStatusPageNamesOperator(t *testing.T) {
 		strings.Contains(csp, "unsafe") {
 		t.Errorf("CSP %q does not allow exactly the page's style", csp)
 	}
-	_, page := getStatus(t, pub.URL, userCode, "text/html")
+	_, page := getStatus(t, pub, userCode, "text/html")
 	if !strings.Contains(page, "<style>"+statusCSS+"</style>") {
 		t.Error("the style on the page is not the one the CSP hash allows")
 	}
@@ -67,7 +65,7 @@ func TestStatusPageNamesOperator(t *testing.T) {
 	if regexp.MustCompile(`(?i)\ssrc=|<link|<script|@import|url\(`).MatchString(page) {
 		t.Errorf("the page loads something:\n%s", page)
 	}
-	_, js := getStatus(t, pub.URL, userCode, "application/json")
+	_, js := getStatus(t, pub, userCode, "application/json")
 	var ds deletionStatus
 	if json.Unmarshal([]byte(js), &ds) != nil || ds.Operator.Name != "Aurora Candles (Aurora Goods Ltd)" ||
 		ds.Operator.Contact != "privacy@aurora.example" || ds.Operator.PrivacyPolicy != "https://aurora.example/privacy" || ds.FinalCheck != "clean" {
@@ -79,11 +77,11 @@ func TestStatusPageNamesOperator(t *testing.T) {
 		s = strings.ReplaceAll(s, code, "CODE")
 		return regexp.MustCompile(`\d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d UTC|"\d{4}-\d\d-\d\dT[^"]+"`).ReplaceAllString(s, "TIME")
 	}
-	_, strangerPage := getStatus(t, pub.URL, strangerCode, "text/html")
+	_, strangerPage := getStatus(t, pub, strangerCode, "text/html")
 	if norm(page, userCode) != norm(strangerPage, strangerCode) {
 		t.Errorf("a connection's page differs from a stranger's:\n%s\n---\n%s", norm(page, userCode), norm(strangerPage, strangerCode))
 	}
-	_, strangerJS := getStatus(t, pub.URL, strangerCode, "application/json")
+	_, strangerJS := getStatus(t, pub, strangerCode, "application/json")
 	if norm(js, userCode) != norm(strangerJS, strangerCode) {
 		t.Errorf("JSON differs:\n%s\n%s", js, strangerJS)
 	}

@@ -9,11 +9,13 @@ import (
 	"github.com/impress-dev/impress/render"
 )
 
-// TestPublishTypesMatchRender ties api's publish-type table to the render
-// package, which cannot import api: every type's kind is a media kind
-// render validates, its preset is one of render's, a spec may name it as
-// publish.type, and the default preset is the same name on both sides. A
-// type added to api alone, or a preset renamed in render alone, fails here.
+// TestPublishTypesMatchRender ties api's publish-type table to what the
+// render package does with it: every type's kind is a media kind render
+// validates, its preset is one of render's, a spec may name it as
+// publish.type, and the default preset (api's, which render names) is one
+// of render's presets and the one a spec without a preset gets. A type
+// added to api with a kind or preset render lacks, or a preset renamed in
+// render alone, fails here.
 func TestPublishTypesMatchRender(t *testing.T) {
 	kinds := []string{render.KindReel, render.KindStory, render.KindImage, render.KindCarouselItem}
 	for _, pt := range api.PublishTypes() {
@@ -34,9 +36,8 @@ func TestPublishTypesMatchRender(t *testing.T) {
 	if _, ok := api.LookupPublishType("video"); ok {
 		t.Error(`LookupPublishType("video") found a type`)
 	}
-	if api.DefaultPreset != render.DefaultPreset || (&render.Spec{}).PresetOrDefault() != render.DefaultPreset {
-		t.Errorf("default preset: api %q, render %q, a spec without one %q", api.DefaultPreset, render.DefaultPreset,
-			(&render.Spec{}).PresetOrDefault())
+	if _, err := render.LookupPreset(api.DefaultPreset, false); err != nil || (&render.Spec{}).PresetOrDefault() != api.DefaultPreset {
+		t.Errorf("default preset %q: %v; a spec without one gets %q", api.DefaultPreset, err, (&render.Spec{}).PresetOrDefault())
 	}
 	if p, err := render.LookupPreset(render.ImagePreset, false); err != nil || !p.Image {
 		t.Errorf("render.ImagePreset %q: %+v, %v; want the image preset", render.ImagePreset, p, err)

@@ -156,3 +156,53 @@ func (e *pubEnv) wait(id string) *api.Job {
 // published counts the sandbox's media_publish results: the witness of
 // exactly-once.
 func (e *pubEnv) published() []sandbox.Media { return e.sb.Published() }
+
+// reelClip makes the 3 s reel most tests publish, in a folder of the
+// test's own.
+func (e *pubEnv) reelClip() string {
+	e.t.Helper()
+	return daemontest.ReelClip(e.t, e.t.TempDir(), "reel.mp4", 3*time.Second)
+}
+
+// publishClip publishes clip with caption and nothing else set.
+func (e *pubEnv) publishClip(clip, caption string) *api.PublishResult {
+	e.t.Helper()
+	return e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(caption)})
+}
+
+// publishInAnHour publishes a fresh reel with caption at an hour from
+// now: a job that waits, for the tests of what can be done to one. The
+// request is returned to be asked again.
+func (e *pubEnv) publishInAnHour(caption string) (api.PublishRequest, *api.PublishResult) {
+	e.t.Helper()
+	later := time.Now().Add(time.Hour)
+	req := api.PublishRequest{Targets: []string{e.reelClip()}, Caption: daemontest.Strp(caption), At: &later}
+	return req, e.publish(req)
+}
+
+// publishAll submits n publishes (request i from req) before it waits for
+// any, so that they run side by side, then follows each to its end.
+func (e *pubEnv) publishAll(n int, req func(i int) api.PublishRequest) []*api.Job {
+	e.t.Helper()
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = e.publish(req(i)).Job.ID
+	}
+	jobs := make([]*api.Job, n)
+	for i, id := range ids {
+		jobs[i] = e.wait(id)
+	}
+	return jobs
+}
+
+// publishHeld publishes clip with caption while the proxy holds the first
+// POST to Meta that match selects (before the sandbox sees it), and
+// returns once the publish is there: the test does what happens
+// meanwhile, then releases the gate.
+func (e *pubEnv) publishHeld(clip, caption string, match func(*http.Request) bool) (*api.PublishResult, *daemontest.Gate) {
+	e.t.Helper()
+	g := e.proxy.Hold("POST", false, match)
+	res := e.publishClip(clip, caption)
+	g.WaitHit(e.t)
+	return res, g
+}

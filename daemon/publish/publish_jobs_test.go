@@ -18,10 +18,7 @@ import (
 // it: the same publish again, which resumes the job it cancelled.
 func TestRetryRefusesCancelledJobs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	later := time.Now().Add(time.Hour)
-	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("changed my mind"), At: &later}
-	res := e.publish(req)
+	req, res := e.publishInAnHour("changed my mind")
 	if _, err := e.c.CancelJob(t.Context(), res.Job.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +61,7 @@ func TestQuotaWaitLeavesTheSlot(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
 	e.login(sandbox.TokenRequest{Flavour: "instagram", Account: sandbox.IGBrandID}, "brand", "")
 	e.st.Set("IMPRESS_PUBLISH_QUOTA_RECHECK", "1h")
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.SetPublishQuota(1)
 	a := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("the quota's only post"), Connection: "main"}).Job.ID)
 	if a.State != api.JobDone {
@@ -96,11 +93,9 @@ func TestUploadSavesHowFarItGot(t *testing.T) {
 	defer func(d time.Duration) { uploadSaveEvery = d }(uploadSaveEvery)
 	uploadSaveEvery = 0
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	// The proxy takes the whole body, then holds the upload's answer.
-	g := e.proxy.Hold("POST", false, daemontest.HasPart("/ig-api-upload/"))
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("saved as it goes")})
-	g.WaitHit(t)
+	res, g := e.publishHeld(clip, "saved as it goes", daemontest.HasPart("/ig-api-upload/"))
 	var d *api.PublishDetail
 	daemontest.WaitFor(t, 10*time.Second, func() bool {
 		j, err := e.c.Job(t.Context(), res.Job.ID)
@@ -122,10 +117,8 @@ func TestUploadSavesHowFarItGot(t *testing.T) {
 // it published, it is only reused.
 func TestRerunWithAnotherTimeReschedules(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	later := time.Now().Add(time.Hour)
-	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("moved"), At: &later}
-	first := e.publish(req)
+	req, first := e.publishInAnHour("moved")
+	later := *req.At
 	soon := time.Now().Add(1500 * time.Millisecond)
 	req.At = &soon
 	moved := e.publish(req)
@@ -158,7 +151,7 @@ func TestRerunWithAnotherTimeReschedules(t *testing.T) {
 // a re-run: at the same time without a key, at any time with one.
 func TestJobsStoredWithTheTimeInTheirFingerprintStillMatch(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	at := time.Now().Add(time.Hour).UTC()
 	stored := func(req api.PublishRequest) store.Job {
 		t.Helper()

@@ -276,16 +276,7 @@ func (p *publisher) recordFoundLive(pl *pubPlan, title string, post reconcile.Po
 }
 
 func (s *Service) postReconcile(w http.ResponseWriter, r *http.Request) {
-	var req api.ReconcileRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	res, err := s.pub.reconcileRun(r.Context(), req)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, res)
+	httpx.Answer(w, r, s.Fail, s.pub.reconcileRun)
 }
 
 // runConn is what one connection's listing is matched against: the run's

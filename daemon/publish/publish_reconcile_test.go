@@ -154,7 +154,7 @@ func r1Job(t *testing.T, e *pubEnv, req api.PublishRequest) *api.Job {
 // way, an ad-hoc one is not.
 func TestReconcileAmbiguousForceAndElsewhere(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	reel := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	reel := e.reelClip()
 	if _, err := e.sb.AddMedia(sandbox.ElsewherePost{Caption: "Sale\r\n\r\ntoday  ☀️"}); err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func TestReconcileGroupsAcrossShards(t *testing.T) {
 // unseen (unconfirmed, nothing posted), and a failed listing creates nothing.
 func TestReconcileListingBounds(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	reel := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	reel := e.reelClip()
 	counter := &countGET{h: e.sb}
 	e.proxy.H = counter
 	// 60 posts inside 30 days, 100 older ones.
@@ -386,7 +386,7 @@ func TestReconcileListingBounds(t *testing.T) {
 // one paced beyond the longest wait is refused as transient, unlisted.
 func TestReconcileListingIsPaced(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	reel := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	reel := e.reelClip()
 	item := api.PublishRequest{Targets: []string{reel}, Caption: daemontest.Strp("paced")}
 	if d := e.s.pub.pace.delay("main", e.s.Now()); d != 0 {
 		t.Fatalf("paced before any call: %s", d)

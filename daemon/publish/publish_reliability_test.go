@@ -42,9 +42,9 @@ func assertOnePerJob(t *testing.T, e *pubEnv, jobs ...*api.Job) {
 
 func TestPublishLostResponseIsVerifiedNotRepeated(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.DropNextPublishResponse()
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("lost answer")}).Job.ID)
+	j := e.wait(e.publishClip(clip, "lost answer").Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v\n%s", j.State, j.Error, e.log.String())
 	}
@@ -60,7 +60,7 @@ func TestPublishLostResponseIsVerifiedNotRepeated(t *testing.T) {
 
 func TestPublishUnconfirmedWhenNothingCanBeRead(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.DropNextPublishResponse()
 	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media_publish"))
 	req := api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("in the dark")}
@@ -102,9 +102,9 @@ func TestPublishUnconfirmedWhenNothingCanBeRead(t *testing.T) {
 
 func TestPublishContainerErrorFailsThenRetrySucceeds(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.FailNextContainers(1, "Error: The video file you tried to upload is not supported.", 352, 2207026)
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("bad codec")}).Job.ID)
+	j := e.wait(e.publishClip(clip, "bad codec").Job.ID)
 	if j.State != api.JobFailed || j.Error == nil || j.Error.Code != api.CodeRejected {
 		t.Fatalf("job: %s %+v, want failed, rejected", j.State, j.Error)
 	}
@@ -134,9 +134,9 @@ func TestPublishContainerErrorFailsThenRetrySucceeds(t *testing.T) {
 
 func TestPublishRecreatesContainersMetaLost(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.FailNextContainers(1, "Error: An unknown error occurred. 2207053", -1, 2207053)
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("second container")}).Job.ID)
+	j := e.wait(e.publishClip(clip, "second container").Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v", j.State, j.Error)
 	}
@@ -147,7 +147,7 @@ func TestPublishRecreatesContainersMetaLost(t *testing.T) {
 
 	// An expired container (the daemon was away for a day) is replaced too.
 	e.sb.SetProcessingTime(time.Hour)
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("slept a day")})
+	res := e.publishClip(clip, "slept a day")
 	daemontest.WaitFor(t, 30*time.Second, func() bool {
 		j, _ := e.c.Job(t.Context(), res.Job.ID)
 		return j != nil && j.Stage == api.PubProcessing
@@ -166,9 +166,9 @@ func TestPublishRecreatesContainersMetaLost(t *testing.T) {
 
 func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.SetPublishQuota(1)
-	a := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("a")}).Job.ID)
+	a := e.wait(e.publishClip(clip, "a").Job.ID)
 	if a.State != api.JobDone {
 		t.Fatalf("a: %+v", a.Error)
 	}
@@ -176,7 +176,7 @@ func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 	if b.State != api.JobFailed || b.Error.Code != api.CodeRejected || !strings.Contains(b.Error.Message, "quota") {
 		t.Fatalf("--no-wait over quota: %s %+v, want rejected", b.State, b.Error)
 	}
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("c")})
+	res := e.publishClip(clip, "c")
 	daemontest.WaitFor(t, 30*time.Second, func() bool {
 		j, _ := e.c.Job(t.Context(), res.Job.ID)
 		d := api.PublishDetailOf(j)
@@ -202,13 +202,13 @@ func TestPublishQuotaWaitsOrRefuses(t *testing.T) {
 func TestPublishQuotaHeldByInFlightWaitsShort(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
 	e.st.Set("IMPRESS_PUBLISH_QUOTA_RECHECK", "1h")
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.SetPublishQuota(1)
 	// A publish in flight holds the only post of the quota.
 	if !e.s.pub.quota.reserve("main", meta.PublishingLimit{QuotaTotal: 1}) {
 		t.Fatal("reserve")
 	}
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("after the one in flight")})
+	res := e.publishClip(clip, "after the one in flight")
 	daemontest.WaitFor(t, 30*time.Second, func() bool {
 		j, _ := e.c.Job(t.Context(), res.Job.ID)
 		d := api.PublishDetailOf(j)
@@ -222,23 +222,20 @@ func TestPublishQuotaHeldByInFlightWaitsShort(t *testing.T) {
 
 func TestPublishQuotaSharedByConcurrentJobs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 4})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.SetPublishQuota(2)
-	var ids []string
-	for i := range 4 {
-		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("q", i)), NoWait: true}).Job.ID)
-	}
 	var done []*api.Job
 	refused := 0
-	for _, id := range ids {
-		j := e.wait(id)
+	for _, j := range e.publishAll(4, func(i int) api.PublishRequest {
+		return api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("q", i)), NoWait: true}
+	}) {
 		switch {
 		case j.State == api.JobDone:
 			done = append(done, j)
 		case j.Error != nil && j.Error.Code == api.CodeRejected:
 			refused++
 		default:
-			t.Errorf("job %s: %s %+v", id, j.State, j.Error)
+			t.Errorf("job %s: %s %+v", j.ID, j.State, j.Error)
 		}
 	}
 	if len(done) != 2 || refused != 2 {
@@ -249,12 +246,12 @@ func TestPublishQuotaSharedByConcurrentJobs(t *testing.T) {
 
 func TestPublishTokenExpiresMidBatch(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	first := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("before")}).Job.ID)
+	clip := e.reelClip()
+	first := e.wait(e.publishClip(clip, "before").Job.ID)
 	// The token dies while the second job waits for its container.
 	g := e.proxy.Hold("GET", false, daemontest.StatusRead)
-	r2 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("during")})
-	r3 := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("after")})
+	r2 := e.publishClip(clip, "during")
+	r3 := e.publishClip(clip, "after")
 	g.WaitHit(t)
 	e.sb.ExpireTokens()
 	g.Release()
@@ -286,19 +283,15 @@ func TestPublishTokenExpiresMidBatch(t *testing.T) {
 
 func TestPublishTransientFailuresNoDuplicateNoLoss(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook", concurrency: 1})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	e.sb.SetFailRate(0.25)
-	var ids []string
-	for i := range 6 {
-		ids = append(ids, e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("flaky ", i)), FirstComment: daemontest.Strp("first!")}).Job.ID)
-	}
-	var jobs []*api.Job
-	for _, id := range ids {
-		j := e.wait(id)
+	jobs := e.publishAll(6, func(i int) api.PublishRequest {
+		return api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp(fmt.Sprint("flaky ", i)), FirstComment: daemontest.Strp("first!")}
+	})
+	for _, j := range jobs {
 		if j.State != api.JobDone {
-			t.Errorf("job %s: %s %+v", id, j.State, j.Error)
+			t.Errorf("job %s: %s %+v", j.ID, j.State, j.Error)
 		}
-		jobs = append(jobs, j)
 	}
 	e.sb.SetFailRate(0)
 	assertOnePerJob(t, e, jobs...)
@@ -318,12 +311,12 @@ func TestPublishTransientFailuresNoDuplicateNoLoss(t *testing.T) {
 
 func TestPublishRateLimits(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	// A short limit with high usage: the job slows down and finishes.
 	if err := e.sb.RateLimitNext(3, 4, 95, 0); err != nil {
 		t.Fatal(err)
 	}
-	j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("throttled")}).Job.ID)
+	j := e.wait(e.publishClip(clip, "throttled").Job.ID)
 	if j.State != api.JobDone {
 		t.Fatalf("job: %s %+v\n%s", j.State, j.Error, e.log.String())
 	}
@@ -334,7 +327,7 @@ func TestPublishRateLimits(t *testing.T) {
 	if err := e.sb.RateLimitNext(20, 80002, 100, 120); err != nil {
 		t.Fatal(err)
 	}
-	j2 := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("blocked")}).Job.ID)
+	j2 := e.wait(e.publishClip(clip, "blocked").Job.ID)
 	if j2.State != api.JobFailed || j2.Error.Code != api.CodeTransient || !strings.Contains(j2.Error.Hint, "jobs retry") {
 		t.Fatalf("long rate limit: %s %+v, want transient with the retry hint", j2.State, j2.Error)
 	}
@@ -343,7 +336,7 @@ func TestPublishRateLimits(t *testing.T) {
 
 func TestPublishScheduledAndCancelled(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	// The request itself checks the file first, which can take a while on a
 	// loaded machine; give the schedule room, and only demand the
 	// "scheduled" stage when the answer came before the time (a schedule
@@ -406,10 +399,8 @@ func TestPublishFirstCommentAndMedia(t *testing.T) {
 
 func TestSignedMediaURLs(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "instagram"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media"))
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("url")})
-	g.WaitHit(t)
+	clip := e.reelClip()
+	res, g := e.publishHeld(clip, "url", daemontest.HasSuffix("/media"))
 	defer g.Release()
 	id := mustID(t, res.Job.ID)
 	p := e.s.pub
@@ -461,10 +452,8 @@ func mustID(t *testing.T, s string) uint64 {
 
 func TestPublishAlreadyPublishedIsRecordedNotFailed(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
-	g := e.proxy.Hold("POST", false, daemontest.HasSuffix("/media_publish"))
-	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("raced")})
-	g.WaitHit(t)
+	clip := e.reelClip()
+	res, g := e.publishHeld(clip, "raced", daemontest.HasSuffix("/media_publish"))
 	// Someone (a stale read, another tool) publishes the container first.
 	j, _ := e.c.Job(t.Context(), res.Job.ID)
 	cid := daemontest.DetailOf(t, j).ContainerID

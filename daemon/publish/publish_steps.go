@@ -175,13 +175,7 @@ func (r *pubRun) createContainers(ctx context.Context) error {
 			}
 			mediaURL = u
 		}
-		req := r.p.containerRequest(&r.d, i, mediaURL, coverURL)
-		var c meta.Container
-		err := r.retrying(ctx, "create the media container", func(ctx context.Context) error {
-			var err error
-			c, err = r.acct.Client.CreateContainer(ctx, r.acct.IGUser, req)
-			return err
-		})
+		c, err := r.createContainer(ctx, "media", r.p.containerRequest(&r.d, i, mediaURL, coverURL))
 		if err != nil {
 			return err
 		}
@@ -366,13 +360,7 @@ func (r *pubRun) process(ctx context.Context) error {
 			}
 		}
 		if r.d.ContainerID == "" {
-			req := r.p.containerRequest(&r.d, -1, "", "")
-			var c meta.Container
-			err := r.retrying(ctx, "create the carousel container", func(ctx context.Context) error {
-				var err error
-				c, err = r.acct.Client.CreateContainer(ctx, r.acct.IGUser, req)
-				return err
-			})
+			c, err := r.createContainer(ctx, "carousel", r.p.containerRequest(&r.d, -1, "", ""))
 			if err != nil {
 				return err
 			}
@@ -428,4 +416,16 @@ func (r *pubRun) dropContainers() {
 	for i := range r.d.Items {
 		r.d.Items[i].ContainerID, r.d.Items[i].Status, r.d.Items[i].UploadURI, r.d.Items[i].Uploaded, r.d.Items[i].Sent = "", "", "", false, 0
 	}
+}
+
+// createContainer asks Meta for a container (what: "media" for an item,
+// "carousel" for the carousel's own), retrying as every step does.
+func (r *pubRun) createContainer(ctx context.Context, what string, req meta.ContainerRequest) (meta.Container, error) {
+	var c meta.Container
+	err := r.retrying(ctx, "create the "+what+" container", func(ctx context.Context) error {
+		var err error
+		c, err = r.acct.Client.CreateContainer(ctx, r.acct.IGUser, req)
+		return err
+	})
+	return c, err
 }

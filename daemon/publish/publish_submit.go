@@ -44,16 +44,7 @@ type pubPlan struct {
 }
 
 func (s *Service) postPublish(w http.ResponseWriter, r *http.Request) {
-	var req api.PublishRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	res, err := s.pub.submitPublish(r.Context(), req)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, res)
+	httpx.Answer(w, r, s.Fail, s.pub.submitPublish)
 }
 
 // submitPublish checks a request (every violation at once, nothing sent to

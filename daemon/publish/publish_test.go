@@ -14,7 +14,7 @@ import (
 
 func TestPublishReelUpload(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	caption := "Hello #impress"
 	res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: &caption})
 	if res.Reused || res.Job == nil {
@@ -90,7 +90,7 @@ func TestPublishImageAndCarouselByURL(t *testing.T) {
 
 func TestPublishIdempotency(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	caption := "same"
 	req := api.PublishRequest{Targets: []string{clip}, Caption: &caption}
 	first := e.publish(req)
@@ -140,7 +140,7 @@ func TestPublishIdempotency(t *testing.T) {
 
 func TestPublishDryRunSendsNothing(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 	caption := "dry"
 	off := 1500
 	before := len(e.sb.State().Containers)

@@ -69,7 +69,7 @@ func (e *pubEnv) awaitWait(t *testing.T, id, word string, first func() *api.JobE
 // and when it moves again, in its events and on its detail.
 func TestWaitsSayWhyAndUntilWhen(t *testing.T) {
 	e := newPubEnv(t, pubOpts{flavour: "facebook"})
-	clip := daemontest.ReelClip(t, t.TempDir(), "reel.mp4", 3*time.Second)
+	clip := e.reelClip()
 
 	t.Run("usage", func(t *testing.T) {
 		// High usage on the first answer paces the account: the next call
@@ -80,7 +80,7 @@ func TestWaitsSayWhyAndUntilWhen(t *testing.T) {
 		defer e.sb.SetUsage(-1)
 		g := e.proxy.Hold("GET", true, daemontest.HasSuffix("/content_publishing_limit"))
 		start := time.Now()
-		res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("paced")})
+		res := e.publishClip(clip, "paced")
 		first, stop := e.watchWaits(t, res.Job.ID, "usage limit")
 		defer stop()
 		g.WaitHit(t)
@@ -97,11 +97,11 @@ func TestWaitsSayWhyAndUntilWhen(t *testing.T) {
 		defer e.st.Set("IMPRESS_PUBLISH_QUOTA_RECHECK", daemontest.FastPublish["IMPRESS_PUBLISH_QUOTA_RECHECK"])
 		e.sb.SetPublishQuota(len(e.published()) + 1)
 		defer e.sb.SetPublishQuota(50)
-		if j := e.wait(e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("the last of the quota")}).Job.ID); j.State != api.JobDone {
+		if j := e.wait(e.publishClip(clip, "the last of the quota").Job.ID); j.State != api.JobDone {
 			t.Fatalf("the last post of the quota: %s %+v", j.State, j.Error)
 		}
 		start := time.Now()
-		res := e.publish(api.PublishRequest{Targets: []string{clip}, Caption: daemontest.Strp("over quota")})
+		res := e.publishClip(clip, "over quota")
 		first, stop := e.watchWaits(t, res.Job.ID, "quota")
 		defer stop()
 		e.awaitWait(t, res.Job.ID, "quota", first, start.Add(time.Hour), time.Now().Add(time.Hour+time.Minute))

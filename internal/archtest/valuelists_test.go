@@ -25,7 +25,7 @@ type valueList struct {
 	owners []string // module-relative paths
 }
 
-var specOwners = []string{"api/specvalues.go", "render/values.go"}
+var specOwners = []string{"api/specvalues.go"}
 
 func valueLists() []valueList {
 	return []valueList{

@@ -77,6 +77,24 @@ func DecodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
+// Answer is the whole of a handler whose request is one JSON body and
+// whose answer is one JSON value: it decodes the body into a Req (see
+// [DecodeBody]), calls fn with it, and answers fn's result with 200 or
+// hands its error to fail (a feature's Fail, which maps it to a wire
+// error).
+func Answer[Req, Res any](w http.ResponseWriter, r *http.Request, fail func(http.ResponseWriter, error), fn func(context.Context, Req) (Res, error)) {
+	var req Req
+	if !DecodeBody(w, r, &req) {
+		return
+	}
+	res, err := fn(r.Context(), req)
+	if err != nil {
+		fail(w, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, res)
+}
+
 // NDJSON writes a stream of events, one JSON object per line, flushed as
 // they come. After the first write the status is 200, so errors travel
 // in-band as {"error":…} (see package api).

@@ -1,7 +1,9 @@
 package httpx
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -79,4 +81,49 @@ func FuzzDecodeBody(f *testing.F) {
 			t.Fatalf("accepted %q", body)
 		}
 	})
+}
+
+// TestAnswer: a bad body is refused before fn runs; fn's error goes to
+// fail; fn's answer is written with 200.
+func TestAnswer(t *testing.T) {
+	type req struct {
+		N int `json:"n"`
+	}
+	double := func(_ context.Context, q req) (req, error) {
+		if q.N < 0 {
+			return req{}, errors.New("negative")
+		}
+		return req{N: 2 * q.N}, nil
+	}
+	for _, tc := range []struct {
+		body   string
+		status int
+		answer string // the body written, or the error fail got
+	}{
+		{`{"n":21}`, http.StatusOK, `{"n":42}`},
+		{`{"n":-1}`, http.StatusTeapot, "negative"},
+		{`{"m":1}`, http.StatusBadRequest, ""},
+	} {
+		rec := httptest.NewRecorder()
+		var failed error
+		fail := func(w http.ResponseWriter, err error) { failed = err; w.WriteHeader(http.StatusTeapot) }
+		Answer(rec, httptest.NewRequest(http.MethodPost, "/", strings.NewReader(tc.body)), fail, double)
+		if rec.Code != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.body, rec.Code, tc.status)
+		}
+		switch tc.status {
+		case http.StatusOK:
+			if got := strings.TrimSpace(rec.Body.String()); got != tc.answer || failed != nil {
+				t.Errorf("%s: answered %s (fail got %v), want %s", tc.body, got, failed, tc.answer)
+			}
+		case http.StatusTeapot:
+			if failed == nil || failed.Error() != tc.answer {
+				t.Errorf("%s: fail got %v, want %s", tc.body, failed, tc.answer)
+			}
+		default:
+			if failed != nil {
+				t.Errorf("%s: fn ran on a bad body (fail got %v)", tc.body, failed)
+			}
+		}
+	}
 }

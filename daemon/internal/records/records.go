@@ -122,26 +122,9 @@ func (m Message) ToAPI() api.Message {
 		CreatedAt: m.CreatedAt, Attachments: m.Attachments}
 }
 
-// Event types are Meta's webhook field names, as subscribed in the app
-// dashboard, so `impress events list --type comments` reads naturally.
-const (
-	EvComments      = "comments"
-	EvLiveComments  = "live_comments"
-	EvMentions      = "mentions"
-	EvMessages      = "messages" // echo: true for the account's own sends
-	EvReactions     = "message_reactions"
-	EvEdits         = "message_edits"
-	EvSeen          = "messaging_seen"
-	EvPostbacks     = "messaging_postbacks"
-	EvReferral      = "messaging_referral"
-	EvOptins        = "messaging_optins"
-	EvHandover      = "messaging_handover"
-	EvStandby       = "standby"
-	EvMessagingMisc = "messaging"
-)
-
 // Event is a webhook event as the daemon keeps it: sealed with the
-// connection's data key in conns/<name>/events/<id>.
+// connection's data key in conns/<name>/events/<id>. Type is one of api's
+// Event… names.
 type Event struct {
 	Type    string `json:"type"`
 	Object  string `json:"object"`
