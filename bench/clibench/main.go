@@ -236,6 +236,22 @@ func (b *bench) rounds(n int, warmup bool, cs []*contender) (string, string, err
 
 // table writes a section's rows: each contender's medians and middle half,
 // and the ratios asked for (numerator, denominator, goal).
+// measure runs the contenders n rounds (see rounds) and writes their
+// table; ratios, when given, is called after the rounds (it reads the
+// samples) for the table's ratio rows.
+func (b *bench) measure(n int, warmup bool, cs []*contender, title, what string, ratios func() [][3]string) error {
+	load0, load1, err := b.rounds(n, warmup, cs)
+	if err != nil {
+		return err
+	}
+	var rs [][3]string
+	if ratios != nil {
+		rs = ratios()
+	}
+	b.table(title, what, load0, load1, cs, rs)
+	return nil
+}
+
 func (b *bench) table(title, what, load0, load1 string, cs []*contender, ratios [][3]string) {
 	fmt.Fprintf(&b.out, "\n#### %s\n\n%s Load average %s at the start, %s at the end; %d rounds.\n\n", title, what, load0, load1, len(cs[0].samples))
 	fmt.Fprintf(&b.out, "| command | wall median | wall p25–p75 | CPU median |\n|---|---|---|---|\n")

@@ -98,13 +98,10 @@ func (b *bench) publishSection(runs int) error {
 			return s, nil
 		}})
 	}
-	load0, load1, err := b.rounds(runs, false, cs)
-	if err != nil {
+	if err := b.measure(runs, false, cs, "Publishing: a 50-item manifest at concurrency 8, 100 ms per Meta call",
+		"`impress publish --manifest` (YAML, 50 reels of one small file with different captions) against the offline sandbox (in the benchmark's process) adding 100 ms to every Meta call. Goal: within 1.3× of the ideal ceil(50/8) × calls per publish × 100 ms.", nil); err != nil {
 		return err
 	}
-	b.table("Publishing: a 50-item manifest at concurrency 8, 100 ms per Meta call",
-		"`impress publish --manifest` (YAML, 50 reels of one small file with different captions) against the offline sandbox (in the benchmark's process) adding 100 ms to every Meta call. Goal: within 1.3× of the ideal ceil(50/8) × calls per publish × 100 ms.",
-		load0, load1, cs, nil)
 	if err := b.publishRSS(clip, sb, builds); err != nil {
 		return err
 	}

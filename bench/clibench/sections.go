@@ -93,13 +93,10 @@ func (b *bench) renderSection(n int) error {
 	}
 	cs := renderContenders(b.builds, "impress render clip4.mp4 --no-cache", nil, "render", clip, "--no-cache")
 	cs = append(cs, &contender{name: "the same ffmpeg argv, replayed", f: func() (sample, error) { return b.m.timeFF(replay...) }})
-	load0, load1, err := b.rounds(n, true, cs)
-	if err != nil {
+	if err := b.measure(n, true, cs, "`impress render` against its own ffmpeg command",
+		"A 4 s 1920x1080 30 fps clip (~12 Mb/s) normalised to reels (blur fit), `--no-cache`, against the argv the daemon logged for it, replayed by hand. Warm: the daemon ran before and has rendered this clip (its probe is known); cold: the command starts the daemon.", func() [][3]string { return b.goalRatios(cs, "the same ffmpeg argv, replayed", "≤ 1.05") }); err != nil {
 		return err
 	}
-	b.table("`impress render` against its own ffmpeg command",
-		"A 4 s 1920x1080 30 fps clip (~12 Mb/s) normalised to reels (blur fit), `--no-cache`, against the argv the daemon logged for it, replayed by hand. Warm: the daemon ran before and has rendered this clip (its probe is known); cold: the command starts the daemon.",
-		load0, load1, cs, b.goalRatios(cs, "the same ffmpeg argv, replayed", "≤ 1.05"))
 	b.code("the ffmpeg command impress ran", render.ShellJoin(argv))
 	return nil
 }
@@ -135,14 +132,11 @@ func (b *bench) fastSection(n int) error {
 	cs = append(cs, &contender{name: ref, f: func() (sample, error) {
 		return b.m.timeFF("-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", in, "-c", "copy", "-movflags", "+faststart", plain)
 	}})
-	load0, load1, err := b.rounds(n, true, cs)
-	if err != nil {
+	fi, _ := os.Stat(in)
+	if err := b.measure(n, true, cs, "Fast path: a compliant 60 s reel",
+		fmt.Sprintf("A 60 s 1080x1920 reel (%.0f MB) that already meets the reels preset: `impress render` remuxes it (moov first, no edit list) and writes `--out`, against the plain remux. Cold: the daemon starts and hashes the file.", float64(fi.Size())/1e6), func() [][3]string { return b.goalRatios(cs, ref, "≤ 1.5, aim 1.2") }); err != nil {
 		return err
 	}
-	fi, _ := os.Stat(in)
-	b.table("Fast path: a compliant 60 s reel",
-		fmt.Sprintf("A 60 s 1080x1920 reel (%.0f MB) that already meets the reels preset: `impress render` remuxes it (moov first, no edit list) and writes `--out`, against the plain remux. Cold: the daemon starts and hashes the file.", float64(fi.Size())/1e6),
-		load0, load1, cs, b.goalRatios(cs, ref, "≤ 1.5, aim 1.2"))
 	same, err := b.m.sameVideo(in, b.m.path("fast-"+b.after().label+".mp4"))
 	if err != nil {
 		return err
@@ -191,10 +185,6 @@ func (b *bench) editSection(n int, e edit) error {
 	cs = append(cs,
 		&contender{name: "naive ffmpeg command", f: func() (sample, error) { return b.m.timeFF(naive...) }},
 		&contender{name: "impress's ffmpeg argv, replayed", f: func() (sample, error) { return b.m.timeFF(replay...) }})
-	load0, load1, err := b.rounds(n, false, cs)
-	if err != nil {
-		return err
-	}
 	var ratios [][3]string
 	for _, c := range cs {
 		if strings.HasPrefix(c.name, "impress render") {
@@ -202,9 +192,11 @@ func (b *bench) editSection(n int, e edit) error {
 				[3]string{c.name, "impress's ffmpeg argv, replayed", "≤ 1.05"})
 		}
 	}
-	b.table("Edit "+e.name+": impress against the naive command",
+	if err := b.measure(n, false, cs, "Edit "+e.name+": impress against the naive command",
 		"`impress render "+e.spec+"`: "+e.what+". The naive command does the same with the usual recipes and impress's output options (CRF 21, 20 Mb/s cap, closed 2 s GOP, AAC 128k) at x264's default preset; impress encodes at preset faster.",
-		load0, load1, cs, ratios)
+		func() [][3]string { return ratios }); err != nil {
+		return err
+	}
 	sOurs, err := b.m.ssim(ours, ref)
 	if err != nil {
 		return err
@@ -242,14 +234,8 @@ func (b *bench) cacheSection(n int) error {
 		}
 		return nil
 	}, "render", spec)
-	load0, load1, err := b.rounds(n, true, cs)
-	if err != nil {
-		return err
-	}
-	b.table("Cache hit on an unchanged spec with a 60 s input",
-		"`impress render cached.yaml` of a spec whose clip is the 60 s reel (114 MB), rendered before: the daemon parses the spec, hashes its input (warm: known by file identity; cold: read again) and answers from the render cache. Goal < 0.2 s.",
-		load0, load1, cs, nil)
-	return nil
+	return b.measure(n, true, cs, "Cache hit on an unchanged spec with a 60 s input",
+		"`impress render cached.yaml` of a spec whose clip is the 60 s reel (114 MB), rendered before: the daemon parses the spec, hashes its input (warm: known by file identity; cold: read again) and answers from the render cache. Goal < 0.2 s.", nil)
 }
 
 func (b *bench) coldStartSection(n int) error {
@@ -271,14 +257,8 @@ func (b *bench) coldStartSection(n int) error {
 				return s, err
 			}})
 	}
-	load0, load1, err := b.rounds(n, true, cs)
-	if err != nil {
-		return err
-	}
-	b.table("Cold start: the first command starts the daemon",
-		"`impress project list` with no daemon running: the CLI starts it (auto-start), waits until it answers, and lists. Goal < 1 s.",
-		load0, load1, cs, nil)
-	return nil
+	return b.measure(n, true, cs, "Cold start: the first command starts the daemon",
+		"`impress project list` with no daemon running: the CLI starts it (auto-start), waits until it answers, and lists. Goal < 1 s.", nil)
 }
 
 func (b *bench) listSection(n int) error {
@@ -309,12 +289,6 @@ func (b *bench) listSection(n int) error {
 			}})
 		}
 	}
-	load0, load1, err := b.rounds(max(n, 20), true, cs)
-	if err != nil {
-		return err
-	}
-	b.table("`impress project list` with 1,000 projects",
-		"Warm daemon with 1,000 projects. Goal ≤ 30 ms (bench/startup_bench.sh has the start-up figures in detail).",
-		load0, load1, cs, nil)
-	return nil
+	return b.measure(max(n, 20), true, cs, "`impress project list` with 1,000 projects",
+		"Warm daemon with 1,000 projects. Goal ≤ 30 ms (bench/startup_bench.sh has the start-up figures in detail).", nil)
 }
