@@ -22,6 +22,19 @@ type Project struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// ProjectSummary is a line of the project list: what `impress project
+// list` shows, without each project's assets (GET /v1/projects?view=summary).
+type ProjectSummary struct {
+	Name     string  `json:"name"`
+	Preset   string  `json:"preset"`
+	Clips    int     `json:"clips"`
+	Duration float64 `json:"duration"`
+	// Assets is the number of media files imported into the project.
+	Assets    int       `json:"assets"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
 // Asset is one imported media file of the content-addressed media store.
 type Asset struct {
 	SHA256 string `json:"sha256"`
@@ -92,6 +105,16 @@ type Export struct {
 // Projects lists projects by name (GET /v1/projects).
 func (c *Client) Projects(ctx context.Context) ([]Project, error) {
 	return doList[Project](ctx, c, "GET", "/v1/projects", nil)
+}
+
+// ProjectSummaries lists projects by name without their assets (GET
+// /v1/projects?view=summary): a tenth of the bytes of Projects for a list.
+func (c *Client) ProjectSummaries(ctx context.Context) ([]ProjectSummary, error) {
+	var out []ProjectSummary
+	if err := c.Do(ctx, "GET", "/v1/projects?view=summary", nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // Project returns one project (GET /v1/projects/{name}).

@@ -16,26 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-impress=${IMPRESS:-bin/impress}
-if [[ ! -x $impress ]]; then
-	echo "startup_bench: $impress is not built; run make build (or set IMPRESS)" >&2
-	exit 1
-fi
-
-before=()
-if [[ -n ${STARTUP_BENCH_BEFORE:-} ]]; then
-	if [[ -x $STARTUP_BENCH_BEFORE ]]; then
-		before=(-before "$STARTUP_BENCH_BEFORE")
-	else
-		# A revision: build it from a clean export of that tree.
-		tmp=$(mktemp -d "${TMPDIR:-/tmp}/startupbench.XXXXXX")
-		trap 'rm -rf "$tmp"' EXIT
-		rev=$(git rev-parse --short "$STARTUP_BENCH_BEFORE")
-		git archive "$rev" | tar -x -C "$tmp"
-		(cd "$tmp" && go build -o "impress-$rev" ./cmd/impress)
-		before=(-before "$tmp/impress-$rev")
-	fi
-fi
+. bench/common.bash
+bench_setup "${STARTUP_BENCH_BEFORE:-}" startupbench
 
 echo "## Start-up (bench/startup_bench.sh)"
 echo

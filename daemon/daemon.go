@@ -81,6 +81,9 @@ type Config struct {
 	Stderr io.Writer
 	// ShutdownTimeout bounds graceful shutdown (default 10 s).
 	ShutdownTimeout time.Duration
+	// Pprof serves Go's profiler on the local socket (as IMPRESS_PPROF=1
+	// does; pprof.go).
+	Pprof bool
 }
 
 // ErrAlreadyRunning is returned when another daemon holds the store or

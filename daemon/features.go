@@ -15,7 +15,7 @@ import (
 func (s *Server) features() []feature.Feature {
 	return []feature.Feature{
 		{Name: "privacy", Routes: s.privacy.Routes, Start: s.privacy.Start, Stop: s.privacy.Stop, Health: quick(s.privacy.Health)},
-		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Health: s.shared(s.projects.Health)},
+		{Name: "projects", Routes: s.projects.Routes, Start: s.projects.Start, Stop: s.projects.Stop, Health: s.shared(s.projects.Health)},
 		{Name: "auth", Routes: s.accounts.Routes, Start: s.accounts.Start, Stop: s.accounts.Stop, Health: quick(s.accounts.Health)},
 		{Name: "publish", Routes: s.publish.Routes, Start: s.publish.Start, Health: quick(s.publish.Health)},
 		{Name: "community", Routes: s.community.Routes, Start: s.community.Start, Stop: s.community.Stop, Health: quick(s.community.Health),

@@ -26,15 +26,11 @@ func TestHealthIsSharedAndCancellable(t *testing.T) {
 	p := testPaths(t)
 	dir := t.TempDir()
 	log := filepath.Join(dir, "calls.log")
-	hang := filepath.Join(dir, "hang")
 	// A stand-in ffmpeg that records each run, lingers so that requests
-	// overlap, and then is the real one (or, once asked, never ends).
+	// overlap, and then is the real one.
 	standIn := filepath.Join(dir, "ffmpeg")
-	script := "#!/bin/sh\n" +
-		"echo \"$$ $*\" >> '" + log + "'\n" +
-		"if [ -e '" + hang + "' ]; then exec sleep 300; fi\n" +
-		"sleep 0.3\n" +
-		"exec '" + tools.FFmpeg + "' \"$@\"\n"
+	record := "#!/bin/sh\necho \"$$ $*\" >> '" + log + "'\n"
+	script := record + "sleep 0.3\n" + "exec '" + tools.FFmpeg + "' \"$@\"\n"
 	if err := os.WriteFile(standIn, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +73,16 @@ func TestHealthIsSharedAndCancellable(t *testing.T) {
 	}
 
 	// Clients that leave: their check is cancelled and its tools killed.
-	os.WriteFile(hang, nil, 0o600)
+	// What a binary answered is kept per binary identity (render.MemoTool),
+	// so the check runs ffmpeg again only for a new binary: one that never
+	// ends, put in place by a rename like an upgrade would.
+	next := filepath.Join(dir, "ffmpeg.new")
+	if err := os.WriteFile(next, []byte(record+"exec sleep 300\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(next, standIn); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := c.Reload(t.Context()); err != nil { // drops the cached result
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math"
@@ -268,6 +269,36 @@ func TestRenderCacheOutAndFastPath(t *testing.T) {
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Size() != r.Size {
 		t.Errorf("--out file: %v, %v; want %d bytes", fi, err, r.Size)
+	}
+	// --out may be a hard link to the cache's file (same filesystem here).
+	// The user edits their copy in place: the cache must not answer with
+	// the edited bytes, but render again.
+	uf, err := os.OpenFile(out, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uf.WriteAt([]byte("edited by the user"), 64); err != nil {
+		t.Fatal(err)
+	}
+	uf.Close()
+	edited := time.Now().Add(time.Minute) // a write moves the time; make sure on a coarse clock
+	os.Chtimes(out, edited, edited)
+	startE, err := c.StartRender(ctx, api.RenderRequest{Spec: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if startE.Result != nil {
+		if cached, _ := os.ReadFile(startE.Result.Output); bytes.Contains(cached, []byte("edited by the user")) {
+			t.Fatalf("a cache hit answered with the user's edit of --out: %+v", startE.Result)
+		}
+	} else if _, rE := waitRender(t, c, startE); rE == nil || rE.Cached || rE.Output != r.Output {
+		t.Fatalf("render after --out was edited = %+v; want a fresh render at %s", rE, r.Output)
+	}
+	if cached, _ := os.ReadFile(r.Output); bytes.Contains(cached, []byte("edited by the user")) {
+		t.Error("the cache's file holds the user's edit")
+	}
+	if mine, _ := os.ReadFile(out); !bytes.Contains(mine, []byte("edited by the user")) {
+		t.Error("the user's edited --out was changed")
 	}
 	// The same edit as a project hits the same cache entry: keys name content.
 	if _, err := c.ApplyProject(ctx, api.ApplyRequest{Path: spec}); err != nil {

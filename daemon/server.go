@@ -113,6 +113,7 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	s.coreRoutes(mux)
 	s.featureRoutes(mux)
+	s.pprofRoutes(mux)
 	return s.harden(mux)
 }
 

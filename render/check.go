@@ -2,7 +2,6 @@ package render
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -216,12 +215,12 @@ func lookTool(path, name string) (string, error) {
 	return p, nil
 }
 
+// toolVersion is the version number from VersionLine.
 func toolVersion(ctx context.Context, bin string) (string, error) {
-	out, err := runCapture(ctx, bin, []string{"-hide_banner", "-version"})
+	line, err := VersionLine(ctx, bin)
 	if err != nil {
 		return "", err
 	}
-	line, _, _ := strings.Cut(string(out), "\n")
 	f := strings.Fields(line)
 	if len(f) < 3 || f[1] != "version" {
 		return "", fmt.Errorf("unexpected version line %q", line)
@@ -229,15 +228,19 @@ func toolVersion(ctx context.Context, bin string) (string, error) {
 	return f[2], nil
 }
 
-// toolList reads `ffmpeg -encoders|-filters|-demuxers`: after the legend,
-// each line is flags, name(s), description.
+// toolList reads `ffmpeg -encoders|-filters|-demuxers` (once per binary,
+// through MemoTool): after the legend, each line is flags, name(s),
+// description.
 func toolList(ctx context.Context, bin, flag string) (map[string]bool, error) {
-	out, err := runCapture(ctx, bin, []string{"-hide_banner", flag})
+	out, err := MemoTool(ctx, bin, flag, func(ctx context.Context, p string) (string, error) {
+		out, err := runCapture(ctx, p, []string{"-hide_banner", flag})
+		return string(out), err
+	})
 	if err != nil {
 		return nil, err
 	}
 	have := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc := bufio.NewScanner(strings.NewReader(out))
 	started := false
 	for sc.Scan() {
 		line := sc.Text()
@@ -255,7 +258,7 @@ func toolList(ctx context.Context, bin, flag string) (map[string]bool, error) {
 	}
 	if !started {
 		// -demuxers has no "--" line in some versions: take every entry
-		for _, line := range strings.Split(string(out), "\n") {
+		for _, line := range strings.Split(out, "\n") {
 			if f := strings.Fields(line); len(f) >= 2 && len(f[0]) <= 6 {
 				for _, n := range strings.Split(f[1], ",") {
 					have[n] = true

@@ -34,6 +34,10 @@ type Command struct {
 	// GraphOption is how Run hands the -filter_complex graph to ffmpeg in
 	// a file ([GraphOptionScript] when empty; see [GraphScriptOption]).
 	GraphOption string
+	// NoSync leaves the output unsynced: the caller makes it durable when
+	// it needs to (the daemon fsyncs a render before it records it in the
+	// cache, off the user's wait; see RenderRequest.NoSync).
+	NoSync bool
 	// Warnings are what the layout found (text under Instagram's UI, a
 	// text cut short); the command runs anyway.
 	Warnings []Warning
@@ -75,9 +79,13 @@ func (c *Command) Argv(ffmpegPath string) []string {
 }
 
 // String renders Argv for humans, shell-quoted.
-func (c *Command) String() string {
-	parts := c.Argv("ffmpeg")
-	for i, p := range parts {
+func (c *Command) String() string { return ShellJoin(c.Argv("ffmpeg")) }
+
+// ShellJoin quotes argv for a POSIX shell (single quotes where needed), for
+// logs a user can paste to re-run a command.
+func ShellJoin(argv []string) string {
+	parts := make([]string, len(argv))
+	for i, p := range argv {
 		parts[i] = shellQuote(p)
 	}
 	return strings.Join(parts, " ")

@@ -18,6 +18,9 @@ type speculation struct {
 }
 
 func startSpeculation(ctx context.Context, req RenderRequest, path string, fm Format) *speculation {
+	if !mayConform(path, req) {
+		return nil
+	}
 	tmp, err := tempSibling(req.Output)
 	if err != nil {
 		return nil
@@ -26,6 +29,7 @@ func startSpeculation(ctx context.Context, req RenderRequest, path string, fm Fo
 	if err != nil {
 		return nil
 	}
+	cmd.NoSync = req.NoSync
 	ctx, cancel := context.WithCancel(ctx)
 	sp := &speculation{cancel: cancel, done: make(chan error, 1), out: tmp, argv: cmd.Argv(req.FFmpeg)}
 	go func() { sp.done <- Run(ctx, req.FFmpeg, cmd, nil) }()
@@ -56,4 +60,36 @@ func (sp *speculation) take(output string) error {
 		return err
 	}
 	return nil
+}
+
+// mayConform is false when the file's boxes already show that it cannot
+// be remuxed for the preset: its first video track's picture is not the
+// preset's size, or not H.264. A remux started on such a file (a 1080p
+// landscape clip for a vertical reel: most of them) is only killed again,
+// after costing a second core's worth of work next to ffprobe. Anything
+// the boxes do not say clearly is left to the probe (true).
+func mayConform(path string, req RenderRequest) bool {
+	name := req.Preset
+	if name == "" {
+		name = "reels"
+	}
+	pr, err := LookupPreset(name, req.Preview)
+	if err != nil || pr.Width == 0 {
+		return true
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return true
+	}
+	codec, w, h, ok := mp4VideoEntry(f, fi.Size())
+	if !ok {
+		return true
+	}
+	// Conforms wants exactly the preset's coded size, upright
+	return codec == "avc1" && w == pr.Width && h == pr.Height
 }

@@ -66,22 +66,23 @@ func GraphOptionFor(version string, help []byte) string {
 }
 
 // GraphScriptOption asks the ffmpeg binary which graph file option it
-// takes (see [GraphOptionFor]). The daemon keeps the answer per binary;
-// [Render] asks when RenderRequest.GraphOption is empty.
+// takes (see [GraphOptionFor]), once per binary ([MemoTool], through
+// [VersionLine]); [Render] asks when RenderRequest.GraphOption is empty.
 func GraphScriptOption(ctx context.Context, ffmpeg string) (string, error) {
-	out, err := runCapture(ctx, ffmpeg, []string{"-hide_banner", "-version"})
+	first, err := VersionLine(ctx, ffmpeg)
 	if err != nil {
 		return "", fmt.Errorf("ffmpeg -version: %w", err)
 	}
-	first, _, _ := strings.Cut(string(out), "\n")
 	if _, ok := ffmpegMajor(first); ok {
 		return GraphOptionFor(first, nil), nil
 	}
-	help, err := runCapture(ctx, ffmpeg, []string{"-hide_banner", "-h", "long"})
-	if err != nil {
-		return "", fmt.Errorf("ffmpeg -h long: %w", err)
-	}
-	return GraphOptionFor(first, help), nil
+	return MemoTool(ctx, ffmpeg, "graph-option", func(ctx context.Context, p string) (string, error) {
+		help, err := runCapture(ctx, p, []string{"-hide_banner", "-h", "long"})
+		if err != nil {
+			return "", fmt.Errorf("ffmpeg -h long: %w", err)
+		}
+		return GraphOptionFor(first, help), nil
+	})
 }
 
 // graphToFile writes the value of args' -filter_complex to a private file

@@ -6,6 +6,7 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"sync"
 )
 
 // LoudnessStats is loudnorm's first-pass measurement of the mix.
@@ -23,13 +24,15 @@ func (s *LoudnessStats) Silent() bool {
 	return math.IsInf(s.InputI, -1) || s.InputI < -70 || math.IsInf(s.InputThresh, -1)
 }
 
-var loudnormFieldRE = regexp.MustCompile(`"(input_i|input_tp|input_lra|input_thresh|target_offset)"\s*:\s*"([^"]*)"`)
+var loudnormFieldRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`"(input_i|input_tp|input_lra|input_thresh|target_offset)"\s*:\s*"([^"]*)"`)
+})
 
 // parseLoudnorm reads loudnorm's print_format=json block from ffmpeg's
 // stderr.
 func parseLoudnorm(stderr string) (*LoudnessStats, error) {
 	found := map[string]float64{}
-	for _, m := range loudnormFieldRE.FindAllStringSubmatch(stderr, -1) {
+	for _, m := range loudnormFieldRE().FindAllStringSubmatch(stderr, -1) {
 		f, err := strconv.ParseFloat(m[2], 64)
 		if err != nil {
 			return nil, fmt.Errorf("loudnorm %s: %q is not a number", m[1], m[2])

@@ -33,8 +33,9 @@ const killGrace = 2 * time.Second
 //     cancelled run leaves no partial file;
 //   - runs ffmpeg in its own process group and kills the whole group when
 //     ctx ends (ffmpeg may have children, e.g. with some protocols);
-//   - reports progress parsed from -progress to fn (which may be nil) on
-//     Run's goroutine set; fn must not block for long.
+//   - reports the stage's start, then progress parsed from -progress, to
+//     fn (which may be nil) on Run's goroutine set; fn must not block for
+//     long.
 //
 // A failed run is an *FFmpegError carrying ffmpeg's last stderr lines; a
 // cancelled one wraps ctx.Err().
@@ -90,6 +91,12 @@ func run(ctx context.Context, ffmpegPath string, cmd *Command, fn func(Progress)
 	if err := c.Start(); err != nil {
 		return "", &FFmpegError{Op: op, ExitCode: -1, Err: err}
 	}
+	if fn != nil {
+		// The stage starts now, not at ffmpeg's first progress block half
+		// a second later: watchers see it at once, and the daemon's step
+		// timings put ffmpeg's start-up in the stage it belongs to.
+		fn(Progress{Stage: op})
+	}
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -111,8 +118,10 @@ func run(ctx context.Context, ffmpegPath string, cmd *Command, fn func(Progress)
 		return tail.String(0), &FFmpegError{Op: op, ExitCode: code, Stderr: tail.String(stderrTailLines), Err: waitErr}
 	}
 	if tmp != "" {
-		if err := syncFile(tmp); err != nil {
-			return "", fmt.Errorf("%s: %w", op, err)
+		if !cmd.NoSync { // else the caller syncs, or does not need to
+			if err := syncFile(tmp); err != nil {
+				return "", fmt.Errorf("%s: %w", op, err)
+			}
 		}
 		if err := os.Rename(tmp, cmd.Output); err != nil {
 			return "", fmt.Errorf("%s: %w", op, err)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
@@ -72,14 +73,14 @@ func relatedKeys(a, b string) bool {
 	return a == "" || b == "" || inside(a, b) || inside(b, a)
 }
 
-var yamlLineRE = regexp.MustCompile(`line (\d+): `)
+var yamlLineRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`line (\d+): `) })
 
 // yamlSyntaxError turns a yaml.v3 error ("yaml: line 3: mapping values are
 // not allowed in this context") into a *SpecError with that line.
 func yamlSyntaxError(file string, err error) *SpecError {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
-	if m := yamlLineRE.FindStringSubmatchIndex(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatchIndex(msg); m != nil {
 		line, _ = strconv.Atoi(msg[m[2]:m[3]])
 		msg = msg[:m[0]] + msg[m[1]:]
 	}

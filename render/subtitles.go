@@ -6,6 +6,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -105,18 +106,20 @@ func parseCueTiming(l string) (float64, float64, error) {
 }
 
 var (
-	srtTagRE      = regexp.MustCompile(`(?i)</?(i|b|u|s)>|<font[^>]*>|</font>`)
-	srtOverrideRE = regexp.MustCompile(`\{\\[^}]*\}`)
-	vttTagRE      = regexp.MustCompile(`</?(c|i|b|u|v|lang|ruby|rt)([.\s][^>]*)?>|<\d{1,2}:\d{2}(:\d{2})?\.\d{3}>`)
+	srtTagRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?i)</?(i|b|u|s)>|<font[^>]*>|</font>`) })
+	srtOverrideRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\{\\[^}]*\}`) })
+	vttTagRE      = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`</?(c|i|b|u|v|lang|ruby|rt)([.\s][^>]*)?>|<\d{1,2}:\d{2}(:\d{2})?\.\d{3}>`)
+	})
 )
 
 func cleanCueText(s string, vtt bool) string {
 	if vtt {
-		s = vttTagRE.ReplaceAllString(s, "")
+		s = vttTagRE().ReplaceAllString(s, "")
 		s = html.UnescapeString(s)
 	} else {
-		s = srtTagRE.ReplaceAllString(s, "")
-		s = srtOverrideRE.ReplaceAllString(s, "")
+		s = srtTagRE().ReplaceAllString(s, "")
+		s = srtOverrideRE().ReplaceAllString(s, "")
 	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {

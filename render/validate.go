@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/impress-dev/impress/api"
@@ -182,8 +183,8 @@ func validateVideo(info *MediaInfo, kind string, add addFunc) {
 }
 
 var (
-	hashtagRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&])#[\p{L}\p{N}_]+`)
-	mentionRE = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.])@[\p{L}\p{N}_.]+`)
+	hashtagRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[^\p{L}\p{N}_&])#[\p{L}\p{N}_]+`) })
+	mentionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.])@[\p{L}\p{N}_.]+`) })
 )
 
 // ValidateCaption checks a post caption: ≤ 2,200 characters, ≤ 30
@@ -193,10 +194,10 @@ func ValidateCaption(caption string) []Violation {
 	if n := utf8.RuneCountInString(caption); n > maxCaptionRunes {
 		vs = append(vs, Violation{Rule: "caption_length", Message: "caption longer than 2,200 characters", Got: fmt.Sprint(n), Want: "≤ 2200"})
 	}
-	if n := len(hashtagRE.FindAllString(caption, -1)); n > maxCaptionHashtags {
+	if n := len(hashtagRE().FindAllString(caption, -1)); n > maxCaptionHashtags {
 		vs = append(vs, Violation{Rule: "caption_hashtags", Message: "more than 30 hashtags", Got: fmt.Sprint(n), Want: "≤ 30"})
 	}
-	if n := len(mentionRE.FindAllString(caption, -1)); n > maxCaptionMentions {
+	if n := len(mentionRE().FindAllString(caption, -1)); n > maxCaptionMentions {
 		vs = append(vs, Violation{Rule: "caption_mentions", Message: "more than 20 @mentions", Got: fmt.Sprint(n), Want: "≤ 20"})
 	}
 	return vs

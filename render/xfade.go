@@ -11,16 +11,19 @@ import (
 
 // XfadeTransitions asks an ffmpeg binary which transitions its xfade filter
 // has (`ffmpeg -h filter=xfade`), in its order, without "custom". The
-// answer changes only with the binary, so a caller that renders often
-// should keep it per binary path and version and pass it in
-// RenderRequest.Transitions; [Render] asks by itself only when a spec uses
-// a transition newer than ffmpeg 4.3's.
+// answer changes only with the binary: it is asked once per binary
+// ([MemoTool]). A caller passes it in RenderRequest.Transitions; [Render]
+// asks by itself only when a spec uses a transition newer than ffmpeg
+// 4.3's.
 func XfadeTransitions(ctx context.Context, ffmpeg string) ([]string, error) {
-	out, err := runCapture(ctx, ffmpeg, []string{"-hide_banner", "-h", "filter=xfade"})
+	out, err := MemoTool(ctx, ffmpeg, "-h filter=xfade", func(ctx context.Context, p string) (string, error) {
+		out, err := runCapture(ctx, p, []string{"-hide_banner", "-h", "filter=xfade"})
+		return string(out), err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("ffmpeg -h filter=xfade: %w", err)
 	}
-	return parseXfadeHelp(out), nil
+	return parseXfadeHelp([]byte(out)), nil
 }
 
 // parseXfadeHelp reads the constants listed under xfade's transition

@@ -123,6 +123,39 @@ func (d *DB) Projects() ([]Project, error) {
 	return out, err
 }
 
+// ProjectsWithMedia lists every project, sorted by name, and the media
+// records their assets name, in one read transaction (a list of 1,000
+// projects read each project's media in a transaction of its own). An
+// asset without a record is left out of the map.
+func (d *DB) ProjectsWithMedia() ([]Project, map[string]Media, error) {
+	var out []Project
+	media := map[string]Media{}
+	err := d.view(func(tx *bolt.Tx) error {
+		b, mb := tx.Bucket(bucketProjects), tx.Bucket(bucketMedia)
+		return tx.Bucket(bucketProjectNames).ForEach(func(name, id []byte) error {
+			var r projectRecord
+			if err := getJSON(b, id, &r); err != nil {
+				return err
+			}
+			for _, sha := range r.Assets {
+				if _, ok := media[sha]; ok {
+					continue
+				}
+				var m mediaRecord
+				switch err := getJSON(mb, []byte(sha), &m); {
+				case err == nil:
+					media[sha] = Media(m)
+				case !IsNotFound(err):
+					return err
+				}
+			}
+			out = append(out, r.project())
+			return nil
+		})
+	})
+	return out, media, err
+}
+
 // PutProject creates the project named p.Name or, when it exists, lets fn
 // change it; both in one write transaction, so two applies of the same
 // name cannot both create it. fn gets the stored project (nil when there is

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -236,5 +237,40 @@ func TestRenders(t *testing.T) {
 	}
 	if err := db.DeleteRender("k1"); !IsNotFound(err) {
 		t.Errorf("second DeleteRender err = %v", err)
+	}
+}
+
+// ProjectsWithMedia reads the projects in name order and the media their
+// assets name, each record once; an asset without a record is left out.
+func TestProjectsWithMedia(t *testing.T) {
+	db := newTestDB(t)
+	a, b := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	for _, m := range []Media{{SHA256: a, Ext: ".mp4", Kind: "video", Size: 10}, {SHA256: b, Ext: ".jpg", Kind: "image", Size: 20}} {
+		if _, _, err := db.PutMedia(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := strings.Repeat("c", 64)
+	for _, p := range []Project{{Name: "zeta", Assets: []string{a}}, {Name: "alpha", Assets: []string{a, b, gone}}, {Name: "empty"}} {
+		if _, err := db.CreateProject(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps, media, err := db.ProjectsWithMedia()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, p := range ps {
+		names = append(names, p.Name)
+	}
+	if strings.Join(names, ",") != "alpha,empty,zeta" || len(ps[0].Assets) != 3 {
+		t.Errorf("projects %v (alpha's assets %v)", names, ps[0].Assets)
+	}
+	if len(media) != 2 || media[a].Size != 10 || media[b].Ext != ".jpg" {
+		t.Errorf("media %+v, want the two records", media)
+	}
+	if _, ok := media[gone]; ok {
+		t.Error("a missing record is in the map")
 	}
 }

@@ -23,6 +23,10 @@ type renderRecord struct {
 	Target  string `json:"target,omitempty"`
 	Preset  string `json:"preset"`
 	Size    int64  `json:"size"`
+	// ModTime is the file's modification time when it was registered: a
+	// file changed since (the user's --out may be a hard link to it) is
+	// not the render any more. Zero in records written before it was kept.
+	ModTime time.Time `json:"mod_time,omitzero"`
 	// Result is the wire result the render produced (api.RenderResult),
 	// returned as is on a cache hit.
 	Result    json.RawMessage `json:"result,omitempty"`
@@ -38,6 +42,7 @@ type Render struct {
 	Target    string
 	Preset    string
 	Size      int64
+	ModTime   time.Time
 	Result    json.RawMessage
 	CreatedAt time.Time
 }

@@ -36,10 +36,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/bench/internal/benchkit"
 	"github.com/impress-dev/impress/daemon"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/meta/sandbox"
@@ -68,20 +68,6 @@ var (
 	livePosts int
 	manifest  bool
 )
-
-// counter counts the calls that reach the sandbox and get its injected
-// latency: Graph calls and rupload POSTs (the admin API gets none).
-type counter struct {
-	h     http.Handler
-	calls atomic.Int64
-}
-
-func (c *counter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if !strings.HasPrefix(r.URL.Path, "/_sandbox") {
-		c.calls.Add(1)
-	}
-	c.h.ServeHTTP(w, r)
-}
 
 type result struct {
 	total, ideal time.Duration
@@ -144,7 +130,7 @@ func once(ff string, n, conc int, lat time.Duration) (result, error) {
 			return result{}, err
 		}
 	}
-	cnt := &counter{h: sb}
+	cnt := &benchkit.CallCounter{H: sb}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
@@ -200,7 +186,7 @@ func once(ff string, n, conc int, lat time.Duration) (result, error) {
 		return result{}, fmt.Errorf("login: %w", err)
 	}
 	sb.SetLatency(lat)
-	cnt.calls.Store(0)
+	cnt.Reset()
 
 	start := time.Now()
 	reqs := make([]api.PublishRequest, n)
@@ -247,7 +233,7 @@ func once(ff string, n, conc int, lat time.Duration) (result, error) {
 	if got := len(sb.Published()); got != n {
 		return result{}, fmt.Errorf("the sandbox holds %d media for %d publishes", got, n)
 	}
-	per := float64(cnt.calls.Load()) / float64(n)
+	per := float64(cnt.Calls()) / float64(n)
 	rounds := math.Ceil(float64(n) / float64(conc))
 	ideal := time.Duration(rounds * per * float64(lat))
 	return result{total: total, ideal: ideal, perPublish: per}, nil

@@ -37,6 +37,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/impress-dev/impress/bench/internal/benchkit"
 	"github.com/impress-dev/impress/render"
 )
 
@@ -108,91 +109,24 @@ func run(n int, keep string) error {
 // tone (about 12 Mb/s, like phone footage), a 4032x3024 phone-size photo,
 // a music track, and a 60 s reel that already meets the reels preset.
 func (b *bench) inputs() error {
-	steps := [][]string{
-		{"-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=30:duration=3", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3",
-			"-vf", "noise=alls=8", "-c:v", "libx264", "-preset", "fast", "-b:v", "12M", "-maxrate", "16M", "-bufsize", "24M",
-			"-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "file:" + b.path("clip.mp4")},
-		{"-f", "lavfi", "-i", "testsrc2=size=4032x3024:rate=1:duration=1", "-vf", "noise=alls=10", "-frames:v", "1", "-q:v", "3", "-f", "mjpeg", "file:" + b.path("photo.jpg")},
-		{"-f", "lavfi", "-i", "sine=frequency=220:sample_rate=44100:duration=10", "-c:a", "libmp3lame", "file:" + b.path("music.mp3")},
+	steps := append(benchkit.EditInputs(b.path), [][]string{
 		{"-f", "lavfi", "-i", "testsrc2=size=1080x1920:rate=30:duration=60", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=60",
 			"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p", "-g", "60", "-keyint_min", "60", "-sc_threshold", "0",
 			"-flags", "+cgop", "-b:v", "8M", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2", "-shortest", "file:" + b.path("reel60.mp4")},
-	}
+	}...)
 	for _, s := range steps {
 		if _, err := b.ff(s...); err != nil {
 			return err
 		}
 	}
-	return os.WriteFile(b.path("edit.yaml"), []byte(editSpec), 0o644)
+	return os.WriteFile(b.path("edit.yaml"), []byte(benchkit.EditSpec), 0o644)
 }
 
-const editSpec = `version: 1
-name: bench-edit
-preset: reels
-clips:
-  - video: clip.mp4
-    fit: blur
-    transition: {type: fade, duration: 0.5}
-  - image: photo.jpg
-    duration: 2
-    zoom: in
-texts:
-  - text: "Summer sale"
-    start: 0
-    end: 2.5
-    position: top
-    size: 80
-    box: true
-audio:
-  - file: music.mp3
-    volume: 0.3
-    fade_in: 0.5
-    fade_out: 1
-    duck: true
-`
-
-// naiveArgs is the command a user writes by hand for the same edit, the
-// way ffmpeg recipes do it: each source frame scaled twice (once to cover
-// the full 1080x1920 frame and blurred there, once to fit), default
-// scalers, the photo looped into a 30 fps stream (-loop 1, so it is
-// decoded and scaled for every frame) and zoomed with zoompan. It encodes
-// with impress's output options but x264's default preset (medium).
+// naiveArgs is the command a user writes by hand for the same edit
+// (benchkit.NaiveEdit), encoding with impress's options enc at x264's
+// default preset.
 func (b *bench) naiveArgs(out string, enc []string) []string {
-	graph := strings.Join([]string{
-		"[0:v]split[a][b]",
-		"[a]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920,boxblur=luma_radius=32:luma_power=2[bg]",
-		"[b]scale=1080:1920:force_original_aspect_ratio=decrease[fg]",
-		"[bg][fg]overlay=(W-w)/2:(H-h)/2,fps=30,format=yuv420p,setsar=1[v0]",
-		"[1:v]scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920,zoompan=z='1+0.1*on/59':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=1080x1920:fps=30,format=yuv420p,setsar=1[v1]",
-		"[v0][v1]xfade=transition=fade:duration=0.5:offset=2.5,drawtext=fontfile=" + b.font + ":text='Summer sale':fontsize=80:fontcolor=white:box=1:boxcolor=black@0.6:boxborderw=24:x=(w-text_w)/2:y=h*0.1:enable='between(t,0,2.5)'[v]",
-		"[0:a]aformat=sample_rates=48000:channel_layouts=stereo,afade=t=out:st=2.5:d=0.5,apad=whole_dur=4.5[ca]",
-		"[ca]asplit[c1][c2]",
-		"[2:a]aformat=sample_rates=48000:channel_layouts=stereo,atrim=0:4.5,volume=0.3,afade=t=in:d=0.5,afade=t=out:st=3.5:d=1[m]",
-		"[m][c2]sidechaincompress=threshold=0.02:ratio=8:attack=20:release=400[md]",
-		"[c1][md]amix=inputs=2:duration=first:normalize=0[a]",
-	}, ";")
-	enc = append([]string(nil), enc...)
-	for i := range enc {
-		if enc[i] == "-preset" {
-			enc[i+1] = "medium"
-		}
-	}
-	args := []string{"-nostdin", "-hide_banner", "-nostats", "-loglevel", "error", "-y",
-		"-i", b.path("clip.mp4"), "-loop", "1", "-framerate", "30", "-t", "2", "-i", b.path("photo.jpg"), "-i", b.path("music.mp3"),
-		"-filter_complex", graph, "-map", "[v]", "-map", "[a]"}
-	return append(append(args, enc...), out)
-}
-
-// encoderArgs picks impress's output options out of its argv (everything
-// after the last -map and its value, up to the output).
-func encoderArgs(argv []string) []string {
-	last := -1
-	for i, a := range argv {
-		if a == "-map" {
-			last = i
-		}
-	}
-	return append([]string(nil), argv[last+2:len(argv)-1]...)
+	return benchkit.NaiveEdit(b.font, b.path, enc, out)
 }
 
 func (b *bench) edit(ctx context.Context, n int, rep *report) error {
@@ -214,7 +148,7 @@ func (b *bench) edit(ctx context.Context, n int, rep *report) error {
 		}
 		sImpress = append(sImpress, sm)
 
-		sm, err = timed(func() error { _, err := b.ffRaw(b.naiveArgs(naive, encoderArgs(res.Command))...); return err })
+		sm, err = timed(func() error { _, err := b.ffRaw(b.naiveArgs(naive, benchkit.EncoderArgs(res.Command))...); return err })
 		if err != nil {
 			return err
 		}
@@ -247,8 +181,8 @@ func (b *bench) edit(ctx context.Context, n int, rep *report) error {
 	rep.row("the ffmpeg command render.Render ran, re-run by hand", sByHand)
 	rep.ratio("render.Render / same command by hand", sImpress, sByHand, "≤ 1.05")
 	rep.line(fmt.Sprintf("SSIM impress vs naive: **%s** (goal ≥ 0.95)", ssim))
-	rep.code("impress's command", shellJoin(res.Command))
-	rep.code("naive command", "ffmpeg "+shellJoin(b.naiveArgs("naive.mp4", encoderArgs(res.Command))))
+	rep.code("impress's command", render.ShellJoin(res.Command))
+	rep.code("naive command", "ffmpeg "+render.ShellJoin(b.naiveArgs("naive.mp4", benchkit.EncoderArgs(res.Command))))
 	return nil
 }
 
@@ -338,7 +272,7 @@ func (b *bench) cacheHit(n int, rep *report) error {
 			hashes = append(hashes, h)
 		}
 		key = render.CacheKey(canon, hashes, "reels", "5.1")
-		ts = append(ts, sample{wall: time.Since(start), cpu: cpuUsed() - c0})
+		ts = append(ts, sample{Wall: time.Since(start), CPU: cpuUsed() - c0})
 	}
 	fi, _ := os.Stat(b.path("reel60.mp4"))
 	rep.section("Cache hit on an unchanged 60 s spec (render side)",
@@ -360,31 +294,9 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-func (b *bench) ssim(a, ref string) (string, error) {
-	out, err := b.ffRaw("-nostdin", "-hide_banner", "-nostats", "-i", a, "-i", ref, "-lavfi", "[0:v][1:v]ssim", "-f", "null", "-")
-	if err != nil {
-		return "", err
-	}
-	i := strings.LastIndex(out, "All:")
-	if i < 0 {
-		return "", fmt.Errorf("no SSIM in ffmpeg output")
-	}
-	return strings.Fields(out[i+4:])[0], nil
-}
+func (b *bench) ssim(a, ref string) (string, error) { return benchkit.SSIM(b.ffmpeg, a, ref) }
 
-func (b *bench) sameVideo(a, c string) (bool, error) {
-	hash := func(p string) (string, error) {
-		cmd := exec.Command(b.ffmpeg, "-nostdin", "-loglevel", "error", "-i", p, "-map", "0:v", "-c", "copy", "-f", "streamhash", "-")
-		out, err := cmd.Output()
-		return string(out), err
-	}
-	x, err := hash(a)
-	if err != nil {
-		return false, err
-	}
-	y, err := hash(c)
-	return x == y && x != "", err
-}
+func (b *bench) sameVideo(a, c string) (bool, error) { return benchkit.SameVideo(b.ffmpeg, a, c) }
 
 func (b *bench) path(name string) string { return filepath.Join(b.dir, name) }
 
@@ -408,7 +320,7 @@ func (b *bench) ffRaw(args ...string) (string, error) {
 // took, in this process and the child processes it waited for (ffmpeg,
 // ffprobe). On a shared machine
 // the wall time moves with the load; the CPU time is the work done.
-type sample struct{ wall, cpu time.Duration }
+type sample = benchkit.Sample
 
 // cpuUsed is the CPU time of this process (Render's own Go work) plus its
 // finished children.
@@ -427,23 +339,7 @@ func cpuUsed() time.Duration {
 func timed(f func() error) (sample, error) {
 	c0, t0 := cpuUsed(), time.Now()
 	err := f()
-	return sample{wall: time.Since(t0), cpu: cpuUsed() - c0}, err
-}
-
-func walls(ss []sample) []time.Duration {
-	var out []time.Duration
-	for _, s := range ss {
-		out = append(out, s.wall)
-	}
-	return out
-}
-
-func cpus(ss []sample) []time.Duration {
-	var out []time.Duration
-	for _, s := range ss {
-		out = append(out, s.cpu)
-	}
-	return out
+	return sample{Wall: time.Since(t0), CPU: cpuUsed() - c0}, err
 }
 
 func median(ds []time.Duration) time.Duration {
@@ -452,42 +348,15 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && strings.IndexFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=+,@%", r))
-		}) < 0 {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
-}
-
 type report struct{ b strings.Builder }
 
 func (r *report) header(tc *render.Toolchain, n int) {
 	host, _ := os.Hostname()
 	load, _ := os.ReadFile("/proc/loadavg")
-	cpu := cpuModel()
+	cpu := benchkit.CPUModel()
 	fmt.Fprintf(&r.b, "Run %s on %s: %d CPUs (%s), %s/%s, ffmpeg %s, Go %s; load average at start: %s; median of %d runs.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH,
 		tc.FFmpegVersion, runtime.Version(), strings.Join(strings.Fields(string(load))[:3], " "), n)
-}
-
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for _, l := range strings.Split(string(data), "\n") {
-		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return "unknown CPU"
 }
 
 func (r *report) section(title, what string) {
@@ -495,7 +364,7 @@ func (r *report) section(title, what string) {
 }
 
 func (r *report) row(what string, ss []sample) {
-	fmt.Fprintf(&r.b, "| %s | %s | %s |\n", what, secsStr(median(walls(ss))), secsStr(median(cpus(ss))))
+	fmt.Fprintf(&r.b, "| %s | %s | %s |\n", what, secsStr(median(benchkit.Walls(ss))), secsStr(median(benchkit.CPUs(ss))))
 }
 
 func (r *report) ratio(what string, a, b []sample, goal string) {
@@ -503,7 +372,7 @@ func (r *report) ratio(what string, a, b []sample, goal string) {
 		return strconv.FormatFloat(x.Seconds()/y.Seconds(), 'f', 2, 64) + "×"
 	}
 	fmt.Fprintf(&r.b, "| **%s** (goal %s) | **%s** | **%s** |\n", what, goal,
-		q(median(walls(a)), median(walls(b))), q(median(cpus(a)), median(cpus(b))))
+		q(median(benchkit.Walls(a)), median(benchkit.Walls(b))), q(median(benchkit.CPUs(a)), median(benchkit.CPUs(b))))
 }
 
 func (r *report) line(s string) { fmt.Fprintf(&r.b, "\n%s\n", s) }

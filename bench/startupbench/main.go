@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/bench/internal/benchkit"
 )
 
 func main() {
@@ -131,7 +132,7 @@ func run(impress, before string, rounds, nProjects int) error {
 	}
 	wall := make([][]time.Duration, len(jobs))
 	cpu := make([][]time.Duration, len(jobs))
-	load0 := loadavg()
+	load0 := benchkit.Loadavg()
 	rng := rand.New(rand.NewPCG(1, 2))
 	order := make([]int, len(jobs))
 	for i := range order {
@@ -155,10 +156,10 @@ func run(impress, before string, rounds, nProjects int) error {
 			}
 		}
 	}
-	load1 := loadavg()
+	load1 := benchkit.Loadavg()
 
 	fmt.Printf("Machine: %s, %d CPUs, %s %s/%s; load average %s before, %s after.\n",
-		cpuModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, load0, load1)
+		benchkit.CPUModel(), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, load0, load1)
 	fmt.Printf("%d interleaved rounds (one warm-up round not counted), warm daemons of the same build.\n\n", rounds)
 	fmt.Println("| command | build | wall median | wall p25–p75 | CPU median |")
 	fmt.Println("|---|---|---|---|---|")
@@ -171,7 +172,7 @@ func run(impress, before string, rounds, nProjects int) error {
 			}
 		}
 		fmt.Printf("| %s | %s | %s | %s–%s | %s |\n", j.name, label,
-			ms(pct(wall[i], 50)), ms(pct(wall[i], 25)), ms(pct(wall[i], 75)), ms(pct(cpu[i], 50)))
+			ms(benchkit.Pct(wall[i], 50)), ms(benchkit.Pct(wall[i], 25)), ms(benchkit.Pct(wall[i], 75)), ms(benchkit.Pct(cpu[i], 50)))
 	}
 	fmt.Println()
 
@@ -236,14 +237,7 @@ func startHome(tmp, bin string, projects int) (*home, error) {
 		return nil, err
 	}
 	h := &home{dir: dir, socket: filepath.Join(sockDir, "d.sock")}
-	h.env = []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + filepath.Join(dir, "userhome"),
-		"IMPRESS_HOME=" + filepath.Join(dir, "home"),
-		"IMPRESS_SOCKET=" + h.socket,
-		"IMPRESS_KEYRING=file",
-		"XDG_RUNTIME_DIR=",
-	}
+	h.env = benchkit.HomeEnv(dir, h.socket)
 	cmd := exec.Command(bin, "daemon", "start")
 	cmd.Env = h.env
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -319,7 +313,7 @@ func initTrace(b *build, runs int) error {
 		top = append(top, fmt.Sprintf("%s %.2f", strings.TrimPrefix(p.name, "github.com/"), p.ms))
 	}
 	fmt.Printf("Package init of `impress --help` (%s, GODEBUG=inittrace=1, clock time summed over %d packages): median %s; costliest (ms, last run): %s.\n\n",
-		b.label, len(last), ms(pct(totals, 50)), strings.Join(top, ", "))
+		b.label, len(last), ms(benchkit.Pct(totals, 50)), strings.Join(top, ", "))
 	return nil
 }
 
@@ -350,40 +344,8 @@ func daemonSide(b *build, nProjects, runs int) error {
 		}
 	}
 	fmt.Printf("Where `impress project list` spends its time with %d projects (%s): the daemon answers GET /v1/projects (%d KB of JSON) in %s (median, request to last byte, measured from a client in Go); decoding that JSON into []api.Project takes %s of the CLI's time.\n\n",
-		nProjects, b.label, size/1024, ms(pct(answer, 50)), ms(pct(decode, 50)))
+		nProjects, b.label, size/1024, ms(benchkit.Pct(answer, 50)), ms(benchkit.Pct(decode, 50)))
 	return nil
 }
 
-// pct is the p-th percentile (nearest rank) of ds.
-func pct(ds []time.Duration, p int) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	i := (len(s)*p + 99) / 100
-	return s[max(i-1, 0)]
-}
-
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
-
-func loadavg() string {
-	data, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "n/a"
-	}
-	return strings.Join(strings.Fields(string(data))[:3], " ")
-}
-
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return runtime.GOARCH
-	}
-	for line := range strings.Lines(string(data)) {
-		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return runtime.GOARCH
-}

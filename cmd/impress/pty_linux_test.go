@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -216,15 +217,36 @@ func TestEditQueriesTerminalBeforeTakingIt(t *testing.T) {
 	}
 	t.Cleanup(func() { stopDaemon(socket) })
 	answered := map[string]int{}
+	replies := map[string]string{
+		oscBackgroundQuery: "\x1b]11;rgb:1c1c/1c1c/1c1c\x1b\\",
+		cursorQuery:        "\x1b[1;1R",
+	}
 	answer := func(out []byte, term *os.File) {
-		// Answer each query as xterm does: a dark grey background, the
-		// cursor at the top left.
-		for q, reply := range map[string]string{
-			oscBackgroundQuery: "\x1b]11;rgb:1c1c/1c1c/1c1c\x1b\\",
-			cursorQuery:        "\x1b[1;1R",
-		} {
-			for n := bytes.Count(out, []byte(q)); answered[q] < n; answered[q]++ {
-				term.WriteString(reply)
+		// Answer each query as xterm does (a dark grey background, the
+		// cursor at the top left), in the order they were asked: termenv
+		// sends the cursor query after the colour query as a fence, and
+		// takes a cursor report read first for "no colour answer" (with a
+		// map's random order, the colour answer then reached the editor's
+		// input whenever both queries came in one read, as under load).
+		type asked struct {
+			at    int
+			query string
+		}
+		var qs []asked
+		for q := range replies {
+			for i, from := 0, 0; i < bytes.Count(out, []byte(q)); i++ {
+				at := from + bytes.Index(out[from:], []byte(q))
+				qs = append(qs, asked{at, q})
+				from = at + len(q)
+			}
+		}
+		slices.SortFunc(qs, func(a, b asked) int { return a.at - b.at })
+		seen := map[string]int{}
+		for _, a := range qs {
+			seen[a.query]++
+			if seen[a.query] > answered[a.query] {
+				answered[a.query]++
+				term.WriteString(replies[a.query])
 			}
 		}
 	}

@@ -59,7 +59,7 @@ func TestDeauthorizeFreshAndOnce(t *testing.T) {
 
 	payload := map[string]any{"algorithm": "HMAC-SHA256", "user_id": c.AppUserID, "issued_at": now.Unix(), "expires": now.Add(time.Hour).Unix()}
 	st, first := send(payload)
-	if st != 200 || !first.Success || !public.CodeRE.MatchString(first.ConfirmationCode) {
+	if st != 200 || !first.Success || !public.CodeRE().MatchString(first.ConfirmationCode) {
 		t.Fatalf("fresh deauthorize: %d %+v", st, first)
 	}
 	as, err := e.c.AuthStatus(t.Context())
@@ -90,7 +90,7 @@ func TestDeauthorizeFreshAndOnce(t *testing.T) {
 	}
 	// An unknown user gets the same kind of answer (no oracle).
 	st, unknown := send(map[string]any{"algorithm": "HMAC-SHA256", "user_id": "98765", "issued_at": now.Unix()})
-	if st != 200 || !unknown.Success || !public.CodeRE.MatchString(unknown.ConfirmationCode) {
+	if st != 200 || !unknown.Success || !public.CodeRE().MatchString(unknown.ConfirmationCode) {
 		t.Errorf("unknown user: %d %+v", st, unknown)
 	}
 }

@@ -170,10 +170,10 @@ func (s *Service) Health() []api.Check { return s.publicHealth() }
 // idRE is what a Meta id given on the command line may look like: digits
 // for media and comments, base64url for conversations. Anything else
 // (slashes, dots, query characters) would change the Graph path.
-var idRE = regexp.MustCompile(`^[A-Za-z0-9_=-]{1,128}$`)
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_=-]{1,128}$`) })
 
 func checkID(kind, id string) *api.Error {
-	if !idRE.MatchString(id) {
+	if !idRE().MatchString(id) {
 		return api.Errorf(api.CodeInvalid, "%q is not a valid %s id", id, kind)
 	}
 	return nil

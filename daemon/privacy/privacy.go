@@ -390,7 +390,7 @@ func (s *Service) listPrivacyRequests(w http.ResponseWriter, r *http.Request) {
 
 // privacyRequest returns a receipt, or the state of a purge in progress.
 func (s *Service) privacyRequest(code string) (*api.Receipt, error) {
-	if !codeRE.MatchString(code) {
+	if !codeRE().MatchString(code) {
 		return nil, api.Errorf(api.CodeNotFound, "no deletion request %q (a code is 26 letters and digits)", code)
 	}
 	if p, err := s.DB.Purge(code); err == nil {

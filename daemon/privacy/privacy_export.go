@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -55,11 +56,11 @@ Times are RFC 3339 UTC. Values impress could not decrypt (their key is
 gone) are listed as {"unreadable": true}.
 `
 
-var exportNameRE = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+var exportNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`[^A-Za-z0-9._-]+`) })
 
 // exportName makes a name safe as one zip path element.
 func exportName(s string) string {
-	s = exportNameRE.ReplaceAllString(s, "_")
+	s = exportNameRE().ReplaceAllString(s, "_")
 	s = strings.Trim(s, "._")
 	if s == "" {
 		return "_"

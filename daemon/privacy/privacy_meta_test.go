@@ -103,7 +103,7 @@ func TestMetaDeletionCallback(t *testing.T) {
 		t.Fatalf("valid request: %d %s", st, body)
 	}
 	var ans deletionAnswer
-	if err := json.Unmarshal([]byte(body), &ans); err != nil || !codeRE.MatchString(ans.ConfirmationCode) ||
+	if err := json.Unmarshal([]byte(body), &ans); err != nil || !codeRE().MatchString(ans.ConfirmationCode) ||
 		ans.URL != "https://impress.example/privacy/deletion/"+ans.ConfirmationCode {
 		t.Fatalf("answer %s: %+v, %v", body, ans, err)
 	}
@@ -236,7 +236,7 @@ func TestMetaDeletionReplay(t *testing.T) {
 	signed := deletionRequest(secret, map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": now.Unix()})
 	var first deletionAnswer
 	_, body := postDeletion(t, pub, signed)
-	if err := json.Unmarshal([]byte(body), &first); err != nil || !public.CodeRE.MatchString(first.ConfirmationCode) {
+	if err := json.Unmarshal([]byte(body), &first); err != nil || !public.CodeRE().MatchString(first.ConfirmationCode) {
 		t.Fatalf("first answer %q: %v", body, err)
 	}
 	e.waitReceipt(first.ConfirmationCode)

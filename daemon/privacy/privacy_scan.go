@@ -99,7 +99,7 @@ func newScanner(ids []scanID) *scanner {
 		idx := int32(len(sc.kinds))
 		sc.kinds = append(sc.kinds, id.Kind)
 		numeric := allDigits(v)
-		if len(v) < minScanLen || plainWordRE.MatchString(v) {
+		if len(v) < minScanLen || plainWord(v) {
 			sc.words.add(v, idx)
 			continue
 		}

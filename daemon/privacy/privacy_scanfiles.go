@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
@@ -218,7 +219,8 @@ func (s *Service) scanFile(sc *scanner, class, path string, found func(id int32,
 }
 
 // jsonKeyRE is a JSON key, as impress's records and logs spell them.
-var jsonKeyRE = regexp.MustCompile(`"([A-Za-z_][A-Za-z0-9_]{0,39})"\s*:`)
+// Compiled on first use (package globals cost every command).
+var jsonKeyRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([A-Za-z_][A-Za-z0-9_]{0,39})"\s*:`) })
 
 // keyBefore names the JSON key nearest before off in f, when there is
 // one close by: `, in "caption"`.
@@ -226,7 +228,7 @@ func keyBefore(f *os.File, off int64) string {
 	from := max(0, off-512)
 	buf := make([]byte, off-from)
 	n, _ := f.ReadAt(buf, from)
-	ms := jsonKeyRE.FindAllSubmatch(buf[:n], -1)
+	ms := jsonKeyRE().FindAllSubmatch(buf[:n], -1)
 	if len(ms) == 0 {
 		return ""
 	}

@@ -8,6 +8,7 @@ import (
 	"net/mail"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/impress-dev/impress/api"
@@ -72,13 +73,15 @@ a{color:inherit}
 `
 
 // statusCSP allows the inline style by its hash and nothing else.
-var statusCSP = func() string {
+// Built on first use, like the page: package globals cost every command.
+var statusCSP = sync.OnceValue(func() string {
 	sum := sha256.Sum256([]byte(statusCSS))
 	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
 		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-}()
+})
 
-var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
+var statusPage = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("status").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
@@ -101,6 +104,7 @@ var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
 </footer>
 </article></body></html>
 `))
+})
 
 // operator is who holds the data, from the account profile and
 // privacy.policy_url (an http(s) URL, else left out).
@@ -196,9 +200,9 @@ func (s *Service) deletionStatusPage(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Security-Policy", statusCSP)
+	h.Set("Content-Security-Policy", statusCSP())
 	w.WriteHeader(http.StatusOK)
-	if err := statusPage.Execute(w, view); err != nil {
+	if err := statusPage().Execute(w, view); err != nil {
 		s.Log.Warn("deletion status page", "err", err)
 	}
 }

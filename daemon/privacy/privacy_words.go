@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -23,25 +22,38 @@ import (
 // structured files only where a person's data can be:
 //
 //   - the store: as records (bucket keys, and the string values of the
-//     JSON records), never in field names or in the values of impressKeys;
-//   - logs: in the attribute values of each JSON line, except impressKeys
+//     JSON records), never in field names or in the values of impressKey;
+//   - logs: in the attribute values of each JSON line, except impressKey
 //     (time, level, msg, states…); anywhere in a line that is not JSON;
 //   - the config file: in its values, not its keys;
 //   - other text files impress wrote: anywhere;
 //   - media payloads: never (see scanner).
 
-// impressKeys are JSON keys whose values are impress's own words (levels,
-// messages, states, kinds, enums), never a person's.
-var impressKeys = map[string]bool{
-	"time": true, "level": true, "msg": true, "step": true, "state": true, "status": true, "scope": true,
-	"kind": true, "type": true, "stage": true, "outcome": true, "flavour": true, "flavor": true, "preset": true,
-	"hosting": true, "object": true, "field": true, "action": true, "method": true, "media_type": true,
-	"media_product_type": true, "account_type": true, "scopes": true, "algorithm": true, "version": true,
-	"backend": true, "code": true,
+// impressKey reports a JSON key whose values are impress's own words
+// (levels, messages, states, kinds, enums), never a person's. A switch, not
+// a map: a package-level map is built at init, by every command.
+func impressKey(k string) bool {
+	switch k {
+	case "time", "level", "msg", "step", "state", "status", "scope",
+		"kind", "type", "stage", "outcome", "flavour", "flavor", "preset",
+		"hosting", "object", "field", "action", "method", "media_type",
+		"media_product_type", "account_type", "scopes", "algorithm", "version",
+		"backend", "code":
+		return true
+	}
+	return false
 }
 
-// plainWordRE is the shape of impress's own keys and states.
-var plainWordRE = regexp.MustCompile(`^[a-z_]+$`)
+// plainWord reports the shape of impress's own keys and states: one or
+// more of a-z and '_'.
+func plainWord(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return v != ""
+}
 
 // isWordByte: ASCII letters and digits, '_', the base64 characters '+',
 // '/' and '=', and every byte of a multi-byte UTF-8 character ("Jo" is
@@ -117,7 +129,7 @@ func (w *words) maybeIn(b []byte) bool {
 }
 
 // inJSON finds a whole-word identifier in the string values of a JSON
-// text (not its keys, not the values of impressKeys) and says under which
+// text (not its keys, not the values of impressKey) and says under which
 // key. ok is false for text that is not JSON.
 func (w *words) inJSON(raw []byte) (idx int32, key string, found, ok bool) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -164,7 +176,7 @@ func (w *words) inJSON(raw []byte) (idx int32, key string, found, ok bool) {
 			if top != nil {
 				k = top.key
 			}
-			if !impressKeys[k] {
+			if !impressKey(k) {
 				if idx, hit := w.first([]byte(t)); hit {
 					return idx, k, true, true
 				}

@@ -67,8 +67,8 @@ func (s *Service) mediaRoot() string { return mediastore.Root(s.Paths.DataDir) }
 func (s *Service) mediaPath(m store.Media) string { return mediastore.Path(s.Paths.DataDir, m) }
 
 var (
-	shaNameRE = regexp.MustCompile(`^([0-9a-f]{64})(\.[a-z0-9]{1,5})?$`)
-	extRE     = regexp.MustCompile(`^\.[a-z0-9]{1,5}$`)
+	shaNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9a-f]{64})(\.[a-z0-9]{1,5})?$`) })
+	extRE     = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\.[a-z0-9]{1,5}$`) })
 )
 
 // extFor picks the stored file's extension: the original's when it is a
@@ -76,7 +76,7 @@ var (
 // on it (the builder forces the demuxer); it is for people.
 func extFor(path string, f render.Format, kind string) string {
 	ext := strings.ToLower(filepath.Ext(path))
-	if extRE.MatchString(ext) {
+	if extRE().MatchString(ext) {
 		return ext
 	}
 	if kind == kindSubtitle {
@@ -109,7 +109,7 @@ func (s *Service) storedMedia(path string) (store.Media, bool) {
 	if err != nil || strings.HasPrefix(rel, "..") {
 		return store.Media{}, false
 	}
-	m := shaNameRE.FindStringSubmatch(filepath.Base(path))
+	m := shaNameRE().FindStringSubmatch(filepath.Base(path))
 	if m == nil || filepath.Dir(rel) != m[1][:2] {
 		return store.Media{}, false
 	}
@@ -348,6 +348,16 @@ func (s *Service) HashFile(ctx context.Context, path string) (string, error) {
 		s.render.hashes.put(id, sha)
 	}
 	return sha, nil
+}
+
+// knownHash is a file's sha256 when HashFile read this very file (by
+// identity) before: no reading.
+func (s *Service) knownHash(path string) (string, bool) {
+	id, err := mediastore.StatID(path)
+	if err != nil {
+		return "", false
+	}
+	return s.render.hashes.get(id)
 }
 
 // hashCache remembers file hashes by identity, bounded in size.

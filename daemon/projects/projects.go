@@ -63,23 +63,20 @@ func requireAbs(what, p string) error {
 // adds the exported spec text.
 func (s *Service) ProjectToAPI(p store.Project, withSpec bool) (api.Project, error) {
 	out := api.Project{Name: p.Name, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Assets: []api.Asset{}}
-	sp, err := storedSpec(p)
-	if err != nil {
-		return out, err
-	}
-	out.Preset = sp.PresetOrDefault()
-	out.Clips = len(sp.Clips)
 	media, err := s.DB.MediaMany(p.Assets)
 	if err != nil {
 		return out, err
 	}
-	lengths := map[string]float64{}
+	byHash := map[string]store.Media{}
 	for _, m := range media {
-		a := s.assetToAPI(m)
-		out.Assets = append(out.Assets, a)
-		lengths[mediastore.Rel(m.SHA256, m.Ext)] = a.Duration
+		out.Assets = append(out.Assets, s.assetToAPI(m))
+		byHash[m.SHA256] = m
 	}
-	out.Duration = sp.NominalDuration(func(p string) float64 { return lengths[p] })
+	sum, err := s.summary(p, byHash)
+	if err != nil {
+		return out, err
+	}
+	out.Preset, out.Clips, out.Duration = sum.preset, sum.clips, sum.duration
 	if withSpec {
 		text, err := s.exportSpec(p)
 		if err != nil {
@@ -88,24 +85,6 @@ func (s *Service) ProjectToAPI(p store.Project, withSpec bool) (api.Project, err
 		out.Spec = string(text)
 	}
 	return out, nil
-}
-
-func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) {
-	ps, err := s.DB.Projects()
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	out := make([]api.Project, 0, len(ps))
-	for _, p := range ps {
-		ap, err := s.ProjectToAPI(p, false)
-		if err != nil {
-			s.Fail(w, err)
-			return
-		}
-		out = append(out, ap)
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Service) getProject(w http.ResponseWriter, r *http.Request) {

@@ -11,17 +11,18 @@
 // render.concurrency at once, each bounded by renderTimeLimit. Its output
 // is written under <data>/renders/tmp, validated against Instagram's rules,
 // and only then renamed to <data>/renders/<key>.mp4 and registered in the
-// store: a failed, cancelled or crashed render leaves nothing registered,
-// and its leftovers in tmp are swept at the next start. Jobs are
-// idempotent, so those left queued or running by a crash or a shutdown
-// are simply submitted again at start.
+// store (once synced, after the job: rendersync.go; the cache answers for
+// it from memory meanwhile): a failed, cancelled or crashed render leaves
+// nothing registered, and its leftovers in tmp are swept at the next
+// start. Jobs are idempotent, so those left queued or running by a crash
+// or a shutdown are simply submitted again at start.
 package projects
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -48,30 +49,29 @@ const renderTimeLimit = 90 * time.Minute
 // renderState is the render feature's in-memory state.
 type renderState struct {
 	hashes hashCache
+	probes probeCache
 
-	// mu guards inflight, versions and xfade. Lock order: a leaf
-	// (released before the store, the runner or ffmpeg is called).
+	// mu guards inflight. Lock order: a leaf (released before the
+	// store, the runner or ffmpeg is called).
 	mu sync.Mutex
 	// inflight maps a cache key to the job rendering it, so that two
 	// requests for the same output share one ffmpeg run.
 	inflight map[string]uint64
-	// versions caches `ffmpeg -version` per binary identity, xfade the
-	// binary's xfade transitions.
-	versions map[mediastore.FileID]string
-	xfade    map[mediastore.FileID][]string
-	// graphOpt is the binary's graph file option (render.GraphScriptOption).
-	graphOpt map[mediastore.FileID]string
+	// pending are finished renders not yet synced and recorded in the
+	// store (rendersync.go); syncs counts their goroutines.
+	pending map[string]*store.Render
+	syncs   sync.WaitGroup
 }
 
 func newRenderState() *renderState {
-	return &renderState{inflight: map[string]uint64{}, versions: map[mediastore.FileID]string{},
-		xfade: map[mediastore.FileID][]string{}, graphOpt: map[mediastore.FileID]string{}}
+	return &renderState{inflight: map[string]uint64{}, pending: map[string]*store.Render{}}
 }
 
 // Service is the projects feature.
 type Service struct {
 	feature.Deps
-	render *renderState
+	render    *renderState
+	summaries summaryCache
 }
 
 var (
@@ -165,14 +165,16 @@ func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*ap
 	if err := checkRenderRequest(&req); err != nil {
 		return nil, err
 	}
-	pl, err := s.planRender(ctx, req)
+	// A media file not hashed yet is hashed by the job, while it renders
+	// (planLazy): its key, and so the cache's answer, comes then.
+	pl, err := s.planLazy(ctx, req)
 	if err != nil {
 		return nil, err
 	}
 	if err := checkOutExt(req.Out, pl); err != nil {
 		return nil, err
 	}
-	if !req.NoCache {
+	if !req.NoCache && pl.key != "" {
 		if res, ok := s.cachedResult(pl); ok {
 			if err := s.deliver(res, req.Out); err != nil {
 				return nil, err
@@ -181,7 +183,7 @@ func (s *Service) requestRender(ctx context.Context, req api.RenderRequest) (*ap
 		}
 	}
 	s.render.mu.Lock()
-	if id, ok := s.render.inflight[pl.key]; ok && req.Out == "" {
+	if id, ok := s.render.inflight[pl.key]; ok && pl.key != "" && req.Out == "" {
 		s.render.mu.Unlock()
 		if j, err := s.DB.Job(id); err == nil && !(api.Job{State: j.State}).Terminal() {
 			aj := jobs.ToAPI(j)
@@ -264,19 +266,24 @@ func (s *Service) submitRender(base context.Context, job store.Job, req api.Rend
 func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.RenderRequest) error {
 	started := time.Now()
 	p.Progress(api.JobEvent{Stage: "plan"})
-	pl, err := s.planRender(ctx, req)
+	pl, err := s.planLazy(ctx, req)
 	if err != nil {
 		return err
 	}
-	d := renderDetail{Request: req, CacheKey: pl.key}
-	if !req.NoCache {
-		if res, ok := s.cachedResult(pl); ok {
-			if err := s.deliver(res, req.Out); err != nil {
-				return err
-			}
-			res.JobID = strconv.FormatUint(p.ID(), 10)
-			d.Output, d.Result = res.Output, res
-			return p.SaveDetail("done", d)
+	cached := func() error {
+		res, ok := s.cachedResult(pl)
+		if !ok || req.NoCache {
+			return errNotCached
+		}
+		if err := s.deliver(res, req.Out); err != nil {
+			return err
+		}
+		res.JobID = strconv.FormatUint(p.ID(), 10)
+		return p.SaveFinal(renderDetail{Request: req, CacheKey: pl.key, Output: res.Output, Result: res})
+	}
+	if pl.key != "" {
+		if err := cached(); err != errNotCached {
+			return err
 		}
 	}
 	if err := os.MkdirAll(s.rendersTmp(), 0o700); err != nil {
@@ -287,12 +294,49 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 		return fmt.Errorf("render: %w", err)
 	}
 	defer os.RemoveAll(work)
-	out, err := s.execRender(ctx, pl, work, func(pr render.Progress) {
-		p.Progress(api.JobEvent{Stage: pr.Stage, Percent: pr.Percent, Speed: pr.Speed, ETA: pr.ETA.Seconds()})
-	})
+	steps := newStepClock(started)
+	steps.mark("plan")
+	// The input's hash, when still unknown, is read while ffmpeg reads
+	// the file; a cache hit it reveals stops the render.
+	rctx, stopRender := context.WithCancel(ctx)
+	defer stopRender()
+	hashed := make(chan error, 1)
+	go func() { hashed <- s.completePlan(rctx, pl) }()
+	type rendered struct {
+		out *renderOutput
+		err error
+	}
+	done := make(chan rendered, 1)
+	go func() {
+		out, err := s.execRender(rctx, pl, work, func(pr render.Progress) {
+			steps.stage(pr.Stage)
+			p.Progress(api.JobEvent{Stage: pr.Stage, Percent: pr.Percent, Speed: pr.Speed, ETA: pr.ETA.Seconds()})
+		})
+		done <- rendered{out, err}
+	}()
+	if err := <-hashed; err != nil {
+		stopRender()
+		<-done
+		return err
+	}
+	if pl.pending != "" {
+		if err := cached(); err != errNotCached {
+			stopRender()
+			<-done
+			return err
+		}
+	}
+	r := <-done
+	out, err := r.out, r.err
 	if err != nil {
 		return err
 	}
+	steps.stage("")
+	d := renderDetail{Request: req, CacheKey: pl.key}
+	defer func() {
+		s.Log.Info("render finished", "job", p.ID(), "target", req.Display, "key", pl.key,
+			"took", time.Since(started).Round(time.Millisecond).String(), "steps", steps.String(), "command", render.ShellJoin(out.command))
+	}()
 	res := out.result
 	res.CacheKey, res.Elapsed = pl.key, time.Since(started).Seconds()
 	res.JobID = strconv.FormatUint(p.ID(), 10)
@@ -305,10 +349,11 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 		}
 		return violationsError(res.Violations, pl.preset.Kind)
 	}
-	// Register: rename into the cache, then record. A crash between the
-	// two leaves an unregistered file that the next render overwrites.
+	// Register: rename into the cache, then record (once synced, after the
+	// job: rendersync.go). A crash before the record leaves an unregistered
+	// file that the next render overwrites.
 	final := filepath.Join(s.rendersDir(), pl.key+pl.ext())
-	if err := os.Rename(out.file, final); err != nil {
+	if err := renameRetiring(out.file, final, s.rendersTmp()); err != nil {
 		return fmt.Errorf("render: %w", err)
 	}
 	res.Output = final
@@ -323,16 +368,25 @@ func (s *Service) runRenderJob(ctx context.Context, p *jobs.Progress, req api.Re
 	if err != nil {
 		return err
 	}
-	if _, err := s.DB.PutRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
-		Target: req.Display, Preset: res.Preset, Size: res.Size, Result: raw}); err != nil {
-		return err
+	fi, err := os.Stat(final)
+	if err != nil {
+		return fmt.Errorf("render: %w", err)
 	}
+	// synced once the job has ended (closing ended): see registerRender
+	ended, _ := s.Jobs.Subscribe(p.ID())
+	s.registerRender(store.Render{Key: pl.key, Path: final, Cover: res.Cover, Project: req.Project,
+		Target: req.Display, Preset: res.Preset, Size: fi.Size(), ModTime: fi.ModTime(), Result: raw}, ended)
+	steps.mark("register")
 	if err := s.deliver(res, req.Out); err != nil {
 		return err
 	}
+	steps.mark("deliver")
 	d.Output, d.Result = final, res
-	return p.SaveDetail("done", d)
+	return p.SaveFinal(d)
 }
+
+// errNotCached is runRenderJob's "the cache has no answer".
+var errNotCached = errors.New("not in the render cache")
 
 // checkOutExt refuses an --out whose extension is not the container the
 // preset writes: x.gif or x.webp used to get an MP4 under that name.
@@ -379,12 +433,18 @@ func violationsError(vs []api.Violation, kind string) error {
 // cachedResult answers from the render cache when the key's file is
 // still there, whole.
 func (s *Service) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
-	rec, err := s.DB.Render(pl.key)
+	rec, err := s.renderRecord(pl.key)
 	if err != nil {
 		return nil, false
 	}
 	fi, err := os.Stat(rec.Path)
 	if err != nil || fi.Size() != rec.Size {
+		return nil, false
+	}
+	// The user's --out may be a hard link to this very file: one edited
+	// in place is no longer what the key says (records from before
+	// ModTime was kept have none).
+	if !rec.ModTime.IsZero() && !fi.ModTime().Equal(rec.ModTime) {
 		return nil, false
 	}
 	var res api.RenderResult
@@ -398,9 +458,9 @@ func (s *Service) cachedResult(pl *renderPlan) (*api.RenderResult, bool) {
 	return &res, true
 }
 
-// deliver copies the result to the user's --out path (never a link: the
-// user may edit their copy, and the cache must stay what its key says).
-// An existing directory gets the file inside it.
+// deliver puts the result at the user's --out path without a second copy
+// of the bytes when it can (placeFile: a reflink, else a hard link, else a
+// copy). An existing directory gets the file inside it.
 func (s *Service) deliver(res *api.RenderResult, out string) error {
 	if out == "" {
 		return nil
@@ -408,39 +468,9 @@ func (s *Service) deliver(res *api.RenderResult, out string) error {
 	if fi, err := os.Stat(out); err == nil && fi.IsDir() {
 		out = filepath.Join(out, filepath.Base(res.Output))
 	}
-	if err := copyFile(res.Output, out); err != nil {
+	if _, err := placeFile(res.Output, out, s.rendersTmp()); err != nil {
 		return api.Errorf(api.CodeInvalid, "render: write --out %s: %v", out, pathErr(err))
 	}
 	res.Out = out
-	return nil
-}
-
-// copyFile copies src to dst through a temporary file in dst's directory
-// and a rename, so dst is never seen half written.
-func copyFile(src, dst string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".part-*")
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	// The user's file gets the user's usual permissions, not 0600.
-	os.Chmod(tmp.Name(), 0o644)
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
 	return nil
 }

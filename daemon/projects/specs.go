@@ -150,7 +150,7 @@ func (s *Service) exportSpec(p store.Project) ([]byte, error) {
 func (s *Service) nameMedia(sp *render.Spec, text []byte) ([]byte, error) {
 	names := map[string]string{}
 	for _, ref := range specMedia(sp) {
-		m := shaNameRE.FindStringSubmatch(filepath.Base(*ref.path))
+		m := shaNameRE().FindStringSubmatch(filepath.Base(*ref.path))
 		if m == nil {
 			continue
 		}

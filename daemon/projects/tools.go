@@ -2,6 +2,7 @@ package projects
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"slices"
@@ -30,73 +31,46 @@ func (s *Service) toolPath(name string, key config.StringKey) string {
 }
 
 // ffmpegVersion is the first line of `ffmpeg -version`, part of every
-// cache key. It is kept per binary identity (perBinary), so a cache hit
-// runs no process.
+// cache key. render.VersionLine asks each binary once (a new binary at the
+// same path is asked again), and concurrent askers share that run: the
+// daemon's start and its first render no longer both run it.
 func (s *Service) ffmpegVersion(ctx context.Context) (string, error) {
-	return perBinary(ctx, s, s.render.versions, func(ctx context.Context, resolved string) (string, error) {
-		out, err := exec.CommandContext(ctx, resolved, "-hide_banner", "-version").Output()
-		if err != nil {
-			return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", resolved, err), Hint: feature.ToolFix}
-		}
-		v, _, _ := strings.Cut(string(out), "\n")
-		return strings.TrimSpace(v), nil
-	})
+	path := s.ffmpegPath()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	v, err := render.VersionLine(ctx, path)
+	if errors.Is(err, render.ErrToolMissing) {
+		return "", &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: feature.ToolFix}
+	}
+	if err != nil {
+		return "", &api.Error{Code: api.CodeInternal, Message: fmt.Sprintf("render: %s -version: %v", path, err), Hint: feature.ToolFix}
+	}
+	return v, nil
 }
 
-// xfadeTransitions is the ffmpeg binary's xfade transitions
-// (render.XfadeTransitions), kept per binary identity like its version:
-// renders of specs that use newer transitions ask ffmpeg once per binary.
-func (s *Service) xfadeTransitions(ctx context.Context) ([]string, error) {
-	return perBinary(ctx, s, s.render.xfade, render.XfadeTransitions)
-}
-
-// graphOption is the binary's graph file option, kept per binary identity
-// like its version.
+// graphOption is the binary's graph file option; render.GraphScriptOption
+// asks each binary once, like its version.
 func (s *Service) graphOption(ctx context.Context) (string, error) {
-	return perBinary(ctx, s, s.render.graphOpt, render.GraphScriptOption)
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	opt, err := render.GraphScriptOption(ctx, s.ffmpegPath())
+	if err != nil {
+		return "", &api.Error{Code: api.CodeInternal, Message: "render: " + err.Error(), Hint: feature.ToolFix}
+	}
+	return opt, nil
 }
 
 // transitionsFor is what RenderRequest.Transitions wants for a spec: the
-// binary's list when the spec uses transitions an older ffmpeg lacks, nil
-// (nothing to ask) otherwise.
+// binary's xfade transitions when the spec uses transitions an older
+// ffmpeg lacks, nil (nothing to ask) otherwise. render.XfadeTransitions
+// asks each binary once, like its version.
 func (s *Service) transitionsFor(ctx context.Context, sp *render.Spec) ([]string, error) {
 	if len(sp.NewerTransitions()) == 0 {
 		return nil, nil
 	}
-	return s.xfadeTransitions(ctx)
-}
-
-// perBinary answers a question about the configured ffmpeg from cache,
-// keyed by the binary's identity (a new binary at the same path has a new
-// inode or mtime), or asks it (under a 10 s deadline) and remembers.
-func perBinary[T any](ctx context.Context, s *Service, cache map[mediastore.FileID]T, ask func(context.Context, string) (T, error)) (T, error) {
-	var zero T
-	path := s.ffmpegPath()
-	resolved, err := exec.LookPath(path)
-	if err != nil {
-		return zero, &api.Error{Code: api.CodeInternal, Message: "render: ffmpeg not found (" + path + ")", Hint: feature.ToolFix}
-	}
-	id, err := mediastore.StatID(resolved)
-	if err == nil {
-		s.render.mu.Lock()
-		v, ok := cache[id]
-		s.render.mu.Unlock()
-		if ok {
-			return v, nil
-		}
-	}
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	v, err := ask(ctx, resolved)
-	if err != nil {
-		return zero, err
-	}
-	if id.Known() {
-		s.render.mu.Lock()
-		cache[id] = v
-		s.render.mu.Unlock()
-	}
-	return v, nil
+	return render.XfadeTransitions(ctx, s.ffmpegPath())
 }
 
 // pathFix is the first fix for ffmpeg or ffprobe (name) when the binary

@@ -218,6 +218,17 @@ func (r *pubRun) retrying(ctx context.Context, what string, fn func(context.Cont
 			}
 			d = me.RetryAfter
 		}
+		// A retry a moment later keeps the job's concurrency slot, as a
+		// short pacing pause does: handing it over for a few milliseconds
+		// would let a queued publish overtake this one (a batch published
+		// one at a time would lose its order). A wait worth saying gives
+		// the slot up.
+		if d < time.Second {
+			if werr := sleepCtx(ctx, d); werr != nil {
+				return werr
+			}
+			continue
+		}
 		if werr := r.wait(ctx, fmt.Sprintf("%s: %s; trying again in %s", what, shortErr(err), d.Round(time.Millisecond)), d); werr != nil {
 			return werr
 		}

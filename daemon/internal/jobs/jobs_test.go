@@ -70,6 +70,29 @@ func TestJobRunnerOutcomes(t *testing.T) {
 	if string(got.Detail) != `{"output":"/x.mp4"}` || got.Percent != 100 {
 		t.Errorf("done job = %+v", got)
 	}
+	// done with the final detail written in the commit of its end; a job
+	// that fails after SaveFinal keeps the detail it saved before
+	j5 := mk()
+	s.jobs.Submit(t.Context(), j5, 0, func(ctx context.Context, p *Progress) error {
+		if err := p.SaveDetail("encode", map[string]string{"output": "/tmp/part"}); err != nil {
+			return err
+		}
+		return p.SaveFinal(map[string]string{"output": "/final.mp4"})
+	})
+	if got := waitState(t, s, j5.ID, api.JobDone); string(got.Detail) != `{"output":"/final.mp4"}` {
+		t.Errorf("done job with a final detail = %s", got.Detail)
+	}
+	j6 := mk()
+	s.jobs.Submit(t.Context(), j6, 0, func(ctx context.Context, p *Progress) error {
+		if err := p.SaveDetail("encode", map[string]string{"output": "/tmp/part"}); err != nil {
+			return err
+		}
+		p.SaveFinal(map[string]string{"output": "/final.mp4"})
+		return &api.Error{Code: api.CodeRejected, Message: "broke a rule"}
+	})
+	if got := waitState(t, s, j6.ID, api.JobFailed); string(got.Detail) != `{"output":"/tmp/part"}` {
+		t.Errorf("failed job's detail = %s, want the one saved before", got.Detail)
+	}
 	// failed with a typed error whose code survives, and a token that doesn't
 	s.red.Add("EAAsecret-token-value")
 	j2 := mk()

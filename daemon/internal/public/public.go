@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sync"
 )
 
 // The public routes a feature other than community serves. Until the
@@ -50,8 +51,9 @@ func ValidMAC(sig, msg []byte, secret string) bool {
 // base32 without padding (26 characters, easy to read out and to paste).
 var codeEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-// CodeRE is what a confirmation code looks like.
-var CodeRE = regexp.MustCompile(`^[a-z2-7]{26}$`)
+// CodeRE is what a confirmation code looks like, compiled on first use
+// (package globals are built by every command the binary runs).
+var CodeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z2-7]{26}$`) })
 
 // NewCode is a random confirmation code (data deletion, deauthorize,
 // purge receipts), never derived from who asked.
