@@ -127,4 +127,3 @@ func (s *Stream) Output(fileName string, kwargs ...KwArgs) *Stream {
 	}
 	return OutputContext(s.Context, []*Stream{s}, fileName, kwargs...)
 }
-
