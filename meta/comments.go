@@ -13,33 +13,16 @@ import (
 // listed with [Client.Comments]. Username and From need the
 // manage-comments permission; comments of restricted users may be missing.
 type Comment struct {
-	ID        string    `json:"id"`
-	Text      string    `json:"text"`
-	Username  string    `json:"username"`
-	Timestamp Time      `json:"timestamp"`
-	LikeCount int       `json:"like_count"`
-	Hidden    bool      `json:"hidden"`
-	From      *User     `json:"from"`
-	ParentID  string    `json:"parent_id"`
-	Media     *Media    `json:"media"`
-	Replies   []Comment `json:"-"`
-}
-
-// UnmarshalJSON unwraps replies{data:[...]}.
-func (cm *Comment) UnmarshalJSON(b []byte) error {
-	type plain Comment
-	var w struct {
-		plain
-		Replies *list[Comment] `json:"replies"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*cm = Comment(w.plain)
-	if w.Replies != nil {
-		cm.Replies = w.Replies.Data
-	}
-	return nil
+	ID        string        `json:"id"`
+	Text      string        `json:"text"`
+	Username  string        `json:"username"`
+	Timestamp Time          `json:"timestamp"`
+	LikeCount int           `json:"like_count"`
+	Hidden    bool          `json:"hidden"`
+	From      *User         `json:"from"`
+	ParentID  string        `json:"parent_id"`
+	Media     *Media        `json:"media"`
+	Replies   Edge[Comment] `json:"replies,omitempty"`
 }
 
 // Field lists from docs/META.md §11.

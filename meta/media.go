@@ -2,7 +2,6 @@ package meta
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,39 +17,22 @@ const DefaultMediaFields = "id,media_type,media_product_type,permalink,shortcode
 
 // Media is an IG media object.
 type Media struct {
-	ID               string  `json:"id"`
-	MediaType        string  `json:"media_type"`         // IMAGE, VIDEO (also Reels), CAROUSEL_ALBUM
-	MediaProductType string  `json:"media_product_type"` // AD, FEED, STORY, REELS
-	Permalink        string  `json:"permalink"`
-	Shortcode        string  `json:"shortcode"`
-	Timestamp        Time    `json:"timestamp"`
-	Caption          string  `json:"caption"`
-	LikeCount        int     `json:"like_count"`
-	CommentsCount    int     `json:"comments_count"`
-	MediaURL         string  `json:"media_url"`
-	ThumbnailURL     string  `json:"thumbnail_url"`
-	IsCommentEnabled *bool   `json:"is_comment_enabled"`
-	IsSharedToFeed   *bool   `json:"is_shared_to_feed"`
-	Username         string  `json:"username"`
-	Owner            *User   `json:"owner"`
-	Children         []Media `json:"-"`
-}
-
-// UnmarshalJSON unwraps children{data:[...]}.
-func (m *Media) UnmarshalJSON(b []byte) error {
-	type plain Media
-	var w struct {
-		plain
-		Children *list[Media] `json:"children"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*m = Media(w.plain)
-	if w.Children != nil {
-		m.Children = w.Children.Data
-	}
-	return nil
+	ID               string      `json:"id"`
+	MediaType        string      `json:"media_type"`         // IMAGE, VIDEO (also Reels), CAROUSEL_ALBUM
+	MediaProductType string      `json:"media_product_type"` // AD, FEED, STORY, REELS
+	Permalink        string      `json:"permalink"`
+	Shortcode        string      `json:"shortcode"`
+	Timestamp        Time        `json:"timestamp"`
+	Caption          string      `json:"caption"`
+	LikeCount        int         `json:"like_count"`
+	CommentsCount    int         `json:"comments_count"`
+	MediaURL         string      `json:"media_url"`
+	ThumbnailURL     string      `json:"thumbnail_url"`
+	IsCommentEnabled *bool       `json:"is_comment_enabled"`
+	IsSharedToFeed   *bool       `json:"is_shared_to_feed"`
+	Username         string      `json:"username"`
+	Owner            *User       `json:"owner"`
+	Children         Edge[Media] `json:"children,omitempty"`
 }
 
 // User is a person or account as Graph embeds it (from, owner, participants).

@@ -10,37 +10,20 @@ import (
 
 // Conversation is an Instagram DM thread.
 type Conversation struct {
-	ID           string `json:"id"`
-	UpdatedTime  Time   `json:"updated_time"`
-	Participants []User `json:"-"`
-}
-
-// UnmarshalJSON unwraps participants{data:[...]}.
-func (cv *Conversation) UnmarshalJSON(b []byte) error {
-	type plain Conversation
-	var w struct {
-		plain
-		Participants *list[User] `json:"participants"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*cv = Conversation(w.plain)
-	if w.Participants != nil {
-		cv.Participants = w.Participants.Data
-	}
-	return nil
+	ID           string     `json:"id"`
+	UpdatedTime  Time       `json:"updated_time"`
+	Participants Edge[User] `json:"participants,omitempty"`
 }
 
 // Message is one DM. Ids of people are Instagram-scoped ids (IGSID).
 type Message struct {
-	ID            string       `json:"id"`
-	CreatedTime   Time         `json:"created_time"`
-	From          User         `json:"from"`
-	To            []User       `json:"-"`
-	Text          string       `json:"message"`
-	Attachments   []Attachment `json:"-"`
-	IsUnsupported bool         `json:"is_unsupported"`
+	ID            string           `json:"id"`
+	CreatedTime   Time             `json:"created_time"`
+	From          User             `json:"from"`
+	To            Edge[User]       `json:"to,omitempty"`
+	Text          string           `json:"message"`
+	Attachments   Edge[Attachment] `json:"attachments,omitempty"`
+	IsUnsupported bool             `json:"is_unsupported"`
 }
 
 // Attachment is a media attachment of a message. URLs from Meta's CDN
@@ -50,41 +33,29 @@ type Attachment struct {
 	URL  string
 }
 
-// UnmarshalJSON unwraps to{data:[...]} and attachments{data:[...]}.
-func (m *Message) UnmarshalJSON(b []byte) error {
-	type plain Message
+// UnmarshalJSON reads an attachment as Graph lists it: the URL sits under
+// image_data or video_data by kind, else in file_url. Attachment has no
+// JSON form of its own (sending builds a form from Type and URL).
+func (a *Attachment) UnmarshalJSON(b []byte) error {
 	var w struct {
-		plain
-		To          *list[User] `json:"to"`
-		Attachments *list[struct {
-			MimeType  string `json:"mime_type"`
-			ImageData *struct {
-				URL string `json:"url"`
-			} `json:"image_data"`
-			VideoData *struct {
-				URL string `json:"url"`
-			} `json:"video_data"`
-			FileURL string `json:"file_url"`
-		}] `json:"attachments"`
+		ImageData *struct {
+			URL string `json:"url"`
+		} `json:"image_data"`
+		VideoData *struct {
+			URL string `json:"url"`
+		} `json:"video_data"`
+		FileURL string `json:"file_url"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
 	}
-	*m = Message(w.plain)
-	if w.To != nil {
-		m.To = w.To.Data
-	}
-	if w.Attachments != nil {
-		for _, a := range w.Attachments.Data {
-			switch {
-			case a.ImageData != nil:
-				m.Attachments = append(m.Attachments, Attachment{Type: "image", URL: a.ImageData.URL})
-			case a.VideoData != nil:
-				m.Attachments = append(m.Attachments, Attachment{Type: "video", URL: a.VideoData.URL})
-			default:
-				m.Attachments = append(m.Attachments, Attachment{Type: "file", URL: a.FileURL})
-			}
-		}
+	switch {
+	case w.ImageData != nil:
+		*a = Attachment{Type: "image", URL: w.ImageData.URL}
+	case w.VideoData != nil:
+		*a = Attachment{Type: "video", URL: w.VideoData.URL}
+	default:
+		*a = Attachment{Type: "file", URL: w.FileURL}
 	}
 	return nil
 }

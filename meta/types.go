@@ -152,6 +152,31 @@ type list[T any] struct {
 	Paging *wirePaging `json:"paging"`
 }
 
+// Edge is a list Graph nests inside an object as {"data":[...]} (a
+// comment's replies, a carousel's children, a thread's participants).
+// Decoding it as a field type lets each object keep its plain field tags
+// instead of a hand-written UnmarshalJSON per edge. Nested edges carry no
+// paging we use, so only data is kept; it encodes back to the same wrapper
+// so a value decodes the same after a round trip.
+type Edge[T any] []T
+
+// UnmarshalJSON reads {"data":[...]}; null leaves the edge empty.
+func (e *Edge[T]) UnmarshalJSON(b []byte) error {
+	var l list[T]
+	if err := json.Unmarshal(b, &l); err != nil {
+		return err
+	}
+	*e = l.Data
+	return nil
+}
+
+// MarshalJSON writes {"data":[...]}.
+func (e Edge[T]) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Data []T `json:"data"`
+	}{e})
+}
+
 // success decodes {"success":true} and a bare true.
 type success bool
 
