@@ -32,34 +32,14 @@ func (p *specParser) document(root *yaml.Node) error {
 			s.Defaults = &Defaults{}
 			return p.defaults(v, kp, s.Defaults)
 		},
-		"clips": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, MaxClips, "clips", func(c *yaml.Node, ip string) error {
-				s.Clips = append(s.Clips, Clip{})
-				return p.clip(c, ip, &s.Clips[len(s.Clips)-1])
-			})
-		},
-		"texts": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, MaxTexts, "texts", func(c *yaml.Node, ip string) error {
-				s.Texts = append(s.Texts, Text{})
-				return p.text(c, ip, &s.Texts[len(s.Texts)-1])
-			})
-		},
-		"overlays": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, MaxOverlays, "overlays", func(c *yaml.Node, ip string) error {
-				s.Overlays = append(s.Overlays, Overlay{})
-				return p.overlay(c, ip, &s.Overlays[len(s.Overlays)-1])
-			})
-		},
+		"clips":    listInto(p, &s.Clips, MaxClips, "clips", p.clip),
+		"texts":    listInto(p, &s.Texts, MaxTexts, "texts", p.text),
+		"overlays": listInto(p, &s.Overlays, MaxOverlays, "overlays", p.overlay),
 		"captions": func(v *yaml.Node, kp string) error {
 			s.Captions = &Captions{}
 			return p.captions(v, kp, s.Captions)
 		},
-		"audio": func(v *yaml.Node, kp string) error {
-			return p.list(v, kp, MaxAudioTracks, "audio tracks", func(c *yaml.Node, ip string) error {
-				s.Audio = append(s.Audio, Track{})
-				return p.track(c, ip, &s.Audio[len(s.Audio)-1])
-			})
-		},
+		"audio":    listInto(p, &s.Audio, MaxAudioTracks, "audio tracks", p.track),
 		"loudness": p.numPtr(&s.Loudness, -70, -5),
 		"cover": func(v *yaml.Node, kp string) error {
 			s.Cover = &Cover{}
@@ -159,6 +139,19 @@ func (p *specParser) color(dst *string) fieldFunc {
 			return p.errAt(v, kp, "unknown value %q%s (want #RGB, #RRGGBB, #RRGGBBAA or one of %s)", *dst, didYouMean(*dst, colorNames()), orList(colorNames()))
 		}
 		return nil
+	}
+}
+
+// listInto reads a list of structs into *dst. Each item is appended as a
+// zero value before parse fills it in place, so an item with a bad key is
+// still counted where it stands ([specParser.list] reports its problem and
+// goes on with the next item).
+func listInto[T any](p *specParser, dst *[]T, limit int, what string, parse func(*yaml.Node, string, *T) error) fieldFunc {
+	return func(v *yaml.Node, kp string) error {
+		return p.list(v, kp, limit, what, func(c *yaml.Node, ip string) error {
+			*dst = append(*dst, *new(T))
+			return parse(c, ip, &(*dst)[len(*dst)-1])
+		})
 	}
 }
 
