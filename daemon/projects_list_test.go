@@ -13,9 +13,7 @@ import (
 // The list's two views say the same of every project, and what they say
 // follows the project when it changes (the summaries are cached).
 func TestProjectListViews(t *testing.T) {
-	ffmpegtest.Require(t)
-	p := testPaths(t)
-	c, _, _ := startDaemon(t, p)
+	c, _ := ffmpegDaemon(t)
 	ctx := t.Context()
 	dir := t.TempDir()
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})

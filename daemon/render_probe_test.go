@@ -88,11 +88,7 @@ func TestRenderHashesWhileRendering(t *testing.T) {
 	c, stop, done := startDaemon(t, p)
 	ctx := t.Context()
 	dir := t.TempDir()
-	ok := filepath.Join(dir, "ok.mp4")
-	ffmpegtest.Run(t, "-f", "lavfi", "-i", "testsrc2=size=540x960:rate=30:duration=3",
-		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3,aformat=channel_layouts=stereo",
-		"-c:v", "libx264", "-preset", "ultrafast", "-profile:v", "high", "-g", "60", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k", "-shortest", "file:"+ok)
+	ok := previewReadyClip(t, dir)
 	first, err := c.StartRender(ctx, api.RenderRequest{Media: ok, Preset: "preview"})
 	if err != nil || first.Job == nil {
 		t.Fatalf("first render = %+v, %v; want a job", first, err)

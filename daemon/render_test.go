@@ -34,6 +34,20 @@ func writeSpec(t *testing.T, dir, name, text string) string {
 	return p
 }
 
+// previewReadyClip makes dir/ok.mp4, a 3 s clip that already meets the
+// preview preset (540x960 H.264 High, AAC stereo; moov last, as ffmpeg
+// writes it): the input a render answers by remuxing (the fast path)
+// instead of encoding.
+func previewReadyClip(t *testing.T, dir string) string {
+	t.Helper()
+	ok := filepath.Join(dir, "ok.mp4")
+	ffmpegtest.Run(t, "-f", "lavfi", "-i", "testsrc2=size=540x960:rate=30:duration=3",
+		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3,aformat=channel_layouts=stereo",
+		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-g", "60", "-pix_fmt", "yuv420p",
+		"-c:a", "aac", "-b:a", "128k", "-shortest", "file:"+ok)
+	return ok
+}
+
 // waitRender follows a started render to its end.
 func waitRender(t *testing.T, c *api.Client, start *api.RenderStart) (*api.Job, *api.RenderResult) {
 	t.Helper()
@@ -317,11 +331,7 @@ func TestRenderCacheOutAndFastPath(t *testing.T) {
 
 	// Fast path: a file that already meets the preview preset is remuxed,
 	// its video bitstream untouched, moov moved first, no edit list.
-	ok := filepath.Join(dir, "ok.mp4")
-	ffmpegtest.Run(t, "-f", "lavfi", "-i", "testsrc2=size=540x960:rate=30:duration=3",
-		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=3,aformat=channel_layouts=stereo",
-		"-c:v", "libx264", "-preset", "veryfast", "-profile:v", "high", "-g", "60", "-pix_fmt", "yuv420p",
-		"-c:a", "aac", "-b:a", "128k", "-shortest", "file:"+ok)
+	ok := previewReadyClip(t, dir)
 	start5, err := c.StartRender(ctx, api.RenderRequest{Media: ok, Preset: "preview"})
 	if err != nil {
 		t.Fatal(err)
