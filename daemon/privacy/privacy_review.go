@@ -273,16 +273,9 @@ func (s *Service) rescanHandler(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) ackHandler(w http.ResponseWriter, r *http.Request) {
-	var req api.AckRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	s.privacy.run.Lock()
-	rc, err := s.acknowledge(r.PathValue("code"), req)
-	s.privacy.run.Unlock()
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, rc)
+	httpx.Answer(w, r, s.Fail, func(_ context.Context, req api.AckRequest) (*api.Receipt, error) {
+		s.privacy.run.Lock()
+		defer s.privacy.run.Unlock()
+		return s.acknowledge(r.PathValue("code"), req)
+	})
 }

@@ -226,16 +226,7 @@ func (s *Service) exportProject(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Service) applyProject(w http.ResponseWriter, r *http.Request) {
-	var req api.ApplyRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	res, err := s.apply(r.Context(), req)
-	if err != nil {
-		s.Fail(w, mediaError(err))
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, res)
+	httpx.Answer(w, r, func(w http.ResponseWriter, err error) { s.Fail(w, mediaError(err)) }, s.apply)
 }
 
 // apply creates or updates the project a spec file names. The spec is

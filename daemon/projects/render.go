@@ -146,16 +146,13 @@ type renderDetail struct {
 }
 
 func (s *Service) startRenderHandler(w http.ResponseWriter, r *http.Request) {
-	var req api.RenderRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	start, err := s.requestRender(r.Context(), req)
-	if err != nil {
-		s.Fail(w, feature.RenderError(err))
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, start)
+	httpx.Answer(w, r, s.failRender, s.requestRender)
+}
+
+// failRender answers an error of the render package with its wire code
+// (see [feature.RenderError]).
+func (s *Service) failRender(w http.ResponseWriter, err error) {
+	s.Fail(w, feature.RenderError(err))
 }
 
 // requestRender answers from the cache or queues a job. Everything that

@@ -10,22 +10,12 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
-	"github.com/impress-dev/impress/daemon/internal/feature"
 	"github.com/impress-dev/impress/daemon/internal/httpx"
 	"github.com/impress-dev/impress/render"
 )
 
 func (s *Service) validateHandler(w http.ResponseWriter, r *http.Request) {
-	var req api.ValidateRequest
-	if !httpx.DecodeBody(w, r, &req) {
-		return
-	}
-	v, err := s.validate(r.Context(), req)
-	if err != nil {
-		s.Fail(w, feature.RenderError(err))
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, v)
+	httpx.Answer(w, r, s.failRender, s.validate)
 }
 
 // validate checks a media file directly. A spec or a project is checked
