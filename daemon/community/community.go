@@ -322,11 +322,7 @@ func (s *Service) listComments(w http.ResponseWriter, r *http.Request) {
 	} else {
 		out, err = s.fetchComments(ctx, conn, q.Get("media"), boolParam(r, "all"))
 	}
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
+	httpx.Reply(w, s.Fail, out, err)
 }
 
 func (s *Service) cachedComments(ctx context.Context, conn, media string) (*api.CommentList, error) {

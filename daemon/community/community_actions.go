@@ -86,11 +86,7 @@ func (s *Service) metaWrite(w http.ResponseWriter, r *http.Request, conn string,
 		return
 	}
 	res, err := do(ctx, cl, ci)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, res)
+	httpx.Reply(w, s.Fail, res, err)
 }
 
 func (s *Service) replyComment(w http.ResponseWriter, r *http.Request) {

@@ -478,11 +478,7 @@ func (s *Service) listEvents(w http.ResponseWriter, r *http.Request) {
 	typ := q.Get("type")
 	if !boolParam(r, "follow") {
 		evs, _, err := s.readEvents(r.Context(), since, typ, "", limit)
-		if err != nil {
-			s.Fail(w, err)
-			return
-		}
-		httpx.WriteJSON(w, http.StatusOK, evs)
+		httpx.Reply(w, s.Fail, evs, err)
 		return
 	}
 	s.followEvents(w, r, since, typ, limit)

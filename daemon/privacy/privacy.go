@@ -412,11 +412,7 @@ func (s *Service) privacyRequest(code string) (*api.Receipt, error) {
 
 func (s *Service) getPrivacyRequest(w http.ResponseWriter, r *http.Request) {
 	rc, err := s.privacyRequest(r.PathValue("code"))
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, rc)
+	httpx.Reply(w, s.Fail, rc, err)
 }
 
 // logFiles lists the daemon log files, current and rotated.

@@ -127,11 +127,7 @@ func (s *Service) retentionPolicy() (map[string]time.Duration, []api.RetentionPo
 
 func (s *Service) getRetention(w http.ResponseWriter, r *http.Request) {
 	_, out, err := s.retentionPolicy()
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, out)
+	httpx.Reply(w, s.Fail, out, err)
 }
 
 func (s *Service) putRetention(w http.ResponseWriter, r *http.Request) {

@@ -265,11 +265,7 @@ func (s *Service) rescanHandler(w http.ResponseWriter, r *http.Request) {
 	s.privacy.run.Lock()
 	rc, err := s.rescan(r.Context(), r.PathValue("code"))
 	s.privacy.run.Unlock()
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, rc)
+	httpx.Reply(w, s.Fail, rc, err)
 }
 
 func (s *Service) ackHandler(w http.ResponseWriter, r *http.Request) {

@@ -94,11 +94,7 @@ func (s *Service) getProject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ap, err := s.ProjectToAPI(p, true)
-	if err != nil {
-		s.Fail(w, err)
-		return
-	}
-	httpx.WriteJSON(w, http.StatusOK, ap)
+	httpx.Reply(w, s.Fail, ap, err)
 }
 
 func (s *Service) createProject(w http.ResponseWriter, r *http.Request) {

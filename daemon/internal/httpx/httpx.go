@@ -114,11 +114,18 @@ func Answer[Req, Res any](w http.ResponseWriter, r *http.Request, fail func(http
 		return
 	}
 	res, err := fn(r.Context(), req)
+	Reply(w, fail, res, err)
+}
+
+// Reply is the end of most handlers: err, when there is one, goes to fail
+// (a feature's Fail, which maps it to a wire error); otherwise v is the
+// answer, with 200.
+func Reply(w http.ResponseWriter, fail func(http.ResponseWriter, error), v any, err error) {
 	if err != nil {
 		fail(w, err)
 		return
 	}
-	WriteJSON(w, http.StatusOK, res)
+	WriteJSON(w, http.StatusOK, v)
 }
 
 // NDJSON writes a stream of events, one JSON object per line, flushed as
