@@ -363,7 +363,7 @@ func TestAuthLoginUsesBROWSER(t *testing.T) {
 	codeCh := make(chan int, 1)
 	go func() { codeCh <- e.run(r, "auth", "login") }()
 	waitLoggedIn(t, codeCh, r) // without $BROWSER it would wait for a paste
-	opened, _ := os.ReadFile(record)
+	opened := testkit.ReadFile(t, record)
 	if !strings.Contains(string(opened), "/oauth/authorize?") || !strings.Contains(r.errOut.String(), string(opened)) {
 		t.Errorf("$BROWSER got %q; the printed address:\n%s", opened, r.errOut)
 	}

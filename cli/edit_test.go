@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/tui"
 	"github.com/impress-dev/impress/tui/tuitest"
 )
@@ -153,9 +154,7 @@ func TestEditClientRoundTripIsAFixedPoint(t *testing.T) {
 		"  file: /data/media/cc/voice.srt\n  style:\n    size: 56\n    position: bottom\n  words: true\n", "",
 		"captions:\n", "", "  - file: /data/media/dd/music.mp3\n    volume: 0.3\n    fade_in: 1\n    fade_out: 2\n    duck: true\n", "",
 		"audio:\n", "", "transition:\n      type: fade\n      duration: 0.5", "transition:\n      type: fade\n      duration: 0.25").Replace(fullSpec)
-	if err := os.WriteFile(spec, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, spec, text)
 	if _, err := c.ApplyProject(ctx, api.ApplyRequest{Path: spec}); err != nil {
 		t.Fatalf("apply: %v", err)
 	}

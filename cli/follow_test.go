@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"syscall"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // downTransport answers like a stopped daemon (connection refused) for
@@ -151,9 +151,7 @@ func TestRenderJSONFailureIsQuiet(t *testing.T) {
 	})
 	dir := t.TempDir()
 	media := dir + "/in.mp4"
-	if err := os.WriteFile(media, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, media, "x")
 	b, _, out, errOut := d.base()
 	b.JSON = true
 	err := runRender(t.Context(), &renderOptions{baseOptions: b, Target: media, Progress: "none"})

@@ -3,13 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestPastAtOneRule: --at and a manifest's at: follow one rule. A time
@@ -34,14 +34,10 @@ func TestPastAtOneRule(t *testing.T) {
 	d.answer("POST /v1/publish/reconcile", notLiveAnswer)
 	dir := t.TempDir()
 	clip := filepath.Join(dir, "clip.mp4")
-	if err := os.WriteFile(clip, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, clip, "x")
 	past := time.Now().Add(-72 * time.Hour).Format("2006-01-02 15:04")
 	manifest := filepath.Join(dir, "m.yaml")
-	if err := os.WriteFile(manifest, []byte("version: 1\nitems:\n  - file: clip.mp4\n    at: "+past+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, manifest, "version: 1\nitems:\n  - file: clip.mp4\n    at: "+past+"\n")
 	sent := func() (real int) {
 		for _, b := range d.sent("POST /v1/publish") {
 			if !strings.Contains(b, `"dry_run":true`) {
@@ -92,9 +88,7 @@ func TestPastAtOneRule(t *testing.T) {
 func TestManifestCSVLists(t *testing.T) {
 	dir := t.TempDir()
 	for _, n := range []string{"a.jpg", "b.mp4", "with space.jpg"} {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, filepath.Join(dir, n), "x")
 	}
 	m, err := parseManifestCSV([]byte("files,collaborators,caption\n\"a.jpg; with space.jpg;b.mp4\",ann;bob,\"hi, there\"\n\"a.jpg b.mp4\",,x\n"))
 	if err != nil {
@@ -131,7 +125,7 @@ func TestReelWithoutCaptionNotice(t *testing.T) {
 			return api.PublishResult{Job: &api.Job{ID: "3", Kind: api.JobPublish, State: api.JobDone, Detail: det}, Reused: tc.reused}
 		})
 		clip := filepath.Join(t.TempDir(), "clip.mp4")
-		os.WriteFile(clip, []byte("x"), 0o600)
+		testkit.WriteFile(t, clip, "x")
 		b, _, out, errOut := d.base()
 		err := runPublish(t.Context(), &publishOptions{baseOptions: b, Targets: []string{clip}, Progress: "none"})
 		if err != nil || !strings.Contains(out.String(), "published reel") {
@@ -165,9 +159,7 @@ func TestLonePastAtFoundLive(t *testing.T) {
 		return api.PublishResult{Plan: &api.PublishPlan{Type: "reel", Connection: "main", Key: "k"}} // no earlier job here
 	})
 	clip := filepath.Join(t.TempDir(), "clip.mp4")
-	if err := os.WriteFile(clip, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, clip, "x")
 	past := time.Now().Add(-72 * time.Hour).Format("2006-01-02 15:04")
 	b, _, out, _ := d.base()
 	b.JSON = true
@@ -199,14 +191,10 @@ func TestPastAtFoundLive(t *testing.T) {
 		return api.PublishResult{Plan: &api.PublishPlan{Type: "reel", Connection: "main", Key: "k"}} // no earlier job here
 	})
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "clip.mp4"), []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(dir, "clip.mp4"), "x")
 	past := time.Now().Add(-72 * time.Hour).Format("2006-01-02 15:04")
 	manifest := filepath.Join(dir, "m.yaml")
-	if err := os.WriteFile(manifest, []byte("version: 1\nitems:\n  - file: clip.mp4\n    at: "+past+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, manifest, "version: 1\nitems:\n  - file: clip.mp4\n    at: "+past+"\n")
 	b, _, out, _ := d.base()
 	b.JSON = true
 	if err := runPublish(t.Context(), &publishOptions{baseOptions: b, Manifest: manifest, Progress: "none"}); err != nil {

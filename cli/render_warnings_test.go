@@ -2,12 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestRunValidatePrintsLayoutWarnings: the daemon's layout warnings (text
@@ -20,9 +20,7 @@ func TestRunValidatePrintsLayoutWarnings(t *testing.T) {
 			Warnings: []api.Warning{{Rule: "safe_zone", Key: "texts[1].position", Line: 12, Message: "text 2 is under the caption area"}}}
 	})
 	target := filepath.Join(t.TempDir(), "summer.yaml")
-	if err := os.WriteFile(target, []byte("version: 1\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, target, "version: 1\n")
 	b, _, out, _ := d.base()
 	if err := runValidate(t.Context(), &validateOptions{baseOptions: b, Target: target}); err != nil {
 		t.Fatal(err)

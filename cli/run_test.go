@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // Run functions against a fake daemon: handlers in process behind
@@ -189,9 +189,7 @@ func TestRunManifestExitsWithTheWorstItem(t *testing.T) {
 			m.WriteString("  - project: " + p + "\n")
 		}
 		path := filepath.Join(dir, "m.yaml")
-		if err := os.WriteFile(path, []byte(m.String()), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, path, m.String())
 		b, _, out, _ := d.base()
 		b.JSON = true
 		err := runPublish(t.Context(), &publishOptions{baseOptions: b, Manifest: path, Progress: "none"})
@@ -273,9 +271,7 @@ func TestRunManifestSettlesLiveItemsFirst(t *testing.T) {
 	})
 	dir := t.TempDir()
 	path := filepath.Join(dir, "m.yaml")
-	if err := os.WriteFile(path, []byte("version: 1\nitems:\n  - project: ok\n  - project: live\n  - project: twice\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, path, "version: 1\nitems:\n  - project: ok\n  - project: live\n  - project: twice\n")
 	b, _, out, _ := d.base()
 	b.JSON = true
 	err := runPublish(t.Context(), &publishOptions{baseOptions: b, Manifest: path, Progress: "none"})

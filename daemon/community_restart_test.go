@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
 
@@ -31,9 +31,7 @@ func TestEventsFollowAcrossRestart(t *testing.T) {
 	publicURL := fmt.Sprintf("http://127.0.0.1:%d/webhooks/meta", port)
 	cfg := fmt.Sprintf("meta:\n  endpoint: %s\n  app_id: %q\n  app_secret: %q\n  webhook_verify_token: tok\n"+
 		"daemon:\n  public_listen: 127.0.0.1:%d\n  public_url: https://hooks.example.com\n", hs.URL, sb.AppID(), sb.AppSecret(), port)
-	if err := os.WriteFile(p.ConfigFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, p.ConfigFile, cfg)
 	c, stop1, done1 := startDaemon(t, p)
 	tok, err := sb.IssueToken(sandbox.TokenRequest{})
 	if err != nil {

@@ -20,6 +20,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -237,7 +238,7 @@ func TestSIGTERMShutdown(t *testing.T) {
 	if a, _ := db.Account(); a.Email != s {
 		t.Errorf("write lost across SIGTERM: %+v", a)
 	}
-	log, _ := os.ReadFile(p.LogFile())
+	log := testkit.ReadFile(t, p.LogFile())
 	if !bytes.Contains(log, []byte("daemon stopped")) {
 		t.Errorf("log has no clean stop:\n%s", log)
 	}
@@ -307,9 +308,9 @@ func awaitDaemon(t testing.TB, c *api.Client, wait time.Duration, gone func() er
 
 func TestCorruptStoreServesRecoveryState(t *testing.T) {
 	p := testPaths(t)
-	os.MkdirAll(p.DataDir, 0o700)
+	testkit.MkdirAll(t, p.DataDir)
 	garbage := bytes.Repeat([]byte("corrupt!"), 8192)
-	os.WriteFile(p.DBFile(), garbage, 0o600)
+	testkit.WriteFile(t, p.DBFile(), garbage)
 	c, _, _ := startDaemon(t, p)
 	ping, err := c.Ping(t.Context())
 	if err != nil || ping.State != "recovery" {
@@ -333,7 +334,7 @@ func TestUnwritableDataDir(t *testing.T) {
 		t.Skip("root can write anywhere")
 	}
 	p := testPaths(t)
-	os.MkdirAll(p.DataDir, 0o500)
+	testkit.MkdirAll(t, p.DataDir)
 	err := Run(t.Context(), Config{Paths: p, Load: loader(p), Version: "x", Stderr: &bytes.Buffer{}})
 	if err == nil || !strings.Contains(err.Error(), "not writable") {
 		t.Fatalf("Run with read-only data dir = %v", err)
@@ -346,7 +347,7 @@ func TestSocketDirOwnedBySomeoneElse(t *testing.T) {
 	}
 	p := testPaths(t)
 	dir := filepath.Dir(p.Socket)
-	os.MkdirAll(dir, 0o700)
+	testkit.MkdirAll(t, dir)
 	if err := os.Chown(dir, 65534, 65534); err != nil {
 		t.Skip(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestHealthIsSharedAndCancellable: concurrent health requests share one
@@ -34,16 +35,14 @@ func TestHealthIsSharedAndCancellable(t *testing.T) {
 	if err := os.WriteFile(standIn, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	os.MkdirAll(filepath.Dir(p.ConfigFile), 0o700)
+	testkit.MkdirAll(t, filepath.Dir(p.ConfigFile))
 	cfg := "ffmpeg:\n  path: " + standIn + "\nffprobe:\n  path: " + tools.FFprobe + "\n"
-	if err := os.WriteFile(p.ConfigFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, p.ConfigFile, cfg)
 	c, _, _ := startDaemon(t, p)
 	// only the toolchain check lists the encoders (the daemon's start
 	// asks ffmpeg for its version too)
 	versions := func() int {
-		data, _ := os.ReadFile(log)
+		data := testkit.ReadFile(t, log)
 		return strings.Count(string(data), " -hide_banner -encoders")
 	}
 	burst := func(ctx context.Context, n int) []error {
@@ -87,7 +86,7 @@ func TestHealthIsSharedAndCancellable(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := func() []string {
-		data, _ := os.ReadFile(log)
+		data := testkit.ReadFile(t, log)
 		return strings.Split(strings.TrimSpace(string(data)), "\n")
 	}
 	before := len(lines())

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func TestPreviewFrame(t *testing.T) {
@@ -43,9 +43,7 @@ func TestPreviewFrame(t *testing.T) {
 	}
 
 	outside := filepath.Join(t.TempDir(), "x.mp4")
-	if err := os.WriteFile(outside, []byte("x"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, outside, "x")
 	for name, req := range map[string]api.PreviewRequest{
 		"outside the store": {Path: clip, Width: 8, Height: 8},
 		"escape by dots":    {Path: filepath.Join(p.DataDir, "media", "..", "..", "x.mp4"), Width: 8, Height: 8},

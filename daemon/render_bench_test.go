@@ -2,13 +2,13 @@ package daemon
 
 import (
 	"io"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // BenchmarkRenderCacheHit measures `impress render` of an unchanged
@@ -19,7 +19,7 @@ func BenchmarkRenderCacheHit(b *testing.B) {
 	dir := b.TempDir()
 	ffmpegtest.Clip(b, ffmpegtest.Opts{Dir: dir, Name: "a.mp4", Dur: 3 * time.Second, Audio: true})
 	spec := filepath.Join(dir, "s.yaml")
-	os.WriteFile(spec, []byte("version: 1\nname: s\npreset: preview\nclips:\n  - video: a.mp4\n"), 0o600)
+	testkit.WriteFile(b, spec, "version: 1\nname: s\npreset: preview\nclips:\n  - video: a.mp4\n")
 	if _, err := c.ApplyProject(b.Context(), api.ApplyRequest{Path: spec}); err != nil {
 		b.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // What a render runs besides its ffmpeg: the input is probed once per
@@ -29,12 +30,10 @@ func TestRenderProbesAndAsksOnce(t *testing.T) {
 		return w
 	}
 	cfg := "ffmpeg:\n  path: " + wrap("ffmpeg", tools.FFmpeg) + "\nffprobe:\n  path: " + wrap("ffprobe", tools.FFprobe) + "\n"
-	if err := os.WriteFile(p.ConfigFile, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, p.ConfigFile, cfg)
 	runs := func(prefix string) int {
 		t.Helper()
-		data, _ := os.ReadFile(count)
+		data := testkit.ReadFile(t, count)
 		n := 0
 		for line := range strings.Lines(string(data)) {
 			if strings.HasPrefix(line, prefix) {

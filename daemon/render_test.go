@@ -17,6 +17,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -28,9 +29,7 @@ import (
 func writeSpec(t *testing.T, dir, name, text string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, p, text)
 	return p
 }
 
@@ -79,15 +78,11 @@ func TestProjectApplyExportFixedPoint(t *testing.T) {
 	c, p := ffmpegDaemon(t)
 	ctx := t.Context()
 	src := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(src, "media"), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testkit.MkdirAll(t, filepath.Join(src, "media"))
 	ffmpegtest.Clip(t, ffmpegtest.Opts{Dur: 3 * time.Second, Audio: true, Dir: filepath.Join(src, "media"), Name: "intro clip.mp4"})
 	ffmpegtest.ImageFile(t, 64, 80, filepath.Join(src, "media", "photo.jpg"))
 	srt := filepath.Join(src, "media", "voice.srt")
-	if err := os.WriteFile(srt, []byte("1\n00:00:00,000 --> 00:00:01,000\nhello: world, it's {me}\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, srt, "1\n00:00:00,000 --> 00:00:01,000\nhello: world, it's {me}\n")
 	spec := writeSpec(t, src, "demo.yaml", `version: 1
 name: demo
 preset: preview
@@ -190,9 +185,7 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 		"list.mp4":      "ffconcat version 1.0\nfile '/etc/hostname'\n",
 	} {
 		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(data), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, path, data)
 		_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{clip, path}})
 		e, ok := api.AsError(err)
 		if !ok || e.Code != api.CodeInvalid || !strings.Contains(e.Message, path) {
@@ -200,7 +193,7 @@ func TestAssetAddRefusesNonMedia(t *testing.T) {
 		}
 	}
 	badSRT := filepath.Join(dir, "bad.srt")
-	os.WriteFile(badSRT, []byte("not captions at all\n"), 0o600)
+	testkit.WriteFile(t, badSRT, "not captions at all\n")
 	if _, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{badSRT}}); !api.HasCode(err, api.CodeInvalid) || !strings.Contains(err.Error(), "bad.srt") {
 		t.Errorf("asset add of a broken .srt = %v; want invalid_input naming it", err)
 	}
@@ -440,10 +433,10 @@ func TestRenderJobsResumeAfterCrash(t *testing.T) {
 	}
 	db.Close()
 	stale := filepath.Join(p.DataDir, "renders", "tmp", "job-9-x", "out.mp4")
-	os.MkdirAll(filepath.Dir(stale), 0o700)
-	os.WriteFile(stale, []byte("half"), 0o600)
+	testkit.MkdirAll(t, filepath.Dir(stale))
+	testkit.WriteFile(t, stale, "half")
 	staleImport := filepath.Join(p.DataDir, "media", ".import-123")
-	os.WriteFile(staleImport, []byte("half a copy"), 0o600)
+	testkit.WriteFile(t, staleImport, "half a copy")
 
 	c2, _, _ := startDaemon(t, p)
 	id := strconv.FormatUint(job.ID, 10)
@@ -535,9 +528,7 @@ func TestDoctorRenderChecks(t *testing.T) {
 
 func TestDoctorNamesTheFixWhenFFmpegIsMissing(t *testing.T) {
 	p := testPaths(t)
-	if err := os.WriteFile(p.ConfigFile, []byte("ffmpeg:\n  path: /nonexistent/ffmpeg\nffprobe:\n  path: /nonexistent/ffprobe\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, p.ConfigFile, "ffmpeg:\n  path: /nonexistent/ffmpeg\nffprobe:\n  path: /nonexistent/ffprobe\n")
 	c, _, _ := startDaemon(t, p)
 	h, err := c.Health(t.Context())
 	if err != nil {
@@ -554,7 +545,7 @@ func TestDoctorNamesTheFixWhenFFmpegIsMissing(t *testing.T) {
 	}
 	// A render then fails with the same fix, before any job exists.
 	clip := filepath.Join(t.TempDir(), "a.wav")
-	os.WriteFile(clip, []byte("RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\x00\x77\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00"), 0o600)
+	testkit.WriteFile(t, clip, "RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x80\xbb\x00\x00\x00\x77\x01\x00\x02\x00\x10\x00data\x00\x00\x00\x00")
 	_, err = c.StartRender(t.Context(), api.RenderRequest{Media: clip})
 	if e, ok := api.AsError(err); !ok || !strings.Contains(e.Hint, "install ffmpeg") {
 		t.Errorf("render without ffmpeg = %v; want the install hint", err)

@@ -14,6 +14,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // uploadMeter sits in front of the sandbox and counts the body bytes of
@@ -132,10 +133,7 @@ func TestUploadResumesAfterSIGKILL(t *testing.T) {
 		t.Errorf("the sandbox read %d bytes in all, %d after the restart; want < %d in all and at most the %d it lacked after",
 			total, after, 2*size, size-meter.stallAt)
 	}
-	data, err := os.ReadFile(reel)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.ReadFile(t, reel)
 	sum := sha256.Sum256(data)
 	for _, c := range a.sb.State().Containers {
 		if c.Upload != nil && (c.Upload.Received != size || c.Upload.SHA256 != hex.EncodeToString(sum[:])) {

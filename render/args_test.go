@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestFilterOptionEscaping: an option value is escaped for the filter's
@@ -44,14 +45,9 @@ func TestOddWorkDirRenders(t *testing.T) {
 	if err := os.Mkdir(e.dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	src, err := os.ReadFile(FindFont())
-	if err != nil {
-		t.Fatal(err)
-	}
+	src := testkit.ReadFile(t, FindFont())
 	font := filepath.Join(e.dir, "a:b=c.ttf")
-	if err := os.WriteFile(font, src, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, font, src)
 	e.clip("a.mp4", ffmpegtest.Opts{Audio: true, Dur: 500 * time.Millisecond})
 	res := e.render("version: 1\nname: odd dir\nclips:\n  - video: a.mp4\ntexts:\n  - text: hi\n    font: "+yamlQuote(font)+"\n", true)
 	wantOutput(t, res.Output, 540, 960, 30, 15)

@@ -2,12 +2,12 @@ package render
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestAudioAndVideoEndTogether: in every kind of output the audio ends
@@ -27,7 +27,7 @@ func TestAudioAndVideoEndTogether(t *testing.T) {
 	ffmpegtest.ImageFile(t, 64, 64, filepath.Join(dir, "p.png"))
 	music := ffmpegtest.Clip(t, ffmpegtest.Opts{Dir: dir, Name: "m.mp4", Dur: 3 * time.Second, Audio: true})
 	spec := filepath.Join(dir, "s.yaml")
-	os.WriteFile(spec, []byte("version: 1\nname: s\nclips:\n  - image: p.png\n    duration: 1\n    transition: {type: fade, duration: 0.3}\n  - video: small.mp4\naudio:\n  - file: "+music+"\n    fade_out: 0.5\n"), 0o600)
+	testkit.WriteFile(t, spec, "version: 1\nname: s\nclips:\n  - image: p.png\n    duration: 1\n    transition: {type: fade, duration: 0.3}\n  - video: small.mp4\naudio:\n  - file: "+music+"\n    fade_out: 0.5\n")
 	for _, c := range []struct {
 		name  string
 		input string

@@ -2,12 +2,12 @@ package render
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestFontMetricsMatchDrawtext draws lines with drawtext's box (which is
@@ -38,9 +38,7 @@ func TestFontMetricsMatchDrawtext(t *testing.T) {
 			}
 			i := len(rows)
 			path := filepath.Join(dir, fmt.Sprintf("t%d.txt", i))
-			if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			testkit.WriteFile(t, path, s)
 			band := 3 * px
 			r := row{s: s, px: px, top: y, band: band, x: 20, bas: y + band/2}
 			rows = append(rows, r)

@@ -1,13 +1,13 @@
 package render
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func TestFindFace(t *testing.T) {
@@ -101,16 +101,9 @@ func TestRenderWithFonts(t *testing.T) {
 	if !ok {
 		t.Skip("DejaVu Sans Mono not installed")
 	}
-	data, err := os.ReadFile(monoFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(e.dir, "fonts"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(e.dir, "fonts", "brand.ttf"), data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.ReadFile(t, monoFile)
+	testkit.MkdirAll(t, filepath.Join(e.dir, "fonts"))
+	testkit.WriteFile(t, filepath.Join(e.dir, "fonts", "brand.ttf"), data)
 	res := e.render(`version: 1
 name: fonts
 clips:
@@ -139,9 +132,7 @@ texts:
 
 	write := func(spec string) *Spec {
 		path := filepath.Join(e.dir, "bad.yaml")
-		if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, path, spec)
 		s, err := LoadSpec(path)
 		if err != nil {
 			t.Fatal(err)
@@ -152,17 +143,13 @@ texts:
 	req.Spec = write("version: 1\nname: f\nclips:\n  - color: black\ntexts:\n  - text: a\n    font: Comic Nonexistent\n")
 	_, err = Render(t.Context(), req, nil)
 	wantSpecError(t, err, 7, "texts[0].font", `font "Comic Nonexistent" is not installed`)
-	if err := os.WriteFile(filepath.Join(e.dir, "fonts", "fake.ttf"), []byte("not a font"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(e.dir, "fonts", "fake.ttf"), "not a font")
 	req.Spec = write("version: 1\nname: f\nclips:\n  - color: black\ntexts:\n  - text: a\n    font: fonts/fake.ttf\n")
 	_, err = Render(t.Context(), req, nil)
 	wantSpecError(t, err, 7, "texts[0].font", "fake.ttf cannot be used")
 	// a font file that is not there is refused when the spec is loaded
 	path := filepath.Join(e.dir, "gone.yaml")
-	if err := os.WriteFile(path, []byte("version: 1\nname: f\nclips:\n  - color: black\ntexts:\n  - text: a\n    font: fonts/gone.ttf\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, path, "version: 1\nname: f\nclips:\n  - color: black\ntexts:\n  - text: a\n    font: fonts/gone.ttf\n")
 	_, err = LoadSpec(path)
 	wantSpecError(t, err, 7, "texts[0].font", "file not found: fonts/gone.ttf")
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestLintWarnsPerPreset: the same spec is fine on a story (whose bottom
@@ -22,9 +23,7 @@ func TestLintWarnsPerPreset(t *testing.T) {
 	srt := ffmpegtest.SRT(t, []ffmpegtest.Cue{{Start: 0, End: time.Second, Text: "hi"}})
 	spec := "version: 1\nname: l\nclips:\n  - video: a.mp4\ntexts:\n  - text: Buy now\n    position: {x: 0.5, y: 0.72}\ncaptions:\n  file: " + srt + "\n  style: {position: {x: 0.5, y: 0.5}}\nloudness: -14\n"
 	path := filepath.Join(dir, "l.yaml")
-	if err := os.WriteFile(path, []byte(spec), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, path, spec)
 	s, err := LoadSpec(path)
 	if err != nil {
 		t.Fatal(err)

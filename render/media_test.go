@@ -9,14 +9,13 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func writeFile(t *testing.T, name string, data []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, p, data)
 	return p
 }
 
@@ -26,14 +25,8 @@ func nonMedia(t *testing.T) map[string]struct{ path, reason string } {
 	tools := ffmpegtest.Require(t)
 	_ = tools
 	clip := ffmpegtest.Clip(t, ffmpegtest.Opts{Audio: true})
-	data, err := os.ReadFile(clip)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jpg, err := os.ReadFile(ffmpegtest.Image(t, 64, 64))
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.ReadFile(t, clip)
+	jpg := testkit.ReadFile(t, ffmpegtest.Image(t, 64, 64))
 	return map[string]struct{ path, reason string }{
 		"text named mp4":  {writeFile(t, "notes.mp4", []byte("shopping list\n- milk\n")), "a text file"},
 		"zero bytes":      {writeFile(t, "empty.mp4", nil), "zero bytes"},

@@ -3,13 +3,13 @@ package render
 import (
 	"errors"
 	"math"
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // ReadMP4Info must say what ffprobe says about the files it reads, and
@@ -326,9 +326,7 @@ func TestMayConform(t *testing.T) {
 	}
 	// boxes that say nothing leave it to the probe
 	junk := filepath.Join(dir, "junk.mp4")
-	if err := os.WriteFile(junk, []byte("not an mp4 at all"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, junk, "not an mp4 at all")
 	if !mayConform(junk, preview) || !mayConform(filepath.Join(dir, "missing.mp4"), preview) {
 		t.Error("unreadable boxes ruled the fast path out")
 	}

@@ -2,13 +2,13 @@ package render
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestRenderAtTheLimits: a spec at the documented limits (clips, texts,
@@ -54,9 +54,7 @@ func TestRenderAtTheLimits(t *testing.T) {
 		b.WriteString("  - file: m.mp4\n    volume: 0.05\n")
 	}
 	specPath := filepath.Join(dir, "limits.yaml")
-	if err := os.WriteFile(specPath, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, specPath, b.String())
 	spec, err := LoadSpec(specPath)
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,12 @@ package render
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 const fullSpec = `version: 1
@@ -256,13 +257,9 @@ func yamlQuote(s string) string {
 
 func TestResolve(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testkit.MkdirAll(t, filepath.Join(dir, "media"))
 	for _, f := range []string{"media/a.mp4", "media/b.jpg"} {
-		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, filepath.Join(dir, f), "x")
 	}
 	s, err := ParseSpec([]byte("version: 1\nname: x\nclips:\n  - video: media/a.mp4\n  - image: media/b.jpg\n"), "s.yaml")
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func TestXfadeTransitionsOfInstalledFFmpeg(t *testing.T) {
@@ -76,9 +77,7 @@ func oldFFmpeg(t *testing.T, real string) (path, marker string) {
 		}
 	}
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "help.txt"), []byte(strings.Join(kept, "\n")), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, filepath.Join(dir, "help.txt"), strings.Join(kept, "\n"))
 	marker = filepath.Join(dir, "ran")
 	path = filepath.Join(dir, "ffmpeg")
 	script := "#!/bin/sh\ncase \"$*\" in\n*filter=xfade*) cat '" + filepath.Join(dir, "help.txt") + "';;\n" +

@@ -3,11 +3,11 @@ package store
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/impress-dev/impress/internal/testkit"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -195,10 +195,7 @@ func TestDeleteConnection(t *testing.T) {
 	if err := db.Compact(); err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(db.Path())
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testkit.ReadFile(t, db.Path())
 	if bytes.Contains(raw, []byte(canary+"alice")) {
 		t.Error("alice's canary survives in the file after compaction")
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func TestPurgeRecordBecomesReceipt(t *testing.T) {
@@ -179,7 +181,7 @@ func TestPurgedConnectionLeavesNoByte(t *testing.T) {
 	if _, err := db.DeleteConnection("alice"); err != nil {
 		t.Fatal(err)
 	}
-	raw, _ := os.ReadFile(db.Path())
+	raw := testkit.ReadFile(t, db.Path())
 	if !bytes.Contains(raw, []byte("alice-canary")) {
 		t.Log("bbolt reused the pages already; the check below still must hold")
 	}

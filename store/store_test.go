@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impress-dev/impress/internal/testkit"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -77,7 +78,7 @@ func TestCorruptFileIsReportedNotPanicked(t *testing.T) {
 		write func(t *testing.T, path string)
 	}{
 		{"garbage", func(t *testing.T, path string) {
-			os.WriteFile(path, bytes.Repeat([]byte("not a bolt file "), 4096), 0o600)
+			testkit.WriteFile(t, path, bytes.Repeat([]byte("not a bolt file "), 4096))
 		}},
 		{"zeroed pages", func(t *testing.T, path string) {
 			db, err := Open(path, Options{})
@@ -86,23 +87,23 @@ func TestCorruptFileIsReportedNotPanicked(t *testing.T) {
 			}
 			db.UpdateAccount(func(a *Account) { a.Email = "x@example.com" })
 			db.Close()
-			data, _ := os.ReadFile(path)
+			data := testkit.ReadFile(t, path)
 			// Wipe both meta pages' magic: bbolt must refuse, not panic.
 			for i := 0; i < 2*4096 && i < len(data); i++ {
 				data[i] = 0xff
 			}
-			os.WriteFile(path, data, 0o600)
+			testkit.WriteFile(t, path, data)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "impress.db")
 			tc.write(t, path)
-			before, _ := os.ReadFile(path)
+			before := testkit.ReadFile(t, path)
 			_, err := Open(path, Options{})
 			if !errors.Is(err, ErrCorrupt) {
 				t.Fatalf("Open(corrupt) = %v, want ErrCorrupt", err)
 			}
-			after, _ := os.ReadFile(path)
+			after := testkit.ReadFile(t, path)
 			if !bytes.Equal(before, after) {
 				t.Error("Open modified a corrupt file; it must leave it for recovery")
 			}
@@ -129,14 +130,14 @@ func TestCompactRemovesDeletedBytes(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(db.Path())
+	data := testkit.ReadFile(t, db.Path())
 	if !bytes.Contains(data, []byte(secret)) {
 		t.Skip("bbolt reused the freed pages; remnant precondition not met")
 	}
 	if err := db.Compact(); err != nil {
 		t.Fatal(err)
 	}
-	data, _ = os.ReadFile(db.Path())
+	data = testkit.ReadFile(t, db.Path())
 	if bytes.Contains(data, []byte(secret)) {
 		t.Fatal("deleted bytes survived Compact")
 	}
@@ -185,7 +186,7 @@ func TestStaleCompactionTempsRemovedOnOpen(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "impress.db")
 	stale := path + ".tmp.12345"
-	os.WriteFile(stale, []byte("old deleted data"), 0o600)
+	testkit.WriteFile(t, stale, "old deleted data")
 	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -3,11 +3,12 @@
 package tui
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestPickerRefusesWhatIsNotAFile: the file picker lists a FIFO named
@@ -22,7 +23,7 @@ func TestPickerRefusesWhatIsNotAFile(t *testing.T) {
 		t.Errorf("checkPicked(fifo) = %v, want refused as a named pipe", err)
 	}
 	file := filepath.Join(dir, "ok.mp4")
-	os.WriteFile(file, []byte("x"), 0o600)
+	testkit.WriteFile(t, file, "x")
 	if err := checkPicked(file); err != nil {
 		t.Errorf("checkPicked(file) = %v", err)
 	}

@@ -1,13 +1,13 @@
 package tui
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // openDemo is the editor with project "demo" (n clips) open.
@@ -256,9 +256,7 @@ func TestFilePickerAddsAClip(t *testing.T) {
 	f.addProject("demo", 1)
 	dir := t.TempDir()
 	for _, n := range []string{"b.mp4", "notes.txt"} {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		testkit.WriteFile(t, filepath.Join(dir, n), "x")
 	}
 	m := newTestModel(t, f, Options{Project: "demo", StartDir: dir})
 	press(t, m, "a") // runs the picker's directory read

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/rogpeppe/go-internal/testscript"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -156,10 +157,7 @@ var ciScripts = []string{"testdata/script/publish_ci.txtar", "testdata/script/pu
 // token comes on stdin, not through printenv's pipe; results are copied
 // from stdout, not redirected). Its example manifest is the script's.
 func TestCIDocCommands(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/ci.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	doc := testkit.ReadFile(t, "../../docs/ci.md")
 	var scripts strings.Builder
 	var manifest []byte
 	for _, name := range ciScripts {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -118,10 +119,7 @@ func TestWithTokenStatusAndTokensSealed(t *testing.T) {
 		t.Errorf("status = %+v", st)
 	}
 	// Neither the token nor the username is in the store file in clear.
-	raw, err := os.ReadFile(e.dbPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := testkit.ReadFile(t, e.dbPath)
 	if bytes.Contains(raw, []byte(tok)) || bytes.Contains(raw, []byte(sandbox.IGCreatorUsername)) {
 		t.Error("the store file holds the token or the username in clear")
 	}

@@ -3,7 +3,6 @@ package community
 import (
 	"bytes"
 	"encoding/json"
-	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -90,7 +90,7 @@ func TestCommentsPaginationCacheAndOffline(t *testing.T) {
 		t.Errorf("offline copy: %d/%d, online %d/%d", ot, or, top, replies)
 	}
 	// The copy is sealed: no comment text in the store file in clear.
-	raw, _ := os.ReadFile(e.dbPath)
+	raw := testkit.ReadFile(t, e.dbPath)
 	if len(all.Comments) > 0 && bytes.Contains(raw, []byte(all.Comments[0].Text)) {
 		t.Errorf("comment text %q is in the store file in clear", all.Comments[0].Text)
 	}
@@ -249,7 +249,7 @@ func TestMessagesWindowAndKeep(t *testing.T) {
 	if o, _ := e.c.ThreadMessages(ctx, api.ThreadQuery{Thread: sandbox.ConvOpenID, Offline: true}); len(o.Messages) != 0 {
 		t.Errorf("bodies kept without --keep: %d", len(o.Messages))
 	}
-	raw, _ := os.ReadFile(e.dbPath)
+	raw := testkit.ReadFile(t, e.dbPath)
 	if bytes.Contains(raw, []byte("thanks for writing")) {
 		t.Error("a message body is in the store file in clear")
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -62,8 +63,8 @@ func TestExport(t *testing.T) {
 	ctx := t.Context()
 	sha := strings.Repeat("e", 64)
 	mpath := filepath.Join(e.paths.DataDir, mediastore.Rel(sha, ".mp4"))
-	os.MkdirAll(filepath.Dir(mpath), 0o700)
-	os.WriteFile(mpath, []byte("the media bytes"), 0o600)
+	testkit.MkdirAll(t, filepath.Dir(mpath))
+	testkit.WriteFile(t, mpath, "the media bytes")
 	e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: "holiday.mp4"})
 	e.s.DB.CreateProject(store.Project{Name: "trip", Spec: []byte("version: 1\nname: trip\n"), Assets: []string{sha}})
 	e.s.DB.UpdateAccount(func(a *store.Account) { a.Email = "me@example.com" })
@@ -164,10 +165,10 @@ func TestExportEachFileOnceWithDates(t *testing.T) {
 	e.login(sandbox.TokenRequest{}, "main")
 	ctx := t.Context()
 	renders := mediastore.RendersDir(e.paths.DataDir)
-	os.MkdirAll(renders, 0o700)
+	testkit.MkdirAll(t, renders)
 	video, cover := filepath.Join(renders, "k1.mp4"), filepath.Join(renders, "k1.jpg")
-	os.WriteFile(video, []byte("rendered video bytes"), 0o600)
-	os.WriteFile(cover, []byte("cover bytes"), 0o600)
+	testkit.WriteFile(t, video, "rendered video bytes")
+	testkit.WriteFile(t, cover, "cover bytes")
 	fileTime := time.Date(2024, 5, 6, 7, 8, 10, 0, time.UTC)
 	os.Chtimes(video, fileTime, fileTime)
 	if _, err := e.s.DB.PutRender(store.Render{Key: "k1", Path: video, Cover: cover, Project: "trip"}); err != nil {

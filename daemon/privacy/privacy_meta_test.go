@@ -9,13 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/public"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // deletionRequest builds a signed_request as Meta does.
@@ -253,7 +253,7 @@ func TestMetaDeletionReplay(t *testing.T) {
 		t.Errorf("after 10 replays: %d requests (%v), want the one", len(rs), err)
 	}
 	// The replays were logged as such, and no purge was recorded again.
-	data, _ := os.ReadFile(e.paths.LogFile())
+	data := testkit.ReadFile(t, e.paths.LogFile())
 	if n := strings.Count(string(data), "data deletion request received from Meta"); n != 1 {
 		t.Errorf("%d requests recorded, want 1", n)
 	}

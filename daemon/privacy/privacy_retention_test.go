@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -71,10 +71,7 @@ func plantBulk(t *testing.T, e *privEnv, conn string, n int) (comments, events [
 // countIn counts how many of bs the file holds.
 func countIn(t *testing.T, path string, bs [][]byte) int {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.ReadFile(t, path)
 	n := 0
 	for _, b := range bs {
 		if bytes.Contains(data, b) {
@@ -86,10 +83,7 @@ func countIn(t *testing.T, path string, bs [][]byte) int {
 
 func inFile(t *testing.T, path string, b []byte) bool {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := testkit.ReadFile(t, path)
 	return bytes.Contains(data, b)
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -36,7 +37,7 @@ func TestReviewFindings(t *testing.T) {
 	main, brand := plantTwo(e)
 	plantComment(t, e, "main", "bo")
 	notes := filepath.Join(e.paths.DataDir, "notes.txt")
-	os.WriteFile(notes, []byte("thanks @bo!\n"), 0o600)
+	testkit.WriteFile(t, notes, "thanks @bo!\n")
 	pub := e.servePublic()
 	var ans deletionAnswer
 	st, body := postDeletion(t, pub, deletionRequest(e.env["IMPRESS_META_APP_SECRET"], map[string]any{"algorithm": "HMAC-SHA256", "user_id": main.appUserID, "issued_at": e.clock.Now().Unix()}))
@@ -82,7 +83,7 @@ func TestReviewFindings(t *testing.T) {
 	}
 
 	// Another purge, another leftover: acknowledged with a reason.
-	os.WriteFile(notes, []byte("dm_friend_boreal was here\n"), 0o600)
+	testkit.WriteFile(t, notes, "dm_friend_boreal was here\n")
 	rc, err = e.c.Purge(t.Context(), api.PurgeRequest{Scope: api.ScopeConnection, Connection: "brand"}, nil)
 	if err != nil || rc.Verified || len(rc.Scan.Findings) != 1 {
 		t.Fatalf("brand's purge: %+v, %v", rc, err)
@@ -121,8 +122,8 @@ func TestPurgeAllRemovesMasterKeyAndSettles(t *testing.T) {
 	// deletes the media store.
 	sha := strings.Repeat("d", 64)
 	leftover := filepath.Join(e.paths.DataDir, mediastore.Rel(sha, ".srt"))
-	os.MkdirAll(filepath.Dir(leftover), 0o700)
-	os.WriteFile(leftover, []byte("1\n00:00:00,000 --> 00:00:01,000\n"+main.comment+"\n"), 0o600)
+	testkit.MkdirAll(t, filepath.Dir(leftover))
+	testkit.WriteFile(t, leftover, "1\n00:00:00,000 --> 00:00:01,000\n"+main.comment+"\n")
 	old, err := e.c.Purge(t.Context(), api.PurgeRequest{Scope: api.ScopeConnection, Connection: "main"}, nil)
 	if err != nil || old.Verified {
 		t.Fatalf("first purge: %+v, %v", old, err)

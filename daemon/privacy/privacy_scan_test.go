@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
 	"github.com/impress-dev/impress/daemon/internal/records"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -117,8 +117,8 @@ func TestScanFindsShortIDsAndConfig(t *testing.T) {
 	plantComment(t, e, "main", "bo")
 	plantComment(t, e, "main", "done")
 	notes := filepath.Join(e.paths.DataDir, "notes.txt")
-	os.WriteFile(notes, []byte("first line\nthanks @bo!\n"), 0o600)
-	os.WriteFile(e.paths.ConfigFile, []byte("daemon:\n  public_url: https://impress.example/u/"+main.accountID+"\n"), 0o600)
+	testkit.WriteFile(t, notes, "first line\nthanks @bo!\n")
+	testkit.WriteFile(t, e.paths.ConfigFile, "daemon:\n  public_url: https://impress.example/u/"+main.accountID+"\n")
 	e.s.Log.Info("privacy: purge step done", "step", "done")
 
 	rc, err := e.c.Purge(t.Context(), api.PurgeRequest{Scope: api.ScopeConnection, Connection: "main"}, nil)
@@ -157,8 +157,8 @@ func TestScanNoFalseFindingInMedia(t *testing.T) {
 	copy(video[90000:], "218471")
 	sha := strings.Repeat("c", 64)
 	p := filepath.Join(e.paths.DataDir, mediastore.Rel(sha, ".mov"))
-	os.MkdirAll(filepath.Dir(p), 0o700)
-	os.WriteFile(p, video, 0o600)
+	testkit.MkdirAll(t, filepath.Dir(p))
+	testkit.WriteFile(t, p, video)
 	e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mov", Kind: "video", Name: "holiday.mov"})
 
 	pub := e.servePublic()
@@ -173,7 +173,7 @@ func TestScanNoFalseFindingInMedia(t *testing.T) {
 	if rc := ask("218471"); !rc.Verified || rc.Scan.Identifiers != 1 {
 		t.Errorf("a stranger's id inside video bytes: %+v %+v", rc, rc.Scan)
 	}
-	os.WriteFile(filepath.Join(e.paths.StateDir, "crash.txt"), []byte("started\nuser 518472 asked\n"), 0o600)
+	testkit.WriteFile(t, filepath.Join(e.paths.StateDir, "crash.txt"), "started\nuser 518472 asked\n")
 	if rc := ask("518472"); rc.Verified || len(rc.Scan.Findings) != 1 || rc.Scan.Findings[0].File != "state/crash.txt" ||
 		rc.Scan.Findings[0].Context != "line 2" {
 		t.Errorf("an id left in a text file: %+v", rc.Scan)

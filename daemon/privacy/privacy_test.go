@@ -11,6 +11,7 @@ import (
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/daemon/internal/mediastore"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
 )
@@ -173,10 +174,8 @@ func TestPurgeProject(t *testing.T) {
 		for _, c := range contents {
 			sha := strings.Repeat(c[:1], 64)
 			path := filepath.Join(e.paths.DataDir, mediastore.Rel(sha, ".mp4"))
-			os.MkdirAll(filepath.Dir(path), 0o700)
-			if err := os.WriteFile(path, []byte("media bytes of "+c), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			testkit.MkdirAll(t, filepath.Dir(path))
+			testkit.WriteFile(t, path, "media bytes of "+c)
 			if _, _, err := e.s.DB.PutMedia(store.Media{SHA256: sha, Ext: ".mp4", Kind: "video", Name: c + ".mp4", Size: 10}); err != nil {
 				t.Fatal(err)
 			}
@@ -191,8 +190,8 @@ func TestPurgeProject(t *testing.T) {
 	mk("secretproj", "xclusive_holiday", "shared_intro")
 	mk("keptproj", "shared_intro", "kept_outro")
 	render := filepath.Join(e.paths.DataDir, "renders", "r1.mp4")
-	os.MkdirAll(filepath.Dir(render), 0o700)
-	os.WriteFile(render, []byte("rendered"), 0o600)
+	testkit.MkdirAll(t, filepath.Dir(render))
+	testkit.WriteFile(t, render, "rendered")
 	if _, err := e.s.DB.PutRender(store.Render{Key: "r1", Path: render, Project: "secretproj", Preset: "reels"}); err != nil {
 		t.Fatal(err)
 	}
@@ -230,8 +229,8 @@ func TestPurgeProject(t *testing.T) {
 func TestPurgeAll(t *testing.T) {
 	e := newPrivEnv(t)
 	main, brand := plantTwo(e)
-	os.MkdirAll(filepath.Join(e.paths.DataDir, "renders", "tmp"), 0o700)
-	os.WriteFile(filepath.Join(e.paths.DataDir, "renders", "tmp", "partial.mp4"), []byte("partial "+main.caption), 0o600)
+	testkit.MkdirAll(t, filepath.Join(e.paths.DataDir, "renders", "tmp"))
+	testkit.WriteFile(t, filepath.Join(e.paths.DataDir, "renders", "tmp", "partial.mp4"), "partial "+main.caption)
 	rc, err := e.c.Purge(t.Context(), api.PurgeRequest{Scope: api.ScopeAll}, nil)
 	if err != nil || !rc.Verified {
 		t.Fatalf("purge --all: %+v, %v", rc, err)
@@ -255,9 +254,7 @@ func TestReceiptNamesNoIdentifierWhenSomethingRemains(t *testing.T) {
 	e := newPrivEnv(t)
 	main, _ := plantTwo(e)
 	stray := filepath.Join(e.paths.DataDir, "notes-"+main.commenter+".txt")
-	if err := os.WriteFile(stray, []byte("someone copied "+main.comment), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, stray, "someone copied "+main.comment)
 	rc, err := e.c.Purge(t.Context(), api.PurgeRequest{Scope: api.ScopeConnection, Connection: "main"}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -9,13 +9,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func writeFile(t *testing.T, path string, data []byte) {
 	t.Helper()
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, path, data)
 }
 
 func checkPlaced(t *testing.T, src, dst string, want []byte) {

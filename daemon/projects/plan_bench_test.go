@@ -3,7 +3,6 @@ package projects
 import (
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
 	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/render"
 	"github.com/impress-dev/impress/store"
 )
@@ -40,9 +40,7 @@ func planSpec(tb testing.TB, dir, shape string, n int) string {
 		}
 	}
 	spec := filepath.Join(dir, shape+".yaml")
-	if err := os.WriteFile(spec, []byte(b.String()), 0o600); err != nil {
-		tb.Fatal(err)
-	}
+	testkit.WriteFile(tb, spec, b.String())
 	return spec
 }
 

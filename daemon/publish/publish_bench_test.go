@@ -24,6 +24,7 @@ import (
 	"github.com/impress-dev/impress/daemon/projects"
 	"github.com/impress-dev/impress/internal/config"
 	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/store"
 )
@@ -122,10 +123,7 @@ func resetPeakRSS(b *testing.B) int64 {
 
 func procStatusKB(b *testing.B, field string) int64 {
 	b.Helper()
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		b.Fatal(err)
-	}
+	data := testkit.ReadFile(b, "/proc/self/status")
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		if v, ok := strings.CutPrefix(sc.Text(), field+":"); ok {

@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/daemon/internal/daemontest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta/sandbox"
 )
 
@@ -22,9 +22,7 @@ func TestPublishChecksWhatIsGivenBeforeTheLogin(t *testing.T) {
 	e := newPubEnv(t, pubOpts{noLogin: true})
 	dir := t.TempDir()
 	text := filepath.Join(dir, "hostname")
-	if err := os.WriteFile(text, []byte("build-host\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, text, "build-host\n")
 	clip := daemontest.ReelClip(t, dir, "reel.mp4", 3*time.Second)
 	long := strings.Repeat("x", 2300)
 

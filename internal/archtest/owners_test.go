@@ -5,7 +5,6 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/impress-dev/impress/internal/config"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // Two rules of ownership that no import rule can check: exit codes belong
@@ -180,10 +180,7 @@ func citations(text string) []string {
 // or a README section instead.
 func TestDesignIsCitedFromTheRepo(t *testing.T) {
 	seen := walkRepo(t, func(rel, path string) {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		data := testkit.ReadFile(t, path)
 		for _, d := range citations(string(data)) {
 			t.Errorf("%s cites %s, which is not in the repository; cite docs/… or README instead", rel, d)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/spf13/pflag"
 )
 
@@ -110,12 +111,12 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("implicit missing file: %v", err)
 	}
 	bad := filepath.Join(dir, "bad.yaml")
-	os.WriteFile(bad, []byte("render: [unclosed"), 0o600)
+	testkit.WriteFile(t, bad, "render: [unclosed")
 	if _, err := Load(LoadOptions{File: bad}); err == nil || !strings.Contains(err.Error(), bad) {
 		t.Errorf("bad yaml: %v", err)
 	}
 	notNum := filepath.Join(dir, "n.yaml")
-	os.WriteFile(notNum, []byte("render:\n  concurrency: lots\n"), 0o600)
+	testkit.WriteFile(t, notNum, "render:\n  concurrency: lots\n")
 	if _, err := Load(LoadOptions{File: notNum}); err == nil || !strings.Contains(err.Error(), "not a number") {
 		t.Errorf("non-numeric int key: %v", err)
 	}
@@ -123,7 +124,7 @@ func TestLoadErrors(t *testing.T) {
 		t.Errorf("unknown key: %v", err)
 	}
 	unk := filepath.Join(dir, "u.yaml")
-	os.WriteFile(unk, []byte("render:\n  concurency: 2\n"), 0o600)
+	testkit.WriteFile(t, unk, "render:\n  concurency: 2\n")
 	s, err := Load(LoadOptions{File: unk})
 	if err != nil || len(s.UnknownFileKeys()) != 1 || s.UnknownFileKeys()[0] != "render.concurency" {
 		t.Errorf("UnknownFileKeys = %v, %v", s.UnknownFileKeys(), err)
@@ -163,9 +164,7 @@ func TestEnsurePrivateDir(t *testing.T) {
 // from a comma-separated string (environment, `config set`).
 func TestStrings(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(file, []byte("daemon:\n  trusted_proxies:\n    - 127.0.0.1/32\n    - \" ::1/128 \"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, file, "daemon:\n  trusted_proxies:\n    - 127.0.0.1/32\n    - \" ::1/128 \"\n")
 	env := map[string]string{}
 	s, err := Load(LoadOptions{File: file, Env: envMap(env)})
 	if err != nil {
@@ -193,9 +192,7 @@ func TestStrings(t *testing.T) {
 // removed with `config unset`; one the file does not have is still refused.
 func TestUnsetUnknownKeyInFile(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "config.yaml")
-	if err := os.WriteFile(file, []byte("render:\n  concurency: 2\n  concurrency: 3\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteFile(t, file, "render:\n  concurency: 2\n  concurrency: 3\n")
 	if err := UnsetInFile(file, "render.concurency"); err != nil {
 		t.Fatalf("unset of a key the file has: %v", err)
 	}

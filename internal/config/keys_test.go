@@ -1,10 +1,11 @@
 package config
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestKeysDeclaredOnce: the table holds each declared key once, with a
@@ -21,7 +22,7 @@ func TestKeysDeclaredOnce(t *testing.T) {
 		}
 	}
 	file := filepath.Join(t.TempDir(), "c.yaml")
-	os.WriteFile(file, []byte("publish:\n  poll_max: 45s\n  poll_timeout: soon\n  slowdown: -1s\nmeta:\n  redirect_port: 9000\n"), 0o600)
+	testkit.WriteFile(t, file, "publish:\n  poll_max: 45s\n  poll_timeout: soon\n  slowdown: -1s\nmeta:\n  redirect_port: 9000\n")
 	s, err := Load(LoadOptions{File: file, Env: func(string) string { return "" }})
 	if err != nil {
 		t.Fatal(err)

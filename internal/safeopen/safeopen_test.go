@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestRefusesWhatIsNotAFile: each kind of non-file is refused at once with
@@ -29,7 +31,7 @@ func TestRefusesWhatIsNotAFile(t *testing.T) {
 	}
 	defer ln.Close()
 	file := filepath.Join(dir, "a.mp4")
-	os.WriteFile(file, []byte("0123456789"), 0o600)
+	testkit.WriteFile(t, file, "0123456789")
 	link := filepath.Join(dir, "l.mp4")
 	os.Symlink(file, link)
 

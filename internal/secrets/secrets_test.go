@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/zalando/go-keyring"
 )
 
@@ -218,7 +219,7 @@ func TestKeyFileRefusedWhenUnsafe(t *testing.T) {
 	})
 	t.Run("garbage", func(t *testing.T) {
 		dir := t.TempDir()
-		os.WriteFile(filepath.Join(dir, KeyFileName), []byte("short\n"), 0o600)
+		testkit.WriteFile(t, filepath.Join(dir, KeyFileName), "short\n")
 		if _, err := OpenMaster(t.Context(), Options{Dir: dir}); err == nil {
 			t.Fatal("a key file without a key was accepted")
 		}

@@ -1,6 +1,7 @@
 // Package testkit holds the small fakes that tests across the tree share:
-// a clock that moves only when told and a buffer safe to read while
-// another goroutine writes it. It is a test helper: only _test.go files
+// a clock that moves only when told, a buffer safe to read while another
+// goroutine writes it, and file helpers that fail the test on error
+// (files.go). It is a test helper: only _test.go files
 // (and other test helpers) may import it (internal/archtest checks), and
 // it imports the standard library only.
 package testkit

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/internal/redact"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func TestLogRedactsEverySecretShape(t *testing.T) {
@@ -27,7 +28,7 @@ func TestLogRedactsEverySecretShape(t *testing.T) {
 	urlErr := &url.Error{Op: "Get", URL: "https://graph.instagram.com/v25.0/me?access_token=IGQVJsecret123456789012345", Err: errors.New("dial tcp: refused")}
 	log.Info("refresh failed "+known, "err", urlErr, "token", known, "nested", fmt.Errorf("wrap: %w", urlErr))
 	log.With("tok", known).Warn("with attrs")
-	data, _ := os.ReadFile(filepath.Join(dir, "daemon.log"))
+	data := testkit.ReadFile(t, filepath.Join(dir, "daemon.log"))
 	for _, leak := range []string{known, "IGQVJsecret123456789012345"} {
 		if strings.Contains(string(data), leak) {
 			t.Errorf("log contains %q:\n%s", leak, data)
@@ -58,7 +59,7 @@ func TestLogRotationAndRewrite(t *testing.T) {
 		t.Fatalf("Rewrite = %d, %v", removed, err)
 	}
 	for _, f := range rf.Files() {
-		data, _ := os.ReadFile(f)
+		data := testkit.ReadFile(t, f)
 		if strings.Contains(string(data), "alice") {
 			t.Errorf("%s still mentions alice", f)
 		}
