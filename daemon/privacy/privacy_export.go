@@ -234,6 +234,40 @@ func openSealed[R any](dk *secrets.DataKey, field string, sealed []byte) *R {
 	return &rec
 }
 
+// exportSealed writes one kind of a connection's sealed records, as list
+// finds them, to one JSON file: comments, DM threads and webhook events are
+// exported alike, and only row (which opens one record into its exported
+// form) knows which kind it is.
+func exportSealed[E, O any](e *exporter, name string, list func(conn string) ([]E, error), conn string, dk *secrets.DataKey, row func(*secrets.DataKey, E) O) error {
+	entries, err := list(conn)
+	if err != nil {
+		return err
+	}
+	out := []O{} // none is written as [], not null
+	for _, en := range entries {
+		out = append(out, row(dk, en))
+	}
+	return e.json(name, out)
+}
+
+// commentRow, threadRow and eventRow open one cached record for the export;
+// one that does not open is still listed, marked unreadable, so the owner
+// learns it is held even when its content is lost.
+func commentRow(dk *secrets.DataKey, ce store.CommentEntry) exportComment {
+	rec := openSealed[records.Comment](dk, records.FieldComment, ce.Data)
+	return exportComment{Comment: rec, CachedAt: ce.At, Unreadable: rec == nil}
+}
+
+func threadRow(dk *secrets.DataKey, te store.ThreadEntry) exportThread {
+	rec := openSealed[records.Thread](dk, records.FieldThread, te.Data)
+	return exportThread{Thread: rec, CachedAt: te.At, Unreadable: rec == nil}
+}
+
+func eventRow(dk *secrets.DataKey, ev store.EventEntry) exportEvent {
+	rec := openSealed[records.Event](dk, records.FieldEvent, ev.Data)
+	return exportEvent{ID: ev.Seq, ReceivedAt: ev.At, Event: rec, Unreadable: rec == nil}
+}
+
 func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Conn, keys map[string]*secrets.DataKey, full, withMedia bool) error {
 	w, err := e.create("README.txt", zip.Deflate, time.Time{})
 	if err != nil {
@@ -255,40 +289,13 @@ func (s *Service) writeExport(ctx context.Context, e *exporter, conns []store.Co
 		if err := e.json(dir+"connection.json", exportConn{ac}); err != nil {
 			return err
 		}
-		comments, err := s.DB.ConnComments(c.Name)
-		if err != nil {
+		if err := exportSealed(e, dir+"comments.json", s.DB.ConnComments, c.Name, dk, commentRow); err != nil {
 			return err
 		}
-		outC := []exportComment{}
-		for _, ce := range comments {
-			rec := openSealed[records.Comment](dk, records.FieldComment, ce.Data)
-			outC = append(outC, exportComment{Comment: rec, CachedAt: ce.At, Unreadable: rec == nil})
-		}
-		if err := e.json(dir+"comments.json", outC); err != nil {
+		if err := exportSealed(e, dir+"messages.json", s.DB.Threads, c.Name, dk, threadRow); err != nil {
 			return err
 		}
-		threads, err := s.DB.Threads(c.Name)
-		if err != nil {
-			return err
-		}
-		outT := []exportThread{}
-		for _, te := range threads {
-			rec := openSealed[records.Thread](dk, records.FieldThread, te.Data)
-			outT = append(outT, exportThread{Thread: rec, CachedAt: te.At, Unreadable: rec == nil})
-		}
-		if err := e.json(dir+"messages.json", outT); err != nil {
-			return err
-		}
-		events, err := s.DB.ConnEvents(c.Name)
-		if err != nil {
-			return err
-		}
-		outE := []exportEvent{}
-		for _, ev := range events {
-			rec := openSealed[records.Event](dk, records.FieldEvent, ev.Data)
-			outE = append(outE, exportEvent{ID: ev.Seq, ReceivedAt: ev.At, Event: rec, Unreadable: rec == nil})
-		}
-		if err := e.json(dir+"events.json", outE); err != nil {
+		if err := exportSealed(e, dir+"events.json", s.DB.ConnEvents, c.Name, dk, eventRow); err != nil {
 			return err
 		}
 		outJ := []api.Job{}
