@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"runtime/pprof"
@@ -36,24 +37,8 @@ func (s *Server) pprofRoutes(mux *http.ServeMux) {
 	if !s.cfg.Pprof && os.Getenv(pprofEnv) != "1" {
 		return
 	}
-	mux.HandleFunc("GET /debug/pprof/profile", func(w http.ResponseWriter, r *http.Request) {
-		d := profileSeconds(r, 10)
-		if err := pprof.StartCPUProfile(w); err != nil {
-			http.Error(w, "cpu profile: "+err.Error(), http.StatusConflict)
-			return
-		}
-		sleepCtx(r, d)
-		pprof.StopCPUProfile()
-	})
-	mux.HandleFunc("GET /debug/pprof/trace", func(w http.ResponseWriter, r *http.Request) {
-		d := profileSeconds(r, 5)
-		if err := trace.Start(w); err != nil {
-			http.Error(w, "trace: "+err.Error(), http.StatusConflict)
-			return
-		}
-		sleepCtx(r, d)
-		trace.Stop()
-	})
+	mux.HandleFunc("GET /debug/pprof/profile", timedProfile("cpu profile", 10, pprof.StartCPUProfile, pprof.StopCPUProfile))
+	mux.HandleFunc("GET /debug/pprof/trace", timedProfile("trace", 5, trace.Start, trace.Stop))
 	mux.HandleFunc("GET /debug/pprof/{name}", func(w http.ResponseWriter, r *http.Request) {
 		p := pprof.Lookup(r.PathValue("name"))
 		if p == nil {
@@ -70,6 +55,22 @@ func (s *Server) pprofRoutes(mux *http.ServeMux) {
 		}
 	})
 	s.Log.Info("profiler on the local socket", "path", "/debug/pprof/", "env", pprofEnv)
+}
+
+// timedProfile serves a profile that records for a while (the CPU profile,
+// the execution trace): start writing to the client, record for ?seconds=
+// (default def) or until the client goes away, then stop. Only one of each
+// may run at a time in the process, so a second start is a conflict.
+func timedProfile(what string, def int, start func(io.Writer) error, stop func()) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		d := profileSeconds(r, def)
+		if err := start(w); err != nil {
+			http.Error(w, what+": "+err.Error(), http.StatusConflict)
+			return
+		}
+		sleepCtx(r, d)
+		stop()
+	}
 }
 
 func profileSeconds(r *http.Request, def int) time.Duration {
