@@ -83,37 +83,43 @@ func (s *Service) listProjects(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.Query().Get("view") == "summary" {
-		out := make([]api.ProjectSummary, 0, len(ps))
-		for _, p := range ps {
-			sum, err := s.summary(p, media)
-			if err != nil {
-				s.Fail(w, err)
-				return
-			}
-			out = append(out, api.ProjectSummary{Name: p.Name, Preset: sum.preset, Clips: sum.clips, Duration: sum.duration,
-				Assets: len(p.Assets), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt})
-		}
-		httpx.WriteJSON(w, http.StatusOK, out)
+		out, err := projectRows(s, ps, media, func(p store.Project, sum projectSummary) (api.ProjectSummary, error) {
+			return api.ProjectSummary{Name: p.Name, Preset: sum.preset, Clips: sum.clips, Duration: sum.duration,
+				Assets: len(p.Assets), CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}, nil
+		})
+		httpx.Reply(w, s.Fail, out, err)
 		return
 	}
-	out := make([]api.Project, 0, len(ps))
-	for _, p := range ps {
-		sum, err := s.summary(p, media)
-		if err != nil {
-			s.Fail(w, err)
-			return
-		}
+	out, err := projectRows(s, ps, media, func(p store.Project, sum projectSummary) (api.Project, error) {
 		ap := api.Project{Name: p.Name, Preset: sum.preset, Clips: sum.clips, Duration: sum.duration,
 			CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt, Assets: make([]api.Asset, 0, len(p.Assets))}
 		for _, sha := range p.Assets {
 			m, ok := media[sha]
 			if !ok {
-				s.Fail(w, store.ErrNotFound)
-				return
+				return ap, store.ErrNotFound
 			}
 			ap.Assets = append(ap.Assets, s.assetToAPI(m))
 		}
-		out = append(out, ap)
+		return ap, nil
+	})
+	httpx.Reply(w, s.Fail, out, err)
+}
+
+// projectRows is one row per project, built by row from the project and
+// its (cached) summary; both views of the list are made this way and differ
+// only in the row. None is written as [], not null.
+func projectRows[T any](s *Service, ps []store.Project, media map[string]store.Media, row func(store.Project, projectSummary) (T, error)) ([]T, error) {
+	out := make([]T, 0, len(ps))
+	for _, p := range ps {
+		sum, err := s.summary(p, media)
+		if err != nil {
+			return nil, err
+		}
+		r, err := row(p, sum)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
-	httpx.WriteJSON(w, http.StatusOK, out)
+	return out, nil
 }
