@@ -89,12 +89,16 @@ func (d *DB) MediaMany(shas []string) ([]Media, error) {
 
 // AllMedia lists every media record, sorted by hash.
 func (d *DB) AllMedia() ([]Media, error) {
+	return inTx(d.view, func(tx *bolt.Tx) ([]Media, error) { return mediaIn(tx, nil) })
+}
+
+// mediaIn lists the media records of tx whose hash keep picks (nil: all),
+// sorted by hash: every listing of media, whole or filtered, reads them so.
+func mediaIn(tx *bolt.Tx, keep func(sha []byte) bool) ([]Media, error) {
 	var out []Media
-	err := d.view(func(tx *bolt.Tx) error {
-		return eachJSON(tx.Bucket(bucketMedia), nil, func(_ []byte, r mediaRecord) error {
-			out = append(out, Media(r))
-			return nil
-		})
+	err := eachJSON(tx.Bucket(bucketMedia), keep, func(_ []byte, r mediaRecord) error {
+		out = append(out, Media(r))
+		return nil
 	})
 	return out, err
 }
@@ -102,8 +106,7 @@ func (d *DB) AllMedia() ([]Media, error) {
 // UnreferencedMedia lists the media no project holds any more: what a
 // cleanup (or `privacy purge --project`) may delete, files included.
 func (d *DB) UnreferencedMedia() ([]Media, error) {
-	var out []Media
-	err := d.view(func(tx *bolt.Tx) error {
+	return inTx(d.view, func(tx *bolt.Tx) ([]Media, error) {
 		used := map[string]bool{}
 		if err := eachJSON(tx.Bucket(bucketProjects), nil, func(_ []byte, r projectRecord) error {
 			for _, a := range r.Assets {
@@ -111,15 +114,10 @@ func (d *DB) UnreferencedMedia() ([]Media, error) {
 			}
 			return nil
 		}); err != nil {
-			return err
+			return nil, err
 		}
-		unused := func(k []byte) bool { return !used[string(k)] }
-		return eachJSON(tx.Bucket(bucketMedia), unused, func(_ []byte, r mediaRecord) error {
-			out = append(out, Media(r))
-			return nil
-		})
+		return mediaIn(tx, func(k []byte) bool { return !used[string(k)] })
 	})
-	return out, err
 }
 
 // DeleteMedia removes a media record (the caller removes the file).
