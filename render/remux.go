@@ -149,42 +149,50 @@ func remux(info *MediaInfo, output string, maybeAudio bool) (*Command, error) {
 // CoverCommand grabs the frame at `at` seconds of a (rendered) video as a
 // JPEG, for cover.at. Times past the end take the last frame.
 func CoverCommand(info *MediaInfo, at float64, output string) (*Command, error) {
-	if !filepath.IsAbs(output) {
-		return nil, fmt.Errorf("cover: output %q is not an absolute path", output)
-	}
-	if info.Video == nil {
-		return nil, fmt.Errorf("cover %s: no video stream", info.Path)
-	}
-	g := newGraph()
-	opts := []kv{o("f", info.Format.Demuxer), o("protocol_whitelist", "file")}
 	if info.Duration > 0 {
 		at = math.Max(0, math.Min(at, info.Duration-0.1))
 	}
+	var seek []kv
 	if at > 0 {
-		opts = append(opts, o("ss", secs(at)))
+		seek = []kv{o("ss", secs(at))}
 	}
-	in := g.input("file:"+info.Path, opts...)
-	v := g.chain(g.stream(in, "v:0"), "scale", o("out_range", "pc"), o("flags", scalerMain))
-	v = g.chain(v, "format", o("pix_fmts", "yuvj420p"))
+	g, v, err := jpegInput("cover", info, output, "no video stream", seek...)
+	if err != nil {
+		return nil, err
+	}
+	v = g.chain(v, "scale", o("out_range", "pc"), o("flags", scalerMain))
 	return jpegCommand(g, v, "cover", output)
 }
 
 // CoverImageCommand turns a cover image into a JPEG of the preset's frame
 // (centre crop), for cover.image.
 func CoverImageCommand(info *MediaInfo, p Preset, output string) (*Command, error) {
+	g, v, err := jpegInput("cover", info, output, "no picture")
+	if err != nil {
+		return nil, err
+	}
+	pl := &plan{w: p.Width, h: p.Height}
+	v = pl.coverCrop(g, v)
+	v = g.chain(v, "scale", o("w", fmt.Sprint(p.Width)), o("h", fmt.Sprint(p.Height)), o("flags", scalerMain), o("out_range", "pc"))
+	return jpegCommand(g, v, "cover", output)
+}
+
+// jpegInput starts a cover's graph at the first video stream of info,
+// after the checks both covers make: the output must be an absolute path
+// (ffmpeg does not run in the caller's folder) and the input must have a
+// picture; missing says what the error calls its absence (a rendered video
+// lacks a stream, a cover image a picture). inOpts follow the input's
+// demuxer options (a seek).
+func jpegInput(op string, info *MediaInfo, output, missing string, inOpts ...kv) (*graph, pad, error) {
 	if !filepath.IsAbs(output) {
-		return nil, fmt.Errorf("cover: output %q is not an absolute path", output)
+		return nil, pad{}, fmt.Errorf("%s: output %q is not an absolute path", op, output)
 	}
 	if info.Video == nil {
-		return nil, fmt.Errorf("cover %s: no picture", info.Path)
+		return nil, pad{}, fmt.Errorf("%s %s: %s", op, info.Path, missing)
 	}
 	g := newGraph()
-	in := g.input("file:"+info.Path, o("f", info.Format.Demuxer), o("protocol_whitelist", "file"))
-	pl := &plan{w: p.Width, h: p.Height}
-	v := pl.coverCrop(g, g.stream(in, "v:0"))
-	v = g.chain(v, "scale", o("w", fmt.Sprint(p.Width)), o("h", fmt.Sprint(p.Height)), o("flags", scalerMain), o("out_range", "pc"))
-	v = g.chain(v, "format", o("pix_fmts", "yuvj420p"))
-	return jpegCommand(g, v, "cover", output)
+	opts := append([]kv{o("f", info.Format.Demuxer), o("protocol_whitelist", "file")}, inOpts...)
+	return g, g.stream(g.input("file:"+info.Path, opts...), "v:0"), nil
 }
 
 // ImageCommand renders a still for the image preset: JPEG, at most 1440 px
@@ -210,7 +218,6 @@ func ImageCommand(info *MediaInfo, output string) (*Command, error) {
 		p = g.chain(p, "crop", o("w", fmt.Sprint(cw)), o("h", fmt.Sprint(ch)))
 	}
 	p = g.chain(p, "scale", o("w", fmt.Sprint(sw)), o("h", fmt.Sprint(sh)), o("flags", scalerMain), o("out_range", "pc"))
-	p = g.chain(p, "format", o("pix_fmts", "yuvj420p"))
 	return jpegCommand(g, p, "image", output)
 }
 
@@ -226,7 +233,10 @@ func imageCrop(w, h int) (int, int) {
 	return w, h
 }
 
+// jpegCommand ends a still's graph: v in full-range 4:2:0, the form a
+// JPEG holds, encoded as one frame.
 func jpegCommand(g *graph, v pad, op, output string) (*Command, error) {
+	v = g.chain(v, "format", o("pix_fmts", "yuvj420p"))
 	// the mjpeg muxer writes the single frame as a plain JPEG file and,
 	// unlike image2, never reads the output name as a %d pattern
 	args, err := g.argv(outSpec{maps: []pad{v}, url: "file:" + output, opts: []kv{
