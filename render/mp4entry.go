@@ -57,32 +57,39 @@ func readAVC1(r io.ReaderAt, e box) (*VideoInfo, error) {
 		return nil, err
 	}
 	w, h := int(binary.BigEndian.Uint16(fixed[24:26])), int(binary.BigEndian.Uint16(fixed[26:28]))
-	kids, err := readBoxes(r, e.off+e.hdr+visualEntryLen, e.off+e.size)
+	data, err := entryConfig(r, e, visualEntryLen, "avcC")
+	if err != nil {
+		return nil, err
+	}
+	sps, err := avcCSPS(data)
+	if err != nil {
+		return nil, err
+	}
+	v, err := sps.videoInfo()
+	if err != nil {
+		return nil, err
+	}
+	if v.Width != w || v.Height != h {
+		return nil, notPlain("sample entry says %dx%d, the SPS %dx%d", w, h, v.Width, v.Height)
+	}
+	return v, nil
+}
+
+// entryConfig returns the payload of the first typ box (avcC, esds) among
+// those that follow the fixed part, fixedLen bytes, of sample entry e. The
+// entry's codec is described only there, so an entry without one is not
+// a file we can read as plain.
+func entryConfig(r io.ReaderAt, e box, fixedLen int64, typ string) ([]byte, error) {
+	kids, err := readBoxes(r, e.off+e.hdr+fixedLen, e.off+e.size)
 	if err != nil {
 		return nil, err
 	}
 	for _, k := range kids {
-		if k.typ != "avcC" {
-			continue
+		if k.typ == typ {
+			return readN(r, k.off+k.hdr, k.size-k.hdr)
 		}
-		data, err := readN(r, k.off+k.hdr, k.size-k.hdr)
-		if err != nil {
-			return nil, err
-		}
-		sps, err := avcCSPS(data)
-		if err != nil {
-			return nil, err
-		}
-		v, err := sps.videoInfo()
-		if err != nil {
-			return nil, err
-		}
-		if v.Width != w || v.Height != h {
-			return nil, notPlain("sample entry says %dx%d, the SPS %dx%d", w, h, v.Width, v.Height)
-		}
-		return v, nil
 	}
-	return nil, notPlain("avc1 without avcC")
+	return nil, notPlain("%s without %s", e.typ, typ)
 }
 
 // avcCSPS returns the first sequence parameter set of an
@@ -109,21 +116,11 @@ func readMP4A(r io.ReaderAt, e box) (*AudioInfo, error) {
 	if v := binary.BigEndian.Uint16(fixed[8:10]); v != 0 {
 		return nil, notPlain("QuickTime sound description version %d", v)
 	}
-	kids, err := readBoxes(r, e.off+e.hdr+audioEntryLen, e.off+e.size)
+	data, err := entryConfig(r, e, audioEntryLen, "esds")
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range kids {
-		if k.typ != "esds" {
-			continue
-		}
-		data, err := readN(r, k.off+k.hdr, k.size-k.hdr)
-		if err != nil {
-			return nil, err
-		}
-		return parseESDS(data)
-	}
-	return nil, notPlain("mp4a without esds")
+	return parseESDS(data)
 }
 
 // aacRates are the sampling frequencies of an AudioSpecificConfig's index.
