@@ -129,13 +129,7 @@ const MaxMessageRunes = 1000
 // within 24 h of the user's last message (else 10/2534022, permanent).
 // Not retried automatically.
 func (c *Client) SendMessage(ctx context.Context, owner, recipientID, text string) (SendResult, error) {
-	if err := checkText("send message", text); err != nil {
-		return SendResult{}, err
-	}
-	return c.send(ctx, "send message", owner, map[string]any{
-		"recipient": map[string]string{"id": recipientID},
-		"message":   map[string]string{"text": text},
-	})
+	return c.sendText(ctx, "send message", owner, map[string]string{"id": recipientID}, text)
 }
 
 // SendAttachment sends a media DM by URL (type image, video, audio or
@@ -157,11 +151,17 @@ func (c *Client) SendAttachment(ctx context.Context, owner, recipientID string, 
 // <owner>/messages with {"recipient":{"comment_id":…}}. One per comment,
 // within 7 days of it. Not retried automatically.
 func (c *Client) PrivateReply(ctx context.Context, owner, commentID, text string) (SendResult, error) {
-	if err := checkText("private reply", text); err != nil {
+	return c.sendText(ctx, "private reply", owner, map[string]string{"comment_id": commentID}, text)
+}
+
+// sendText sends text to recipient (a user, or the author of a comment):
+// the two text DMs differ only in how the recipient is named.
+func (c *Client) sendText(ctx context.Context, op, owner string, recipient map[string]string, text string) (SendResult, error) {
+	if err := checkText(op, text); err != nil {
 		return SendResult{}, err
 	}
-	return c.send(ctx, "private reply", owner, map[string]any{
-		"recipient": map[string]string{"comment_id": commentID},
+	return c.send(ctx, op, owner, map[string]any{
+		"recipient": recipient,
 		"message":   map[string]string{"text": text},
 	})
 }
