@@ -1,6 +1,7 @@
 package render
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 )
@@ -14,53 +15,32 @@ func (c *Clip) IsCard() bool { return c.Color != "" || len(c.Gradient) > 0 }
 // IsVideo reports whether the clip plays a video file.
 func (c *Clip) IsVideo() bool { return c.Video != "" }
 
+// The accessors below apply the spec's defaults. A key whose zero value
+// means "unset" is read with cmp.Or; one where 0 is a real value (volume 0
+// mutes) is a pointer in the spec, read with valueOr.
+
 // Source returns the clip's media path (video or image; "" for a title card).
-func (c *Clip) Source() string {
-	if c.Image != "" {
-		return c.Image
-	}
-	return c.Video
-}
+func (c *Clip) Source() string { return cmp.Or(c.Image, c.Video) }
 
 // SpeedOrDefault returns the playback speed (default 1).
-func (c *Clip) SpeedOrDefault() float64 {
-	if c.Speed == nil {
-		return 1
-	}
-	return *c.Speed
-}
+func (c *Clip) SpeedOrDefault() float64 { return valueOr(c.Speed, 1) }
 
 // VolumeOrDefault returns the clip audio gain (default 1; 0 mutes).
-func (c *Clip) VolumeOrDefault() float64 {
-	if c.Volume == nil {
-		return 1
-	}
-	return *c.Volume
-}
+func (c *Clip) VolumeOrDefault() float64 { return valueOr(c.Volume, 1) }
 
 // FitOrDefault returns the fit mode (default crop).
-func (c *Clip) FitOrDefault() string {
-	if c.Fit == "" {
-		return "crop"
-	}
-	return c.Fit
-}
+func (c *Clip) FitOrDefault() string { return cmp.Or(c.Fit, "crop") }
 
 // DurationOrDefault returns how long an image clip or a title card is
 // shown (default 3 s).
-func (c *Clip) DurationOrDefault() float64 {
-	if c.Duration == 0 {
-		return defaultImageDuration
-	}
-	return c.Duration
-}
+func (c *Clip) DurationOrDefault() float64 { return cmp.Or(c.Duration, defaultImageDuration) }
 
 // TransitionType returns the transition into the next clip ("none" if unset).
 func (c *Clip) TransitionType() string {
-	if c.Transition == nil || c.Transition.Type == "" {
+	if c.Transition == nil {
 		return "none"
 	}
-	return c.Transition.Type
+	return cmp.Or(c.Transition.Type, "none")
 }
 
 // TransitionDuration returns the transition length in seconds (default 0.5),
@@ -69,88 +49,48 @@ func (c *Clip) TransitionDuration() float64 {
 	if c.TransitionType() == "none" {
 		return 0
 	}
-	if c.Transition.Duration == 0 {
-		return defaultTransitionDuration
-	}
-	return c.Transition.Duration
+	return cmp.Or(c.Transition.Duration, defaultTransitionDuration)
 }
 
 // SizeOrDefault returns the font size at 1080 px width (default 64).
-func (t *TextStyle) SizeOrDefault() int {
-	if t.Size == 0 {
-		return defaultTextSize
-	}
-	return t.Size
-}
+func (t *TextStyle) SizeOrDefault() int { return cmp.Or(t.Size, defaultTextSize) }
 
 // ColorOrDefault returns the text colour (default white).
-func (t *TextStyle) ColorOrDefault() string {
-	if t.Color == "" {
-		return defaultTextColor
-	}
-	return t.Color
-}
+func (t *TextStyle) ColorOrDefault() string { return cmp.Or(t.Color, defaultTextColor) }
 
 // BoxOn reports whether a box is drawn behind the text (default no).
 func (t *TextStyle) BoxOn() bool { return t.Box != nil && *t.Box }
 
 // AlignOrDefault returns the line alignment (default center).
-func (t *TextStyle) AlignOrDefault() string {
-	if t.Align == "" {
-		return "center"
-	}
-	return t.Align
-}
+func (t *TextStyle) AlignOrDefault() string { return cmp.Or(t.Align, "center") }
 
 // LineSpacingOrDefault returns the baseline distance in font sizes (default 1.25).
-func (t *TextStyle) LineSpacingOrDefault() float64 {
-	if t.LineSpacing == 0 {
-		return defaultLineSpacing
-	}
-	return t.LineSpacing
-}
+func (t *TextStyle) LineSpacingOrDefault() float64 { return cmp.Or(t.LineSpacing, defaultLineSpacing) }
 
 // Shrinks reports fit: shrink.
 func (t *TextStyle) Shrinks() bool { return t.Fit == "shrink" }
 
 // SizeOrDefault returns the overlay's width as a fraction of the frame (default 0.25).
-func (o *Overlay) SizeOrDefault() float64 {
-	if o.Size == 0 {
-		return defaultOverlaySize
-	}
-	return o.Size
-}
+func (o *Overlay) SizeOrDefault() float64 { return cmp.Or(o.Size, defaultOverlaySize) }
 
 // OpacityOrDefault returns the overlay's opacity (default 1).
-func (o *Overlay) OpacityOrDefault() float64 {
-	if o.Opacity == nil {
-		return 1
-	}
-	return *o.Opacity
-}
+func (o *Overlay) OpacityOrDefault() float64 { return valueOr(o.Opacity, 1) }
 
 // Source returns the overlay's media path.
-func (o *Overlay) Source() string {
-	if o.Image != "" {
-		return o.Image
-	}
-	return o.Video
-}
+func (o *Overlay) Source() string { return cmp.Or(o.Image, o.Video) }
 
 // VolumeOrDefault returns the track gain (default 1).
-func (t *Track) VolumeOrDefault() float64 {
-	if t.Volume == nil {
-		return 1
-	}
-	return *t.Volume
-}
+func (t *Track) VolumeOrDefault() float64 { return valueOr(t.Volume, 1) }
 
 // PresetOrDefault returns the spec's preset name (default DefaultPreset).
-func (s *Spec) PresetOrDefault() string {
-	if s.Preset == "" {
-		return DefaultPreset
+func (s *Spec) PresetOrDefault() string { return cmp.Or(s.Preset, DefaultPreset) }
+
+// valueOr is *p, or def when the spec leaves the key out.
+func valueOr[T any](p *T, def T) T {
+	if p == nil {
+		return def
 	}
-	return s.Preset
+	return *p
 }
 
 // NominalDuration estimates the output's length from the spec alone and
