@@ -148,6 +148,24 @@ func parseSeconds(label, s string) (float64, error) {
 	return roundMS(v), nil
 }
 
+// parseSpan reads a pair of seconds fields, from and to (a text's start
+// and end, a track's in and out): to left empty is open, else it must come
+// after from.
+func parseSpan(fromLabel, from, toLabel, to string) (float64, float64, error) {
+	a, err := parseSeconds(fromLabel, from)
+	if err != nil {
+		return 0, 0, err
+	}
+	b, err := parseSeconds(toLabel, to)
+	if err != nil {
+		return 0, 0, err
+	}
+	if b != 0 && b <= a {
+		return 0, 0, fmt.Errorf("%s: %gs is not after %s %gs", toLabel, b, fromLabel, a)
+	}
+	return a, b, nil
+}
+
 func parseInt(label, s string, lo, hi int) (int, error) {
 	if s == "" {
 		return 0, nil

@@ -115,14 +115,8 @@ func (m *timelineModel) textForm(i int, t api.SpecText) tea.Cmd {
 		if nt.Text == "" {
 			return fmt.Errorf("text: write something to show")
 		}
-		if nt.Start, err = parseSeconds("start", v[1]); err != nil {
+		if nt.Start, nt.End, err = parseSpan("start", v[1], "end", v[2]); err != nil {
 			return err
-		}
-		if nt.End, err = parseSeconds("end", v[2]); err != nil {
-			return err
-		}
-		if nt.End != 0 && nt.End <= nt.Start {
-			return fmt.Errorf("end: %gs is not after start %gs", nt.End, nt.Start)
 		}
 		if nt.Position, err = parsePosition("position", v[3]); err != nil {
 			return err
@@ -297,14 +291,8 @@ func (m *timelineModel) updateMusic(k tea.KeyMsg, row, n int) tea.Cmd {
 			if nt.Duck, err = parseBool("duck", v[4]); err != nil {
 				return err
 			}
-			if nt.In, err = parseSeconds("in", v[5]); err != nil {
+			if nt.In, nt.Out, err = parseSpan("in", v[5], "out", v[6]); err != nil {
 				return err
-			}
-			if nt.Out, err = parseSeconds("out", v[6]); err != nil {
-				return err
-			}
-			if nt.Out != 0 && nt.Out <= nt.In {
-				return fmt.Errorf("out: %gs is not after in %gs", nt.Out, nt.In)
 			}
 			setVolume(&nt.Volume, vol/100)
 			return m.applyEdit(func(d doc) error { d.spec.Audio[row] = nt; return nil })
