@@ -10,27 +10,24 @@ import (
 	"testing"
 )
 
-func TestParseSubtitlesSRT(t *testing.T) {
-	srt := "\xEF\xBB\xBF1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i>, {\\an8}world\r\nsecond line\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000 X1:10 X2:20\r\n<font color=\"red\">50% {off}</font>\r\n\r\n"
-	cues, err := ParseSubtitles([]byte(srt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Cue{{1, 2.5, "Hello, world\nsecond line"}, {3, 4, "50% {off}"}}
-	if !reflect.DeepEqual(cues, want) {
-		t.Errorf("cues = %#v, want %#v", cues, want)
-	}
-}
-
-func TestParseSubtitlesVTT(t *testing.T) {
-	vtt := "WEBVTT - title\n\nNOTE a comment\nover lines\n\nSTYLE\n::cue { color: red }\n\nid-1\n00:01.000 --> 00:02.000 align:start position:10%\n<v Roger>Hi &amp; <c.loud>bye</c> &lt;3</v>\n\n00:00:03.500 --> 00:00:04.000\n<00:00:03.600>timed <b>word</b>\n"
-	cues, err := ParseSubtitles([]byte(vtt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Cue{{1, 2, "Hi & bye <3"}, {3.5, 4, "timed word"}}
-	if !reflect.DeepEqual(cues, want) {
-		t.Errorf("cues = %#v, want %#v", cues, want)
+// TestParseSubtitles: SRT (with a BOM, CRLF, tags and position marks) and
+// WebVTT (with its header, NOTE and STYLE blocks, cue settings, voice and
+// timestamp tags) give the same plain cues.
+func TestParseSubtitles(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in   string
+		want []Cue
+	}{
+		"srt": {"\xEF\xBB\xBF1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i>, {\\an8}world\r\nsecond line\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000 X1:10 X2:20\r\n<font color=\"red\">50% {off}</font>\r\n\r\n", []Cue{{1, 2.5, "Hello, world\nsecond line"}, {3, 4, "50% {off}"}}},
+		"vtt": {"WEBVTT - title\n\nNOTE a comment\nover lines\n\nSTYLE\n::cue { color: red }\n\nid-1\n00:01.000 --> 00:02.000 align:start position:10%\n<v Roger>Hi &amp; <c.loud>bye</c> &lt;3</v>\n\n00:00:03.500 --> 00:00:04.000\n<00:00:03.600>timed <b>word</b>\n", []Cue{{1, 2, "Hi & bye <3"}, {3.5, 4, "timed word"}}},
+	} {
+		cues, err := ParseSubtitles([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(cues, tc.want) {
+			t.Errorf("%s: cues = %#v, want %#v", name, cues, tc.want)
+		}
 	}
 }
 
