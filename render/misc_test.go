@@ -2,12 +2,13 @@ package render
 
 import (
 	"errors"
-	"github.com/impress-dev/impress/internal/ffmpegtest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // TestParseSubtitles: SRT (with a BOM, CRLF, tags and position marks) and
@@ -137,12 +138,10 @@ func TestCheck(t *testing.T) {
 	}
 	// an ffmpeg without libx264 and xfade
 	fake := filepath.Join(t.TempDir(), "ffmpeg")
-	script := "#!/bin/sh\ncase \"$*\" in\n*-version*) echo 'ffmpeg version 4.0-fake Copyright';;\n" +
+	script := "case \"$*\" in\n*-version*) echo 'ffmpeg version 4.0-fake Copyright';;\n" +
 		"*-encoders*) printf ' ------\\n A..... aac  AAC\\n V....D mjpeg  MJPEG\\n';;\n" +
 		"*-filters*) printf ' ... scale  V->V  Scale\\n';;\n*-demuxers*) printf ' --\\n D  mov,mp4  QuickTime\\n';;\nesac\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Script(t, fake, script)
 	tc, err = Check(t.Context(), fake, tools.FFprobe)
 	if !errors.Is(err, ErrToolMissing) {
 		t.Fatalf("fake ffmpeg: %v", err)
