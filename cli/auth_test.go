@@ -301,8 +301,7 @@ func TestRemoteSession(t *testing.T) {
 func TestOpenBrowserUsesBROWSER(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "opened")
-	script := filepath.Join(dir, "fake-browser")
-	os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s' \"$1\" > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o755)
+	script := testkit.Script(t, filepath.Join(dir, "fake-browser"), "printf '%s' \"$1\" > "+out+".tmp && mv "+out+".tmp "+out+"\n")
 	url := "http://127.0.0.1:1/oauth/authorize?client_id=1&state=a b"
 	env := map[string]string{"BROWSER": "/nonexistent/browser" + string(os.PathListSeparator) + script}
 	if err := openBrowser(url, func(k string) string { return env[k] }); err != nil {
@@ -354,10 +353,8 @@ func TestAuthLoginUsesBROWSER(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := fmt.Sprintf("#!/bin/sh\nIMPRESS_TEST_FAKE_BROWSER=%s exec %s -test.run='^TestFakeBrowserHelper$' \"$1\"\n", record, exe)
-	if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	body := fmt.Sprintf("IMPRESS_TEST_FAKE_BROWSER=%s exec %s -test.run='^TestFakeBrowserHelper$' \"$1\"\n", record, exe)
+	testkit.Script(t, script, body)
 	e.env["BROWSER"] = script
 	r := &cliRun{out: &testkit.SyncBuffer{}, errOut: &testkit.SyncBuffer{}}
 	codeCh := make(chan int, 1)

@@ -30,11 +30,9 @@ func TestHealthIsSharedAndCancellable(t *testing.T) {
 	// A stand-in ffmpeg that records each run, lingers so that requests
 	// overlap, and then is the real one.
 	standIn := filepath.Join(dir, "ffmpeg")
-	record := "#!/bin/sh\necho \"$$ $*\" >> '" + log + "'\n"
+	record := "echo \"$$ $*\" >> '" + log + "'\n"
 	script := record + "sleep 0.3\n" + "exec '" + tools.FFmpeg + "' \"$@\"\n"
-	if err := os.WriteFile(standIn, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Script(t, standIn, script)
 	testkit.MkdirAll(t, filepath.Dir(p.ConfigFile))
 	cfg := "ffmpeg:\n  path: " + standIn + "\nffprobe:\n  path: " + tools.FFprobe + "\n"
 	testkit.WriteFile(t, p.ConfigFile, cfg)
@@ -76,9 +74,7 @@ func TestHealthIsSharedAndCancellable(t *testing.T) {
 	// so the check runs ffmpeg again only for a new binary: one that never
 	// ends, put in place by a rename like an upgrade would.
 	next := filepath.Join(dir, "ffmpeg.new")
-	if err := os.WriteFile(next, []byte(record+"exec sleep 300\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Script(t, next, record+"exec sleep 300\n")
 	if err := os.Rename(next, standIn); err != nil {
 		t.Fatal(err)
 	}

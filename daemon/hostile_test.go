@@ -14,6 +14,7 @@ import (
 
 	"github.com/impress-dev/impress/api"
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/store"
 )
 
@@ -40,48 +41,37 @@ func TestFIFOsNeverBlock(t *testing.T) {
 	}
 	for name, call := range map[string]func(ctx context.Context) error{
 		"render media": func(ctx context.Context) error {
-			_, err := c.StartRender(ctx, api.RenderRequest{Media: fifo})
-			return err
+			return testkit.ErrOf(c.StartRender(ctx, api.RenderRequest{Media: fifo}))
 		},
 		"render spec": func(ctx context.Context) error {
-			_, err := c.StartRender(ctx, api.RenderRequest{Spec: fifoSpec})
-			return err
+			return testkit.ErrOf(c.StartRender(ctx, api.RenderRequest{Spec: fifoSpec}))
 		},
 		"render spec media": func(ctx context.Context) error {
-			_, err := c.StartRender(ctx, api.RenderRequest{Spec: specFIFOMedia})
-			return err
+			return testkit.ErrOf(c.StartRender(ctx, api.RenderRequest{Spec: specFIFOMedia}))
 		},
 		"render captions": func(ctx context.Context) error {
-			_, err := c.StartRender(ctx, api.RenderRequest{Spec: specFIFOCaptions})
-			return err
+			return testkit.ErrOf(c.StartRender(ctx, api.RenderRequest{Spec: specFIFOCaptions}))
 		},
 		"apply": func(ctx context.Context) error {
-			_, err := c.ApplyProject(ctx, api.ApplyRequest{Path: fifoSpec})
-			return err
+			return testkit.ErrOf(c.ApplyProject(ctx, api.ApplyRequest{Path: fifoSpec}))
 		},
 		"apply media": func(ctx context.Context) error {
-			_, err := c.ApplyProject(ctx, api.ApplyRequest{Path: specFIFOMedia})
-			return err
+			return testkit.ErrOf(c.ApplyProject(ctx, api.ApplyRequest{Path: specFIFOMedia}))
 		},
 		"asset add": func(ctx context.Context) error {
-			_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifo}})
-			return err
+			return testkit.ErrOf(c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifo}}))
 		},
 		"asset add srt": func(ctx context.Context) error {
-			_, err := c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifoSRT}})
-			return err
+			return testkit.ErrOf(c.AddAssets(ctx, "demo", api.AddAssetsRequest{Paths: []string{fifoSRT}}))
 		},
 		"validate media": func(ctx context.Context) error {
-			_, err := c.Validate(ctx, api.ValidateRequest{Path: fifo})
-			return err
+			return testkit.ErrOf(c.Validate(ctx, api.ValidateRequest{Path: fifo}))
 		},
 		"validate spec": func(ctx context.Context) error {
-			_, err := c.Validate(ctx, api.ValidateRequest{Path: fifoSpec})
-			return err
+			return testkit.ErrOf(c.Validate(ctx, api.ValidateRequest{Path: fifoSpec}))
 		},
 		"new project": func(ctx context.Context) error {
-			_, err := c.CreateProject(ctx, api.NewProjectRequest{Name: "p2", Clips: []string{fifo}})
-			return err
+			return testkit.ErrOf(c.CreateProject(ctx, api.NewProjectRequest{Name: "p2", Clips: []string{fifo}}))
 		},
 	} {
 		// generous: the point is that it returns, not how fast

@@ -1,7 +1,6 @@
 package daemon
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,10 +22,8 @@ func TestRenderProbesAndAsksOnce(t *testing.T) {
 	count := filepath.Join(dir, "runs")
 	wrap := func(name, real string) string {
 		w := filepath.Join(dir, name)
-		script := "#!/bin/sh\necho \"" + name + " $*\" >> '" + count + "'\nexec '" + real + "' \"$@\"\n"
-		if err := os.WriteFile(w, []byte(script), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		script := "echo \"" + name + " $*\" >> '" + count + "'\nexec '" + real + "' \"$@\"\n"
+		testkit.Script(t, w, script)
 		return w
 	}
 	cfg := "ffmpeg:\n  path: " + wrap("ffmpeg", tools.FFmpeg) + "\nffprobe:\n  path: " + wrap("ffprobe", tools.FFprobe) + "\n"

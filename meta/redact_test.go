@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 func TestRedact(t *testing.T) {
@@ -150,43 +152,27 @@ func TestNoSecretInErrors(t *testing.T) {
 		cfg  Config
 		call func(ctx context.Context, c *Client) error
 	}{
-		{"me bearer", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error { _, err := c.Me(ctx); return err }},
-		{"me query", Config{Flavour: FlavourInstagram, TokenInQuery: true}, func(ctx context.Context, c *Client) error { _, err := c.Me(ctx); return err }},
+		{"me bearer", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error { return testkit.ErrOf(c.Me(ctx)) }},
+		{"me query", Config{Flavour: FlavourInstagram, TokenInQuery: true}, func(ctx context.Context, c *Client) error { return testkit.ErrOf(c.Me(ctx)) }},
 		{"ig code exchange", Config{Flavour: FlavourInstagram, PKCE: PKCEAlways}, func(ctx context.Context, c *Client) error {
-			_, err := c.ExchangeCodeShortLived(ctx, pCode, pVerifier)
-			return err
+			return testkit.ErrOf(c.ExchangeCodeShortLived(ctx, pCode, pVerifier))
 		}},
 		{"fb code exchange", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error {
-			_, err := c.ExchangeCodeShortLived(ctx, pCode, pVerifier)
-			return err
+			return testkit.ErrOf(c.ExchangeCodeShortLived(ctx, pCode, pVerifier))
 		}},
 		{"fb long-lived", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error {
-			_, err := c.ExchangeLongLived(ctx, &Token{AccessToken: pShort})
-			return err
+			return testkit.ErrOf(c.ExchangeLongLived(ctx, &Token{AccessToken: pShort}))
 		}},
 		{"ig long-lived", Config{Flavour: FlavourInstagram}, func(ctx context.Context, c *Client) error {
-			_, err := c.ExchangeLongLived(ctx, &Token{AccessToken: pShort})
-			return err
+			return testkit.ErrOf(c.ExchangeLongLived(ctx, &Token{AccessToken: pShort}))
 		}},
-		{"ig refresh", Config{Flavour: FlavourInstagram}, func(ctx context.Context, c *Client) error {
-			_, err := c.RefreshToken(ctx, pToken)
-			return err
-		}},
-		{"debug token", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error {
-			_, err := c.DebugToken(ctx, pInput)
-			return err
-		}},
-		{"publish", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error {
-			_, err := c.Publish(ctx, "1784", "c1")
-			return err
-		}},
+		{"ig refresh", Config{Flavour: FlavourInstagram}, func(ctx context.Context, c *Client) error { return testkit.ErrOf(c.RefreshToken(ctx, pToken)) }},
+		{"debug token", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error { return testkit.ErrOf(c.DebugToken(ctx, pInput)) }},
+		{"publish", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error { return testkit.ErrOf(c.Publish(ctx, "1784", "c1")) }},
 		{"upload", Config{Flavour: FlavourFacebook}, func(ctx context.Context, c *Client) error {
 			return c.Upload(ctx, "CID", bytes.NewReader(make([]byte, 4096)), 4096, UploadOptions{MaxAttempts: 2})
 		}},
-		{"send message", Config{Flavour: FlavourInstagram}, func(ctx context.Context, c *Client) error {
-			_, err := c.SendMessage(ctx, "me", "u", "hi")
-			return err
-		}},
+		{"send message", Config{Flavour: FlavourInstagram}, func(ctx context.Context, c *Client) error { return testkit.ErrOf(c.SendMessage(ctx, "me", "u", "hi")) }},
 	}
 	secrets := secretsOf()
 	for _, b := range behaviours {

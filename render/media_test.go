@@ -74,12 +74,10 @@ func fakeTools(t *testing.T) (ffmpeg, ffprobe, marker string) {
 	t.Helper()
 	dir := t.TempDir()
 	marker = filepath.Join(dir, "ran")
-	script := "#!/bin/sh\necho \"$0 $*\" >> '" + marker + "'\nexit 1\n"
+	script := "echo \"$0 $*\" >> '" + marker + "'\nexit 1\n"
 	ffmpeg, ffprobe = filepath.Join(dir, "ffmpeg"), filepath.Join(dir, "ffprobe")
 	for _, p := range []string{ffmpeg, ffprobe} {
-		if err := os.WriteFile(p, []byte(script), 0o755); err != nil {
-			t.Fatal(err)
-		}
+		testkit.Script(t, p, script)
 	}
 	return ffmpeg, ffprobe, marker
 }

@@ -2,35 +2,33 @@ package render
 
 import (
 	"errors"
-	"github.com/impress-dev/impress/internal/ffmpegtest"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
-func TestParseSubtitlesSRT(t *testing.T) {
-	srt := "\xEF\xBB\xBF1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i>, {\\an8}world\r\nsecond line\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000 X1:10 X2:20\r\n<font color=\"red\">50% {off}</font>\r\n\r\n"
-	cues, err := ParseSubtitles([]byte(srt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Cue{{1, 2.5, "Hello, world\nsecond line"}, {3, 4, "50% {off}"}}
-	if !reflect.DeepEqual(cues, want) {
-		t.Errorf("cues = %#v, want %#v", cues, want)
-	}
-}
-
-func TestParseSubtitlesVTT(t *testing.T) {
-	vtt := "WEBVTT - title\n\nNOTE a comment\nover lines\n\nSTYLE\n::cue { color: red }\n\nid-1\n00:01.000 --> 00:02.000 align:start position:10%\n<v Roger>Hi &amp; <c.loud>bye</c> &lt;3</v>\n\n00:00:03.500 --> 00:00:04.000\n<00:00:03.600>timed <b>word</b>\n"
-	cues, err := ParseSubtitles([]byte(vtt))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []Cue{{1, 2, "Hi & bye <3"}, {3.5, 4, "timed word"}}
-	if !reflect.DeepEqual(cues, want) {
-		t.Errorf("cues = %#v, want %#v", cues, want)
+// TestParseSubtitles: SRT (with a BOM, CRLF, tags and position marks) and
+// WebVTT (with its header, NOTE and STYLE blocks, cue settings, voice and
+// timestamp tags) give the same plain cues.
+func TestParseSubtitles(t *testing.T) {
+	for name, tc := range map[string]struct {
+		in   string
+		want []Cue
+	}{
+		"srt": {"\xEF\xBB\xBF1\r\n00:00:01,000 --> 00:00:02,500\r\n<i>Hello</i>, {\\an8}world\r\nsecond line\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000 X1:10 X2:20\r\n<font color=\"red\">50% {off}</font>\r\n\r\n", []Cue{{1, 2.5, "Hello, world\nsecond line"}, {3, 4, "50% {off}"}}},
+		"vtt": {"WEBVTT - title\n\nNOTE a comment\nover lines\n\nSTYLE\n::cue { color: red }\n\nid-1\n00:01.000 --> 00:02.000 align:start position:10%\n<v Roger>Hi &amp; <c.loud>bye</c> &lt;3</v>\n\n00:00:03.500 --> 00:00:04.000\n<00:00:03.600>timed <b>word</b>\n", []Cue{{1, 2, "Hi & bye <3"}, {3.5, 4, "timed word"}}},
+	} {
+		cues, err := ParseSubtitles([]byte(tc.in))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !reflect.DeepEqual(cues, tc.want) {
+			t.Errorf("%s: cues = %#v, want %#v", name, cues, tc.want)
+		}
 	}
 }
 
@@ -140,12 +138,10 @@ func TestCheck(t *testing.T) {
 	}
 	// an ffmpeg without libx264 and xfade
 	fake := filepath.Join(t.TempDir(), "ffmpeg")
-	script := "#!/bin/sh\ncase \"$*\" in\n*-version*) echo 'ffmpeg version 4.0-fake Copyright';;\n" +
+	script := "case \"$*\" in\n*-version*) echo 'ffmpeg version 4.0-fake Copyright';;\n" +
 		"*-encoders*) printf ' ------\\n A..... aac  AAC\\n V....D mjpeg  MJPEG\\n';;\n" +
 		"*-filters*) printf ' ... scale  V->V  Scale\\n';;\n*-demuxers*) printf ' --\\n D  mov,mp4  QuickTime\\n';;\nesac\n"
-	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Script(t, fake, script)
 	tc, err = Check(t.Context(), fake, tools.FFprobe)
 	if !errors.Is(err, ErrToolMissing) {
 		t.Fatalf("fake ffmpeg: %v", err)

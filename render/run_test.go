@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/internal/ffmpegtest"
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // recordedProgress is -progress output from ffmpeg 5.1 (two blocks and the
@@ -98,10 +99,8 @@ func TestRunCancelKillsProcessGroupAndLeavesNoFile(t *testing.T) {
 	// might: cancelling must kill the child too, not just the wrapper
 	pidFile := filepath.Join(dir, "child.pid")
 	wrapper := filepath.Join(dir, "ffmpeg-wrapper")
-	script := "#!/bin/sh\n'" + tools.FFmpeg + "' \"$@\" &\necho $! > '" + pidFile + "'\nwait\n"
-	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	script := "'" + tools.FFmpeg + "' \"$@\" &\necho $! > '" + pidFile + "'\nwait\n"
+	testkit.Script(t, wrapper, script)
 	out := filepath.Join(dir, "out.mp4")
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()

@@ -10,16 +10,16 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/impress-dev/impress/internal/testkit"
 )
 
 // fakeTool writes an executable script that appends a line to runs and
 // prints version as ffmpeg would.
 func fakeTool(t *testing.T, path, runs, version string) {
 	t.Helper()
-	script := "#!/bin/sh\necho run >> '" + runs + "'\necho 'ffmpeg version " + version + " Copyright (c) the authors'\necho 'built with a compiler'\n"
-	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	script := "echo run >> '" + runs + "'\necho 'ffmpeg version " + version + " Copyright (c) the authors'\necho 'built with a compiler'\n"
+	testkit.Script(t, path, script)
 }
 
 func countRuns(t *testing.T, runs string) int {

@@ -80,11 +80,9 @@ func oldFFmpeg(t *testing.T, real string) (path, marker string) {
 	testkit.WriteFile(t, filepath.Join(dir, "help.txt"), strings.Join(kept, "\n"))
 	marker = filepath.Join(dir, "ran")
 	path = filepath.Join(dir, "ffmpeg")
-	script := "#!/bin/sh\ncase \"$*\" in\n*filter=xfade*) cat '" + filepath.Join(dir, "help.txt") + "';;\n" +
+	script := "case \"$*\" in\n*filter=xfade*) cat '" + filepath.Join(dir, "help.txt") + "';;\n" +
 		"*) echo \"$*\" >> '" + marker + "'; exit 1;;\nesac\n"
-	if err := os.WriteFile(path, []byte(script), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	testkit.Script(t, path, script)
 	return path, marker
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/impress-dev/impress/api"
+	"github.com/impress-dev/impress/internal/testkit"
 	"github.com/impress-dev/impress/meta"
 	"github.com/impress-dev/impress/meta/sandbox"
 	"github.com/impress-dev/impress/store"
@@ -309,18 +310,9 @@ func TestMetaFailMapsByClass(t *testing.T) {
 			e.sb.RateLimitNext(0, 4, 0, 0)
 			return err
 		}, meta.ClassRateLimited, api.CodeTransient},
-		{"refused", func() error {
-			_, err := client.ContainerStatus(ctx, "17999999999999999")
-			return err
-		}, meta.ClassPermanent, api.CodeRejected},
-		{"never sent", func() error {
-			_, err := client.CreateContainer(ctx, "me", meta.ContainerRequest{})
-			return err
-		}, meta.ClassOther, api.CodeInvalid},
-		{"cut short", func() error {
-			_, err := client.Me(cancelled)
-			return err
-		}, meta.ClassOther, api.CodeCancelled},
+		{"refused", func() error { return testkit.ErrOf(client.ContainerStatus(ctx, "17999999999999999")) }, meta.ClassPermanent, api.CodeRejected},
+		{"never sent", func() error { return testkit.ErrOf(client.CreateContainer(ctx, "me", meta.ContainerRequest{})) }, meta.ClassOther, api.CodeInvalid},
+		{"cut short", func() error { return testkit.ErrOf(client.Me(cancelled)) }, meta.ClassOther, api.CodeCancelled},
 		{"not a Graph failure", func() error { return errors.New("disk full") }, meta.ClassOther, api.CodeInternal},
 		{"login needed", func() error {
 			e.sb.ExpireTokens()

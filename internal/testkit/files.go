@@ -42,3 +42,14 @@ func MkdirAll(tb testing.TB, path string) string {
 	}
 	return path
 }
+
+// Script writes an executable shell script (the "#!/bin/sh" line, then
+// body) at path and returns path: the stand-in tools and browsers tests
+// put where a real binary is configured.
+func Script(tb testing.TB, path, body string) string {
+	tb.Helper()
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}

@@ -55,3 +55,8 @@ func (b *SyncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.b.String()
 }
+
+// ErrOf drops a call's value and keeps its error, so that a table of calls
+// whose errors a test checks reads one call a line:
+// func() error { return testkit.ErrOf(c.Me(ctx)) }.
+func ErrOf[T any](_ T, err error) error { return err }

@@ -36,6 +36,19 @@ func newTestServer(t *testing.T) *testServer {
 	return s
 }
 
+// submitUntilCancelled runs j as a step that only ends when its context
+// does (a cancel or a shutdown), and returns once the step is running.
+func submitUntilCancelled(t *testing.T, s *testServer, j store.Job) {
+	t.Helper()
+	started := make(chan struct{})
+	s.jobs.Submit(t.Context(), j, 0, func(ctx context.Context, p *Progress) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	<-started
+}
+
 func waitState(t *testing.T, s *testServer, id uint64, want string) store.Job {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
@@ -115,13 +128,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 	}
 	// user cancel, watched through subscribe
 	j4 := mk()
-	started := make(chan struct{})
-	s.jobs.Submit(t.Context(), j4, 0, func(ctx context.Context, p *Progress) error {
-		close(started)
-		<-ctx.Done()
-		return ctx.Err()
-	})
-	<-started
+	submitUntilCancelled(t, s, j4)
 	ch, unsub := s.jobs.Subscribe(j4.ID)
 	defer unsub()
 	if !s.jobs.Cancel(j4.ID) {
@@ -141,13 +148,7 @@ func TestJobRunnerOutcomes(t *testing.T) {
 func TestJobRunnerParksOnShutdown(t *testing.T) {
 	s := newTestServer(t)
 	j, _ := s.db.CreateJob(store.Job{Kind: api.JobRender, State: api.JobQueued}, false)
-	started := make(chan struct{})
-	s.jobs.Submit(t.Context(), j, 0, func(ctx context.Context, p *Progress) error {
-		close(started)
-		<-ctx.Done()
-		return ctx.Err()
-	})
-	<-started
+	submitUntilCancelled(t, s, j)
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer cancel()
 	s.jobs.ParkAll(ctx)
